@@ -1,0 +1,52 @@
+/**
+ * storage: where a repository's bytes live.
+ *
+ * A BlobStore holds immutable named blobs ("data/3f/3f2a…", "snapshots/…"). Names are relative,
+ * slash-separated, and never contain "..". The repository above never rewrites a blob in place, so
+ * a store may be write-once (object lock, WORM); the only mutation besides put is delete, and only
+ * prune and lock release use it.
+ *
+ * Failure contract (every implementation, checked by the conformance suite in ./testing.ts):
+ * - put is atomic: after a crash a blob is either absent or complete, never truncated;
+ * - get of a missing blob throws HoldfastError code BLOB_NOT_FOUND (kind not-found);
+ * - transient faults (timeouts, 5xx, resets) throw kind 'transient' so wrappers may retry;
+ * - messages name the store's `location` and the blob, and never contain credentials.
+ */
+
+export interface BlobInfo {
+  name: string;
+  size: number;
+  /** Last modification time as the store reports it; prune's grace period is measured against it. */
+  modified: Date;
+}
+
+export interface PutOptions {
+  /** Fail with code BLOB_EXISTS instead of overwriting. Used for locks and key files. */
+  ifNotExists?: boolean;
+  /** Object-lock retention: the store refuses to delete the blob before this time. */
+  retainUntil?: Date;
+}
+
+export interface BlobStore {
+  /** Where this store is, for messages: a path or an endpoint/bucket, never with credentials. */
+  readonly location: string;
+  put(name: string, data: Uint8Array, options?: PutOptions): Promise<void>;
+  /** Whole blob, or `length` bytes from `offset`. Throws BLOB_NOT_FOUND. */
+  get(name: string, range?: { offset: number; length: number }): Promise<Buffer>;
+  /** undefined when the blob does not exist. */
+  stat(name: string): Promise<BlobInfo | undefined>;
+  /** Every blob whose name starts with `prefix`, in no particular order. */
+  list(prefix: string): AsyncIterable<BlobInfo>;
+  /** Deleting a missing blob is not an error. Throws code BLOB_HELD when retention forbids it. */
+  delete(name: string): Promise<void>;
+  /** When the store enforces retention: until when `name` cannot be deleted (undefined: not held). */
+  heldUntil?(name: string): Promise<Date | undefined>;
+  close?(): Promise<void>;
+}
+
+/** Rejects names that could escape the store's root or that the format never produces. */
+export function checkBlobName(name: string): void {
+  if (!/^[a-z]+(\/[A-Za-z0-9._-]+)*$/.test(name) || name.split('/').some((p) => p === '..' || p === '.')) {
+    throw new Error(`invalid blob name ${JSON.stringify(name)}`);
+  }
+}

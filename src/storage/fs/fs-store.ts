@@ -1,0 +1,126 @@
+/**
+ * A BlobStore on a local filesystem directory. put writes to a temporary file beside the target,
+ * fsyncs it, and renames it into place, so a crash leaves no partial blob under its final name;
+ * stray temporaries (".tmp-*") are ignored by list and removed by prune.
+ */
+import { mkdir, open, readdir, rename, rm, stat, link, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { HoldfastError, errnoCode, fromSystemError, notFound } from '../../base/errors.js';
+import { checkBlobName, type BlobInfo, type BlobStore, type PutOptions } from '../blob-store.js';
+
+export const TEMP_PREFIX = '.tmp-';
+
+export class FsBlobStore implements BlobStore {
+  readonly location: string;
+  constructor(readonly root: string) {
+    this.location = root;
+  }
+
+  private path(name: string): string {
+    checkBlobName(name);
+    return join(this.root, ...name.split('/'));
+  }
+
+  async put(name: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {
+    const target = this.path(name);
+    const dir = dirname(target);
+    const tmp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    try {
+      await mkdir(dir, { recursive: true });
+      const fh = await open(tmp, 'wx', 0o600);
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      if (options.ifNotExists) {
+        // link() fails if the target exists, which makes create-if-absent atomic.
+        try {
+          await link(tmp, target);
+        } catch (e) {
+          if (errnoCode(e) === 'EEXIST')
+            throw new HoldfastError('BLOB_EXISTS', 'conflict', `write ${name} in ${this.location}: already exists`);
+          throw e;
+        } finally {
+          await unlink(tmp).catch(() => {});
+        }
+      } else {
+        await rename(tmp, target);
+      }
+    } catch (e) {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw fromSystemError(`write ${name} in ${this.location}`, e);
+    }
+  }
+
+  async get(name: string, range?: { offset: number; length: number }): Promise<Buffer> {
+    const p = this.path(name);
+    let fh;
+    try {
+      fh = await open(p, 'r');
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') throw notFound('BLOB_NOT_FOUND', `read ${name} in ${this.location}: not found`);
+      throw fromSystemError(`read ${name} in ${this.location}`, e);
+    }
+    try {
+      if (!range) return await fh.readFile();
+      const buf = Buffer.allocUnsafe(range.length);
+      const { bytesRead } = await fh.read(buf, 0, range.length, range.offset);
+      return bytesRead === range.length ? buf : buf.subarray(0, bytesRead);
+    } catch (e) {
+      throw fromSystemError(`read ${name} in ${this.location}`, e);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async stat(name: string): Promise<BlobInfo | undefined> {
+    try {
+      const s = await stat(this.path(name));
+      return { name, size: s.size, modified: s.mtime };
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return undefined;
+      throw fromSystemError(`stat ${name} in ${this.location}`, e);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobInfo> {
+    // Prefixes are directory-aligned in practice ("data/", "snapshots/"); walk from the deepest
+    // directory the prefix names and filter the rest by string comparison.
+    const slash = prefix.lastIndexOf('/');
+    const dirPart = slash >= 0 ? prefix.slice(0, slash) : '';
+    const start = dirPart ? join(this.root, ...dirPart.split('/')) : this.root;
+    yield* this.walk(start, dirPart, prefix);
+  }
+
+  private async *walk(dir: string, rel: string, prefix: string): AsyncIterable<BlobInfo> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return;
+      throw fromSystemError(`list ${rel || '/'} in ${this.location}`, e);
+    }
+    for (const ent of entries) {
+      if (ent.name.startsWith(TEMP_PREFIX)) continue;
+      const name = rel ? `${rel}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) {
+        if (prefix.startsWith(name + '/') || name.startsWith(prefix) || prefix === '')
+          yield* this.walk(join(dir, ent.name), name, prefix);
+      } else if (ent.isFile() && name.startsWith(prefix)) {
+        const s = await stat(join(dir, ent.name)).catch(() => undefined);
+        if (s) yield { name, size: s.size, modified: s.mtime };
+      }
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    try {
+      await rm(this.path(name), { force: true });
+    } catch (e) {
+      throw fromSystemError(`delete ${name} in ${this.location}`, e);
+    }
+  }
+}
