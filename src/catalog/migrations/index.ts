@@ -1,0 +1,11 @@
+/**
+ * Every catalog migration, in order. To add one: create `NNN-<name>.ts` beside this file exporting
+ * a `Migration` with `id: NNN`, and append it to the list below. Never edit or renumber a
+ * migration that has been committed: catalogs in the field have already applied it.
+ */
+import type { Migration } from './types.js';
+import { core } from './001-core.js';
+
+export type { Migration } from './types.js';
+
+export const migrations: readonly Migration[] = [core];

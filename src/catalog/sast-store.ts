@@ -1,0 +1,215 @@
+/**
+ * Storage of SAST scans and findings. The rules (identity, lifecycle, verdicts) live in sast/;
+ * this file only reads and writes rows. A stream is what lifecycle compares along: one
+ * (application, ref, tool, category).
+ */
+import type Database from 'better-sqlite3';
+import { invalidInput, notFound } from '../base/errors.js';
+
+export type ScanStatus = 'complete' | 'failed' | 'unknown';
+export type FindingState = 'open' | 'fixed' | 'dismissed' | 'suppressed';
+
+export interface Stream {
+  applicationId: number;
+  ref: string;
+  tool: string;
+  category: string;
+}
+
+export interface NewScan extends Stream {
+  reportSha256: string;
+  runIndex: number;
+  versionId: number;
+  toolVersion: string | undefined;
+  scanTime: Date;
+  ingestedAt: Date;
+  status: ScanStatus;
+  resultCount: number;
+  warnings: string[];
+}
+
+export interface ScanRow extends NewScan {
+  id: number;
+  repository: string;
+  commit: string;
+}
+
+export interface FindingRow {
+  id: string;
+  repository: string;
+  ref: string;
+  tool: string;
+  category: string;
+  identity: string;
+  ruleId: string;
+  path: string | undefined;
+  startLine: number | undefined;
+  severity: string;
+  cwes: string[];
+  message: string;
+  state: FindingState;
+  firstSeenScanId: number;
+  firstSeenCommit: string;
+  firstSeenAt: string;
+  lastSeenScanId: number;
+  lastSeenCommit: string;
+  lastSeenAt: string;
+  fixedCommit: string | undefined;
+  fixedAt: string | undefined;
+  dismissedReason: string | undefined;
+  dismissedComment: string | undefined;
+  dismissedAt: string | undefined;
+}
+
+export interface FindingFilter {
+  repository?: string;
+  ref?: string;
+  tool?: string;
+  states?: readonly string[];
+  severities?: readonly string[];
+}
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+
+function toFinding(r: Record<string, unknown>): FindingRow {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) o[camel(k)] = v === null ? undefined : v;
+  o.cwes = JSON.parse(String(r.cwes)) as string[];
+  return o as unknown as FindingRow;
+}
+
+function toScan(r: Record<string, unknown>): ScanRow {
+  return {
+    id: Number(r.id),
+    reportSha256: String(r.report_sha256),
+    runIndex: Number(r.run_index),
+    applicationId: Number(r.application_id),
+    versionId: Number(r.version_id),
+    repository: String(r.repository),
+    commit: String(r.commit_sha),
+    ref: String(r.ref),
+    tool: String(r.tool),
+    toolVersion: r.tool_version === null ? undefined : String(r.tool_version),
+    category: String(r.category),
+    scanTime: new Date(String(r.scan_time)),
+    ingestedAt: new Date(String(r.ingested_at)),
+    status: r.status as ScanStatus,
+    resultCount: Number(r.result_count),
+    warnings: JSON.parse(String(r.warnings)) as string[],
+  };
+}
+
+const findingSelect = 'SELECT f.*, a.repository FROM findings f JOIN applications a ON a.id = f.application_id';
+const scanSelect = 'SELECT s.*, a.repository, v.commit_sha FROM scans s JOIN applications a ON a.id = s.application_id JOIN versions v ON v.id = s.version_id';
+
+export class SastStore {
+  constructor(private readonly db: Database.Database) {}
+
+  insertScan(s: NewScan): number {
+    const r = this.db
+      .prepare(
+        `INSERT INTO scans (report_sha256, run_index, application_id, version_id, ref, tool, tool_version, category,
+           scan_time, ingested_at, status, result_count, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+      )
+      .run(s.reportSha256, s.runIndex, s.applicationId, s.versionId, s.ref, s.tool, s.toolVersion ?? null, s.category,
+        s.scanTime.toISOString(), s.ingestedAt.toISOString(), s.status, s.resultCount, JSON.stringify(s.warnings));
+    return Number(r.lastInsertRowid);
+  }
+
+  /** The scan of this exact report run already ingested for this version/ref/category, if any. */
+  findSameScan(reportSha256: string, runIndex: number, versionId: number, ref: string, category: string): ScanRow | undefined {
+    const r = this.db
+      .prepare(`${scanSelect} WHERE s.report_sha256 = ? AND s.run_index = ? AND s.version_id = ? AND s.ref = ? AND s.category = ?`)
+      .get(reportSha256, runIndex, versionId, ref, category) as Record<string, unknown> | undefined;
+    return r ? toScan(r) : undefined;
+  }
+
+  /** The newest complete scan of a stream scanned at or before `before` (excluding scan `exceptId`). */
+  latestCompleteScan(st: Stream, before: Date, exceptId?: number): ScanRow | undefined {
+    const r = this.db
+      .prepare(`${scanSelect} WHERE s.application_id = ? AND s.ref = ? AND s.tool = ? AND s.category = ? AND s.status = 'complete'
+        AND s.scan_time <= ? AND s.id != ? ORDER BY s.scan_time DESC, s.id DESC LIMIT 1`)
+      .get(st.applicationId, st.ref, st.tool, st.category, before.toISOString(), exceptId ?? -1) as Record<string, unknown> | undefined;
+    return r ? toScan(r) : undefined;
+  }
+
+  /** Whether a complete scan newer than `after` exists: an older report must not re-open or fix anything. */
+  hasNewerCompleteScan(st: Stream, after: Date): boolean {
+    return !!this.db
+      .prepare(`SELECT 1 FROM scans WHERE application_id = ? AND ref = ? AND tool = ? AND category = ? AND status = 'complete' AND scan_time > ? LIMIT 1`)
+      .get(st.applicationId, st.ref, st.tool, st.category, after.toISOString());
+  }
+
+  streamFindings(st: Stream): FindingRow[] {
+    return (this.db
+      .prepare(`${findingSelect} WHERE f.application_id = ? AND f.ref = ? AND f.tool = ? AND f.category = ?`)
+      .all(st.applicationId, st.ref, st.tool, st.category) as Record<string, unknown>[]).map(toFinding);
+  }
+
+  insertFinding(f: Omit<FindingRow, 'repository'> & { applicationId: number }): void {
+    const cols = Object.keys(f).filter((k) => (f as unknown as Record<string, unknown>)[k] !== undefined);
+    const values = cols.map((k) => {
+      const v = (f as unknown as Record<string, unknown>)[k];
+      return k === 'cwes' ? JSON.stringify(v) : v;
+    });
+    this.db.prepare(`INSERT INTO findings (${cols.map(snake).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values);
+  }
+
+  updateFinding(id: string, patch: Partial<Omit<FindingRow, 'id' | 'repository'>>): void {
+    const cols = Object.keys(patch);
+    if (cols.length === 0) return;
+    const values = cols.map((k) => {
+      const v = (patch as Record<string, unknown>)[k];
+      return k === 'cwes' ? JSON.stringify(v) : v === undefined ? null : v;
+    });
+    this.db.prepare(`UPDATE findings SET ${cols.map((c) => snake(c) + ' = ?').join(', ')} WHERE id = ?`).run(...values, id);
+  }
+
+  addOccurrence(scanId: number, findingId: string, startLine: number | undefined, suppressed: boolean): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO scan_findings (scan_id, finding_id, start_line, suppressed) VALUES (?, ?, ?, ?)')
+      .run(scanId, findingId, startLine ?? null, suppressed ? 1 : 0);
+  }
+
+  getFinding(id: string): FindingRow | undefined {
+    const r = this.db.prepare(`${findingSelect} WHERE f.id = ?`).get(id) as Record<string, unknown> | undefined;
+    return r ? toFinding(r) : undefined;
+  }
+
+  listFindings(filter: FindingFilter = {}): FindingRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.repository) (where.push('a.repository = ?'), args.push(filter.repository));
+    if (filter.ref) (where.push('f.ref = ?'), args.push(filter.ref));
+    if (filter.tool) (where.push('f.tool = ?'), args.push(filter.tool));
+    if (filter.states?.length) (where.push(`f.state IN (${filter.states.map(() => '?').join(',')})`), args.push(...filter.states));
+    if (filter.severities?.length) (where.push(`f.severity IN (${filter.severities.map(() => '?').join(',')})`), args.push(...filter.severities));
+    const sql = `${findingSelect} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY a.repository, f.path, f.start_line, f.id`;
+    return (this.db.prepare(sql).all(...args) as Record<string, unknown>[]).map(toFinding);
+  }
+
+  /** A dismissal is kept on the finding, so later scans that still see it leave it dismissed. */
+  dismiss(id: string, reason: string, comment: string | undefined, at: Date): FindingRow {
+    const f = this.getFinding(id);
+    if (!f) throw notFound('FINDING_NOT_FOUND', `dismiss finding ${id}: no such finding`);
+    if (f.state === 'fixed') throw invalidInput('FINDING_FIXED', `dismiss finding ${id}: it is already fixed`);
+    this.updateFinding(id, { state: 'dismissed', dismissedReason: reason, dismissedComment: comment, dismissedAt: at.toISOString() });
+    return this.getFinding(id)!;
+  }
+
+  scansOfVersion(versionId: number): ScanRow[] {
+    return (this.db.prepare(`${scanSelect} WHERE s.version_id = ? ORDER BY s.scan_time, s.id`).all(versionId) as Record<string, unknown>[]).map(toScan);
+  }
+
+  /** The findings a scan saw, with whether they were suppressed in that scan. */
+  findingsOfScan(scanId: number): (FindingRow & { suppressedInScan: boolean; lineInScan: number | undefined })[] {
+    return (this.db
+      .prepare(`SELECT f.*, a.repository, sf.suppressed AS sf_suppressed, sf.start_line AS sf_line FROM scan_findings sf
+        JOIN findings f ON f.id = sf.finding_id JOIN applications a ON a.id = f.application_id WHERE sf.scan_id = ?`)
+      .all(scanId) as Record<string, unknown>[]).map((r) => {
+      const { sf_suppressed, sf_line, ...rest } = r;
+      return { ...toFinding(rest), suppressedInScan: sf_suppressed === 1, lineInScan: sf_line === null ? undefined : Number(sf_line) };
+    });
+  }
+}
