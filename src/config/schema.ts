@@ -1,0 +1,207 @@
+/**
+ * The shape of holdfast.yaml: what `holdfast serve` protects on one machine. Names are map keys
+ * (repositories.local, volumes.shop-data, ...) so references between sections are plain strings and
+ * an error path like backupPolicies.shop.volumes[0] points at one line of the file.
+ *
+ * Secrets are never inline: a repository password, the API token and webhook secrets name a file or
+ * an environment variable, and are read only when used.
+ */
+import { z } from 'zod';
+import { retentionSchema } from '../policy/retention.js';
+import { cronSchema } from './cron.js';
+import { durationSchema } from './duration.js';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'names are lowercase letters, digits, ".", "_" or "-"');
+
+/** Where a secret comes from: a file (its content, trimmed) or an environment variable. */
+export const secretRefSchema = z.union([
+  z.object({ file: z.string().min(1) }).strict(),
+  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env is an environment variable name') }).strict(),
+]);
+
+const repositorySchema = z
+  .object({
+    /** A directory, or s3:https://host/bucket/prefix. */
+    location: z.string().min(1),
+    password: secretRefSchema,
+    /** Created at start-up when the location holds no repository yet. */
+    init: z.boolean().default(true),
+    /** How many backups or verifications may run against this repository at once. */
+    maxConcurrent: z.number().int().positive().default(1),
+  })
+  .strict();
+
+const volumeSchema = z.object({ path: z.string().min(1), excludes: z.array(z.string()).default([]) }).strict();
+
+/** How to learn which version of a workload is running: a command printing JSON, or a JSON file. */
+const versionSourceSchema = z.union([
+  z.object({ command: z.string().min(1), timeout: durationSchema.default('10s') }).strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+]);
+
+const workloadSchema = z
+  .object({
+    volumes: z.array(z.string()).default([]),
+    start: z.string().optional(),
+    stop: z.string().optional(),
+    /** Run after a certificate renewal so the service serves the new certificate. */
+    reload: z.string().optional(),
+    version: versionSourceSchema.optional(),
+    /** Working directory of the commands (default: the config file's directory). */
+    cwd: z.string().optional(),
+  })
+  .strict();
+
+const hookSchema = z
+  .object({
+    name: z.string().min(1),
+    command: z.string().min(1),
+    timeout: durationSchema.default('30s'),
+    /** abort: a failed pre-hook cancels the backup; continue: back up anyway and record it. */
+    onError: z.enum(['abort', 'continue']).default('abort'),
+  })
+  .strict();
+
+const verifySchema = z
+  .object({
+    schedule: cronSchema,
+    /** Command run in the restored copy (cwd = the scratch directory); non-zero exit fails verification. */
+    check: z.string().optional(),
+    checkTimeout: durationSchema.default('5m'),
+    /** Alert when a volume has gone this long without a successful verification. */
+    staleAfter: durationSchema.default('7d'),
+  })
+  .strict();
+
+const backupPolicySchema = z
+  .object({
+    repository: z.string(),
+    volumes: z.array(z.string()).min(1),
+    schedule: cronSchema,
+    retention: retentionSchema.optional(),
+    hooks: z.object({ pre: z.array(hookSchema).default([]), post: z.array(hookSchema).default([]) }).strict().default({}),
+    verify: verifySchema.optional(),
+    /** The watchdog marks a run failed when it has been running longer than this. */
+    timeout: durationSchema.default('1h'),
+    /** Runs missed by more than this after downtime are recorded as missed and alerted. */
+    missedAfter: durationSchema.default('1m'),
+    tags: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const certificateSchema = z
+  .object({
+    commonName: z.string().min(1),
+    dnsNames: z.array(z.string()).default([]),
+    ipAddresses: z.array(z.string()).default([]),
+    certFile: z.string().min(1),
+    keyFile: z.string().min(1),
+    /** Where the CA certificate is written for clients (trust bundle). */
+    caFile: z.string().optional(),
+    validity: durationSchema.default('30d'),
+    /** Renew when less than this remains. */
+    renewBefore: durationSchema.default('10d'),
+    /** How often to check (and renew when due). */
+    schedule: cronSchema.default('*/5 * * * *'),
+    /** host:port that should serve this certificate: probed to compare served with expected. */
+    endpoint: z.string().regex(/^[^:\s]+:\d+$/, 'endpoint is host:port').optional(),
+    /** The workload whose reload command makes it pick the new certificate up. */
+    workload: z.string().optional(),
+  })
+  .strict();
+
+const severity = z.enum(['critical', 'high', 'medium', 'low']);
+const sastSchema = z
+  .object({
+    /** A version with open findings at or above this severity is not a safe restore target. */
+    blockAt: severity.default('high'),
+    /** Time to fix an open finding, by severity; older open findings are overdue. */
+    sla: z
+      .object({ critical: durationSchema.default('7d'), high: durationSchema.default('30d'), medium: durationSchema.default('90d'), low: durationSchema.default('180d') })
+      .strict()
+      .default({}),
+    /** SARIF files ingested at start-up (e.g. a scan shipped with the example). */
+    seed: z.array(z.object({ file: z.string(), commit: z.string(), repository: z.string(), ref: z.string().default('main') }).strict()).default([]),
+  })
+  .strict()
+  .default({});
+
+export const alertEvents = ['backup-failed', 'schedule-missed', 'verification-failed', 'verification-stale', 'certificate-expiring', 'critical-finding-deployed'] as const;
+const webhookSchema = z
+  .object({
+    name: name,
+    url: z.string().url(),
+    events: z.array(z.enum(alertEvents)).optional(),
+    timeout: durationSchema.default('5s'),
+    retries: z.number().int().nonnegative().default(4),
+  })
+  .strict();
+
+const alertsSchema = z
+  .object({
+    webhooks: z.array(webhookSchema).default([]),
+    certificateExpiresWithin: durationSchema.default('14d'),
+  })
+  .strict()
+  .default({});
+
+const serverSchema = z
+  .object({
+    /** host:port. Plain HTTP is refused unless insecureHttp is set and the host is loopback. */
+    listen: z.string().regex(/^[^\s]+:\d+$/, 'listen is host:port').default('127.0.0.1:8443'),
+    insecureHttp: z.boolean().default(false),
+    token: secretRefSchema.optional(),
+    /** Catalog, scratch space, the server's own TLS key and reports (default .holdfast beside the config). */
+    dataDir: z.string().default('.holdfast'),
+  })
+  .strict()
+  .default({});
+
+const reportSchema = z.object({ schedule: cronSchema.optional(), dir: z.string().optional() }).strict().default({});
+
+export const configSchema = z
+  .object({
+    version: z.literal(1),
+    server: serverSchema,
+    repositories: z.record(name, repositorySchema).default({}),
+    volumes: z.record(name, volumeSchema).default({}),
+    workloads: z.record(name, workloadSchema).default({}),
+    backupPolicies: z.record(name, backupPolicySchema).default({}),
+    certificates: z.record(name, certificateSchema).default({}),
+    sast: sastSchema,
+    alerts: alertsSchema,
+    report: reportSchema,
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    // References between sections, each reported at the line that names the missing thing.
+    const ref = (known: Record<string, unknown>, what: string, value: string, path: (string | number)[]) => {
+      if (!(value in known)) {
+        const names = Object.keys(known);
+        ctx.addIssue({ code: 'custom', path, message: `no ${what} named "${value}"${names.length ? ` (known: ${names.join(', ')})` : ''}` });
+      }
+    };
+    for (const [n, w] of Object.entries(c.workloads)) w.volumes.forEach((v, i) => ref(c.volumes, 'volume', v, ['workloads', n, 'volumes', i]));
+    for (const [n, p] of Object.entries(c.backupPolicies)) {
+      ref(c.repositories, 'repository', p.repository, ['backupPolicies', n, 'repository']);
+      p.volumes.forEach((v, i) => ref(c.volumes, 'volume', v, ['backupPolicies', n, 'volumes', i]));
+    }
+    for (const [n, cert] of Object.entries(c.certificates)) {
+      if (cert.workload) ref(c.workloads, 'workload', cert.workload, ['certificates', n, 'workload']);
+      if (cert.renewBefore >= cert.validity) {
+        ctx.addIssue({ code: 'custom', path: ['certificates', n, 'renewBefore'], message: 'renewBefore must be shorter than validity, or the certificate is renewed forever' });
+      }
+    }
+  });
+
+export type HoldfastConfig = z.infer<typeof configSchema>;
+export type SecretRef = z.infer<typeof secretRefSchema>;
+export type RepositoryConfig = HoldfastConfig['repositories'][string];
+export type VolumeConfig = HoldfastConfig['volumes'][string];
+export type WorkloadConfig = HoldfastConfig['workloads'][string];
+export type BackupPolicyConfig = HoldfastConfig['backupPolicies'][string];
+export type HookConfig = BackupPolicyConfig['hooks']['pre'][number];
+export type CertificateConfig = HoldfastConfig['certificates'][string];
+export type WebhookConfig = HoldfastConfig['alerts']['webhooks'][number];
+export type AlertEvent = (typeof alertEvents)[number];
+export type Severity = z.infer<typeof severity>;
