@@ -31,8 +31,14 @@ export class AuditLog {
   list(filter: { object?: string; action?: string; limit?: number } = {}): AuditEvent[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.object) (where.push('object = ?'), args.push(filter.object));
-    if (filter.action) (where.push('action = ?'), args.push(filter.action));
+    if (filter.object) {
+      where.push('object = ?');
+      args.push(filter.object);
+    }
+    if (filter.action) {
+      where.push('action = ?');
+      args.push(filter.action);
+    }
     const sql = `SELECT * FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, filter.limit ?? 1000) as (Omit<AuditEvent, 'details'> & { details: string })[];
     return rows.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));

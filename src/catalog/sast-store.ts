@@ -180,11 +180,26 @@ export class SastStore {
   listFindings(filter: FindingFilter = {}): FindingRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.repository) (where.push('a.repository = ?'), args.push(filter.repository));
-    if (filter.ref) (where.push('f.ref = ?'), args.push(filter.ref));
-    if (filter.tool) (where.push('f.tool = ?'), args.push(filter.tool));
-    if (filter.states?.length) (where.push(`f.state IN (${filter.states.map(() => '?').join(',')})`), args.push(...filter.states));
-    if (filter.severities?.length) (where.push(`f.severity IN (${filter.severities.map(() => '?').join(',')})`), args.push(...filter.severities));
+    if (filter.repository) {
+      where.push('a.repository = ?');
+      args.push(filter.repository);
+    }
+    if (filter.ref) {
+      where.push('f.ref = ?');
+      args.push(filter.ref);
+    }
+    if (filter.tool) {
+      where.push('f.tool = ?');
+      args.push(filter.tool);
+    }
+    if (filter.states?.length) {
+      where.push(`f.state IN (${filter.states.map(() => '?').join(',')})`);
+      args.push(...filter.states);
+    }
+    if (filter.severities?.length) {
+      where.push(`f.severity IN (${filter.severities.map(() => '?').join(',')})`);
+      args.push(...filter.severities);
+    }
     const sql = `${findingSelect} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY a.repository, f.path, f.start_line, f.id`;
     return (this.db.prepare(sql).all(...args) as Record<string, unknown>[]).map(toFinding);
   }
