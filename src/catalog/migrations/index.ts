@@ -5,7 +5,8 @@
  */
 import type { Migration } from './types.js';
 import { core } from './001-core.js';
+import { controlPlane } from './002-control-plane.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [core];
+export const migrations: readonly Migration[] = [core, controlPlane];
