@@ -1,0 +1,60 @@
+/**
+ * Multipart upload of one blob held in memory (packs are ~16 MiB). The object appears only when
+ * CompleteMultipartUpload succeeds, so a crash or a failed part leaves no partial blob; on failure
+ * the upload is aborted so its parts do not linger (a bucket lifecycle rule for incomplete uploads
+ * is still advisable for crashes, which cannot abort).
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+export interface MultipartTarget {
+  Bucket: string;
+  Key: string;
+  ObjectLockMode?: 'COMPLIANCE' | 'GOVERNANCE';
+  ObjectLockRetainUntilDate?: Date;
+}
+
+/** Byte ranges of the parts: all `partSize` long except the last. Pure, for tests. */
+export function partRanges(size: number, partSize: number): Array<{ start: number; end: number }> {
+  const out = [];
+  for (let start = 0; start < size; start += partSize) out.push({ start, end: Math.min(size, start + partSize) });
+  return out;
+}
+
+export async function putMultipart(
+  client: S3Client,
+  target: MultipartTarget,
+  data: Uint8Array,
+  partSize: number,
+  concurrency: number,
+): Promise<void> {
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ ...target }));
+  if (!UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+  const { Bucket, Key } = target;
+  try {
+    const ranges = partRanges(data.length, partSize);
+    const parts: CompletedPart[] = new Array(ranges.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < ranges.length) {
+        const i = next++;
+        const { start, end } = ranges[i]!;
+        const res = await client.send(
+          new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body: data.subarray(start, end), ContentLength: end - start }),
+        );
+        parts[i] = { PartNumber: i + 1, ETag: res.ETag };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, ranges.length)) }, worker));
+    await client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
+  } catch (e) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * A BlobStore in an S3 bucket (AWS or any S3-compatible server). Blob "data/3f/3f2a…" is the object
+ * `<prefix>data/3f/3f2a…`.
+ *
+ * Atomicity comes from S3 itself: a PutObject or a completed multipart upload becomes visible whole
+ * or not at all, so a crash never leaves a truncated blob. Concurrency: every method is a stateless
+ * request (or a few), so many writers in many processes may use one bucket; the only shared state
+ * is the server's. Retry and parallelism limits are wrappers (../retry.ts, ../limit.ts), not here.
+ *
+ * Object lock: when the bucket has it, `put` with `retainUntil` sets retention in `lockMode`, and
+ * `delete` removes every version of the key (a plain DeleteObject would only add a delete marker
+ * and free nothing) after checking the retention, so a held blob fails with BLOB_HELD up front.
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  GetObjectRetentionCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { HoldfastError, conflict, invalidInput, isHoldfastError, notFound, transient } from '../../base/errors.js';
+import type { Clock } from '../../platform/clock.js';
+import { checkBlobName, type BlobInfo, type BlobStore, type PutOptions } from '../blob-store.js';
+import { classifyS3Error } from './errors.js';
+import { putMultipart } from './multipart.js';
+import type { LockMode, S3Location } from './url.js';
+
+/** How create-if-absent is done. 'if-none-match' is atomic; 'head-then-put' is for servers without it. */
+export type ConditionalWrites = 'if-none-match' | 'head-then-put';
+
+export interface S3StoreConfig {
+  client: S3Client;
+  location: S3Location;
+  clock: Clock;
+  /** The bucket has object lock enabled (found at open). */
+  objectLock: boolean;
+  conditionalWrites: ConditionalWrites;
+  /** Objects larger than this go up as multipart uploads. */
+  multipartThreshold: number;
+  partSize: number;
+  partConcurrency: number;
+  /** ListObjectsV2 MaxKeys; small values exercise pagination in tests. */
+  pageSize: number;
+  /** Strings to blank out of any message (secret key, session token) — a second line of defence. */
+  secrets: string[];
+}
+
+export class S3BlobStore implements BlobStore {
+  readonly location: string;
+  private readonly c: S3Client;
+  private readonly bucket: string;
+  private conditional: ConditionalWrites;
+
+  constructor(private readonly cfg: S3StoreConfig) {
+    this.location = cfg.location.display;
+    this.c = cfg.client;
+    this.bucket = cfg.location.bucket;
+    this.conditional = cfg.conditionalWrites;
+  }
+
+  get objectLock(): boolean {
+    return this.cfg.objectLock;
+  }
+  get lockMode(): LockMode {
+    return this.cfg.location.lockMode;
+  }
+
+  private key(name: string): string {
+    checkBlobName(name);
+    return this.cfg.location.prefix + name;
+  }
+
+  /** One line naming action, blob and store; never the SDK's raw message, never a secret. */
+  private fail(action: string, name: string, e: unknown): HoldfastError {
+    if (e instanceof HoldfastError) return e;
+    const f = classifyS3Error(e);
+    let reason = f.reason;
+    if (f.code === 'S3_NO_BUCKET') reason = `bucket "${this.bucket}" does not exist at ${this.cfg.location.endpoint}`;
+    let msg = `${action} ${name} in ${this.location}: ${reason}`;
+    for (const s of this.cfg.secrets) if (s) msg = msg.split(s).join('[redacted]');
+    return new HoldfastError(f.code, f.kind, msg, { cause: e });
+  }
+
+  async put(name: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {
+    const Key = this.key(name);
+    if (options.retainUntil && !this.cfg.objectLock)
+      throw invalidInput(
+        'S3_NO_OBJECT_LOCK',
+        `write ${name} in ${this.location}: bucket "${this.bucket}" has no object lock, so retention cannot be set; create the bucket with object lock enabled, or do not ask for locking`,
+      );
+    const lock = options.retainUntil
+      ? { ObjectLockMode: this.cfg.location.lockMode, ObjectLockRetainUntilDate: options.retainUntil }
+      : {};
+    try {
+      if (options.ifNotExists) return await this.putIfAbsent(name, Key, data, lock);
+      if (data.length > this.cfg.multipartThreshold) {
+        await putMultipart(this.c, { Bucket: this.bucket, Key, ...lock }, data, this.cfg.partSize, this.cfg.partConcurrency);
+        return;
+      }
+      await this.c.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.length, ...lock }));
+    } catch (e) {
+      throw this.fail('write', name, e);
+    }
+  }
+
+  private async putIfAbsent(name: string, Key: string, data: Uint8Array, lock: object): Promise<void> {
+    const exists = () => conflict('BLOB_EXISTS', `write ${name} in ${this.location}: already exists`);
+    if (this.conditional === 'if-none-match') {
+      try {
+        await this.c.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.length, IfNoneMatch: '*', ...lock }));
+        return;
+      } catch (e) {
+        const f = classifyS3Error(e);
+        if (f.code === 'BLOB_EXISTS') throw exists();
+        // A server that does not implement conditional writes says so with 501 NotImplemented.
+        if (!/NotImplemented/.test(String((e as { name?: unknown }).name))) throw e;
+        this.conditional = 'head-then-put';
+      }
+    }
+    // Race: two writers may both see "absent" and both put; the last one wins. Holdfast only uses
+    // ifNotExists for lock and key files, where the caller re-reads after writing to detect it.
+    if (await this.stat(name)) throw exists();
+    await this.c.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.length, ...lock }));
+  }
+
+  async get(name: string, range?: { offset: number; length: number }): Promise<Buffer> {
+    const Key = this.key(name);
+    if (range && range.length <= 0) return Buffer.alloc(0);
+    const Range = range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined;
+    try {
+      const res = await this.c.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range }));
+      const body = Buffer.from((await res.Body?.transformToByteArray()) ?? new Uint8Array());
+      // A connection cut mid-body can end the stream early without an error; the length says so.
+      if (res.ContentLength !== undefined && body.length !== res.ContentLength)
+        throw transient('NETWORK', `read ${name} in ${this.location}: response cut short (${body.length} of ${res.ContentLength} bytes)`);
+      return body;
+    } catch (e) {
+      if (isHoldfastError(e)) throw e;
+      if (range && /InvalidRange/.test(String((e as { name?: unknown }).name))) return Buffer.alloc(0);
+      const f = classifyS3Error(e);
+      if (f.code === 'BLOB_NOT_FOUND') throw notFound('BLOB_NOT_FOUND', `read ${name} in ${this.location}: not found`);
+      throw this.fail('read', name, e);
+    }
+  }
+
+  async stat(name: string): Promise<BlobInfo | undefined> {
+    const Key = this.key(name);
+    try {
+      const res = await this.c.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return { name, size: res.ContentLength ?? 0, modified: res.LastModified ?? new Date(0) };
+    } catch (e) {
+      if (classifyS3Error(e).code === 'BLOB_NOT_FOUND') return undefined;
+      throw this.fail('stat', name, e);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobInfo> {
+    const base = this.cfg.location.prefix;
+    let ContinuationToken: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.c.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base + prefix, ContinuationToken, MaxKeys: this.cfg.pageSize }),
+        );
+      } catch (e) {
+        throw this.fail('list', prefix || '/', e);
+      }
+      for (const o of page.Contents ?? []) {
+        if (!o.Key || o.Key.endsWith('/')) continue; // folder placeholders made by consoles
+        yield { name: o.Key.slice(base.length), size: o.Size ?? 0, modified: o.LastModified ?? new Date(0) };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  async heldUntil(name: string): Promise<Date | undefined> {
+    const Key = this.key(name);
+    if (!this.cfg.objectLock) return undefined;
+    try {
+      const res = await this.c.send(new GetObjectRetentionCommand({ Bucket: this.bucket, Key }));
+      const until = res.Retention?.RetainUntilDate;
+      return until && until.getTime() > this.cfg.clock.now().getTime() ? until : undefined;
+    } catch (e) {
+      const n = String((e as { name?: unknown }).name);
+      if (/NoSuchObjectLockConfiguration|ObjectLockConfigurationNotFound/.test(n)) return undefined;
+      if (classifyS3Error(e).code === 'BLOB_NOT_FOUND') return undefined;
+      throw this.fail('read retention of', name, e);
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    const Key = this.key(name);
+    if (!this.cfg.objectLock) {
+      try {
+        await this.c.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+      } catch (e) {
+        if (classifyS3Error(e).code === 'BLOB_NOT_FOUND') return;
+        throw this.fail('delete', name, e);
+      }
+      return;
+    }
+    const until = await this.heldUntil(name);
+    if (until) throw this.held(name, until);
+    try {
+      const versions = await this.c.send(new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: Key }));
+      const all = [...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].filter((v) => v.Key === Key);
+      for (const v of all) await this.c.send(new DeleteObjectCommand({ Bucket: this.bucket, Key, VersionId: v.VersionId }));
+    } catch (e) {
+      // An older version may still be under retention even when the newest is not.
+      if (classifyS3Error(e).code === 'S3_ACCESS_DENIED')
+        throw conflict('BLOB_HELD', `delete ${name} in ${this.location}: held by object lock (a version is still under retention)`);
+      throw this.fail('delete', name, e);
+    }
+  }
+
+  private held(name: string, until: Date): HoldfastError {
+    return conflict('BLOB_HELD', `delete ${name} in ${this.location}: held by object lock (${this.cfg.location.lockMode}) until ${until.toISOString()}`);
+  }
+
+  async close(): Promise<void> {
+    this.c.destroy();
+  }
+}
