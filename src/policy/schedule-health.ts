@@ -1,0 +1,45 @@
+/**
+ * Health decisions the control plane alerts and reports on: is a volume's verification stale, is a
+ * certificate due for renewal or about to expire, is an open finding past its SLA. Pure: `now` in.
+ */
+import type { Decision } from './schedule.js';
+
+export function decideVerification(i: { lastPassed: Date | undefined; lastResult: 'passed' | 'failed' | undefined; since: Date; now: Date; staleAfter: number }): Decision<'Fresh' | 'Failed' | 'Stale' | 'NeverVerified' | 'Pending'> {
+  const days = (ms: number) => `${(ms / 86_400_000).toFixed(1)}d`;
+  if (i.lastResult === 'failed') return { reason: 'Failed', message: 'the last verified restore failed' };
+  if (!i.lastPassed) {
+    const waited = i.now.getTime() - i.since.getTime();
+    return waited > i.staleAfter
+      ? { reason: 'NeverVerified', message: `never verified in ${days(waited)} (limit ${days(i.staleAfter)})` }
+      : { reason: 'Pending', message: 'not verified yet' };
+  }
+  const age = i.now.getTime() - i.lastPassed.getTime();
+  if (age > i.staleAfter) return { reason: 'Stale', message: `last verified ${days(age)} ago, longer than ${days(i.staleAfter)}` };
+  return { reason: 'Fresh', message: `verified ${days(age)} ago` };
+}
+
+export function decideRenewal(i: { notAfter: Date | undefined; now: Date; renewBefore: number; expected?: string | undefined; actual?: string | undefined }): Decision<'Missing' | 'Expired' | 'RenewalDue' | 'Mismatch' | 'Valid'> {
+  if (!i.notAfter) return { reason: 'Missing', message: 'no certificate has been issued yet' };
+  const left = i.notAfter.getTime() - i.now.getTime();
+  if (left <= 0) return { reason: 'Expired', message: `expired at ${i.notAfter.toISOString()}` };
+  if (left <= i.renewBefore) return { reason: 'RenewalDue', message: `expires at ${i.notAfter.toISOString()}, within the renewal window` };
+  if (i.expected && i.actual && i.expected !== i.actual) return { reason: 'Mismatch', message: 'the written certificate differs from the one the policy expects' };
+  return { reason: 'Valid', message: `valid until ${i.notAfter.toISOString()}` };
+}
+
+export function decideExpiryAlert(notAfter: Date | undefined, now: Date, within: number): Decision<'Ok' | 'Expiring' | 'Expired' | 'Unknown'> {
+  if (!notAfter) return { reason: 'Unknown', message: 'expiry unknown' };
+  const left = notAfter.getTime() - now.getTime();
+  if (left <= 0) return { reason: 'Expired', message: `expired at ${notAfter.toISOString()}` };
+  if (left <= within) return { reason: 'Expiring', message: `expires in ${Math.round(left / 3_600_000)}h (${notAfter.toISOString()})` };
+  return { reason: 'Ok', message: `expires ${notAfter.toISOString()}` };
+}
+
+export type SlaSeverity = 'critical' | 'high' | 'medium' | 'low';
+export function decideSla(i: { severity: string; firstSeenAt: Date; now: Date; sla: Record<SlaSeverity, number> }): Decision<'WithinSla' | 'Overdue' | 'NoSla'> & { dueAt?: Date } {
+  const limit = i.sla[i.severity as SlaSeverity];
+  if (limit === undefined) return { reason: 'NoSla', message: `no SLA for severity ${i.severity}` };
+  const dueAt = new Date(i.firstSeenAt.getTime() + limit);
+  if (i.now.getTime() > dueAt.getTime()) return { reason: 'Overdue', message: `overdue since ${dueAt.toISOString()}`, dueAt };
+  return { reason: 'WithinSla', message: `due by ${dueAt.toISOString()}`, dueAt };
+}
