@@ -1,0 +1,112 @@
+/**
+ * The main thread's side of the chunk workers: hands out files, collects chunk ids in order, and
+ * adds sealed chunks to the repository's packs one at a time (the packer is not thread-safe).
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { fromSystemError } from '../../base/errors.js';
+import type { Repository } from '../repository/repository.js';
+import type { WorkerReply } from './chunk-protocol.js';
+import { KnownIds } from './known-ids.js';
+
+interface Job {
+  path: string;
+  content: string[];
+  resolve(v: { content: string[]; size: number }): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * Starts the worker next to this file: compiled .js in production; under tsx (tests, running from
+ * source) a tiny bootstrap loads the .ts through tsx's API, because Node 20 does not pass
+ * `--import` loaders on to workers.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./chunk-worker.js', import.meta.url));
+  const api = import.meta.resolve('tsx/esm/api');
+  const worker = new URL('./chunk-worker.ts', import.meta.url).href;
+  return new Worker(`import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}))`, { eval: true });
+}
+
+export class ChunkPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: { job: number; worker?: Worker }[] = [];
+  private readonly jobs = new Map<number, Job>();
+  private nextJob = 1;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly outstanding = new SharedArrayBuffer(4);
+  private readonly counter = new Int32Array(this.outstanding);
+  private failure: unknown;
+  bytesRead = 0;
+
+  constructor(
+    private readonly repo: Repository,
+    threads = Math.max(1, Math.min(availableParallelism(), 8)),
+  ) {
+    const known = KnownIds.build(repo.index.liveIds());
+    const init = { kind: 'init', ...repo.workerKeys(), known, outstanding: this.outstanding, maxOutstanding: 48 * 1024 * 1024 };
+    for (let i = 0; i < threads; i++) {
+      const w = startWorker();
+      w.on('message', (m: WorkerReply) => this.onMessage(w, m));
+      w.on('error', (e) => this.fail(e));
+      w.postMessage(init);
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  chunkFile(path: string): Promise<{ content: string[]; size: number }> {
+    if (this.failure) return Promise.reject(this.failure);
+    const job = this.nextJob++;
+    return new Promise((resolve, reject) => {
+      this.jobs.set(job, { path, content: [], resolve, reject });
+      const w = this.idle.pop();
+      if (w) w.postMessage({ kind: 'file', job, path });
+      else this.queue.push({ job });
+    });
+  }
+
+  private onMessage(w: Worker, m: WorkerReply): void {
+    const job = this.jobs.get(m.job);
+    if (!job) return;
+    if (m.kind === 'chunk') {
+      job.content.push(m.id);
+      const sealed = m.sealed;
+      if (sealed) {
+        this.tail = this.tail
+          .then(() => this.repo.addSealed('data', m.id, Buffer.from(sealed), m.rawLength))
+          .catch((e: unknown) => this.fail(e))
+          .finally(() => {
+            Atomics.sub(this.counter, 0, sealed.byteLength);
+            Atomics.notify(this.counter, 0);
+          });
+      }
+      return;
+    }
+    this.jobs.delete(m.job);
+    const next = this.queue.shift();
+    if (next) w.postMessage({ kind: 'file', job: next.job, path: this.jobs.get(next.job)!.path });
+    else this.idle.push(w);
+    if (m.kind === 'error') {
+      const e = Object.assign(new Error(m.message), { code: m.code });
+      job.reject(fromSystemError(`read ${job.path}`, e));
+      return;
+    }
+    this.bytesRead += m.size;
+    // Resolve only after this file's chunks are in a pack buffer, so the tree never names a blob
+    // that a failure could still drop.
+    void this.tail.then(() => (this.failure ? job.reject(this.failure) : job.resolve({ content: job.content, size: m.size })));
+  }
+
+  private fail(e: unknown): void {
+    this.failure ??= e;
+    for (const j of this.jobs.values()) j.reject(this.failure);
+    this.jobs.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,22 @@
+/** Messages between the archiver and its chunk workers. */
+import type { ChunkerParams } from '../chunker/fastcdc.js';
+
+export interface WorkerInit {
+  kind: 'init';
+  encKey: Buffer;
+  idKey: Buffer;
+  gearSeed: Uint8Array;
+  chunker: ChunkerParams;
+  /** Sorted 32-byte ids already in the repository (shared, read-only). */
+  known: SharedArrayBuffer;
+  /** One Int32: sealed bytes handed to the main thread and not yet packed. */
+  outstanding: SharedArrayBuffer;
+  maxOutstanding: number;
+}
+
+export type WorkerRequest = WorkerInit | { kind: 'file'; job: number; path: string };
+
+export type WorkerReply =
+  | { job: number; kind: 'chunk'; id: string; rawLength: number; sealed?: ArrayBuffer }
+  | { job: number; kind: 'done'; size: number }
+  | { job: number; kind: 'error'; code?: string; message: string };

@@ -1,0 +1,90 @@
+/**
+ * Worker thread: reads one file at a time, cuts it into chunks, names each chunk and seals the new
+ * ones. Chunking, hashing, compression and encryption are the CPU cost of a backup, so they run
+ * here, one worker per core, while the main thread walks the tree and writes packs.
+ *
+ * Memory stays bounded: the worker holds at most two maximum-size chunks of file data, and stops
+ * (Atomics.wait) while the main thread has more than `maxOutstanding` sealed bytes not yet packed.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { Chunker, gearTable } from '../chunker/fastcdc.js';
+import { blobId, encodeBlob, seal } from '../crypto/seal.js';
+import { KnownIds } from './known-ids.js';
+import type { WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
+
+let init: WorkerInit;
+let chunker: Chunker;
+let known: KnownIds;
+let outstanding: Int32Array;
+const sealedHere = new Set<string>();
+
+function post(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(msg, transfer);
+}
+
+function waitForRoom(): void {
+  while (Atomics.load(outstanding, 0) > init.maxOutstanding) Atomics.wait(outstanding, 0, Atomics.load(outstanding, 0), 100);
+}
+
+function chunkFile(job: number, path: string): void {
+  const max = init.chunker.max;
+  const buf = Buffer.allocUnsafe(max * 2);
+  const fd = openSync(path, 'r');
+  let total = 0;
+  try {
+    let start = 0;
+    let end = 0;
+    let eof = false;
+    for (;;) {
+      if (!eof && end - start < max) {
+        buf.copy(buf, 0, start, end);
+        end -= start;
+        start = 0;
+        while (end < buf.length) {
+          const n = readSync(fd, buf, end, buf.length - end, null);
+          if (n === 0) {
+            eof = true;
+            break;
+          }
+          end += n;
+          total += n;
+        }
+      }
+      if (start === end) break;
+      const len = chunker.cut(buf, start, end, eof);
+      const chunk = buf.subarray(start, start + len);
+      const id = blobId(init.idKey, chunk);
+      if (known.has(id) || sealedHere.has(id)) {
+        post({ job, kind: 'chunk', id, rawLength: len });
+      } else {
+        const sealed = seal(init.encKey, encodeBlob(chunk), Buffer.from(id, 'hex'));
+        sealedHere.add(id);
+        const ab = sealed.buffer.slice(sealed.byteOffset, sealed.byteOffset + sealed.byteLength) as ArrayBuffer;
+        Atomics.add(outstanding, 0, ab.byteLength);
+        post({ job, kind: 'chunk', id, rawLength: len, sealed: ab }, [ab]);
+        waitForRoom();
+      }
+      start += len;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  post({ job, kind: 'done', size: total });
+}
+
+parentPort!.on('message', (msg: WorkerRequest) => {
+  if (msg.kind === 'init') {
+    init = msg;
+    chunker = new Chunker(gearTable(Buffer.from(msg.gearSeed)), msg.chunker);
+    known = new KnownIds(msg.known);
+    outstanding = new Int32Array(msg.outstanding);
+    return;
+  }
+  try {
+    chunkFile(msg.job, msg.path);
+  } catch (e) {
+    const code = typeof e === 'object' && e && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+    post({ job: msg.job, kind: 'error', code, message: e instanceof Error ? e.message : String(e) });
+  }
+});

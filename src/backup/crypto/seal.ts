@@ -1,0 +1,78 @@
+/**
+ * Sealing: how every stored byte is encrypted and every chunk named.
+ *
+ * - A blob id is HMAC-SHA256(idKey, plaintext): keyed, so the storage provider cannot confirm that
+ *   a repository holds a guessed file by hashing it.
+ * - A sealed object is nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16). The associated data binds it to
+ *   its name (the blob id, or the object's name for metadata), so an attacker who can write to the
+ *   store cannot swap two valid ciphertexts without `open` failing.
+ * - Blob plaintext is prefixed by one byte: 0 = stored, 1 = zstd. Compression is tried only when a
+ *   sample shrinks, because zstd on incompressible data costs CPU and gains nothing.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { Compressor, Decompressor } from 'zstd-napi';
+import { corrupt } from '../../base/errors.js';
+
+export const NONCE = 12;
+export const TAG = 16;
+export const SEAL_OVERHEAD = NONCE + TAG;
+
+export function blobId(idKey: Buffer, data: Uint8Array): string {
+  return createHmac('sha256', idKey).update(data).digest('hex');
+}
+
+export function seal(encKey: Buffer, plaintext: Uint8Array, aad: Uint8Array): Buffer {
+  const nonce = randomBytes(NONCE);
+  const c = createCipheriv('aes-256-gcm', encKey, nonce);
+  c.setAAD(aad);
+  const body = c.update(plaintext);
+  const fin = c.final();
+  return Buffer.concat([nonce, body, fin, c.getAuthTag()]);
+}
+
+/** Throws `corrupt` naming `what` when the data was altered, truncated or sealed under another key. */
+export function open(encKey: Buffer, sealed: Uint8Array, aad: Uint8Array, what: string): Buffer {
+  if (sealed.length < SEAL_OVERHEAD) throw corrupt('DECRYPT_FAILED', `decrypt ${what}: truncated (${sealed.length} bytes)`);
+  const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  const d = createDecipheriv('aes-256-gcm', encKey, buf.subarray(0, NONCE));
+  d.setAAD(aad);
+  d.setAuthTag(buf.subarray(buf.length - TAG));
+  try {
+    return Buffer.concat([d.update(buf.subarray(NONCE, buf.length - TAG)), d.final()]);
+  } catch {
+    throw corrupt('DECRYPT_FAILED', `decrypt ${what}: authentication failed (damaged, or not written with this key)`);
+  }
+}
+
+const SAMPLE = 64 * 1024;
+let compressor: Compressor | undefined;
+let decompressor: Decompressor | undefined;
+
+/** Prefixes the compression byte; compresses only when a sample shows it pays. */
+export function encodeBlob(data: Uint8Array, level = 3): Buffer {
+  compressor ??= new Compressor();
+  compressor.setParameters({ compressionLevel: level });
+  if (data.length >= 256) {
+    const sample = data.length > SAMPLE * 2 ? data.subarray(0, SAMPLE) : data;
+    const trial = compressor.compress(sample);
+    if (trial.length < sample.length * 0.9) {
+      const z = sample === data ? trial : compressor.compress(data);
+      if (z.length < data.length * 0.97) return Buffer.concat([Buffer.of(1), z]);
+    }
+  }
+  return Buffer.concat([Buffer.of(0), data]);
+}
+
+export function decodeBlob(encoded: Buffer, what: string): Buffer {
+  const flag = encoded[0];
+  if (flag === 0) return encoded.subarray(1);
+  if (flag === 1) {
+    decompressor ??= new Decompressor();
+    try {
+      return decompressor.decompress(encoded.subarray(1));
+    } catch {
+      throw corrupt('DECOMPRESS_FAILED', `decompress ${what}: invalid zstd data`);
+    }
+  }
+  throw corrupt('BLOB_FORMAT', `decode ${what}: unknown compression flag ${flag}`);
+}

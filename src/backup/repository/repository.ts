@@ -1,0 +1,286 @@
+/**
+ * repository: the one door to a repository's bytes. It owns the keys, the config, the index and
+ * the pack writers; archiver, restorer, checker and prune work through it and never touch packs
+ * or index segments themselves.
+ */
+import { z } from 'zod';
+import { authFailed, corrupt, conflict, invalidInput, isHoldfastError, notFound } from '../../base/errors.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { Chunker, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from '../chunker/fastcdc.js';
+import { keyFileSchema, newMasterKey, unwrapMasterKey, wrapMasterKey, type KdfParams, type KeyFile, type MasterKey } from '../crypto/keys.js';
+import { blobId, decodeBlob, encodeBlob, open, seal } from '../crypto/seal.js';
+import { MasterIndex, segmentOf, type IndexSegment } from '../index/master-index.js';
+import { PackBuilder, packName, type BlobType, type PackedBlob } from '../pack/pack.js';
+import { FORMAT_VERSION, PACK_TARGET_SIZE, configSchema, nameId, newConfig, randomName, type RepoConfig } from './format.js';
+
+export interface InitOptions {
+  chunker?: ChunkerParams;
+  kdf?: KdfParams;
+}
+
+export interface RepositoryOptions {
+  /** Object-lock retention for every object written (days); the store must support it. */
+  lockDays?: number;
+  /** Upper bound of pack uploads in flight: bounds memory (each is ~16 MiB). */
+  uploadConcurrency?: number;
+  packSize?: number;
+}
+
+const segmentSchema = z.object({
+  version: z.literal(1),
+  packs: z.array(z.object({ id: z.string(), blobs: z.array(z.tuple([z.number(), z.string(), z.number(), z.number(), z.number()])) })),
+});
+
+async function readKeyFiles(store: BlobStore): Promise<{ name: string; file: KeyFile }[]> {
+  const out: { name: string; file: KeyFile }[] = [];
+  for await (const b of store.list('keys/')) {
+    const raw = await store.get(b.name);
+    const parsed = keyFileSchema.safeParse(JSON.parse(raw.toString()));
+    if (parsed.success) out.push({ name: b.name, file: parsed.data });
+  }
+  return out;
+}
+
+export async function initRepository(store: BlobStore, password: string, opts: InitOptions = {}): Promise<void> {
+  if (await store.stat('config')) throw conflict('REPO_EXISTS', `init ${store.location}: a repository already exists there`);
+  const master = newMasterKey();
+  const config = newConfig(opts.chunker ?? DEFAULT_CHUNKER);
+  const key = await wrapMasterKey(master, password, opts.kdf);
+  // Key first: a crash between the two leaves no config, so init can simply be run again.
+  await store.put(randomName('keys'), Buffer.from(JSON.stringify(key, null, 2)), { ifNotExists: true });
+  await store.put('config', seal(master.encKey, Buffer.from(JSON.stringify(config)), Buffer.from('config')), { ifNotExists: true });
+}
+
+export class Repository {
+  readonly index = new MasterIndex();
+  readonly chunker: Chunker;
+  private packers: Record<BlobType, PackBuilder> = { data: new PackBuilder(), tree: new PackBuilder() };
+  private uploads = new Set<Promise<void>>();
+  private uploadError: unknown;
+  /** Blobs saved by this process and not yet in an uploaded pack: dedup within one backup. */
+  private pending = new Set<string>();
+  readonly stats = { packsWritten: 0, bytesUploaded: 0, blobsNew: 0, blobsReused: 0 };
+
+  private constructor(
+    readonly store: BlobStore,
+    readonly config: RepoConfig,
+    private readonly master: MasterKey,
+    readonly keyName: string,
+    private readonly opts: RepositoryOptions,
+  ) {
+    this.chunker = new Chunker(gearTable(Buffer.from(config.chunker.seed, 'base64')), config.chunker);
+  }
+
+  static async open(store: BlobStore, password: string, opts: RepositoryOptions = {}): Promise<Repository> {
+    const configBlob = await store.get('config').catch((e: unknown) => {
+      if (isHoldfastError(e, 'BLOB_NOT_FOUND'))
+        throw notFound('REPO_NOT_FOUND', `open repository ${store.location}: no repository there (run 'holdfast repo init')`);
+      throw e;
+    });
+    const keys = await readKeyFiles(store);
+    if (keys.length === 0) throw corrupt('REPO_NO_KEYS', `open repository ${store.location}: no key files`);
+    for (const k of keys) {
+      const master = await unwrapMasterKey(k.file, password, k.name);
+      if (!master) continue;
+      const raw = open(master.encKey, configBlob, Buffer.from('config'), 'config');
+      const parsedJson = JSON.parse(raw.toString()) as { version?: unknown };
+      if (parsedJson.version !== FORMAT_VERSION)
+        throw invalidInput('REPO_VERSION', `open repository ${store.location}: format version ${String(parsedJson.version)} is not supported (this Holdfast reads version ${FORMAT_VERSION})`);
+      const config = configSchema.parse(parsedJson);
+      return new Repository(store, config, master, k.name, opts);
+    }
+    throw authFailed('WRONG_PASSWORD', `open repository ${store.location}: wrong password (no key matches)`);
+  }
+
+  /** The index as of now, minus packs condemned by a pending prune. */
+  async loadIndex(): Promise<void> {
+    for await (const b of this.store.list('index/')) {
+      const seg = await this.loadJson(b.name, segmentSchema);
+      this.index.addSegment(seg as IndexSegment);
+    }
+    this.index.condemned = await this.condemnedPacks();
+  }
+
+  async condemnedPacks(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for await (const b of this.store.list('deletions/')) {
+      const plan = await this.loadJson(b.name, z.object({ packs: z.array(z.string()) }).passthrough());
+      for (const p of plan.packs) out.add(p);
+    }
+    return out;
+  }
+
+  // ---- metadata objects (snapshots, index segments, locks, plans): sealed JSON, AAD = name ----
+
+  async saveJson(kind: Parameters<typeof randomName>[0], value: unknown, name = randomName(kind)): Promise<string> {
+    const sealed = seal(this.master.encKey, Buffer.from(JSON.stringify(value)), Buffer.from(name));
+    await this.store.put(name, sealed, this.putOptions());
+    return name;
+  }
+
+  async loadJson<S extends z.ZodTypeAny>(name: string, schema: S): Promise<z.output<S>> {
+    const raw = open(this.master.encKey, await this.store.get(name), Buffer.from(name), name);
+    let value: unknown;
+    try {
+      value = JSON.parse(raw.toString());
+    } catch {
+      throw corrupt('META_FORMAT', `read ${name}: not valid JSON`);
+    }
+    const r = schema.safeParse(value);
+    if (!r.success) throw corrupt('META_FORMAT', `read ${name}: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+    return r.data as z.output<S>;
+  }
+
+  putOptions(): { retainUntil?: Date } {
+    return this.opts.lockDays ? { retainUntil: new Date(Date.now() + this.opts.lockDays * 86_400_000) } : {};
+  }
+
+  // ---- blobs ----
+
+  id(data: Uint8Array): string {
+    return blobId(this.master.idKey, data);
+  }
+
+  /** Whether a blob with this id is already stored (or being stored by us) and may be referenced. */
+  has(id: string): boolean {
+    return this.pending.has(id) || this.index.hasLive(id);
+  }
+
+  /** Seals a blob for storage; pure CPU, safe to run in a worker given the keys. */
+  sealBlob(id: string, data: Uint8Array): Buffer {
+    return seal(this.master.encKey, encodeBlob(data), Buffer.from(id, 'hex'));
+  }
+
+  /** Stores a blob unless it is already there. Returns true when it was new. */
+  async saveBlob(type: BlobType, data: Uint8Array, known?: { id: string; sealed: Buffer }): Promise<{ id: string; isNew: boolean }> {
+    const id = known?.id ?? this.id(data);
+    if (this.has(id)) {
+      this.stats.blobsReused++;
+      return { id, isNew: false };
+    }
+    this.pending.add(id);
+    this.stats.blobsNew++;
+    const sealed = known?.sealed ?? this.sealBlob(id, data);
+    const packer = this.packers[type];
+    packer.add(type, id, sealed, data.length);
+    if (packer.length >= (this.opts.packSize ?? PACK_TARGET_SIZE)) await this.flushPacker(type);
+    return { id, isNew: true };
+  }
+
+  /** Adds an already-sealed blob (from a worker) whose id and plaintext length are known. */
+  async addSealed(type: BlobType, id: string, sealed: Buffer, rawLength: number): Promise<boolean> {
+    if (this.has(id)) {
+      this.stats.blobsReused++;
+      return false;
+    }
+    this.pending.add(id);
+    this.stats.blobsNew++;
+    const packer = this.packers[type];
+    packer.add(type, id, sealed, rawLength);
+    if (packer.length >= (this.opts.packSize ?? PACK_TARGET_SIZE)) await this.flushPacker(type);
+    return true;
+  }
+
+  private async flushPacker(type: BlobType): Promise<void> {
+    const packer = this.packers[type];
+    if (packer.count === 0) return;
+    this.packers[type] = new PackBuilder();
+    const pack = packer.finish(this.master.encKey);
+    // Bounded uploads in flight keep memory at a few packs whatever the dataset size.
+    while (this.uploads.size >= (this.opts.uploadConcurrency ?? 2)) await Promise.race(this.uploads);
+    this.throwUploadError();
+    const p = this.uploadPack(pack).catch((e: unknown) => {
+      this.uploadError ??= e;
+    });
+    this.uploads.add(p);
+    void p.finally(() => this.uploads.delete(p));
+  }
+
+  /**
+   * Pack first, then its index segment: a crash between the two leaves an unindexed pack, which
+   * prune removes after its grace period; a crash after leaves a pack the next backup reuses.
+   */
+  private async uploadPack(pack: { id: string; data: Buffer; blobs: PackedBlob[] }): Promise<void> {
+    await this.store.put(packName(pack.id), pack.data, this.putOptions());
+    await this.saveJson('index', segmentOf([{ id: pack.id, blobs: pack.blobs }]));
+    this.index.addPack(pack.id, pack.blobs);
+    for (const b of pack.blobs) this.pending.delete(b.id);
+    this.stats.packsWritten++;
+    this.stats.bytesUploaded += pack.data.length;
+  }
+
+  private throwUploadError(): void {
+    if (this.uploadError) throw this.uploadError;
+  }
+
+  /** Writes out partial packs and waits for every upload. Call before saving a snapshot. */
+  async flush(): Promise<void> {
+    await this.flushPacker('data');
+    await this.flushPacker('tree');
+    await Promise.all(this.uploads);
+    this.throwUploadError();
+  }
+
+  async loadBlob(id: string, expect?: BlobType): Promise<Buffer> {
+    const loc = this.index.lookup(id);
+    if (!loc) throw corrupt('BLOB_MISSING', `load blob ${id.slice(0, 12)}: not in the index (repository damaged or pruned)`);
+    if (expect && loc.type !== expect) throw corrupt('BLOB_TYPE', `load blob ${id.slice(0, 12)}: is a ${loc.type} blob, expected ${expect}`);
+    const sealed = await this.store.get(packName(loc.pack), { offset: loc.offset, length: loc.length });
+    return this.openBlob(id, sealed, loc.pack);
+  }
+
+  /** Decrypts and verifies one blob read from `pack`; throws `corrupt` naming both. */
+  openBlob(id: string, sealed: Buffer, pack: string): Buffer {
+    const what = `blob ${id.slice(0, 12)} from pack ${pack.slice(0, 12)}`;
+    const plain = decodeBlob(open(this.master.encKey, sealed, Buffer.from(id, 'hex'), what), what);
+    if (this.id(plain) !== id) throw corrupt('BLOB_HASH', `verify ${what}: content does not match its id`);
+    return plain;
+  }
+
+  /** What a chunk worker needs to name and seal blobs exactly as this repository does. */
+  workerKeys() {
+    return {
+      encKey: this.master.encKey,
+      idKey: this.master.idKey,
+      gearSeed: new Uint8Array(Buffer.from(this.config.chunker.seed, 'base64')),
+      chunker: { min: this.config.chunker.min, avg: this.config.chunker.avg, max: this.config.chunker.max },
+    };
+  }
+
+  // ---- keys ----
+
+  async listKeys(): Promise<{ id: string; current: boolean; created: string; host: string; user: string }[]> {
+    return (await readKeyFiles(this.store)).map((k) => ({
+      id: nameId(k.name),
+      current: k.name === this.keyName,
+      created: k.file.created,
+      host: k.file.host,
+      user: k.file.user,
+    }));
+  }
+
+  async addKey(password: string, kdf?: KdfParams): Promise<string> {
+    const name = randomName('keys');
+    await this.store.put(name, Buffer.from(JSON.stringify(await wrapMasterKey(this.master, password, kdf), null, 2)), { ifNotExists: true });
+    return nameId(name);
+  }
+
+  async removeKey(idPrefix: string): Promise<string> {
+    const keys = await readKeyFiles(this.store);
+    const matches = keys.filter((k) => nameId(k.name).startsWith(idPrefix));
+    if (matches.length === 0) throw notFound('KEY_NOT_FOUND', `remove key ${idPrefix}: no such key`);
+    if (matches.length > 1) throw invalidInput('KEY_AMBIGUOUS', `remove key ${idPrefix}: prefix matches ${matches.length} keys`);
+    const k = matches[0]!;
+    if (k.name === this.keyName) throw conflict('KEY_IN_USE', `remove key ${idPrefix}: it is the key you opened the repository with; use another password to remove it`);
+    await this.store.delete(k.name);
+    return nameId(k.name);
+  }
+
+  /** Adds the new password before removing the old one: a crash leaves both working, never none. */
+  async changePassword(newPassword: string, kdf?: KdfParams): Promise<string> {
+    const id = await this.addKey(newPassword, kdf);
+    await this.store.delete(this.keyName);
+    return id;
+  }
+}
+

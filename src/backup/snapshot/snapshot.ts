@@ -1,0 +1,67 @@
+/**
+ * Snapshots: the root of one backup. A snapshot names the root tree, its parent (for incremental
+ * backups), tags, and the provenance record that SAST-aware restore reads. Saved last, after every
+ * pack and index segment it needs: a snapshot that exists is complete.
+ */
+import { z } from 'zod';
+import { invalidInput, notFound } from '../../base/errors.js';
+import type { Repository } from '../repository/repository.js';
+import { nameId } from '../repository/format.js';
+import { provenanceSchema } from './provenance.js';
+
+export const snapshotSchema = z.object({
+  version: z.literal(1),
+  time: z.string(),
+  host: z.string(),
+  paths: z.array(z.string()),
+  tree: z.string(),
+  parent: z.string().optional(),
+  tags: z.array(z.string()),
+  provenance: provenanceSchema,
+  summary: z.object({
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    files: z.number(),
+    dirs: z.number(),
+    filesUnchanged: z.number(),
+    bytes: z.number(),
+    bytesRead: z.number(),
+    bytesAdded: z.number(),
+    blobsNew: z.number(),
+    packsWritten: z.number(),
+    skipped: z.array(z.string()),
+  }),
+});
+export type Snapshot = z.infer<typeof snapshotSchema>;
+export type SnapshotSummary = Snapshot['summary'];
+
+export interface SnapshotRef {
+  id: string;
+  snapshot: Snapshot;
+}
+
+export async function listSnapshots(repo: Repository): Promise<SnapshotRef[]> {
+  const names: string[] = [];
+  for await (const b of repo.store.list('snapshots/')) names.push(b.name);
+  const out = await Promise.all(names.map(async (n) => ({ id: nameId(n), snapshot: await repo.loadJson(n, snapshotSchema) })));
+  return out.sort((a, b) => a.snapshot.time.localeCompare(b.snapshot.time));
+}
+
+/** Resolves "latest", a full id or a unique prefix of at least 4 characters. */
+export async function findSnapshot(repo: Repository, ref: string, all?: SnapshotRef[]): Promise<SnapshotRef> {
+  const snaps = all ?? (await listSnapshots(repo));
+  if (ref === 'latest') {
+    const s = snaps.at(-1);
+    if (!s) throw notFound('SNAPSHOT_NOT_FOUND', `find snapshot latest: the repository has no snapshots`);
+    return s;
+  }
+  if (ref.length < 4) throw invalidInput('SNAPSHOT_REF', `find snapshot ${ref}: give at least 4 characters of the id`);
+  const m = snaps.filter((s) => s.id.startsWith(ref));
+  if (m.length === 0) throw notFound('SNAPSHOT_NOT_FOUND', `find snapshot ${ref}: no such snapshot`);
+  if (m.length > 1) throw invalidInput('SNAPSHOT_AMBIGUOUS', `find snapshot ${ref}: prefix matches ${m.length} snapshots`);
+  return m[0]!;
+}
+
+export async function saveSnapshot(repo: Repository, snap: Snapshot): Promise<string> {
+  return nameId(await repo.saveJson('snapshots', snap));
+}
