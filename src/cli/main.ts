@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { reportError } from './exit.js';
+import { registerTlsCommands } from './commands/tls.js';
 
 export function buildProgram(): Command {
   const program = new Command('holdfast')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  registerTlsCommands(program);
   return program;
 }
 

@@ -69,7 +69,12 @@ export class LocalCertTarget {
       return await readFile(p, 'utf8');
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return undefined;
-      throw new HoldfastError('TLS_KEY_UNREADABLE', 'invalid-input', `read ${p}: ${errnoCode(e) ?? 'unreadable'}`, { cause: e });
+      throw new HoldfastError(
+        'TLS_KEY_UNREADABLE',
+        'invalid-input',
+        `read ${p}: ${errnoCode(e) ?? 'unreadable'}`,
+        { cause: e },
+      );
     }
   }
 
@@ -77,17 +82,28 @@ export class LocalCertTarget {
     const keyPath = join(this.opts.outDir, FILES.key);
     const s = await stat(keyPath).catch((e) => {
       if (errnoCode(e) === 'ENOENT') return undefined;
-      throw new HoldfastError('TLS_KEY_UNREADABLE', 'invalid-input', `read private key ${keyPath}: ${errnoCode(e) ?? 'cannot stat'}`, { cause: e });
+      throw new HoldfastError(
+        'TLS_KEY_UNREADABLE',
+        'invalid-input',
+        `read private key ${keyPath}: ${errnoCode(e) ?? 'cannot stat'}`,
+        { cause: e },
+      );
     });
     if (s && !s.isFile())
-      throw new HoldfastError('TLS_KEY_UNREADABLE', 'invalid-input', `read private key ${keyPath}: not a regular file`);
+      throw new HoldfastError(
+        'TLS_KEY_UNREADABLE',
+        'invalid-input',
+        `read private key ${keyPath}: not a regular file`,
+      );
     if (s && (s.mode & 0o077) !== 0)
       throw new HoldfastError(
         'TLS_KEY_PERMISSIONS',
         'auth',
         `read private key ${keyPath}: mode ${(s.mode & 0o777).toString(8).padStart(4, '0')} lets others read it; chmod 600 ${keyPath}`,
       );
-    const [chainPem, keyPem, caPem, bundlePem] = await Promise.all(Object.values(FILES).map((f) => this.readOne(f)));
+    const [chainPem, keyPem, caPem, bundlePem] = await Promise.all(
+      Object.values(FILES).map((f) => this.readOne(f)),
+    );
     const out: LocalInstalled = {};
     if (chainPem !== undefined) out.chainPem = chainPem;
     if (keyPem !== undefined) out.keyPem = keyPem;
@@ -98,7 +114,12 @@ export class LocalCertTarget {
 
   async install(m: LocalMaterial): Promise<void> {
     const cur = await this.read();
-    await this.writeGeneration({ chainPem: m.chainPem, keyPem: m.keyPem, caPem: m.caPem, bundlePem: m.bundlePem ?? cur.bundlePem });
+    await this.writeGeneration({
+      chainPem: m.chainPem,
+      keyPem: m.keyPem,
+      caPem: m.caPem,
+      bundlePem: m.bundlePem ?? cur.bundlePem,
+    });
   }
 
   async installBundle(bundlePem: string): Promise<void> {
@@ -168,27 +189,49 @@ export class LocalCertTarget {
         execFile(
           'sh',
           ['-c', r.command!],
-          { timeout: this.opts.reloadTimeoutMs ?? 30_000, env: { ...process.env, HOLDFAST_CERT_DIR: this.opts.outDir } },
+          {
+            timeout: this.opts.reloadTimeoutMs ?? 30_000,
+            env: { ...process.env, HOLDFAST_CERT_DIR: this.opts.outDir },
+          },
           (err, _stdout, stderr) => {
             if (!err) return resolve();
             const detail = String(stderr).trim().split('\n').pop() || err.message;
-            reject(new HoldfastError('TLS_RELOAD_FAILED', 'permanent', `${what}: command failed: ${detail}`, { cause: err }));
+            reject(
+              new HoldfastError('TLS_RELOAD_FAILED', 'permanent', `${what}: command failed: ${detail}`, {
+                cause: err,
+              }),
+            );
           },
         );
       });
     }
     if (r.signal) {
-      if (!r.pidFile) throw new HoldfastError('TLS_RELOAD_FAILED', 'invalid-input', `${what}: a signal needs a pidFile`);
+      if (!r.pidFile)
+        throw new HoldfastError('TLS_RELOAD_FAILED', 'invalid-input', `${what}: a signal needs a pidFile`);
       const raw = await readFile(r.pidFile, 'utf8').catch((e) => {
-        throw new HoldfastError('TLS_RELOAD_FAILED', 'permanent', `${what}: read pid file ${r.pidFile}: ${errnoCode(e) ?? e}`, { cause: e });
+        throw new HoldfastError(
+          'TLS_RELOAD_FAILED',
+          'permanent',
+          `${what}: read pid file ${r.pidFile}: ${errnoCode(e) ?? e}`,
+          { cause: e },
+        );
       });
       const pid = Number(raw.trim());
       if (!Number.isInteger(pid) || pid <= 1)
-        throw new HoldfastError('TLS_RELOAD_FAILED', 'permanent', `${what}: pid file ${r.pidFile} holds no pid`);
+        throw new HoldfastError(
+          'TLS_RELOAD_FAILED',
+          'permanent',
+          `${what}: pid file ${r.pidFile} holds no pid`,
+        );
       try {
         process.kill(pid, r.signal as NodeJS.Signals);
       } catch (e) {
-        throw new HoldfastError('TLS_RELOAD_FAILED', 'permanent', `${what}: signal ${r.signal} to pid ${pid}: ${errnoCode(e) ?? e}`, { cause: e });
+        throw new HoldfastError(
+          'TLS_RELOAD_FAILED',
+          'permanent',
+          `${what}: signal ${r.signal} to pid ${pid}: ${errnoCode(e) ?? e}`,
+          { cause: e },
+        );
       }
     }
   }

@@ -1,0 +1,48 @@
+/**
+ * Certificate revocation lists. Each CA generation's issuing certificate signs the CRL of the leaves
+ * it issued; the CRL number grows with every list so relying parties can tell a newer one.
+ */
+import { X509Certificate } from 'node:crypto';
+import { issuingOf, type CertAuthority } from './ca.js';
+import { signerFor, spki, x509 } from './keys.js';
+import type { RevokedEntry } from './store.js';
+
+export const CRL_VALIDITY_MS = 7 * 86_400_000;
+
+/** DER of a non-negative INTEGER, for the cRLNumber extension (which the library has no class for). */
+function derInteger(n: number): ArrayBuffer {
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = '00' + hex;
+  const body = Buffer.from(hex, 'hex');
+  const der = Buffer.concat([Buffer.from([0x02, body.length]), body]);
+  return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
+}
+
+export async function createCrl(
+  ca: CertAuthority,
+  entries: RevokedEntry[],
+  now: Date,
+  crlNumber: number,
+): Promise<string> {
+  const issuer = issuingOf(ca);
+  const cert = new X509Certificate(issuer.certPem);
+  const signer = await signerFor(issuer.key, `CA ${ca.id} issuing key`);
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: new x509.X509Certificate(issuer.certPem).subjectName,
+    thisUpdate: now,
+    nextUpdate: new Date(now.getTime() + CRL_VALIDITY_MS),
+    signingKey: signer.key,
+    signingAlgorithm: signer.algorithm,
+    extensions: [
+      await x509.AuthorityKeyIdentifierExtension.create(spki(cert.publicKey)),
+      new x509.Extension('2.5.29.20', false, derInteger(crlNumber)),
+    ],
+    entries: entries.map((e) => ({
+      serialNumber: e.serial,
+      revocationDate: new Date(e.revokedAt),
+      reason: x509.X509CrlReason[e.reason],
+    })),
+  });
+  return crl.toString('pem') + '\n';
+}

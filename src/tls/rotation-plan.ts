@@ -1,0 +1,114 @@
+/**
+ * The CA rotation as data: the ordered steps of each phase, and the persisted state that says
+ * which are done. Pure; rotation.ts runs the steps.
+ *
+ *     prepare    create the new CA; add it to the trusted set          gate: it can issue
+ *     distribute bundle = old + new to every target, reload            gate: every target holds both roots, endpoints still serve
+ *                then make the new CA the active one
+ *     reissue    a leaf from the new CA per target, staged in the CA dir gate: each chains to the new CA, key matches
+ *     roll       install + reload + probe, one target at a time, budgeted gate: every endpoint serves its new leaf
+ *     retire     gate first: nothing installed or served chains to the old CA;
+ *                then bundle = new only to every target, reload; the old CA is retired
+ *
+ * Every step is idempotent, so resuming re-runs the first step not recorded as done.
+ */
+export const PHASES = ['prepare', 'distribute', 'reissue', 'roll', 'retire'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface RotationState {
+  version: 1;
+  id: string;
+  oldCaId: string;
+  newCaId: string;
+  keepKey: boolean;
+  emergency: boolean;
+  /** Certificates (by name) that get a leaf; consumers (by name) that get the bundle. Fixed at start. */
+  leaves: string[];
+  consumers: string[];
+  phase: Phase | 'done';
+  done: string[];
+  /** Times of roll reloads, for the budget. */
+  rolls: string[];
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+export type StepKind =
+  | 'create-ca'
+  | 'trust-new'
+  | 'gate'
+  | 'bundle-both'
+  | 'activate'
+  | 'reissue'
+  | 'roll'
+  | 'bundle-new'
+  | 'retire-ca';
+
+export interface Step {
+  id: string;
+  phase: Phase;
+  kind: StepKind;
+  target?: string;
+  describe: string;
+}
+
+export function rotationSteps(
+  s: Pick<RotationState, 'oldCaId' | 'newCaId' | 'leaves' | 'consumers' | 'keepKey'>,
+): Step[] {
+  const steps: Step[] = [];
+  const add = (phase: Phase, kind: StepKind, describe: string, target?: string) =>
+    steps.push({
+      id: target ? `${phase}:${kind}:${target}` : `${phase}:${kind}`,
+      phase,
+      kind,
+      describe,
+      ...(target ? { target } : {}),
+    });
+  add(
+    'prepare',
+    'create-ca',
+    `create CA ${s.newCaId}${s.keepKey ? ` re-signing the keys of ${s.oldCaId}` : ' with new keys'}`,
+  );
+  add('prepare', 'trust-new', `trust ${s.newCaId} alongside ${s.oldCaId}`);
+  add('prepare', 'gate', `verify ${s.newCaId} is valid and its keys match`);
+  for (const t of s.consumers)
+    add(
+      'distribute',
+      'bundle-both',
+      `install bundle {${s.oldCaId}, ${s.newCaId}} into ${t} and reload it`,
+      t,
+    );
+  add('distribute', 'gate', 'verify every target holds both roots and every endpoint still serves');
+  add('distribute', 'activate', `make ${s.newCaId} the issuing CA`);
+  for (const t of s.leaves) add('reissue', 'reissue', `issue ${t} from ${s.newCaId} and stage it`, t);
+  add('reissue', 'gate', `verify every staged leaf chains to ${s.newCaId} and matches its key`);
+  for (const t of s.leaves)
+    add('roll', 'roll', `install the new ${t}, reload it, probe that it serves the new leaf (budgeted)`, t);
+  add('roll', 'gate', 'verify every endpoint serves its new leaf');
+  add('retire', 'gate', `verify nothing installed or served chains to ${s.oldCaId}`);
+  for (const t of s.consumers)
+    add('retire', 'bundle-new', `install bundle {${s.newCaId}} into ${t} and reload it`, t);
+  add('retire', 'retire-ca', `retire ${s.oldCaId}`);
+  return steps;
+}
+
+export function remainingSteps(s: RotationState): Step[] {
+  const done = new Set(s.done);
+  return rotationSteps(s).filter((st) => !done.has(st.id));
+}
+
+export function formatPlan(s: RotationState, resumed: boolean): string {
+  const rest = remainingSteps(s);
+  const lines = [
+    resumed
+      ? `rotation ${s.id}: resuming at phase ${s.phase}; ${rest.length} step(s) left`
+      : `rotation ${s.id}: ${s.oldCaId} -> ${s.newCaId}; ${rest.length} step(s)`,
+  ];
+  let phase = '';
+  for (const st of rest) {
+    if (st.phase !== phase) lines.push(`${(phase = st.phase)}:`);
+    lines.push(`  - ${st.describe}`);
+  }
+  return lines.join('\n');
+}

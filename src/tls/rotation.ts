@@ -1,0 +1,286 @@
+/**
+ * Runs the CA rotation (the steps and state are in rotation-plan.ts) as a resumable state machine.
+ * The state is persisted to rotation.json after every step, atomically; a crash anywhere leaves a
+ * state from which `run()` on a fresh engine continues. Each step is safe to repeat: it either
+ * re-does idempotent work (write the same bundle, re-install the same staged pair) or detects that
+ * its effect is already there (the new CA directory exists).
+ *
+ * Why nothing breaks while it runs: every consumer trusts both roots before any leaf from the new
+ * CA is served, and the old root leaves the bundles only after nothing installed or served chains
+ * to it. Pairs are installed as one unit and checked before each reload.
+ */
+import { X509Certificate } from 'node:crypto';
+import { budgetDecision, type Budget } from './budget.js';
+import { checkAuthority, createAuthority } from './ca.js';
+import type { Ctx } from './context.js';
+import { checkPair, deliver, issueFor, issuersOf } from './deliver.js';
+import { newCaId } from './engine.js';
+import { tlsError } from './errors.js';
+import type { CertSpec, Inventory } from './inventory.js';
+import { fingerprint, splitPem } from './pem.js';
+import { compareServed } from './probe.js';
+import { formatPlan, remainingSteps, type RotationState, type Step } from './rotation-plan.js';
+import { issuerOf } from './status.js';
+
+export interface RotationOptions {
+  dryRun?: boolean;
+  /** Re-sign the CA certificates with the current keys instead of generating new ones. */
+  keepKey?: boolean;
+  /** Budget for the roll's reloads; default: the inventory's. */
+  budget?: Budget;
+  /** Compromise response: no waiting for the budget. */
+  emergency?: boolean;
+}
+
+export interface RotationReport {
+  id: string;
+  resumed: boolean;
+  dryRun: boolean;
+  plan: string;
+  finished: boolean;
+  reissued: string[];
+  state: RotationState;
+}
+
+export class RotationRunner {
+  constructor(private readonly ctx: Ctx) {}
+
+  async current(): Promise<RotationState | undefined> {
+    const s = await this.ctx.store.readJson<RotationState>(this.ctx.store.rotationPath);
+    if (s && (s.version !== 1 || !Array.isArray(s.done)))
+      throw tlsError(
+        'TLS_STATE_CORRUPT',
+        `read ${this.ctx.store.rotationPath}: not a Holdfast rotation state`,
+      );
+    return s;
+  }
+
+  private async persist(s: RotationState): Promise<void> {
+    s.updatedAt = this.ctx.clock.now().toISOString();
+    await this.ctx.store.writeJson(this.ctx.store.rotationPath, s);
+  }
+
+  async run(opts: RotationOptions = {}): Promise<RotationReport> {
+    const { store, clock } = this.ctx;
+    const caState = await store.readState();
+    const inv = await store.readInventory();
+    let s = await this.current();
+    const resumed = s !== undefined && s.phase !== 'done';
+    if (!resumed) {
+      const now = clock.now().toISOString();
+      // Fail before anything is written when the current CA cannot be loaded (bad key file, ...).
+      await store.loadCa(caState.active);
+      s = {
+        version: 1,
+        id: `rot-${now.replace(/[-:]/g, '').replace(/\..*/, '')}`,
+        oldCaId: caState.active,
+        newCaId: newCaId(clock.now()),
+        keepKey: opts.keepKey ?? false,
+        emergency: opts.emergency ?? false,
+        leaves: inv.certificates.filter((c) => !c.trustOnly).map((c) => c.name),
+        consumers: inv.certificates.map((c) => c.name),
+        phase: 'prepare',
+        done: [],
+        rolls: [],
+        startedAt: now,
+        updatedAt: now,
+      };
+    }
+    const state = s!;
+    const plan = formatPlan(state, resumed);
+    const report = (finished: boolean): RotationReport => ({
+      id: state.id,
+      resumed,
+      dryRun: !!opts.dryRun,
+      plan,
+      finished,
+      reissued: state.leaves,
+      state,
+    });
+    if (opts.dryRun) return report(false);
+    if (!resumed) await this.persist(state);
+    else this.ctx.log.info('resuming CA rotation', { rotation: state.id, phase: state.phase });
+    const budget = state.emergency
+      ? { max: Number.MAX_SAFE_INTEGER, windowMs: 1 }
+      : (opts.budget ?? inv.budget);
+    for (const step of remainingSteps(state)) {
+      state.phase = step.phase;
+      await this.exec(step, state, inv, budget);
+      await this.ctx.hooks.afterStep?.(step.id, 'effect');
+      state.done.push(step.id);
+      await this.persist(state);
+      this.ctx.log.info('rotation step done', { rotation: state.id, step: step.id });
+      await this.ctx.hooks.afterStep?.(step.id, 'persisted');
+    }
+    state.phase = 'done';
+    state.finishedAt = clock.now().toISOString();
+    await this.persist(state);
+    return report(true);
+  }
+
+  private spec(inv: Inventory, name: string): CertSpec {
+    const spec = inv.certificates.find((c) => c.name === name);
+    if (!spec)
+      throw tlsError(
+        'TLS_GATE_FAILED',
+        `rotation: certificate ${name} left the inventory mid-rotation; put it back to finish`,
+      );
+    return spec;
+  }
+
+  private gateFail(s: RotationState, step: Step, msg: string): never {
+    throw tlsError('TLS_GATE_FAILED', `rotation ${s.id} ${step.phase} gate: ${msg}`);
+  }
+
+  private async exec(step: Step, s: RotationState, inv: Inventory, budget: Budget): Promise<void> {
+    const { store, clock } = this.ctx;
+    const both = () => store.bundlePem([s.oldCaId, s.newCaId]);
+    const target = (name: string) => this.ctx.targets(this.spec(inv, name));
+    switch (step.kind) {
+      case 'create-ca': {
+        if (await store.hasCa(s.newCaId)) return; // created before a crash: the directory is written whole or not at all
+        const cfg = (await store.readState()).config;
+        const old = s.keepKey ? await store.loadCa(s.oldCaId) : undefined;
+        const reuse = old
+          ? { root: old.root.key, ...(old.intermediate ? { intermediate: old.intermediate.key } : {}) }
+          : undefined;
+        const ca = await createAuthority(
+          { id: s.newCaId, ...cfg, ...(reuse ? { reuseKeys: reuse } : {}) },
+          clock,
+        );
+        await store.saveCa(ca);
+        return;
+      }
+      case 'trust-new': {
+        const cs = await store.readState();
+        if (!cs.trusted.includes(s.newCaId)) cs.trusted.push(s.newCaId);
+        await store.writeState(cs);
+        return;
+      }
+      case 'activate': {
+        const cs = await store.readState();
+        cs.active = s.newCaId;
+        await store.writeState(cs);
+        return;
+      }
+      case 'bundle-both':
+      case 'bundle-new': {
+        const t = target(step.target!);
+        await t.installBundle(
+          step.kind === 'bundle-both' ? await both() : await store.bundlePem([s.newCaId]),
+        );
+        await t.reload();
+        return;
+      }
+      case 'reissue': {
+        const spec = this.spec(inv, step.target!);
+        const ca = await store.loadCa(s.newCaId);
+        const leaf = await issueFor(
+          this.ctx,
+          spec,
+          ca,
+          this.ctx.targets(spec),
+          await issuersOf(this.ctx, await store.readState()),
+        );
+        await store.stage(s.id, spec.name, {
+          chainPem: leaf.chainPem,
+          keyPem: leaf.keyPem,
+          caPem: leaf.caPem,
+        });
+        return;
+      }
+      case 'roll': {
+        const spec = this.spec(inv, step.target!);
+        const staged = await store.readStaged(s.id, spec.name);
+        if (!staged) this.gateFail(s, step, `no staged leaf for ${spec.name}`);
+        for (;;) {
+          const b = budgetDecision(
+            s.rolls.map((t) => new Date(t)),
+            clock.now(),
+            budget,
+          );
+          if (b.allowed) break;
+          this.ctx.log.info('roll waits for the budget', {
+            rotation: s.id,
+            certificate: spec.name,
+            until: b.retryAt!.toISOString(),
+          });
+          await this.ctx.sleep(Math.max(1, b.retryAt!.getTime() - clock.now().getTime()));
+        }
+        await deliver(this.ctx, spec, this.ctx.targets(spec), { ...staged, bundlePem: await both() });
+        s.rolls.push(clock.now().toISOString());
+        return;
+      }
+      case 'retire-ca': {
+        const cs = await store.readState();
+        cs.trusted = cs.trusted.filter((id) => id !== s.oldCaId);
+        if (!cs.trusted.includes(s.newCaId)) cs.trusted.push(s.newCaId);
+        if (!cs.retired.includes(s.oldCaId)) cs.retired.push(s.oldCaId);
+        cs.active = s.newCaId;
+        await store.writeState(cs);
+        await store.clearStaged(s.id);
+        return;
+      }
+      case 'gate':
+        return this.gate(step, s, inv);
+    }
+  }
+
+  private async gate(step: Step, s: RotationState, inv: Inventory): Promise<void> {
+    const { store, clock } = this.ctx;
+    const newRoot = fingerprint(await store.rootPem(s.newCaId));
+    const oldRoot = fingerprint(await store.rootPem(s.oldCaId));
+    const issuers = await issuersOf(this.ctx, await store.readState());
+    const newIssuer = new Map([[s.newCaId, issuers.get(s.newCaId)!]]);
+    switch (step.phase) {
+      case 'prepare': {
+        const ca = await store.loadCa(s.newCaId);
+        checkAuthority(ca, clock.now());
+        return;
+      }
+      case 'distribute': {
+        for (const name of s.consumers) {
+          const spec = this.spec(inv, name);
+          const m = await this.ctx.targets(spec).read();
+          const have = new Set(splitPem(m.bundlePem ?? '').map(fingerprint));
+          if (!have.has(newRoot) || !have.has(oldRoot))
+            this.gateFail(s, step, `${name} does not hold both roots in its trust bundle`);
+          if (spec.probe && !spec.trustOnly && m.chainPem) {
+            const cmp = compareServed(await this.ctx.probe(spec.probe), splitPem(m.chainPem));
+            if (!cmp.matches) this.gateFail(s, step, `${name}: ${cmp.message}`);
+          }
+        }
+        return;
+      }
+      case 'reissue': {
+        for (const name of s.leaves) {
+          const staged = await store.readStaged(s.id, name);
+          if (!staged) this.gateFail(s, step, `no staged leaf for ${name}`);
+          checkPair(staged.chainPem, staged.keyPem, `staged certificate ${name}`);
+          const leaf = new X509Certificate(splitPem(staged.chainPem)[0]!);
+          if (issuerOf(leaf, newIssuer) !== s.newCaId)
+            this.gateFail(s, step, `staged ${name} does not chain to ${s.newCaId}`);
+        }
+        return;
+      }
+      case 'roll':
+      case 'retire': {
+        for (const name of s.leaves) {
+          const spec = this.spec(inv, name);
+          const m = await this.ctx.targets(spec).read();
+          if (!m.chainPem || !m.keyPem) this.gateFail(s, step, `${name} has no certificate installed`);
+          checkPair(m.chainPem, m.keyPem, `certificate ${name}`);
+          const chain = splitPem(m.chainPem);
+          const leaf = new X509Certificate(chain[0]!);
+          if (issuerOf(leaf, newIssuer) !== s.newCaId)
+            this.gateFail(s, step, `${name} still holds a leaf that does not chain to ${s.newCaId}`);
+          if (spec.probe) {
+            const cmp = compareServed(await this.ctx.probe(spec.probe), chain);
+            if (!cmp.matches) this.gateFail(s, step, `${name}: ${cmp.message}`);
+          }
+        }
+        return;
+      }
+    }
+  }
+}
