@@ -1,0 +1,34 @@
+/**
+ * BackupRepository: where backups go. The URL names a Holdfast repository (an S3 bucket and prefix,
+ * or a path the data mover mounts); credentials live in a Secret of the same namespace and are only
+ * ever passed to data movers as secretKeyRef environment variables, never copied into a spec.
+ */
+import { z } from 'zod';
+import { baseStatus, objectName } from './common.js';
+
+export const backupRepositorySpecSchema = z
+  .object({
+    /** "s3://bucket/prefix" or an absolute path (then `volume` says what to mount there). */
+    url: z.string().min(1).regex(/^(s3:\/\/[^/\s]+(\/\S*)?|\/\S*)$/, 'url is s3://bucket[/prefix] or an absolute path'),
+    s3: z
+      .object({
+        endpoint: z.string().url().optional(),
+        region: z.string().optional(),
+        forcePathStyle: z.boolean().optional(),
+      })
+      .optional(),
+    credentials: z.object({
+      secretName: objectName,
+      /** Key in the Secret holding the repository password. */
+      passwordKey: z.string().min(1).default('password'),
+      accessKeyIdKey: z.string().min(1).optional(),
+      secretAccessKeyKey: z.string().min(1).optional(),
+    }),
+    /** For path repositories: the PVC (same namespace as the data mover) mounted at the path. */
+    volume: z.object({ claimName: objectName }).optional(),
+  })
+  .strict();
+
+export const backupRepositoryStatusSchema = z.object({ ...baseStatus }).strict();
+
+export type BackupRepositorySpec = z.infer<typeof backupRepositorySpecSchema>;

@@ -1,0 +1,136 @@
+/**
+ * Leader election on a coordination.k8s.io Lease, so several operator replicas are safe: only the
+ * holder reconciles; the others keep their caches warm and take over when the holder stops renewing
+ * (crash, partition) or releases the lease (clean shutdown). Writes use the Lease's resourceVersion,
+ * so two replicas racing for an expired lease cannot both win: the loser gets 409 and follows.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../../base/log.js';
+import type { Clock } from '../../platform/clock.js';
+import { isConflict, isNotFound } from '../../platform/kubernetes/index.js';
+import { leaderDecision, type LeaseRecord, type Observation } from './decide.js';
+
+export interface ElectorOptions {
+  coordination: k8s.CoordinationV1Api;
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  /** A leader that could not renew for this long stops acting (it may already have been replaced). */
+  renewDeadlineMs: number;
+  retryMs: number;
+  clock: Clock;
+  backoff: (attempt: number) => number;
+  log: Logger;
+  onStartedLeading: () => void;
+  onStoppedLeading: () => void;
+}
+
+export class LeaderElector {
+  leader = false;
+  private observed: Observation | undefined;
+  private lastRenew = 0;
+  private stopped = false;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  /** How many times this replica became leader (tests, metrics). */
+  terms = 0;
+
+  constructor(private readonly o: ElectorOptions) {}
+
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      let delay = this.o.retryMs;
+      try {
+        await this.tryOnce();
+        this.failures = 0;
+      } catch (e) {
+        this.failures++;
+        delay = Math.max(this.o.retryMs, this.o.backoff(this.failures));
+        this.o.log.debug('lease update failed', { lease: this.o.name, error: (e as Error).message });
+        if (this.leader && this.o.clock.now().getTime() - this.lastRenew > this.o.renewDeadlineMs) this.lose('renew deadline passed');
+      }
+      if (this.stopped) break;
+      await new Promise<void>((r) => {
+        this.wake = r;
+        this.timer = setTimeout(r, delay);
+      });
+    }
+  }
+
+  private record(l: k8s.V1Lease): LeaseRecord {
+    return {
+      holder: l.spec?.holderIdentity ?? undefined,
+      renewTime: l.metadata?.resourceVersion,
+      leaseDurationMs: (l.spec?.leaseDurationSeconds ?? Math.round(this.o.leaseDurationMs / 1000)) * 1000,
+    };
+  }
+
+  private async tryOnce(): Promise<void> {
+    const { coordination, namespace, name, identity } = this.o;
+    const now = this.o.clock.now();
+    let lease: k8s.V1Lease | undefined;
+    try {
+      lease = await coordination.readNamespacedLease({ name, namespace });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    const rec = lease ? this.record(lease) : undefined;
+    if (rec && !(this.observed && this.observed.record.holder === rec.holder && this.observed.record.renewTime === rec.renewTime))
+      this.observed = { record: rec, seenAt: now.getTime() };
+    const d = leaderDecision(rec, this.observed, identity, now.getTime());
+    const spec: k8s.V1LeaseSpec = {
+      holderIdentity: identity,
+      leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
+      renewTime: now,
+      acquireTime: d.action === 'renew' ? lease?.spec?.acquireTime : now,
+      leaseTransitions: (lease?.spec?.leaseTransitions ?? 0) + (d.action === 'acquire' ? 1 : 0),
+    };
+    try {
+      if (d.action === 'create') await coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
+      else if (d.action === 'renew' || d.action === 'acquire')
+        await coordination.replaceNamespacedLease({ name, namespace, body: { metadata: { ...lease!.metadata }, spec } });
+      else {
+        if (this.leader) this.lose(d.message);
+        return;
+      }
+    } catch (e) {
+      if (isConflict(e)) {
+        if (this.leader) this.lose('lost a race for the lease');
+        return;
+      }
+      throw e;
+    }
+    this.lastRenew = now.getTime();
+    if (!this.leader) {
+      this.leader = true;
+      this.terms++;
+      this.o.log.info('became leader', { lease: `${namespace}/${name}`, identity, reason: d.reason });
+      this.o.onStartedLeading();
+    }
+  }
+
+  private lose(why: string): void {
+    this.leader = false;
+    this.o.log.info('stopped leading', { lease: `${this.o.namespace}/${this.o.name}`, why });
+    this.o.onStoppedLeading();
+  }
+
+  /** Stops the loop; a leader releases the lease so a follower takes over without waiting for expiry. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.wake?.();
+    if (!this.leader) return;
+    this.lose('shutting down');
+    try {
+      const { coordination, namespace, name } = this.o;
+      const lease = await coordination.readNamespacedLease({ name, namespace });
+      if (lease.spec?.holderIdentity === this.o.identity)
+        await coordination.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: '' } } });
+    } catch (e) {
+      this.o.log.debug('could not release lease', { error: (e as Error).message });
+    }
+  }
+}

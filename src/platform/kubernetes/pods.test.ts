@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as k8s from '@kubernetes/client-node';
+import { imageDigest, mountingContainers, podsMountingClaim, workloadOf } from './pods.js';
+
+const D = 'sha256:' + 'ab'.repeat(32);
+const pod = (name: string, claim: string, extra: Partial<k8s.V1Pod> = {}): k8s.V1Pod => ({
+  metadata: { name, namespace: 'shop', ...extra.metadata },
+  spec: { containers: [{ name: 'app', image: 'shop:1.2' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: claim } }] },
+  status: { phase: 'Running', containerStatuses: [{ name: 'app', image: 'shop:1.2', imageID: `docker-pullable://shop@${D}`, ready: true, restartCount: 0 }], ...extra.status },
+});
+
+test('imageDigest reads the digest from every runtime spelling of imageID', () => {
+  for (const id of [`docker-pullable://r/x@${D}`, `r/x@${D}`, D]) assert.equal(imageDigest(id), D);
+  assert.equal(imageDigest('docker://deadbeef'), undefined);
+  assert.equal(imageDigest(undefined), undefined);
+});
+
+test('only running pods of the same namespace that mount the claim are selected', () => {
+  const pods = [
+    pod('a', 'data'),
+    pod('b', 'other'),
+    pod('c', 'data', { status: { phase: 'Succeeded' } }),
+    pod('d', 'data', { metadata: { name: 'd', namespace: 'elsewhere' } }),
+  ];
+  assert.deepEqual(podsMountingClaim(pods, 'shop', 'data').map((p) => p.metadata!.name), ['a']);
+});
+
+test('a pod of a Deployment is reported as the Deployment, not its ReplicaSet', () => {
+  const p = pod('web-5d8f-x', 'data', {
+    metadata: { name: 'web-5d8f-x', namespace: 'shop', labels: { 'pod-template-hash': '5d8f' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d8f', uid: 'u', controller: true }] },
+  });
+  assert.equal(workloadOf(p), 'shop/Deployment/web');
+});
+
+test('containers without a reported imageID are recorded without a digest rather than guessed', () => {
+  const p = pod('a', 'data', { status: { phase: 'Pending', containerStatuses: [] } });
+  assert.deepEqual(mountingContainers([p]), [{ workload: 'shop/Pod/a', pod: 'a', container: 'app', image: 'shop:1.2' }]);
+});

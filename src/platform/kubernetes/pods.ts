@@ -1,0 +1,62 @@
+/**
+ * What runs against a volume: the pods that mount a PVC, the workload that owns each pod, and the
+ * image digests the kubelet reports. These become a snapshot's provenance, so SAST-aware restore can
+ * tell which application version wrote the data. Pure functions over API objects.
+ */
+import type * as k8s from '@kubernetes/client-node';
+
+export interface MountingContainer {
+  /** "namespace/Kind/name" of the owning workload (Deployment, StatefulSet, ...), or "namespace/Pod/name". */
+  workload: string;
+  pod: string;
+  container: string;
+  image?: string;
+  /** "sha256:<64 hex>" from status.containerStatuses[].imageID, when the kubelet reported one. */
+  imageDigest?: string;
+}
+
+export function podsMountingClaim(pods: readonly k8s.V1Pod[], namespace: string, claim: string): k8s.V1Pod[] {
+  return pods.filter(
+    (p) =>
+      p.metadata?.namespace === namespace &&
+      p.status?.phase !== 'Succeeded' &&
+      p.status?.phase !== 'Failed' &&
+      (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === claim),
+  );
+}
+
+/** imageID is "docker-pullable://repo@sha256:…", "repo@sha256:…" or "sha256:…" depending on the runtime. */
+export function imageDigest(imageID: string | undefined): string | undefined {
+  const m = /(sha256:[0-9a-f]{64})$/.exec(imageID ?? '');
+  return m?.[1];
+}
+
+/** The workload a pod belongs to; a ReplicaSet created by a Deployment is reported as the Deployment. */
+export function workloadOf(pod: k8s.V1Pod): string {
+  const ns = pod.metadata?.namespace ?? '';
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+  if (!owner) return `${ns}/Pod/${pod.metadata?.name}`;
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`))
+    return `${ns}/Deployment/${owner.name.slice(0, -hash.length - 1)}`;
+  return `${ns}/${owner.kind}/${owner.name}`;
+}
+
+export function mountingContainers(pods: readonly k8s.V1Pod[]): MountingContainer[] {
+  const out: MountingContainer[] = [];
+  for (const pod of pods) {
+    const statuses = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
+    for (const c of pod.spec?.containers ?? []) {
+      const s = statuses.get(c.name);
+      const digest = imageDigest(s?.imageID);
+      out.push({
+        workload: workloadOf(pod),
+        pod: pod.metadata?.name ?? '',
+        container: c.name,
+        image: c.image,
+        ...(digest ? { imageDigest: digest } : {}),
+      });
+    }
+  }
+  return out;
+}

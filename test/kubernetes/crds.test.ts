@@ -1,0 +1,128 @@
+/**
+ * Holdfast's CRDs against a real kube-apiserver: they install, the API server applies their
+ * defaults, and it rejects invalid custom resources with the field named, before any controller runs.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { startKube, type Kube } from '../harness/kube.js';
+
+let kube: Kube;
+let api: k8s.CustomObjectsApi;
+let ns: string;
+const group = 'holdfast.dev';
+const version = 'v1alpha1';
+
+before(async () => {
+  kube = await startKube();
+  api = kube.kc.makeApiClient(k8s.CustomObjectsApi);
+  ns = await kube.namespace('crds');
+});
+after(async () => kube?.stop());
+
+const policy = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: `${group}/${version}`,
+  kind: 'BackupPolicy',
+  metadata: { name },
+  spec,
+});
+
+async function rejection(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { code?: number; body?: string };
+    assert.equal(err.code, 422, `expected 422 Invalid, got ${err.code}: ${err.body}`);
+    return String(err.body);
+  }
+  assert.fail('the API server accepted an invalid object');
+}
+
+test('every Holdfast kind and the CSI snapshot kinds are served', async () => {
+  const ext = kube.kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const names = (await ext.listCustomResourceDefinition()).items.map((c) => c.metadata!.name!);
+  for (const n of [
+    'backuprepositories.holdfast.dev',
+    'backuppolicies.holdfast.dev',
+    'restorepoints.holdfast.dev',
+    'restores.holdfast.dev',
+    'certificatepolicies.holdfast.dev',
+    'volumesnapshots.snapshot.storage.k8s.io',
+    'volumesnapshotclasses.snapshot.storage.k8s.io',
+    'volumesnapshotcontents.snapshot.storage.k8s.io',
+  ])
+    assert.ok(names.includes(n), `${n} not installed`);
+});
+
+test('a valid policy is stored with the schema defaults filled in', async () => {
+  const created = (await api.createNamespacedCustomObject({
+    group, version, namespace: ns, plural: 'backuppolicies',
+    body: policy('nightly', { repository: 'main', schedule: '0 3 * * *', retention: { keepDaily: 7 } }),
+  })) as { spec: { snapshot: { mode: string }; suspend: boolean; selector: object } };
+  assert.equal(created.spec.snapshot.mode, 'Direct');
+  assert.equal(created.spec.suspend, false);
+  assert.deepEqual(created.spec.selector, {});
+});
+
+test('a policy without a repository is rejected naming spec.repository', async () => {
+  const body = await rejection(
+    api.createNamespacedCustomObject({ group, version, namespace: ns, plural: 'backuppolicies', body: policy('norepo', { schedule: '@daily' }) }),
+  );
+  assert.match(body, /spec\.repository/);
+});
+
+test('negative GFS retention counts are rejected by the schema generated from retentionSchema', async () => {
+  const body = await rejection(
+    api.createNamespacedCustomObject({
+      group, version, namespace: ns, plural: 'backuppolicies',
+      body: policy('negative', { repository: 'main', schedule: '@daily', retention: { keepDaily: -1 } }),
+    }),
+  );
+  assert.match(body, /spec\.retention\.keepDaily/);
+});
+
+test('an unknown snapshot mode is rejected with the allowed values', async () => {
+  const body = await rejection(
+    api.createNamespacedCustomObject({
+      group, version, namespace: ns, plural: 'backuppolicies',
+      body: policy('badmode', { repository: 'main', schedule: '@daily', snapshot: { mode: 'Magic' } }),
+    }),
+  );
+  assert.match(body, /spec\.snapshot\.mode/);
+  assert.match(body, /Direct/);
+});
+
+test('a repository URL that is neither s3:// nor a path is rejected', async () => {
+  const body = await rejection(
+    api.createNamespacedCustomObject({
+      group, version, namespace: ns, plural: 'backuprepositories',
+      body: { apiVersion: `${group}/${version}`, kind: 'BackupRepository', metadata: { name: 'bad' }, spec: { url: 'ftp://x', credentials: { secretName: 'repo' } } },
+    }),
+  );
+  assert.match(body, /spec\.url/);
+});
+
+test('a RestorePoint status with a malformed image digest is rejected by the status subresource', async () => {
+  await api.createNamespacedCustomObject({
+    group, version, namespace: ns, plural: 'restorepoints',
+    body: { apiVersion: `${group}/${version}`, kind: 'RestorePoint', metadata: { name: 'rp1' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } },
+  });
+  const body = await rejection(
+    api.patchNamespacedCustomObjectStatus(
+      {
+        group, version, namespace: ns, plural: 'restorepoints', name: 'rp1',
+        body: { status: { snapshotId: 'abc', provenance: { workloads: [{ workload: 'x', imageDigest: 'sha256:nothex' }] } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    ),
+  );
+  assert.match(body, /imageDigest/);
+});
+
+test('a status written through the main resource is ignored, because status is a subresource', async () => {
+  const created = (await api.createNamespacedCustomObject({
+    group, version, namespace: ns, plural: 'restorepoints',
+    body: { apiVersion: `${group}/${version}`, kind: 'RestorePoint', metadata: { name: 'rp2' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } }, status: { snapshotId: 'forged' } },
+  })) as { status?: unknown };
+  assert.equal(created.status, undefined);
+});
