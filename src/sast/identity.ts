@@ -1,0 +1,72 @@
+/**
+ * Finding identity: what makes "the same problem" recognisable in the next scan after code moved.
+ * tool + rule + normalised path + the first trustworthy of:
+ *   1. `partialFingerprints.primaryLocationLineHash`, unless it repeats within the report or is a
+ *      placeholder ("requires login", as Semgrep OSS writes for its own fingerprints);
+ *   2. the logical location (function, method, class);
+ *   3. a hash of the snippet, whitespace-collapsed;
+ *   4. a hash of the message with numbers blanked (messages often quote line numbers).
+ * Never a raw line number. Results that still collide are told apart by their order in the file.
+ */
+import { createHash } from 'node:crypto';
+
+export type IdentityBasis = 'fingerprint' | 'logical-location' | 'snippet' | 'message';
+
+export interface IdentityInput {
+  tool: string;
+  ruleId: string;
+  path: string | undefined;
+  lineHash: string | undefined;
+  logical: string | undefined;
+  snippet: string | undefined;
+  message: string;
+  /** Only to order colliding results; never part of the identity. */
+  line: number | undefined;
+  column: number | undefined;
+}
+
+export interface Identity {
+  identity: string;
+  basis: IdentityBasis;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const placeholder = /requires login|^\s*$|^0+$/i;
+
+export function computeIdentities(items: readonly IdentityInput[]): Identity[] {
+  const hashCount = new Map<string, number>();
+  for (const it of items) if (it.lineHash) hashCount.set(it.lineHash, (hashCount.get(it.lineHash) ?? 0) + 1);
+  const keyed = items.map((it, i) => {
+    let basis: IdentityBasis;
+    let value: string;
+    if (it.lineHash && !placeholder.test(it.lineHash) && hashCount.get(it.lineHash) === 1) {
+      basis = 'fingerprint';
+      value = it.lineHash;
+    } else if (it.logical) {
+      basis = 'logical-location';
+      value = it.logical;
+    } else if (it.snippet && it.snippet.trim()) {
+      basis = 'snippet';
+      value = sha(it.snippet.replace(/\s+/g, ' ').trim());
+    } else {
+      basis = 'message';
+      value = sha(it.message.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim());
+    }
+    return { i, basis, key: [it.tool, it.ruleId, it.path ?? '', basis, value].join('\u0000'), line: it.line ?? 0, column: it.column ?? 0 };
+  });
+  // Disambiguate collisions by position order: stable under line shifts that keep the order.
+  const groups = new Map<string, typeof keyed>();
+  for (const k of keyed) {
+    const g = groups.get(k.key);
+    if (g) g.push(k);
+    else groups.set(k.key, [k]);
+  }
+  const out: Identity[] = new Array(items.length);
+  for (const g of groups.values()) {
+    g.sort((a, b) => a.line - b.line || a.column - b.column || a.i - b.i);
+    g.forEach((k, n) => {
+      out[k.i] = { identity: sha(n === 0 ? k.key : `${k.key}\u0000#${n}`), basis: k.basis };
+    });
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+/**
+ * Ingesting a SARIF report: read (file, stdin, Buffer or stream; gzip; size cap), parse
+ * tolerantly, normalise each run, check it against the envelope, and record the version, one scan
+ * per run and the findings' lifecycle, all in ONE transaction: a report is ingested whole or not
+ * at all. Ingesting the same report again for the same version changes nothing.
+ */
+import { createHash } from 'node:crypto';
+import type { Catalog } from '../catalog/index.js';
+import type { Clock } from '../platform/clock.js';
+import { parseEnvelope, resolveRun, type EnvelopeInput } from './envelope.js';
+import { applyLifecycle, type LifecycleCounts } from './lifecycle.js';
+import { normaliseRun, type RunStatus } from './normalise.js';
+import { parseSarif } from './parse.js';
+import { readReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
+
+export interface IngestOptions {
+  catalog: Catalog;
+  clock: Clock;
+  /** For messages: the file name, "stdin", or "upload". */
+  name: string;
+  maxBytes?: number;
+  /** Who asked, for the audit trail. */
+  actor?: string;
+}
+
+export interface IngestedScan extends LifecycleCounts {
+  scanId: number;
+  run: number;
+  tool: string;
+  category: string;
+  status: RunStatus;
+  statusReason: string;
+  results: number;
+  notFailures: number;
+  alreadyIngested: boolean;
+}
+
+export interface IngestSummary {
+  repository: string;
+  commit: string;
+  ref: string;
+  reportSha256: string;
+  scans: IngestedScan[];
+  warnings: string[];
+}
+
+/** The entry point for the CLI now and the control plane's HTTP upload later. */
+export async function ingestReport(source: ReportSource, envelope: EnvelopeInput, opts: IngestOptions): Promise<IngestSummary> {
+  parseEnvelope(envelope, opts.name); // refuse a bad envelope before reading a large body
+  const bytes = await readReport(source, opts.name, opts.maxBytes ?? defaultMaxReportBytes);
+  return ingestBytes(bytes, envelope, opts);
+}
+
+export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: IngestOptions): IngestSummary {
+  const env = parseEnvelope(envelope, opts.name);
+  const log = parseSarif(bytes, opts.name);
+  const reportSha256 = createHash('sha256').update(bytes).digest('hex');
+  const warnings = [...log.warnings];
+  const runs = log.runs.flatMap((r, i) => {
+    if (!r) {
+      warnings.push(`runs[${i}]: unreadable run (no tool.driver.name); skipped`);
+      return [];
+    }
+    const n = normaliseRun(r, i, env.sourceRoot ? [env.sourceRoot] : []);
+    warnings.push(...n.warnings.map((w) => (w.startsWith('runs[') ? w : `runs[${i}]: ${w}`)));
+    return [n];
+  });
+  if (log.runs.length === 0) warnings.push('the report has no runs: no scan recorded, verdicts stay unknown');
+  // Check every run against the envelope before writing anything.
+  const resolved = runs.map((r) => resolveRun(env, r, opts.name));
+  const commit = resolved[0]?.commit ?? env.commit;
+  const now = opts.clock.now();
+  const c = opts.catalog;
+
+  const scans = c.transaction(() => {
+    if (!commit) return [];
+    const version = c.versions.upsert({ repository: env.repository, commit, imageDigests: env.imageDigests });
+    const applicationId = c.versions.upsertApplication(env.repository);
+    const out: IngestedScan[] = [];
+    runs.forEach((run, i) => {
+      const { category, commit: runCommit } = resolved[i]!;
+      const v = runCommit === commit ? version : c.versions.upsert({ repository: env.repository, commit: runCommit });
+      const st = { applicationId, ref: env.ref, tool: run.tool, category };
+      const scanTime = env.scanTime ?? (run.startTime && !Number.isNaN(Date.parse(run.startTime)) ? new Date(run.startTime) : now);
+      const base = { run: run.index, tool: run.tool, category, status: run.status, statusReason: run.statusReason, results: run.results.length, notFailures: run.notFailures };
+      const same = c.sast.findSameScan(reportSha256, run.index, v.id, env.ref, category);
+      if (same) {
+        out.push({ ...base, scanId: same.id, alreadyIngested: true, new: 0, unchanged: 0, reopened: 0, fixed: 0, suppressed: 0, dismissed: 0 });
+        return;
+      }
+      const scanId = c.sast.insertScan({
+        ...st,
+        reportSha256,
+        runIndex: run.index,
+        versionId: v.id,
+        toolVersion: run.toolVersion,
+        scanTime,
+        ingestedAt: now,
+        status: run.status,
+        resultCount: run.results.length,
+        warnings: run.warnings,
+      });
+      const counts = applyLifecycle(c.sast, st, run, { scanId, commit: v.commit, scanTime, repository: env.repository });
+      out.push({ ...base, ...counts, scanId, alreadyIngested: false });
+    });
+    c.audit.append({
+      actor: opts.actor ?? 'holdfast',
+      action: 'sast.ingest',
+      object: `report:${reportSha256.slice(0, 16)}`,
+      details: { name: opts.name, repository: env.repository, commit, ref: env.ref, scans: out.map((s) => s.scanId) },
+    });
+    return out;
+  });
+  return { repository: env.repository, commit: commit ?? '', ref: env.ref, reportSha256, scans, warnings };
+}

@@ -1,0 +1,120 @@
+/**
+ * Finding lifecycle along one stream (application, ref, tool, category): each scan's results are
+ * matched to known findings by identity.
+ * - new: an identity no scan of the stream saw before;
+ * - unchanged: seen again (a suppressed or fixed one seen unsuppressed again is re-opened);
+ * - fixed: open before, absent from a *complete* scan. A failed run (executionSuccessful: false)
+ *   or one without results fixes nothing: it proves nothing absent.
+ * - dismissed: set by a person with a reason; re-scans that still see it leave it dismissed.
+ * A report older than the stream's newest complete scan (ingested late) adds its evidence to the
+ * versions it scanned but changes no state: the newer scan already decided.
+ */
+import { createHash } from 'node:crypto';
+import type { SastStore, Stream, FindingRow, FindingState } from '../catalog/index.js';
+import type { NormalisedRun } from './normalise.js';
+
+export interface LifecycleCounts {
+  new: number;
+  unchanged: number;
+  reopened: number;
+  fixed: number;
+  suppressed: number;
+  dismissed: number;
+}
+
+export interface ScanContext {
+  scanId: number;
+  commit: string;
+  scanTime: Date;
+  repository: string;
+}
+
+export function findingId(repository: string, st: Stream, identity: string): string {
+  return createHash('sha256').update([repository, st.ref, st.tool, st.category, identity].join('\u0000')).digest('hex').slice(0, 16);
+}
+
+export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun, ctx: ScanContext): LifecycleCounts {
+  const counts: LifecycleCounts = { new: 0, unchanged: 0, reopened: 0, fixed: 0, suppressed: 0, dismissed: 0 };
+  const existing = new Map<string, FindingRow>(store.streamFindings(st).map((f) => [f.identity, f]));
+  const later = store.nextCompleteScan(st, ctx.scanTime);
+  const at = ctx.scanTime.toISOString();
+  const seen = new Set<string>();
+
+  for (const r of run.results) {
+    if (seen.has(r.identity)) continue;
+    seen.add(r.identity);
+    if (r.suppressed) counts.suppressed++;
+    const f = existing.get(r.identity);
+    let id: string;
+    if (!f) {
+      id = findingId(ctx.repository, st, r.identity);
+      // Late evidence: the newer complete scan did not see it, so it was already fixed by then.
+      const state: FindingState = later ? 'fixed' : r.suppressed ? 'suppressed' : 'open';
+      store.insertFinding({
+        id,
+        applicationId: st.applicationId,
+        ref: st.ref,
+        tool: st.tool,
+        category: st.category,
+        identity: r.identity,
+        ruleId: r.ruleId,
+        path: r.path,
+        startLine: r.startLine,
+        severity: r.severity,
+        cwes: r.cwes,
+        message: r.message,
+        state,
+        firstSeenScanId: ctx.scanId,
+        firstSeenCommit: ctx.commit,
+        firstSeenAt: at,
+        lastSeenScanId: ctx.scanId,
+        lastSeenCommit: ctx.commit,
+        lastSeenAt: at,
+        fixedCommit: later ? later.commit : undefined,
+        fixedAt: later ? later.scanTime.toISOString() : undefined,
+        dismissedReason: undefined,
+        dismissedComment: undefined,
+        dismissedAt: undefined,
+      });
+      counts.new++;
+    } else {
+      id = f.id;
+      if (later) {
+        if (at < f.firstSeenAt) store.updateFinding(id, { firstSeenScanId: ctx.scanId, firstSeenCommit: ctx.commit, firstSeenAt: at });
+        counts.unchanged++;
+      } else {
+        let state: FindingState = f.state;
+        if (f.state === 'dismissed') counts.dismissed++;
+        else if (r.suppressed) state = 'suppressed';
+        else if (f.state === 'fixed') {
+          state = 'open';
+          counts.reopened++;
+        } else state = 'open';
+        if (!(f.state === 'fixed' && state === 'open')) counts.unchanged++;
+        store.updateFinding(id, {
+          state,
+          ruleId: r.ruleId,
+          path: r.path,
+          startLine: r.startLine,
+          severity: r.severity,
+          cwes: r.cwes,
+          message: r.message,
+          lastSeenScanId: ctx.scanId,
+          lastSeenCommit: ctx.commit,
+          lastSeenAt: at,
+          ...(state === 'open' && f.state === 'fixed' ? { fixedCommit: undefined, fixedAt: undefined } : {}),
+        });
+      }
+    }
+    store.addOccurrence(ctx.scanId, id, r.startLine, r.suppressed);
+  }
+
+  if (run.status === 'complete' && !later) {
+    for (const f of existing.values()) {
+      if (seen.has(f.identity) || (f.state !== 'open' && f.state !== 'suppressed')) continue;
+      store.updateFinding(f.id, { state: 'fixed', fixedCommit: ctx.commit, fixedAt: at });
+      counts.fixed++;
+    }
+  }
+  return counts;
+}

@@ -1,0 +1,156 @@
+/**
+ * One SARIF run as Holdfast sees it: tool, category, whether it ran (status), and its failing
+ * results with severity, CWEs, repository-relative path and a line-shift-proof identity.
+ * Results whose kind is not "fail" (SARIF's default) are not findings and are counted, not kept.
+ */
+import { cwesOf } from './cwe.js';
+import { computeIdentities, type IdentityBasis, type IdentityInput } from './identity.js';
+import { messageOf } from './message.js';
+import { PathResolver, stripCommonRoot } from './paths.js';
+import { severityOf, type SeveritySource } from './result-severity.js';
+import { resultSchema, tolerantParse, type SarifResult, type SarifRule, type SarifRun } from './sarif-schema.js';
+import type { Severity } from './severity.js';
+
+export type RunStatus = 'complete' | 'failed' | 'unknown';
+
+export interface NormalisedResult {
+  ruleId: string;
+  path: string | undefined;
+  startLine: number | undefined;
+  severity: Severity;
+  severitySource: SeveritySource;
+  cwes: string[];
+  message: string;
+  identity: string;
+  identityBasis: IdentityBasis;
+  suppressed: boolean;
+}
+
+export interface NormalisedRun {
+  index: number;
+  tool: string;
+  toolVersion: string | undefined;
+  /** From automationDetails.id ("category/run-id" -> "category"), when the run names one. */
+  category: string | undefined;
+  status: RunStatus;
+  statusReason: string;
+  results: NormalisedResult[];
+  notFailures: number;
+  unreadable: number;
+  startTime: string | undefined;
+  provenance: { repositoryUri?: string | undefined; revisionId?: string | undefined; branch?: string | undefined }[];
+  warnings: string[];
+}
+
+export function categoryOf(automationId: string | undefined): string | undefined {
+  if (!automationId) return undefined;
+  const i = automationId.lastIndexOf('/');
+  const c = i < 0 ? automationId : automationId.slice(0, i);
+  return c === '' ? undefined : c;
+}
+
+function ruleLookup(run: SarifRun) {
+  const byId = new Map<string, SarifRule>();
+  for (const r of run.tool.driver.rules ?? []) if (r.id && !byId.has(r.id)) byId.set(r.id, r);
+  return (res: SarifResult): SarifRule | undefined => {
+    const comp = res.rule?.toolComponent?.index;
+    const rules = comp !== undefined ? run.tool.extensions?.[comp]?.rules : run.tool.driver.rules;
+    const idx = res.rule?.index ?? res.ruleIndex;
+    if (idx !== undefined && idx >= 0 && rules?.[idx]) return rules[idx];
+    const id = res.ruleId ?? res.rule?.id;
+    if (id === undefined) return undefined;
+    return byId.get(id) ?? (comp !== undefined ? rules?.find((r) => r.id === id) : undefined) ?? byId.get(id.split('/')[0]!);
+  };
+}
+
+export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[]): NormalisedRun {
+  const warnings: string[] = [];
+  const where = `runs[${index}]`;
+  const tool = run.tool.driver.name;
+  const failedInvocation = (run.invocations ?? []).some((i) => i.executionSuccessful === false);
+  const resultsAbsent = run.results === undefined || run.results === null;
+  const paths = new PathResolver(run, sourceRoots, warnings);
+  const findRule = ruleLookup(run);
+
+  const kept: { res: SarifResult; rule: SarifRule | undefined; ruleId: string; path: string | undefined }[] = [];
+  let notFailures = 0;
+  let unreadable = 0;
+  (run.results ?? []).forEach((raw, i) => {
+    const res = tolerantParse(resultSchema, raw, `${where}.results[${i}]`, warnings);
+    if (!res) {
+      unreadable++;
+      return;
+    }
+    if ((res.kind ?? 'fail') !== 'fail') {
+      notFailures++;
+      return;
+    }
+    const rule = findRule(res);
+    const ruleId = res.ruleId ?? res.rule?.id ?? rule?.id ?? 'unknown-rule';
+    const loc = res.locations?.[0]?.physicalLocation?.artifactLocation;
+    kept.push({ res, rule, ruleId, path: paths.resolve(loc) });
+  });
+  const fixedPaths = stripCommonRoot(kept.map((k) => k.path), warnings);
+
+  const inputs: IdentityInput[] = kept.map((k, i) => {
+    const loc = k.res.locations?.[0];
+    const region = loc?.physicalLocation?.region;
+    let logical = loc?.logicalLocations?.[0];
+    if (logical && logical.index !== undefined && !logical.fullyQualifiedName && !logical.name) logical = run.logicalLocations?.[logical.index];
+    return {
+      tool,
+      ruleId: k.ruleId,
+      path: fixedPaths[i],
+      lineHash: k.res.partialFingerprints?.primaryLocationLineHash,
+      logical: logical?.fullyQualifiedName ?? logical?.name,
+      snippet: region?.snippet?.text,
+      message: messageOf(k.res, k.rule, k.ruleId),
+      line: region?.startLine,
+      column: region?.startColumn,
+    };
+  });
+  const ids = computeIdentities(inputs);
+  const results = kept.map((k, i): NormalisedResult => {
+    const sev = severityOf(k.res, k.rule, tool);
+    return {
+      ruleId: k.ruleId,
+      path: fixedPaths[i],
+      startLine: inputs[i]!.line,
+      severity: sev.severity,
+      severitySource: sev.source,
+      cwes: cwesOf(k.res, k.rule, run),
+      message: inputs[i]!.message,
+      identity: ids[i]!.identity,
+      identityBasis: ids[i]!.basis,
+      // A suppression counts unless it was rejected; "underReview" still hides it, as SARIF viewers do.
+      suppressed: (k.res.suppressions ?? []).some((s) => s.status !== 'rejected'),
+    };
+  });
+
+  let status: RunStatus = 'complete';
+  let statusReason = 'the tool ran and reported its results';
+  if (failedInvocation) {
+    status = 'failed';
+    statusReason = 'the tool reported executionSuccessful: false';
+  } else if (resultsAbsent) {
+    status = 'unknown';
+    statusReason = 'the run has no results array, so what it found is unknown';
+  } else if (unreadable > 0) {
+    status = 'unknown';
+    statusReason = `${unreadable} result(s) could not be read, so the run cannot prove anything fixed`;
+  }
+  return {
+    index,
+    tool,
+    toolVersion: run.tool.driver.semanticVersion ?? run.tool.driver.version,
+    category: categoryOf(run.automationDetails?.id),
+    status,
+    statusReason,
+    results,
+    notFailures,
+    unreadable,
+    startTime: run.invocations?.[0]?.endTimeUtc ?? run.invocations?.[0]?.startTimeUtc,
+    provenance: run.versionControlProvenance ?? [],
+    warnings,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Paths as the repository knows them ("src/app.py"), whatever the scanner wrote: `file://` URIs,
+ * absolute paths under a checkout root, `uriBaseId` references resolved through
+ * `originalUriBaseIds` (an undefined base, like Semgrep's "%SRCROOT%", means the checkout root),
+ * percent-encoding and Windows separators.
+ */
+import { posix } from 'node:path';
+import type { SarifRun } from './sarif-schema.js';
+
+type Loc = { uri?: string | undefined; uriBaseId?: string | undefined; index?: number | undefined };
+
+/** An absolute path from a URI or path, or undefined when it is relative. */
+export function absoluteOf(uri: string): string | undefined {
+  let u = uri.replace(/\\/g, '/');
+  if (/^file:/i.test(u)) {
+    u = u.replace(/^file:(\/\/[^/]*)?/i, '');
+    if (/^\/[A-Za-z]:\//.test(u)) u = u.slice(1);
+  }
+  u = safeDecode(u);
+  if (u.startsWith('/') || /^[A-Za-z]:\//.test(u)) return posix.normalize(u);
+  return undefined;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function cleanRelative(p: string): string {
+  let n = posix.normalize(safeDecode(p.replace(/\\/g, '/')));
+  while (n.startsWith('./')) n = n.slice(2);
+  return n === '.' ? '' : n;
+}
+
+export class PathResolver {
+  private readonly roots: string[];
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly run: SarifRun,
+    sourceRoots: readonly string[],
+    private readonly warnings: string[],
+  ) {
+    const roots = [...sourceRoots];
+    for (const inv of run.invocations ?? []) if (inv.workingDirectory?.uri) roots.push(inv.workingDirectory.uri);
+    for (const base of Object.values(run.originalUriBaseIds ?? {})) if (base.uri) roots.push(base.uri);
+    this.roots = roots
+      .map((r) => absoluteOf(r))
+      .filter((r): r is string => !!r)
+      .map((r) => (r.endsWith('/') ? r : r + '/'))
+      .sort((a, b) => b.length - a.length);
+  }
+
+  /** The repository-relative path, or an absolute one when no checkout root is known for it. */
+  resolve(loc: Loc | undefined): string | undefined {
+    if (!loc) return undefined;
+    let l = loc;
+    if (l.uri === undefined && l.index !== undefined) l = this.run.artifacts?.[l.index]?.location ?? l;
+    if (l.uri === undefined) return undefined;
+    const joined = this.join(l.uri, l.uriBaseId, 0);
+    const abs = absoluteOf(joined);
+    if (!abs) return cleanRelative(joined);
+    for (const r of this.roots) if (abs.startsWith(r)) return cleanRelative(abs.slice(r.length));
+    return abs;
+  }
+
+  private join(uri: string, baseId: string | undefined, depth: number): string {
+    if (!baseId || absoluteOf(uri) || depth > 8) return uri;
+    const base = this.run.originalUriBaseIds?.[baseId];
+    if (!base?.uri) {
+      if (!this.warned.has(baseId)) {
+        this.warned.add(baseId);
+        this.warnings.push(`uriBaseId ${baseId} is not defined in originalUriBaseIds; its paths are taken as relative to the checkout root`);
+      }
+      return uri;
+    }
+    const b = base.uri.endsWith('/') ? base.uri : base.uri + '/';
+    return this.join(b + uri.replace(/^\.?\//, ''), base.uriBaseId, depth + 1);
+  }
+}
+
+/**
+ * Last resort for absolute paths under no known root: strip the directory they all share, so the
+ * same checkout scanned from another place yields the same paths. Warned about, because a report
+ * of one file cannot tell its root; pass the checkout root (`--source-root`) to be exact.
+ */
+export function stripCommonRoot(paths: (string | undefined)[], warnings: string[]): (string | undefined)[] {
+  const abs = paths.filter((p): p is string => !!p && absoluteOf(p) !== undefined);
+  if (abs.length === 0) return paths;
+  let prefix = posix.dirname(abs[0]!) + '/';
+  for (const p of abs) while (!p.startsWith(prefix)) prefix = posix.dirname(prefix.slice(0, -1)) + '/';
+  if (prefix === '//') prefix = '/';
+  warnings.push(`absolute paths outside any known checkout root: took ${prefix} as the root (pass the checkout root to be exact)`);
+  return paths.map((p) => (p && absoluteOf(p) !== undefined && p.startsWith(prefix) ? cleanRelative(p.slice(prefix.length)) : p));
+}

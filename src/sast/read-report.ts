@@ -1,0 +1,73 @@
+/**
+ * Reading a report's bytes from a file, stdin, a Buffer or a stream, gunzipping when it is gzip
+ * (by its magic bytes, not its name), and refusing anything larger than a cap before it fills
+ * memory: the cap applies to the decompressed size, so a small gzip bomb is refused too.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { Readable, pipeline } from 'node:stream';
+import { HoldfastError, fromSystemError, invalidInput } from '../base/errors.js';
+import { formatBytes } from '../base/format.js';
+
+export const defaultMaxReportBytes = 256 * 1024 * 1024;
+
+export type ReportSource = Buffer | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
+
+const tooLarge = (name: string, max: number) =>
+  new HoldfastError('REPORT_TOO_LARGE', 'resource', `read report ${name}: larger than the ${formatBytes(max)} limit (raise it with --max-size)`);
+
+/** Reads `source` fully (gunzipped when gzip), never holding more than `max` bytes. */
+export async function readReport(source: ReportSource, name: string, max = defaultMaxReportBytes): Promise<Buffer> {
+  const src = Buffer.isBuffer(source) || source instanceof Uint8Array ? [Buffer.from(source)] : (source as AsyncIterable<Uint8Array>);
+  const it = (async function* () {
+    for await (const c of src) yield Buffer.isBuffer(c) ? c : Buffer.from(c);
+  })();
+  let gzip = false;
+  try {
+    // Peek at the first two bytes to tell gzip from plain JSON, then replay them.
+    let head = Buffer.alloc(0);
+    while (head.length < 2) {
+      const n = await it.next();
+      if (n.done) break;
+      head = Buffer.concat([head, n.value]);
+    }
+    gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const replay = Readable.from(
+      (async function* () {
+        if (head.length) yield head;
+        yield* it;
+      })(),
+    );
+    const body: AsyncIterable<Buffer> = gzip ? pipeline(replay, createGunzip(), () => {}) : replay;
+    const out: Buffer[] = [];
+    let total = 0;
+    for await (const b of body) {
+      total += b.length;
+      if (total > max) throw tooLarge(name, max);
+      out.push(b);
+    }
+    return Buffer.concat(out, total);
+  } catch (e) {
+    if (e instanceof HoldfastError) throw e;
+    if (gzip && typeof e === 'object' && e !== null && 'code' in e && String(e.code).startsWith('Z_')) {
+      throw invalidInput('REPORT_BAD_GZIP', `read report ${name}: gzip data is damaged or truncated (${e instanceof Error ? e.message : String(e)})`, e);
+    }
+    throw fromSystemError(`read report ${name}`, e);
+  }
+}
+
+/** A file path, or "-" for stdin. A regular file larger than the cap is refused before reading. */
+export async function readReportFile(path: string, max = defaultMaxReportBytes): Promise<Buffer> {
+  if (path === '-') return readReport(process.stdin, 'stdin', max);
+  let size: number;
+  let isFile: boolean;
+  try {
+    const st = statSync(path);
+    size = st.size;
+    isFile = st.isFile();
+  } catch (e) {
+    throw fromSystemError(`read report ${path}`, e);
+  }
+  if (isFile && size > max) throw tooLarge(path, max);
+  return readReport(createReadStream(path), path, max);
+}
