@@ -1,0 +1,192 @@
+/**
+ * Helpers for the TLS tests: temporary CA directories, an engine over local certificate targets,
+ * the example shop service as a real child process, an in-process Node TLS server that reloads
+ * from a target directory, and openssl invocations.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, connect, type Server, type TLSSocket } from 'node:tls';
+import { CaStore, TlsEngine, parseSpec, type CertSpecInput, type EngineDeps } from '../../src/tls/index.js';
+import { LocalCertTarget } from '../../src/platform/local/cert-target.js';
+
+export const root = new URL('../..', import.meta.url).pathname;
+
+export async function tempDir(prefix = 'hf-tls-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Extra reload actions by certificate name, for in-process servers. */
+export type Reloaders = Map<string, () => void | Promise<void>>;
+
+export function makeEngine(caDir: string, extra: Partial<EngineDeps> = {}, reloaders: Reloaders = new Map()): TlsEngine {
+  return new TlsEngine({
+    store: new CaStore(caDir),
+    targets: (spec) => {
+      const t = new LocalCertTarget({ name: spec.name, outDir: spec.outDir, ...(spec.reload ? { reload: spec.reload } : {}) });
+      const r = reloaders.get(spec.name);
+      if (r)
+        t.reload = async () => {
+          await r();
+        };
+      return t;
+    },
+    servedTimeoutMs: 5000,
+    ...extra,
+  });
+}
+
+export function spec(input: CertSpecInput, base: string) {
+  return parseSpec(input, base);
+}
+
+/** The example service, started as a real process; resolves when it listens. */
+export interface Shop {
+  proc: ChildProcess;
+  port: number;
+  pidFile: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export async function startShop(opts: { dataDir: string; certDir: string; pidFile: string; clientAuth?: string }): Promise<Shop> {
+  const args = ['--import', 'tsx', join(root, 'examples/shop/server.ts'), '--data-dir', opts.dataDir, '--cert-dir', opts.certDir, '--port', '0', '--pid-file', opts.pidFile];
+  if (opts.clientAuth) args.push('--client-auth', opts.clientAuth);
+  const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOLDFAST_SHOP_COMMIT: 'test-commit' } });
+  const logs: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`shop did not start: ${logs.join('\n')}`)), 20_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        logs.push(line);
+        try {
+          const j = JSON.parse(line) as { msg: string; port?: number };
+          if (j.msg === 'listening') {
+            clearTimeout(timer);
+            resolve(j.port!);
+          }
+        } catch {
+          /* not JSON */
+        }
+      }
+    });
+    proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`shop exited with ${code}: ${logs.join('\n')}`));
+    });
+  });
+  return {
+    proc,
+    port,
+    pidFile: opts.pidFile,
+    logs,
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A Node TLS server in this process that (re)loads tls.crt/tls.key from a directory. */
+export interface DirServer {
+  server: Server;
+  port: number;
+  reload(): void;
+  close(): Promise<void>;
+}
+
+export async function startDirServer(certDir: string, opts: { requestCert?: boolean; crlFile?: string } = {}): Promise<DirServer> {
+  const load = () => {
+    const o: Record<string, Buffer | boolean> = { cert: readFileSync(join(certDir, 'tls.crt')), key: readFileSync(join(certDir, 'tls.key')) };
+    if (opts.requestCert) {
+      o.ca = readFileSync(join(certDir, 'trust-bundle.pem'));
+      if (opts.crlFile) o.crl = readFileSync(opts.crlFile);
+    }
+    return o;
+  };
+  const server = createServer({ ...load(), ...(opts.requestCert ? { requestCert: true, rejectUnauthorized: true } : {}) }, (s) => {
+    s.end('hello\n');
+  });
+  server.on('tlsClientError', () => {});
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const addr = server.address();
+  return {
+    server,
+    port: typeof addr === 'object' && addr ? addr.port : 0,
+    reload: () => server.setSecureContext(load()),
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** One verified handshake (hostname checked) trusting `caPem`; resolves with the served leaf serial. */
+export function handshake(port: number, caPem: string | Buffer, opts: { servername?: string; cert?: string; key?: string; expectData?: boolean } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s: TLSSocket = connect({ host: '127.0.0.1', port, servername: opts.servername ?? 'localhost', ca: caPem, ...(opts.cert ? { cert: opts.cert, key: opts.key } : {}) });
+    s.once('secureConnect', () => {
+      const serial = s.getPeerCertificate().serialNumber.toLowerCase();
+      if (!opts.expectData) {
+        s.destroy();
+        return resolve(serial);
+      }
+      // TLS 1.3 reports a rejected client certificate after the handshake: wait for data or an alert.
+      s.once('data', () => {
+        s.destroy();
+        resolve(serial);
+      });
+    });
+    s.once('error', (e) => {
+      s.destroy();
+      reject(e);
+    });
+    s.setTimeout(5000, () => {
+      s.destroy();
+      reject(new Error('handshake timeout'));
+    });
+  });
+}
+
+export function openssl(args: string[], input?: string): { status: number; out: string } {
+  const r = spawnSync('openssl', args, { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
+  return { status: r.status ?? -1, out: (r.stdout ?? '') + (r.stderr ?? '') };
+}
+
+export async function text(p: string): Promise<string> {
+  return readFile(p, 'utf8');
+}
+
+/** The holdfast CLI as a user runs it. */
+export function cli(args: string[], cwd: string): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, 'bin/holdfast.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, HOLDFAST_FROM_SOURCE: '1', HOLDFAST_LOG_LEVEL: 'error' },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** An HTTPS request to the shop on loopback, verifying against `ca` with the name localhost. */
+export function httpsJson(port: number, ca: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, servername: 'localhost', method, path, ca, headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (data += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
+    });
+    req.once('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
