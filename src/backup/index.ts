@@ -12,3 +12,10 @@ export { restore, type RestoreOptions, type RestoreProgress, type RestoreResult 
 export { listSnapshots, findSnapshot, type Snapshot, type SnapshotRef } from './snapshot/snapshot.js';
 export { provenanceSchema, type Provenance, type WorkloadVersion, type HookRun } from './snapshot/provenance.js';
 export type { TreeNode } from './snapshot/tree.js';
+export { checkRepository, type CheckReport, type CheckProblem } from './maintenance/check.js';
+export { forget, type ForgetOptions, type ForgetResult } from './maintenance/forget.js';
+export { prune, type PruneOptions, type PruneResult } from './maintenance/prune.js';
+export { diffSnapshots, type DiffEntry } from './maintenance/diff.js';
+export { walkTree } from './maintenance/walk.js';
+export { acquireShared, listLocks } from './repository/locks.js';
+export { runBackup } from './run.js';

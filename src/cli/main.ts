@@ -4,6 +4,12 @@
  */
 import { Command } from 'commander';
 import { reportError } from './exit.js';
+import { registerRepoCommands } from './commands/repo.js';
+import { registerBackupCommand } from './commands/backup.js';
+import { registerRestoreCommand } from './commands/restore.js';
+import { registerSnapshotCommands } from './commands/snapshots.js';
+import { registerCheckCommand } from './commands/check.js';
+import { registerForgetCommands } from './commands/forget.js';
 import { registerTlsCommands } from './commands/tls.js';
 
 export function buildProgram(): Command {
@@ -15,6 +21,12 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  registerRepoCommands(program);
+  registerBackupCommand(program);
+  registerRestoreCommand(program);
+  registerSnapshotCommands(program);
+  registerCheckCommand(program);
+  registerForgetCommands(program);
   registerTlsCommands(program);
   return program;
 }

@@ -67,6 +67,18 @@ export class MasterIndex {
     return this.blobs.get(id)?.some((l) => !this.condemned.has(l.pack)) ?? false;
   }
 
+  /** Blobs grouped by the pack that holds them (each copy listed under its own pack). */
+  byPack(): Map<string, { id: string; loc: BlobLocation }[]> {
+    const out = new Map<string, { id: string; loc: BlobLocation }[]>();
+    for (const [id, locs] of this.blobs)
+      for (const loc of locs) {
+        const list = out.get(loc.pack);
+        if (list) list.push({ id, loc });
+        else out.set(loc.pack, [{ id, loc }]);
+      }
+    return out;
+  }
+
   *liveIds(): IterableIterator<string> {
     for (const [id] of this.blobs) if (this.hasLive(id)) yield id;
   }

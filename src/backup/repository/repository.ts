@@ -93,10 +93,14 @@ export class Repository {
   }
 
   /** The index as of now, minus packs condemned by a pending prune. */
+  /** Index segments this process has read or written: prune may replace exactly these. */
+  readonly loadedSegments = new Set<string>();
+
   async loadIndex(): Promise<void> {
     for await (const b of this.store.list('index/')) {
       const seg = await this.loadJson(b.name, segmentSchema);
       this.index.addSegment(seg as IndexSegment);
+      this.loadedSegments.add(b.name);
     }
     this.index.condemned = await this.condemnedPacks();
   }
@@ -129,6 +133,12 @@ export class Repository {
     const r = schema.safeParse(value);
     if (!r.success) throw corrupt('META_FORMAT', `read ${name}: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
     return r.data as z.output<S>;
+  }
+
+  /** Locks and deletion plans are never retained by object lock: they must be removable. */
+  async saveUnretained(name: string, value: unknown, ifNotExists: boolean): Promise<void> {
+    const sealed = seal(this.master.encKey, Buffer.from(JSON.stringify(value)), Buffer.from(name));
+    await this.store.put(name, sealed, { ifNotExists });
   }
 
   putOptions(): { retainUntil?: Date } {
@@ -168,8 +178,8 @@ export class Repository {
   }
 
   /** Adds an already-sealed blob (from a worker) whose id and plaintext length are known. */
-  async addSealed(type: BlobType, id: string, sealed: Buffer, rawLength: number): Promise<boolean> {
-    if (this.has(id)) {
+  async addSealed(type: BlobType, id: string, sealed: Buffer, rawLength: number, force = false): Promise<boolean> {
+    if (force ? this.pending.has(id) : this.has(id)) {
       this.stats.blobsReused++;
       return false;
     }
@@ -202,7 +212,7 @@ export class Repository {
    */
   private async uploadPack(pack: { id: string; data: Buffer; blobs: PackedBlob[] }): Promise<void> {
     await this.store.put(packName(pack.id), pack.data, this.putOptions());
-    await this.saveJson('index', segmentOf([{ id: pack.id, blobs: pack.blobs }]));
+    this.loadedSegments.add(await this.saveJson('index', segmentOf([{ id: pack.id, blobs: pack.blobs }])));
     this.index.addPack(pack.id, pack.blobs);
     for (const b of pack.blobs) this.pending.delete(b.id);
     this.stats.packsWritten++;

@@ -1,0 +1,34 @@
+/** Walking snapshot trees: shared by ls, diff, check and prune. */
+import type { Repository } from '../repository/repository.js';
+import { parseTree, type TreeNode } from '../snapshot/tree.js';
+
+export type Visit = (path: string, node: TreeNode) => void | Promise<void>;
+
+/** Depth-first, entries in name order; `path` is relative to the snapshot root. */
+export async function walkTree(repo: Repository, treeId: string, visit: Visit, prefix = ''): Promise<void> {
+  const tree = parseTree(await repo.loadBlob(treeId, 'tree'), treeId);
+  for (const n of tree.nodes) {
+    const p = prefix ? `${prefix}/${n.name}` : n.name;
+    await visit(p, n);
+    if (n.type === 'dir' && n.subtree) await walkTree(repo, n.subtree, visit, p);
+  }
+}
+
+/**
+ * Every blob the given root trees reference. Identical subtrees are visited once, which makes
+ * this proportional to what changed between snapshots, not to their number.
+ */
+export async function referencedBlobs(repo: Repository, roots: readonly string[]): Promise<Set<string>> {
+  const used = new Set<string>();
+  const visitTree = async (id: string): Promise<void> => {
+    if (used.has(id)) return;
+    used.add(id);
+    const tree = parseTree(await repo.loadBlob(id, 'tree'), id);
+    for (const n of tree.nodes) {
+      for (const c of n.content ?? []) used.add(c);
+      if (n.subtree) await visitTree(n.subtree);
+    }
+  };
+  for (const r of roots) await visitTree(r);
+  return used;
+}

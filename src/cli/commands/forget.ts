@@ -1,0 +1,98 @@
+/** `holdfast forget` (GFS retention) and `holdfast prune`. */
+import type { Command } from 'commander';
+import { formatBytes } from '../../base/format.js';
+import { invalidInput } from '../../base/errors.js';
+import { forget, prune } from '../../backup/index.js';
+import { retentionSchema, type RetentionPolicy } from '../../policy/retention.js';
+import { openRepo, print, repoOptions, type RepoFlags } from '../common.js';
+
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw invalidInput('FLAG_NUMBER', `expected a whole number, got ${JSON.stringify(v)}`);
+  return n;
+};
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+interface ForgetFlags extends RepoFlags {
+  keepLast?: number;
+  keepHourly?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  keepYearly?: number;
+  keepWithin?: string;
+  keepTag: string[];
+  volume?: string;
+  dryRun?: boolean;
+  prune?: boolean;
+}
+
+export function parseDuration(v: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(v);
+  if (!m) throw invalidInput('FLAG_DURATION', `expected a duration like 30m, 1h or 2d, got ${JSON.stringify(v)}`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+export function registerForgetCommands(program: Command): void {
+  repoOptions(program.command('forget'))
+    .description('remove snapshots that a GFS retention policy does not keep (run prune to free space)')
+    .option('--keep-last <n>', 'keep the newest n', num)
+    .option('--keep-hourly <n>', 'keep the newest of each of the last n hours', num)
+    .option('--keep-daily <n>', 'keep the newest of each of the last n days', num)
+    .option('--keep-weekly <n>', 'keep the newest of each of the last n ISO weeks', num)
+    .option('--keep-monthly <n>', 'keep the newest of each of the last n months', num)
+    .option('--keep-yearly <n>', 'keep the newest of each of the last n years', num)
+    .option('--keep-within <duration>', 'keep everything newer than this (e.g. 7d, 1y6m)')
+    .option('--keep-tag <tag>', 'keep snapshots with this tag (repeatable)', collect, [])
+    .option('--volume <name>', 'only consider snapshots of this volume')
+    .option('--dry-run', 'show what would be removed, remove nothing')
+    .option('--prune', 'run prune afterwards')
+    .addHelpText('after', '\nExample:\n  holdfast forget --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run')
+    .action(async (flags: ForgetFlags) => {
+      const parsed = retentionSchema.safeParse({
+        keepLast: flags.keepLast,
+        keepHourly: flags.keepHourly,
+        keepDaily: flags.keepDaily,
+        keepWeekly: flags.keepWeekly,
+        keepMonthly: flags.keepMonthly,
+        keepYearly: flags.keepYearly,
+        keepWithin: flags.keepWithin,
+        keepTags: flags.keepTag.length ? flags.keepTag : undefined,
+      });
+      if (!parsed.success) throw invalidInput('FORGET_POLICY', `forget: ${parsed.error.issues[0]?.message}`);
+      const policy: RetentionPolicy = parsed.data;
+      const repo = await openRepo(flags, { loadIndex: false });
+      const r = await forget(repo, { policy, dryRun: !!flags.dryRun, ...(flags.volume ? { filter: (s) => s.snapshot.provenance.volume === flags.volume } : {}) });
+      print(flags, r, () => {
+        const lines: string[] = [];
+        for (const g of r.groups) {
+          lines.push(`group ${g.key.replace(/\|/g, ' ').trim()}:`);
+          for (const d of g.decisions) lines.push(`  ${d.keep ? 'keep  ' : flags.dryRun ? 'would remove' : 'remove'} ${d.id.slice(0, 8)} ${d.time.slice(0, 19)} ${d.reasons.join(', ')}`);
+        }
+        for (const h of r.held) lines.push(`held by object lock: ${h.id.slice(0, 8)}${h.until ? ` until ${h.until}` : ''}`);
+        lines.push(`${r.removed.length} snapshots ${flags.dryRun ? 'would be ' : ''}removed`);
+        return lines.join('\n');
+      });
+      if (flags.prune && !flags.dryRun) await runPrune(repo.store.location, flags, {});
+    });
+
+  repoOptions(program.command('prune'))
+    .description('delete data no snapshot references and repack mostly-empty packs; safe beside running backups')
+    .option('--grace <duration>', 'never touch packs younger than this (default 1h)', '1h')
+    .option('--dry-run', 'report, delete nothing')
+    .action(async (flags: RepoFlags & { grace: string; dryRun?: boolean }) => {
+      await runPrune(flags.repo ?? '', flags, { graceMs: parseDuration(flags.grace), dryRun: !!flags.dryRun });
+    });
+}
+
+async function runPrune(_location: string, flags: RepoFlags, opts: { graceMs?: number; dryRun?: boolean }) {
+  const repo = await openRepo(flags);
+  const r = await prune(repo, opts);
+  print(flags, r, () =>
+    [
+      `condemned ${r.condemnedPacks} packs (${r.repackedPacks} repacked), deleted ${r.deletedPacks} packs (${formatBytes(r.deletedBytes)}) and ${r.deletedOrphans} orphans, rescued ${r.rescuedPacks}`,
+      ...r.deferred.map((d) => `deferred: ${d}; run prune again later`),
+      ...r.held.map((h) => `held by object lock: ${h.name}${h.until ? ` until ${h.until}` : ''}`),
+    ].join('\n'),
+  );
+}
