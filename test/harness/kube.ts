@@ -19,6 +19,8 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+// Not re-exported by the package index; the file is public (no exports map).
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { parseAllDocuments } from 'yaml';
 
 export const KUBE_VERSION = 'v1.34.3';
@@ -141,7 +143,9 @@ export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
   for (const dir of dirs)
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
       for (const doc of parseAllDocuments(readFileSync(join(dir, f), 'utf8'))) {
-        const body = doc.toJS() as k8s.V1CustomResourceDefinition;
+        // Through the model types: client-node serializes `enum`/`default` from `_enum`/`_default`
+        // and would silently drop the plain JSON keys.
+        const body = ObjectSerializer.deserialize(doc.toJS(), 'V1CustomResourceDefinition') as k8s.V1CustomResourceDefinition;
         names.push(body.metadata!.name!);
         try {
           await api.createCustomResourceDefinition({ body });

@@ -68,7 +68,16 @@ export const backupPolicyStatusSchema = z
     lastScheduleTime: z.string().datetime().optional(),
     /** The run in progress: one per schedule slot or manual trigger. */
     currentRun: z
-      .object({ id: z.string(), startedAt: z.string().datetime(), trigger: z.string() })
+      .object({
+        id: z.string(),
+        startedAt: z.string().datetime(),
+        trigger: z.string(),
+        /** PVCs ("namespace/name") that failed in this run, with why: final for the run, never retried in a loop. */
+        failed: z
+          .array(z.object({ pvc: z.string(), reason: z.string(), message: z.string() }).strict())
+          .max(1000)
+          .optional(),
+      })
       .strict()
       .optional(),
     lastRun: z

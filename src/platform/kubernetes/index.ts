@@ -8,3 +8,4 @@ export * from './errors.js';
 export * from './cache.js';
 export * from './pods.js';
 export * from './events.js';
+export * from './exec.js';

@@ -1,0 +1,218 @@
+/**
+ * One PVC in one backup run: observe what exists (caches first), then carry out the single step
+ * `nextStep` chose. Every write is idempotent: a 409 on create means an earlier attempt (ours or a
+ * previous leader's) already did it.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import { provenanceSchema, type HookRun, type Provenance } from '../../backup/snapshot/provenance.js';
+import { isHoldfastError } from '../../base/errors.js';
+import { call, isNotFound, kubeError, mergePatch, mountingContainers, podsMountingClaim } from '../../platform/kubernetes/index.js';
+import { API_VERSION, GROUP, VERSION, type BackupPolicySpec, type BackupRepositorySpec } from '../api/index.js';
+import { lookup, type CustomObject, type OperatorContext } from '../context.js';
+import { bracket, runPhase, type PodRef } from './hooks.js';
+import { A, clonePvc, dataMoverJob, jobState, labels, names, volumeSnapshot, type ItemRef } from './objects.js';
+import { nextStep, type ItemObservation, type ItemStep } from './step.js';
+import { parseSummary, terminationMessage } from './summary.js';
+
+export interface Item {
+  ref: ItemRef;
+  pvc: k8s.V1PersistentVolumeClaim;
+  spec: BackupPolicySpec;
+  repository: { name: string; spec: BackupRepositorySpec; secretName: string };
+  failed?: string;
+}
+
+export interface ItemOutcome {
+  step: ItemStep;
+  /** A failure to record in the run: final for this PVC in this run. */
+  failure?: { reason: string; message: string };
+}
+
+const SNAP = { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' };
+const HOOKS_ANNOTATION = 'holdfast.dev/hooks';
+
+function observe(ctx: OperatorContext, it: Item) {
+  const { ref } = it;
+  const rp = lookup(ctx, 'RestorePoint', ctx.caches.restorePoints, ref.policyNamespace, names.restorePoint(ref));
+  const job = lookup(ctx, 'Job', ctx.caches.jobs, ref.namespace, names.job(ref));
+  const vs = lookup(ctx, 'VolumeSnapshot', ctx.caches.snapshots, ref.namespace, names.snapshot(ref));
+  const clone = lookup(ctx, 'PersistentVolumeClaim', ctx.caches.pvcs, ref.namespace, names.clone(ref));
+  const vsStatus = (vs?.status ?? {}) as { readyToUse?: boolean; restoreSize?: string; error?: { message?: string } };
+  const js = job ? jobState(job) : undefined;
+  const obs: ItemObservation = {
+    mode: it.spec.snapshot.mode,
+    restorePoint: rp !== undefined && typeof (rp.status as { snapshotId?: string } | undefined)?.snapshotId === 'string',
+    clone: clone !== undefined,
+    ...(it.failed !== undefined ? { failed: it.failed } : {}),
+    ...(vs ? { snapshot: { ready: vsStatus.readyToUse === true, ...(vsStatus.error?.message ? { error: vsStatus.error.message } : {}) } } : {}),
+    ...(job && js
+      ? { job: { state: js.state, ...(js.message ? { message: js.message } : {}), postHooksPending: job.metadata?.annotations?.[A.postHooks] === 'pending' } }
+      : {}),
+  };
+  return { obs, rp, job, vs, vsStatus, clone };
+}
+
+function podRefs(pods: readonly k8s.V1Pod[]): PodRef[] {
+  return pods.map((p) => ({ namespace: p.metadata!.namespace!, name: p.metadata!.name!, defaultContainer: p.spec?.containers?.[0]?.name ?? '' }));
+}
+
+function provenanceOf(ctx: OperatorContext, it: Item, pods: readonly k8s.V1Pod[], hooks: HookRun[]): Provenance {
+  return provenanceSchema.parse({
+    volume: `${it.ref.namespace}/${it.ref.pvc}`,
+    workloads: mountingContainers(pods).map((c) => ({
+      workload: c.workload,
+      container: c.container,
+      ...(c.image ? { image: c.image } : {}),
+      ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
+    })),
+    hooks,
+    labels: { policy: `${it.ref.policyNamespace}/${it.ref.policy}`, run: it.ref.runId, operator: ctx.settings.namespace },
+  });
+}
+
+async function create(what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await call(`create ${what}`, fn);
+  } catch (e) {
+    if (isHoldfastError(e, 'K8S_CONFLICT')) return; // already there: an earlier attempt made it
+    throw e;
+  }
+}
+
+async function remove(what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (!isNotFound(e)) throw kubeError(`delete ${what}`, e);
+  }
+}
+
+/** The Job for `claimName`; created once, remembered until the cache sees it. */
+async function startJob(ctx: OperatorContext, it: Item, claimName: string, provenance: Provenance, postHooksPending: boolean) {
+  const body = dataMoverJob({
+    ref: it.ref,
+    claimName,
+    repository: it.repository,
+    provenance,
+    tags: [...(it.spec.tags ?? []), `policy=${it.ref.policy}`, `pvc=${it.ref.namespace}/${it.ref.pvc}`],
+    image: ctx.settings.dataMoverImage,
+    postHooksPending,
+    ...(ctx.settings.dataMoverServiceAccount ? { serviceAccountName: ctx.settings.dataMoverServiceAccount } : {}),
+  });
+  const name = body.metadata!.name!;
+  await create(`Job ${name} in namespace ${it.ref.namespace}`, () => ctx.apis.batch.createNamespacedJob({ namespace: it.ref.namespace, body }));
+  ctx.recent.put('Job', it.ref.namespace, name, body);
+}
+
+export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<ItemOutcome> {
+  const { ref } = it;
+  const { obs, job, vs, vsStatus, clone } = observe(ctx, it);
+  const step = nextStep(obs);
+  const hooks = { pre: it.spec.hooks?.pre ?? [], post: it.spec.hooks?.post ?? [] };
+  const pods = () => podsMountingClaim(ctx.caches.pods.list(ref.namespace), ref.namespace, ref.pvc);
+  const ns = ref.namespace;
+
+  switch (step.action) {
+    case 'Capture': {
+      const mounted = pods();
+      const snapshot = it.spec.snapshot.mode === 'Snapshot';
+      const res = await bracket(hooks, podRefs(mounted), ctx.hooks, ctx.clock, async (pre) => {
+        const provenance = provenanceOf(ctx, it, mounted, pre.runs);
+        if (!snapshot) return startJob(ctx, it, ref.pvc, provenance, hooks.post.length > 0);
+        const body = volumeSnapshot(ref, it.spec) as { metadata: { annotations?: Record<string, string> } };
+        // The provenance is what mounted the volume when it was captured, not when the clone is read.
+        body.metadata.annotations = { [A.provenance]: JSON.stringify(provenance) };
+        const name = names.snapshot(ref);
+        await create(`VolumeSnapshot ${name} in namespace ${ns}`, () => ctx.apis.custom.createNamespacedCustomObject({ ...SNAP, namespace: ns, body }));
+        ctx.recent.put('VolumeSnapshot', ns, name, body);
+      }, !snapshot);
+      if (res.error) {
+        const cause = res.error.cause;
+        if (isHoldfastError(cause) && cause.kind === 'transient') throw cause; // retried with backoff
+        return { step, failure: { reason: res.error.reason === 'HookFailed' ? 'HookFailed' : 'CaptureFailed', message: res.error.message } };
+      }
+      if (snapshot && res.post?.runs.length) {
+        const name = names.snapshot(ref);
+        await call(`annotate VolumeSnapshot ${name}`, () =>
+          ctx.apis.custom.patchNamespacedCustomObject(
+            { ...SNAP, namespace: ns, name, body: { metadata: { annotations: { [HOOKS_ANNOTATION]: JSON.stringify(res.post!.runs) } } } },
+            mergePatch,
+          ),
+        ).catch((e) => ctx.log.warn('could not record post hook runs', { error: (e as Error).message }));
+      }
+      return { step };
+    }
+    case 'Clone': {
+      const body = clonePvc(ref, it.spec, it.pvc, vsStatus.restoreSize);
+      await create(`PVC ${body.metadata!.name} in namespace ${ns}`, () => ctx.apis.core.createNamespacedPersistentVolumeClaim({ namespace: ns, body }));
+      ctx.recent.put('PersistentVolumeClaim', ns, body.metadata!.name!, body);
+      return { step };
+    }
+    case 'StartJob': {
+      const ann = vs?.metadata?.annotations ?? {};
+      const prov = provenanceSchema.safeParse(JSON.parse(ann[A.provenance] ?? '{}'));
+      const post = JSON.parse(ann[HOOKS_ANNOTATION] ?? '[]') as HookRun[];
+      const provenance = prov.success ? { ...prov.data, hooks: [...prov.data.hooks, ...post] } : provenanceOf(ctx, it, pods(), []);
+      await startJob(ctx, it, names.clone(ref), provenance, false);
+      return { step };
+    }
+    case 'PostHooks': {
+      const post = await runPhase('post', hooks.post, podRefs(pods()), ctx.hooks, ctx.clock);
+      await call(`annotate Job ${job!.metadata!.name}`, () =>
+        ctx.apis.batch.patchNamespacedJob({ name: job!.metadata!.name!, namespace: ns, body: { metadata: { annotations: { [A.postHooks]: JSON.stringify(post.runs) } } } }, mergePatch),
+      );
+      ctx.recent.put('Job', ns, job!.metadata!.name!, { ...job, metadata: { ...job!.metadata, annotations: { ...job!.metadata?.annotations, [A.postHooks]: 'done' } } });
+      return { step };
+    }
+    case 'Record': {
+      const jobPods = ctx.caches.pods.list(ns).filter((p) => {
+        const l = p.metadata?.labels ?? {};
+        return (l['batch.kubernetes.io/job-name'] ?? l['job-name']) === job!.metadata!.name;
+      });
+      const summary = parseSummary(terminationMessage(jobPods));
+      if (!summary.ok) return { step, failure: { reason: summary.reason, message: summary.message } };
+      const ann = job!.metadata?.annotations ?? {};
+      const prov = provenanceSchema.safeParse(JSON.parse(ann[A.provenance] ?? '{}'));
+      const postRuns = ann[A.postHooks] && ann[A.postHooks] !== 'pending' ? (JSON.parse(ann[A.postHooks]!) as HookRun[]) : [];
+      const provenance = prov.success ? { ...prov.data, hooks: [...prov.data.hooks, ...postRuns] } : undefined;
+      const name = names.restorePoint(ref);
+      const rp: CustomObject = {
+        apiVersion: API_VERSION,
+        kind: 'RestorePoint',
+        metadata: { name, namespace: ref.policyNamespace, labels: labels(ref) },
+        spec: { repository: it.repository.name, policy: ref.policy, pvc: { namespace: ns, name: ref.pvc }, runId: ref.runId },
+      };
+      const rpApi = { group: GROUP, version: VERSION, plural: 'restorepoints', namespace: ref.policyNamespace };
+      await create(`RestorePoint ${name}`, () => ctx.apis.custom.createNamespacedCustomObject({ ...rpApi, body: rp }));
+      const status = {
+        snapshotId: summary.summary.snapshotId,
+        time: summary.summary.time ? new Date(summary.summary.time).toISOString() : ctx.clock.now().toISOString(),
+        ...(provenance ? { provenance } : {}),
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Recorded', message: `snapshot ${summary.summary.snapshotId}`, lastTransitionTime: ctx.clock.now().toISOString() }],
+      };
+      await call(`write status of RestorePoint ${name}`, () => ctx.apis.custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status } }, mergePatch));
+      ctx.recent.put('RestorePoint', ref.policyNamespace, name, { ...rp, status });
+      return { step };
+    }
+    case 'Fail':
+      return { step, failure: { reason: step.reason, message: step.message } };
+    case 'Cleanup': {
+      // A failed Job stays as the record of the failure; a recorded one has served its purpose.
+      if (obs.restorePoint && job) {
+        await remove(`Job ${job.metadata!.name}`, () => ctx.apis.batch.deleteNamespacedJob({ name: job.metadata!.name!, namespace: ns, propagationPolicy: 'Background' }));
+        ctx.recent.forget('Job', ns, job.metadata!.name!);
+      }
+      if (clone) {
+        await remove(`PVC ${clone.metadata!.name}`, () => ctx.apis.core.deleteNamespacedPersistentVolumeClaim({ name: clone.metadata!.name!, namespace: ns }));
+        ctx.recent.forget('PersistentVolumeClaim', ns, clone.metadata!.name!);
+      }
+      if (vs) {
+        await remove(`VolumeSnapshot ${vs.metadata!.name}`, () => ctx.apis.custom.deleteNamespacedCustomObject({ ...SNAP, namespace: ns, name: vs.metadata!.name! }));
+        ctx.recent.forget('VolumeSnapshot', ns, vs.metadata!.name!);
+      }
+      return { step };
+    }
+    default:
+      return { step };
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The objects a backup run creates, with deterministic names (hash of policy, run and PVC), so
+ * creating one twice is a 409 the controller ignores, never a duplicate. The data mover gets the
+ * repository password only as a secretKeyRef env var and its provenance through the downward API
+ * (a pod annotation projected as a file), so nothing secret or large is inlined in a command line.
+ */
+import { createHash } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
+import type { Provenance } from '../../backup/snapshot/provenance.js';
+import type { BackupPolicySpec, BackupRepositorySpec } from '../api/index.js';
+import { CLONE_LABEL } from './select.js';
+
+export const L = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  policy: 'holdfast.dev/policy',
+  policyNamespace: 'holdfast.dev/policy-namespace',
+  run: 'holdfast.dev/run',
+  pvc: 'holdfast.dev/pvc',
+} as const;
+export const A = {
+  provenance: 'holdfast.dev/provenance',
+  postHooks: 'holdfast.dev/post-hooks',
+  pvcNamespace: 'holdfast.dev/pvc-namespace',
+} as const;
+
+export interface ItemRef {
+  policyNamespace: string;
+  policy: string;
+  runId: string;
+  namespace: string;
+  pvc: string;
+}
+
+const hash = (r: ItemRef) => createHash('sha256').update(`${r.policyNamespace}/${r.policy}/${r.runId}/${r.namespace}/${r.pvc}`).digest('hex').slice(0, 10);
+const stem = (s: string, n: number) => s.replace(/[^a-z0-9-]/g, '-').slice(0, n).replace(/-+$/, '');
+
+export const names = {
+  job: (r: ItemRef) => `hfb-${stem(r.pvc, 40)}-${hash(r)}`,
+  snapshot: (r: ItemRef) => `hfs-${stem(r.pvc, 40)}-${hash(r)}`,
+  clone: (r: ItemRef) => `hfc-${stem(r.pvc, 40)}-${hash(r)}`,
+  restorePoint: (r: ItemRef) => `${stem(r.pvc, 30)}-${stem(r.runId, 14)}-${hash(r)}`,
+  repoSecret: (repo: string) => `holdfast-repo-${stem(repo, 40)}`,
+};
+
+export function labels(r: ItemRef): Record<string, string> {
+  return { [L.managedBy]: 'holdfast', [L.policy]: r.policy, [L.policyNamespace]: r.policyNamespace, [L.run]: r.runId, [L.pvc]: stem(r.pvc, 63) };
+}
+
+export function volumeSnapshot(r: ItemRef, spec: BackupPolicySpec): Record<string, unknown> {
+  return {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshot',
+    metadata: { name: names.snapshot(r), namespace: r.namespace, labels: labels(r) },
+    spec: {
+      source: { persistentVolumeClaimName: r.pvc },
+      ...(spec.snapshot.volumeSnapshotClassName ? { volumeSnapshotClassName: spec.snapshot.volumeSnapshotClassName } : {}),
+    },
+  };
+}
+
+export function clonePvc(r: ItemRef, spec: BackupPolicySpec, source: k8s.V1PersistentVolumeClaim, restoreSize?: string): k8s.V1PersistentVolumeClaim {
+  const storageClassName = spec.snapshot.storageClassName ?? source.spec?.storageClassName;
+  return {
+    metadata: { name: names.clone(r), namespace: r.namespace, labels: { ...labels(r), [CLONE_LABEL]: 'true' } },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(storageClassName ? { storageClassName } : {}),
+      resources: { requests: { storage: restoreSize ?? source.spec?.resources?.requests?.storage ?? '1Gi' } },
+      dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: names.snapshot(r) },
+    },
+  };
+}
+
+export interface JobInput {
+  ref: ItemRef;
+  claimName: string;
+  repository: { name: string; spec: BackupRepositorySpec; secretName: string };
+  provenance: Provenance;
+  tags: string[];
+  image: string;
+  postHooksPending: boolean;
+  serviceAccountName?: string;
+}
+
+/** The data mover writes its JSON summary to the termination message, which the controller reads. */
+const SCRIPT = 'holdfast "$@" > /dev/termination-log; rc=$?; cat /dev/termination-log; exit $rc';
+
+export function dataMoverJob(i: JobInput): k8s.V1Job {
+  const { ref, repository: repo } = i;
+  const secretEnv = (name: string, key: string | undefined, optional: boolean): k8s.V1EnvVar[] =>
+    key ? [{ name, valueFrom: { secretKeyRef: { name: repo.secretName, key, optional } } }] : [];
+  const prov = JSON.stringify(i.provenance);
+  const volumes: k8s.V1Volume[] = [
+    { name: 'data', persistentVolumeClaim: { claimName: i.claimName, readOnly: true } },
+    { name: 'provenance', downwardAPI: { items: [{ path: 'provenance.json', fieldRef: { fieldPath: `metadata.annotations['${A.provenance}']` } }] } },
+  ];
+  const mounts: k8s.V1VolumeMount[] = [
+    { name: 'data', mountPath: '/data', readOnly: true },
+    { name: 'provenance', mountPath: '/etc/holdfast', readOnly: true },
+  ];
+  if (repo.spec.volume) {
+    volumes.push({ name: 'repository', persistentVolumeClaim: { claimName: repo.spec.volume.claimName } });
+    mounts.push({ name: 'repository', mountPath: repo.spec.url });
+  }
+  const args = ['backup', '/data', '--repo', repo.spec.url, '--provenance', '/etc/holdfast/provenance.json', '--json'];
+  for (const t of i.tags) args.push('--tag', t);
+  const meta = { labels: labels(ref), annotations: { [A.provenance]: prov, [A.pvcNamespace]: ref.namespace } };
+  return {
+    metadata: {
+      name: names.job(ref),
+      namespace: ref.namespace,
+      ...meta,
+      annotations: { ...meta.annotations, ...(i.postHooksPending ? { [A.postHooks]: 'pending' } : {}) },
+    },
+    spec: {
+      backoffLimit: 1,
+      ttlSecondsAfterFinished: 7 * 86_400,
+      template: {
+        metadata: meta,
+        spec: {
+          restartPolicy: 'Never',
+          ...(i.serviceAccountName ? { serviceAccountName: i.serviceAccountName } : {}),
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'data-mover',
+              image: i.image,
+              command: ['/bin/sh', '-c', SCRIPT, 'holdfast-data-mover'],
+              args,
+              env: [
+                ...secretEnv('HOLDFAST_PASSWORD', repo.spec.credentials.passwordKey, false),
+                ...secretEnv('AWS_ACCESS_KEY_ID', repo.spec.credentials.accessKeyIdKey, false),
+                ...secretEnv('AWS_SECRET_ACCESS_KEY', repo.spec.credentials.secretAccessKeyKey, false),
+                ...(repo.spec.s3?.endpoint ? [{ name: 'HOLDFAST_S3_ENDPOINT', value: repo.spec.s3.endpoint }] : []),
+                ...(repo.spec.s3?.region ? [{ name: 'AWS_REGION', value: repo.spec.s3.region }] : []),
+              ],
+              volumeMounts: mounts,
+              terminationMessagePath: '/dev/termination-log',
+              terminationMessagePolicy: 'File',
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+}
+
+export type JobState = 'Running' | 'Succeeded' | 'Failed';
+
+export function jobState(job: k8s.V1Job): { state: JobState; message?: string } {
+  const cond = (t: string) => job.status?.conditions?.find((c) => c.type === t && c.status === 'True');
+  if (cond('Complete') || (job.status?.succeeded ?? 0) > 0) return { state: 'Succeeded' };
+  const failed = cond('Failed');
+  if (failed) return { state: 'Failed', message: [failed.reason, failed.message].filter(Boolean).join(': ') };
+  return { state: 'Running' };
+}

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nextStep, type ItemObservation } from './step.js';
+
+const direct: ItemObservation = { mode: 'Direct', restorePoint: false, clone: false };
+const snap: ItemObservation = { mode: 'Snapshot', restorePoint: false, clone: false };
+const job = (state: 'Running' | 'Succeeded' | 'Failed', postHooksPending = false, message?: string) => ({ state, postHooksPending, message });
+
+const cases: [string, ItemObservation, string, string?][] = [
+  ['a direct backup starts with hooks and the Job', direct, 'Capture'],
+  ['a running Job is waited for', { ...direct, job: job('Running') }, 'WaitJob'],
+  ['a finished Job with pending post hooks runs them before anything else', { ...direct, job: job('Failed', true) }, 'PostHooks'],
+  ['a succeeded Job is recorded as a restore point', { ...direct, job: job('Succeeded') }, 'Record'],
+  ['a failed Job fails the item with the Job message', { ...direct, job: job('Failed', false, 'BackoffLimitExceeded') }, 'Fail', 'the data mover Job failed: BackoffLimitExceeded'],
+  ['a recorded restore point with its Job left over is cleaned up', { ...direct, restorePoint: true, job: job('Succeeded') }, 'Cleanup'],
+  ['a recorded restore point with nothing left over is done', { ...direct, restorePoint: true }, 'Done'],
+  ['a recorded failure is final for the run and is not retried', { ...direct, failed: 'JobFailed', job: job('Failed') }, 'Done'],
+  ['a snapshot backup starts with hooks around a VolumeSnapshot', snap, 'Capture'],
+  ['a VolumeSnapshot that is not ready is waited for', { ...snap, snapshot: { ready: false } }, 'WaitSnapshot'],
+  ['a VolumeSnapshot with an error fails the item', { ...snap, snapshot: { ready: false, error: 'quota' } }, 'Fail', 'the VolumeSnapshot failed: quota'],
+  ['a ready VolumeSnapshot is cloned into a PVC', { ...snap, snapshot: { ready: true } }, 'Clone'],
+  ['a clone gets the data mover Job', { ...snap, snapshot: { ready: true }, clone: true }, 'StartJob'],
+  ['a recorded snapshot backup removes its clone and VolumeSnapshot', { ...snap, restorePoint: true, snapshot: { ready: true }, clone: true }, 'Cleanup'],
+  ['a failed snapshot backup still removes its clone', { ...snap, failed: 'JobFailed', snapshot: { ready: true }, clone: true }, 'Cleanup'],
+];
+for (const [name, o, action, message] of cases)
+  test(name, () => {
+    const s = nextStep(o);
+    assert.equal(s.action, action);
+    if (message) assert.equal(s.message, message);
+  });

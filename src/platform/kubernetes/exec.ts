@@ -1,0 +1,67 @@
+/**
+ * Running a command in a container through the pods/exec API (a WebSocket to the API server, which
+ * proxies to the kubelet). Outcomes, not exceptions: a hook that cannot run is a result the
+ * controller turns into a condition. Command output is discarded, never logged: it may hold secrets.
+ */
+import { Writable } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
+
+export interface ExecTarget {
+  namespace: string;
+  name: string;
+}
+
+export interface ExecOutcome {
+  outcome: 'ok' | 'failed' | 'timeout';
+  exitCode: number | null;
+  message: string;
+}
+
+const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
+
+function exitCodeOf(s: k8s.V1Status): number | null {
+  if (s.status === 'Success') return 0;
+  const c = s.details?.causes?.find((x) => x.reason === 'ExitCode')?.message;
+  return c !== undefined && /^\d+$/.test(c) ? Number(c) : null;
+}
+
+export function podExec(kc: k8s.KubeConfig) {
+  const exec = new k8s.Exec(kc);
+  return async (pod: ExecTarget, container: string, command: string[], timeoutMs: number): Promise<ExecOutcome> => {
+    let ws: { close(): void } | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const where = `exec in ${pod.namespace}/${pod.name} container ${container}`;
+    const done = new Promise<ExecOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ outcome: 'timeout', exitCode: null, message: `${where}: no result within ${timeoutMs} ms` }), timeoutMs);
+      exec
+        .exec(pod.namespace, pod.name, container, command, sink(), sink(), null, false, (s) => {
+          const code = exitCodeOf(s);
+          resolve(
+            code === 0
+              ? { outcome: 'ok', exitCode: 0, message: 'ok' }
+              : { outcome: 'failed', exitCode: code, message: `${where}: ${code === null ? (s.message ?? 'failed') : `exit code ${code}`}` },
+          );
+        })
+        .then((socket) => {
+          ws = socket;
+          socket.on('close', () => resolve({ outcome: 'failed', exitCode: null, message: `${where}: connection closed without a status` }));
+        })
+        .catch((e: unknown) => resolve({ outcome: 'failed', exitCode: null, message: `${where}: ${describe(e)}` }));
+    });
+    const r = await done;
+    clearTimeout(timer);
+    try {
+      ws?.close();
+    } catch {
+      /* already closed */
+    }
+    return r;
+  };
+}
+
+/** The API server's refusal ("pod does not have a host assigned", "forbidden") in one line. */
+function describe(e: unknown): string {
+  const err = e as { message?: string; statusCode?: number; body?: unknown };
+  const msg = typeof err?.message === 'string' ? err.message : String(e);
+  return msg.split('\n')[0]!.slice(0, 300);
+}
