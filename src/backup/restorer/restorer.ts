@@ -40,8 +40,15 @@ export interface RestoreResult {
 }
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const nsToDate = (ns: string) => new Date(Number(BigInt(ns) / 1_000_000n));
-const nsToSeconds = (ns: string) => Number(BigInt(ns) / 1000n) / 1e6;
+/**
+ * Node's utimes takes seconds as a double, which holds about a quarter of a microsecond at
+ * today's epoch and is truncated on the way to the kernel. Aiming at the middle of the recorded
+ * microsecond makes the truncation land inside it: times are restored to microsecond precision.
+ */
+const nsToSeconds = (ns: string) => {
+  const us = BigInt(ns) / 1000n;
+  return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
+};
 
 function isZero(b: Buffer): boolean {
   for (let i = 0; i < b.length; i += 8192) {
@@ -83,10 +90,16 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
       const ids = n.content ?? [];
       // Read ahead a few chunks so fetching and writing overlap.
       const ahead: Promise<Buffer>[] = [];
-      for (let i = 0; i < Math.min(4, ids.length); i++) ahead.push(repo.loadBlob(ids[i]!, 'data'));
+      const fetch = (id: string) => {
+        const p = repo.loadBlob(id, 'data');
+        // Awaited in order below; this only keeps an abandoned read-ahead from being "unhandled".
+        p.catch(() => {});
+        ahead.push(p);
+      };
+      for (let i = 0; i < Math.min(4, ids.length); i++) fetch(ids[i]!);
       for (let i = 0; i < ids.length; i++) {
         const data = await ahead.shift()!;
-        if (i + 4 < ids.length) ahead.push(repo.loadBlob(ids[i + 4]!, 'data'));
+        if (i + 4 < ids.length) fetch(ids[i + 4]!);
         if (!isZero(data)) await fh.write(data, 0, data.length, pos);
         pos += data.length;
         result.bytes += data.length;
@@ -118,7 +131,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
         throw fromSystemError(`create symlink ${path}`, e);
       });
       if (isRoot) await lchown(path, n.uid, n.gid).catch(() => {});
-      await lutimes(path, nsToDate(n.atimeNs ?? n.mtimeNs), nsToDate(n.mtimeNs)).catch(() => {});
+      await lutimes(path, nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs)).catch(() => {});
     } else {
       const key = n.links && n.links > 1 && n.inode !== undefined ? `${n.device}:${n.inode}` : undefined;
       const first = key ? linked.get(key) : undefined;
@@ -145,7 +158,10 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   const restoreDir = async (path: string, n: TreeNode) => {
     const t = parseTree(await repo.loadBlob(n.subtree!, 'tree'), n.subtree!);
     result.dirs++;
-    await Promise.all(t.nodes.map((c) => place(join(path, c.name), c)));
+    // Settle every sibling before reporting a failure, so nothing is still writing after restore returns.
+    const settled = await Promise.allSettled(t.nodes.map((c) => place(join(path, c.name), c)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     dirMeta.push({ path, node: n });
   };
 
