@@ -23,6 +23,28 @@ export interface RetryOptions {
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Runs `fn` until it succeeds or decideRetry says stop; the last error names the attempts made. */
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  o: { policy?: Partial<RetryPolicy>; sleep?: (ms: number) => Promise<void>; random?: () => number; onRetry?: (e: HoldfastError, delayMs: number, reason: string) => void },
+): Promise<T> {
+  const policy = { ...defaultRetryPolicy, ...o.policy };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (e) {
+      const d = decideRetry(e, attempt, policy, (o.random ?? Math.random)());
+      if (!d.retry) {
+        if (attempt > 1 && e instanceof HoldfastError && e.kind === 'transient')
+          throw new HoldfastError(e.code, e.kind, `${e.message} (gave up after ${attempt} attempts)`, { cause: e });
+        throw e;
+      }
+      o.onRetry?.(e as HoldfastError, d.delayMs, d.reason);
+      await (o.sleep ?? realSleep)(d.delayMs);
+    }
+  }
+}
+
 export class RetryingBlobStore implements BlobStore {
   readonly location: string;
   private readonly policy: RetryPolicy;
@@ -46,22 +68,16 @@ export class RetryingBlobStore implements BlobStore {
 
   heldUntil?: (name: string) => Promise<Date | undefined>;
 
-  private async run<T>(op: string, name: string, fn: (attempt: number) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn(attempt);
-      } catch (e) {
-        const d = decideRetry(e, attempt, this.policy, this.random());
-        if (!d.retry) {
-          if (attempt > 1 && e instanceof HoldfastError && e.kind === 'transient')
-            throw new HoldfastError(e.code, e.kind, `${e.message} (gave up after ${attempt} attempts)`, { cause: e });
-          throw e;
-        }
+  private run<T>(op: string, name: string, fn: (attempt: number) => Promise<T>): Promise<T> {
+    return withRetry(fn, {
+      policy: this.policy,
+      sleep: this.sleep,
+      random: this.random,
+      onRetry: (e, delayMs, reason) => {
         this.retries++;
-        this.log.debug('storage retry', { op, blob: name, store: this.location, code: (e as HoldfastError).code, delayMs: d.delayMs, reason: d.reason });
-        await this.sleep(d.delayMs);
-      }
-    }
+        this.log.debug('storage retry', { op, blob: name, store: this.location, code: e.code, delayMs, reason });
+      },
+    });
   }
 
   put(name: string, data: Uint8Array, options?: PutOptions): Promise<void> {

@@ -30,6 +30,8 @@ export interface S3TestServer {
   secretAccessKey: string;
   /** The CA that signed the server certificate (undefined over plain HTTP). */
   caFile: string | undefined;
+  /** The server's certificate and key (PEM files), so a proxy in front can present the same identity. */
+  tls: { caFile: string; certFile: string; keyFile: string } | undefined;
   buckets: { plain: string; locked: string };
   /** `s3:https://127.0.0.1:PORT/bucket/prefix` */
   url(bucket: string, prefix?: string): string;
@@ -87,6 +89,7 @@ export async function startS3Server(options: { tls?: boolean } = {}): Promise<S3
 
   const endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const region = 'us-east-1';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // see docs/s3.md
   const admin = new S3Client({
     endpoint,
     region,
@@ -132,6 +135,7 @@ export async function startS3Server(options: { tls?: boolean } = {}): Promise<S3
       accessKeyId,
       secretAccessKey,
       caFile: ca?.caFile,
+      tls: ca,
       buckets,
       admin,
       createBucket,
