@@ -11,6 +11,7 @@ import { registerSnapshotCommands } from './commands/snapshots.js';
 import { registerCheckCommand } from './commands/check.js';
 import { registerForgetCommands } from './commands/forget.js';
 import { registerTlsCommands } from './commands/tls.js';
+import { registerSastCommands } from './commands/sast.js';
 
 export function buildProgram(): Command {
   const program = new Command('holdfast')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program);
   registerForgetCommands(program);
   registerTlsCommands(program);
+  registerSastCommands(program);
   return program;
 }
 
