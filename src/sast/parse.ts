@@ -16,7 +16,7 @@ export function parseSarif(bytes: Buffer, name: string): ParsedLog {
     json = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw invalidInput('REPORT_NOT_JSON', `ingest report ${name}: not JSON (${why.split('\n')[0]})`, e);
+    throw invalidInput('REPORT_NOT_JSON', `ingest report ${name}: not JSON (${why.replace(/\s+/g, ' ').slice(0, 120)})`, e);
   }
   const top = logSchema.safeParse(json);
   if (!top.success) {

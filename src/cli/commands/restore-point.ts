@@ -1,0 +1,115 @@
+/**
+ * `holdfast restore-point ...`: the catalog's restore points and the security-aware choice of one.
+ * `sync` rebuilds the index from a backup repository's snapshot manifests; `record` adds one by hand.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { formatTable } from '../../base/format.js';
+import { fromSystemError, invalidInput } from '../../base/errors.js';
+import { listSnapshots, provenanceSchema, type Provenance } from '../../backup/index.js';
+import { chooseRestorePoint, explainChoice } from '../../policy/restore-point.js';
+import { gatherChooseInput, judgeRestorePoints } from '../../policy/restore-point-evidence.js';
+import { securityKeep } from '../../policy/security-retention.js';
+import type { VerdictTarget } from '../../sast/index.js';
+import { exitCodes } from '../exit.js';
+import { openRepo, repoOptions, type RepoFlags } from '../common.js';
+import { catalogOptions, collect, emit, parseSeverity, parseTime, withCatalog, type CatalogFlags } from './sast-catalog.js';
+
+async function readProvenance(path: string): Promise<Provenance> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw invalidInput('PROVENANCE_JSON', `read provenance ${path}: not valid JSON (${e.message})`);
+    throw fromSystemError(`read provenance ${path}`, e);
+  }
+  const r = provenanceSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw invalidInput('PROVENANCE_INVALID', `read provenance ${path}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+function targetOf(flags: { finding?: string; severity?: string }): VerdictTarget {
+  if (flags.finding && flags.severity) throw invalidInput('BAD_TARGET', 'give either --finding or --severity, not both');
+  if (flags.finding) return { findingId: flags.finding };
+  return { severity: parseSeverity('--severity', flags.severity ?? 'high') };
+}
+
+export function registerRestorePointCommands(program: Command): void {
+  const rp = program.command('restore-point').description('restore points with provenance, and the security-aware choice of one');
+
+  catalogOptions(rp.command('record'))
+    .description('record a snapshot as a restore point (idempotent: by snapshot id)')
+    .requiredOption('--snapshot <id>', 'snapshot id')
+    .requiredOption('--volume <name>', 'the volume it is of')
+    .requiredOption('--time <iso>', 'when it was taken')
+    .requiredOption('--provenance <file.json>', 'its provenance: {"volume","workloads":[{"workload","commit","imageDigest"}]}')
+    .option('--repository <location>', 'the backup repository holding it', 'local')
+    .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .action(async (flags: CatalogFlags & { snapshot: string; volume: string; time: string; provenance: string; repository: string; tag: string[] }) => {
+      const provenance = await readProvenance(flags.provenance);
+      const time = parseTime('--time', flags.time)!;
+      const p = await withCatalog(flags, (c) =>
+        c.restorePoints.record({ repository: flags.repository, snapshotId: flags.snapshot, time, volume: flags.volume, tags: flags.tag, provenance: { ...provenance, volume: provenance.volume ?? flags.volume } }),
+      );
+      emit(flags, p, () => `recorded restore point ${p.snapshotId} of ${p.volume} at ${p.time.toISOString()} (${p.provenance.workloads.length} workload version(s))`);
+    });
+
+  catalogOptions(repoOptions(rp.command('sync')), { json: false })
+    .description('index every snapshot of a backup repository as a restore point (rebuilds the catalog from the repository)')
+    .option('--volume <name>', 'only snapshots of this volume')
+    .addHelpText('after', '\nExample:\n  holdfast restore-point sync --repo /backups/repo --password-file pw --catalog holdfast.db')
+    .action(async (flags: CatalogFlags & RepoFlags & { volume?: string }) => {
+      const repo = await openRepo(flags, { loadIndex: false });
+      const snaps = (await listSnapshots(repo)).filter((s) => s.snapshot.provenance.volume && (!flags.volume || s.snapshot.provenance.volume === flags.volume));
+      const recorded = await withCatalog(flags, (c) =>
+        c.transaction(() =>
+          snaps.map((s) =>
+            c.restorePoints.record({ repository: repo.store.location, snapshotId: s.id, time: new Date(s.snapshot.time), volume: s.snapshot.provenance.volume!, tags: s.snapshot.tags, provenance: s.snapshot.provenance }),
+          ),
+        ),
+      );
+      emit(flags, recorded, () => `indexed ${recorded.length} restore point(s) from ${repo.store.location}`);
+    });
+
+  catalogOptions(rp.command('list'))
+    .description('restore points of a volume with their security verdict')
+    .requiredOption('--volume <name>', 'the volume')
+    .option('--severity <level>', 'vulnerable means an open finding at or above this', 'high')
+    .action(async (flags: CatalogFlags & { volume: string; severity: string }) => {
+      const rows = await withCatalog(flags, (c) => {
+        const judged = new Map(judgeRestorePoints(c, flags.volume, targetOf(flags)).map((j) => [j.snapshotId, j.verdict]));
+        return c.restorePoints.list({ volume: flags.volume }).map((p) => ({ ...p, verdict: judged.get(p.snapshotId) }));
+      });
+      emit(flags, rows, () =>
+        formatTable(['SNAPSHOT', 'TIME', 'VERDICT', 'VERSIONS', 'TAGS'], rows.map((r) => [r.snapshotId.slice(0, 12), r.time.toISOString(), r.verdict ?? '?', r.provenance.workloads.map((w) => `${w.workload}=${(w.commit ?? w.imageDigest ?? '?').slice(0, 12)}`).join(' '), r.tags.join(',')])),
+      );
+    });
+
+  catalogOptions(rp.command('choose'))
+    .description('pick the latest restore point taken before a vulnerability went live, with only clean versions; refuses when evidence is missing')
+    .requiredOption('--volume <name>', 'the volume to restore')
+    .option('--finding <id>', 'the vulnerability: one finding')
+    .option('--severity <level>', 'the vulnerability: any open finding at or above this (default high)')
+    .option('--skip-unknown', 'step over restore points whose versions were never scanned, instead of refusing')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  holdfast restore-point choose --volume shop-data --severity high\n  holdfast restore-point choose --volume shop-data --finding 3f2a91c07b1d4e55 --json\nExit status: 0 when a restore point is chosen, 6 when the choice is refused (the output says which evidence is missing).',
+    )
+    .action(async (flags: CatalogFlags & { volume: string; finding?: string; severity?: string; skipUnknown?: boolean }) => {
+      const choice = await withCatalog(flags, (c) => chooseRestorePoint(gatherChooseInput(c, flags.volume, targetOf(flags), flags.skipUnknown ? 'skip' : 'refuse')));
+      emit(flags, choice, () => explainChoice(choice));
+      if (choice.decision === 'refused') process.exitCode = exitCodes.conflict;
+    });
+
+  catalogOptions(rp.command('keep'))
+    .description('which restore point security retention keeps whatever GFS says (the newest known-good one)')
+    .requiredOption('--volume <name>', 'the volume')
+    .option('--severity <level>', 'known-good means no open finding at or above this', 'high')
+    .action(async (flags: CatalogFlags & { volume: string; severity: string }) => {
+      const keep = await withCatalog(flags, (c) => securityKeep(flags.volume, judgeRestorePoints(c, flags.volume, targetOf(flags))));
+      emit(flags, keep, () => keep.message);
+    });
+}
