@@ -104,7 +104,22 @@ const findingSelect = 'SELECT f.*, a.repository FROM findings f JOIN application
 const scanSelect = 'SELECT s.*, a.repository, v.commit_sha FROM scans s JOIN applications a ON a.id = s.application_id JOIN versions v ON v.id = s.version_id';
 
 export class SastStore {
-  constructor(private readonly db: Database.Database) {}
+  // Statements are prepared once: ingesting 100k results prepares nothing per result.
+  private readonly cache = new Map<string, Database.Statement>();
+  private readonly db: { prepare(sql: string): Database.Statement };
+
+  constructor(raw: Database.Database) {
+    this.db = {
+      prepare: (sql: string) => {
+        let st = this.cache.get(sql);
+        if (!st) {
+          st = raw.prepare(sql);
+          this.cache.set(sql, st);
+        }
+        return st;
+      },
+    };
+  }
 
   insertScan(s: NewScan): number {
     const r = this.db
@@ -139,6 +154,15 @@ export class SastStore {
     return !!this.db
       .prepare(`SELECT 1 FROM scans WHERE application_id = ? AND ref = ? AND tool = ? AND category = ? AND status = 'complete' AND scan_time > ? LIMIT 1`)
       .get(st.applicationId, st.ref, st.tool, st.category, after.toISOString());
+  }
+
+  /** The oldest complete scan of a stream scanned after `after`: what proves an old finding was fixed. */
+  nextCompleteScan(st: Stream, after: Date): ScanRow | undefined {
+    const r = this.db
+      .prepare(`${scanSelect} WHERE s.application_id = ? AND s.ref = ? AND s.tool = ? AND s.category = ? AND s.status = 'complete'
+        AND s.scan_time > ? ORDER BY s.scan_time, s.id LIMIT 1`)
+      .get(st.applicationId, st.ref, st.tool, st.category, after.toISOString()) as Record<string, unknown> | undefined;
+    return r ? toScan(r) : undefined;
   }
 
   streamFindings(st: Stream): FindingRow[] {
