@@ -17,6 +17,8 @@ describe('decideRetry', () => {
     ['does not retry a wrong password', new HoldfastError('S3_AUTH', 'auth', 'x'), 1, 0, false],
     ['does not retry a blob held by retention', new HoldfastError('BLOB_HELD', 'conflict', 'x'), 1, 0, false],
     ['does not retry a missing blob', new HoldfastError('BLOB_NOT_FOUND', 'not-found', 'x'), 1, 0, false],
+    ['retries a clock-skew error once, at once, after the SDK corrected its offset', new HoldfastError('S3_CLOCK_SKEW', 'permanent', 'x'), 1, 0.7, true, 0],
+    ['does not retry a clock-skew error a second time', new HoldfastError('S3_CLOCK_SKEW', 'permanent', 'x'), 2, 0, false],
     ['does not retry a defect', new TypeError('x is undefined'), 1, 0, false],
   ];
   for (const [name, err, attempt, rnd, retry, delay] of cases)

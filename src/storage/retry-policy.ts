@@ -28,6 +28,12 @@ export type RetryDecision = { retry: true; delayMs: number; reason: string } | {
  */
 export function decideRetry(error: unknown, attempt: number, policy: RetryPolicy, random01: number): RetryDecision {
   if (!(error instanceof HoldfastError)) return { retry: false, reason: 'not a HoldfastError: a defect is not retried' };
+  // The AWS SDK re-learns the server's clock from a RequestTimeTooSkewed answer but does not resend;
+  // one immediate retry is signed with the corrected time. A second skew error is the user's to fix.
+  if (error.code === 'S3_CLOCK_SKEW')
+    return attempt === 1 && policy.attempts > 1
+      ? { retry: true, delayMs: 0, reason: 'the client corrected its clock offset from the server; one more try' }
+      : { retry: false, reason: 'the clock is still skewed after correcting once' };
   if (error.kind !== 'transient') return { retry: false, reason: `${error.kind} errors are not retried` };
   if (attempt >= policy.attempts) return { retry: false, reason: `gave up after ${attempt} attempts` };
   const base = error.code === 'S3_THROTTLED' ? policy.baseMs * 2 : policy.baseMs;

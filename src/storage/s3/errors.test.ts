@@ -9,6 +9,7 @@ const sys = (code: string) => Object.assign(new Error(code), { code });
 describe('classifyS3Error', () => {
   const cases: Array<[string, unknown, string, string]> = [
     ['treats an unknown access key as an auth failure', sdk('InvalidAccessKeyId', 403), 'S3_AUTH', 'auth'],
+    ['treats versitygw\'s unknown-user answer as an auth failure, not a missing bucket', sdk('XAdminUserNotFound', 404), 'S3_AUTH', 'auth'],
     ['treats a wrong secret as an auth failure', sdk('SignatureDoesNotMatch', 403), 'S3_AUTH', 'auth'],
     ['reports clock skew as its own permanent error', sdk('RequestTimeTooSkewed', 403), 'S3_CLOCK_SKEW', 'permanent'],
     ['reports a missing bucket as not found', sdk('NoSuchBucket', 404), 'S3_NO_BUCKET', 'not-found'],

@@ -67,6 +67,8 @@ export function classifyS3Error(e: unknown): S3Failure {
       reason: `TLS certificate not trusted (${tls}); set HOLDFAST_S3_CA_FILE to the CA bundle that signed the server's certificate`,
     };
   if (has('InvalidAccessKeyId')) return { code: 'S3_AUTH', kind: 'auth', reason: 'the access key is not known to the server (InvalidAccessKeyId)' };
+  // versitygw answers an unknown key with its own code (and a 404).
+  if (has('XAdminUserNotFound')) return { code: 'S3_AUTH', kind: 'auth', reason: 'the access key is not known to the server (XAdminUserNotFound)' };
   if (has('SignatureDoesNotMatch')) return { code: 'S3_AUTH', kind: 'auth', reason: 'the secret key is wrong (SignatureDoesNotMatch)' };
   if (has('ExpiredToken') || has('InvalidToken')) return { code: 'S3_AUTH', kind: 'auth', reason: 'the session token is expired or invalid' };
   if (has('CredentialsProviderError')) return { code: 'S3_AUTH', kind: 'auth', reason: 'no credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE' };

@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { GetObjectLockConfigurationCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectLockConfigurationCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { HoldfastError, invalidInput } from '../../base/errors.js';
 import { systemClock, type Clock } from '../../platform/clock.js';
 import type { BlobStore } from '../blob-store.js';
@@ -38,6 +38,11 @@ export interface S3OpenOptions extends OpenOptions {
   /** Attempts inside the SDK for each HTTP request (default 3); our retry wraps whole calls. */
   sdkMaxAttempts?: number;
   conditionalWrites?: ConditionalWrites;
+  /**
+   * Milliseconds to add to this machine's clock when signing. The SDK learns the server's offset by
+   * itself after a RequestTimeTooSkewed; tests set this (with sdkMaxAttempts 1) to produce that error.
+   */
+  clockOffsetMs?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -76,6 +81,7 @@ export async function connectS3(url: string, o: S3OpenOptions = {}): Promise<S3B
     credentials: creds,
     ...(env.AWS_PROFILE && !creds ? { profile: env.AWS_PROFILE } : {}),
     maxAttempts: o.sdkMaxAttempts ?? 3,
+    ...(o.clockOffsetMs ? { systemClockOffset: o.clockOffsetMs } : {}),
     requestHandler: {
       connectionTimeout: o.connectTimeoutMs ?? 10_000,
       requestTimeout: o.requestTimeoutMs ?? 60_000,
@@ -97,7 +103,9 @@ export async function connectS3(url: string, o: S3OpenOptions = {}): Promise<S3B
   const probe = () =>
     withRetry(async () => {
       try {
-        await client.send(new HeadBucketCommand({ Bucket: loc.bucket }));
+        // Not HeadBucket: a HEAD answer has no body, so a wrong key, a missing bucket and a skewed
+        // clock would all be a bare 403/404. A one-key listing carries the error code.
+        await client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, MaxKeys: 1 }));
       } catch (e) {
         throw fail(e);
       }
