@@ -3,7 +3,7 @@
  * active since T", so prune defers deleting what that writer might reference. Prune takes the one
  * *exclusive* lock so two prunes never race. Locks are refreshed by writing a new one and deleting
  * the old (write-once stores cannot update in place); a lock not refreshed for STALE_MS belongs to
- * a dead process (kill -9) and is ignored.
+ * a dead process and is ignored; so is one whose owner on this host no longer exists.
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -18,12 +18,23 @@ const EXCLUSIVE = 'locks/exclusive';
 const lockSchema = z.object({ exclusive: z.boolean(), started: z.string(), refreshed: z.string(), host: z.string(), pid: z.number() });
 export type LockInfo = z.infer<typeof lockSchema> & { name: string };
 
+/** A lock taken on this host by a process that no longer exists (kill -9, crash) is stale at once. */
+function ownerIsDead(l: { host: string; pid: number }): boolean {
+  if (l.host !== hostname() || l.pid === process.pid) return false;
+  try {
+    process.kill(l.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === 'ESRCH';
+  }
+}
+
 export async function listLocks(repo: Repository, now = new Date()): Promise<LockInfo[]> {
   const out: LockInfo[] = [];
   for await (const b of repo.store.list('locks/')) {
     try {
       const l = await repo.loadJson(b.name, lockSchema);
-      if (now.getTime() - new Date(l.refreshed).getTime() < STALE_MS) out.push({ ...l, name: b.name });
+      if (now.getTime() - new Date(l.refreshed).getTime() < STALE_MS && !ownerIsDead(l)) out.push({ ...l, name: b.name });
     } catch (e) {
       // A lock deleted between list and get was released: not an error.
       if (!isHoldfastError(e, 'BLOB_NOT_FOUND')) throw e;
