@@ -15,7 +15,7 @@ export const envelopeSchema = z.object({
   ref: z.string().min(1, 'ref must not be empty'),
   imageDigests: z.array(z.string()).default([]),
   category: z.string().min(1).optional(),
-  scanTime: z.coerce.date().optional(),
+  scanTime: z.union([z.string(), z.date()]).transform((v) => new Date(v)).optional(),
   /** Absolute checkout root the scanner ran in, stripped from absolute paths. */
   sourceRoot: z.string().optional(),
 });
