@@ -8,7 +8,7 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTree, prng, treeDifferences } from '../../src/backup/testing.js';
+import { prng, treeDifferences } from '../../src/backup/testing.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'holdfast.js');
 let work: string;
