@@ -11,6 +11,8 @@ import { registerSnapshotCommands } from './commands/snapshots.js';
 import { registerCheckCommand } from './commands/check.js';
 import { registerForgetCommands } from './commands/forget.js';
 import { registerTlsCommands } from './commands/tls.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerSastCommands } from './commands/sast.js';
 
 export function buildProgram(): Command {
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerCheckCommand(program);
   registerForgetCommands(program);
   registerTlsCommands(program);
+  registerServeCommand(program);
+  registerReportCommand(program);
   registerSastCommands(program);
   return program;
 }

@@ -15,7 +15,8 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'names are lowercas
 
 /** Where a secret comes from: a file (its content, trimmed) or an environment variable. */
 export const secretRefSchema = z.union([
-  z.object({ file: z.string().min(1) }).strict(),
+  /** generate: make a random secret in the file (0600) when it does not exist yet — for demos; lose the file, lose the repository. */
+  z.object({ file: z.string().min(1), generate: z.boolean().default(false) }).strict(),
   z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env is an environment variable name') }).strict(),
 ]);
 
@@ -31,7 +32,14 @@ const repositorySchema = z
   })
   .strict();
 
-const volumeSchema = z.object({ path: z.string().min(1), excludes: z.array(z.string()).default([]) }).strict();
+const volumeSchema = z
+  .object({
+    path: z.string().min(1),
+    excludes: z.array(z.string()).default([]),
+    /** Create the directory at start-up when missing (a fresh demo). Off by default: a missing mount backed up as empty would look like data loss. */
+    create: z.boolean().default(false),
+  })
+  .strict();
 
 /** How to learn which version of a workload is running: a command printing JSON, or a JSON file. */
 const versionSourceSchema = z.union([
@@ -70,6 +78,7 @@ const verifySchema = z
     checkTimeout: durationSchema.default('5m'),
     /** Alert when a volume has gone this long without a successful verification. */
     staleAfter: durationSchema.default('7d'),
+    timeout: durationSchema.default('1h'),
   })
   .strict();
 
@@ -85,6 +94,8 @@ const backupPolicySchema = z
     timeout: durationSchema.default('1h'),
     /** Runs missed by more than this after downtime are recorded as missed and alerted. */
     missedAfter: durationSchema.default('1m'),
+    /** Back up once when Holdfast first starts with this policy, instead of waiting for the schedule. */
+    runAtStart: z.boolean().default(false),
     tags: z.array(z.string()).default([]),
   })
   .strict();
@@ -120,8 +131,15 @@ const sastSchema = z
       .object({ critical: durationSchema.default('7d'), high: durationSchema.default('30d'), medium: durationSchema.default('90d'), low: durationSchema.default('180d') })
       .strict()
       .default({}),
-    /** SARIF files ingested at start-up (e.g. a scan shipped with the example). */
-    seed: z.array(z.object({ file: z.string(), commit: z.string(), repository: z.string(), ref: z.string().default('main') }).strict()).default([]),
+    /** SARIF files ingested at start-up (e.g. a scan shipped with the example), for a commit or for the version a workload runs now. */
+    seed: z
+      .array(
+        z
+          .object({ file: z.string(), repository: z.string(), commit: z.string().regex(/^[0-9a-f]{7,40}$/, 'commit is 7 to 40 lowercase hex digits').optional(), workload: z.string().optional(), ref: z.string().default('main') })
+          .strict()
+          .refine((s) => (s.commit === undefined) !== (s.workload === undefined), 'give exactly one of commit or workload'),
+      )
+      .default([]),
   })
   .strict()
   .default({});
@@ -134,6 +152,8 @@ const webhookSchema = z
     events: z.array(z.enum(alertEvents)).optional(),
     timeout: durationSchema.default('5s'),
     retries: z.number().int().nonnegative().default(4),
+    /** First wait between attempts; doubles each time (capped at 30s). */
+    backoff: durationSchema.default('1s'),
   })
   .strict();
 
@@ -186,6 +206,7 @@ export const configSchema = z
       ref(c.repositories, 'repository', p.repository, ['backupPolicies', n, 'repository']);
       p.volumes.forEach((v, i) => ref(c.volumes, 'volume', v, ['backupPolicies', n, 'volumes', i]));
     }
+    c.sast.seed.forEach((s, i) => s.workload && ref(c.workloads, 'workload', s.workload, ['sast', 'seed', i, 'workload']));
     for (const [n, cert] of Object.entries(c.certificates)) {
       if (cert.workload) ref(c.workloads, 'workload', cert.workload, ['certificates', n, 'workload']);
       if (cert.renewBefore >= cert.validity) {

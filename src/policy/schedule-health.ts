@@ -5,7 +5,7 @@
 import type { Decision } from './schedule.js';
 
 export function decideVerification(i: { lastPassed: Date | undefined; lastResult: 'passed' | 'failed' | undefined; since: Date; now: Date; staleAfter: number }): Decision<'Fresh' | 'Failed' | 'Stale' | 'NeverVerified' | 'Pending'> {
-  const days = (ms: number) => `${(ms / 86_400_000).toFixed(1)}d`;
+  const days = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)}h` : `${(ms / 86_400_000).toFixed(1)}d`);
   if (i.lastResult === 'failed') return { reason: 'Failed', message: 'the last verified restore failed' };
   if (!i.lastPassed) {
     const waited = i.now.getTime() - i.since.getTime();

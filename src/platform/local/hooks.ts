@@ -44,7 +44,7 @@ async function runHook(h: HookSpec, phase: 'pre' | 'post', ctx: HookContext): Pr
   return rec;
 }
 
-export async function withHooks<T>(pre: readonly HookSpec[], post: readonly HookSpec[], ctx: HookContext, capture: () => Promise<T>): Promise<Bracketed<T>> {
+export async function withHooks<T>(pre: readonly HookSpec[], post: readonly HookSpec[], ctx: HookContext, capture: (preHooks: readonly HookRecord[]) => Promise<T>): Promise<Bracketed<T>> {
   const hooks: HookRecord[] = [];
   let abortedBy: string | undefined;
   let result: Bracketed<T> | undefined;
@@ -62,7 +62,7 @@ export async function withHooks<T>(pre: readonly HookSpec[], post: readonly Hook
       result = { ok: false, error: new Error(abortedBy), hooks, abortedBy };
     } else {
       try {
-        result = { ok: true, value: await capture(), hooks };
+        result = { ok: true, value: await capture([...hooks]), hooks };
       } catch (error) {
         result = { ok: false, error, hooks };
       }

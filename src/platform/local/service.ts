@@ -72,7 +72,8 @@ export class LocalService {
 
   /** Runs the reload command; a service without one is told nothing (it may watch its files). */
   async reload(timeoutMs = 30_000): Promise<ExecResult | undefined> {
-    if (!this.spec.reload) return undefined;
+    // A service Holdfast starts but has not started yet picks the new files up when it starts.
+    if (!this.spec.reload || (this.spec.start && !this.running)) return undefined;
     return runCommand(this.spec.reload, { cwd: this.spec.cwd, env: { ...process.env, HOLDFAST_SERVICE_PID: String(this.child?.pid ?? '') }, timeoutMs, clock: this.clock });
   }
 }

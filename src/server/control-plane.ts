@@ -1,0 +1,126 @@
+/**
+ * The control plane of one machine: the loaded config, the catalog, the engines behind their
+ * ports, local workloads, the scheduler with its jobs, and the alerter. Routes, metrics and the
+ * dashboard read from here; nothing here knows about HTTP.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../base/log.js';
+import type { Catalog } from '../catalog/index.js';
+import { EvidenceStore } from '../catalog/evidence.js';
+import { RunHistory } from '../catalog/run-history.js';
+import { readSecret, type LoadedConfig } from '../config/index.js';
+import type { Clock } from '../platform/clock.js';
+import { LocalService } from '../platform/local/service.js';
+import { Alerter } from './alerts/alerter.js';
+import type { BackupPort, CertificatePort, RepositoryPort, SastPort } from './ports.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { jobsFor } from './scheduler/jobs.js';
+import { HealthSweep } from './scheduler/health-sweep.js';
+
+export interface ControlPlaneDeps {
+  loaded: LoadedConfig;
+  catalog: Catalog;
+  clock: Clock;
+  log: Logger;
+  backup: BackupPort;
+  certs: CertificatePort;
+  sast: SastPort;
+  env?: NodeJS.ProcessEnv;
+  /** First backoff of webhook retries (tests make it short). */
+  alertBackoffMs?: number;
+}
+
+export interface ServedCertificate {
+  time: Date;
+  fingerprint256?: string | undefined;
+  notAfter?: Date | undefined;
+  error?: string | undefined;
+}
+
+export class ControlPlane {
+  readonly runs: RunHistory;
+  readonly evidence: EvidenceStore;
+  readonly alerter: Alerter;
+  readonly scheduler: Scheduler;
+  readonly services = new Map<string, LocalService>();
+  readonly served = new Map<string, ServedCertificate>();
+  readonly dataDir: string;
+  readonly startedAt: Date;
+  readonly health: HealthSweep;
+  private readonly repos = new Map<string, Promise<RepositoryPort>>();
+  ready = false;
+
+  constructor(readonly d: ControlPlaneDeps) {
+    const { config } = d.loaded;
+    this.dataDir = d.loaded.resolvePath(config.server.dataDir);
+    for (const sub of ['scratch', 'logs', 'reports', 'ca']) mkdirSync(join(this.dataDir, sub), { recursive: true, mode: 0o700 });
+    this.startedAt = d.clock.now();
+    this.runs = new RunHistory(d.catalog.db);
+    this.evidence = new EvidenceStore(d.catalog.db);
+    this.alerter = new Alerter({ webhooks: config.alerts.webhooks, evidence: this.evidence, clock: d.clock, log: d.log.child({ part: 'alerts' }), backoffMs: d.alertBackoffMs });
+    for (const [name, w] of Object.entries(config.workloads)) {
+      this.services.set(name, new LocalService({ name, start: w.start, stop: w.stop, reload: w.reload, cwd: d.loaded.resolvePath(w.cwd ?? '.'), env: d.env, logFile: join(this.dataDir, 'logs', `${name}.log`) }, d.clock));
+    }
+    this.health = new HealthSweep(this);
+    this.scheduler = new Scheduler({
+      runs: this.runs,
+      clock: d.clock,
+      log: d.log.child({ part: 'scheduler' }),
+      slots: (repo) => config.repositories[repo]?.maxConcurrent ?? 1,
+      events: this.health.schedulerEvents(),
+    });
+    for (const job of jobsFor(this)) this.scheduler.add(job);
+  }
+
+  get config() {
+    return this.d.loaded.config;
+  }
+
+  /** Opens a repository once (creating it when configured to), reading its password only now. */
+  repository(name: string): Promise<RepositoryPort> {
+    let p = this.repos.get(name);
+    if (!p) {
+      const r = this.config.repositories[name]!;
+      p = readSecret(r.password, `repository ${name} password`, this.d.loaded.resolvePath, this.d.env).then((password) =>
+        this.d.backup.open(this.repositoryLocation(name), password, { init: r.init }),
+      );
+      // A failed open (wrong password, unreachable store) is retried by the next run, not cached.
+      p.catch(() => this.repos.delete(name));
+      this.repos.set(name, p);
+    }
+    return p;
+  }
+
+  repositoryLocation(name: string): string {
+    const loc = this.config.repositories[name]!.location;
+    return /^[a-z][a-z0-9+]*:/.test(loc) && !loc.startsWith('file:') ? loc : this.d.loaded.resolvePath(loc);
+  }
+
+  /** Workloads that declare this volume. */
+  workloadsOf(volume: string): string[] {
+    return Object.entries(this.config.workloads)
+      .filter(([, w]) => w.volumes.includes(volume))
+      .map(([n]) => n);
+  }
+
+  async start(o: { intervalMs?: number | undefined; healthIntervalMs?: number | undefined; startServices?: boolean } = {}): Promise<void> {
+    for (const v of Object.values(this.config.volumes)) if (v.create) mkdirSync(this.d.loaded.resolvePath(v.path), { recursive: true });
+    // A service cannot serve TLS before its certificate exists: issue missing ones first.
+    for (const [name, c] of Object.entries(this.config.certificates)) {
+      if (!existsSync(this.d.loaded.resolvePath(c.certFile))) await this.scheduler.runNow(`certificate/${name}`);
+    }
+    if (o.startServices ?? true) for (const s of this.services.values()) s.start();
+    this.scheduler.start(o.intervalMs ?? 1000);
+    this.health.start(o.healthIntervalMs);
+    this.ready = true;
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    this.scheduler.stop();
+    this.health.stop();
+    await Promise.race([Promise.all([this.scheduler.idle(), this.alerter.idle()]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    for (const s of this.services.values()) await s.stop().catch((e) => this.d.log.warn(`stop workload ${s.spec.name}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}

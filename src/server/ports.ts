@@ -1,0 +1,54 @@
+/**
+ * The seams between the control plane and the engines it drives, each as small as the scheduler
+ * and the routes need. Adapters in engines/ bind them to src/backup, src/tls and src/sast; the
+ * control plane itself knows only these shapes.
+ */
+import type { Provenance } from '../backup/snapshot/provenance.js';
+
+export interface SnapshotInfo {
+  id: string;
+  time: Date;
+  tags: string[];
+  provenance: Provenance | undefined;
+}
+
+/** One opened repository. Every method throws HoldfastError (DISK_FULL, BLOB_NOT_FOUND, ...). */
+export interface RepositoryPort {
+  backup(o: { source: string; tags: string[]; provenance: Provenance; excludes: string[] }): Promise<{ snapshotId: string; time: Date; bytes: number; files: number; addedBytes: number }>;
+  /** Restores into `target` (which must be empty), reading and authenticating every chunk. */
+  restore(o: { snapshot: string; target: string }): Promise<{ bytes: number; files: number }>;
+  snapshots(): Promise<SnapshotInfo[]>;
+  /** Applies retention; returns the ids removed. */
+  forget?(o: { policy: Record<string, unknown>; tags?: string[] }): Promise<string[]>;
+}
+
+export interface BackupPort {
+  /** Opens the repository at `location`, creating it first when it has none and `init` is set. */
+  open(location: string, password: string, o: { init: boolean }): Promise<RepositoryPort>;
+}
+
+export interface IssuedCertificate {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+  serial: string;
+  notAfter: Date;
+  fingerprint256: string;
+}
+
+/** Issues leaf certificates from Holdfast's CA (kept in `caDir`). */
+export interface CertificatePort {
+  issue(o: { caDir: string; commonName: string; dnsNames: string[]; ipAddresses: string[]; validityMs: number }): Promise<IssuedCertificate>;
+}
+
+export interface SarifIngestResult {
+  scans: number;
+  results: number;
+  newFindings: { id: string; severity: string; ruleId: string; message: string }[];
+  warnings: string[];
+}
+
+/** Ingests one SARIF log for a version. Throws HoldfastError kind invalid-input for a malformed report. */
+export interface SastPort {
+  ingest(report: Buffer, o: { name: string; repository: string; commit: string; ref: string; imageDigest?: string | undefined }): Promise<SarifIngestResult>;
+}

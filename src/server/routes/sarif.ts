@@ -1,0 +1,51 @@
+/**
+ * SARIF upload for CI pipelines: POST the scanner's output as the body, naming the version in the
+ * query (`repository`, `commit`, optional `ref`, `imageDigest`). The body is kept as bytes: the
+ * SAST ingester hashes the exact report to make re-uploads idempotent.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { isHoldfastError } from '../../base/errors.js';
+import type { ControlPlane } from '../control-plane.js';
+
+export const sarifRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, { cp }) => {
+  // Scoped to this plugin: here JSON bodies stay raw bytes.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'application/sarif+json', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 256 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.post<{ Querystring: { repository: string; commit: string; ref?: string; imageDigest?: string; name?: string }; Body: Buffer }>(
+    '/api/v1/sarif',
+    {
+      bodyLimit: 256 * 1024 * 1024,
+      schema: {
+        summary: 'Upload a SARIF report for a version (CI)',
+        tags: ['findings'],
+        consumes: ['application/sarif+json', 'application/json'],
+        querystring: {
+          type: 'object',
+          required: ['repository', 'commit'],
+          properties: {
+            repository: { type: 'string', minLength: 1 },
+            commit: { type: 'string', pattern: '^[0-9a-f]{7,40}$' },
+            ref: { type: 'string', default: 'main' },
+            imageDigest: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' },
+            name: { type: 'string' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          201: { type: 'object', additionalProperties: true },
+          400: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+    },
+    async (req, reply) => {
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0) return reply.code(400).send({ code: 'SARIF_EMPTY', message: 'upload SARIF: the request body is empty' });
+      try {
+        const r = await cp.d.sast.ingest(req.body, { name: req.query.name ?? 'upload.sarif', repository: req.query.repository, commit: req.query.commit, ref: req.query.ref ?? 'main', imageDigest: req.query.imageDigest });
+        return reply.code(201).send(r);
+      } catch (e) {
+        if (isHoldfastError(e) && (e.kind === 'invalid-input' || e.kind === 'corrupt' || e.kind === 'conflict')) return reply.code(e.kind === 'conflict' ? 409 : 400).send({ code: e.code, message: e.message });
+        throw e;
+      }
+    },
+  );
+};

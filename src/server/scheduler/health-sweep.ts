@@ -1,0 +1,99 @@
+/**
+ * Conditions that are not a run's outcome but a state of the world, checked every `intervalMs`:
+ * verification gone stale, a certificate expiring, the served certificate, a critical finding in
+ * a version that is deployed. Each becomes an alert (de-duplicated by the alerter). Run outcomes
+ * (failed backup or verification, missed schedule) arrive as scheduler events.
+ */
+import { decideExpiryAlert, decideVerification } from '../../policy/schedule-health.js';
+import type { ControlPlane } from '../control-plane.js';
+import { versionVerdict } from '../views/verdict.js';
+import { probeAndRecord, readWrittenCert } from './certificate-job.js';
+import type { SchedulerEvents } from './scheduler.js';
+
+export class HealthSweep {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  constructor(private readonly cp: ControlPlane) {}
+
+  start(intervalMs = 15_000): void {
+    void this.sweep();
+    this.timer = setInterval(() => void this.sweep(), intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  schedulerEvents(): SchedulerEvents {
+    const cp = this.cp;
+    return {
+      missed(job, times, reason) {
+        cp.alerter.fire({ event: 'schedule-missed', key: `${job.id}:${reason}`, severity: 'warning', summary: `${job.id}: ${times.length} scheduled run(s) missed (${reason})`, details: { job: job.id, reason, missed: times.slice(-20).map((t) => t.toISOString()) } });
+      },
+      failed(job, run) {
+        const event = job.kind === 'backup' ? 'backup-failed' : job.kind === 'verify' ? 'verification-failed' : undefined;
+        if (!event) return;
+        cp.alerter.fire({ event, key: `${job.id}:${run.reason ?? 'failed'}`, severity: 'critical', summary: run.message ?? `${job.id} failed`, details: { job: job.id, run: run.id, reason: run.reason, policy: job.policy, volume: job.target } });
+      },
+    };
+  }
+
+  async sweep(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      this.verifications();
+      await this.certificates();
+      this.findings();
+    } catch (e) {
+      this.cp.d.log.error(`health sweep: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private verifications(): void {
+    const cp = this.cp;
+    const now = cp.d.clock.now();
+    for (const [policy, p] of Object.entries(cp.config.backupPolicies)) {
+      if (!p.verify) continue;
+      for (const volume of p.volumes) {
+        const v = cp.evidence.verifications({ volume, limit: 50 });
+        const since = cp.d.catalog.restorePoints.list({ volume })[0]?.time ?? cp.startedAt;
+        const d = decideVerification({ lastPassed: v.find((x) => x.result === 'passed')?.time, lastResult: v[0]?.result, since, now, staleAfter: p.verify.staleAfter });
+        if (d.reason === 'Stale' || d.reason === 'NeverVerified') {
+          cp.alerter.fire({ event: 'verification-stale', key: volume, severity: 'warning', summary: `volume ${volume}: ${d.message}`, details: { volume, policy, reason: d.reason } });
+        }
+      }
+    }
+  }
+
+  private async certificates(): Promise<void> {
+    const cp = this.cp;
+    for (const [name, c] of Object.entries(cp.config.certificates)) {
+      const written = await readWrittenCert(cp.d.loaded.resolvePath(c.certFile));
+      const d = decideExpiryAlert(written?.notAfter, cp.d.clock.now(), cp.config.alerts.certificateExpiresWithin);
+      if (d.reason === 'Expiring' || d.reason === 'Expired') {
+        cp.alerter.fire({ event: 'certificate-expiring', key: `${name}:${written?.serial}`, severity: d.reason === 'Expired' ? 'critical' : 'warning', summary: `certificate ${name}: ${d.message}`, details: { certificate: name, serial: written?.serial, notAfter: written?.notAfter?.toISOString() } });
+      }
+      await probeAndRecord(cp, name, c);
+    }
+  }
+
+  private findings(): void {
+    const cp = this.cp;
+    for (const d of cp.d.catalog.deployments.timeline()) {
+      if (d.endedAt) continue;
+      const verdict = versionVerdict(cp, d.commit);
+      for (const f of verdict.findings.filter((x) => x.severity === 'critical')) {
+        cp.alerter.fire({
+          event: 'critical-finding-deployed',
+          key: `${f.id}@${d.commit}`,
+          severity: 'critical',
+          summary: `critical finding ${f.ruleId} in ${d.workload} at ${d.commit.slice(0, 12)}: ${f.message}`,
+          details: { workload: d.workload, commit: d.commit, finding: f.id, rule: f.ruleId, path: f.path },
+        });
+      }
+    }
+  }
+}

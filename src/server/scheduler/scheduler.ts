@@ -1,0 +1,209 @@
+/**
+ * The running scheduler: on every tick it asks policy/schedule which jobs are due or were missed,
+ * records missed runs, queues due ones per repository (at most `maxConcurrent` at once, the rest
+ * wait), and lets a watchdog fail runs that outlive their timeout. Time comes only from the
+ * injected clock; the interval timer just says "look again", so tests call tick() themselves.
+ *
+ * A job that is still queued or running when it is due again is not run twice: that fire time is
+ * recorded as missed (reason StillRunning).
+ */
+import type { Logger } from '../../base/log.js';
+import { HoldfastError } from '../../base/errors.js';
+import type { FinishRun, RunHistory, RunKind, RunRow } from '../../catalog/run-history.js';
+import type { Clock } from '../../platform/clock.js';
+import { decideDue, decideSlot, decideStuck, nextFire } from '../../policy/schedule.js';
+
+export interface RunContext {
+  run: RunRow;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+export interface Job {
+  /** "backup/<policy>/<volume>", "verify/<policy>/<volume>", "certificate/<name>", "report/review". */
+  id: string;
+  kind: RunKind;
+  policy: string;
+  target: string;
+  /** Name of the repository whose slots the job takes; none for jobs that use no repository. */
+  repository?: string;
+  schedule: string;
+  timeoutMs: number;
+  missedAfterMs: number;
+  runAtStart: boolean;
+  execute(ctx: RunContext): Promise<Omit<FinishRun, 'status'>>;
+}
+
+export interface SchedulerEvents {
+  missed?(job: Job, missed: Date[], reason: string): void;
+  failed?(job: Job, run: RunRow): void;
+  succeeded?(job: Job, run: RunRow): void;
+}
+
+export class Scheduler {
+  private readonly jobs = new Map<string, Job>();
+  private readonly queue: { job: Job; scheduledFor: Date }[] = [];
+  private readonly active = new Map<string, { job: Job; run: RunRow; promise: Promise<void> }>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+
+  constructor(
+    private readonly o: { runs: RunHistory; clock: Clock; log: Logger; slots: (repository: string) => number; events?: SchedulerEvents },
+  ) {}
+
+  add(job: Job): void {
+    this.jobs.set(job.id, job);
+  }
+
+  list(): (Job & { next: Date | undefined; running: boolean; queued: boolean })[] {
+    const now = this.o.clock.now();
+    return [...this.jobs.values()].map((j) => ({ ...j, next: nextFire(j.schedule, now), running: this.active.has(j.id), queued: this.queue.some((q) => q.job.id === j.id) }));
+  }
+
+  /** Runs left 'running' by a previous process that died: they will never finish, so fail them. */
+  recoverInterrupted(): number {
+    let n = 0;
+    for (const r of this.o.runs.running()) {
+      if ([...this.active.values()].some((a) => a.run.id === r.id)) continue;
+      this.o.runs.finish(r.id, this.o.clock.now(), { status: 'failed', reason: 'Interrupted', message: 'Holdfast stopped while this run was in progress' });
+      n++;
+    }
+    return n;
+  }
+
+  start(intervalMs = 1000): void {
+    this.recoverInterrupted();
+    this.tick();
+    this.timer = setInterval(() => this.tick(), intervalMs);
+  }
+
+  /** Stops scheduling; runs in progress finish (await idle()). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.queue.length = 0;
+  }
+
+  /** Queues a job now, outside its schedule (API "run now"). */
+  trigger(id: string): boolean {
+    const job = this.jobs.get(id);
+    if (!job || this.active.has(id) || this.queue.some((q) => q.job.id === id)) return false;
+    this.queue.push({ job, scheduledFor: this.o.clock.now() });
+    this.drain();
+    return true;
+  }
+
+  tick(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = this.o.clock.now();
+      this.watchdog(now);
+      for (const job of this.jobs.values()) {
+        const d = decideDue({ schedule: job.schedule, lastFire: this.o.runs.mark(job.id), now, missedAfter: job.missedAfterMs, runAtFirstStart: job.runAtStart });
+        this.o.runs.setMark(job.id, d.mark);
+        if (d.missed.length > 0) this.recordMissed(job, d.missed, 'Downtime', d.message);
+        if (!d.run) continue;
+        if (this.active.has(job.id) || this.queue.some((q) => q.job.id === job.id)) {
+          this.recordMissed(job, [d.run], 'StillRunning', `the previous run of ${job.id} has not finished`);
+          continue;
+        }
+        this.queue.push({ job, scheduledFor: d.run });
+      }
+      this.drain();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private recordMissed(job: Job, times: Date[], reason: string, message: string): void {
+    // After a long downtime keep the record bounded: the newest 20 fire times, and the count in the message.
+    for (const t of times.slice(-20)) this.o.runs.recordMissed({ kind: job.kind, policy: job.policy, target: job.target, repository: job.repository, scheduledFor: t, reason, message });
+    this.o.log.warn(`${job.id}: ${times.length} scheduled run(s) missed: ${message}`);
+    this.o.events?.missed?.(job, times, reason);
+  }
+
+  private watchdog(now: Date): void {
+    for (const [id, a] of this.active) {
+      const job = a.job;
+      const d = decideStuck(a.run, now, job.timeoutMs);
+      if (d.reason !== 'Stuck') continue;
+      const run = this.o.runs.finish(a.run.id, now, { status: 'failed', reason: 'Stuck', message: d.message });
+      this.o.runs.log(a.run.id, now, 'error', d.message);
+      this.o.log.error(`${id}: ${d.message}`, { run: a.run.id });
+      // Free the slot: a hung engine must not block every later run. Its late result is ignored.
+      this.active.delete(id);
+      if (run) this.o.events?.failed?.(job, run);
+    }
+  }
+
+  private runningOn(repository: string): number {
+    return [...this.active.values()].filter((a) => a.job.repository === repository).length;
+  }
+
+  private drain(): void {
+    for (let i = 0; i < this.queue.length; ) {
+      const { job, scheduledFor } = this.queue[i]!;
+      if (job.repository && decideSlot(this.runningOn(job.repository), this.o.slots(job.repository)).reason === 'Wait') {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.launch(job, scheduledFor);
+    }
+  }
+
+  /** Runs a job right away (start-up work such as a missing certificate) and waits for its outcome. */
+  async runNow(id: string): Promise<RunRow | undefined> {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    const busy = this.active.get(id);
+    if (busy) {
+      await busy.promise;
+      return this.o.runs.get(busy.run.id);
+    }
+    const { run, promise } = this.launch(job, this.o.clock.now());
+    await promise;
+    return this.o.runs.get(run.id);
+  }
+
+  private launch(job: Job, scheduledFor: Date): { run: RunRow; promise: Promise<void> } {
+    const runs = this.o.runs;
+    const run = runs.start({ kind: job.kind, policy: job.policy, target: job.target, repository: job.repository, scheduledFor, startedAt: this.o.clock.now() });
+    const log = this.o.log.child({ job: job.id, run: run.id });
+    const ctx: RunContext = {
+      run,
+      log: (level, message) => {
+        runs.log(run.id, this.o.clock.now(), level, message);
+        log[level](message);
+      },
+    };
+    const promise = (async () => {
+      let finished: RunRow | undefined;
+      try {
+        const r = await job.execute(ctx);
+        finished = runs.finish(run.id, this.o.clock.now(), { ...r, status: 'succeeded' });
+      } catch (e) {
+        const code = e instanceof HoldfastError ? e.code : 'BUG';
+        const message = e instanceof HoldfastError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+        if (!(e instanceof HoldfastError)) log.error(message, { stack: e instanceof Error ? e.stack : undefined });
+        ctx.log('error', message);
+        finished = runs.finish(run.id, this.o.clock.now(), { status: 'failed', reason: code, message, details: (e as { details?: Record<string, unknown> }).details });
+      }
+      const stillOurs = this.active.get(job.id)?.run.id === run.id;
+      if (stillOurs) this.active.delete(job.id);
+      // A run the watchdog already failed keeps that verdict; report only our own outcome.
+      if (stillOurs && finished) {
+        if (finished.status === 'succeeded') this.o.events?.succeeded?.(job, finished);
+        else if (finished.status === 'failed') this.o.events?.failed?.(job, finished);
+      }
+      this.drain();
+    })();
+    this.active.set(job.id, { job, run, promise });
+    return { run, promise };
+  }
+
+  /** Resolves when nothing is running (queued jobs waiting for a slot start as slots free). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.all([...this.active.values()].map((a) => a.promise));
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Read models for the API, the dashboard, the metrics and the review report: one place computes
+ * "how is each volume, certificate and finding doing", so all four always agree.
+ */
+import { decideRenewal, decideSla, decideVerification } from '../../policy/schedule-health.js';
+import type { ControlPlane } from '../control-plane.js';
+import { readWrittenCert } from '../scheduler/certificate-job.js';
+import { versionVerdict, type VersionVerdict } from './verdict.js';
+
+export interface RestorePointView {
+  snapshotId: string;
+  time: string;
+  repository: string;
+  tags: string[];
+  workloads: { workload: string; commit?: string | undefined; imageDigest?: string | undefined; verdict: VersionVerdict['verdict']; highest?: string | undefined }[];
+  verification: { result: string; time: string; restoreMs: number; bytes: number; message: string } | undefined;
+}
+
+export interface VolumeView {
+  name: string;
+  path: string;
+  policies: string[];
+  workloads: string[];
+  lastBackup: { status: string; time: string; message?: string | undefined; bytes?: number | undefined; durationMs?: number | undefined } | undefined;
+  lastSuccess: string | undefined;
+  verification: { state: string; message: string; lastPassed?: string | undefined; lastRestoreMs?: number | undefined };
+  restorePoints: RestorePointView[];
+}
+
+export function volumeViews(cp: ControlPlane, o: { points?: number } = {}): VolumeView[] {
+  const now = cp.d.clock.now();
+  return Object.entries(cp.config.volumes).map(([name, v]) => {
+    const policies = Object.entries(cp.config.backupPolicies).filter(([, p]) => p.volumes.includes(name));
+    const runs = cp.runs.list({ kind: 'backup', target: name, limit: 20 });
+    const last = runs.find((r) => r.status !== 'running');
+    const ok = runs.find((r) => r.status === 'succeeded') ?? cp.runs.list({ kind: 'backup', target: name, status: 'succeeded', limit: 1 })[0];
+    const verifs = cp.evidence.verifications({ volume: name, limit: 200 });
+    const staleAfter = Math.min(...policies.map(([, p]) => p.verify?.staleAfter ?? Infinity));
+    const points = cp.d.catalog.restorePoints.list({ volume: name });
+    const since = points[0]?.time ?? cp.startedAt;
+    const lastPassed = verifs.find((x) => x.result === 'passed');
+    const vd = Number.isFinite(staleAfter) ? decideVerification({ lastPassed: lastPassed?.time, lastResult: verifs[0]?.result, since, now, staleAfter }) : { reason: 'NotConfigured', message: 'no verification schedule' };
+    const verdicts = new Map<string, VersionVerdict>();
+    const verdictOf = (c: string) => verdicts.get(c) ?? verdicts.set(c, versionVerdict(cp, c)).get(c)!;
+    const restorePoints = points
+      .slice()
+      .reverse()
+      .slice(0, o.points ?? 50)
+      .map((p) => {
+        const ev = verifs.find((x) => x.snapshotId === p.snapshotId);
+        return {
+          snapshotId: p.snapshotId,
+          time: p.time.toISOString(),
+          repository: p.repository,
+          tags: p.tags,
+          workloads: p.provenance.workloads.map((w) => {
+            const vv = w.commit ? verdictOf(w.commit) : undefined;
+            return { workload: w.workload, commit: w.commit, imageDigest: w.imageDigest, verdict: vv?.verdict ?? 'unscanned', highest: vv?.highest };
+          }),
+          verification: ev ? { result: ev.result, time: ev.time.toISOString(), restoreMs: ev.restoreMs, bytes: ev.bytes, message: ev.message } : undefined,
+        };
+      });
+    return {
+      name,
+      path: cp.d.loaded.resolvePath(v.path),
+      policies: policies.map(([n]) => n),
+      workloads: cp.workloadsOf(name),
+      lastBackup: last ? { status: last.status, time: (last.finishedAt ?? last.scheduledFor).toISOString(), message: last.message, bytes: last.bytes, durationMs: last.durationMs } : undefined,
+      lastSuccess: ok?.finishedAt?.toISOString(),
+      verification: { state: vd.reason, message: vd.message, lastPassed: lastPassed?.time.toISOString(), lastRestoreMs: lastPassed?.restoreMs },
+      restorePoints,
+    };
+  });
+}
+
+export interface CertificateView {
+  name: string;
+  commonName: string;
+  endpoint: string | undefined;
+  written: { notAfter: string; fingerprint256: string; serial: string } | undefined;
+  served: { notAfter?: string | undefined; fingerprint256?: string | undefined; error?: string | undefined; time: string } | undefined;
+  servedMatchesWritten: boolean | undefined;
+  state: string;
+  message: string;
+  lastRenewal: string | undefined;
+}
+
+export async function certificateViews(cp: ControlPlane): Promise<CertificateView[]> {
+  const out: CertificateView[] = [];
+  for (const [name, c] of Object.entries(cp.config.certificates)) {
+    const w = await readWrittenCert(cp.d.loaded.resolvePath(c.certFile));
+    const s = cp.served.get(name);
+    const d = decideRenewal({ notAfter: w?.notAfter, now: cp.d.clock.now(), renewBefore: c.renewBefore });
+    const renewal = cp.evidence.certificateEvents({ name, limit: 20 }).find((e) => e.action !== 'probed');
+    const matches = w && s?.fingerprint256 ? w.fingerprint256 === s.fingerprint256 : undefined;
+    out.push({
+      name,
+      commonName: c.commonName,
+      endpoint: c.endpoint,
+      written: w ? { notAfter: w.notAfter.toISOString(), fingerprint256: w.fingerprint256, serial: w.serial } : undefined,
+      served: s ? { notAfter: s.notAfter?.toISOString(), fingerprint256: s.fingerprint256, error: s.error, time: s.time.toISOString() } : undefined,
+      servedMatchesWritten: matches,
+      state: matches === false && d.reason === 'Valid' ? 'ServedMismatch' : d.reason,
+      message: matches === false ? `endpoint serves a different certificate than the one written; ${d.message}` : d.message,
+      lastRenewal: renewal?.time.toISOString(),
+    });
+  }
+  return out;
+}
+
+export interface FindingView {
+  id: string;
+  repository: string;
+  severity: string;
+  state: string;
+  ruleId: string;
+  message: string;
+  path: string | undefined;
+  startLine: number | undefined;
+  firstSeenAt: string;
+  firstSeenCommit: string;
+  sla: string;
+  dueAt: string | undefined;
+  deployedIn: string[];
+}
+
+export function findingViews(cp: ControlPlane, filter: { states?: string[]; severities?: string[] } = { states: ['open'] }): FindingView[] {
+  const now = cp.d.clock.now();
+  const live = cp.d.catalog.deployments.timeline().filter((d) => !d.endedAt);
+  const deployedIn = new Map<string, string[]>();
+  for (const d of live) for (const f of versionVerdict(cp, d.commit).findings) deployedIn.set(f.id, [...(deployedIn.get(f.id) ?? []), d.workload]);
+  return cp.d.catalog.sast.listFindings(filter).map((f) => {
+    const sla = decideSla({ severity: f.severity, firstSeenAt: new Date(f.firstSeenAt), now, sla: cp.config.sast.sla });
+    return {
+      id: f.id,
+      repository: f.repository,
+      severity: f.severity,
+      state: f.state,
+      ruleId: f.ruleId,
+      message: f.message,
+      path: f.path,
+      startLine: f.startLine,
+      firstSeenAt: f.firstSeenAt,
+      firstSeenCommit: f.firstSeenCommit,
+      sla: f.state === 'open' ? sla.reason : 'Closed',
+      dueAt: sla.dueAt?.toISOString(),
+      deployedIn: deployedIn.get(f.id) ?? [],
+    };
+  });
+}

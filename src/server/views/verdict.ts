@@ -1,0 +1,35 @@
+/**
+ * A version's SAST verdict as the control plane shows it, from src/sast's verdict rules: every open
+ * finding its deciding scans saw (not the lifecycle state: a finding fixed later is still present in
+ * the old version), judged against the config's blockAt threshold.
+ */
+import { compareSeverity, isSeverity, versionVerdict as decide, type Severity } from '../../sast/index.js';
+import type { ControlPlane } from '../control-plane.js';
+
+export interface VersionVerdict {
+  commit: string;
+  /** unscanned: no complete scan; clean: none open; findings: open below blockAt; blocked: at or above blockAt. */
+  verdict: 'unscanned' | 'clean' | 'findings' | 'blocked';
+  highest: Severity | undefined;
+  message: string;
+  findings: { id: string; severity: string; ruleId: string; message: string; path: string | undefined }[];
+}
+
+export function versionVerdict(cp: ControlPlane, commit: string): VersionVerdict {
+  let version;
+  try {
+    version = cp.d.catalog.versions.findByCommit(commit);
+  } catch {
+    version = undefined;
+  }
+  if (!version) return { commit, verdict: 'unscanned', highest: undefined, message: 'version not in the catalog', findings: [] };
+  const all = decide(cp.d.catalog, version.id, { severity: 'info' });
+  if (all.verdict === 'unknown') return { commit: version.commit, verdict: 'unscanned', highest: undefined, message: all.message, findings: [] };
+  const findings = all.findings
+    .map((f) => ({ id: f.id, severity: f.severity, ruleId: f.ruleId, message: f.message, path: f.path }))
+    .sort((a, b) => (isSeverity(a.severity) && isSeverity(b.severity) ? compareSeverity(a.severity, b.severity) : 0));
+  if (findings.length === 0) return { commit: version.commit, verdict: 'clean', highest: undefined, message: all.message, findings };
+  const blocked = decide(cp.d.catalog, version.id, { severity: cp.config.sast.blockAt });
+  const highest = findings.map((f) => f.severity).find(isSeverity);
+  return { commit: version.commit, verdict: blocked.verdict === 'vulnerable' ? 'blocked' : 'findings', highest, message: blocked.verdict === 'vulnerable' ? blocked.message : all.message, findings };
+}
