@@ -54,6 +54,15 @@ function credentialsFrom(o: S3OpenOptions, env: NodeJS.ProcessEnv) {
   return undefined; // the SDK's chain: AWS_PROFILE / shared config, SSO, web identity, instance metadata
 }
 
+/** Tuning from the environment, for the CLI and the operator's data-mover Jobs. */
+function envInt(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw invalidInput('S3_ENV', `${name}=${v}: must be a whole number of at least ${min}`);
+  return n;
+}
+
 async function readCa(loc: S3Location, file: string): Promise<Buffer> {
   try {
     return await readFile(file);
@@ -69,7 +78,8 @@ export async function connectS3(url: string, o: S3OpenOptions = {}): Promise<S3B
   const caFile = o.caFile ?? loc.caFile;
   const ca = caFile ? await readCa(loc, caFile) : undefined;
   const creds = credentialsFrom(o, env);
-  const concurrency = o.concurrency ?? 8;
+  const concurrency = o.concurrency ?? envInt(env, 'HOLDFAST_S3_CONCURRENCY', 1) ?? 8;
+  const requestTimeout = o.requestTimeoutMs ?? envInt(env, 'HOLDFAST_S3_TIMEOUT_MS', 100) ?? 60_000;
   const agentOpts = { keepAlive: true, maxSockets: concurrency * 2 };
   // The SDK warns on every process that Node 20 support ends in 2027: a note for us (docs/s3.md),
   // not a line a user of a backup command should see on each run.
@@ -84,7 +94,7 @@ export async function connectS3(url: string, o: S3OpenOptions = {}): Promise<S3B
     ...(o.clockOffsetMs ? { systemClockOffset: o.clockOffsetMs } : {}),
     requestHandler: {
       connectionTimeout: o.connectTimeoutMs ?? 10_000,
-      requestTimeout: o.requestTimeoutMs ?? 60_000,
+      requestTimeout,
       // Without this the SDK only logs a warning and the request hangs on a dead connection.
       throwOnRequestTimeout: true,
       ...(loc.endpoint.startsWith('https:') ? { httpsAgent: new HttpsAgent({ ...agentOpts, ...(ca ? { ca } : {}) }) } : { httpAgent: new HttpAgent(agentOpts) }),
@@ -147,6 +157,9 @@ export async function connectS3(url: string, o: S3OpenOptions = {}): Promise<S3B
 
 /** What `openBlobStore('s3:…')` returns: the S3 store behind retry and a parallelism limit. */
 export async function openS3BlobStore(url: string, o: S3OpenOptions = {}): Promise<BlobStore> {
-  const raw = await connectS3(url, o);
-  return new LimitedBlobStore(new RetryingBlobStore(raw, o.retry), o.concurrency ?? 8);
+  const env = o.env ?? process.env;
+  const attempts = envInt(env, 'HOLDFAST_S3_RETRIES', 1);
+  const retry: RetryOptions = { ...o.retry, policy: { ...(attempts ? { attempts } : {}), ...o.retry?.policy } };
+  const raw = await connectS3(url, { ...o, retry });
+  return new LimitedBlobStore(new RetryingBlobStore(raw, retry), o.concurrency ?? envInt(env, 'HOLDFAST_S3_CONCURRENCY', 1) ?? 8);
 }
