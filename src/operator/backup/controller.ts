@@ -113,8 +113,14 @@ export async function reconcileBackupPolicy(ctx: OperatorContext, key: string): 
 
     const run = status.currentRun;
     if (!run) {
-      cond({ type: 'Ready', status: 'True', reason: status.lastRun && status.lastRun.failed > 0 ? 'LastRunFailed' : 'Idle', message: `${selection.message}; ${decision.message}` });
-      if (status.lastRun && status.lastRun.failed > 0) cond({ type: 'Ready', status: 'False', reason: 'LastRunFailed', message: `${status.lastRun.failed} PVC(s) failed in run ${status.lastRun.id}` });
+      const last = status.lastRun;
+      const readyNow = status.conditions?.find((c) => c.type === 'Ready');
+      // Keep the message written when the run ended: it names the first failed PVC.
+      if (last && last.failed > 0 && readyNow?.reason === 'LastRunFailed' && readyNow.message.startsWith(`run ${last.id}:`)) {
+        /* unchanged */
+      } else if (last && last.failed > 0)
+        cond({ type: 'Ready', status: 'False', reason: 'LastRunFailed', message: `run ${last.id}: ${last.failed} PVC(s) failed; ${decision.message}` });
+      else cond({ type: 'Ready', status: 'True', reason: last ? 'LastRunSucceeded' : 'Idle', message: `${selection.message}; ${decision.message}` });
       await write();
       return { requeueAfterMs: untilNext(decision.nextAt, now) };
     }

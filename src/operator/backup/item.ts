@@ -31,17 +31,23 @@ export interface ItemOutcome {
 const SNAP = { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' };
 const HOOKS_ANNOTATION = 'holdfast.dev/hooks';
 
+const obsRestorePoint = (rp: CustomObject | undefined) => typeof (rp?.status as { snapshotId?: string } | undefined)?.snapshotId === 'string';
+
 function observe(ctx: OperatorContext, it: Item) {
   const { ref } = it;
   const rp = lookup(ctx, 'RestorePoint', ctx.caches.restorePoints, ref.policyNamespace, names.restorePoint(ref));
-  const job = lookup(ctx, 'Job', ctx.caches.jobs, ref.namespace, names.job(ref));
-  const vs = lookup(ctx, 'VolumeSnapshot', ctx.caches.snapshots, ref.namespace, names.snapshot(ref));
-  const clone = lookup(ctx, 'PersistentVolumeClaim', ctx.caches.pvcs, ref.namespace, names.clone(ref));
+  const rawJob = lookup(ctx, 'Job', ctx.caches.jobs, ref.namespace, names.job(ref));
+  const job = obsRestorePoint(rp) && rawJob?.metadata?.deletionTimestamp ? undefined : rawJob;
+  // Objects already being deleted count as gone: a PVC keeps its pvc-protection finalizer until
+  // no pod uses it, and waiting for that is the garbage collector's job, not the run's.
+  const live = <T extends { metadata?: { deletionTimestamp?: unknown } }>(o: T | undefined) => (o?.metadata?.deletionTimestamp ? undefined : o);
+  const vs = live(lookup(ctx, 'VolumeSnapshot', ctx.caches.snapshots, ref.namespace, names.snapshot(ref)));
+  const clone = live(lookup(ctx, 'PersistentVolumeClaim', ctx.caches.pvcs, ref.namespace, names.clone(ref)));
   const vsStatus = (vs?.status ?? {}) as { readyToUse?: boolean; restoreSize?: string; error?: { message?: string } };
   const js = job ? jobState(job) : undefined;
   const obs: ItemObservation = {
     mode: it.spec.snapshot.mode,
-    restorePoint: rp !== undefined && typeof (rp.status as { snapshotId?: string } | undefined)?.snapshotId === 'string',
+    restorePoint: obsRestorePoint(rp),
     clone: clone !== undefined,
     ...(it.failed !== undefined ? { failed: it.failed } : {}),
     ...(vs ? { snapshot: { ready: vsStatus.readyToUse === true, ...(vsStatus.error?.message ? { error: vsStatus.error.message } : {}) } } : {}),

@@ -7,7 +7,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../base/log.js';
 import type { Clock } from '../../platform/clock.js';
-import { isConflict, isNotFound } from '../../platform/kubernetes/index.js';
+import { isConflict, isNotFound, kubeError, mergePatch } from '../../platform/kubernetes/index.js';
 import { leaderDecision, type LeaseRecord, type Observation } from './decide.js';
 
 export interface ElectorOptions {
@@ -48,7 +48,7 @@ export class LeaderElector {
       } catch (e) {
         this.failures++;
         delay = Math.max(this.o.retryMs, this.o.backoff(this.failures));
-        this.o.log.debug('lease update failed', { lease: this.o.name, error: (e as Error).message });
+        this.o.log.debug('lease update failed', { lease: this.o.name, error: kubeError('update Lease', e).message });
         if (this.leader && this.o.clock.now().getTime() - this.lastRenew > this.o.renewDeadlineMs) this.lose('renew deadline passed');
       }
       if (this.stopped) break;
@@ -80,18 +80,32 @@ export class LeaderElector {
     if (rec && !(this.observed && this.observed.record.holder === rec.holder && this.observed.record.renewTime === rec.renewTime))
       this.observed = { record: rec, seenAt: now.getTime() };
     const d = leaderDecision(rec, this.observed, identity, now.getTime());
-    const spec: k8s.V1LeaseSpec = {
+    // MicroTime wants microseconds; client-node would serialize a Date with milliseconds, which the
+    // API server rejects, so times go as strings in a merge patch guarded by resourceVersion.
+    const micro = now.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    const spec = {
       holderIdentity: identity,
       leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
-      renewTime: now,
-      acquireTime: d.action === 'renew' ? lease?.spec?.acquireTime : now,
+      renewTime: micro,
+      ...(d.action === 'renew' ? {} : { acquireTime: micro }),
       leaseTransitions: (lease?.spec?.leaseTransitions ?? 0) + (d.action === 'acquire' ? 1 : 0),
     };
     try {
-      if (d.action === 'create') await coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
-      else if (d.action === 'renew' || d.action === 'acquire')
-        await coordination.replaceNamespacedLease({ name, namespace, body: { metadata: { ...lease!.metadata }, spec } });
-      else {
+      if (d.action === 'create') {
+        const created = await coordination.createNamespacedLease({
+          namespace,
+          body: { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: spec.leaseDurationSeconds, leaseTransitions: 0 } },
+        });
+        lease = created;
+      }
+      if (d.action === 'create' || d.action === 'renew' || d.action === 'acquire') {
+        const patched = await coordination.patchNamespacedLease(
+          { name, namespace, body: { metadata: { resourceVersion: lease!.metadata!.resourceVersion }, spec } },
+          mergePatch,
+        );
+        // Our own write is the record we now observe, so our renewals never look like someone else's.
+        this.observed = { record: this.record(patched), seenAt: now.getTime() };
+      } else {
         if (this.leader) this.lose(d.message);
         return;
       }
@@ -128,7 +142,10 @@ export class LeaderElector {
       const { coordination, namespace, name } = this.o;
       const lease = await coordination.readNamespacedLease({ name, namespace });
       if (lease.spec?.holderIdentity === this.o.identity)
-        await coordination.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: '' } } });
+        await coordination.patchNamespacedLease(
+          { name, namespace, body: { metadata: { resourceVersion: lease.metadata?.resourceVersion }, spec: { holderIdentity: '' } } },
+          mergePatch,
+        );
     } catch (e) {
       this.o.log.debug('could not release lease', { error: (e as Error).message });
     }

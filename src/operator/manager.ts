@@ -1,0 +1,166 @@
+/**
+ * The operator process: watched caches for every type the controllers read, one work queue per
+ * controller, and leader election that starts and stops the queues. Caches run on every replica
+ * (a new leader acts at once with warm caches); only the leader's queues do work.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
+import { createLogger, type Logger } from '../base/log.js';
+import { systemClock, systemRandom, type Clock, type RandomSource } from '../platform/clock.js';
+import { connect, eventRecorder, podExec, WatchCache, type KubeApis } from '../platform/kubernetes/index.js';
+import { GROUP, VERSION } from './api/index.js';
+import { reconcileBackupPolicy } from './backup/controller.js';
+import type { HookRunner } from './backup/hooks.js';
+import { L } from './backup/objects.js';
+import { RecentlyCreated, type Caches, type CustomObject, type OperatorContext, type OperatorSettings } from './context.js';
+import { LeaderElector } from './leader/index.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './runtime/backoff.js';
+import { WorkQueue } from './runtime/queue.js';
+
+export interface OperatorOptions extends Partial<OperatorSettings> {
+  namespace: string;
+  kubeconfig?: string;
+  /** A loaded config (tests); copied, so API calls are counted per operator. */
+  kubeConfig?: k8s.KubeConfig;
+  identity?: string;
+  clock?: Clock;
+  random?: RandomSource;
+  log?: Logger;
+  hooks?: HookRunner;
+  backoff?: BackoffPolicy;
+  leaseName?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryMs?: number;
+}
+
+export interface OperatorHandle {
+  identity: string;
+  apis: KubeApis;
+  ctx: OperatorContext;
+  elector: LeaderElector;
+  isLeader(): boolean;
+  /** Resolves when the queues are empty and no reconcile is running (tests, benchmarks). */
+  idle(): Promise<void>;
+  /** Enqueue every object again, as a periodic resync does. */
+  resync(): void;
+  stop(): Promise<void>;
+}
+
+const custom = (apis: KubeApis, group: string, version: string, plural: string) => () =>
+  apis.custom.listClusterCustomObject({ group, version, plural }) as Promise<k8s.KubernetesListObject<CustomObject>>;
+
+export async function startOperator(o: OperatorOptions): Promise<OperatorHandle> {
+  const apis = connect({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), ...(o.kubeConfig ? { from: o.kubeConfig } : {}) });
+  const identity = o.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
+  const log = (o.log ?? createLogger()).child({ operator: identity });
+  const clock = o.clock ?? systemClock;
+  const random = o.random ?? systemRandom;
+  const policy = o.backoff ?? DEFAULT_BACKOFF;
+  const backoff = (n: number) => backoffDelay(n, policy, random(4).readUInt32BE(0) / 2 ** 32).delayMs;
+  const exec = podExec(apis.kc);
+  const settings: OperatorSettings = {
+    namespace: o.namespace,
+    dataMoverImage: o.dataMoverImage ?? 'ghcr.io/holdfast/holdfast:0.1.0',
+    itemConcurrency: o.itemConcurrency ?? 8,
+    ...(o.dataMoverServiceAccount ? { dataMoverServiceAccount: o.dataMoverServiceAccount } : {}),
+  };
+
+  let backupQ: WorkQueue;
+  let certQ: WorkQueue;
+  const allPolicies = () => caches.policies.list().forEach((p) => backupQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
+  const allCerts = (ns?: string) => caches.certificatePolicies.list(ns).forEach((p) => certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
+  const ownerPolicy = (obj: k8s.KubernetesObject) => {
+    const l = obj.metadata?.labels ?? {};
+    if (l[L.policy] && l[L.policyNamespace]) backupQ.add(`${l[L.policyNamespace]}/${l[L.policy]}`);
+    else allPolicies();
+  };
+  const cache = <T extends k8s.KubernetesObject>(path: string, list: () => Promise<k8s.KubernetesListObject<T>>, onChange: (o: T) => void, labelSelector?: string) =>
+    new WatchCache<T>({ kc: apis.kc, path, list, backoff, log, onChange, ...(labelSelector ? { labelSelector } : {}) });
+
+  const h = `/apis/${GROUP}/${VERSION}`;
+  const caches: Caches = {
+    policies: cache(`${h}/backuppolicies`, custom(apis, GROUP, VERSION, 'backuppolicies'), (p) => backupQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`)),
+    repositories: cache(`${h}/backuprepositories`, custom(apis, GROUP, VERSION, 'backuprepositories'), () => allPolicies()),
+    restorePoints: cache(`${h}/restorepoints`, custom(apis, GROUP, VERSION, 'restorepoints'), ownerPolicy),
+    certificatePolicies: cache(`${h}/certificatepolicies`, custom(apis, GROUP, VERSION, 'certificatepolicies'), (p) => certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`)),
+    snapshots: cache('/apis/snapshot.storage.k8s.io/v1/volumesnapshots', custom(apis, 'snapshot.storage.k8s.io', 'v1', 'volumesnapshots'), ownerPolicy),
+    pvcs: cache('/api/v1/persistentvolumeclaims', () => apis.core.listPersistentVolumeClaimForAllNamespaces(), ownerPolicy),
+    pods: cache('/api/v1/pods', () => apis.core.listPodForAllNamespaces(), ownerPolicy),
+    jobs: cache('/apis/batch/v1/jobs', () => apis.batch.listJobForAllNamespaces({ labelSelector: `${L.managedBy}=holdfast` }), ownerPolicy, `${L.managedBy}=holdfast`),
+    deployments: cache('/apis/apps/v1/deployments', () => apis.apps.listDeploymentForAllNamespaces(), (d) => allCerts(d.metadata?.namespace)),
+    statefulSets: cache('/apis/apps/v1/statefulsets', () => apis.apps.listStatefulSetForAllNamespaces(), (d) => allCerts(d.metadata?.namespace)),
+  };
+
+  const ctx: OperatorContext = {
+    apis,
+    caches,
+    clock,
+    random,
+    log,
+    events: eventRecorder(apis.core, clock, log),
+    hooks: o.hooks ?? { exec },
+    settings,
+    recent: new RecentlyCreated(clock),
+  };
+  backupQ = new WorkQueue('backup', (key) => reconcileBackupPolicy(ctx, key), backoff, log, 2);
+  certQ = new WorkQueue('certificates', async () => ({}), backoff, log, 1);
+
+  const elector = new LeaderElector({
+    coordination: apis.coordination,
+    namespace: o.namespace,
+    name: o.leaseName ?? 'holdfast-operator',
+    identity,
+    leaseDurationMs: o.leaseDurationMs ?? 15_000,
+    renewDeadlineMs: o.renewDeadlineMs ?? 10_000,
+    retryMs: o.retryMs ?? 2_000,
+    clock,
+    backoff,
+    log,
+    onStartedLeading: () => {
+      backupQ.start();
+      certQ.start();
+      allPolicies();
+      allCerts();
+    },
+    onStoppedLeading: () => {
+      backupQ.stop();
+      certQ.stop();
+    },
+  });
+
+  await Promise.all(Object.values(caches).map((c: WatchCache<k8s.KubernetesObject>) => c.start().catch(() => undefined)));
+  const loop = elector.run();
+  const resyncTimer = setInterval(() => {
+    if (elector.leader) {
+      allPolicies();
+      allCerts();
+    }
+  }, 5 * 60_000);
+  resyncTimer.unref();
+
+  return {
+    identity,
+    apis,
+    ctx,
+    elector,
+    isLeader: () => elector.leader,
+    idle: async () => {
+      await backupQ.idle();
+      await certQ.idle();
+    },
+    resync: () => {
+      allPolicies();
+      allCerts();
+    },
+    async stop() {
+      clearInterval(resyncTimer);
+      await elector.stop();
+      await loop;
+      backupQ.stop();
+      certQ.stop();
+      await Promise.all(Object.values(caches).map((c: WatchCache<k8s.KubernetesObject>) => c.stop()));
+    },
+  };
+}

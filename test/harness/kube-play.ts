@@ -1,0 +1,130 @@
+/**
+ * Playing the parts the harness has no binary for: the kubelet (pod status with image digests and
+ * termination messages), the Job controller (Job status) and the CSI snapshotter (VolumeSnapshot
+ * readyToUse). All through the real API's status subresources, as those components do.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { createLogger, silentLogger, type Logger } from '../../src/base/log.js';
+
+/** Silent unless HOLDFAST_TEST_LOG=debug|info: operator logs for debugging a failing test. */
+export function testLogger(): Logger {
+  const level = process.env.HOLDFAST_TEST_LOG;
+  return level === 'debug' || level === 'info' ? createLogger({ level, json: false }) : silentLogger;
+}
+
+export const DIGEST_A = 'sha256:' + 'a1'.repeat(32);
+export const DIGEST_B = 'sha256:' + 'b2'.repeat(32);
+const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+/** Polls `fn` until it returns a value (not undefined/false); fails with `what` after `ms`. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+  const until = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export function pvc(name: string, labels: Record<string, string> = {}): k8s.V1PersistentVolumeClaim {
+  return { metadata: { name, labels }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } } };
+}
+
+/** A running pod of StatefulSet `owner` mounting `claim`, with the kubelet-reported image digest. */
+export async function runningPod(kc: k8s.KubeConfig, ns: string, name: string, claim: string, owner: string, digest: string): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespacedPod({
+    namespace: ns,
+    body: {
+      metadata: { name, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: owner, uid: '00000000-0000-0000-0000-000000000001', controller: true }] },
+      spec: {
+        // No scheduler will pick this up on a real cluster either.
+        schedulerName: 'holdfast-test-none',
+        containers: [{ name: 'db', image: 'registry.example/shop-db:1.4' }],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }],
+      },
+    },
+  });
+  await core.patchNamespacedPodStatus(
+    {
+      name, namespace: ns,
+      body: {
+        status: {
+          phase: 'Running',
+          containerStatuses: [{ name: 'db', image: 'registry.example/shop-db:1.4', imageID: `registry.example/shop-db@${digest}`, ready: true, restartCount: 0, started: true, state: { running: { startedAt: new Date().toISOString() } } }],
+        },
+      },
+    },
+    merge,
+  );
+}
+
+/** The Job controller and kubelet: one pod of the Job that terminated with `message`, and the Job's status. */
+export async function finishJob(kc: k8s.KubeConfig, ns: string, job: string, outcome: { message: string; ok: boolean }): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const batch = kc.makeApiClient(k8s.BatchV1Api);
+  const pod = `${job}-x`.slice(0, 63);
+  const now = new Date().toISOString();
+  await core.createNamespacedPod({
+    namespace: ns,
+    body: {
+      metadata: { name: pod, labels: { 'batch.kubernetes.io/job-name': job, 'job-name': job } },
+      spec: { schedulerName: 'holdfast-test-none', restartPolicy: 'Never', containers: [{ name: 'data-mover', image: 'holdfast' }] },
+    },
+  });
+  await core.patchNamespacedPodStatus(
+    {
+      name: pod, namespace: ns,
+      body: {
+        status: {
+          phase: outcome.ok ? 'Succeeded' : 'Failed',
+          containerStatuses: [{
+            name: 'data-mover', image: 'holdfast', imageID: `holdfast@${DIGEST_B}`, ready: false, restartCount: 0,
+            state: { terminated: { exitCode: outcome.ok ? 0 : 1, reason: outcome.ok ? 'Completed' : 'Error', message: outcome.message, startedAt: now, finishedAt: now } },
+          }],
+        },
+      },
+    },
+    merge,
+  );
+  const conditions = outcome.ok
+    ? [
+        { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastTransitionTime: now, lastProbeTime: now },
+        { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastTransitionTime: now, lastProbeTime: now },
+      ]
+    : [
+        { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastTransitionTime: now, lastProbeTime: now },
+        { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastTransitionTime: now, lastProbeTime: now },
+      ];
+  await batch.patchNamespacedJobStatus(
+    {
+      name: job, namespace: ns,
+      body: {
+        status: {
+          startTime: now,
+          ...(outcome.ok ? { completionTime: now, succeeded: 1 } : { failed: 2 }),
+          ready: 0,
+          terminating: 0,
+          uncountedTerminatedPods: {},
+          conditions,
+        },
+      },
+    },
+    merge,
+  );
+}
+
+/** The CSI snapshotter: the VolumeSnapshot is cut and ready. */
+export async function readySnapshot(kc: k8s.KubeConfig, ns: string, name: string): Promise<void> {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  await custom.patchNamespacedCustomObjectStatus(
+    { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', namespace: ns, name, body: { status: { readyToUse: true, restoreSize: '1Gi', creationTime: new Date().toISOString() } } },
+    merge,
+  );
+}
