@@ -43,6 +43,8 @@ export class Scheduler {
   private readonly jobs = new Map<string, Job>();
   private readonly queue: { job: Job; scheduledFor: Date }[] = [];
   private readonly active = new Map<string, { job: Job; run: RunRow; promise: Promise<void> }>();
+  /** Runs the watchdog gave up on: still executing; awaited on shutdown so no process outlives us. */
+  private readonly orphaned = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -132,6 +134,8 @@ export class Scheduler {
       this.o.log.error(`${id}: ${d.message}`, { run: a.run.id });
       // Free the slot: a hung engine must not block every later run. Its late result is ignored.
       this.active.delete(id);
+      this.orphaned.add(a.promise);
+      void a.promise.finally(() => this.orphaned.delete(a.promise));
       if (run) this.o.events?.failed?.(job, run);
     }
   }
@@ -204,6 +208,6 @@ export class Scheduler {
 
   /** Resolves when nothing is running (queued jobs waiting for a slot start as slots free). */
   async idle(): Promise<void> {
-    while (this.active.size > 0) await Promise.all([...this.active.values()].map((a) => a.promise));
+    while (this.active.size > 0 || this.orphaned.size > 0) await Promise.all([...[...this.active.values()].map((a) => a.promise), ...this.orphaned]);
   }
 }
