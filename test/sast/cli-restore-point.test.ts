@@ -1,0 +1,128 @@
+/**
+ * End to end from the command line: real backups with provenance (`holdfast backup --provenance`),
+ * real Bandit reports for a clean and a vulnerable commit, deploy records, and
+ * `holdfast restore-point choose` picking the clean restore point — or refusing, with the reason,
+ * when a scan is missing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Checkout, bandit } from './scanners.js';
+
+const bin = new URL('../../bin/holdfast.js', import.meta.url).pathname;
+const clean = 'c1ea000000000000000000000000000000000001';
+const vulnerable = 'bad0000000000000000000000000000000000002';
+const digest = (c: string) => 'sha256:' + c.repeat(64).slice(0, 64);
+
+function cli(dir: string, args: string[], input?: Buffer) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, HOLDFAST_CATALOG: join(dir, 'holdfast.db'), HOLDFAST_PASSWORD_FILE: join(dir, 'pw'), HOLDFAST_REPO: join(dir, 'repo'), HOLDFAST_FROM_SOURCE: '1' },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function ok(dir: string, args: string[], input?: Buffer) {
+  const r = cli(dir, args, input);
+  assert.equal(r.code, 0, `holdfast ${args.join(' ')} failed: ${r.err}`);
+  return r.out;
+}
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'holdfast-e2e-'));
+  writeFileSync(join(dir, 'pw'), 'correct horse battery staple\n');
+  mkdirSync(join(dir, 'data'));
+  ok(dir, ['repo', 'init']);
+  // Bandit on the vulnerable app, and on a copy with its high findings fixed.
+  const co = new Checkout('py-notes');
+  const vulnReport = bandit(co);
+  co.write('notes.py', co.read('notes.py').replace(', shell=True)', ', shell=False)').replace('hashlib.md5(body).hexdigest()\n\n\ndef calc', 'hashlib.sha256(body).hexdigest()\n\n\ndef calc'));
+  const cleanReport = bandit(co);
+  co.dispose();
+  writeFileSync(join(dir, 'vuln.sarif.gz'), gzipSync(vulnReport));
+  writeFileSync(join(dir, 'clean.sarif'), cleanReport);
+  // Timeline: the clean version runs, backup 1; the vulnerable version goes live, backup 2.
+  const t0 = new Date(Date.now() - 3600_000).toISOString();
+  ok(dir, ['deploy', 'record', '--workload', 'shop', '--commit', clean, '--image-digest', digest('1'), '--volume', 'shop-data', '--at', t0]);
+  const backup = (commit: string, d: string, tag: string) => {
+    writeFileSync(join(dir, 'data', 'orders.txt'), `written by ${commit}\n`);
+    writeFileSync(join(dir, `prov-${tag}.json`), JSON.stringify({ volume: 'shop-data', workloads: [{ workload: 'shop', commit, imageDigest: d }] }));
+    ok(dir, ['backup', 'data', '--volume', 'shop-data', '--provenance', `prov-${tag}.json`, '--tag', tag]);
+  };
+  backup(clean, digest('1'), 'before');
+  ok(dir, ['deploy', 'record', '--workload', 'shop', '--commit', vulnerable, '--image-digest', digest('2')]);
+  backup(vulnerable, digest('2'), 'after');
+  ok(dir, ['restore-point', 'sync']);
+  return dir;
+}
+
+test('restore-point choose picks the clean backup taken before the vulnerable version went live, and refuses without a scan', () => {
+  const dir = setup();
+  try {
+    const snaps = JSON.parse(ok(dir, ['snapshots', '--json'])) as { id: string; tags: string[] }[];
+    const before = snaps.find((s) => s.tags.includes('before'))!.id;
+
+    // Only the vulnerable commit is scanned: the clean one's verdict is unknown, so the choice is refused.
+    ok(dir, ['sast', 'ingest', 'vuln.sarif.gz', '--repository', 'github.com/acme/notes', '--commit', vulnerable, '--ref', 'refs/heads/main', '--image-digest', digest('2')]);
+    const refused = cli(dir, ['restore-point', 'choose', '--volume', 'shop-data', '--severity', 'high']);
+    assert.equal(refused.code, 6, refused.out + refused.err);
+    assert.match(refused.out, /^refused: volume shop-data: cannot tell when findings at or above high went live: version c1ea00000000 deployed to shop at .*: version c1ea0000.* is not in the catalog|no successful scan/);
+    const refusedJson = JSON.parse(cli(dir, ['restore-point', 'choose', '--volume', 'shop-data', '--json']).out);
+    assert.equal(refusedJson.reason, 'unknown-deployment');
+    assert.equal(refusedJson.unknown[0].link, 'deployment');
+
+    // With the clean commit scanned too, the backup taken before the exposure is chosen, with its reasons.
+    // (It was scanned before the vulnerable commit was; a late report changes no finding's state.)
+    ok(dir, ['sast', 'ingest', '-', '--repository', 'github.com/acme/notes', '--commit', clean, '--ref', 'refs/heads/main', '--scan-time', '2026-01-01T00:00:00Z'], readFileSync(join(dir, 'clean.sarif')));
+    const chosen = cli(dir, ['restore-point', 'choose', '--volume', 'shop-data', '--severity', 'high', '--json']);
+    assert.equal(chosen.code, 0, chosen.err);
+    const c = JSON.parse(chosen.out);
+    assert.equal(c.decision, 'chosen');
+    assert.equal(c.snapshotId, before);
+    assert.equal(c.exposure.version, vulnerable.slice(0, 12));
+    const words = ok(dir, ['restore-point', 'choose', '--volume', 'shop-data']);
+    assert.match(words, new RegExp(`^chosen: volume shop-data: restore ${before} taken .* before bad000000000 went live on shop`));
+    assert.match(words, /skipped|not candidates/);
+    assert.match(ok(dir, ['restore-point', 'keep', '--volume', 'shop-data']), new RegExp(`keep ${before}`));
+
+    // The CLI around it: verdicts, findings, dismissal.
+    assert.match(ok(dir, ['sast', 'verdict', digest('2')]), /VULNERABLE/);
+    const findings = JSON.parse(ok(dir, ['sast', 'findings', '--severity', 'high', '--state', 'open', '--json'])) as { id: string; ruleId: string }[];
+    assert.ok(findings.some((f) => f.ruleId === 'B602'));
+    for (const f of findings) ok(dir, ['sast', 'dismiss', f.id, '--reason', 'risk-accepted', '--comment', 'accepted for the test']);
+    assert.match(ok(dir, ['sast', 'verdict', vulnerable]), /CLEAN/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad reports fail with one line and a non-zero exit, and leave nothing behind', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'holdfast-e2e-bad-'));
+  try {
+    writeFileSync(join(dir, 'pw'), 'x\n');
+    writeFileSync(join(dir, 'not.json'), 'this is not json');
+    writeFileSync(join(dir, 'trunc.sarif.gz'), gzipSync(Buffer.from(JSON.stringify({ version: '2.1.0', runs: [] }))).subarray(0, 15));
+    const env = ['--repository', 'github.com/acme/notes', '--ref', 'main'];
+    const cases: [string[], RegExp][] = [
+      [['not.json', '--commit', clean, ...env], /^holdfast: ingest report not\.json: not JSON/],
+      [['trunc.sarif.gz', '--commit', clean, ...env], /^holdfast: read report trunc\.sarif\.gz: gzip data is damaged or truncated/],
+      [['not.json', '--commit', 'HEAD', ...env], /^holdfast: commit "head": not a commit/],
+      [['missing.sarif', '--commit', clean, ...env], /^holdfast: read report missing\.sarif: no such file/],
+    ];
+    for (const [args, re] of cases) {
+      const r = cli(dir, ['sast', 'ingest', ...args]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.err, re);
+      assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    }
+    const list = JSON.parse(ok(dir, ['sast', 'findings', '--json']));
+    assert.deepEqual(list, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
