@@ -10,10 +10,23 @@ const budget = { max: 2, windowMs: 600_000 };
 describe('budgetDecision', () => {
   const cases: { name: string; history: Date[]; allowed: boolean; retryAt?: Date }[] = [
     { name: 'allows a renewal when the window is empty', history: [], allowed: true },
-    { name: 'allows a renewal while fewer than max happened in the window', history: [ago(30)], allowed: true },
-    { name: 'refuses when max renewals happened in the window and says when a slot frees', history: [ago(500), ago(30)], allowed: false, retryAt: new Date(ago(500).getTime() + 600_000) },
+    {
+      name: 'allows a renewal while fewer than max happened in the window',
+      history: [ago(30)],
+      allowed: true,
+    },
+    {
+      name: 'refuses when max renewals happened in the window and says when a slot frees',
+      history: [ago(500), ago(30)],
+      allowed: false,
+      retryAt: new Date(ago(500).getTime() + 600_000),
+    },
     { name: 'forgets renewals older than the window', history: [ago(900), ago(700), ago(30)], allowed: true },
-    { name: 'ignores entries in the future (clock skew) as not yet spent', history: [new Date(now.getTime() + 5000), ago(10)], allowed: true },
+    {
+      name: 'ignores entries in the future (clock skew) as not yet spent',
+      history: [new Date(now.getTime() + 5000), ago(10)],
+      allowed: true,
+    },
   ];
   for (const c of cases)
     it(c.name, () => {
@@ -28,7 +41,11 @@ describe('planRenewals', () => {
   const notDue: RenewalDecision = { renew: false, reason: 'NotDue', message: 'later', urgent: false };
   const missing: RenewalDecision = { renew: true, reason: 'Missing', message: 'none', urgent: true };
   const far = new Date(now.getTime() + 30 * 86_400_000);
-  const c = (name: string, decision: RenewalDecision, notAfter?: Date): Candidate => ({ name, decision, ...(notAfter ? { notAfter } : {}) });
+  const c = (name: string, decision: RenewalDecision, notAfter?: Date): Candidate => ({
+    name,
+    decision,
+    ...(notAfter ? { notAfter } : {}),
+  });
 
   it('never renews more than the budget when a whole fleet is due at once', () => {
     const fleet = Array.from({ length: 10 }, (_, i) => c(`svc-${i}`, due, far));
@@ -39,17 +56,40 @@ describe('planRenewals', () => {
   });
 
   it('spends the budget on the certificates that expire first', () => {
-    const plan = planRenewals([c('late', due, far), c('soon', due, new Date(far.getTime() - 86_400_000)), c('mid', due, new Date(far.getTime() - 3600_000))], [], now, budget);
-    assert.deepEqual(plan.filter((p) => p.action === 'renew').map((p) => p.name), ['soon', 'mid']);
+    const plan = planRenewals(
+      [
+        c('late', due, far),
+        c('soon', due, new Date(far.getTime() - 86_400_000)),
+        c('mid', due, new Date(far.getTime() - 3600_000)),
+      ],
+      [],
+      now,
+      budget,
+    );
+    assert.deepEqual(
+      plan.filter((p) => p.action === 'renew').map((p) => p.name),
+      ['soon', 'mid'],
+    );
   });
 
   it('lets an urgent renewal through even when the budget is spent', () => {
     const plan = planRenewals([c('broken', missing), c('fine', due, far)], [ago(10), ago(20)], now, budget);
-    assert.deepEqual(plan.map((p) => [p.name, p.action]), [['broken', 'renew'], ['fine', 'defer']]);
+    assert.deepEqual(
+      plan.map((p) => [p.name, p.action]),
+      [
+        ['broken', 'renew'],
+        ['fine', 'defer'],
+      ],
+    );
   });
 
   it('lets a renewal through when the certificate would expire before the next slot', () => {
-    const plan = planRenewals([c('edge', due, new Date(now.getTime() + 60_000))], [ago(10), ago(20)], now, budget);
+    const plan = planRenewals(
+      [c('edge', due, new Date(now.getTime() + 60_000))],
+      [ago(10), ago(20)],
+      now,
+      budget,
+    );
     assert.equal(plan[0]!.action, 'renew');
     assert.match(plan[0]!.message, /expires before the next slot/);
   });

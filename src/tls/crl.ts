@@ -19,13 +19,19 @@ function derInteger(n: number): ArrayBuffer {
   return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
 }
 
+/**
+ * Signs a CRL by the CA's issuing certificate, or with `which = 'root'` by the root: relying parties
+ * that check the whole chain (Node does: CRL_CHECK_ALL) need the root's list of revoked
+ * intermediates too.
+ */
 export async function createCrl(
   ca: CertAuthority,
   entries: RevokedEntry[],
   now: Date,
   crlNumber: number,
+  which: 'issuing' | 'root' = 'issuing',
 ): Promise<string> {
-  const issuer = issuingOf(ca);
+  const issuer = which === 'root' ? ca.root : issuingOf(ca);
   const cert = new X509Certificate(issuer.certPem);
   const signer = await signerFor(issuer.key, `CA ${ca.id} issuing key`);
   const crl = await x509.X509CrlGenerator.create({
@@ -44,5 +50,7 @@ export async function createCrl(
       reason: x509.X509CrlReason[e.reason],
     })),
   });
-  return crl.toString('pem') + '\n';
+  // The library labels its PEM "CRL"; OpenSSL and Node read only "X509 CRL" (RFC 7468).
+  const b64 = Buffer.from(crl.rawData).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
+  return `-----BEGIN X509 CRL-----\n${b64}\n-----END X509 CRL-----\n`;
 }

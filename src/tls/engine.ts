@@ -6,7 +6,7 @@
  * file others can read, a mismatched pair each fail with nothing changed), then writes in an order
  * that a crash cannot turn into a workload with a key that does not match its certificate.
  */
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { budgetDecision, planRenewals, type Budget, type Candidate, type PlannedRenewal } from './budget.js';
 import { checkAuthority, createAuthority, type CertAuthority } from './ca.js';
 import { makeCtx, type Ctx, type EngineDeps } from './context.js';
@@ -305,8 +305,17 @@ export class TlsEngine {
     const crls: string[] = [];
     for (const [id, ca] of cas) {
       const entries = revoked[id] ?? [];
-      await store.writeCrl(id, await createCrl(ca, entries, now, Math.floor(now.getTime() / 1000)));
+      const number = Math.floor(now.getTime() / 1000);
+      await store.writeCrl(id, await createCrl(ca, entries, now, number));
       crls.push(store.crlPath(id));
+      if (ca.intermediate) {
+        // The root's own list: which intermediates it revoked. A compromised CA revokes its intermediate too.
+        const inter = new X509Certificate(ca.intermediate.certPem).serialNumber.toLowerCase();
+        const rootEntries: RevokedEntry[] =
+          opts.caId === id ? [{ serial: inter, revokedAt: now.toISOString(), reason: 'cACompromise' }] : [];
+        await store.writeCrl(id, await createCrl(ca, rootEntries, now, number, 'root'), 'root');
+        crls.push(store.crlPath(id, 'root'));
+      }
     }
     const result: RevokeResult = { revoked: targets.map((t) => t.serial), crls, reissued: [] };
     this.ctx.log.warn('revoked certificates', { count: targets.length, reason });

@@ -8,7 +8,8 @@
  *     cas/<id>/intermediate.{crt,key}   when the generation has an intermediate
  *     issued.jsonl          every leaf issued: serial, name, CA, validity (for revoke-by-CA)
  *     revoked.json          revoked serials per CA
- *     crl/<id>.crl          the CRL each CA's issuing certificate signed
+ *     crl/<id>.crl          the CRL each CA's issuing certificate signed (of leaves)
+ *     crl/<id>-root.crl     with an intermediate: the root's CRL (of intermediates; empty unless compromised)
  *     rotation.json         the CA rotation state machine (see rotation.ts)
  *     staged/<rotation>/<name>/   leaves reissued during a rotation, waiting for the roll
  */
@@ -189,12 +190,13 @@ export class CaStore {
     await writeFileAtomic(this.p('revoked.json'), JSON.stringify(r, null, 2) + '\n');
   }
 
-  crlPath(caId: string): string {
-    return this.p('crl', `${caId}.crl`);
+  /** The issuing certificate's CRL (of leaves), or with 'root' the root's CRL (of intermediates). */
+  crlPath(caId: string, which: 'issuing' | 'root' = 'issuing'): string {
+    return this.p('crl', which === 'root' ? `${caId}-root.crl` : `${caId}.crl`);
   }
 
-  async writeCrl(caId: string, pem: string): Promise<void> {
-    await writeFileAtomic(this.crlPath(caId), pem);
+  async writeCrl(caId: string, pem: string, which: 'issuing' | 'root' = 'issuing'): Promise<void> {
+    await writeFileAtomic(this.crlPath(caId, which), pem);
   }
 
   get rotationPath(): string {

@@ -23,11 +23,19 @@ export async function tempDir(prefix = 'hf-tls-'): Promise<{ dir: string; cleanu
 /** Extra reload actions by certificate name, for in-process servers. */
 export type Reloaders = Map<string, () => void | Promise<void>>;
 
-export function makeEngine(caDir: string, extra: Partial<EngineDeps> = {}, reloaders: Reloaders = new Map()): TlsEngine {
+export function makeEngine(
+  caDir: string,
+  extra: Partial<EngineDeps> = {},
+  reloaders: Reloaders = new Map(),
+): TlsEngine {
   return new TlsEngine({
     store: new CaStore(caDir),
     targets: (spec) => {
-      const t = new LocalCertTarget({ name: spec.name, outDir: spec.outDir, ...(spec.reload ? { reload: spec.reload } : {}) });
+      const t = new LocalCertTarget({
+        name: spec.name,
+        outDir: spec.outDir,
+        ...(spec.reload ? { reload: spec.reload } : {}),
+      });
       const r = reloaders.get(spec.name);
       if (r)
         t.reload = async () => {
@@ -53,10 +61,31 @@ export interface Shop {
   stop(): Promise<void>;
 }
 
-export async function startShop(opts: { dataDir: string; certDir: string; pidFile: string; clientAuth?: string }): Promise<Shop> {
-  const args = ['--import', 'tsx', join(root, 'examples/shop/server.ts'), '--data-dir', opts.dataDir, '--cert-dir', opts.certDir, '--port', '0', '--pid-file', opts.pidFile];
+export async function startShop(opts: {
+  dataDir: string;
+  certDir: string;
+  pidFile: string;
+  clientAuth?: string;
+}): Promise<Shop> {
+  const args = [
+    '--import',
+    'tsx',
+    join(root, 'examples/shop/server.ts'),
+    '--data-dir',
+    opts.dataDir,
+    '--cert-dir',
+    opts.certDir,
+    '--port',
+    '0',
+    '--pid-file',
+    opts.pidFile,
+  ];
   if (opts.clientAuth) args.push('--client-auth', opts.clientAuth);
-  const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOLDFAST_SHOP_COMMIT: 'test-commit' } });
+  const proc = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOLDFAST_SHOP_COMMIT: 'test-commit' },
+  });
   const logs: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
@@ -105,35 +134,64 @@ export interface DirServer {
   port: number;
   reload(): void;
   close(): Promise<void>;
+  /** Why the server refused handshakes (e.g. "certificate revoked"). */
+  clientErrors: string[];
 }
 
-export async function startDirServer(certDir: string, opts: { requestCert?: boolean; crlFile?: string } = {}): Promise<DirServer> {
+export async function startDirServer(
+  certDir: string,
+  opts: { requestCert?: boolean; crlFiles?: string[] } = {},
+): Promise<DirServer> {
   const load = () => {
-    const o: Record<string, Buffer | boolean> = { cert: readFileSync(join(certDir, 'tls.crt')), key: readFileSync(join(certDir, 'tls.key')) };
+    const o: Record<string, Buffer | Buffer[] | boolean> = {
+      cert: readFileSync(join(certDir, 'tls.crt')),
+      key: readFileSync(join(certDir, 'tls.key')),
+    };
     if (opts.requestCert) {
       o.ca = readFileSync(join(certDir, 'trust-bundle.pem'));
-      if (opts.crlFile) o.crl = readFileSync(opts.crlFile);
+      if (opts.crlFiles) o.crl = opts.crlFiles.map((f) => readFileSync(f));
     }
     return o;
   };
-  const server = createServer({ ...load(), ...(opts.requestCert ? { requestCert: true, rejectUnauthorized: true } : {}) }, (s) => {
-    s.end('hello\n');
-  });
-  server.on('tlsClientError', () => {});
+  const clientErrors: string[] = [];
+  // Client certificates are checked here rather than by rejectUnauthorized, so the reason is seen.
+  const server = createServer(
+    { ...load(), ...(opts.requestCert ? { requestCert: true, rejectUnauthorized: false } : {}) },
+    (s) => {
+      if (opts.requestCert && !s.authorized) {
+        clientErrors.push(String(s.authorizationError));
+        s.destroy();
+        return;
+      }
+      s.end('hello\n');
+    },
+  );
+  server.on('tlsClientError', (e) => clientErrors.push(e.message));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const addr = server.address();
   return {
     server,
     port: typeof addr === 'object' && addr ? addr.port : 0,
     reload: () => server.setSecureContext(load()),
+    clientErrors,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
 
 /** One verified handshake (hostname checked) trusting `caPem`; resolves with the served leaf serial. */
-export function handshake(port: number, caPem: string | Buffer, opts: { servername?: string; cert?: string; key?: string; expectData?: boolean } = {}): Promise<string> {
+export function handshake(
+  port: number,
+  caPem: string | Buffer,
+  opts: { servername?: string; cert?: string; key?: string; expectData?: boolean } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s: TLSSocket = connect({ host: '127.0.0.1', port, servername: opts.servername ?? 'localhost', ca: caPem, ...(opts.cert ? { cert: opts.cert, key: opts.key } : {}) });
+    const s: TLSSocket = connect({
+      host: '127.0.0.1',
+      port,
+      servername: opts.servername ?? 'localhost',
+      ca: caPem,
+      ...(opts.cert ? { cert: opts.cert, key: opts.key } : {}),
+    });
     s.once('secureConnect', () => {
       const serial = s.getPeerCertificate().serialNumber.toLowerCase();
       if (!opts.expectData) {
@@ -150,6 +208,7 @@ export function handshake(port: number, caPem: string | Buffer, opts: { serverna
       s.destroy();
       reject(e);
     });
+    s.once('close', () => reject(new Error('connection closed before the handshake completed')));
     s.setTimeout(5000, () => {
       s.destroy();
       reject(new Error('handshake timeout'));
@@ -178,14 +237,32 @@ export function cli(args: string[], cwd: string): { status: number; stdout: stri
 }
 
 /** An HTTPS request to the shop on loopback, verifying against `ca` with the name localhost. */
-export function httpsJson(port: number, ca: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+export function httpsJson(
+  port: number,
+  ca: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, servername: 'localhost', method, path, ca, headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (data += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        servername: 'localhost',
+        method,
+        path,
+        ca,
+        headers: { 'content-type': 'application/json' },
+        agent: false,
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (data += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
+      },
+    );
     req.once('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });

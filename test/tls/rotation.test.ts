@@ -11,7 +11,16 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/platform/clock.js';
 import { CaStore, rotationSteps, splitPem, type StepPoint } from '../../src/tls/index.js';
-import { handshake, makeEngine, spec, startDirServer, startShop, tempDir, text, type Reloaders } from './harness.js';
+import {
+  handshake,
+  makeEngine,
+  spec,
+  startDirServer,
+  startShop,
+  tempDir,
+  text,
+  type Reloaders,
+} from './harness.js';
 
 const DAY = 86_400_000;
 
@@ -28,7 +37,9 @@ function rootsIn(path: string): string[] {
 async function treeHash(dir: string): Promise<string> {
   const h = createHash('sha256');
   const walk = async (d: string) => {
-    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const p = join(d, e.name);
       h.update(p);
       if (e.isDirectory()) await walk(p);
@@ -47,13 +58,27 @@ describe('CA rotation', () => {
     const clientDir = join(t.dir, 'client-trust');
     const pidFile = join(t.dir, 'shop.pid');
     const engine = makeEngine(caDir);
-    await engine.initCa({ commonName: 'Shop CA', algorithm: 'ecdsa-p256', lifetimeMs: 365 * DAY, intermediate: true });
+    await engine.initCa({
+      commonName: 'Shop CA',
+      algorithm: 'ecdsa-p256',
+      lifetimeMs: 365 * DAY,
+      intermediate: true,
+    });
     const base = { name: 'shop', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], outDir: shopDir };
     await engine.issue('shop', spec(base, t.dir));
     await engine.issue('client', spec({ name: 'client', trustOnly: true, outDir: clientDir }, t.dir));
     const shop = await startShop({ dataDir: join(t.dir, 'data'), certDir: shopDir, pidFile });
     try {
-      await engine.upsertSpec(spec({ ...base, reload: { signal: 'SIGHUP', pidFile }, probe: { host: '127.0.0.1', port: shop.port, serverName: 'localhost' } }, t.dir));
+      await engine.upsertSpec(
+        spec(
+          {
+            ...base,
+            reload: { signal: 'SIGHUP', pidFile },
+            probe: { host: '127.0.0.1', port: shop.port, serverName: 'localhost' },
+          },
+          t.dir,
+        ),
+      );
       const oldRoot = rootsIn(join(clientDir, 'trust-bundle.pem'));
 
       let ok = 0;
@@ -99,9 +124,13 @@ describe('CA rotation', () => {
     }
   });
 
-  const points = rotationSteps({ oldCaId: 'o', newCaId: 'n', leaves: ['web'], consumers: ['web', 'client'], keepKey: false }).flatMap((s) =>
-    (['effect', 'persisted'] as StepPoint[]).map((p) => ({ id: s.id, point: p })),
-  );
+  const points = rotationSteps({
+    oldCaId: 'o',
+    newCaId: 'n',
+    leaves: ['web'],
+    consumers: ['web', 'client'],
+    keepKey: false,
+  }).flatMap((s) => (['effect', 'persisted'] as StepPoint[]).map((p) => ({ id: s.id, point: p })));
 
   for (const { id, point } of points) {
     it(`resumes to a consistent end after a crash at ${id} (${point})`, async () => {
@@ -111,12 +140,27 @@ describe('CA rotation', () => {
       const clientDir = join(t.dir, 'client');
       const reloaders: Reloaders = new Map();
       const setup = makeEngine(caDir, {}, reloaders);
-      await setup.initCa({ commonName: 'Crash CA', algorithm: 'ecdsa-p256', lifetimeMs: 365 * DAY, intermediate: false });
+      await setup.initCa({
+        commonName: 'Crash CA',
+        algorithm: 'ecdsa-p256',
+        lifetimeMs: 365 * DAY,
+        intermediate: false,
+      });
       await setup.issue('web', spec({ name: 'web', dnsNames: ['localhost'], outDir: webDir }, t.dir));
       await setup.issue('client', spec({ name: 'client', trustOnly: true, outDir: clientDir }, t.dir));
       const srv = await startDirServer(webDir);
       reloaders.set('web', () => srv.reload());
-      await setup.upsertSpec(spec({ name: 'web', dnsNames: ['localhost'], outDir: webDir, probe: { host: '127.0.0.1', port: srv.port, serverName: 'localhost' } }, t.dir));
+      await setup.upsertSpec(
+        spec(
+          {
+            name: 'web',
+            dnsNames: ['localhost'],
+            outDir: webDir,
+            probe: { host: '127.0.0.1', port: srv.port, serverName: 'localhost' },
+          },
+          t.dir,
+        ),
+      );
       try {
         const crashing = makeEngine(
           caDir,
@@ -139,16 +183,29 @@ describe('CA rotation', () => {
         assert.ok(report.finished && report.resumed);
         const store = new CaStore(caDir);
         const state = await store.readState();
-        assert.deepEqual([state.active, state.trusted, state.retired], [report.state.newCaId, [report.state.newCaId], [report.state.oldCaId]]);
+        assert.deepEqual(
+          [state.active, state.trusted, state.retired],
+          [report.state.newCaId, [report.state.newCaId], [report.state.oldCaId]],
+        );
         assert.ok(pairMatches(webDir));
         const newRoot = new X509Certificate(await store.rootPem(report.state.newCaId)).fingerprint256;
         assert.deepEqual(rootsIn(join(clientDir, 'trust-bundle.pem')), [newRoot]);
         assert.deepEqual(rootsIn(join(webDir, 'trust-bundle.pem')), [newRoot]);
         const leaf = new X509Certificate(splitPem(await text(join(webDir, 'tls.crt')))[0]!);
-        assert.ok(leaf.verify(new X509Certificate(await store.rootPem(report.state.newCaId)).publicKey), 'the leaf chains to the new CA');
+        assert.ok(
+          leaf.verify(new X509Certificate(await store.rootPem(report.state.newCaId)).publicKey),
+          'the leaf chains to the new CA',
+        );
         // The server serves that leaf, and a consumer with only the new root connects.
-        assert.equal(await handshake(srv.port, readFileSync(join(clientDir, 'trust-bundle.pem'))), leaf.serialNumber.toLowerCase());
-        assert.equal(await stat(join(caDir, 'staged', report.id)).catch(() => undefined), undefined, 'staged leaves are cleaned up');
+        assert.equal(
+          await handshake(srv.port, readFileSync(join(clientDir, 'trust-bundle.pem'))),
+          leaf.serialNumber.toLowerCase(),
+        );
+        assert.equal(
+          await stat(join(caDir, 'staged', report.id)).catch(() => undefined),
+          undefined,
+          'staged leaves are cleaned up',
+        );
         // Exactly one new CA was created, even if the crash came right after creating it.
         assert.equal((await store.listCaIds()).length, 2);
       } finally {
@@ -163,13 +220,22 @@ describe('CA rotation', () => {
     try {
       const caDir = join(t.dir, 'ca');
       const engine = makeEngine(caDir);
-      await engine.initCa({ commonName: 'Dry CA', algorithm: 'ecdsa-p256', lifetimeMs: 365 * DAY, intermediate: false });
-      await engine.issue('web', spec({ name: 'web', dnsNames: ['localhost'], outDir: join(t.dir, 'web') }, t.dir));
+      await engine.initCa({
+        commonName: 'Dry CA',
+        algorithm: 'ecdsa-p256',
+        lifetimeMs: 365 * DAY,
+        intermediate: false,
+      });
+      await engine.issue(
+        'web',
+        spec({ name: 'web', dnsNames: ['localhost'], outDir: join(t.dir, 'web') }, t.dir),
+      );
       const before = await treeHash(t.dir);
       const r = await engine.rotateCa({ dryRun: true });
       assert.equal(await treeHash(t.dir), before);
       assert.ok(!r.finished);
-      for (const phase of ['prepare:', 'distribute:', 'reissue:', 'roll:', 'retire:']) assert.ok(r.plan.includes(phase), r.plan);
+      for (const phase of ['prepare:', 'distribute:', 'reissue:', 'roll:', 'retire:'])
+        assert.ok(r.plan.includes(phase), r.plan);
       assert.match(r.plan, /install bundle .* into web/);
     } finally {
       await t.cleanup();
@@ -189,12 +255,21 @@ describe('CA rotation', () => {
           clock.advance(ms);
         },
       });
-      await engine.initCa({ commonName: 'Budget CA', algorithm: 'ecdsa-p256', lifetimeMs: 365 * DAY, intermediate: false });
-      for (const n of ['a', 'b', 'c']) await engine.issue(n, spec({ name: n, dnsNames: [`${n}.svc`], outDir: join(t.dir, n) }, t.dir));
+      await engine.initCa({
+        commonName: 'Budget CA',
+        algorithm: 'ecdsa-p256',
+        lifetimeMs: 365 * DAY,
+        intermediate: false,
+      });
+      for (const n of ['a', 'b', 'c'])
+        await engine.issue(n, spec({ name: n, dnsNames: [`${n}.svc`], outDir: join(t.dir, n) }, t.dir));
       const r = await engine.rotateCa({ budget: { max: 1, windowMs: 600_000 } });
       const rolls = r.state.rolls.map((x) => Date.parse(x));
       assert.equal(rolls.length, 3);
-      assert.ok(rolls[1]! - rolls[0]! >= 600_000 && rolls[2]! - rolls[1]! >= 600_000, JSON.stringify(r.state.rolls));
+      assert.ok(
+        rolls[1]! - rolls[0]! >= 600_000 && rolls[2]! - rolls[1]! >= 600_000,
+        JSON.stringify(r.state.rolls),
+      );
       assert.equal(slept.length, 2);
     } finally {
       await t.cleanup();
@@ -206,20 +281,43 @@ describe('CA rotation', () => {
     try {
       const caDir = join(t.dir, 'ca');
       const engine = makeEngine(caDir);
-      await engine.initCa({ commonName: 'Keep CA', algorithm: 'ecdsa-p256', lifetimeMs: 365 * DAY, intermediate: true });
-      const oldLeaf = splitPem(await text(join((await engine.issue('web', spec({ name: 'web', dnsNames: ['localhost'], outDir: join(t.dir, 'web') }, t.dir))) && join(t.dir, 'web'), 'tls.crt')));
+      await engine.initCa({
+        commonName: 'Keep CA',
+        algorithm: 'ecdsa-p256',
+        lifetimeMs: 365 * DAY,
+        intermediate: true,
+      });
+      const oldLeaf = splitPem(
+        await text(
+          join(
+            (await engine.issue(
+              'web',
+              spec({ name: 'web', dnsNames: ['localhost'], outDir: join(t.dir, 'web') }, t.dir),
+            )) && join(t.dir, 'web'),
+            'tls.crt',
+          ),
+        ),
+      );
       const store = new CaStore(caDir);
       const before = await store.readState();
       const r = await engine.rotateCa({ keepKey: true });
       const oldCa = await store.loadCa(before.active);
       const newCa = await store.loadCa(r.state.newCaId);
-      const spki = (pem: string) => new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }).toString('hex');
+      const spki = (pem: string) =>
+        new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }).toString('hex');
       assert.equal(spki(newCa.root.certPem), spki(oldCa.root.certPem));
       assert.equal(spki(newCa.intermediate!.certPem), spki(oldCa.intermediate!.certPem));
-      assert.notEqual(new X509Certificate(newCa.root.certPem).serialNumber, new X509Certificate(oldCa.root.certPem).serialNumber);
+      assert.notEqual(
+        new X509Certificate(newCa.root.certPem).serialNumber,
+        new X509Certificate(oldCa.root.certPem).serialNumber,
+      );
       // A leaf issued before the renewal verifies under the renewed intermediate.
-      assert.ok(new X509Certificate(oldLeaf[0]!).verify(new X509Certificate(newCa.intermediate!.certPem).publicKey));
-      assert.ok(new X509Certificate(oldLeaf[0]!).checkIssued(new X509Certificate(newCa.intermediate!.certPem)));
+      assert.ok(
+        new X509Certificate(oldLeaf[0]!).verify(new X509Certificate(newCa.intermediate!.certPem).publicKey),
+      );
+      assert.ok(
+        new X509Certificate(oldLeaf[0]!).checkIssued(new X509Certificate(newCa.intermediate!.certPem)),
+      );
     } finally {
       await t.cleanup();
     }
@@ -230,9 +328,23 @@ describe('CA rotation', () => {
     try {
       const caDir = join(t.dir, 'ca');
       const engine = makeEngine(caDir);
-      await engine.initCa({ commonName: 'Busy CA', algorithm: 'ecdsa-p256', lifetimeMs: 365 * DAY, intermediate: false });
-      await engine.issue('web', spec({ name: 'web', dnsNames: ['localhost'], outDir: join(t.dir, 'web') }, t.dir));
-      const crashing = makeEngine(caDir, { hooks: { afterStep: (s) => { if (s === 'reissue:gate') throw new Error('stop'); } } });
+      await engine.initCa({
+        commonName: 'Busy CA',
+        algorithm: 'ecdsa-p256',
+        lifetimeMs: 365 * DAY,
+        intermediate: false,
+      });
+      await engine.issue(
+        'web',
+        spec({ name: 'web', dnsNames: ['localhost'], outDir: join(t.dir, 'web') }, t.dir),
+      );
+      const crashing = makeEngine(caDir, {
+        hooks: {
+          afterStep: (s) => {
+            if (s === 'reissue:gate') throw new Error('stop');
+          },
+        },
+      });
       await assert.rejects(crashing.rotateCa(), /stop/);
       await assert.rejects(engine.renew({ force: true }), /rotation .* is at phase reissue; finish it first/);
       assert.ok((await engine.rotateCa()).finished);
