@@ -103,6 +103,15 @@ describe('holdfast CLI on S3', () => {
     assert.equal(r.Retention?.Mode, 'COMPLIANCE');
     const days = (r.Retention!.RetainUntilDate!.getTime() - Date.now()) / 86_400_000;
     assert.ok(days > 1.9 && days <= 2, String(days));
+    // forget may not remove what the bucket holds: it reports the snapshot as held until its date.
+    ok(await holdfast(['backup', src, '--lock-days', '2'], env), 'second backup');
+    const f = await holdfast(['forget', '--keep-last', '1', '--json'], env);
+    ok(f, 'forget');
+    const held = (JSON.parse(f.stdout) as { held: Array<{ id: string; until?: string }> }).held;
+    assert.equal(held.length, 1, f.stdout);
+    assert.ok(held[0]!.until && new Date(held[0]!.until).getTime() > Date.now() + 86_400_000, f.stdout);
+    const snaps = await holdfast(['snapshots', '--json'], env);
+    assert.equal((JSON.parse(snaps.stdout) as unknown[]).length, 2);
     ok(await holdfast(['check', '--read-data'], env), 'check');
   });
 

@@ -93,6 +93,13 @@ describe('S3 object lock', () => {
     await store.close();
   });
 
+  it('holds in governance mode when the repository asks for it, and says so', async () => {
+    const store = await connectS3(s3.url(s3.buckets.locked, prefix()) + '?lock=governance', { env: s3.env() });
+    await store.put('data/lk/gov', Buffer.from('g'), { retainUntil: new Date(Date.now() + 3600 * 1000) });
+    await assert.rejects(store.delete('data/lk/gov'), (e) => isHoldfastError(e, 'BLOB_HELD') && /\(GOVERNANCE\) until/.test(e.message));
+    await store.close();
+  });
+
   it('holds a multipart blob too', async () => {
     const store = await connectS3(s3.url(s3.buckets.locked, prefix()), { env: s3.env(), multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024 });
     const until = new Date(Date.now() + 3600 * 1000);

@@ -178,12 +178,18 @@ export class S3BlobStore implements BlobStore {
   }
 
   async heldUntil(name: string): Promise<Date | undefined> {
+    return (await this.retention(name))?.until;
+  }
+
+  /** The newest version's retention, when it still holds at the clock's now. */
+  private async retention(name: string): Promise<{ until: Date; mode: string } | undefined> {
     const Key = this.key(name);
     if (!this.cfg.objectLock) return undefined;
     try {
       const res = await this.c.send(new GetObjectRetentionCommand({ Bucket: this.bucket, Key }));
       const until = res.Retention?.RetainUntilDate;
-      return until && until.getTime() > this.cfg.clock.now().getTime() ? until : undefined;
+      if (!until || until.getTime() <= this.cfg.clock.now().getTime()) return undefined;
+      return { until, mode: res.Retention?.Mode ?? this.cfg.location.lockMode };
     } catch (e) {
       const n = String((e as { name?: unknown }).name);
       if (/NoSuchObjectLockConfiguration|ObjectLockConfigurationNotFound/.test(n)) return undefined;
@@ -203,8 +209,9 @@ export class S3BlobStore implements BlobStore {
       }
       return;
     }
-    const until = await this.heldUntil(name);
-    if (until) throw this.held(name, until);
+    const held = await this.retention(name);
+    if (held)
+      throw conflict('BLOB_HELD', `delete ${name} in ${this.location}: held by object lock (${held.mode}) until ${held.until.toISOString()}`);
     try {
       const versions = await this.c.send(new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: Key }));
       const all = [...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].filter((v) => v.Key === Key);
@@ -215,10 +222,6 @@ export class S3BlobStore implements BlobStore {
         throw conflict('BLOB_HELD', `delete ${name} in ${this.location}: held by object lock (a version is still under retention)`);
       throw this.fail('delete', name, e);
     }
-  }
-
-  private held(name: string, until: Date): HoldfastError {
-    return conflict('BLOB_HELD', `delete ${name} in ${this.location}: held by object lock (${this.cfg.location.lockMode}) until ${until.toISOString()}`);
   }
 
   async close(): Promise<void> {
