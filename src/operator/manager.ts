@@ -45,7 +45,12 @@ export interface OperatorHandle {
   idle(): Promise<void>;
   /** Enqueue every object again, as a periodic resync does. */
   resync(): void;
-  stop(): Promise<void>;
+  /** Reconciles run by this replica (a follower runs none). */
+  reconciles(): number;
+  /** Watch restarts after errors, summed over all caches. */
+  watchRestarts(): number;
+  /** `release: false` simulates a crash: the lease is left to expire. */
+  stop(opts?: { release?: boolean }): Promise<void>;
 }
 
 const custom = (apis: KubeApis, group: string, version: string, plural: string) => () =>
@@ -67,7 +72,10 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     ...(o.dataMoverServiceAccount ? { dataMoverServiceAccount: o.dataMoverServiceAccount } : {}),
   };
 
+  // Assigned below, once the context they close over exists; cache callbacks only fire after start.
+  // eslint-disable-next-line prefer-const
   let backupQ: WorkQueue;
+  // eslint-disable-next-line prefer-const
   let certQ: WorkQueue;
   const allPolicies = () => caches.policies.list().forEach((p) => backupQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
   const allCerts = (ns?: string) => caches.certificatePolicies.list(ns).forEach((p) => certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
@@ -154,9 +162,11 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       allPolicies();
       allCerts();
     },
-    async stop() {
+    reconciles: () => backupQ.reconciles + certQ.reconciles,
+    watchRestarts: () => Object.values(caches).reduce((n, c: WatchCache<k8s.KubernetesObject>) => n + c.restarts, 0),
+    async stop(opts = {}) {
       clearInterval(resyncTimer);
-      await elector.stop();
+      await elector.stop(opts);
       await loop;
       backupQ.stop();
       certQ.stop();

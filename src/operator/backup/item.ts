@@ -134,7 +134,9 @@ export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<Ite
       }, !snapshot);
       if (res.error) {
         const cause = res.error.cause;
-        if (isHoldfastError(cause) && cause.kind === 'transient') throw cause; // retried with backoff
+        // API trouble is the policy's problem, not this PVC's: transient errors retry with backoff,
+        // RBAC denials become the policy's Forbidden condition and retry slowly once fixed.
+        if (isHoldfastError(cause) && (cause.kind === 'transient' || cause.kind === 'auth')) throw cause;
         return { step, failure: { reason: res.error.reason === 'HookFailed' ? 'HookFailed' : 'CaptureFailed', message: res.error.message } };
       }
       if (snapshot && res.post?.runs.length) {

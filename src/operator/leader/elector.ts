@@ -117,6 +117,8 @@ export class LeaderElector {
       throw e;
     }
     this.lastRenew = now.getTime();
+    // stop() may have run while we were writing: a stopped elector never starts leading again.
+    if (this.stopped) return;
     if (!this.leader) {
       this.leader = true;
       this.terms++;
@@ -132,11 +134,16 @@ export class LeaderElector {
   }
 
   /** Stops the loop; a leader releases the lease so a follower takes over without waiting for expiry. */
-  async stop(): Promise<void> {
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.wake?.();
     if (!this.leader) return;
+    if (opts.release === false) {
+      // A crash: stop acting but leave the lease to expire.
+      this.lose('stopped without releasing the lease');
+      return;
+    }
     this.lose('shutting down');
     try {
       const { coordination, namespace, name } = this.o;
@@ -147,7 +154,7 @@ export class LeaderElector {
           mergePatch,
         );
     } catch (e) {
-      this.o.log.debug('could not release lease', { error: (e as Error).message });
+      this.o.log.debug('could not release lease', { error: kubeError('release Lease', e).message });
     }
   }
 }

@@ -22,6 +22,8 @@ export class WorkQueue {
   private running = false;
   private workers = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Reconciles run so far (tests, benchmarks, metrics). */
+  reconciles = 0;
 
   constructor(
     private readonly name: string,
@@ -87,6 +89,7 @@ export class WorkQueue {
   }
 
   private async work(key: string): Promise<void> {
+    this.reconciles++;
     try {
       const r = await this.reconcile(key);
       this.failures.delete(key);
@@ -95,7 +98,7 @@ export class WorkQueue {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       const delay = this.backoff(n);
-      this.log.warn('reconcile failed; will retry', { queue: this.name, key, attempt: n, delayMs: delay, error: (e as Error).message });
+      this.log.warn('reconcile failed; will retry', { queue: this.name, object: key, attempt: n, delayMs: delay, error: (e as Error).message });
       if (this.running) this.addAfter(key, delay);
     } finally {
       this.active.delete(key);

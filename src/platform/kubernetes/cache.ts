@@ -6,6 +6,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../base/log.js';
+import { kubeError } from './errors.js';
 
 export interface ObjectRef {
   namespace?: string;
@@ -62,7 +63,7 @@ export class WatchCache<T extends k8s.KubernetesObject> {
     this.attempt++;
     this.restarts++;
     const delay = this.opts.backoff(this.attempt);
-    this.opts.log.debug('watch failed; restarting', { path: this.opts.path, attempt: this.attempt, delayMs: delay, error: String((err as Error)?.message ?? err) });
+    this.opts.log.debug('watch failed; restarting', { path: this.opts.path, attempt: this.attempt, delayMs: delay, error: kubeError(`watch ${this.opts.path}`, err).message });
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       if (!this.stopped) this.informer.start().catch((e) => this.restart(e));

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../../base/log.js';
+import { kubeError } from './errors.js';
 
 export interface InvolvedObject {
   apiVersion: string;
@@ -49,7 +50,7 @@ export function eventRecorder(core: k8s.CoreV1Api, clock: Clock, log: Logger, co
         });
       } catch (e) {
         seen.delete(key);
-        log.warn('could not record event', { reason, object: `${obj.namespace}/${obj.kind}/${obj.name}`, error: (e as Error).message });
+        log.warn('could not record event', { reason, object: `${obj.namespace}/${obj.kind}/${obj.name}`, error: kubeError('create Event', e).message });
       }
     },
   };
