@@ -60,7 +60,11 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-export async function startS3Server(options: { tls?: boolean } = {}): Promise<S3TestServer> {
+/**
+ * @param options.virtualDomain also serve virtual-host style under this domain (`bucket.<domain>`);
+ *   clients must resolve those names to 127.0.0.1 themselves (see s3-store.test.ts).
+ */
+export async function startS3Server(options: { tls?: boolean; virtualDomain?: string } = {}): Promise<S3TestServer> {
   if (!existsSync(versitygwBinary))
     throw new Error(`versitygw not built: ${versitygwBinary} is missing; run scripts/prepare/10-versitygw.sh (npm test runs it)`);
   const tls = options.tls ?? true;
@@ -75,6 +79,7 @@ export async function startS3Server(options: { tls?: boolean } = {}): Promise<S3
   const port = await freePort();
   const args = ['--quiet', '--port', `127.0.0.1:${port}`];
   if (ca) args.push('--cert', ca.certFile, '--key', ca.keyFile);
+  if (options.virtualDomain) args.push('--virtual-domain', options.virtualDomain);
   args.push('posix', '--versioning-dir', versions, data);
   const child = spawn(versitygwBinary, args, {
     env: { PATH: process.env.PATH, HOME: dir, ROOT_ACCESS_KEY: accessKeyId, ROOT_SECRET_KEY: secretAccessKey },

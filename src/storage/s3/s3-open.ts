@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { GetObjectLockConfigurationCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { HoldfastError, invalidInput } from '../../base/errors.js';
 import { systemClock, type Clock } from '../../platform/clock.js';
@@ -43,6 +44,8 @@ export interface S3OpenOptions extends OpenOptions {
    * itself after a RequestTimeTooSkewed; tests set this (with sdkMaxAttempts 1) to produce that error.
    */
   clockOffsetMs?: number;
+  /** Resolve host names yourself (split-horizon DNS; tests map bucket.localhost to loopback). */
+  lookup?: LookupFunction;
 }
 
 const MiB = 1024 * 1024;
@@ -80,7 +83,7 @@ export async function connectS3(url: string, o: S3OpenOptions = {}): Promise<S3B
   const creds = credentialsFrom(o, env);
   const concurrency = o.concurrency ?? envInt(env, 'HOLDFAST_S3_CONCURRENCY', 1) ?? 8;
   const requestTimeout = o.requestTimeoutMs ?? envInt(env, 'HOLDFAST_S3_TIMEOUT_MS', 100) ?? 60_000;
-  const agentOpts = { keepAlive: true, maxSockets: concurrency * 2 };
+  const agentOpts = { keepAlive: true, maxSockets: concurrency * 2, ...(o.lookup ? { lookup: o.lookup } : {}) };
   // The SDK warns on every process that Node 20 support ends in 2027: a note for us (docs/s3.md),
   // not a line a user of a backup command should see on each run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

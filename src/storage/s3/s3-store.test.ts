@@ -10,10 +10,11 @@ import { ManualClock } from '../../platform/clock.js';
 import { openBlobStore } from '../index.js';
 import { blobStoreConformance } from '../testing.js';
 import { startS3Server, type S3TestServer } from '../../../test/harness/s3-server.js';
+import type { LookupFunction } from 'node:net';
 import { connectS3 } from './s3-open.js';
 
 let s3: S3TestServer;
-const ready = startS3Server();
+const ready = startS3Server({ virtualDomain: 'localhost' });
 before(async () => {
   s3 = await ready;
 });
@@ -54,6 +55,25 @@ describe('S3 store specifics', () => {
     const seen = [];
     for await (const b of store.list('index/')) seen.push(b.name);
     assert.deepEqual(seen.sort(), names.sort());
+    await store.close();
+  });
+
+  it('addresses the bucket in the host name when asked for virtual-host style', async () => {
+    // Only "<bucket>.localhost" resolves, so a path-style request (to "localhost") could not connect.
+    const asked: string[] = [];
+    const lookup = ((host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => {
+      asked.push(host);
+      if (host !== `${s3.buckets.plain}.localhost`) return cb(Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
+      return opts.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4);
+    }) as unknown as LookupFunction;
+    const port = new URL(s3.endpoint).port;
+    const store = await connectS3(`s3:https://localhost:${port}/${s3.buckets.plain}/vhost?style=virtual`, { env: s3.env(), lookup });
+    await store.put('data/vh/x', Buffer.from('virtual'));
+    assert.equal((await store.get('data/vh/x')).toString(), 'virtual');
+    const names = [];
+    for await (const b of store.list('data/')) names.push(b.name);
+    assert.deepEqual(names, ['data/vh/x']);
+    assert.ok(asked.length > 0 && asked.every((h) => h === 'holdfast-plain.localhost'), asked.join(','));
     await store.close();
   });
 
