@@ -15,6 +15,7 @@ import type { HookRunner } from './backup/hooks.js';
 import { L } from './backup/objects.js';
 import { RecentlyCreated, type Caches, type CustomObject, type OperatorContext, type OperatorSettings } from './context.js';
 import { LeaderElector } from './leader/index.js';
+import { reconcileCertificatePolicy } from './tls/controller.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './runtime/backoff.js';
 import { WorkQueue } from './runtime/queue.js';
 
@@ -113,7 +114,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     recent: new RecentlyCreated(clock),
   };
   backupQ = new WorkQueue('backup', (key) => reconcileBackupPolicy(ctx, key), backoff, log, 2);
-  certQ = new WorkQueue('certificates', async () => ({}), backoff, log, 1);
+  certQ = new WorkQueue('certificates', (key) => reconcileCertificatePolicy(ctx, key), backoff, log, 1);
 
   const elector = new LeaderElector({
     coordination: apis.coordination,

@@ -74,6 +74,7 @@ test('of two replicas only the leader reconciles, and the follower takes over wh
   assert.equal(follower.reconciles(), 0, 'the follower did no work');
 
   await leader.stop({ release: false });
+  const crashedWork = leader.reconciles();
   await eventually('the follower to take over after the lease expires', async () => follower.isLeader());
   const l = await lease(ns);
   assert.equal(l.spec!.holderIdentity, follower.identity);
@@ -89,6 +90,7 @@ test('of two replicas only the leader reconciles, and the follower takes over wh
   for (const j of await jobs(ns)) await finishJob(kube.kc, ns, j.metadata!.name!, { ok: true, message: `{"snapshotId":"${j.metadata!.name}"}` });
   await eventually('run t2 by the new leader', async () => (await jobs(ns)).filter((j) => j.metadata!.labels!['holdfast.dev/run'] !== t1).length === 3);
   assert.ok(follower.reconciles() > 0);
+  assert.equal(leader.reconciles(), crashedWork, 'the crashed replica did nothing after it stopped');
   await follower.stop();
 });
 

@@ -9,3 +9,4 @@ export * from './cache.js';
 export * from './pods.js';
 export * from './events.js';
 export * from './exec.js';
+export * from './rollout.js';

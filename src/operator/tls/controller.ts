@@ -1,0 +1,197 @@
+/**
+ * The certificate controller: one reconcile entry per CertificatePolicy. It keeps a
+ * `kubernetes.io/tls` Secret issued by the in-cluster CA (renewal decided by the TLS engine's
+ * `renewalDecision`), publishes the CA in a trust-bundle ConfigMap, and rolls the workloads that
+ * mount the Secret by patching a pod-template annotation with the new serial, a budgeted few at a
+ * time (`planRollout`). Private keys go only into the Secret: never into status, Events or logs.
+ */
+import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
+import { isHoldfastError } from '../../base/errors.js';
+import { call, kubeError, mergePatch, rolloutComplete, secretUse } from '../../platform/kubernetes/index.js';
+import { issueLeaf, parseDuration, parseSans, renewalDecision, type Installed } from '../../tls/index.js';
+import { API_VERSION, GROUP, VERSION, certificatePolicySpecSchema, type CertificatePolicySpec, type CertificatePolicyStatus } from '../api/index.js';
+import type { OperatorContext } from '../context.js';
+import type { ReconcileResult } from '../runtime/queue.js';
+import { setCondition, type ConditionInput } from '../runtime/conditions.js';
+import { CA_ID_ANNOTATION, loadOrCreateCa } from './ca-secret.js';
+import { planRollout, type WorkloadView } from './rollout-plan.js';
+
+const SPEC_HASH = 'holdfast.dev/spec-hash';
+export const serialAnnotation = (secret: string) => `tls.holdfast.dev/${secret.slice(0, 63)}`;
+
+const specHash = (s: CertificatePolicySpec) =>
+  createHash('sha256').update(JSON.stringify([s.commonName, [...(s.dnsNames ?? [])].sort(), [...(s.ipAddresses ?? [])].sort(), s.lifetime])).digest('hex').slice(0, 16);
+
+function installed(secret: k8s.V1Secret | undefined, hash: string): Installed | undefined {
+  const d = secret?.data;
+  if (!d?.['tls.crt'] || !d['tls.key']) return undefined;
+  try {
+    const cert = new X509Certificate(Buffer.from(d['tls.crt'], 'base64'));
+    let keyMatches = false;
+    try {
+      keyMatches = cert.checkPrivateKey(createPrivateKey(Buffer.from(d['tls.key'], 'base64')));
+    } catch {
+      keyMatches = false;
+    }
+    return {
+      notBefore: new Date(cert.validFrom),
+      notAfter: new Date(cert.validTo),
+      serial: cert.serialNumber.toLowerCase(),
+      keyMatches,
+      issuerCaId: secret!.metadata?.annotations?.[CA_ID_ANNOTATION],
+      specMatches: secret!.metadata?.annotations?.[SPEC_HASH] === hash,
+    };
+  } catch {
+    return undefined; // unparsable counts as missing: reissue
+  }
+}
+
+async function upsert<T extends { metadata?: k8s.V1ObjectMeta }>(what: string, read: () => Promise<T>, create: () => Promise<unknown>, replace: (rv: string) => Promise<unknown>) {
+  try {
+    const old = await read();
+    await call(`replace ${what}`, () => replace(old.metadata!.resourceVersion!));
+  } catch (e) {
+    if ((e as { code?: number }).code !== 404) throw kubeError(`read ${what}`, e);
+    await call(`create ${what}`, create);
+  }
+}
+
+export async function reconcileCertificatePolicy(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
+  const [namespace, name] = key.split('/') as [string, string];
+  const obj = ctx.caches.certificatePolicies.get(name, namespace);
+  if (!obj || obj.metadata?.deletionTimestamp) return {};
+  const now = ctx.clock.now();
+  const status: CertificatePolicyStatus = { ...((obj.status ?? {}) as CertificatePolicyStatus) };
+  const before = JSON.stringify(status);
+  const involved = { apiVersion: API_VERSION, kind: 'CertificatePolicy', namespace, name, uid: obj.metadata!.uid! };
+  const cond = (c: ConditionInput) => (status.conditions = setCondition(status.conditions, c, now, obj.metadata?.generation));
+  const write = async () => {
+    if (JSON.stringify(status) === before) return;
+    await call(`write status of CertificatePolicy ${key}`, () =>
+      ctx.apis.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: 'certificatepolicies', name, body: { status: { ...status, observedGeneration: obj.metadata?.generation } } }, mergePatch),
+    );
+  };
+  const fail = async (reason: string, message: string): Promise<ReconcileResult> => {
+    cond({ type: 'Ready', status: 'False', reason, message });
+    await ctx.events.record(involved, 'Warning', reason, message);
+    await write();
+    return { requeueAfterMs: 60_000 };
+  };
+
+  try {
+    const parsed = certificatePolicySpecSchema.safeParse(obj.spec);
+    if (!parsed.success) return fail('InvalidSpec', `spec: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const spec = parsed.data;
+    let lifetimeMs: number;
+    let sans;
+    try {
+      lifetimeMs = parseDuration(spec.lifetime, 'spec.lifetime');
+      sans = parseSans([...(spec.dnsNames ?? []), ...(spec.ipAddresses ?? [])], 'spec.dnsNames');
+    } catch (e) {
+      return fail('InvalidSpec', (e as Error).message);
+    }
+    const renewBeforeMs = spec.renewBefore ? parseDuration(spec.renewBefore, 'spec.renewBefore') : undefined;
+    const ca = await loadOrCreateCa(ctx, spec.issuer.name);
+    const hash = specHash(spec);
+    const secretWhere = `Secret ${namespace}/${spec.secretName}`;
+    const readSecret = () => ctx.apis.core.readNamespacedSecret({ namespace, name: spec.secretName });
+    let secret: k8s.V1Secret | undefined;
+    try {
+      secret = await readSecret();
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw kubeError(`read ${secretWhere}`, e);
+    }
+    if (secret && secret.type !== 'kubernetes.io/tls')
+      return fail('SecretNotTLS', `${secretWhere} exists with type ${secret.type}; delete it or choose another secretName`);
+    const current = installed(secret, hash);
+    const decision = renewalDecision({ now, installed: current, activeCaId: ca.id, ...(renewBeforeMs ? { timing: { renewBeforeMs } } : {}) });
+
+    let serial = current?.serial;
+    let times = current;
+    if (decision.renew) {
+      const leaf = await issueLeaf(
+        { name: `${namespace}/${name}`, ...(spec.commonName ? { commonName: spec.commonName } : {}), sans, usages: ['serverAuth'], algorithm: 'ecdsa-p256', lifetimeMs },
+        ca,
+        ctx.clock,
+      );
+      const body: k8s.V1Secret = {
+        metadata: {
+          name: spec.secretName,
+          namespace,
+          labels: { 'app.kubernetes.io/managed-by': 'holdfast' },
+          annotations: { [CA_ID_ANNOTATION]: ca.id, [SPEC_HASH]: hash, 'holdfast.dev/certificate-policy': name },
+        },
+        type: 'kubernetes.io/tls',
+        stringData: { 'tls.crt': leaf.chainPem, 'tls.key': leaf.keyPem, 'ca.crt': leaf.caPem },
+      };
+      await upsert(secretWhere, readSecret, () => ctx.apis.core.createNamespacedSecret({ namespace, body }), (rv) =>
+        ctx.apis.core.replaceNamespacedSecret({ namespace, name: spec.secretName, body: { ...body, metadata: { ...body.metadata, resourceVersion: rv } } }),
+      );
+      serial = leaf.serial.toLowerCase();
+      times = { notBefore: leaf.notBefore, notAfter: leaf.notAfter, serial, keyMatches: true, issuerCaId: ca.id, specMatches: true };
+      const verb = current ? 'Renewed' : 'Issued';
+      await ctx.events.record(involved, 'Normal', verb, `${verb.toLowerCase()} ${secretWhere} (serial ${serial}, ${decision.reason}: ${decision.message}), valid until ${leaf.notAfter.toISOString()}`);
+    }
+
+    if (spec.trustBundle) {
+      const cm = spec.trustBundle.configMapName;
+      const readCm = () => ctx.apis.core.readNamespacedConfigMap({ namespace, name: cm });
+      let existing: k8s.V1ConfigMap | undefined;
+      try {
+        existing = await readCm();
+      } catch (e) {
+        if ((e as { code?: number }).code !== 404) throw kubeError(`read ConfigMap ${namespace}/${cm}`, e);
+      }
+      if (existing?.data?.[spec.trustBundle.key] !== ca.root.certPem) {
+        const body: k8s.V1ConfigMap = { metadata: { name: cm, namespace, labels: { 'app.kubernetes.io/managed-by': 'holdfast' } }, data: { ...existing?.data, [spec.trustBundle.key]: ca.root.certPem } };
+        await upsert(`ConfigMap ${namespace}/${cm}`, readCm, () => ctx.apis.core.createNamespacedConfigMap({ namespace, body }), (rv) =>
+          ctx.apis.core.replaceNamespacedConfigMap({ namespace, name: cm, body: { ...body, metadata: { ...body.metadata, resourceVersion: rv } } }),
+        );
+      }
+    }
+
+    const ann = serialAnnotation(spec.secretName);
+    const candidates = [
+      ...ctx.caches.deployments.list(namespace).map((w) => ({ kind: 'Deployment' as const, w })),
+      ...ctx.caches.statefulSets.list(namespace).map((w) => ({ kind: 'StatefulSet' as const, w })),
+    ].filter(({ kind, w }) =>
+      spec.rollout.workloads
+        ? spec.rollout.workloads.some((x) => x.kind === kind && x.name === w.metadata?.name)
+        : secretUse(w.spec?.template.spec, spec.secretName).mounts,
+    );
+    for (const { kind, w } of candidates) {
+      const sub = secretUse(w.spec?.template.spec, spec.secretName).subPaths;
+      if (sub.length)
+        await ctx.events.record(involved, 'Warning', 'SubPathMount', `${kind} ${w.metadata!.name} mounts ${secretWhere} with subPath (${sub.join(', ')}): the kubelet never refreshes it, so only a rollout delivers a renewed certificate`);
+    }
+    const views: WorkloadView[] = candidates.map(({ kind, w }) => ({ id: `${kind}/${w.metadata!.name}`, serial: w.spec?.template.metadata?.annotations?.[ann], complete: rolloutComplete(w) }));
+    const plan = planRollout(views, serial!, spec.rollout.maxConcurrent);
+    for (const id of plan.patch) {
+      const [kind, wname] = id.split('/') as ['Deployment' | 'StatefulSet', string];
+      const body = { spec: { template: { metadata: { annotations: { [ann]: serial } } } } };
+      const patch = kind === 'Deployment'
+        ? () => ctx.apis.apps.patchNamespacedDeployment({ namespace, name: wname, body }, mergePatch)
+        : () => ctx.apis.apps.patchNamespacedStatefulSet({ namespace, name: wname, body }, mergePatch);
+      await call(`roll ${kind} ${namespace}/${wname}`, patch);
+      await ctx.events.record(involved, 'Normal', 'RolloutStarted', `rolled ${kind} ${wname} to certificate serial ${serial}`);
+    }
+
+    status.serial = serial;
+    status.notBefore = times!.notBefore.toISOString();
+    status.notAfter = times!.notAfter.toISOString();
+    const next = renewalDecision({ now, installed: times, activeCaId: ca.id, ...(renewBeforeMs ? { timing: { renewBeforeMs } } : {}) });
+    if (next.renewAt) status.renewalTime = next.renewAt.toISOString();
+    status.rolledOut = plan.done;
+    status.pendingRollout = [...plan.inFlight, ...plan.patch, ...plan.waiting];
+    cond({ type: 'Ready', status: 'True', reason: decision.renew ? decision.reason : 'Valid', message: `${secretWhere} valid until ${status.notAfter}` });
+    cond({ type: 'RolledOut', status: plan.reason === 'Complete' || plan.reason === 'NothingToRoll' ? 'True' : 'False', reason: plan.reason, message: plan.message });
+    await write();
+    const untilRenew = next.renewAt ? next.renewAt.getTime() - now.getTime() : 3_600_000;
+    return { requeueAfterMs: status.pendingRollout.length ? 10_000 : Math.min(3_600_000, Math.max(1000, untilRenew)) };
+  } catch (e) {
+    if (isHoldfastError(e) && e.kind === 'auth') return fail('Forbidden', e.message);
+    if (isHoldfastError(e) && e.kind !== 'transient') return fail('IssueFailed', e.message);
+    throw e;
+  }
+}
