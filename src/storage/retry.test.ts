@@ -116,3 +116,16 @@ describe('RetryingBlobStore', () => {
     assert.equal(store.retries, 1);
   });
 });
+
+describe('RetryingBlobStore create-if-absent comparison', () => {
+  it('retries when reading back its own write fails transiently, then recognises it', async () => {
+    const { faulty, store } = await setup();
+    // 1st put: stored, response lost. 2nd put: BLOB_EXISTS; its read-back fails (503); 3rd put: BLOB_EXISTS, read-back matches.
+    faulty.plan = ['after'];
+    const realGet = faulty.get.bind(faulty);
+    let gets = 0;
+    faulty.get = async (n, r) => (gets++ === 0 ? Promise.reject(transient('S3_SERVER', 'injected 503 on read-back')) : realGet(n, r));
+    await store.put('locks/l3', Buffer.from('mine'), { ifNotExists: true });
+    assert.equal(gets, 2);
+  });
+});

@@ -87,7 +87,14 @@ export class RetryingBlobStore implements BlobStore {
         await this.inner.put(name, data, options);
       } catch (e) {
         if (options?.ifNotExists && ambiguous && isHoldfastError(e, 'BLOB_EXISTS')) {
-          const stored = await this.inner.get(name).catch(() => undefined);
+          let stored: Buffer | undefined;
+          try {
+            stored = await this.inner.get(name);
+          } catch (g) {
+            // A transient failure of the comparison is retried like the put itself; a blob that
+            // vanished meanwhile leaves the answer BLOB_EXISTS.
+            if (isHoldfastError(g) && g.kind === 'transient') throw g;
+          }
           if (stored && Buffer.from(data).equals(stored)) return;
         }
         if (isHoldfastError(e) && e.kind === 'transient') ambiguous = true;

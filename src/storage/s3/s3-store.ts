@@ -106,6 +106,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** Always a single PUT (up to 5 GiB): conditional multipart completion is not widely supported. */
   private async putIfAbsent(name: string, Key: string, data: Uint8Array, lock: object): Promise<void> {
     const exists = () => conflict('BLOB_EXISTS', `write ${name} in ${this.location}: already exists`);
     if (this.conditional === 'if-none-match') {
