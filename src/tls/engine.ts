@@ -12,6 +12,7 @@ import { checkAuthority, createAuthority, type CertAuthority } from './ca.js';
 import { makeCtx, type Ctx, type EngineDeps } from './context.js';
 import { createCrl } from './crl.js';
 import { deliver, issueFor, issuersOf } from './deliver.js';
+import { HoldfastError } from '../base/errors.js';
 import { tlsError } from './errors.js';
 import type { CertSpec, Inventory } from './inventory.js';
 import type { KeyAlgorithm } from './keys.js';
@@ -130,8 +131,8 @@ export class TlsEngine {
     const ca = await this.activeCa(state);
     const target = this.ctx.targets(spec);
     const bundlePem = await store.bundlePem(state.trusted);
+    await this.readTarget(spec);
     if (spec.trustOnly) {
-      await target.read();
       if (newSpec) await this.upsertSpec(newSpec);
       await target.installBundle(bundlePem);
       await target.reload();
@@ -153,6 +154,16 @@ export class TlsEngine {
       notAfter: leaf.notAfter.toISOString(),
     });
     return { name, serial: leaf.serial, notAfter: leaf.notAfter };
+  }
+
+  private async readTarget(spec: CertSpec) {
+    try {
+      return await this.ctx.targets(spec).read();
+    } catch (e) {
+      if (e instanceof HoldfastError)
+        throw new HoldfastError(e.code, e.kind, `certificate ${spec.name}: ${e.message}`, { cause: e });
+      throw e;
+    }
   }
 
   private async recordRenewal(n: number): Promise<void> {
@@ -196,9 +207,10 @@ export class TlsEngine {
     const { store, clock } = this.ctx;
     const state = await store.readState();
     const inv = await store.readInventory();
+    // Read every target first: one that cannot be read stops the run before anything is written.
+    for (const spec of inv.certificates.filter((c) => !opts.names?.length || opts.names.includes(c.name)))
+      await this.readTarget(spec);
     const rows = await this.status({ ...(opts.names ? { names: opts.names } : {}) });
-    const bad = rows.find((r) => r.error);
-    if (bad) throw tlsError('TLS_KEY_UNREADABLE', `certificate ${bad.name}: ${bad.error}`);
     const now = clock.now();
     const candidates: Candidate[] = rows
       .filter((r) => !r.trustOnly)

@@ -4,7 +4,8 @@
  * from a target directory, and openssl invocations.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -225,15 +226,40 @@ export async function text(p: string): Promise<string> {
   return readFile(p, 'utf8');
 }
 
-/** The holdfast CLI as a user runs it. */
-export function cli(args: string[], cwd: string): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin/holdfast.js'), ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, HOLDFAST_FROM_SOURCE: '1', HOLDFAST_LOG_LEVEL: 'error' },
+/** The holdfast CLI as a user runs it (asynchronously, so servers in this process keep answering). */
+export function cli(
+  args: string[],
+  cwd: string,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(root, 'bin/holdfast.js'), ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOLDFAST_FROM_SOURCE: '1', HOLDFAST_LOG_LEVEL: 'error' },
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
   });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A digest of every path and file under a directory: "nothing was overwritten" is an equal digest. */
+export async function treeHash(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  const walk = async (d: string) => {
+    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const p = join(d, e.name);
+      h.update(p);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) h.update(await readFile(p)).update(String((await stat(p)).mode));
+    }
+  };
+  await walk(dir);
+  return h.digest('hex');
 }
 
 /** An HTTPS request to the shop on loopback, verifying against `ca` with the name localhost. */

@@ -5,9 +5,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate, createPrivateKey, createHash } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/platform/clock.js';
 import { CaStore, rotationSteps, splitPem, type StepPoint } from '../../src/tls/index.js';
@@ -20,6 +20,7 @@ import {
   tempDir,
   text,
   type Reloaders,
+  treeHash,
 } from './harness.js';
 
 const DAY = 86_400_000;
@@ -32,22 +33,6 @@ function pairMatches(outDir: string): boolean {
 
 function rootsIn(path: string): string[] {
   return splitPem(readFileSync(path, 'utf8')).map((p) => new X509Certificate(p).fingerprint256);
-}
-
-async function treeHash(dir: string): Promise<string> {
-  const h = createHash('sha256');
-  const walk = async (d: string) => {
-    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const p = join(d, e.name);
-      h.update(p);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) h.update(await readFile(p));
-    }
-  };
-  await walk(dir);
-  return h.digest('hex');
 }
 
 describe('CA rotation', () => {

@@ -1,0 +1,192 @@
+/**
+ * What `holdfast tls ...` does: builds the engine with local certificate targets (files + reload
+ * action) and prints; all decisions are the engine's. Loaded only when a tls command runs, so the
+ * crypto libraries cost nothing to the other commands' start-up.
+ */
+import { resolve } from 'node:path';
+import { createLogger } from '../../base/log.js';
+import { formatTable } from '../../base/format.js';
+import { HoldfastError } from '../../base/errors.js';
+import { LocalCertTarget } from '../../platform/local/cert-target.js';
+import {
+  CaStore,
+  TlsEngine,
+  certificateMetrics,
+  parseDuration,
+  parseKeyAlgorithm,
+  parseSans,
+  parseSpec,
+  type CertSpecInput,
+  type CertStatus,
+} from '../../tls/index.js';
+
+function engineFor(caDir: string): TlsEngine {
+  return new TlsEngine({
+    store: new CaStore(caDir),
+    targets: (spec) =>
+      new LocalCertTarget({
+        name: spec.name,
+        outDir: spec.outDir,
+        ...(spec.reload ? { reload: spec.reload } : {}),
+      }),
+    log: createLogger(),
+  });
+}
+
+/** Commander's parsed options: their shape is declared in tls.ts, next to the flags. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Opts = Record<string, any>;
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+
+function parseEndpoint(s: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(s);
+  if (!m) throw new HoldfastError('TLS_INVALID_SPEC', 'invalid-input', `--probe ${s}: use host:port`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+function days(ms: number): string {
+  return (ms / 86_400_000).toFixed(1);
+}
+
+export function statusTable(rows: CertStatus[], now: Date): string {
+  return formatTable(
+    ['NAME', 'SERIAL', 'NOT-AFTER', 'DAYS-LEFT', 'ISSUER', 'RENEW-AT', 'READY', 'SERVED'],
+    rows.map((r) => [
+      r.name,
+      r.trustOnly ? '(trust only)' : r.serial ? r.serial.slice(0, 16) : '-',
+      r.notAfter?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '-',
+      r.notAfter ? days(r.notAfter.getTime() - now.getTime()) : '-',
+      r.caId ?? '-',
+      r.renewAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '-',
+      r.ready === undefined ? '?' : r.ready ? 'yes' : 'no',
+      r.probe ? (r.probe.matches ? 'matches' : 'MISMATCH') : '-',
+    ]),
+  );
+}
+
+export async function initCa(o: Opts): Promise<void> {
+  const state = await engineFor(o.caDir).initCa({
+    commonName: o.commonName,
+    algorithm: parseKeyAlgorithm(o.algorithm),
+    lifetimeMs: parseDuration(o.lifetime, '--lifetime'),
+    intermediate: !!o.intermediate,
+  });
+  out(`created CA ${state.active} in ${resolve(o.caDir)}`);
+}
+
+export async function issue(o: Opts): Promise<void> {
+  const engine = engineFor(o.caDir);
+  let spec;
+  if (o.outDir) {
+    const sans = parseSans(
+      [
+        ...(o.san ?? []),
+        ...(o.dns ?? []).map((d: string) => `DNS:${d}`),
+        ...(o.ip ?? []).map((i: string) => `IP:${i}`),
+        ...(o.uri ?? []).map((u: string) => `URI:${u}`),
+      ],
+      `certificate ${o.name}`,
+    );
+    const input: CertSpecInput = {
+      name: o.name,
+      dnsNames: sans.dns,
+      ipAddresses: sans.ip,
+      uris: sans.uri,
+      usages: String(o.usage)
+        .split(',')
+        .map((s) => s.trim()) as ('serverAuth' | 'clientAuth')[],
+      algorithm: o.algorithm,
+      lifetime: o.lifetime,
+      rotateKey: !o.keepKey,
+      trustOnly: !!o.trustOnly,
+      outDir: resolve(o.outDir),
+      ...(o.commonName ? { commonName: o.commonName } : {}),
+      ...(o.renewBefore ? { renewBefore: o.renewBefore } : {}),
+      ...(o.reloadCommand || o.reloadSignal
+        ? {
+            reload: {
+              ...(o.reloadCommand ? { command: o.reloadCommand } : {}),
+              ...(o.reloadSignal ? { signal: o.reloadSignal } : {}),
+              ...(o.pidFile ? { pidFile: resolve(o.pidFile) } : {}),
+            },
+          }
+        : {}),
+      ...(o.probe ? { probe: { ...parseEndpoint(o.probe), ...(o.sni ? { serverName: o.sni } : {}) } } : {}),
+    };
+    spec = parseSpec(input, process.cwd());
+  }
+  const r = await engine.issue(o.name, spec);
+  out(
+    r.serial
+      ? `issued ${r.name} serial ${r.serial} not-after ${r.notAfter!.toISOString()}`
+      : `installed the trust bundle for ${r.name}`,
+  );
+}
+
+export async function renew(o: Opts): Promise<void> {
+  const r = await engineFor(o.caDir).renew({
+    ...(o.name ? { names: o.name } : {}),
+    force: !!o.force,
+    dryRun: !!o.dryRun,
+  });
+  for (const p of r.plan)
+    out(
+      `${p.name}: ${o.dryRun && p.action === 'renew' ? 'would renew' : p.action} (${p.reason}: ${p.message})`,
+    );
+  for (const x of r.renewed) out(`renewed ${x.name} serial ${x.serial}`);
+}
+
+export async function rotateCa(o: Opts): Promise<void> {
+  const engine = engineFor(o.caDir);
+  const budget =
+    o.maxPerWindow || o.window
+      ? { max: Number(o.maxPerWindow ?? 1), windowMs: parseDuration(o.window ?? '1m', '--window') }
+      : undefined;
+  const r = await engine.rotateCa({
+    dryRun: !!o.dryRun,
+    keepKey: !!o.keepKey,
+    ...(budget ? { budget } : {}),
+  });
+  out(r.plan);
+  if (!r.dryRun) out(`rotation ${r.id} finished: ${r.state.newCaId} is the only trusted CA`);
+}
+
+export async function revoke(o: Opts): Promise<void> {
+  const r = await engineFor(o.caDir).revoke({
+    ...(o.serial ? { serial: o.serial } : {}),
+    ...(o.name ? { name: o.name } : {}),
+    ...(o.ca ? { caId: o.ca } : {}),
+    reissue: o.reissue !== false,
+  });
+  out(`revoked ${r.revoked.length} certificate(s); CRL: ${r.crls.join(', ')}`);
+  if (r.reissued.length) out(`reissued: ${r.reissued.join(', ')}`);
+}
+
+export async function status(o: Opts): Promise<void> {
+  const engine = engineFor(o.caDir);
+  const rows = await engine.status({ probe: o.probe !== false });
+  const now = engine.ctx.clock.now();
+  if (o.metrics) {
+    for (const s of certificateMetrics(rows))
+      out(
+        `${s.name}{${Object.entries(s.labels)
+          .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : '\\' + c))}"`)
+          .join(',')}} ${s.value}`,
+      );
+  } else if (o.json) out(JSON.stringify(rows, null, 2));
+  else out(statusTable(rows, now));
+  const broken = rows.find((r) => r.error) ?? rows.find((r) => r.probe && !r.probe.matches);
+  if (broken?.error)
+    throw new HoldfastError(
+      'TLS_KEY_UNREADABLE',
+      'invalid-input',
+      `certificate ${broken.name}: ${broken.error}`,
+    );
+  if (broken?.probe)
+    throw new HoldfastError(
+      'TLS_UNEXPECTED_CHAIN',
+      'permanent',
+      `certificate ${broken.name}: ${broken.probe.message}`,
+    );
+}
