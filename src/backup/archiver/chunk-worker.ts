@@ -9,7 +9,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { Chunker, gearTable } from '../chunker/fastcdc.js';
-import { blobId, encodeBlob, seal } from '../crypto/seal.js';
+import { blobId, sealBlobInto } from '../crypto/seal.js';
 import { KnownIds } from './known-ids.js';
 import type { WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
 
@@ -18,6 +18,8 @@ let chunker: Chunker;
 let known: KnownIds;
 let outstanding: Int32Array;
 const sealedHere = new Set<string>();
+/** One read buffer per worker, reused for every file: a fresh one per file was the main GC cost. */
+let buf: Buffer;
 
 function post(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(msg, transfer);
@@ -29,7 +31,6 @@ function waitForRoom(): void {
 
 function chunkFile(job: number, path: string): void {
   const max = init.chunker.max;
-  const buf = Buffer.allocUnsafe(max * 2);
   const fd = openSync(path, 'r');
   let total = 0;
   try {
@@ -58,9 +59,8 @@ function chunkFile(job: number, path: string): void {
       if (known.has(id) || sealedHere.has(id)) {
         post({ job, kind: 'chunk', id, rawLength: len });
       } else {
-        const sealed = seal(init.encKey, encodeBlob(chunk), Buffer.from(id, 'hex'));
+        const ab = sealBlobInto(init.encKey, chunk, id);
         sealedHere.add(id);
-        const ab = sealed.buffer.slice(sealed.byteOffset, sealed.byteOffset + sealed.byteLength) as ArrayBuffer;
         Atomics.add(outstanding, 0, ab.byteLength);
         post({ job, kind: 'chunk', id, rawLength: len, sealed: ab }, [ab]);
         waitForRoom();
@@ -79,6 +79,7 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     chunker = new Chunker(gearTable(Buffer.from(msg.gearSeed)), msg.chunker);
     known = new KnownIds(msg.known);
     outstanding = new Int32Array(msg.outstanding);
+    buf = Buffer.allocUnsafe(msg.chunker.max * 2);
     return;
   }
   try {

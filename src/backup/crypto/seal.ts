@@ -50,6 +50,31 @@ let decompressor: Decompressor | undefined;
 
 /** Prefixes the compression byte; compresses only when a sample shows it pays. */
 export function encodeBlob(data: Uint8Array, level = 3): Buffer {
+  const { flag, payload } = compressIfWorthIt(data, level);
+  return Buffer.concat([Buffer.of(flag), payload]);
+}
+
+/**
+ * encodeBlob + seal, written straight into one transferable ArrayBuffer: the worker's hot path,
+ * where every extra copy of a megabyte chunk showed up as GC time.
+ */
+export function sealBlobInto(encKey: Buffer, data: Uint8Array, idHex: string, level = 3): ArrayBuffer {
+  const { flag, payload } = compressIfWorthIt(data, level);
+  const ab = new ArrayBuffer(NONCE + 1 + payload.length + TAG);
+  const out = Buffer.from(ab);
+  const nonce = randomBytes(NONCE);
+  nonce.copy(out, 0);
+  const c = createCipheriv('aes-256-gcm', encKey, nonce);
+  c.setAAD(Buffer.from(idHex, 'hex'));
+  let pos = NONCE;
+  pos += c.update(Buffer.of(flag)).copy(out, pos);
+  pos += c.update(payload).copy(out, pos);
+  pos += c.final().copy(out, pos);
+  c.getAuthTag().copy(out, pos);
+  return ab;
+}
+
+function compressIfWorthIt(data: Uint8Array, level: number): { flag: 0 | 1; payload: Uint8Array } {
   compressor ??= new Compressor();
   compressor.setParameters({ compressionLevel: level });
   if (data.length >= 256) {
@@ -57,10 +82,10 @@ export function encodeBlob(data: Uint8Array, level = 3): Buffer {
     const trial = compressor.compress(sample);
     if (trial.length < sample.length * 0.9) {
       const z = sample === data ? trial : compressor.compress(data);
-      if (z.length < data.length * 0.97) return Buffer.concat([Buffer.of(1), z]);
+      if (z.length < data.length * 0.97) return { flag: 1, payload: z };
     }
   }
-  return Buffer.concat([Buffer.of(0), data]);
+  return { flag: 0, payload: data };
 }
 
 export function decodeBlob(encoded: Buffer, what: string): Buffer {

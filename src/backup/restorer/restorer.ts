@@ -97,23 +97,28 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
         ahead.push(p);
       };
       for (let i = 0; i < Math.min(4, ids.length); i++) fetch(ids[i]!);
+      let written = 0;
       for (let i = 0; i < ids.length; i++) {
         const data = await ahead.shift()!;
         if (i + 4 < ids.length) fetch(ids[i + 4]!);
-        if (!isZero(data)) await fh.write(data, 0, data.length, pos);
+        if (!isZero(data)) {
+          await fh.write(data, 0, data.length, pos);
+          written = pos + data.length;
+        }
         pos += data.length;
         result.bytes += data.length;
       }
       if (n.size !== undefined && pos !== n.size) throw corrupt('RESTORE_SIZE', `restore ${path}: content is ${pos} bytes, snapshot says ${n.size}`);
-      await fh.truncate(pos);
+      // Skipped zero chunks at the end leave a hole: extend to the full size.
+      if (written < pos) await fh.truncate(pos);
       if (isRoot) await fh.chown(n.uid, n.gid);
       await fh.chmod(n.mode);
+      await fh.utimes(nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs));
     } catch (e) {
       throw fromSystemError(`write ${path}`, e);
     } finally {
       await fh.close();
     }
-    await utimes(path, nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs));
     result.files++;
     opts.onProgress?.({ files: result.files, bytes: result.bytes });
   };

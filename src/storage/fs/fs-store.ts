@@ -3,7 +3,7 @@
  * fsyncs it, and renames it into place, so a crash leaves no partial blob under its final name;
  * stray temporaries (".tmp-*") are ignored by list and removed by prune.
  */
-import { mkdir, open, readdir, rename, rm, stat, link, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, link, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HoldfastError, errnoCode, fromSystemError, notFound } from '../../base/errors.js';
@@ -11,8 +11,42 @@ import { checkBlobName, type BlobInfo, type BlobStore, type PutOptions } from '.
 
 export const TEMP_PREFIX = '.tmp-';
 
+/**
+ * Open handles of recently read blobs, for ranged reads: a restore reads thousands of small
+ * ranges from the same packs, and opening the pack for each range dominated its system time.
+ * Blobs are immutable, so a cached handle can only go stale by deletion, which evicts it.
+ */
+class HandleCache {
+  private readonly handles = new Map<string, Promise<FileHandle>>();
+  constructor(private readonly max = 32) {}
+  get(path: string): Promise<FileHandle> {
+    let h = this.handles.get(path);
+    if (h) {
+      this.handles.delete(path);
+      this.handles.set(path, h);
+      return h;
+    }
+    h = open(path, 'r');
+    h.catch(() => this.handles.delete(path));
+    this.handles.set(path, h);
+    if (this.handles.size > this.max) {
+      const [oldest, fh] = this.handles.entries().next().value as [string, Promise<FileHandle>];
+      this.handles.delete(oldest);
+      // Reads already started on it hold their own promise; close once they are done.
+      setTimeout(() => void fh.then((f) => f.close()).catch(() => {}), 1000).unref();
+    }
+    return h;
+  }
+  evict(path: string): void {
+    const h = this.handles.get(path);
+    this.handles.delete(path);
+    void h?.then((f) => f.close()).catch(() => {});
+  }
+}
+
 export class FsBlobStore implements BlobStore {
   readonly location: string;
+  private readonly handles = new HandleCache();
   constructor(readonly root: string) {
     this.location = root;
   }
@@ -57,6 +91,7 @@ export class FsBlobStore implements BlobStore {
 
   async get(name: string, range?: { offset: number; length: number }): Promise<Buffer> {
     const p = this.path(name);
+    if (range) return this.getRange(name, p, range);
     let fh;
     try {
       fh = await open(p, 'r');
@@ -65,14 +100,28 @@ export class FsBlobStore implements BlobStore {
       throw fromSystemError(`read ${name} in ${this.location}`, e);
     }
     try {
-      if (!range) return await fh.readFile();
+      return await fh.readFile();
+    } catch (e) {
+      throw fromSystemError(`read ${name} in ${this.location}`, e);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async getRange(name: string, p: string, range: { offset: number; length: number }): Promise<Buffer> {
+    let fh: FileHandle;
+    try {
+      fh = await this.handles.get(p);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') throw notFound('BLOB_NOT_FOUND', `read ${name} in ${this.location}: not found`);
+      throw fromSystemError(`read ${name} in ${this.location}`, e);
+    }
+    try {
       const buf = Buffer.allocUnsafe(range.length);
       const { bytesRead } = await fh.read(buf, 0, range.length, range.offset);
       return bytesRead === range.length ? buf : buf.subarray(0, bytesRead);
     } catch (e) {
       throw fromSystemError(`read ${name} in ${this.location}`, e);
-    } finally {
-      await fh.close();
     }
   }
 
@@ -117,6 +166,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async delete(name: string): Promise<void> {
+    this.handles.evict(this.path(name));
     try {
       await rm(this.path(name), { force: true });
     } catch (e) {
