@@ -59,6 +59,9 @@ export class Catalog {
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // WAL + NORMAL: a crash can lose the last commits but never corrupts; the catalog is an index.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('cache_size = -32768');
       if (!options.readonly) migrate(db, options.migrations ?? allMigrations, path, now);
     } catch (e) {
       db.close();

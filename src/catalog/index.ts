@@ -39,6 +39,7 @@ export {
   type FindingRow,
   type FindingState,
   type FindingFilter,
+  type StreamEntry,
 } from './sast-store.js';
 export { RestorePointStore, type RestorePoint, type RestorePointProvenance, type RestorePointWorkload } from './restore-points.js';
 export { AuditLog, type AuditEvent } from './audit.js';

@@ -61,6 +61,13 @@ export interface FindingRow {
   dismissedAt: string | undefined;
 }
 
+export interface StreamEntry {
+  id: string;
+  identity: string;
+  state: FindingState;
+  firstSeenAt: string;
+}
+
 export interface FindingFilter {
   repository?: string;
   ref?: string;
@@ -171,13 +178,39 @@ export class SastStore {
       .all(st.applicationId, st.ref, st.tool, st.category) as Record<string, unknown>[]).map(toFinding);
   }
 
+  /** What lifecycle needs to match a scan against a stream, without loading whole rows. */
+  streamIndex(st: Stream): StreamEntry[] {
+    return (this.db
+      .prepare('SELECT id, identity, state, first_seen_at FROM findings WHERE application_id = ? AND ref = ? AND tool = ? AND category = ?')
+      .all(st.applicationId, st.ref, st.tool, st.category) as { id: string; identity: string; state: FindingState; first_seen_at: string }[]).map((r) => ({
+      id: r.id,
+      identity: r.identity,
+      state: r.state,
+      firstSeenAt: r.first_seen_at,
+    }));
+  }
+
   insertFinding(f: Omit<FindingRow, 'repository'> & { applicationId: number }): void {
-    const cols = Object.keys(f).filter((k) => (f as unknown as Record<string, unknown>)[k] !== undefined);
-    const values = cols.map((k) => {
-      const v = (f as unknown as Record<string, unknown>)[k];
-      return k === 'cwes' ? JSON.stringify(v) : v;
-    });
-    this.db.prepare(`INSERT INTO findings (${cols.map(snake).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values);
+    this.db
+      .prepare(
+        `INSERT INTO findings (id, application_id, ref, tool, category, identity, rule_id, path, start_line, severity, cwes, message, state,
+           first_seen_scan_id, first_seen_commit, first_seen_at, last_seen_scan_id, last_seen_commit, last_seen_at, fixed_commit, fixed_at,
+           dismissed_reason, dismissed_comment, dismissed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+      )
+      .run(f.id, f.applicationId, f.ref, f.tool, f.category, f.identity, f.ruleId, f.path ?? null, f.startLine ?? null, f.severity, JSON.stringify(f.cwes), f.message, f.state,
+        f.firstSeenScanId, f.firstSeenCommit, f.firstSeenAt, f.lastSeenScanId, f.lastSeenCommit, f.lastSeenAt, f.fixedCommit ?? null, f.fixedAt ?? null,
+        f.dismissedReason ?? null, f.dismissedComment ?? null, f.dismissedAt ?? null);
+  }
+
+  /** A finding seen again: its latest shape and last-seen scan; `reopen` clears the fix. */
+  touchFinding(id: string, t: Pick<FindingRow, 'state' | 'ruleId' | 'path' | 'startLine' | 'severity' | 'cwes' | 'message' | 'lastSeenScanId' | 'lastSeenCommit' | 'lastSeenAt'>, reopen: boolean): void {
+    this.db
+      .prepare(
+        `UPDATE findings SET state = ?, rule_id = ?, path = ?, start_line = ?, severity = ?, cwes = ?, message = ?, last_seen_scan_id = ?,
+           last_seen_commit = ?, last_seen_at = ?, fixed_commit = CASE WHEN ? THEN NULL ELSE fixed_commit END,
+           fixed_at = CASE WHEN ? THEN NULL ELSE fixed_at END WHERE id = ?`,
+      )
+      .run(t.state, t.ruleId, t.path ?? null, t.startLine ?? null, t.severity, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, reopen ? 1 : 0, reopen ? 1 : 0, id);
   }
 
   updateFinding(id: string, patch: Partial<Omit<FindingRow, 'id' | 'repository'>>): void {

@@ -30,17 +30,29 @@ function fromRefs(refs: readonly Ref[] | undefined, run: SarifRun, out: Set<stri
   }
 }
 
+const byRule = new WeakMap<SarifRule, Set<string>>();
+
+function ofRule(rule: SarifRule | undefined, run: SarifRun): Set<string> {
+  if (!rule) return new Set();
+  let out = byRule.get(rule);
+  if (!out) {
+    out = new Set<string>();
+    const rp = rule.properties ?? {};
+    fromUnknown(rp.tags, out);
+    fromUnknown(rp.cwe, out);
+    fromUnknown(rp.cwes, out);
+    fromRefs(rule.relationships?.map((x) => x.target), run, out);
+    byRule.set(rule, out);
+  }
+  return out;
+}
+
 export function cwesOf(result: SarifResult, rule: SarifRule | undefined, run: SarifRun): string[] {
-  const out = new Set<string>();
-  const rp = rule?.properties ?? {};
+  const out = new Set(ofRule(rule, run));
   const p = result.properties ?? {};
-  fromUnknown(rp.tags, out);
-  fromUnknown(rp.cwe, out);
-  fromUnknown(rp.cwes, out);
   fromUnknown(p.tags, out);
   fromUnknown(p.cwe, out);
   fromUnknown(p.issue_cwe, out);
-  fromRefs(rule?.relationships?.map((x) => x.target), run, out);
   fromRefs(result.taxa, run, out);
   return [...out].sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
 }

@@ -30,7 +30,8 @@ export interface Identity {
   basis: IdentityBasis;
 }
 
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+// 128 bits of SHA-256: collision-free at any report size, and half the index of a full digest.
+const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
 const placeholder = /requires login|^\s*$|^0+$/i;
 
 export function computeIdentities(items: readonly IdentityInput[]): Identity[] {
@@ -47,21 +48,28 @@ export function computeIdentities(items: readonly IdentityInput[]): Identity[] {
       value = it.logical;
     } else if (it.snippet && it.snippet.trim()) {
       basis = 'snippet';
-      value = sha(it.snippet.replace(/\s+/g, ' ').trim());
+      value = it.snippet.replace(/\s+/g, ' ').trim(); // hashed with the rest of the key below
     } else {
       basis = 'message';
-      value = sha(it.message.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim());
+      value = it.message.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
     }
     return { i, basis, key: [it.tool, it.ruleId, it.path ?? '', basis, value].join('\u0000'), line: it.line ?? 0, column: it.column ?? 0 };
   });
   // Disambiguate collisions by position order: stable under line shifts that keep the order.
+  // Most keys are unique, so count first and sort only the groups that collide.
+  const counts = new Map<string, number>();
+  for (const k of keyed) counts.set(k.key, (counts.get(k.key) ?? 0) + 1);
+  const out: Identity[] = new Array(items.length);
   const groups = new Map<string, typeof keyed>();
   for (const k of keyed) {
+    if (counts.get(k.key) === 1) {
+      out[k.i] = { identity: sha(k.key), basis: k.basis };
+      continue;
+    }
     const g = groups.get(k.key);
     if (g) g.push(k);
     else groups.set(k.key, [k]);
   }
-  const out: Identity[] = new Array(items.length);
   for (const g of groups.values()) {
     g.sort((a, b) => a.line - b.line || a.column - b.column || a.i - b.i);
     g.forEach((k, n) => {

@@ -10,7 +10,7 @@
  * versions it scanned but changes no state: the newer scan already decided.
  */
 import { createHash } from 'node:crypto';
-import type { SastStore, Stream, FindingRow, FindingState } from '../catalog/index.js';
+import type { SastStore, Stream, StreamEntry, FindingState } from '../catalog/index.js';
 import type { NormalisedRun } from './normalise.js';
 
 export interface LifecycleCounts {
@@ -35,7 +35,7 @@ export function findingId(repository: string, st: Stream, identity: string): str
 
 export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun, ctx: ScanContext): LifecycleCounts {
   const counts: LifecycleCounts = { new: 0, unchanged: 0, reopened: 0, fixed: 0, suppressed: 0, dismissed: 0 };
-  const existing = new Map<string, FindingRow>(store.streamFindings(st).map((f) => [f.identity, f]));
+  const existing = new Map<string, StreamEntry>(store.streamIndex(st).map((f) => [f.identity, f]));
   const later = store.nextCompleteScan(st, ctx.scanTime);
   const at = ctx.scanTime.toISOString();
   const seen = new Set<string>();
@@ -90,20 +90,13 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
           state = 'open';
           counts.reopened++;
         } else state = 'open';
-        if (!(f.state === 'fixed' && state === 'open')) counts.unchanged++;
-        store.updateFinding(id, {
-          state,
-          ruleId: r.ruleId,
-          path: r.path,
-          startLine: r.startLine,
-          severity: r.severity,
-          cwes: r.cwes,
-          message: r.message,
-          lastSeenScanId: ctx.scanId,
-          lastSeenCommit: ctx.commit,
-          lastSeenAt: at,
-          ...(state === 'open' && f.state === 'fixed' ? { fixedCommit: undefined, fixedAt: undefined } : {}),
-        });
+        const reopen = f.state === 'fixed' && state !== 'fixed';
+        if (!(reopen && state === 'open')) counts.unchanged++;
+        store.touchFinding(
+          id,
+          { state, ruleId: r.ruleId, path: r.path, startLine: r.startLine, severity: r.severity, cwes: r.cwes, message: r.message, lastSeenScanId: ctx.scanId, lastSeenCommit: ctx.commit, lastSeenAt: at },
+          reopen,
+        );
       }
     }
     store.addOccurrence(ctx.scanId, id, r.startLine, r.suppressed);

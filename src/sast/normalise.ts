@@ -7,6 +7,7 @@ import { cwesOf } from './cwe.js';
 import { computeIdentities, type IdentityBasis, type IdentityInput } from './identity.js';
 import { messageOf } from './message.js';
 import { PathResolver, stripCommonRoot } from './paths.js';
+import { quickResultCheck } from './quick-check.js';
 import { severityOf, type SeveritySource } from './result-severity.js';
 import { resultSchema, tolerantParse, type SarifResult, type SarifRule, type SarifRun } from './sarif-schema.js';
 import type { Severity } from './severity.js';
@@ -76,7 +77,7 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
   let notFailures = 0;
   let unreadable = 0;
   (run.results ?? []).forEach((raw, i) => {
-    const res = tolerantParse(resultSchema, raw, `${where}.results[${i}]`, warnings);
+    const res = quickResultCheck(raw) ? raw : tolerantParse(resultSchema, raw, `${where}.results[${i}]`, warnings);
     if (!res) {
       unreadable++;
       return;

@@ -22,6 +22,7 @@ export function absoluteOf(uri: string): string | undefined {
 }
 
 function safeDecode(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -54,9 +55,20 @@ export class PathResolver {
       .sort((a, b) => b.length - a.length);
   }
 
+  private readonly memo = new Map<string, string | undefined>();
+
   /** The repository-relative path, or an absolute one when no checkout root is known for it. */
   resolve(loc: Loc | undefined): string | undefined {
     if (!loc) return undefined;
+    // Reports repeat the same few files thousands of times.
+    const key = `${loc.uri ?? ''}\u0000${loc.uriBaseId ?? ''}\u0000${loc.index ?? ''}`;
+    if (this.memo.has(key)) return this.memo.get(key);
+    const p = this.resolveUncached(loc);
+    this.memo.set(key, p);
+    return p;
+  }
+
+  private resolveUncached(loc: Loc): string | undefined {
     let l = loc;
     if (l.uri === undefined && l.index !== undefined) l = this.run.artifacts?.[l.index]?.location ?? l;
     if (l.uri === undefined) return undefined;
