@@ -6,15 +6,34 @@ VERSION=v1.8.0
 CACHE="${HOME}/.cache/holdfast"
 BIN="${CACHE}/bin/versitygw-${VERSION}"
 [ -x "$BIN" ] && exit 0
+mkdir -p "${CACHE}/bin" "${CACHE}/go" "${CACHE}/go-build"
 
+GO_VERSION=1.26.8
 GO="$(command -v go || true)"
 [ -z "$GO" ] && [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go
+[ -n "${HOLDFAST_PREPARE_FETCH_GO:-}" ] && GO=""
 if [ -z "$GO" ]; then
-  echo "prepare: versitygw needs Go (>= 1.22) on PATH or at /usr/local/go/bin/go" >&2
-  exit 1
+  # No Go on this machine: fetch the official toolchain, which the Go module proxy serves as the
+  # module golang.org/toolchain (the same thing GOTOOLCHAIN=auto downloads).
+  TC="${CACHE}/go-toolchain/go${GO_VERSION}"
+  if [ ! -x "$TC/bin/go" ]; then
+    arch="$(uname -m)"; case "$arch" in x86_64) arch=amd64;; aarch64) arch=arm64;; esac
+    for p in curl unzip ca-certificates; do
+      dpkg -s "$p" >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl unzip ca-certificates >/dev/null; break; }
+    done
+    echo "prepare: fetching Go ${GO_VERSION} from the Go module proxy"
+    tmp="$(mktemp -d "${CACHE}/go-fetch.XXXXXX")"
+    curl -fsSL -o "$tmp/tc.zip" "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go${GO_VERSION}.linux-${arch}.zip"
+    unzip -q "$tmp/tc.zip" -d "$tmp/x"
+    mkdir -p "$(dirname "$TC")"
+    rm -rf "$TC"
+    mv "$tmp/x/golang.org/toolchain@v0.0.1-go${GO_VERSION}.linux-${arch}" "$TC"
+    chmod +x "$TC"/bin/* "$TC"/pkg/tool/*/* 2>/dev/null || true
+    rm -rf "$tmp"
+  fi
+  GO="$TC/bin/go"
 fi
 
-mkdir -p "${CACHE}/bin" "${CACHE}/go" "${CACHE}/go-build"
 work="$(mktemp -d "${CACHE}/versitygw-build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 echo "prepare: building versitygw ${VERSION} (a few minutes on 2 cores)"
