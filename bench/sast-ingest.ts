@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type * as Sarif from 'sarif';
 import { Catalog } from '../src/catalog/index.js';
 import { ingestReport } from '../src/sast/index.js';
 import { systemClock } from '../src/platform/clock.js';
@@ -22,7 +23,7 @@ const gzip = args.includes('--gzip');
 
 function report(count: number, shift: number): Buffer {
   const rules = Array.from({ length: 40 }, (_, i) => ({ id: `R${i}`, properties: { tags: ['security', `external/cwe/cwe-${String(20 + i).padStart(3, '0')}`], 'security-severity': String((i % 10) + 0.5) } }));
-  const results = [];
+  const results: Sarif.Result[] = [];
   for (let k = shift; k < count + shift; k++) {
     const file = `src/module${k % 500}/file${k % 37}.py`;
     results.push({
@@ -35,7 +36,8 @@ function report(count: number, shift: number): Buffer {
       ...(k % 50 === 0 ? { suppressions: [{ kind: 'inSource' }] } : {}),
     });
   }
-  const b = Buffer.from(JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'BenchScanner', version: '1.0', rules } }, invocations: [{ executionSuccessful: true }], results }] }));
+  const log: Sarif.Log = { version: '2.1.0', runs: [{ tool: { driver: { name: 'BenchScanner', version: '1.0', rules } }, invocations: [{ executionSuccessful: true }], results }] };
+  const b = Buffer.from(JSON.stringify(log));
   return gzip ? gzipSync(b) : b;
 }
 

@@ -12,7 +12,7 @@ import { migrations as allMigrations, type Migration } from './migrations/index.
 import { VersionStore } from './versions.js';
 import { DeploymentStore } from './deployments.js';
 import { SastStore } from './sast-store.js';
-import { RestorePointStore } from './restore-points.js';
+import { RestorePointStore, type RestorePoint } from './restore-points.js';
 import { AuditLog } from './audit.js';
 
 export interface OpenOptions {
@@ -71,6 +71,14 @@ export class Catalog {
       throw e;
     }
     return new Catalog(db, path, now);
+  }
+
+  /**
+   * Indexes one snapshot as a restore point: an idempotent upsert by snapshot id, so the engine,
+   * the control plane's sync from the repository, and a rebuild all converge on the same rows.
+   */
+  recordRestorePoint(p: RestorePoint): RestorePoint {
+    return this.restorePoints.record(p);
   }
 
   /** Runs `fn` in one immediate transaction: all of it is written, or none. */

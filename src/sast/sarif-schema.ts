@@ -5,6 +5,7 @@
  * instead of failing the whole report.
  */
 import { z } from 'zod';
+import type * as Sarif from 'sarif';
 
 const props = z.record(z.unknown()).optional();
 const message = z
@@ -114,6 +115,14 @@ export const runSchema = z
   .passthrough();
 
 export const logSchema = z.object({ version: z.string(), runs: z.array(z.unknown()), $schema: z.string().optional() }).passthrough();
+
+// The enumerations above are SARIF's own (from @types/sarif): this fails to compile if they drift.
+const _kinds: readonly Sarif.Result.kind[] = resultSchema.shape.kind.unwrap().options;
+const _levels: readonly Sarif.Result.level[] = resultSchema.shape.level.unwrap().options;
+const _ruleLevels: readonly Sarif.ReportingConfiguration.level[] = ['none', 'note', 'warning', 'error'];
+void _kinds;
+void _levels;
+void _ruleLevels;
 
 export type SarifRule = z.infer<typeof ruleSchema>;
 export type SarifResult = z.infer<typeof resultSchema>;

@@ -1,5 +1,6 @@
 /** Test helpers for sast: the quirk fixtures under test/fixtures/sast/quirks, normalised or ingested. */
 import { readFileSync } from 'node:fs';
+import type * as Sarif from 'sarif';
 import type { Catalog } from '../catalog/index.js';
 import { ManualClock } from '../platform/clock.js';
 import { ingestBytes, type IngestSummary } from './ingest.js';
@@ -28,11 +29,12 @@ export function ingestQuirk(catalog: Catalog, name: string, env: Partial<Envelop
 }
 
 /** A minimal SARIF log of one run with the given results, for lifecycle tests. */
-export function sarifOf(tool: string, results: unknown[] | undefined, extra: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: tool } }, ...(results ? { results } : {}), ...extra }] }));
+export function sarifOf(tool: string, results: Sarif.Result[] | undefined, extra: Partial<Sarif.Run> = {}): Buffer {
+  const log: Sarif.Log = { version: '2.1.0', runs: [{ tool: { driver: { name: tool } }, ...(results ? { results } : {}), ...extra }] };
+  return Buffer.from(JSON.stringify(log));
 }
 
-export function result(rule: string, path: string, line: number, snippet: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function result(rule: string, path: string, line: number, snippet: string, extra: Partial<Sarif.Result> = {}): Sarif.Result {
   return {
     ruleId: rule,
     level: 'error',
