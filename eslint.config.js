@@ -60,6 +60,11 @@ export default tseslint.config(
     },
   },
   layer(
+    ['src/config/**'],
+    ['cli', 'server', 'operator', 'playbook'],
+    'config/ holds the schemas the drivers share; it must not depend on them.',
+  ),
+  layer(
     ['src/playbook/**'],
     ['cli', 'server', 'operator'],
     'playbook/ is driven by cli/, server/ and operator/; it must not reach back into them.',
