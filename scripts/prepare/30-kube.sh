@@ -10,6 +10,9 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 CACHE="${HOME}/.cache/holdfast"
 APISERVER="${CACHE}/bin/kube-apiserver-${VERSION}"
 KUBECTL="${CACHE}/bin/kubectl-${VERSION}"
+# helm renders deploy/helm/holdfast for the manifests test (server-side dry run of its output).
+HELM_VERSION=v3.19.5
+HELM="${CACHE}/bin/helm-${HELM_VERSION}"
 
 if ! command -v etcd >/dev/null 2>&1; then
   echo "prepare: apt-get install etcd-server"
@@ -21,7 +24,7 @@ if ! command -v etcd >/dev/null 2>&1; then
   (systemctl disable --now etcd >/dev/null 2>&1 || service etcd stop >/dev/null 2>&1 || true)
 fi
 
-[ -x "$APISERVER" ] && [ -x "$KUBECTL" ] && exit 0
+[ -x "$APISERVER" ] && [ -x "$KUBECTL" ] && [ -x "$HELM" ] && exit 0
 
 GO="$(command -v go || true)"
 [ -z "$GO" ] && [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go
@@ -50,5 +53,10 @@ if [ ! -x "$KUBECTL" ]; then
   "$GO" build -trimpath -ldflags "$ldflags" -o "$work/kubectl" k8s.io/kubernetes/cmd/kubectl
   mv "$work/kubectl" "$KUBECTL.tmp" && mv "$KUBECTL.tmp" "$KUBECTL"
 fi
+if [ ! -x "$HELM" ]; then
+  echo "prepare: building helm ${HELM_VERSION}"
+  GOBIN="$work" "$GO" install "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
+  mv "$work/helm" "$HELM.tmp" && mv "$HELM.tmp" "$HELM"
+fi
 "$APISERVER" --version
-echo "prepare: kube-apiserver and kubectl at ${CACHE}/bin"
+echo "prepare: kube-apiserver, kubectl and helm at ${CACHE}/bin"

@@ -14,6 +14,7 @@ import { registerTlsCommands } from './commands/tls.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerSastCommands } from './commands/sast.js';
+import { registerOperatorCommands } from './commands/operator.js';
 
 export function buildProgram(): Command {
   const program = new Command('holdfast')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerReportCommand(program);
   registerSastCommands(program);
+  registerOperatorCommands(program);
   return program;
 }
 

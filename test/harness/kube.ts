@@ -27,6 +27,9 @@ export const KUBE_VERSION = 'v1.34.3';
 const bin = join(homedir(), '.cache', 'holdfast', 'bin');
 export const KUBE_APISERVER = join(bin, `kube-apiserver-${KUBE_VERSION}`);
 export const KUBECTL = join(bin, `kubectl-${KUBE_VERSION}`);
+export const HELM_VERSION = 'v3.19.5';
+/** helm, for rendering deploy/helm/holdfast in the manifests test. */
+export const HELM = join(bin, `helm-${HELM_VERSION}`);
 const repoRoot = new URL('../..', import.meta.url).pathname;
 
 export interface Kube {

@@ -33,7 +33,7 @@ before(async () => {
   await core.createNamespacedSecret({ namespace: ops, body: { metadata: { name: 'repo' }, stringData: { password: PASSWORD } } });
   await custom.createNamespacedCustomObject({
     ...G, namespace: ops, plural: 'backuprepositories',
-    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3://backups/shop', credentials: { secretName: 'repo' } } },
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/backups/shop', credentials: { secretName: 'repo' } } },
   });
   op = await startOperator({
     namespace: ops, kubeConfig: kube.kc, log: testLogger(), identity: 'test-op', dataMoverImage: 'holdfast:test',
@@ -72,7 +72,8 @@ test('a triggered policy runs a data mover Job and records a RestorePoint with t
   });
   assert.equal((await jobsIn(shop, 'nightly')).length, 1, 'only the labelled PVC is backed up');
   const c = job!.spec!.template.spec!.containers[0]!;
-  assert.deepEqual(c.args!.slice(0, 6), ['backup', '/data', '--repo', 's3://backups/shop', '--provenance', '/etc/holdfast/provenance.json']);
+  assert.deepEqual(c.args!.slice(0, 4), ['backup', '/data', '--repo', 's3:https://minio.example:9000/backups/shop']);
+  assert.deepEqual(c.args!.slice(4, 6), ['--provenance', '/etc/holdfast/provenance.json']);
   assert.ok(c.args!.includes('nightly'));
   const pw = c.env!.find((e) => e.name === 'HOLDFAST_PASSWORD')!;
   assert.equal(pw.value, undefined, 'the password is never inline');
@@ -82,7 +83,7 @@ test('a triggered policy runs a data mover Job and records a RestorePoint with t
   assert.equal(Buffer.from(mirrored.data!.password!, 'base64').toString(), PASSWORD);
   assert.equal(job!.spec!.template.spec!.volumes!.find((v) => v.name === 'data')!.persistentVolumeClaim!.claimName, 'data');
 
-  await finishJob(kube.kc, shop, job!.metadata!.name!, { ok: true, message: '{"snapshotId":"5f3a9c01","time":"2026-12-01T03:00:05Z"}' });
+  await finishJob(kube.kc, shop, job!.metadata!.name!, { ok: true, message: JSON.stringify({ type: 'summary', snapshot: '5f3a9c01', time: '2026-12-01T03:00:05Z', files: 12 }, null, 2) });
   const rp = await eventually('the RestorePoint', async () => {
     const l = (await custom.listNamespacedCustomObject({ ...G, namespace: ops, plural: 'restorepoints', labelSelector: 'holdfast.dev/policy=nightly' })) as { items: { spec: { pvc: { name: string } }; status?: { snapshotId?: string; provenance?: { volume: string; workloads: { workload: string; imageDigest?: string }[] } } }[] };
     return l.items.find((i) => i.status?.snapshotId);
@@ -154,7 +155,7 @@ test('a policy that selects no PVC says so in a condition and an Event', async (
 test('a repository whose Secret is missing blocks the policy with RepositorySecretMissing', async () => {
   await custom.createNamespacedCustomObject({
     ...G, namespace: ops, plural: 'backuprepositories',
-    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'nosecret' }, spec: { url: 's3://x/y', credentials: { secretName: 'absent' } } },
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'nosecret' }, spec: { url: 's3:https://minio.example:9000/x/y', credentials: { secretName: 'absent' } } },
   });
   await custom.createNamespacedCustomObject({
     ...G, namespace: ops, plural: 'backuppolicies',

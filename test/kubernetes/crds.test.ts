@@ -92,7 +92,7 @@ test('an unknown snapshot mode is rejected with the allowed values', async () =>
   assert.match(body, /Direct/);
 });
 
-test('a repository URL that is neither s3:// nor a path is rejected', async () => {
+test('a repository URL that is neither s3:https://host/bucket nor a path is rejected', async () => {
   const body = await rejection(
     api.createNamespacedCustomObject({
       group, version, namespace: ns, plural: 'backuprepositories',

@@ -46,7 +46,7 @@ async function setup(prefix: string, n: number): Promise<string> {
   await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
   await custom.createNamespacedCustomObject({
     ...G, namespace: ns, plural: 'backuprepositories',
-    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3://b/p', credentials: { secretName: 'repo' } } },
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/p', credentials: { secretName: 'repo' } } },
   });
   for (let i = 0; i < n; i++) await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc(`data-${i}`) });
   await custom.createNamespacedCustomObject({

@@ -1,5 +1,5 @@
 /**
- * BackupRepository: where backups go. The URL names a Holdfast repository (an S3 bucket and prefix,
+ * BackupRepository: where backups go. The URL names a Holdfast repository (an S3 endpoint, bucket and prefix,
  * or a path the data mover mounts); credentials live in a Secret of the same namespace and are only
  * ever passed to data movers as secretKeyRef environment variables, never copied into a spec.
  */
@@ -8,15 +8,12 @@ import { baseStatus, objectName } from './common.js';
 
 export const backupRepositorySpecSchema = z
   .object({
-    /** "s3://bucket/prefix" or an absolute path (then `volume` says what to mount there). */
-    url: z.string().min(1).regex(/^(s3:\/\/[^/\s]+(\/\S*)?|\/\S*)$/, 'url is s3://bucket[/prefix] or an absolute path'),
-    s3: z
-      .object({
-        endpoint: z.string().url().optional(),
-        region: z.string().optional(),
-        forcePathStyle: z.boolean().optional(),
-      })
-      .optional(),
+    /** What `holdfast --repo` takes: "s3:https://host/bucket/prefix", or an absolute path (then `volume` says what to mount there). */
+    url: z
+      .string()
+      .min(1)
+      .regex(/^(s3:https?:\/\/[^/\s]+\/[^/\s]+(\/\S*)?|\/\S*)$/, 'url is s3:https://host/bucket[/prefix] or an absolute path'),
+    s3: z.object({ region: z.string().optional() }).strict().optional(),
     credentials: z.object({
       secretName: objectName,
       /** Key in the Secret holding the repository password. */

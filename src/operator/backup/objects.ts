@@ -93,10 +93,13 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
   const volumes: k8s.V1Volume[] = [
     { name: 'data', persistentVolumeClaim: { claimName: i.claimName, readOnly: true } },
     { name: 'provenance', downwardAPI: { items: [{ path: 'provenance.json', fieldRef: { fieldPath: `metadata.annotations['${A.provenance}']` } }] } },
+    { name: 'tmp', emptyDir: {} },
   ];
   const mounts: k8s.V1VolumeMount[] = [
     { name: 'data', mountPath: '/data', readOnly: true },
     { name: 'provenance', mountPath: '/etc/holdfast', readOnly: true },
+    // The root filesystem is read-only; the engine's scratch space (and HOME) is an emptyDir.
+    { name: 'tmp', mountPath: '/tmp' },
   ];
   if (repo.spec.volume) {
     volumes.push({ name: 'repository', persistentVolumeClaim: { claimName: repo.spec.volume.claimName } });
@@ -129,10 +132,10 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
               command: ['/bin/sh', '-c', SCRIPT, 'holdfast-data-mover'],
               args,
               env: [
+                { name: 'HOME', value: '/tmp' },
                 ...secretEnv('HOLDFAST_PASSWORD', repo.spec.credentials.passwordKey, false),
                 ...secretEnv('AWS_ACCESS_KEY_ID', repo.spec.credentials.accessKeyIdKey, false),
                 ...secretEnv('AWS_SECRET_ACCESS_KEY', repo.spec.credentials.secretAccessKeyKey, false),
-                ...(repo.spec.s3?.endpoint ? [{ name: 'HOLDFAST_S3_ENDPOINT', value: repo.spec.s3.endpoint }] : []),
                 ...(repo.spec.s3?.region ? [{ name: 'AWS_REGION', value: repo.spec.s3.region }] : []),
               ],
               volumeMounts: mounts,

@@ -9,6 +9,12 @@ test('the snapshot id is read from snapshotId, snapshot.id or id', () => {
   }
 });
 
+test('the pretty-printed summary of holdfast backup --json is read', () => {
+  const text = JSON.stringify({ type: 'summary', snapshot: '9c2e41aa', files: 3, bytes: 10 }, null, 2);
+  const r = parseSummary(text + '\n');
+  assert.ok(r.ok && r.summary.snapshotId === '9c2e41aa');
+});
+
 test('progress lines before the JSON summary are ignored', () => {
   const r = parseSummary('scanning...\n{"snapshotId":"b2","time":"2026-12-01T08:00:00Z"}\n');
   assert.deepEqual(r, { ok: true, summary: { snapshotId: 'b2', time: '2026-12-01T08:00:00Z' } });

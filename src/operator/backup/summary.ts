@@ -10,7 +10,8 @@ const summarySchema = z
   .object({
     snapshotId: z.string().min(1).optional(),
     id: z.string().min(1).optional(),
-    snapshot: z.object({ id: z.string().min(1) }).passthrough().optional(),
+    /** `holdfast backup --json` prints { "type": "summary", "snapshot": "<id>", ... }. */
+    snapshot: z.union([z.string().min(1), z.object({ id: z.string().min(1) }).passthrough()]).optional(),
     time: z.string().datetime({ offset: true }).optional(),
   })
   .passthrough();
@@ -24,15 +25,23 @@ export type SummaryResult = { ok: true; summary: MoverSummary } | { ok: false; r
 
 export function parseSummary(text: string | undefined): SummaryResult {
   if (!text?.trim()) return { ok: false, reason: 'NoTerminationMessage', message: 'the data mover left no termination message' };
+  // The summary is the whole message (pretty-printed JSON), or its last JSON document when the CLI
+  // printed something before it.
+  const t = text.trim();
+  const candidates = [t, t.slice(Math.max(0, t.lastIndexOf('\n{') + 1)), t.split('\n').pop()!];
   let json: unknown;
-  try {
-    // The last line is the JSON summary even if the CLI printed progress before it.
-    json = JSON.parse(text.trim().split('\n').pop()!);
-  } catch {
-    return { ok: false, reason: 'BadSummary', message: 'the data mover termination message is not JSON' };
+  for (const c of candidates) {
+    try {
+      json = JSON.parse(c);
+      break;
+    } catch {
+      /* try the next reading */
+    }
   }
+  if (json === undefined) return { ok: false, reason: 'BadSummary', message: 'the data mover termination message is not JSON' };
   const r = summarySchema.safeParse(json);
-  const id = r.success ? (r.data.snapshotId ?? r.data.snapshot?.id ?? r.data.id) : undefined;
+  const snap = r.success ? r.data.snapshot : undefined;
+  const id = r.success ? (r.data.snapshotId ?? (typeof snap === 'string' ? snap : snap?.id) ?? r.data.id) : undefined;
   if (!r.success || !id) return { ok: false, reason: 'BadSummary', message: 'the data mover summary has no snapshot id' };
   return { ok: true, summary: { snapshotId: id, ...(r.data.time ? { time: r.data.time } : {}) } };
 }

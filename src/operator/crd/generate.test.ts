@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
+import { generatedDeployFiles, repoRoot } from '../../../scripts/gen-crds.js';
 import { generateCrdFiles } from './generate.js';
 import { toStructural } from './structural.js';
 
 const crdDir = join(new URL('../../..', import.meta.url).pathname, 'deploy', 'crds');
 
-test('the committed CRD manifests equal what scripts/gen-crds.ts generates', () => {
-  for (const [name, text] of generateCrdFiles())
-    assert.equal(readFileSync(join(crdDir, name), 'utf8'), text, `${name} is stale: run npx tsx scripts/gen-crds.ts`);
+test('the committed CRD manifests, Helm CRDs and Helm RBAC rules equal what scripts/gen-crds.ts generates', () => {
+  for (const [rel, text] of generatedDeployFiles())
+    assert.equal(readFileSync(join(repoRoot, rel), 'utf8'), text, `${rel} is stale: run npx tsx scripts/gen-crds.ts`);
+  assert.ok(generateCrdFiles().size === 5 && readFileSync(join(crdDir, 'holdfast.dev_backuppolicies.yaml'), 'utf8').length > 0);
 });
 
 test('strict objects lose additionalProperties:false because the API server prunes instead', () => {
