@@ -16,7 +16,7 @@ header{background:#123;color:#fff;padding:10px 20px;display:flex;gap:20px;align-
 header a{color:#cde;text-decoration:none}header h1{font-size:18px;margin:0}
 main{padding:12px 20px;max-width:1400px}section{background:#fff;border:1px solid #dde;border-radius:6px;margin:12px 0;padding:8px 16px}
 h2{font-size:16px;margin:8px 0}table{border-collapse:collapse;width:100%;font-size:13px}
-td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}th{color:#556}
+td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}.nowrap,#timeline td:first-child{white-space:nowrap}th{color:#556}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600}
 .good{background:#d8f5dd;color:#14532d}.bad{background:#fde0e0;color:#7f1d1d}.neutral{background:#e8ecf2;color:#334}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #dde;border-radius:6px;padding:8px 12px;min-width:150px}
@@ -37,8 +37,9 @@ export async function dashboardBody(cp: ControlPlane): Promise<Html> {
   const [o, certs] = await Promise.all([overview(cp), certificateViews(cp)]);
   const vols = volumeViews(cp, { points: 10 });
   const findings = findingViews(cp);
-  const events = timeline(cp, 60);
-  const runs = cp.runs.list({ limit: 30 });
+  const events = timeline(cp, 120, 20);
+  const runs = cp.runs.list({ limit: 40 });
+  const jobs = cp.scheduler.list().map((j) => ({ job: j, last: cp.runs.list({ kind: j.kind, policy: j.policy, target: j.target, limit: 1 })[0] }));
   return html`
 <section id="overview"><h2>Overview ${badge(o.status)}</h2>
 <div class="cards">
@@ -85,12 +86,19 @@ ${findings.slice(0, 200).map(
 </tbody></table></section>
 
 <section id="timeline"><h2>Timeline</h2>
-<table><tbody>${events.map((e) => html`<tr class="event" data-type="${e.type}"><td>${e.time}</td><td>${badge(e.status === 'ok' ? 'ok' : e.status === 'failed' ? 'failed' : 'info', e.type)}</td><td>${e.title}</td><td class="muted">${e.detail}</td></tr>`)}</tbody></table></section>
+<table><tbody>${events.map((e) => html`<tr class="event" data-type="${e.type}"><td>${e.time.slice(0, 19).replace('T', ' ')}</td><td>${badge(e.status === 'ok' ? 'ok' : e.status === 'failed' ? 'failed' : 'info', e.type)}</td><td>${e.title}</td><td class="muted">${e.detail}</td></tr>`)}</tbody></table></section>
 
-<section id="runs"><h2>Run history</h2>
+<section id="runs"><h2>Jobs</h2>
+<table><thead><tr><th>Job</th><th>Schedule</th><th>Next</th><th>Last run</th><th>Result</th></tr></thead><tbody>
+${jobs.map(
+  ({ job, last }) => html`<tr class="job" data-job="${job.id}"><td>${job.id}</td><td><code>${job.schedule}</code></td><td class="nowrap">${job.running ? 'running now' : job.queued ? 'queued' : ago(job.next?.toISOString(), now)}</td>
+<td>${last ? html`<a href="/ui/runs/${last.id}">#${last.id}</a> ${badge(last.status)} <span class="muted">${ago((last.finishedAt ?? last.scheduledFor).toISOString(), now)}</span>` : 'never'}</td><td class="muted">${last && last.status !== 'succeeded' ? `${last.reason ?? ''} ${last.message ?? ''}` : ''}</td></tr>`,
+)}
+</tbody></table>
+<h2>Run history</h2>
 <table><thead><tr><th>Run</th><th>Job</th><th>Scheduled</th><th>Status</th><th>Duration</th><th>Result</th></tr></thead><tbody>
 ${runs.map(
-  (r) => html`<tr class="run" data-kind="${r.kind}" data-status="${r.status}"><td><a href="/ui/runs/${r.id}">#${r.id}</a></td><td>${r.kind} ${r.policy}/${r.target}</td><td>${r.scheduledFor.toISOString()}</td><td>${badge(r.status)}</td>
+  (r) => html`<tr class="run" data-kind="${r.kind}" data-target="${r.target}" data-status="${r.status}"><td><a href="/ui/runs/${r.id}">#${r.id}</a></td><td>${r.kind} ${r.policy}/${r.target}</td><td>${r.scheduledFor.toISOString()}</td><td>${badge(r.status)}</td>
 <td>${r.durationMs !== undefined ? formatDuration(r.durationMs) : '—'}</td><td class="muted">${r.status === 'succeeded' ? (r.snapshotId ? `snapshot ${short(r.snapshotId)} · ${formatBytes(r.bytes ?? 0)}` : (r.message ?? 'ok')) : `${r.reason ?? ''} ${r.message ?? ''}`}</td></tr>`,
 )}
 </tbody></table></section>`;

@@ -80,10 +80,17 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
     async (req) => findingViews(cp, { states: req.query.state === 'all' ? undefined : (req.query.state ?? 'open').split(','), severities: req.query.severity?.split(',') }),
   );
 
-  app.get<{ Querystring: { limit?: number } }>(
+  app.get<{ Querystring: { limit?: number; routine?: number } }>(
     '/api/v1/timeline',
-    { schema: { summary: 'Deploys, scans, backups, verifications, certificate rotations and alerts, newest first', tags: ['timeline'], querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 2000, default: 200 } } }, response: { 200: list } } },
-    async (req) => timeline(cp, req.query.limit),
+    {
+      schema: {
+        summary: 'Deploys, scans, backups, verifications, certificate rotations and alerts, newest first',
+        tags: ['timeline'],
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 2000, default: 200 }, routine: { type: 'integer', minimum: 0, description: 'at most this many successful backups/verifications' } } },
+        response: { 200: list },
+      },
+    },
+    async (req) => timeline(cp, req.query.limit, req.query.routine),
   );
 
   app.get('/api/v1/alerts', { schema: { summary: 'Alerts sent to webhooks', tags: ['alerts'], response: { 200: list } } }, async () => cp.evidence.alerts({ limit: 200 }));

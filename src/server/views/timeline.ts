@@ -1,4 +1,8 @@
-/** One timeline of everything that happened: deploys, scans, backups, verifications, certificate rotations, alerts. Newest first. */
+/**
+ * One timeline of everything that happened: deploys, scans, backups, verifications, certificate
+ * rotations, alerts. Newest first. Routine entries (successful backups and verifications, probes)
+ * can be capped separately, so a backup every minute does not push last week's deploy off the page.
+ */
 import type { ControlPlane } from '../control-plane.js';
 
 export interface TimelineEntry {
@@ -9,7 +13,7 @@ export interface TimelineEntry {
   detail: string;
 }
 
-export function timeline(cp: ControlPlane, limit = 200): TimelineEntry[] {
+export function timeline(cp: ControlPlane, limit = 200, routine = limit): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const c = cp.d.catalog;
   for (const d of c.deployments.timeline()) out.push({ time: d.startedAt, type: 'deploy', status: 'info', title: `deploy ${d.workload}`, detail: `commit ${d.commit.slice(0, 12)}${d.imageDigest ? ` image ${d.imageDigest.slice(0, 19)}…` : ''}` });
@@ -26,5 +30,8 @@ export function timeline(cp: ControlPlane, limit = 200): TimelineEntry[] {
     out.push({ time: e.time.toISOString(), type: 'certificate', status: 'info', title: `certificate ${e.name} ${e.action}`, detail: e.message });
   for (const a of cp.evidence.alerts({ limit }))
     out.push({ time: a.time.toISOString(), type: 'alert', status: a.status === 'failed' ? 'failed' : 'info', title: `alert ${a.event} → ${a.webhook}`, detail: `${String(a.payload.summary ?? '')} (${a.status}, ${a.attempts} attempt(s))` });
-  return out.sort((a, b) => b.time.localeCompare(a.time)).slice(0, limit);
+  out.sort((a, b) => b.time.localeCompare(a.time));
+  const isRoutine = (e: TimelineEntry) => e.status === 'ok' && (e.type === 'backup' || e.type === 'verification' || e.type === 'report');
+  let routineLeft = routine;
+  return out.filter((e) => !isRoutine(e) || routineLeft-- > 0).slice(0, limit);
 }
