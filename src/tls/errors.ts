@@ -24,7 +24,6 @@ export const TLS_ERRORS = {
   TLS_RELOAD_FAILED: 'permanent',
   TLS_GATE_FAILED: 'permanent',
   TLS_ROTATION_IN_PROGRESS: 'conflict',
-  TLS_NO_ROTATION: 'not-found',
   TLS_STATE_CORRUPT: 'corrupt',
 } as const satisfies Record<string, ErrorKind>;
 

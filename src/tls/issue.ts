@@ -15,6 +15,7 @@ import {
   spki,
   x509,
   type KeyAlgorithm,
+  type Signer,
 } from './keys.js';
 import { joinPem } from './pem.js';
 import { validateSans, type SanSet } from './sans.js';
@@ -50,14 +51,49 @@ export interface IssuedLeaf {
 
 const BACKDATE_MS = 60_000;
 
+/** What issuing from a CA needs that does not change between leaves: parsed once per CA object. */
+interface PreparedIssuer {
+  signer: Signer;
+  issuerName: x509.Name;
+  aki: x509.AuthorityKeyIdentifierExtension;
+  validFrom: number;
+  validTo: number;
+}
+
+const prepared = new WeakMap<CertAuthority, Promise<PreparedIssuer>>();
+
+function prepare(ca: CertAuthority, now: Date): Promise<PreparedIssuer> {
+  let p = prepared.get(ca);
+  if (!p) {
+    checkAuthority(ca, now);
+    p = (async () => {
+      const issuer = issuingOf(ca);
+      const cert = new X509Certificate(issuer.certPem);
+      return {
+        signer: await signerFor(issuer.key, `CA ${ca.id} issuing key`),
+        // The issuer name is copied as encoded, so chain building matches it byte for byte.
+        issuerName: new x509.X509Certificate(issuer.certPem).subjectName,
+        aki: await x509.AuthorityKeyIdentifierExtension.create(spki(cert.publicKey)),
+        validFrom: Date.parse(cert.validFrom),
+        validTo: Date.parse(cert.validTo),
+      };
+    })();
+    prepared.set(ca, p);
+    p.catch(() => prepared.delete(ca));
+  }
+  return p;
+}
+
 export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Clock): Promise<IssuedLeaf> {
   const now = clock.now();
-  checkAuthority(ca, now);
   const where = `certificate ${req.name}`;
   const sans = validateSans(req.sans, where);
   if (req.usages.length === 0)
     throw tlsError('TLS_INVALID_SPEC', `${where}: needs at least one usage (serverAuth, clientAuth)`);
   if (!(req.lifetimeMs > 0)) throw tlsError('TLS_INVALID_SPEC', `${where}: lifetime must be positive`);
+  const iss = await prepare(ca, now);
+  // Validity is re-checked on every issuance (the CA may have expired since it was prepared).
+  if (now.getTime() < iss.validFrom || now.getTime() > iss.validTo) checkAuthority(ca, now);
   let key = req.key;
   if (key) {
     if (keyAlgorithmOf(key) !== req.algorithm)
@@ -67,13 +103,10 @@ export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Cloc
       );
   } else key = (await generateKey(req.algorithm)).privateKey;
 
-  const issuer = issuingOf(ca);
-  const issuerCert = new X509Certificate(issuer.certPem);
-  const signer = await signerFor(issuer.key, `CA ${ca.id} issuing key`);
   const pub = spki(createPublicKey(key));
-  const notBefore = new Date(Math.max(now.getTime() - BACKDATE_MS, Date.parse(issuerCert.validFrom)));
+  const notBefore = new Date(Math.max(now.getTime() - BACKDATE_MS, iss.validFrom));
   // A leaf never outlives its issuer: a chain with an expired intermediate fails anyway.
-  const notAfter = new Date(Math.min(now.getTime() + req.lifetimeMs, Date.parse(issuerCert.validTo)));
+  const notAfter = new Date(Math.min(now.getTime() + req.lifetimeMs, iss.validTo));
   let flags = x509.KeyUsageFlags.digitalSignature;
   if (req.algorithm.startsWith('rsa')) flags |= x509.KeyUsageFlags.keyEncipherment;
   const names: { type: 'dns' | 'ip' | 'url'; value: string }[] = [
@@ -85,13 +118,12 @@ export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Cloc
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: newSerial(),
     subject: `CN=${cn.replace(/([,+"\\<>;=])/g, '\\$1')}`,
-    // The issuer name is copied as encoded, so chain building matches it byte for byte.
-    issuer: new x509.X509Certificate(issuer.certPem).subjectName,
+    issuer: iss.issuerName,
     notBefore,
     notAfter,
     publicKey: pub,
-    signingKey: signer.key,
-    signingAlgorithm: signer.algorithm,
+    signingKey: iss.signer.key,
+    signingAlgorithm: iss.signer.algorithm,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(flags, true),
@@ -103,7 +135,7 @@ export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Cloc
       ),
       new x509.SubjectAlternativeNameExtension(names, false),
       await x509.SubjectKeyIdentifierExtension.create(pub),
-      await x509.AuthorityKeyIdentifierExtension.create(spki(issuerCert.publicKey)),
+      iss.aki,
     ],
   });
   const certPem = cert.toString('pem') + '\n';
