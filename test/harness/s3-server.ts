@@ -77,7 +77,8 @@ export async function startS3Server(options: { tls?: boolean; virtualDomain?: st
   const accessKeyId = `hf${randomBytes(6).toString('hex')}`;
   const secretAccessKey = randomBytes(24).toString('base64url');
   const port = await freePort();
-  const args = ['--quiet', '--port', `127.0.0.1:${port}`];
+  // --keep-alive: real S3 endpoints keep connections open; without it every request pays a TLS handshake.
+  const args = ['--quiet', '--keep-alive', '--port', `127.0.0.1:${port}`];
   if (ca) args.push('--cert', ca.certFile, '--key', ca.keyFile);
   if (options.virtualDomain) args.push('--virtual-domain', options.virtualDomain);
   args.push('posix', '--versioning-dir', versions, data);
