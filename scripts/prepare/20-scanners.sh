@@ -17,10 +17,10 @@ mkdir -p "$cache"
 pykey="bandit-${BANDIT}_semgrep-${SEMGREP}"
 venv="$cache/venv-scanners-$pykey"
 if [ ! -f "$venv/.ok" ]; then
-  command -v python3 >/dev/null || { echo "prepare: python3 is required for the SAST scanners" >&2; exit 1; }
-  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  # Debian ships venv's ensurepip only in python3-venv.
+  if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
   fi
   echo "prepare: installing bandit[sarif]==$BANDIT semgrep==$SEMGREP into $venv"
   # venvs hard-code their own path, so build in place; the .ok marker is written last, so an

@@ -122,6 +122,13 @@ test('bad reports fail with one line and a non-zero exit, and leave nothing behi
     }
     const list = JSON.parse(ok(dir, ['sast', 'findings', '--json']));
     assert.deepEqual(list, []);
+    // restore-point record: a provenance that is not one is refused in one line; a good one is indexed.
+    writeFileSync(join(dir, 'bad-prov.json'), JSON.stringify({ workloads: [{ workload: 'shop', commit: 'not-a-commit' }] }));
+    const badProv = cli(dir, ['restore-point', 'record', '--snapshot', 's1', '--volume', 'v', '--time', '2026-01-01T00:00:00Z', '--provenance', 'bad-prov.json']);
+    assert.equal(badProv.code, 2);
+    assert.match(badProv.err, /^holdfast: read provenance bad-prov\.json: workloads\.0\.commit: commit must be 7 to 40 lowercase hex digits\n$/);
+    writeFileSync(join(dir, 'prov.json'), JSON.stringify({ workloads: [{ workload: 'shop', commit: clean }] }));
+    assert.match(ok(dir, ['restore-point', 'record', '--snapshot', 's1', '--volume', 'v', '--time', '2026-01-01T00:00:00Z', '--provenance', 'prov.json']), /recorded restore point s1 of v/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

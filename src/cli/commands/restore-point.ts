@@ -52,7 +52,7 @@ export function registerRestorePointCommands(program: Command): void {
       const provenance = await readProvenance(flags.provenance);
       const time = parseTime('--time', flags.time)!;
       const p = await withCatalog(flags, (c) =>
-        c.restorePoints.record({ repository: flags.repository, snapshotId: flags.snapshot, time, volume: flags.volume, tags: flags.tag, provenance: { ...provenance, volume: provenance.volume ?? flags.volume } }),
+        c.recordRestorePoint({ repository: flags.repository, snapshotId: flags.snapshot, time, volume: flags.volume, tags: flags.tag, provenance: { ...provenance, volume: provenance.volume ?? flags.volume } }),
       );
       emit(flags, p, () => `recorded restore point ${p.snapshotId} of ${p.volume} at ${p.time.toISOString()} (${p.provenance.workloads.length} workload version(s))`);
     });
@@ -99,7 +99,12 @@ export function registerRestorePointCommands(program: Command): void {
       '\nExamples:\n  holdfast restore-point choose --volume shop-data --severity high\n  holdfast restore-point choose --volume shop-data --finding 3f2a91c07b1d4e55 --json\nExit status: 0 when a restore point is chosen, 6 when the choice is refused (the output says which evidence is missing).',
     )
     .action(async (flags: CatalogFlags & { volume: string; finding?: string; severity?: string; skipUnknown?: boolean }) => {
-      const choice = await withCatalog(flags, (c) => chooseRestorePoint(gatherChooseInput(c, flags.volume, targetOf(flags), flags.skipUnknown ? 'skip' : 'refuse')));
+      const choice = await withCatalog(flags, (c) => {
+        const ch = chooseRestorePoint(gatherChooseInput(c, flags.volume, targetOf(flags), flags.skipUnknown ? 'skip' : 'refuse'));
+        // A restore decision is evidence in an incident: keep what was decided and why.
+        c.audit.append({ actor: 'cli', action: 'restore-point.choose', object: `volume:${flags.volume}`, details: { decision: ch.decision, reason: ch.reason, snapshotId: ch.snapshotId ?? null, target: ch.target, message: ch.message } });
+        return ch;
+      });
       emit(flags, choice, () => explainChoice(choice));
       if (choice.decision === 'refused') process.exitCode = exitCodes.conflict;
     });
