@@ -19,6 +19,7 @@ export interface Caches {
   policies: WatchCache<CustomObject>;
   repositories: WatchCache<CustomObject>;
   restorePoints: WatchCache<CustomObject>;
+  restores: WatchCache<CustomObject>;
   certificatePolicies: WatchCache<CustomObject>;
   snapshots: WatchCache<CustomObject>;
   pvcs: WatchCache<k8s.V1PersistentVolumeClaim>;

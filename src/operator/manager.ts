@@ -15,6 +15,7 @@ import type { HookRunner } from './backup/hooks.js';
 import { L } from './backup/objects.js';
 import { RecentlyCreated, type Caches, type CustomObject, type OperatorContext, type OperatorSettings } from './context.js';
 import { LeaderElector } from './leader/index.js';
+import { reconcileRestore } from './restore/controller.js';
 import { reconcileCertificatePolicy } from './tls/controller.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './runtime/backoff.js';
 import { WorkQueue } from './runtime/queue.js';
@@ -78,10 +79,14 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   let backupQ: WorkQueue;
   // eslint-disable-next-line prefer-const
   let certQ: WorkQueue;
+  // eslint-disable-next-line prefer-const
+  let restoreQ: WorkQueue;
+  const allRestores = () => caches.restores.list().forEach((r) => restoreQ.add(`${r.metadata!.namespace}/${r.metadata!.name}`));
   const allPolicies = () => caches.policies.list().forEach((p) => backupQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
   const allCerts = (ns?: string) => caches.certificatePolicies.list(ns).forEach((p) => certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
   const ownerPolicy = (obj: k8s.KubernetesObject) => {
     const l = obj.metadata?.labels ?? {};
+    if (l['holdfast.dev/restore']) allRestores();
     if (l[L.policy] && l[L.policyNamespace]) backupQ.add(`${l[L.policyNamespace]}/${l[L.policy]}`);
     else allPolicies();
   };
@@ -92,7 +97,11 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const caches: Caches = {
     policies: cache(`${h}/backuppolicies`, custom(apis, GROUP, VERSION, 'backuppolicies'), (p) => backupQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`)),
     repositories: cache(`${h}/backuprepositories`, custom(apis, GROUP, VERSION, 'backuprepositories'), () => allPolicies()),
-    restorePoints: cache(`${h}/restorepoints`, custom(apis, GROUP, VERSION, 'restorepoints'), ownerPolicy),
+    restorePoints: cache(`${h}/restorepoints`, custom(apis, GROUP, VERSION, 'restorepoints'), (rp) => {
+      ownerPolicy(rp);
+      allRestores();
+    }),
+    restores: cache(`${h}/restores`, custom(apis, GROUP, VERSION, 'restores'), (r) => restoreQ.add(`${r.metadata!.namespace}/${r.metadata!.name}`)),
     certificatePolicies: cache(`${h}/certificatepolicies`, custom(apis, GROUP, VERSION, 'certificatepolicies'), (p) => certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`)),
     snapshots: cache('/apis/snapshot.storage.k8s.io/v1/volumesnapshots', custom(apis, 'snapshot.storage.k8s.io', 'v1', 'volumesnapshots'), ownerPolicy),
     pvcs: cache('/api/v1/persistentvolumeclaims', () => apis.core.listPersistentVolumeClaimForAllNamespaces(), ownerPolicy),
@@ -115,6 +124,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   };
   backupQ = new WorkQueue('backup', (key) => reconcileBackupPolicy(ctx, key), backoff, log, 2);
   certQ = new WorkQueue('certificates', (key) => reconcileCertificatePolicy(ctx, key), backoff, log, 1);
+  restoreQ = new WorkQueue('restores', (key) => reconcileRestore(ctx, key), backoff, log, 1);
 
   const elector = new LeaderElector({
     coordination: apis.coordination,
@@ -130,12 +140,15 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     onStartedLeading: () => {
       backupQ.start();
       certQ.start();
+      restoreQ.start();
       allPolicies();
       allCerts();
+      allRestores();
     },
     onStoppedLeading: () => {
       backupQ.stop();
       certQ.stop();
+      restoreQ.stop();
     },
   });
 
@@ -145,6 +158,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     if (elector.leader) {
       allPolicies();
       allCerts();
+      allRestores();
     }
   }, 5 * 60_000);
   resyncTimer.unref();
@@ -158,12 +172,14 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     idle: async () => {
       await backupQ.idle();
       await certQ.idle();
+      await restoreQ.idle();
     },
     resync: () => {
       allPolicies();
       allCerts();
+      allRestores();
     },
-    reconciles: () => backupQ.reconciles + certQ.reconciles,
+    reconciles: () => backupQ.reconciles + certQ.reconciles + restoreQ.reconciles,
     watchRestarts: () => Object.values(caches).reduce((n, c: WatchCache<k8s.KubernetesObject>) => n + c.restarts, 0),
     async stop(opts = {}) {
       clearInterval(resyncTimer);
@@ -171,6 +187,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       await loop;
       backupQ.stop();
       certQ.stop();
+      restoreQ.stop();
       await Promise.all(Object.values(caches).map((c: WatchCache<k8s.KubernetesObject>) => c.stop()));
     },
   };

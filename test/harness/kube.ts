@@ -128,9 +128,18 @@ function exited(p: ChildProcess | undefined, graceMs = 5000): Promise<void> {
 
 /** Every process any harness started, killed synchronously if the test process dies first. */
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
+const dirs = new Set<string>();
+const killAll = () => {
   for (const p of live) p.kill('SIGKILL');
-});
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+};
+process.once('exit', killAll);
+// A test runner killed by a timeout sends SIGTERM/SIGINT, which skips 'exit': clean up there too.
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+  process.once(sig, () => {
+    killAll();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15));
+  });
 
 function track(p: ChildProcess): ChildProcess {
   live.add(p);
@@ -239,12 +248,14 @@ async function localKube(): Promise<Kube> {
   // tmpfs when there is one: etcd fsyncs a lot and the machine's disk is shared.
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dir = mkdtempSync(join(base, 'holdfast-kube-'));
+  dirs.add(dir);
   let etcd: ChildProcess | undefined;
   let apiserver: ChildProcess | undefined;
   const cleanup = async () => {
     await exited(apiserver);
     await exited(etcd);
     rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
   };
   try {
     makePki(dir);

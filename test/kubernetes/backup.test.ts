@@ -210,3 +210,36 @@ test('a pre hook whose exec cannot run fails the PVC with HookFailed naming the 
   assert.match(hookEvent, new RegExp(`pre hook freeze in pod ${ns}/db-0`));
   assert.equal((await jobsIn(ns, 'hooked')).length, 0, 'no backup without its pre hook');
 });
+
+test('a Restore into a new PVC maps the StorageClass, runs holdfast restore, and ends Succeeded; in place is refused while mounted', async () => {
+  const ns = await kube.namespace('restore');
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  await runningPod(kube.kc, ns, 'db-0', 'data', 'db', DIGEST_A);
+  const rpApi = { ...G, namespace: ops, plural: 'restorepoints' };
+  await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'before-incident' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
+  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'before-incident', body: { status: { snapshotId: '77aa01' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  const restore = (name: string, target: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    custom.createNamespacedCustomObject({ ...G, namespace: ops, plural: 'restores', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Restore', metadata: { name }, spec: { restorePoint: 'before-incident', target, ...extra } } });
+  const restoreStatus = async (name: string) =>
+    ((await custom.getNamespacedCustomObject({ ...G, namespace: ops, plural: 'restores', name })) as { status?: { phase?: string; conditions?: { reason: string; message: string }[] } }).status ?? {};
+
+  await restore('new', { mode: 'NewPVC', pvcName: 'data-restored' }, { storageClassMapping: { standard: 'fast' } });
+  const target = await eventually('the new PVC', async () => (await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'data-restored' }).catch(() => undefined)));
+  assert.equal(target.spec!.storageClassName, 'fast');
+  assert.equal(target.spec!.resources!.requests!.storage, '1Gi');
+  const job = await eventually('the restore Job', async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/restore=new' })).items[0]);
+  const c = job.spec!.template.spec!.containers[0]!;
+  assert.deepEqual(c.args!.slice(0, 4), ['restore', '77aa01', '--target', '/data']);
+  assert.equal(job.spec!.template.spec!.volumes!.find((v) => v.name === 'data')!.persistentVolumeClaim!.claimName, 'data-restored');
+  assert.equal(c.env!.find((e) => e.name === 'HOLDFAST_PASSWORD')!.valueFrom!.secretKeyRef!.name, 'holdfast-repo-main');
+  await finishJob(kube.kc, ns, job.metadata!.name!, { ok: true, message: '{}' });
+  await eventually('phase Succeeded', async () => (await restoreStatus('new')).phase === 'Succeeded');
+
+  await restore('inplace', { mode: 'InPlace' });
+  const s = await eventually('VolumeInUse', async () => {
+    const st = await restoreStatus('inplace');
+    return st.conditions?.find((x) => x.reason === 'VolumeInUse') ? st : undefined;
+  });
+  assert.match(s.conditions!.find((x) => x.reason === 'VolumeInUse')!.message, new RegExp(`mounted by ${ns}/db-0`));
+  assert.equal((await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/restore=inplace' })).items.length, 0);
+});
