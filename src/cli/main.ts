@@ -4,19 +4,29 @@
  */
 import { Command } from 'commander';
 import { reportError } from './exit.js';
-import { registerRepoCommands } from './commands/repo.js';
-import { registerBackupCommand } from './commands/backup.js';
-import { registerRestoreCommand } from './commands/restore.js';
-import { registerSnapshotCommands } from './commands/snapshots.js';
-import { registerCheckCommand } from './commands/check.js';
-import { registerForgetCommands } from './commands/forget.js';
-import { registerTlsCommands } from './commands/tls.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerReportCommand } from './commands/report.js';
-import { registerSastCommands } from './commands/sast.js';
-import { registerOperatorCommands } from './commands/operator.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Command groups by the top-level names they add. Only the group a command line names is loaded:
+ * the server, the Kubernetes client and the X.509 stack cost a second of start-up, which every
+ * `holdfast backup` run and data-mover Job would otherwise pay. `--help` loads them all.
+ */
+const groups: { names: string[]; load: () => Promise<Register> }[] = [
+  { names: ['repo', 'key'], load: async () => (await import('./commands/repo.js')).registerRepoCommands },
+  { names: ['backup'], load: async () => (await import('./commands/backup.js')).registerBackupCommand },
+  { names: ['restore'], load: async () => (await import('./commands/restore.js')).registerRestoreCommand },
+  { names: ['snapshots', 'ls', 'diff'], load: async () => (await import('./commands/snapshots.js')).registerSnapshotCommands },
+  { names: ['check'], load: async () => (await import('./commands/check.js')).registerCheckCommand },
+  { names: ['forget', 'prune'], load: async () => (await import('./commands/forget.js')).registerForgetCommands },
+  { names: ['tls'], load: async () => (await import('./commands/tls.js')).registerTlsCommands },
+  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServeCommand },
+  { names: ['report'], load: async () => (await import('./commands/report.js')).registerReportCommand },
+  { names: ['sast', 'deploy', 'restore-point'], load: async () => (await import('./commands/sast.js')).registerSastCommands },
+  { names: ['operator'], load: async () => (await import('./commands/operator.js')).registerOperatorCommands },
+];
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('holdfast')
     .description(
       'Holdfast keeps stateful applications recoverable: encrypted deduplicating backups of volumes,\n' +
@@ -25,23 +35,15 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  registerRepoCommands(program);
-  registerBackupCommand(program);
-  registerRestoreCommand(program);
-  registerSnapshotCommands(program);
-  registerCheckCommand(program);
-  registerForgetCommands(program);
-  registerTlsCommands(program);
-  registerServeCommand(program);
-  registerReportCommand(program);
-  registerSastCommands(program);
-  registerOperatorCommands(program);
+  const name = argv.find((a) => !a.startsWith('-')) ?? (argv.includes('--version') || argv.includes('-V') ? 'version' : undefined);
+  const named = groups.filter((g) => name !== undefined && g.names.includes(name));
+  if (name !== 'version') for (const g of named.length ? named : groups) (await g.load())(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     return reportError(e);
@@ -50,6 +52,11 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] && /(?:cli[\\/]main\.[jt]s|bin[\\/]holdfast(\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
+  // `holdfast snapshots | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
