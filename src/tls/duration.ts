@@ -24,7 +24,3 @@ export function parseDuration(s: string, where = 'duration'): number {
     throw tlsError('TLS_INVALID_SPEC', `${where}: invalid duration "${s}" (use e.g. 90d, 12h, 30m)`);
   return Math.round(total);
 }
-
-export function formatDays(ms: number): string {
-  return (ms / 86_400_000).toFixed(1);
-}

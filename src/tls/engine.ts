@@ -7,7 +7,7 @@
  * that a crash cannot turn into a workload with a key that does not match its certificate.
  */
 import { X509Certificate, randomBytes } from 'node:crypto';
-import { budgetDecision, planRenewals, type Budget, type Candidate, type PlannedRenewal } from './budget.js';
+import { planRenewals, type Candidate, type PlannedRenewal } from './budget.js';
 import { checkAuthority, createAuthority, type CertAuthority } from './ca.js';
 import { makeCtx, type Ctx, type EngineDeps } from './context.js';
 import { createCrl } from './crl.js';
@@ -122,7 +122,10 @@ export class TlsEngine {
   }
 
   /** Issues (or re-issues) one certificate from the active CA, installs it, reloads and probes. */
-  async issue(name: string, newSpec?: CertSpec): Promise<{ name: string; serial?: string; notAfter?: Date }> {
+  async issue(
+    name: string,
+    newSpec?: CertSpec,
+  ): Promise<{ name: string; caId: string; serial?: string; notAfter?: Date }> {
     await this.rotationBusy();
     const { store } = this.ctx;
     const state = await store.readState();
@@ -136,7 +139,7 @@ export class TlsEngine {
       if (newSpec) await this.upsertSpec(newSpec);
       await target.installBundle(bundlePem);
       await target.reload();
-      return { name };
+      return { name, caId: ca.id };
     }
     const leaf = await issueFor(this.ctx, spec, ca, target, await issuersOf(this.ctx, state));
     if (newSpec) await this.upsertSpec(newSpec);
@@ -153,7 +156,7 @@ export class TlsEngine {
       ca: ca.id,
       notAfter: leaf.notAfter.toISOString(),
     });
-    return { name, serial: leaf.serial, notAfter: leaf.notAfter };
+    return { name, caId: ca.id, serial: leaf.serial, notAfter: leaf.notAfter };
   }
 
   private async readTarget(spec: CertSpec) {
@@ -361,16 +364,5 @@ export class TlsEngine {
       result.reissued.push(spec.name);
     }
     return result;
-  }
-
-  /** Budget check for callers that restart workloads themselves (the control plane). */
-  async budgetNow(budget?: Budget) {
-    const state = await this.ctx.store.readState();
-    const inv = await this.ctx.store.readInventory();
-    return budgetDecision(
-      state.renewals.map((t) => new Date(t)),
-      this.ctx.clock.now(),
-      budget ?? inv.budget,
-    );
   }
 }

@@ -95,6 +95,8 @@ describe('issuance', () => {
           );
           assert.equal(new X509Certificate(chain[0]!).serialNumber.toLowerCase(), r.serial);
           assert.equal((await stat(join(outDir, 'tls.key'))).mode & 0o777, 0o600);
+          for (const k of intermediate ? ['root.key', 'intermediate.key'] : ['root.key'])
+            assert.equal((await stat(join(t.dir, 'ca', 'cas', r.caId!, k))).mode & 0o777, 0o600, k);
           assert.ok(!logs.join('\n').includes('PRIVATE KEY'), 'keys are never logged');
 
           for (const purpose of ['sslserver', 'sslclient']) {
