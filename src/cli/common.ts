@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { authFailed, fromSystemError, invalidInput } from '../base/errors.js';
+import { authFailed, fromSystemError, invalidInput, notFound } from '../base/errors.js';
 import { formatBytes, formatDuration } from '../base/format.js';
 import { openBlobStore } from '../storage/index.js';
 import { Repository, type RepositoryOptions } from '../backup/index.js';
@@ -84,6 +84,9 @@ export async function openRepo(flags: RepoFlags, opts: RepositoryOptions & { loa
   const store = await openBlobStore(flags.repo ?? '');
   const lockDays = flags.lockDays ? Number(flags.lockDays) : undefined;
   if (lockDays !== undefined && !(lockDays > 0)) throw invalidInput('LOCK_DAYS', `--lock-days ${flags.lockDays}: must be a positive number of days`);
+  // Say "no repository there" before asking for a password that could not help.
+  if (!(await store.stat('config')))
+    throw notFound('REPO_NOT_FOUND', `open repository ${store.location}: no repository there (run 'holdfast repo init')`);
   const repo = await Repository.open(store, await readPassword(flags), { ...opts, ...(lockDays ? { lockDays } : {}) });
   if (opts.loadIndex !== false) await repo.loadIndex();
   return repo;
