@@ -13,24 +13,33 @@ export interface Decision<R extends string> {
   message: string;
 }
 
+// Parsed patterns, reused: parsing dominates when the API lists every job's next fire time.
+// A paused Cron is only a calculator here; nothing is ever scheduled on it.
+const parsed = new Map<string, Cron>();
+function cronOf(schedule: string): Cron {
+  let c = parsed.get(schedule);
+  if (!c) {
+    c = new Cron(schedule, { paused: true, timezone: 'UTC' });
+    if (parsed.size > 1000) parsed.clear();
+    parsed.set(schedule, c);
+  }
+  return c;
+}
+
 /** Fire times t with after < t <= until, oldest first, at most `limit` (the newest are kept). */
 export function fireTimesBetween(schedule: string, after: Date, until: Date, limit = 1000): Date[] {
-  const cron = new Cron(schedule, { paused: true, timezone: 'UTC' });
+  const cron = cronOf(schedule);
   const out: Date[] = [];
   let t: Date | null = after;
   while ((t = cron.nextRun(t)) && t.getTime() <= until.getTime()) {
     out.push(t);
     if (out.length > limit) out.shift();
   }
-  cron.stop();
   return out;
 }
 
 export function nextFire(schedule: string, after: Date): Date | undefined {
-  const cron = new Cron(schedule, { paused: true, timezone: 'UTC' });
-  const t = cron.nextRun(after);
-  cron.stop();
-  return t ?? undefined;
+  return cronOf(schedule).nextRun(after) ?? undefined;
 }
 
 export interface DueInput {

@@ -49,6 +49,13 @@ export class ControlPlane {
   readonly startedAt: Date;
   readonly health: HealthSweep;
   private readonly repos = new Map<string, Promise<RepositoryPort>>();
+  /**
+   * Verdicts by commit, for the read paths (dashboard, metrics, API) that ask for the same few
+   * versions on every request. Cleared by every ingest through this process and expired after a
+   * few seconds, so a report ingested by another process (holdfast sast ingest) shows up soon.
+   */
+  readonly verdicts = new Map<string, { at: number; value: unknown }>();
+  readonly sast: SastPort;
   ready = false;
 
   constructor(readonly d: ControlPlaneDeps) {
@@ -56,6 +63,15 @@ export class ControlPlane {
     this.dataDir = d.loaded.resolvePath(config.server.dataDir);
     for (const sub of ['scratch', 'logs', 'reports', 'ca']) mkdirSync(join(this.dataDir, sub), { recursive: true, mode: 0o700 });
     this.startedAt = d.clock.now();
+    this.sast = {
+      ingest: async (report, o) => {
+        try {
+          return await d.sast.ingest(report, o);
+        } finally {
+          this.verdicts.clear();
+        }
+      },
+    };
     this.runs = new RunHistory(d.catalog.db);
     this.evidence = new EvidenceStore(d.catalog.db);
     this.alerter = new Alerter({ webhooks: config.alerts.webhooks, evidence: this.evidence, clock: d.clock, log: d.log.child({ part: 'alerts' }), backoffMs: d.alertBackoffMs });

@@ -1,24 +1,26 @@
 /**
  * Prometheus metrics, computed at scrape time from the catalog and the views (so they survive a
  * restart and always agree with the dashboard). Gauges only: counts of recorded runs are read from
- * the run history rather than incremented in memory.
+ * the run history rather than incremented in memory. The views are computed once per scrape
+ * (`scrape()`), not once per gauge.
  */
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ControlPlane } from './control-plane.js';
-import { certificateViews, findingViews, volumeViews } from './views/health.js';
+import { certificateViews, findingViews, volumeViews, type CertificateView, type FindingView, type VolumeView } from './views/health.js';
 
-export function createMetrics(cp: ControlPlane): Registry {
+export function createMetrics(cp: ControlPlane): { registry: Registry; scrape(): Promise<string> } {
   const reg = new Registry();
+  let views: { volumes: VolumeView[]; certificates: CertificateView[]; findings: FindingView[] } = { volumes: [], certificates: [], findings: [] };
   collectDefaultMetrics({ register: reg, prefix: 'holdfast_process_' });
-  const g = (name: string, help: string, labelNames: string[], collect: (gauge: Gauge) => void | Promise<void>) =>
+  const g = (name: string, help: string, labelNames: string[], collect: (gauge: Gauge) => void) =>
     new Gauge({
       name,
       help,
       labelNames,
       registers: [reg],
-      async collect() {
+      collect() {
         this.reset();
-        await collect(this);
+        collect(this);
       },
     });
   const secs = (d: Date | string | undefined) => (d ? new Date(d).getTime() / 1000 : undefined);
@@ -63,25 +65,25 @@ export function createMetrics(cp: ControlPlane): Registry {
   });
   g('holdfast_verification_age_seconds', 'Seconds since the newest passed verified restore of the volume.', ['volume'], (m) => {
     const now = cp.d.clock.now().getTime();
-    for (const v of volumeViews(cp, { points: 0 })) if (v.verification.lastPassed) m.set({ volume: v.name }, (now - new Date(v.verification.lastPassed).getTime()) / 1000);
+    for (const v of views.volumes) if (v.verification.lastPassed) m.set({ volume: v.name }, (now - new Date(v.verification.lastPassed).getTime()) / 1000);
   });
   g('holdfast_verification_restore_seconds', 'Measured restore time (RTO) of the newest passed verification.', ['volume'], (m) => {
-    for (const v of volumeViews(cp, { points: 0 })) if (v.verification.lastRestoreMs !== undefined) m.set({ volume: v.name }, v.verification.lastRestoreMs / 1000);
+    for (const v of views.volumes) if (v.verification.lastRestoreMs !== undefined) m.set({ volume: v.name }, v.verification.lastRestoreMs / 1000);
   });
-  g('holdfast_certificate_expiry_timestamp_seconds', 'notAfter of the certificate, as written on disk and as served by its endpoint.', ['certificate', 'source'], async (m) => {
-    for (const c of await certificateViews(cp)) {
+  g('holdfast_certificate_expiry_timestamp_seconds', 'notAfter of the certificate, as written on disk and as served by its endpoint.', ['certificate', 'source'], (m) => {
+    for (const c of views.certificates) {
       const w = secs(c.written?.notAfter);
       const s = secs(c.served?.notAfter);
       if (w !== undefined) m.set({ certificate: c.name, source: 'written' }, w);
       if (s !== undefined) m.set({ certificate: c.name, source: 'served' }, s);
     }
   });
-  g('holdfast_certificate_served_matches', '1 when the endpoint serves the certificate written on disk.', ['certificate'], async (m) => {
-    for (const c of await certificateViews(cp)) if (c.servedMatchesWritten !== undefined) m.set({ certificate: c.name }, c.servedMatchesWritten ? 1 : 0);
+  g('holdfast_certificate_served_matches', '1 when the endpoint serves the certificate written on disk.', ['certificate'], (m) => {
+    for (const c of views.certificates) if (c.servedMatchesWritten !== undefined) m.set({ certificate: c.name }, c.servedMatchesWritten ? 1 : 0);
   });
   const findingsBy = (pred: (sla: string) => boolean) => (m: Gauge) => {
     const counts = new Map<string, number>();
-    for (const f of findingViews(cp)) if (pred(f.sla)) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+    for (const f of views.findings) if (pred(f.sla)) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
     for (const s of ['critical', 'high', 'medium', 'low', 'info']) m.set({ severity: s }, counts.get(s) ?? 0);
   };
   g('holdfast_findings_open', 'Open SAST findings by severity.', ['severity'], findingsBy(() => true));
@@ -94,5 +96,11 @@ export function createMetrics(cp: ControlPlane): Registry {
       m.set({ event: event!, status: status! }, n);
     }
   });
-  return reg;
+  return {
+    registry: reg,
+    async scrape() {
+      views = { volumes: volumeViews(cp, { points: 0 }), certificates: await certificateViews(cp), findings: findingViews(cp) };
+      return reg.metrics();
+    },
+  };
 }

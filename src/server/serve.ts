@@ -133,7 +133,7 @@ async function seedSarif(cp: ControlPlane, log: Logger): Promise<void> {
         commit = (await readVersion(s.workload, w.version, { cwd: cp.d.loaded.resolvePath(w.cwd ?? '.'), clock: cp.d.clock, resolvePath: cp.d.loaded.resolvePath })).commit;
         if (!commit) throw invalidInput('SEED_NO_COMMIT', `workload ${s.workload} reports no commit`);
       }
-      const r = await cp.d.sast.ingest(await readFile(path), { name: path, repository: s.repository, commit: commit!, ref: s.ref });
+      const r = await cp.sast.ingest(await readFile(path), { name: path, repository: s.repository, commit: commit!, ref: s.ref });
       log.info(`seeded SARIF ${path} for ${commit!.slice(0, 12)}: ${r.results} result(s)`);
     } catch (e) {
       log.warn(`seed SARIF ${path}: ${e instanceof Error ? e.message : String(e)}`);

@@ -4,9 +4,9 @@ import type { ControlPlane } from '../control-plane.js';
 import { createMetrics } from '../metrics.js';
 
 export const metricsRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, { cp }) => {
-  const reg = createMetrics(cp);
+  const metrics = createMetrics(cp);
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['metrics'], produces: ['text/plain'] } }, async (_req, reply) => {
-    reply.header('content-type', reg.contentType);
-    return reg.metrics();
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.scrape();
   });
 };

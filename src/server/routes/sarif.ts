@@ -40,7 +40,7 @@ export const sarifRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app,
     async (req, reply) => {
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) return reply.code(400).send({ code: 'SARIF_EMPTY', message: 'upload SARIF: the request body is empty' });
       try {
-        const r = await cp.d.sast.ingest(req.body, { name: req.query.name ?? 'upload.sarif', repository: req.query.repository, commit: req.query.commit, ref: req.query.ref ?? 'main', imageDigest: req.query.imageDigest });
+        const r = await cp.sast.ingest(req.body, { name: req.query.name ?? 'upload.sarif', repository: req.query.repository, commit: req.query.commit, ref: req.query.ref ?? 'main', imageDigest: req.query.imageDigest });
         return reply.code(201).send(r);
       } catch (e) {
         if (isHoldfastError(e) && (e.kind === 'invalid-input' || e.kind === 'corrupt' || e.kind === 'conflict')) return reply.code(e.kind === 'conflict' ? 409 : 400).send({ code: e.code, message: e.message });

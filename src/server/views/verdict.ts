@@ -15,7 +15,18 @@ export interface VersionVerdict {
   findings: { id: string; severity: string; ruleId: string; message: string; path: string | undefined }[];
 }
 
+const ttlMs = 5000;
+
 export function versionVerdict(cp: ControlPlane, commit: string): VersionVerdict {
+  const now = cp.d.clock.now().getTime();
+  const hit = cp.verdicts.get(commit);
+  if (hit && now - hit.at < ttlMs) return hit.value as VersionVerdict;
+  const value = computeVerdict(cp, commit);
+  cp.verdicts.set(commit, { at: now, value });
+  return value;
+}
+
+function computeVerdict(cp: ControlPlane, commit: string): VersionVerdict {
   let version;
   try {
     version = cp.d.catalog.versions.findByCommit(commit);
