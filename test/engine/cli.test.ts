@@ -12,7 +12,7 @@ import { prng, treeDifferences } from '../../src/backup/testing.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'holdfast.js');
 let work: string;
-const env = (repo: string) => ({ ...process.env, HOLDFAST_REPO: repo, HOLDFAST_PASSWORD: 'test-password-1', HOLDFAST_TEST_FAST_KDF: '1', HOLDFAST_FROM_SOURCE: '1' });
+const env = (repo: string) => ({ ...process.env, HOLDFAST_REPO: repo, HOLDFAST_PASSWORD: 'test-password-1', HOLDFAST_TEST_FAST_KDF: '1' });
 
 function hf(repo: string, ...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { env: env(repo), encoding: 'utf8' });
