@@ -147,7 +147,11 @@ function track(p: ChildProcess): ChildProcess {
   return p;
 }
 
-/** Applies every manifest in deploy/crds (and external/) and waits until each CRD is Established. */
+/**
+ * Applies every manifest in deploy/crds (and external/) and waits until each CRD is Established.
+ * Holdfast's CRDs replace older versions; the CSI snapshot CRDs are only created when missing, so a
+ * real cluster's upstream ones (a superset, with more versions) are never overwritten.
+ */
 export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
   const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const dirs = [join(repoRoot, 'deploy', 'crds'), join(repoRoot, 'deploy', 'crds', 'external')];
@@ -163,6 +167,7 @@ export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
           await api.createCustomResourceDefinition({ body });
         } catch (e) {
           if ((e as { code?: number }).code !== 409) throw e;
+          if (dir.endsWith('external')) continue;
           const old = await api.readCustomResourceDefinition({ name: body.metadata!.name! });
           body.metadata!.resourceVersion = old.metadata!.resourceVersion;
           await api.replaceCustomResourceDefinition({ name: body.metadata!.name!, body });
