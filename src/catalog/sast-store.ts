@@ -65,6 +65,7 @@ export interface StreamEntry {
   id: string;
   identity: string;
   state: FindingState;
+  severity: string;
   firstSeenAt: string;
 }
 
@@ -181,11 +182,12 @@ export class SastStore {
   /** What lifecycle needs to match a scan against a stream, without loading whole rows. */
   streamIndex(st: Stream): StreamEntry[] {
     return (this.db
-      .prepare('SELECT id, identity, state, first_seen_at FROM findings WHERE application_id = ? AND ref = ? AND tool = ? AND category = ?')
-      .all(st.applicationId, st.ref, st.tool, st.category) as { id: string; identity: string; state: FindingState; first_seen_at: string }[]).map((r) => ({
+      .prepare('SELECT id, identity, state, severity, first_seen_at FROM findings WHERE application_id = ? AND ref = ? AND tool = ? AND category = ?')
+      .all(st.applicationId, st.ref, st.tool, st.category) as { id: string; identity: string; state: FindingState; severity: string; first_seen_at: string }[]).map((r) => ({
       id: r.id,
       identity: r.identity,
       state: r.state,
+      severity: r.severity,
       firstSeenAt: r.first_seen_at,
     }));
   }
@@ -202,8 +204,23 @@ export class SastStore {
         f.dismissedReason ?? null, f.dismissedComment ?? null, f.dismissedAt ?? null);
   }
 
-  /** A finding seen again: its latest shape and last-seen scan; `reopen` clears the fix. */
-  touchFinding(id: string, t: Pick<FindingRow, 'state' | 'ruleId' | 'path' | 'startLine' | 'severity' | 'cwes' | 'message' | 'lastSeenScanId' | 'lastSeenCommit' | 'lastSeenAt'>, reopen: boolean): void {
+  /**
+   * A finding seen again: its latest shape and last-seen scan; `reopen` clears the fix. `was` is
+   * what the stream index said: when state and severity are unchanged they are not written, so
+   * the (state, severity) index is not rewritten for every re-seen finding.
+   */
+  touchFinding(
+    id: string,
+    t: Pick<FindingRow, 'state' | 'ruleId' | 'path' | 'startLine' | 'severity' | 'cwes' | 'message' | 'lastSeenScanId' | 'lastSeenCommit' | 'lastSeenAt'>,
+    reopen: boolean,
+    was?: Pick<StreamEntry, 'state' | 'severity'>,
+  ): void {
+    if (!reopen && was && was.state === t.state && was.severity === t.severity) {
+      this.db
+        .prepare('UPDATE findings SET rule_id = ?, path = ?, start_line = ?, cwes = ?, message = ?, last_seen_scan_id = ?, last_seen_commit = ?, last_seen_at = ? WHERE id = ?')
+        .run(t.ruleId, t.path ?? null, t.startLine ?? null, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, id);
+      return;
+    }
     this.db
       .prepare(
         `UPDATE findings SET state = ?, rule_id = ?, path = ?, start_line = ?, severity = ?, cwes = ?, message = ?, last_seen_scan_id = ?,

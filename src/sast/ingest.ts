@@ -9,7 +9,7 @@ import type { Catalog } from '../catalog/index.js';
 import type { Clock } from '../platform/clock.js';
 import { parseEnvelope, resolveRun, type EnvelopeInput } from './envelope.js';
 import { applyLifecycle, type LifecycleCounts } from './lifecycle.js';
-import { normaliseRun, type RunStatus } from './normalise.js';
+import { normaliseRun, type NormalisedRun, type RunStatus } from './normalise.js';
 import { parseSarif } from './parse.js';
 import { readReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
 
@@ -51,21 +51,27 @@ export async function ingestReport(source: ReportSource, envelope: EnvelopeInput
   return ingestBytes(bytes, envelope, opts);
 }
 
-export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: IngestOptions): IngestSummary {
-  const env = parseEnvelope(envelope, opts.name);
-  const log = parseSarif(bytes, opts.name);
-  const reportSha256 = createHash('sha256').update(bytes).digest('hex');
+/** Parses and normalises in its own scope, so the parsed JSON tree can be collected before writing. */
+function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined): { runs: NormalisedRun[]; warnings: string[] } {
+  const log = parseSarif(bytes, name);
   const warnings = [...log.warnings];
   const runs = log.runs.flatMap((r, i) => {
     if (!r) {
       warnings.push(`runs[${i}]: unreadable run (no tool.driver.name); skipped`);
       return [];
     }
-    const n = normaliseRun(r, i, env.sourceRoot ? [env.sourceRoot] : []);
+    const n = normaliseRun(r, i, sourceRoot ? [sourceRoot] : []);
     warnings.push(...n.warnings.map((w) => (w.startsWith('runs[') ? w : `runs[${i}]: ${w}`)));
     return [n];
   });
   if (log.runs.length === 0) warnings.push('the report has no runs: no scan recorded, verdicts stay unknown');
+  return { runs, warnings };
+}
+
+export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: IngestOptions): IngestSummary {
+  const env = parseEnvelope(envelope, opts.name);
+  const reportSha256 = createHash('sha256').update(bytes).digest('hex');
+  const { runs, warnings } = prepare(bytes, opts.name, env.sourceRoot);
   // Check every run against the envelope before writing anything.
   const resolved = runs.map((r) => resolveRun(env, r, opts.name));
   const commit = resolved[0]?.commit ?? env.commit;

@@ -122,3 +122,15 @@ test('streams are separate: another tool, category or ref never fixes this oneâ€
     t.dispose();
   }
 });
+
+test('a re-scan that re-rates a finding updates its severity and location', () => {
+  const t = tempCatalog();
+  try {
+    ingest(t, commit1, '2026-01-01T00:00:00Z', sarifOf('T', [A]));
+    ingest(t, commit2, '2026-01-02T00:00:00Z', sarifOf('T', [{ ...A, level: 'note' }]));
+    const f = t.catalog.sast.listFindings()[0]!;
+    assert.deepEqual([f.severity, f.state, f.lastSeenCommit], ['low', 'open', commit2]);
+  } finally {
+    t.dispose();
+  }
+});

@@ -96,6 +96,7 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
           id,
           { state, ruleId: r.ruleId, path: r.path, startLine: r.startLine, severity: r.severity, cwes: r.cwes, message: r.message, lastSeenScanId: ctx.scanId, lastSeenCommit: ctx.commit, lastSeenAt: at },
           reopen,
+          f,
         );
       }
     }
