@@ -16,6 +16,7 @@ describe('classifyS3Error', () => {
     ['reports a missing key as BLOB_NOT_FOUND', sdk('NoSuchKey', 404), 'BLOB_NOT_FOUND', 'not-found'],
     ['reports a HEAD 404 as BLOB_NOT_FOUND', sdk('NotFound', 404), 'BLOB_NOT_FOUND', 'not-found'],
     ['reports a failed If-None-Match as BLOB_EXISTS', sdk('PreconditionFailed', 412), 'BLOB_EXISTS', 'conflict'],
+    ['retries a conditional write that raced another one, so the retry can see BLOB_EXISTS', sdk('ConditionalRequestConflict', 409), 'S3_CONDITIONAL_CONFLICT', 'transient'],
     ['treats AccessDenied as a permission problem', sdk('AccessDenied', 403), 'S3_ACCESS_DENIED', 'auth'],
     ['retries SlowDown', sdk('SlowDown', 503), 'S3_THROTTLED', 'transient'],
     ['retries a bare 503', sdk('Unknown', 503), 'S3_THROTTLED', 'transient'],

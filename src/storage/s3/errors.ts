@@ -76,6 +76,8 @@ export function classifyS3Error(e: unknown): S3Failure {
     return { code: 'S3_CLOCK_SKEW', kind: 'permanent', reason: "this machine's clock differs too much from the server's (RequestTimeTooSkewed); fix the time (NTP) and retry" };
   if (has('NoSuchBucket')) return { code: 'S3_NO_BUCKET', kind: 'not-found', reason: 'the bucket does not exist' };
   if (has('NoSuchKey') || has('NotFound') || status === 404) return { code: 'BLOB_NOT_FOUND', kind: 'not-found', reason: 'not found' };
+  // AWS answers two conditional writes racing for one key with 409; the retry then sees 412.
+  if (has('ConditionalRequestConflict')) return { code: 'S3_CONDITIONAL_CONFLICT', kind: 'transient', reason: 'a concurrent conditional write to the same key (ConditionalRequestConflict)' };
   if (has('PreconditionFailed') || status === 412) return { code: 'BLOB_EXISTS', kind: 'conflict', reason: 'already exists' };
   if (has('InvalidRequest') && names.some((n) => /lock/i.test(n))) return { code: 'S3_NO_OBJECT_LOCK', kind: 'invalid-input', reason: 'the bucket has no object lock' };
   if (has('AccessDenied') || status === 403) return { code: 'S3_ACCESS_DENIED', kind: 'auth', reason: 'access denied by the server (check the key\'s permissions on this bucket)' };

@@ -121,8 +121,8 @@ export class S3BlobStore implements BlobStore {
         this.conditional = 'head-then-put';
       }
     }
-    // Race: two writers may both see "absent" and both put; the last one wins. Holdfast only uses
-    // ifNotExists for lock and key files, where the caller re-reads after writing to detect it.
+    // Race: two writers may both see "absent" and both put; the last one wins. Only servers without
+    // If-None-Match get here (docs/s3.md says what that risks: two prunes taking the lock at once).
     if (await this.stat(name)) throw exists();
     await this.c.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.length, ...lock }));
   }
