@@ -106,3 +106,26 @@ describe('config loader', () => {
     }
   });
 });
+
+describe('secrets named in the config', () => {
+  it('reads a secret from a file or the environment and names only where it looked', async () => {
+    const { readSecret } = await import('./secrets.js');
+    const { mkdtempSync, writeFileSync, readFileSync, statSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'hf-secret-'));
+    try {
+      const r = (p: string) => join(dir, p);
+      writeFileSync(r('pw'), 'hunter2\n');
+      assert.equal(await readSecret({ file: 'pw', generate: false }, 'repository local password', r), 'hunter2');
+      assert.equal(await readSecret({ env: 'HF_PW' }, 'x', r, { HF_PW: 'from-env' }), 'from-env');
+      await assert.rejects(readSecret({ env: 'HF_NOPE' }, 'repository local password', r, {}), /^HoldfastError: repository local password: environment variable HF_NOPE is not set$/);
+      const made = await readSecret({ file: 'new/pw', generate: true }, 'x', r);
+      assert.equal(readFileSync(r('new/pw'), 'utf8').trim(), made);
+      assert.equal(statSync(r('new/pw')).mode & 0o777, 0o600);
+      assert.equal(await readSecret({ file: 'new/pw', generate: true }, 'x', r), made, 'generated once, then kept');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

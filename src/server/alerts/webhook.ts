@@ -24,10 +24,12 @@ const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
 export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
+    const hadQuery = u.search !== '';
     u.username = '';
     u.password = '';
-    u.search = u.search ? '?…' : '';
-    return u.toString();
+    u.search = '';
+    u.hash = '';
+    return u.toString() + (hadQuery ? '?…' : '');
   } catch {
     return '(invalid url)';
   }

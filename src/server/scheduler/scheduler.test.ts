@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { WebhookReceiver } from '../../../test/harness/webhook.js';
@@ -124,6 +124,26 @@ describe('scheduled backups and verified restores', () => {
       assert.equal(waiting.length, 1);
       await t.cp.scheduler.idle();
       assert.equal(t.cp.runs.list({ kind: 'backup', status: 'succeeded' }).length, 2);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('applies the policy retention after each backup, and the catalog follows the repository', async () => {
+    const t = await testPlane();
+    try {
+      for (let i = 0; i < 5; i++) {
+        writeFileSync(join(t.dir, 'data', `order-${i}.json`), JSON.stringify({ i }));
+        const run = await t.cp.scheduler.runNow('backup/hourly/data');
+        assert.equal(run!.status, 'succeeded', run!.message);
+        t.clock.advance(3_600_000);
+      }
+      const points = t.cp.d.catalog.restorePoints.list({ volume: 'data' });
+      assert.equal(points.length, 3, 'keepLast: 3');
+      const repo = await t.cp.repository('local');
+      assert.deepEqual((await repo.snapshots()).map((s) => s.id).sort(), points.map((p) => p.snapshotId).sort());
+      const last = t.cp.runs.list({ kind: 'backup' })[0]!;
+      assert.equal((last.details.forgotten as string[]).length, 1);
     } finally {
       await t.dispose();
     }
