@@ -14,33 +14,53 @@ export const TEMP_PREFIX = '.tmp-';
 /**
  * Open handles of recently read blobs, for ranged reads: a restore reads thousands of small
  * ranges from the same packs, and opening the pack for each range dominated its system time.
- * Blobs are immutable, so a cached handle can only go stale by deletion, which evicts it.
+ * Blobs are immutable, so a cached handle can only go stale by deletion, which evicts it. Handles
+ * idle for IDLE_MS are closed, so a store nobody closes (a long-running server) leaks nothing.
  */
+const IDLE_MS = 2000;
 class HandleCache {
-  private readonly handles = new Map<string, Promise<FileHandle>>();
+  private readonly handles = new Map<string, { fh: Promise<FileHandle>; used: number }>();
+  private sweeper: NodeJS.Timeout | undefined;
   constructor(private readonly max = 32) {}
+
   get(path: string): Promise<FileHandle> {
-    let h = this.handles.get(path);
-    if (h) {
-      this.handles.delete(path);
-      this.handles.set(path, h);
-      return h;
+    const hit = this.handles.get(path);
+    if (hit) {
+      hit.used = Date.now();
+      return hit.fh;
     }
-    h = open(path, 'r');
-    h.catch(() => this.handles.delete(path));
-    this.handles.set(path, h);
-    if (this.handles.size > this.max) {
-      const [oldest, fh] = this.handles.entries().next().value as [string, Promise<FileHandle>];
-      this.handles.delete(oldest);
-      // Reads already started on it hold their own promise; close once they are done.
-      setTimeout(() => void fh.then((f) => f.close()).catch(() => {}), 1000).unref();
-    }
-    return h;
+    const fh = open(path, 'r');
+    fh.catch(() => this.handles.delete(path));
+    this.handles.set(path, { fh, used: Date.now() });
+    if (this.handles.size > this.max) this.evict(this.handles.keys().next().value as string);
+    this.sweeper ??= setInterval(() => this.sweep(), IDLE_MS / 2).unref();
+    return fh;
   }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [path, h] of this.handles) if (now - h.used > IDLE_MS) this.evict(path);
+    if (this.handles.size === 0) this.stop();
+  }
+
+  private stop(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /** Reads already started on the handle finish first: close waits a moment for them. */
   evict(path: string): void {
     const h = this.handles.get(path);
+    if (!h) return;
     this.handles.delete(path);
-    void h?.then((f) => f.close()).catch(() => {});
+    setTimeout(() => void h.fh.then((f) => f.close()).catch(() => {}), 500).unref();
+  }
+
+  async closeAll(): Promise<void> {
+    this.stop();
+    const all = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(all.map((h) => h.fh.then((f) => f.close()).catch(() => {})));
   }
 }
 
@@ -163,6 +183,10 @@ export class FsBlobStore implements BlobStore {
         if (s) yield { name, size: s.size, modified: s.mtime };
       }
     }
+  }
+
+  async close(): Promise<void> {
+    await this.handles.closeAll();
   }
 
   async delete(name: string): Promise<void> {
