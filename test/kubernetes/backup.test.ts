@@ -207,7 +207,7 @@ test('a pre hook whose exec cannot run fails the PVC with HookFailed naming the 
   const events = await eventsFor('hooked');
   const hookEvent = events.find((e) => e.startsWith('Warning HookFailed'));
   assert.ok(hookEvent, events.join('\n'));
-  assert.match(hookEvent, new RegExp(`pre hook freeze in pod ${ns}/db-0`));
+  assert.match(hookEvent, new RegExp(`pre hook freeze in pod ${ns}/db-0: exec in ${ns}/db-0 container db: the API server refused exec \\(HTTP 400\\)`));
   assert.equal((await jobsIn(ns, 'hooked')).length, 0, 'no backup without its pre hook');
 });
 

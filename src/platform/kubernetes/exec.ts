@@ -60,8 +60,17 @@ export function podExec(kc: k8s.KubeConfig) {
 }
 
 /** The API server's refusal ("pod does not have a host assigned", "forbidden") in one line. */
+// The WebSocket client reports only the HTTP status of a refused upgrade; say what each one means.
+const refusals: Record<string, string> = {
+  '400': 'the API server refused exec (HTTP 400): the pod is not running on a node or the container is not running',
+  '401': 'the API server rejected the credentials (HTTP 401)',
+  '403': 'forbidden (HTTP 403): the operator may not create pods/exec here (RBAC)',
+  '404': 'pod or container not found (HTTP 404)',
+};
+
 function describe(e: unknown): string {
-  const err = e as { message?: string; statusCode?: number; body?: unknown };
-  const msg = typeof err?.message === 'string' ? err.message : String(e);
-  return msg.split('\n')[0]!.slice(0, 300);
+  const err = e as { message?: string };
+  const msg = (typeof err?.message === 'string' ? err.message : String(e)).split('\n')[0]!;
+  const status = /Unexpected server response: (\d{3})/.exec(msg)?.[1];
+  return (status && refusals[status]) || msg.slice(0, 300);
 }
