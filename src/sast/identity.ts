@@ -1,7 +1,7 @@
 /**
  * Finding identity: what makes "the same problem" recognisable in the next scan after code moved.
  * tool + rule + normalised path + the first trustworthy of:
- *   1. `partialFingerprints.primaryLocationLineHash`, unless it repeats within the report or is a
+ *   1. `partialFingerprints.primaryLocationLineHash`, unless it repeats within the run or is a
  *      placeholder ("requires login", as Semgrep OSS writes for its own fingerprints);
  *   2. the logical location (function, method, class);
  *   3. a hash of the snippet, whitespace-collapsed;

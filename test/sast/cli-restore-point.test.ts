@@ -71,7 +71,7 @@ test('restore-point choose picks the clean backup taken before the vulnerable ve
     ok(dir, ['sast', 'ingest', 'vuln.sarif.gz', '--repository', 'github.com/acme/notes', '--commit', vulnerable, '--ref', 'refs/heads/main', '--image-digest', digest('2')]);
     const refused = cli(dir, ['restore-point', 'choose', '--volume', 'shop-data', '--severity', 'high']);
     assert.equal(refused.code, 6, refused.out + refused.err);
-    assert.match(refused.out, /^refused: volume shop-data: cannot tell when findings at or above high went live: version c1ea00000000 deployed to shop at .*: version c1ea0000.* is not in the catalog|no successful scan/);
+    assert.match(refused.out, /^refused: volume shop-data: cannot tell when findings at or above high went live: version c1ea00000000 deployed to shop at \S+: no successful scan/);
     const refusedJson = JSON.parse(cli(dir, ['restore-point', 'choose', '--volume', 'shop-data', '--json']).out);
     assert.equal(refusedJson.reason, 'unknown-deployment');
     assert.equal(refusedJson.unknown[0].link, 'deployment');
