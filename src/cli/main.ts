@@ -24,6 +24,7 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['report'], load: async () => (await import('./commands/report.js')).registerReportCommand },
   { names: ['sast', 'deploy', 'restore-point'], load: async () => (await import('./commands/sast.js')).registerSastCommands },
   { names: ['operator'], load: async () => (await import('./commands/operator.js')).registerOperatorCommands },
+  { names: ['incident'], load: async () => (await import('./commands/incident.js')).registerIncidentCommands },
 ];
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {

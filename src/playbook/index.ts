@@ -1,0 +1,26 @@
+/**
+ * playbook: incident playbooks — declarative runs of steps that change a protected application
+ * (restore a volume, restart a workload, rotate certificates) and prove the result.
+ *
+ * Terms
+ * - playbook: YAML naming steps by kind (`uses`), their order (`needs`) and parameters (`with`).
+ * - step kind: one kind of work with a run, and an undo where one exists (steps/).
+ * - incident: one run of a playbook against one volume, journaled step by step in the catalog
+ *   (catalog/incidents.ts), resumable after a crash, abortable.
+ * - plan: what a run would do and why, computed without changing anything.
+ * - evidence: backups of the state an incident replaces, tagged `incident-evidence`; never deleted by a playbook.
+ * - trigger: the decision that a new finding warrants an incident (trigger.ts).
+ *
+ * Drives backup/, tls/, sast/, policy/ and platform/local; nothing below imports it.
+ */
+export { parsePlaybook, orderSteps, playbookSchema, type Playbook, type PlaybookStep } from './definition.js';
+export { builtinPlaybooks } from './builtin.js';
+export { gatherFacts, type IncidentFacts, type IncidentParams } from './facts.js';
+export { loadPlaybook, planIncident, explainPlan, type IncidentPlan, type LoadedPlaybook } from './plan.js';
+export { runIncident, resumeIncident, abortIncident, newIncidentId, type RunnerDeps, type AbortReport } from './runner.js';
+export { startWorkload, stopWorkload, runningPid, pidFileOf } from './service.js';
+export { knownStepKinds } from './steps/index.js';
+export { EVIDENCE_TAG } from './steps/evidence.js';
+export { decideTrigger, type TriggerInput, type TriggerDecision, type TriggerPolicy } from './trigger.js';
+export { renderMarkdown, renderHtml } from './report.js';
+export { keyIdOf } from './checks.js';

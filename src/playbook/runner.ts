@@ -1,0 +1,185 @@
+/**
+ * Runs an incident from its journal. Each step is marked started before its side effect and
+ * completed with its outputs after it, in the catalog, with an audit event for each; a completed
+ * step never runs again, an interrupted one (found started) runs again and is idempotent. So a
+ * `kill -9` anywhere followed by `resume` finishes the run without repeating what was done, and
+ * `abort` walks back the completed steps, undoing what can be undone and naming what cannot.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Repository } from '../backup/index.js';
+import { conflict, HoldfastError } from '../base/errors.js';
+import type { Catalog } from '../catalog/index.js';
+import { IncidentStore, type IncidentRow } from '../catalog/incidents.js';
+import { readSecret, type LoadedConfig } from '../config/index.js';
+import type { Clock } from '../platform/clock.js';
+import { openBlobStore } from '../storage/index.js';
+import { gatherFacts, type IncidentFacts, type IncidentParams } from './facts.js';
+import { loadPlaybook, planIncident, type IncidentPlan, type LoadedPlaybook } from './plan.js';
+import { alive } from './service.js';
+import { stepKinds, type StepEnv } from './steps/index.js';
+
+export interface RunnerDeps {
+  loaded: LoadedConfig;
+  catalog: Catalog;
+  clock: Clock;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+export function newIncidentId(now: Date): string {
+  return `inc-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
+}
+
+const audit = (d: RunnerDeps, id: string, action: string, details: Record<string, unknown> = {}) => d.catalog.audit.append({ actor: 'playbook', action, object: `incident:${id}`, details });
+
+function hold(d: RunnerDeps, facts: IncidentFacts, id: string, stepId: string) {
+  return async (point: string) => {
+    if (d.env.HOLDFAST_PLAYBOOK_HOLD !== `${stepId}:${point}`) return;
+    const dir = join(facts.incidentsDir, id);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'held'), `${stepId}:${point} ${process.pid}\n`);
+    setInterval(() => undefined, 1 << 30); // keep the process alive until it is killed
+    await new Promise(() => undefined);
+  };
+}
+
+function makeEnv(d: RunnerDeps, store: IncidentStore, inc: IncidentRow, facts: IncidentFacts, stepId: string, withParams: Record<string, unknown>, repo: () => Promise<Repository>): StepEnv {
+  return {
+    incidentId: inc.id,
+    stepId,
+    with: withParams,
+    params: inc.params as unknown as IncidentParams,
+    facts,
+    catalog: d.catalog,
+    clock: d.clock,
+    env: d.env,
+    repo,
+    outputsOf: (uses) => store.steps(inc.id).filter((s) => s.uses === uses && s.status === 'completed').at(-1)?.outputs,
+    progress: store.steps(inc.id).find((s) => s.step === stepId)?.progress ?? {},
+    recordProgress: (p) => store.recordProgress(inc.id, stepId, p),
+    log: (m) => d.log(`${stepId}: ${m}`),
+    hold: hold(d, facts, inc.id, stepId),
+  };
+}
+
+function repoOpener(d: RunnerDeps, facts: IncidentFacts): () => Promise<Repository> {
+  let repo: Promise<Repository> | undefined;
+  return () =>
+    (repo ??= (async () => {
+      const password = await readSecret(facts.repository.password, `repository ${facts.repository.name} password`, facts.resolvePath, d.env);
+      return Repository.open(await openBlobStore(facts.repository.location), password);
+    })());
+}
+
+const playbookOf = (inc: IncidentRow): LoadedPlaybook => loadPlaybook(String(inc.params.playbookSource ?? inc.playbook));
+
+async function execute(d: RunnerDeps, inc: IncidentRow): Promise<IncidentRow> {
+  const store = new IncidentStore(d.catalog.db, () => d.clock.now());
+  const facts = gatherFacts(d.loaded, inc.volume);
+  const pb = playbookOf(inc);
+  const repo = repoOpener(d, facts);
+  for (const stepId of pb.order) {
+    const def = pb.steps.find((s) => s.id === stepId)!;
+    const row = store.steps(inc.id).find((s) => s.step === stepId);
+    if (row?.status === 'completed') continue;
+    store.startStep(inc.id, stepId);
+    audit(d, inc.id, 'incident.step.started', { step: stepId, attempt: (row?.attempts ?? 0) + 1 });
+    d.log(`${stepId}: started${row && row.attempts > 0 ? ` (attempt ${row.attempts + 1}, after an interruption)` : ''}`);
+    try {
+      const outputs = await stepKinds.get(def.uses)!.run(makeEnv(d, store, inc, facts, stepId, def.with, repo));
+      store.completeStep(inc.id, stepId, outputs);
+      audit(d, inc.id, 'incident.step.completed', { step: stepId });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      store.failStep(inc.id, stepId, msg);
+      store.setStatus(inc.id, 'failed', { message: `step ${stepId}: ${msg}`, runnerPid: null });
+      audit(d, inc.id, 'incident.step.failed', { step: stepId, error: msg });
+      const code = e instanceof HoldfastError ? e.code : 'INCIDENT_STEP_FAILED';
+      const kind = e instanceof HoldfastError && e.kind !== 'bug' ? e.kind : 'permanent';
+      throw new HoldfastError(code, kind, `incident ${inc.id} stopped at step ${stepId}: ${msg} — fix it and run "holdfast incident resume ${inc.id}", or "holdfast incident abort ${inc.id}"`, { cause: e });
+    }
+  }
+  store.setStatus(inc.id, 'succeeded', { runnerPid: null, message: 'all steps completed and verified' });
+  audit(d, inc.id, 'incident.succeeded');
+  return store.require(inc.id);
+}
+
+/** Plans, refuses when the plan does (nothing written), then journals and runs every step. */
+export async function runIncident(d: RunnerDeps, params: IncidentParams, playbookSource = 'restore-secure-and-rotate'): Promise<{ incident: IncidentRow; plan: IncidentPlan }> {
+  const pb = loadPlaybook(playbookSource);
+  const { plan } = planIncident(d.loaded, d.catalog, params, pb);
+  const store = new IncidentStore(d.catalog.db, () => d.clock.now());
+  const inc = store.create({
+    id: newIncidentId(d.clock.now()),
+    playbook: pb.playbook,
+    volume: params.volume,
+    status: 'running',
+    configFile: d.loaded.file,
+    params: { ...params, playbookSource },
+    runnerPid: process.pid,
+    steps: pb.order.map((id) => ({ step: id, uses: pb.steps.find((s) => s.id === id)!.uses })),
+  });
+  audit(d, inc.id, 'incident.started', { volume: params.volume, target: plan.target, restorePoint: plan.choice.snapshotId });
+  d.log(`incident ${inc.id} started on volume ${params.volume}`);
+  return { incident: await execute(d, inc), plan };
+}
+
+function checkNotRunning(inc: IncidentRow, action: string): void {
+  if (inc.status === 'succeeded' || inc.status === 'aborted') throw conflict('INCIDENT_FINISHED', `${action} incident ${inc.id}: it has already ${inc.status === 'succeeded' ? 'succeeded' : 'been aborted'}`);
+  if (inc.status === 'running' && inc.runnerPid && inc.runnerPid !== process.pid && alive(inc.runnerPid))
+    throw conflict('INCIDENT_RUNNING', `${action} incident ${inc.id}: process ${inc.runnerPid} is running it now`);
+}
+
+/** Continues a failed or interrupted run (or approves a proposed one) from its journal. */
+export async function resumeIncident(d: RunnerDeps, id: string): Promise<IncidentRow> {
+  const store = new IncidentStore(d.catalog.db, () => d.clock.now());
+  const inc = store.require(id);
+  checkNotRunning(inc, 'resume');
+  store.setStatus(id, 'running', { runnerPid: process.pid, message: 'resumed' });
+  audit(d, id, 'incident.resumed', { from: inc.status });
+  d.log(`incident ${id} resumed (was ${inc.status === 'running' ? 'interrupted' : inc.status})`);
+  return execute(d, store.require(id));
+}
+
+export interface AbortReport {
+  incident: IncidentRow;
+  undone: { step: string; what: string }[];
+  notUndone: { step: string; why: string }[];
+}
+
+/** Undoes the steps that did something, newest first; says what cannot be undone. */
+export async function abortIncident(d: RunnerDeps, id: string): Promise<AbortReport> {
+  const store = new IncidentStore(d.catalog.db, () => d.clock.now());
+  const inc = store.require(id);
+  checkNotRunning(inc, 'abort');
+  const facts = gatherFacts(d.loaded, inc.volume);
+  const pb = playbookOf(inc);
+  const repo = repoOpener(d, facts);
+  const undone: AbortReport['undone'] = [];
+  const notUndone: AbortReport['notUndone'] = [];
+  for (const row of [...store.steps(id)].reverse()) {
+    if (!['completed', 'started', 'failed'].includes(row.status)) continue;
+    const kind = stepKinds.get(row.uses)!;
+    if (!kind.undo) {
+      notUndone.push({ step: row.step, why: kind.cannotUndo ?? 'this step has no undo' });
+      continue;
+    }
+    const def = pb.steps.find((s) => s.id === row.step);
+    try {
+      const what = await kind.undo(makeEnv(d, store, inc, facts, row.step, def?.with ?? {}, repo), row.outputs);
+      store.markUndone(id, row.step, 'undone', what);
+      audit(d, id, 'incident.step.undone', { step: row.step, what });
+      undone.push({ step: row.step, what });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      store.markUndone(id, row.step, 'undo-failed', msg);
+      audit(d, id, 'incident.step.undo-failed', { step: row.step, error: msg });
+      notUndone.push({ step: row.step, why: `undo failed: ${msg}` });
+    }
+  }
+  store.setStatus(id, 'aborted', { runnerPid: null, message: `aborted: ${undone.length} step(s) undone, ${notUndone.length} not` });
+  audit(d, id, 'incident.aborted', { undone: undone.map((u) => u.step), notUndone: notUndone.map((u) => u.step) });
+  return { incident: store.require(id), undone, notUndone };
+}

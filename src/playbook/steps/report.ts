@@ -1,0 +1,31 @@
+/**
+ * Step 7: write the report (Markdown and HTML) into the incident directory, then remove the
+ * pre-restore directory the swap kept beside the volume — only now, after verification passed,
+ * and only because its content is the sealed evidence snapshot.
+ */
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IncidentStore } from '../../catalog/incidents.js';
+import { swapPaths } from '../facts.js';
+import { renderHtml, renderMarkdown } from '../report.js';
+import type { StepKind } from './types.js';
+
+export const reportStep: StepKind = {
+  uses: 'report',
+  describe: ({ facts }) => `write report.md and report.html under ${facts.incidentsDir}/<id>/ and remove the pre-restore directory (it is evidence)`,
+  async run(env) {
+    const store = new IncidentStore(env.catalog.db, () => env.clock.now());
+    const dir = join(env.facts.incidentsDir, env.incidentId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const input = { incident: store.require(env.incidentId), steps: store.steps(env.incidentId), audit: env.catalog.audit.list({ object: `incident:${env.incidentId}` }), generatedAt: env.clock.now() };
+    const files = { markdown: join(dir, 'report.md'), html: join(dir, 'report.html') };
+    for (const [path, text] of [[files.markdown, renderMarkdown(input)], [files.html, renderHtml(input)]] as const) {
+      await writeFile(`${path}.tmp`, text);
+      await rename(`${path}.tmp`, path);
+    }
+    const old = swapPaths(env.facts.volume.path, env.incidentId).old;
+    await rm(old, { recursive: true, force: true });
+    return { ...files, removed: old };
+  },
+  cannotUndo: 'the report is a record: it stays',
+};
