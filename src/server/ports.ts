@@ -10,6 +10,9 @@ export interface SnapshotInfo {
   time: Date;
   tags: string[];
   provenance: Provenance | undefined;
+  /** What the backup recorded: a verified restore must bring back exactly this much. */
+  files: number;
+  bytes: number;
 }
 
 /** One opened repository. Every method throws HoldfastError (DISK_FULL, BLOB_NOT_FOUND, ...). */

@@ -15,6 +15,14 @@ ${failed ? html`<p style="color:#a00" role="alert">Wrong token.</p>` : ''}<p>The
 export const dashboardRoutes: FastifyPluginAsync<{ cp: ControlPlane; token: string; secure: boolean }> = async (app, { cp, token, secure }) => {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
   const hide = { hide: true };
+  // The pages are self-contained: no frames, no foreign scripts; inline styles only.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'");
+      reply.header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+    }
+    return payload;
+  });
   app.get('/', { schema: hide }, async (_req, reply) => reply.redirect('/ui', 303));
   app.get('/ui/login', { schema: hide }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(loginPage(false).s));
   app.post<{ Body: { token?: string } }>('/ui/login', { schema: hide }, async (req, reply) => {

@@ -42,7 +42,7 @@ function bind(repo: Repository, clock: Clock): RepositoryPort {
       }
     },
     async snapshots() {
-      return (await listSnapshots(repo)).map((s) => ({ id: s.id, time: new Date(s.snapshot.time), tags: s.snapshot.tags, provenance: s.snapshot.provenance }));
+      return (await listSnapshots(repo)).map((s) => ({ id: s.id, time: new Date(s.snapshot.time), tags: s.snapshot.tags, provenance: s.snapshot.provenance, files: s.snapshot.summary.files, bytes: s.snapshot.summary.bytes }));
     },
     async forget(o) {
       const r = await forget(repo, { policy: o.policy as RetentionPolicy, now: clock.now(), filter: (s) => (o.tags ?? []).every((t) => s.snapshot.tags.includes(t)) });

@@ -50,6 +50,13 @@ export function verifyJob(cp: ControlPlane, policyName: string, policy: BackupPo
         }
         const restoreMs = cp.d.clock.now().getTime() - started.getTime();
         ctx.log('info', `restored ${restored.files} files, ${restored.bytes} bytes in ${restoreMs} ms; every chunk authenticated`);
+        // A restore that quietly brings back less than was backed up is a failed verification.
+        const recorded = (await repo.snapshots()).find((s) => s.id === point.snapshotId);
+        if (recorded && (recorded.files !== restored.files || recorded.bytes !== restored.bytes)) {
+          const message = `restored ${restored.files} files / ${restored.bytes} bytes, but the snapshot recorded ${recorded.files} files / ${recorded.bytes} bytes`;
+          cp.evidence.addVerification({ ...base, time: cp.d.clock.now(), result: 'failed', bytes: restored.bytes, files: restored.files, restoreMs, checkExit: undefined, message });
+          throw new HoldfastError('VERIFY_INCOMPLETE', 'corrupt', `verify volume ${volume}: snapshot ${point.snapshotId.slice(0, 12)}: ${message}`);
+        }
         let checkExit: number | undefined;
         let message = 'restore ok';
         if (verify.check) {
