@@ -1,5 +1,8 @@
 /**
- * Certificates in the cluster against a real API server: a CertificatePolicy gets a
+ * Time-driven behaviour against a real API server, with the operator on a ManualClock: a cron
+ * schedule starting a backup run at its slot, and certificates.
+ *
+ * Certificates: a CertificatePolicy gets a
  * `kubernetes.io/tls` Secret that chains to the in-cluster CA and a trust-bundle ConfigMap; the
  * workloads that mount the Secret are rolled one at a time (the test plays the Deployment controller
  * by writing status); after the clock passes the renewal time the certificate is renewed with a new
@@ -12,7 +15,7 @@ import * as k8s from '@kubernetes/client-node';
 import { ManualClock } from '../../src/platform/clock.js';
 import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
 import { startKube, type Kube } from '../harness/kube.js';
-import { eventually, testLogger } from '../harness/kube-play.js';
+import { eventually, pvc, testLogger } from '../harness/kube-play.js';
 
 let kube: Kube;
 let op: OperatorHandle;
@@ -120,4 +123,38 @@ test('a CertificatePolicy issues a TLS Secret and trust bundle, rolls mounting w
   const renewed = (await core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === 'Renewed');
   assert.match(renewed?.message ?? '', /Due/);
   assert.doesNotMatch(JSON.stringify((await core.listNamespacedEvent({ namespace: ns })).items), /PRIVATE KEY/);
+});
+
+test('a cron schedule starts a run at its slot and not before, named after the slot', async () => {
+  const custom = kube.kc.makeApiClient(k8s.CustomObjectsApi);
+  const batch = kube.kc.makeApiClient(k8s.BatchV1Api);
+  const G = { group: 'holdfast.dev', version: 'v1alpha1' };
+  const bns = await kube.namespace('sched');
+  await core.createNamespacedSecret({ namespace: bns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
+  await custom.createNamespacedCustomObject({ ...G, namespace: bns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: '/repo', credentials: { secretName: 'repo' } } } });
+  await core.createNamespacedPersistentVolumeClaim({ namespace: bns, body: pvc('data') });
+  // The API server stamps creationTimestamp with the real time; the first slot after it is the
+  // top of the hour two hours from now (T). The operator's clock is put just before, then after, T.
+  const T = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 2 * 3_600_000);
+  const schedule = `0 ${T.getUTCHours()} * * *`;
+  clock.set(new Date(T.getTime() - 60_000));
+  await custom.createNamespacedCustomObject({ ...G, namespace: bns, plural: 'backuppolicies', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'daily' }, spec: { repository: 'main', schedule } } });
+  type St = { lastScheduleTime?: string; currentRun?: { id: string }; conditions?: { type: string; reason: string }[] };
+  const st = async () => ((await custom.getNamespacedCustomObject({ ...G, namespace: bns, plural: 'backuppolicies', name: 'daily' })) as { status?: St }).status ?? {};
+  await eventually('the policy to be seen', async () => (await st()).conditions?.some((c) => c.type === 'Ready'));
+  op.resync();
+  await op.idle();
+  assert.equal((await batch.listNamespacedJob({ namespace: bns })).items.length, 0, 'nothing before the slot');
+  assert.equal((await st()).currentRun, undefined);
+
+  clock.set(new Date(T.getTime() + 20_000));
+  op.resync();
+  const s = await eventually('the scheduled run', async () => {
+    const x = await st();
+    return x.currentRun ? x : undefined;
+  });
+  assert.equal(s.currentRun!.id, T.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', 't'));
+  assert.equal(s.lastScheduleTime, T.toISOString());
+  const job = await eventually('the scheduled Job', async () => (await batch.listNamespacedJob({ namespace: bns })).items[0]);
+  assert.equal(job.metadata!.labels!['holdfast.dev/run'], s.currentRun!.id);
 });
