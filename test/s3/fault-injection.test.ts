@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isHoldfastError } from '../../src/base/errors.js';
 import type { LimitedBlobStore } from '../../src/storage/limit.js';
+import type { ReadAheadBlobStore } from '../../src/storage/s3/read-ahead.js';
 import type { RetryingBlobStore } from '../../src/storage/retry.js';
 import { openS3BlobStore } from '../../src/storage/s3/s3-open.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
@@ -43,8 +44,8 @@ it('survives 10 % injected faults: every put, get, list and delete succeeds with
     partSize: 5 * 1024 * 1024,
     pageSize: 20,
     retry: { policy: { attempts: 10, baseMs: 20, capMs: 400 } },
-  })) as LimitedBlobStore;
-  const retrying = store.inner as RetryingBlobStore;
+  })) as ReadAheadBlobStore;
+  const retrying = (store.inner as LimitedBlobStore).inner as RetryingBlobStore;
 
   const blobs = new Map<string, Buffer>();
   for (let i = 0; i < 80; i++) blobs.set(`data/${(i % 16).toString(16).padStart(2, '0')}/b${i}`, randomBytes(1000 + ((i * 7919) % 200_000)));

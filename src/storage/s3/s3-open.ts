@@ -19,6 +19,7 @@ import { LimitedBlobStore } from '../limit.js';
 import type { OpenOptions } from '../open.js';
 import { RetryingBlobStore, withRetry, type RetryOptions } from '../retry.js';
 import { classifyS3Error } from './errors.js';
+import { ReadAheadBlobStore } from './read-ahead.js';
 import { S3BlobStore, type ConditionalWrites } from './s3-store.js';
 import { parseS3Location, type S3Location } from './url.js';
 
@@ -44,6 +45,8 @@ export interface S3OpenOptions extends OpenOptions {
    * itself after a RequestTimeTooSkewed; tests set this (with sdkMaxAttempts 1) to produce that error.
    */
   clockOffsetMs?: number;
+  /** Window fetched for a small ranged read (default 4 MiB; 0 turns read-ahead off). See read-ahead.ts. */
+  readAheadBytes?: number;
   /** Resolve host names yourself (split-horizon DNS; tests map bucket.localhost to loopback). */
   lookup?: LookupFunction;
 }
@@ -158,11 +161,16 @@ export async function connectS3(url: string, o: S3OpenOptions = {}): Promise<S3B
   });
 }
 
-/** What `openBlobStore('s3:…')` returns: the S3 store behind retry and a parallelism limit. */
+/**
+ * What `openBlobStore('s3:…')` returns: read-ahead (hits cost no slot) → parallelism limit →
+ * retry (a call backing off keeps its slot) → the S3 store.
+ */
 export async function openS3BlobStore(url: string, o: S3OpenOptions = {}): Promise<BlobStore> {
   const env = o.env ?? process.env;
   const attempts = envInt(env, 'HOLDFAST_S3_RETRIES', 1);
   const retry: RetryOptions = { ...o.retry, policy: { ...(attempts ? { attempts } : {}), ...o.retry?.policy } };
   const raw = await connectS3(url, { ...o, retry });
-  return new LimitedBlobStore(new RetryingBlobStore(raw, retry), o.concurrency ?? envInt(env, 'HOLDFAST_S3_CONCURRENCY', 1) ?? 8);
+  const limited = new LimitedBlobStore(new RetryingBlobStore(raw, retry), o.concurrency ?? envInt(env, 'HOLDFAST_S3_CONCURRENCY', 1) ?? 8);
+  const window = o.readAheadBytes ?? envInt(env, 'HOLDFAST_S3_READ_AHEAD', 0) ?? 4 * MiB;
+  return window > 0 ? new ReadAheadBlobStore(limited, window) : limited;
 }
