@@ -60,7 +60,9 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   const provenance = provenanceSchema.parse({ volume: undefined, ...opts.provenance });
 
   const pool = new ChunkPool(repo, opts.threads);
-  const fileSlots = new Semaphore(Math.max(4, (opts.threads ?? 2) * 3));
+  // Files in flight: enough to keep workers fed through small files; memory is bounded by the
+  // workers' outstanding-bytes limit, not by this count.
+  const fileSlots = new Semaphore(32);
   const exclude = excludeMatcher(opts.excludes ?? []);
   const progress: BackupProgress = { files: 0, dirs: 0, bytes: 0, bytesRead: 0, bytesAdded: 0 };
   const skipped: string[] = [];
