@@ -40,6 +40,27 @@ describe('run history', () => {
     }
   });
 
+  it('forgets finished runs older than the cutoff but keeps running ones and verification evidence', () => {
+    const c = tempCatalog();
+    try {
+      const h = new RunHistory(c.catalog.db);
+      const e = new EvidenceStore(c.catalog.db);
+      const old = h.start({ kind: 'backup', policy: 'p', target: 'data', scheduledFor: at(0), startedAt: at(0) });
+      h.log(old.id, at(0), 'info', 'x');
+      h.finish(old.id, at(1), { status: 'succeeded' });
+      const verified = h.start({ kind: 'verify', policy: 'p', target: 'data', scheduledFor: at(0), startedAt: at(0) });
+      h.finish(verified.id, at(1), { status: 'succeeded' });
+      e.addVerification({ snapshotId: 's', volume: 'data', runId: verified.id, time: at(1), result: 'passed', bytes: 1, files: 1, restoreMs: 1, checkExit: 0, message: '' });
+      const stillRunning = h.start({ kind: 'backup', policy: 'p', target: 'data', scheduledFor: at(0), startedAt: at(0) });
+      const recent = h.start({ kind: 'backup', policy: 'p', target: 'data', scheduledFor: at(100), startedAt: at(100) });
+      assert.equal(h.deleteFinishedBefore(at(50)), 1);
+      assert.deepEqual(h.list().map((r) => r.id).sort(), [verified.id, stillRunning.id, recent.id].sort());
+      assert.deepEqual(h.logs(old.id), []);
+    } finally {
+      c.dispose();
+    }
+  });
+
   it('remembers schedule marks across reopen and stores evidence', () => {
     const c = tempCatalog();
     try {

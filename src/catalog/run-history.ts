@@ -145,6 +145,16 @@ export class RunHistory {
     return out;
   }
 
+  /** Forgets finished runs (and their logs) scheduled before `before`; returns how many. */
+  deleteFinishedBefore(before: Date): number {
+    return this.db.transaction(() => {
+      const cutoff = before.toISOString();
+      const ids = `SELECT id FROM runs WHERE scheduled_for < ? AND status != 'running' AND id NOT IN (SELECT run_id FROM verifications WHERE run_id IS NOT NULL)`;
+      this.db.prepare(`DELETE FROM run_logs WHERE run_id IN (${ids})`).run(cutoff);
+      return this.db.prepare(`DELETE FROM runs WHERE id IN (${ids})`).run(cutoff).changes;
+    })();
+  }
+
   log(runId: number, time: Date, level: string, message: string): void {
     this.db
       .prepare('INSERT INTO run_logs (run_id, seq, time, level, message) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_logs WHERE run_id = ?), ?, ?, ?)')

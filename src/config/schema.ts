@@ -173,6 +173,8 @@ const serverSchema = z
     token: secretRefSchema.optional(),
     /** Catalog, scratch space, the server's own TLS key and reports (default .holdfast beside the config). */
     dataDir: z.string().default('.holdfast'),
+    /** Finished runs and their logs older than this are forgotten (verification evidence is kept). */
+    historyRetention: durationSchema.default('30d'),
   })
   .strict()
   .default({});

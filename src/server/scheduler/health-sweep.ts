@@ -45,6 +45,7 @@ export class HealthSweep {
       this.verifications();
       await this.certificates();
       this.findings();
+      this.history();
     } catch (e) {
       this.cp.d.log.error(`health sweep: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -78,6 +79,16 @@ export class HealthSweep {
       }
       await probeAndRecord(cp, name, c);
     }
+  }
+
+  private lastHistoryCleanup = 0;
+  /** Hourly: the run history keeps `server.historyRetention` (a check every minute is 1440 rows a day). */
+  private history(): void {
+    const now = this.cp.d.clock.now().getTime();
+    if (now - this.lastHistoryCleanup < 3_600_000) return;
+    this.lastHistoryCleanup = now;
+    const n = this.cp.runs.deleteFinishedBefore(new Date(now - this.cp.config.server.historyRetention));
+    if (n > 0) this.cp.d.log.info(`run history: forgot ${n} run(s) older than ${Math.round(this.cp.config.server.historyRetention / 86_400_000)}d`);
   }
 
   private findings(): void {

@@ -102,7 +102,7 @@ export class Scheduler {
       this.watchdog(now);
       for (const job of this.jobs.values()) {
         const d = decideDue({ schedule: job.schedule, lastFire: this.o.runs.mark(job.id), now, missedAfter: job.missedAfterMs, runAtFirstStart: job.runAtStart });
-        this.o.runs.setMark(job.id, d.mark);
+        if (d.mark.getTime() !== this.o.runs.mark(job.id)?.getTime()) this.o.runs.setMark(job.id, d.mark);
         if (d.missed.length > 0) this.recordMissed(job, d.missed, 'Downtime', d.message);
         if (!d.run) continue;
         if (this.active.has(job.id) || this.queue.some((q) => q.job.id === job.id)) {
