@@ -13,13 +13,19 @@ import { request } from 'node:https';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { initRepository, listSnapshots, Repository, restore, runBackup, findSnapshot } from '../../src/backup/index.js';
+import { Catalog } from '../../src/catalog/index.js';
 import { loadConfig } from '../../src/config/index.js';
+import { ingestReport } from '../../src/sast/index.js';
+import { openBlobStore } from '../../src/storage/index.js';
 import { gatherFacts, runningPid, startWorkload, stopWorkload } from '../../src/playbook/index.js';
 import { waitHealthy } from '../../src/playbook/checks.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { CaStore, DEFAULT_KEY_ALGORITHM, TlsEngine, issueLeaf } from '../../src/tls/index.js';
 import { Checkout, bandit } from '../sast/scanners.js';
 
+// Cheap scrypt for the repositories this suite creates, in this process and in the CLI it runs.
+process.env.HOLDFAST_TEST_FAST_KDF = '1';
 const root = new URL('../../', import.meta.url).pathname;
 const bin = join(root, 'bin', 'holdfast.js');
 export const v1 = 'c1ea000000000000000000000000000000000001';
@@ -66,6 +72,7 @@ export class Story {
   port = 0;
   client?: TlsLoop;
   v1Items = '';
+  v1Snapshot = '';
   initialKeyPem = '';
 
   constructor() {
@@ -119,7 +126,7 @@ export class Story {
     const h = await waitHealthy({ host: '127.0.0.1', port: this.port, serverName: 'localhost' }, '/healthz', this.caPem, 30_000);
     if (!h.ok) throw new Error(`shop ${commit} did not become healthy: ${h.error ?? h.status}; log: ${readFileSync(join(this.dataDir, 'services', 'shop.log'), 'utf8').slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 5)); // deployment strictly after the previous backup's time
-    this.ok(['deploy', 'record', '--workload', 'shop', '--commit', commit, '--image-digest', digest(commit), '--volume', 'shop-data']);
+    this.catalog((c) => c.deployments.record({ workload: 'shop', commit, imageDigest: digest(commit), at: new Date(), volumes: ['shop-data'] }));
   }
 
   post(item: Record<string, unknown>): Promise<number> {
@@ -133,9 +140,46 @@ export class Story {
     });
   }
 
-  backup(commit: string, tag: string): void {
-    writeFileSync(join(this.dir, `prov-${tag}.json`), JSON.stringify({ volume: 'shop-data', workloads: [{ workload: 'shop', commit, imageDigest: digest(commit) }] }));
-    this.ok(['backup', this.data, '--volume', 'shop-data', '--provenance', join(this.dir, `prov-${tag}.json`), '--tag', tag]);
+  /** The catalog, opened for one call: the CLI processes write it too. */
+  catalog<T>(fn: (c: Catalog) => T): T {
+    const c = Catalog.open(join(this.dataDir, 'catalog.db'));
+    try {
+      return fn(c);
+    } finally {
+      c.close();
+    }
+  }
+
+  async repo(): Promise<Repository> {
+    const r = await Repository.open(await openBlobStore(join(this.dir, 'repo')), 'correct horse battery staple');
+    await r.loadIndex();
+    return r;
+  }
+
+  async snapshots() {
+    return (await listSnapshots(await this.repo())).map((x) => ({ id: x.id, tags: x.snapshot.tags }));
+  }
+
+  async restoreTo(snapshotId: string, target: string): Promise<void> {
+    const repo = await this.repo();
+    await restore(repo, { snapshot: await findSnapshot(repo, snapshotId), target });
+  }
+
+  /** A backup with the provenance `holdfast backup --provenance` records, indexed as a restore point (what `restore-point sync` does). */
+  async backup(commit: string, tag: string): Promise<string> {
+    const provenance = { volume: 'shop-data', workloads: [{ workload: 'shop', commit, imageDigest: digest(commit) }] };
+    const r = await runBackup(await this.repo(), { source: this.data, tags: [tag], provenance });
+    this.catalog((c) => c.restorePoints.record({ repository: join(this.dir, 'repo'), snapshotId: r.snapshotId, time: new Date(r.snapshot.time), volume: 'shop-data', tags: [tag], provenance: { ...provenance, hooks: [], labels: {} } }));
+    return r.snapshotId;
+  }
+
+  async ingest(report: Buffer, commit: string, scanTime?: string): Promise<void> {
+    const c = Catalog.open(join(this.dataDir, 'catalog.db'));
+    try {
+      await ingestReport(report, { repository: 'github.com/acme/notes', commit, ref: 'main', imageDigests: [digest(commit)], ...(scanTime ? { scanTime } : {}) }, { catalog: c, clock: systemClock, name: `bandit-${commit.slice(0, 4)}.sarif`, actor: 'test' });
+    } finally {
+      c.close();
+    }
   }
 
   /** v1 deployed and backed up, v2 deployed, writes, backed up; SARIF for both ingested. Returns the B602 finding id. */
@@ -182,7 +226,7 @@ certificates:
     workload: shop
 `,
     );
-    this.ok(['repo', 'init']);
+    await initRepository(await openBlobStore(join(this.dir, 'repo')), 'correct horse battery staple');
     // Holdfast's CA where `holdfast serve` keeps it, and the shop's first certificate from it.
     const store = new CaStore(join(this.dataDir, 'ca'));
     const engine = new TlsEngine({ store, targets: () => { throw new Error('unused'); } });
@@ -196,20 +240,24 @@ certificates:
 
     await this.deploy(v1);
     for (let i = 0; i < 3; i++) if ((await this.post({ by: 'v1', n: i })) !== 201) throw new Error('POST failed');
-    this.backup(v1, 'v1');
+    this.v1Snapshot = await this.backup(v1, 'v1');
     this.v1Items = readFileSync(join(this.data, 'items.jsonl'), 'utf8');
     copyFileSync(join(this.data, 'items.jsonl'), join(this.dir, 'v1-items.jsonl'));
     await this.deploy(v2);
     for (let i = 0; i < 3; i++) await this.post({ by: 'v2', n: i, note: 'written by the vulnerable version' });
-    this.backup(v2, 'v2');
-    this.ok(['restore-point', 'sync']);
+    await this.backup(v2, 'v2');
     const r = banditReports();
-    this.ok(['sast', 'ingest', '-', '--repository', 'github.com/acme/notes', '--commit', v2, '--ref', 'main', '--image-digest', digest(v2)], r.vuln);
-    if (o.scanClean !== false) this.ok(['sast', 'ingest', '-', '--repository', 'github.com/acme/notes', '--commit', v1, '--ref', 'main', '--image-digest', digest(v1), '--scan-time', '2026-01-01T00:00:00Z'], r.clean);
-    const findings = JSON.parse(this.ok(['sast', 'findings', '--severity', 'high', '--state', 'open', '--json'])) as { id: string; ruleId: string }[];
+    await this.ingest(r.vuln, v2);
+    if (o.scanClean !== false) await this.scanClean();
+    const findings = this.catalog((c) => c.sast.listFindings({ severities: ['high'], states: ['open'] }));
     const f = findings.find((x) => x.ruleId === 'B602');
     if (!f) throw new Error(`no B602 finding: ${JSON.stringify(findings)}`);
     return f.id;
+  }
+
+  /** The clean report for v1, filed as scanned before v2's (a late report changes no finding's state). */
+  scanClean(): Promise<void> {
+    return this.ingest(banditReports().clean, v1, '2026-01-01T00:00:00Z');
   }
 
   startClient(): TlsLoop {

@@ -33,20 +33,22 @@ async function assertRecovered(s: Story, id: string, findingId: string, run: Cli
   assert.deepEqual(c.failed, [], `failed handshakes: ${c.failed.join(', ')}`);
   assert.ok(c.ok > 0);
   assert.ok(c.fingerprints.size >= 2, `the client saw ${c.fingerprints.size} certificate(s)`);
-  const status = JSON.parse(s.ok(['incident', 'status', id, '--json'])) as { status: string; steps: { step: string; status: string; attempts: number }[] };
+  const status = JSON.parse(await s.okAsync(['incident', 'status', id, '--json'])) as { status: string; steps: { step: string; status: string; attempts: number }[] };
   assert.equal(status.status, 'succeeded');
   assert.ok(status.steps.every((x) => x.status === 'completed'), JSON.stringify(status.steps));
+  const audit = s.catalog((c) => c.audit.list({ object: `incident:${id}`, action: 'incident.step.completed' }));
+  assert.equal(audit.length, status.steps.length, 'one audit event per completed step');
 
   // The data equals the v1 backup: the items v2 wrote are gone from the volume ...
   assert.equal(readFileSync(join(s.data, 'items.jsonl'), 'utf8'), s.v1Items);
   // ... and kept as evidence: the sealed evidence snapshot restores them.
-  const snaps = JSON.parse(s.ok(['snapshots', '--json'])) as Snap[];
+  const snaps: Snap[] = await s.snapshots();
   const evidence = snaps.filter((x) => x.tags.includes('incident-evidence') && x.tags.includes(`incident:${id}`));
   assert.equal(evidence.length, 2, JSON.stringify(snaps.map((x) => x.tags)));
   const sealed = evidence.find((x) => x.tags.includes('incident-step:evidence-sealed'))!;
   const out = mkdtempSync(join(tmpdir(), 'holdfast-evidence-'));
   try {
-    s.ok(['restore', sealed.id, '--target', out]);
+    await s.restoreTo(sealed.id, out);
     const kept = readFileSync(join(out, 'items.jsonl'), 'utf8');
     assert.match(kept, /written by the vulnerable version/);
     assert.ok(kept.startsWith(s.v1Items));
@@ -60,9 +62,8 @@ async function assertRecovered(s: Story, id: string, findingId: string, run: Cli
   assert.notEqual(served.keyId, keyIdOf(s.initialKeyPem));
 
   // The report names the finding, the restore point and the certificates.
-  const choose = JSON.parse(s.ok(['restore-point', 'choose', '--volume', 'shop-data', '--finding', findingId, '--json'])) as { snapshotId: string };
   const v1Snap = snaps.find((x) => x.tags.includes('v1'))!;
-  assert.equal(choose.snapshotId, v1Snap.id);
+  assert.equal(v1Snap.id, s.v1Snapshot);
   const md = readFileSync(join(s.dataDir, 'incidents', id, 'report.md'), 'utf8');
   assert.ok(md.includes(findingId), 'report names the finding');
   assert.match(md, /B602/);
@@ -73,7 +74,7 @@ async function assertRecovered(s: Story, id: string, findingId: string, run: Cli
   assert.match(readFileSync(join(s.dataDir, 'incidents', id, 'report.html'), 'utf8'), new RegExp(findingId));
 
   // One audit event per step at least, and the restart recorded v1 as deployed again.
-  const deploys = JSON.parse(s.ok(['deploy', 'list', '--workload', 'shop', '--json'])) as { commit: string; endedAt?: string }[];
+  const deploys = s.catalog((c) => c.deployments.timeline('shop'));
   assert.equal(deploys.at(-1)!.commit, v1);
   assert.equal(deploys.length, 3);
 }
@@ -90,10 +91,9 @@ test('an incident restores the last clean backup, keeps the evidence, rotates TL
   assert.match(refused.err, /^holdfast: incident on volume shop-data: no restore point can be chosen, nothing was changed: .*options: ingest a SARIF report/);
   assert.equal(refused.err.trim().split('\n').length, 1);
   assert.equal(readFileSync(join(s.data, 'items.jsonl'), 'utf8'), before);
-  assert.deepEqual(JSON.parse(s.ok(['incident', 'list', '--json'])), []);
+  assert.equal(s.catalog((c) => c.db.prepare('SELECT COUNT(*) AS n FROM incidents').get() as { n: number }).n, 0);
 
-  const { clean } = (await import('./harness.js')).banditReports();
-  s.ok(['sast', 'ingest', '-', '--repository', 'github.com/acme/notes', '--commit', v1, '--ref', 'main', '--image-digest', (await import('./harness.js')).digest(v1), '--scan-time', '2026-01-01T00:00:00Z'], clean);
+  await s.scanClean();
 
   // The plan says what would happen, and why this restore point.
   const plan = JSON.parse(s.ok(['incident', 'plan', '--volume', 'shop-data', '--finding', findingId, '--json'])) as { choice: { decision: string; snapshotId: string }; certificates: { name: string }[]; steps: unknown[] };
@@ -119,11 +119,10 @@ test('kill -9 in the middle of the restore swap, then resume: the same end state
   const findingId = await s.setUp();
   s.startClient();
   const run = s.cliAsync(['incident', 'run', '--volume', 'shop-data', '--finding', findingId, '--yes'], { HOLDFAST_PLAYBOOK_HOLD: 'restore:between-renames' });
-  const list = async () => JSON.parse(await s.okAsync(['incident', 'list', '--json'])) as { id: string; status: string }[];
   let id = '';
-  for (let i = 0; i < 600 && !id; i++) {
+  for (let i = 0; i < 1200 && !id; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    const inc = (await list())[0];
+    const inc = s.catalog((c) => c.db.prepare('SELECT id FROM incidents').get() as { id: string } | undefined);
     if (inc && existsSync(join(s.dataDir, 'incidents', inc.id, 'held'))) id = inc.id;
   }
   assert.ok(id, 'the run reached the hold point');
