@@ -39,3 +39,7 @@ test('a unique primaryLocationLineHash wins; a repeated one does not', () => {
   assert.deepEqual(twice.map((i) => i.basis), ['snippet', 'snippet']);
   assert.equal(computeIdentities([{ ...base, lineHash: 'requires login' }])[0]!.basis, 'snippet');
 });
+
+test('a line hash repeated in another run of the same report is not trusted either', () => {
+  assert.equal(computeIdentities([{ ...base, lineHash: 'abc:1' }], new Set(['abc:1']))[0]!.basis, 'snippet');
+});

@@ -1,7 +1,7 @@
 /**
  * Finding identity: what makes "the same problem" recognisable in the next scan after code moved.
  * tool + rule + normalised path + the first trustworthy of:
- *   1. `partialFingerprints.primaryLocationLineHash`, unless it repeats within the run or is a
+ *   1. `partialFingerprints.primaryLocationLineHash`, unless it repeats within the report or is a
  *      placeholder ("requires login", as Semgrep OSS writes for its own fingerprints);
  *   2. the logical location (function, method, class);
  *   3. a hash of the snippet, whitespace-collapsed;
@@ -34,9 +34,11 @@ export interface Identity {
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
 const placeholder = /requires login|^\s*$|^0+$/i;
 
-export function computeIdentities(items: readonly IdentityInput[]): Identity[] {
+/** `repeated`: line hashes that occur more than once anywhere in the report (across its runs). */
+export function computeIdentities(items: readonly IdentityInput[], repeated?: ReadonlySet<string>): Identity[] {
   const hashCount = new Map<string, number>();
   for (const it of items) if (it.lineHash) hashCount.set(it.lineHash, (hashCount.get(it.lineHash) ?? 0) + 1);
+  for (const h of repeated ?? []) hashCount.set(h, 2);
   const keyed = items.map((it, i) => {
     let basis: IdentityBasis;
     let value: string;

@@ -117,3 +117,17 @@ test('runs: [] records the version but no scan, and says so', () => {
     t.dispose();
   }
 });
+
+test('a line hash that repeats across two runs of one report is not used as identity', () => {
+  const t = tempCatalog();
+  try {
+    const r = (snippet: string) => ({ ruleId: 'R', level: 'error', message: { text: 'm' }, partialFingerprints: { primaryLocationLineHash: 'same:1' }, locations: [{ physicalLocation: { artifactLocation: { uri: 'a.py' }, region: { startLine: 1, snippet: { text: snippet } } } }] });
+    const log = { version: '2.1.0', runs: [{ tool: { driver: { name: 'T' } }, results: [r('one()')] }, { tool: { driver: { name: 'T' } }, automationDetails: { id: 'other/1' }, results: [r('two()')] }] };
+    ingestBytes(Buffer.from(JSON.stringify(log)), env, { catalog: t.catalog, clock, name: 'r' });
+    const ids = t.catalog.sast.listFindings().map((f) => f.identity);
+    assert.equal(ids.length, 2);
+    assert.notEqual(ids[0], ids[1]);
+  } finally {
+    t.dispose();
+  }
+});

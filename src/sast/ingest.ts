@@ -9,7 +9,7 @@ import type { Catalog } from '../catalog/index.js';
 import type { Clock } from '../platform/clock.js';
 import { parseEnvelope, resolveRun, type EnvelopeInput } from './envelope.js';
 import { applyLifecycle, type LifecycleCounts } from './lifecycle.js';
-import { normaliseRun, type NormalisedRun, type RunStatus } from './normalise.js';
+import { normaliseRun, repeatedLineHashes, type NormalisedRun, type RunStatus } from './normalise.js';
 import { parseSarif } from './parse.js';
 import { readReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
 
@@ -55,12 +55,13 @@ export async function ingestReport(source: ReportSource, envelope: EnvelopeInput
 function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined): { runs: NormalisedRun[]; warnings: string[] } {
   const log = parseSarif(bytes, name);
   const warnings = [...log.warnings];
+  const repeated = repeatedLineHashes(log.runs);
   const runs = log.runs.flatMap((r, i) => {
     if (!r) {
       warnings.push(`runs[${i}]: unreadable run (no tool.driver.name); skipped`);
       return [];
     }
-    const n = normaliseRun(r, i, sourceRoot ? [sourceRoot] : []);
+    const n = normaliseRun(r, i, sourceRoot ? [sourceRoot] : [], repeated);
     warnings.push(...n.warnings.map((w) => (w.startsWith('runs[') ? w : `runs[${i}]: ${w}`)));
     return [n];
   });

@@ -64,7 +64,7 @@ function ruleLookup(run: SarifRun) {
   };
 }
 
-export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[]): NormalisedRun {
+export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[], repeatedHashes?: ReadonlySet<string>): NormalisedRun {
   const warnings: string[] = [];
   const where = `runs[${index}]`;
   const tool = run.tool.driver.name;
@@ -110,7 +110,7 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
       column: region?.startColumn,
     };
   });
-  const ids = computeIdentities(inputs);
+  const ids = computeIdentities(inputs, repeatedHashes);
   const results = kept.map((k, i): NormalisedResult => {
     const sev = severityOf(k.res, k.rule, tool);
     return {
@@ -154,4 +154,19 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
     provenance: run.versionControlProvenance ?? [],
     warnings,
   };
+}
+
+/** primaryLocationLineHash values that occur more than once in the whole report: not identities. */
+export function repeatedLineHashes(runs: readonly (SarifRun | undefined)[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const run of runs) {
+    for (const r of run?.results ?? []) {
+      const h = (r as { partialFingerprints?: { primaryLocationLineHash?: unknown } } | null)?.partialFingerprints?.primaryLocationLineHash;
+      if (typeof h !== 'string') continue;
+      if (seen.has(h)) repeated.add(h);
+      else seen.add(h);
+    }
+  }
+  return repeated;
 }
