@@ -29,11 +29,12 @@ interface Options {
   certDir: string;
   clientAuth: 'none' | 'optional' | 'require';
   pidFile?: string;
+  keepAliveMs: number;
 }
 
 const usage = `usage: server.ts --data-dir DIR --cert-dir DIR [--host 127.0.0.1] [--port 8443]
-                 [--client-auth none|optional|require] [--pid-file FILE]
-env: SHOP_DATA_DIR, SHOP_CERT_DIR, SHOP_HOST, SHOP_PORT, SHOP_CLIENT_AUTH, SHOP_PID_FILE,
+                 [--client-auth none|optional|require] [--pid-file FILE] [--keep-alive-ms 5000]
+env: SHOP_DATA_DIR, SHOP_CERT_DIR, SHOP_HOST, SHOP_PORT, SHOP_CLIENT_AUTH, SHOP_PID_FILE, SHOP_KEEP_ALIVE_MS,
      HOLDFAST_SHOP_COMMIT (the version it reports; else the VERSION file beside this script)`;
 
 function parseArgs(argv: string[]): Options {
@@ -57,12 +58,15 @@ function parseArgs(argv: string[]): Options {
   const port = Number(flags.port ?? env.SHOP_PORT ?? 8443);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535`);
   const pidFile = flags['pid-file'] ?? env.SHOP_PID_FILE;
+  const keepAliveMs = Number(flags['keep-alive-ms'] ?? env.SHOP_KEEP_ALIVE_MS ?? 5000);
+  if (!Number.isInteger(keepAliveMs) || keepAliveMs < 0) fail('--keep-alive-ms must be a whole number of ms');
   return {
     host: flags.host ?? env.SHOP_HOST ?? '127.0.0.1',
     port,
     dataDir,
     certDir,
     clientAuth,
+    keepAliveMs,
     ...(pidFile ? { pidFile } : {}),
   };
 }
@@ -149,6 +153,7 @@ function main(): void {
     rejectUnauthorized: o.clientAuth === 'require',
   };
   const server = createServer(serverOptions, handler);
+  server.keepAliveTimeout = o.keepAliveMs;
 
   let pending: NodeJS.Timeout | undefined;
   const reload = (why: string, attempt = 0) => {

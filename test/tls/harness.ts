@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { request, type Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, connect, type Server, type TLSSocket } from 'node:tls';
@@ -67,6 +67,7 @@ export async function startShop(opts: {
   certDir: string;
   pidFile: string;
   clientAuth?: string;
+  keepAliveMs?: number;
 }): Promise<Shop> {
   const args = [
     '--import',
@@ -82,6 +83,7 @@ export async function startShop(opts: {
     opts.pidFile,
   ];
   if (opts.clientAuth) args.push('--client-auth', opts.clientAuth);
+  if (opts.keepAliveMs !== undefined) args.push('--keep-alive-ms', String(opts.keepAliveMs));
   const proc = spawn(process.execPath, args, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -269,7 +271,8 @@ export function httpsJson(
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: unknown }> {
+  agent?: Agent,
+): Promise<{ status: number; body: unknown; reusedSocket: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -280,13 +283,15 @@ export function httpsJson(
         path,
         ca,
         headers: { 'content-type': 'application/json' },
-        agent: false,
+        agent: agent ?? false,
       },
       (res) => {
         let data = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(data), reusedSocket: req.reusedSocket }),
+        );
       },
     );
     req.once('error', reject);

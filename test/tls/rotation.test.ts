@@ -9,6 +9,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Agent } from 'node:https';
 import { ManualClock } from '../../src/platform/clock.js';
 import { CaStore, rotationSteps, splitPem, type StepPoint } from '../../src/tls/index.js';
 import {
@@ -21,6 +22,7 @@ import {
   text,
   type Reloaders,
   treeHash,
+  httpsJson,
 } from './harness.js';
 
 const DAY = 86_400_000;
@@ -36,7 +38,7 @@ function rootsIn(path: string): string[] {
 }
 
 describe('CA rotation', () => {
-  it('serves >= 1000 back-to-back handshakes of the shop with 0 failures through a full rotation', async () => {
+  it('serves >= 1000 back-to-back handshakes of the shop with 0 failures through a full rotation', async (tc) => {
     const t = await tempDir();
     const caDir = join(t.dir, 'ca');
     const shopDir = join(t.dir, 'shop-tls');
@@ -52,7 +54,15 @@ describe('CA rotation', () => {
     const base = { name: 'shop', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], outDir: shopDir };
     await engine.issue('shop', spec(base, t.dir));
     await engine.issue('client', spec({ name: 'client', trustOnly: true, outDir: clientDir }, t.dir));
-    const shop = await startShop({ dataDir: join(t.dir, 'data'), certDir: shopDir, pidFile });
+    const shop = await startShop({
+      dataDir: join(t.dir, 'data'),
+      certDir: shopDir,
+      pidFile,
+      keepAliveMs: 600_000,
+    });
+    // One keep-alive connection opened before the rotation and used at every step: a reload must not drop it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const kept: { ok: boolean; reused: boolean }[] = [];
     try {
       await engine.upsertSpec(
         spec(
@@ -86,7 +96,22 @@ describe('CA rotation', () => {
         const target = ok + failures.length + n;
         while (ok + failures.length < target) await new Promise((r) => setImmediate(r));
       };
-      const rotating = makeEngine(caDir, { hooks: { afterStep: () => waitFor(40) } });
+      const caPem = await text(join(clientDir, 'trust-bundle.pem'));
+      const useKept = async () => {
+        const r = await httpsJson(shop.port, caPem, 'GET', '/healthz', undefined, agent).catch(
+          () => undefined,
+        );
+        kept.push({ ok: r?.status === 200, reused: r?.reusedSocket ?? false });
+      };
+      await useKept();
+      const rotating = makeEngine(caDir, {
+        hooks: {
+          afterStep: async () => {
+            await waitFor(40);
+            await useKept();
+          },
+        },
+      });
       const report = await rotating.rotateCa();
       stop = true;
       await client;
@@ -95,6 +120,18 @@ describe('CA rotation', () => {
       assert.ok(ok >= 1000, `only ${ok} handshakes`);
       assert.ok(report.finished);
       assert.ok(servedSerials.size >= 2, 'the client saw the old and the new certificate');
+      assert.ok(
+        kept.length > 20 && kept.every((k) => k.ok),
+        'every request on the long-lived connection succeeded',
+      );
+      assert.deepEqual(
+        kept.slice(1).filter((k) => !k.reused),
+        [],
+        'the long-lived connection was never dropped',
+      );
+      tc.diagnostic(
+        `${ok} handshakes, ${failures.length} failed, ${servedSerials.size} distinct leaves served`,
+      );
       const newRoot = rootsIn(join(clientDir, 'trust-bundle.pem'));
       assert.equal(newRoot.length, 1);
       assert.notEqual(newRoot[0], oldRoot[0]);
@@ -104,6 +141,7 @@ describe('CA rotation', () => {
       assert.equal(row.probe?.matches, true);
       assert.ok(shop.logs.some((l) => l.includes('reloaded tls')));
     } finally {
+      agent.destroy();
       await shop.stop();
       await t.cleanup();
     }
