@@ -82,6 +82,7 @@ test('a triggered policy runs a data mover Job and records a RestorePoint with t
   const mirrored = await core.readNamespacedSecret({ namespace: shop, name: 'holdfast-repo-main' });
   assert.equal(Buffer.from(mirrored.data!.password!, 'base64').toString(), PASSWORD);
   assert.equal(job!.spec!.template.spec!.volumes!.find((v) => v.name === 'data')!.persistentVolumeClaim!.claimName, 'data');
+  assert.equal(job!.spec!.template.spec!.hostname, 'holdfast-data-mover', 'snapshots of one PVC form one retention group');
 
   await finishJob(kube.kc, shop, job!.metadata!.name!, { ok: true, message: JSON.stringify({ type: 'summary', snapshot: '5f3a9c01', time: '2026-12-01T03:00:05Z', files: 12 }, null, 2) });
   const rp = await eventually('the RestorePoint', async () => {

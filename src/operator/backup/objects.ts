@@ -122,6 +122,9 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
         metadata: meta,
         spec: {
           restartPolicy: 'Never',
+          // A stable host name: `holdfast forget` groups snapshots by volume, host and paths, and a
+          // pod name per Job would put every snapshot in a group of its own.
+          hostname: 'holdfast-data-mover',
           ...(i.serviceAccountName ? { serviceAccountName: i.serviceAccountName } : {}),
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },

@@ -39,7 +39,15 @@ export class LeaderElector {
 
   constructor(private readonly o: ElectorOptions) {}
 
-  async run(): Promise<void> {
+  private running: Promise<void> | undefined;
+
+  /** Starts the loop (once); resolves when stop() has ended it. */
+  run(): Promise<void> {
+    this.running ??= this.loop();
+    return this.running;
+  }
+
+  private async loop(): Promise<void> {
     while (!this.stopped) {
       let delay = this.o.retryMs;
       try {
@@ -138,6 +146,8 @@ export class LeaderElector {
     this.stopped = true;
     clearTimeout(this.timer);
     this.wake?.();
+    // Let an in-flight renewal finish first: releasing concurrently would race it and lose on 409.
+    await this.running;
     if (!this.leader) return;
     if (opts.release === false) {
       // A crash: stop acting but leave the lease to expire.
@@ -145,16 +155,22 @@ export class LeaderElector {
       return;
     }
     this.lose('shutting down');
-    try {
-      const { coordination, namespace, name } = this.o;
-      const lease = await coordination.readNamespacedLease({ name, namespace });
-      if (lease.spec?.holderIdentity === this.o.identity)
+    const { coordination, namespace, name } = this.o;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const lease = await coordination.readNamespacedLease({ name, namespace });
+        if (lease.spec?.holderIdentity !== this.o.identity) return;
         await coordination.patchNamespacedLease(
           { name, namespace, body: { metadata: { resourceVersion: lease.metadata?.resourceVersion }, spec: { holderIdentity: '' } } },
           mergePatch,
         );
-    } catch (e) {
-      this.o.log.debug('could not release lease', { error: kubeError('release Lease', e).message });
+        return;
+      } catch (e) {
+        if (!isConflict(e)) {
+          this.o.log.debug('could not release lease', { error: kubeError('release Lease', e).message });
+          return;
+        }
+      }
     }
   }
 }
