@@ -57,7 +57,10 @@ function makeEnv(d: RunnerDeps, store: IncidentStore, inc: IncidentRow, facts: I
     env: d.env,
     repo,
     outputsOf: (uses) => store.steps(inc.id).filter((s) => s.uses === uses && s.status === 'completed').at(-1)?.outputs,
-    progress: store.steps(inc.id).find((s) => s.step === stepId)?.progress ?? {},
+    // Read live: what this attempt recorded a moment ago counts too.
+    get progress() {
+      return store.steps(inc.id).find((s) => s.step === stepId)?.progress ?? {};
+    },
     recordProgress: (p) => store.recordProgress(inc.id, stepId, p),
     log: (m) => d.log(`${stepId}: ${m}`),
     hold: hold(d, facts, inc.id, stepId),

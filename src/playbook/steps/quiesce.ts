@@ -21,7 +21,8 @@ export const quiesceStep: StepKind = {
   describe: ({ facts }) => `stop ${facts.workloads.map((w) => w.name).join(', ') || '(no workload)'} (the writers of ${facts.volume.name})`,
   async run(env) {
     // The versions are journaled before the stop: after it nothing tells what ran.
-    if (!env.progress.versions) env.recordProgress({ versions: runningVersions(env.catalog, env.facts) });
+    const versions = env.progress.versions ?? runningVersions(env.catalog, env.facts);
+    env.recordProgress({ versions });
     const stopped = [];
     for (const w of env.facts.workloads) {
       const r = await stopWorkload(env.facts.dataDir, w, env.clock);
@@ -33,7 +34,7 @@ export const quiesceStep: StepKind = {
       env.log(`stopped ${w.name}: ${r.how}`);
       stopped.push({ workload: w.name, how: r.how });
     }
-    return { stopped, at: env.clock.now().toISOString(), previousVersions: env.progress.versions ?? [] };
+    return { stopped, at: env.clock.now().toISOString(), previousVersions: versions };
   },
   async undo(env, outputs) {
     const prev = (outputs.previousVersions ?? []) as { workload: string; commit?: string; imageDigest?: string }[];

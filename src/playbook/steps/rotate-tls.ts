@@ -46,7 +46,8 @@ function engineFor(env: StepEnv): TlsEngine {
   return new TlsEngine({
     store: new CaStore(env.facts.caDir),
     clock: env.clock,
-    servedTimeoutMs: 15_000,
+    // How long a reloaded workload may take to serve the new chain (the playbook's `with.servedTimeoutMs`).
+    servedTimeoutMs: typeof env.with.servedTimeoutMs === 'number' ? env.with.servedTimeoutMs : 15_000,
     targets: (spec) => {
       const c = byName.get(spec.name);
       if (!c) throw conflict('INCIDENT_UNKNOWN_CERT', `rotate certificate ${spec.name}: not a certificate of volume ${env.facts.volume.name}'s workloads`);
