@@ -6,7 +6,7 @@
  * fails. Everything lives in one temporary directory; `dispose` stops the shop and the client.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { request } from 'node:https';
@@ -183,9 +183,14 @@ export class Story {
   }
 
   /** v1 deployed and backed up, v2 deployed, writes, backed up; SARIF for both ingested. Returns the B602 finding id. */
-  async setUp(o: { scanClean?: boolean } = {}): Promise<string> {
+  async setUp(o: { scanClean?: boolean; fillBytes?: number } = {}): Promise<string> {
     this.port = await freePort();
     mkdirSync(this.data);
+    // Bulk data for the benchmark: incompressible 4 MiB files, written by "v1".
+    for (let i = 0, left = o.fillBytes ?? 0; left > 0; i++, left -= 4 << 20) {
+      mkdirSync(join(this.data, 'blobs'), { recursive: true });
+      writeFileSync(join(this.data, 'blobs', `b${i}.bin`), randomBytes(Math.min(left, 4 << 20)));
+    }
     mkdirSync(this.certs);
     writeFileSync(join(this.dir, 'pw'), 'correct horse battery staple\n', { mode: 0o600 });
     writeFileSync(
@@ -319,6 +324,38 @@ export class TlsLoop {
       await this.once();
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
+/** POSTs an item every `everyMs` and keeps the times of the ones that succeeded: the gaps are write outages. */
+export class WriteLoop {
+  readonly okAt: number[] = [];
+  failures = 0;
+  private running = true;
+  private readonly loop: Promise<void>;
+  constructor(
+    private readonly story: Story,
+    private readonly everyMs = 20,
+  ) {
+    this.loop = this.run();
+  }
+  private async run(): Promise<void> {
+    for (let n = 0; this.running; n++) {
+      const code = await this.story.post({ by: 'writer', n }).catch(() => 0);
+      if (code === 201) this.okAt.push(Date.now());
+      else this.failures++;
+      await new Promise((r) => setTimeout(r, this.everyMs));
+    }
+  }
+  /** The longest time without a successful write. */
+  longestGapMs(): number {
+    let gap = 0;
+    for (let i = 1; i < this.okAt.length; i++) gap = Math.max(gap, this.okAt[i]! - this.okAt[i - 1]!);
+    return gap;
   }
   async stop(): Promise<void> {
     this.running = false;
