@@ -176,7 +176,11 @@ export class TlsEngine {
     await this.ctx.store.writeState(state);
   }
 
-  async status(opts: { probe?: boolean; names?: string[] } = {}): Promise<CertStatus[]> {
+  /**
+   * One row per certificate. A target that cannot be read becomes a row with `error`, or with
+   * `strict` the error itself (code kept, certificate named), so a caller that will write stops first.
+   */
+  async status(opts: { probe?: boolean; names?: string[]; strict?: boolean } = {}): Promise<CertStatus[]> {
     const { store, clock } = this.ctx;
     const state = await store.readState();
     const inv = await store.readInventory();
@@ -187,7 +191,7 @@ export class TlsEngine {
       specs.map(async (spec) => {
         const base = { spec, now: clock.now(), activeCaId: state.active, jitter: inv.jitter, trustedRoots };
         try {
-          const m = await this.ctx.targets(spec).read();
+          const m = await this.readTarget(spec);
           const probe =
             opts.probe && spec.probe && !spec.trustOnly ? await this.ctx.probe(spec.probe) : undefined;
           const installed = inspectInstalled(spec, m, issuers);
@@ -198,6 +202,7 @@ export class TlsEngine {
             ...(probe ? { probe } : {}),
           });
         } catch (e) {
+          if (opts.strict) throw e;
           return certStatus({ ...base, error: e instanceof Error ? e.message : String(e) });
         }
       }),
@@ -210,10 +215,8 @@ export class TlsEngine {
     const { store, clock } = this.ctx;
     const state = await store.readState();
     const inv = await store.readInventory();
-    // Read every target first: one that cannot be read stops the run before anything is written.
-    for (const spec of inv.certificates.filter((c) => !opts.names?.length || opts.names.includes(c.name)))
-      await this.readTarget(spec);
-    const rows = await this.status({ ...(opts.names ? { names: opts.names } : {}) });
+    // strict: a target that cannot be read stops the run before anything is written.
+    const rows = await this.status({ ...(opts.names ? { names: opts.names } : {}), strict: true });
     const now = clock.now();
     const candidates: Candidate[] = rows
       .filter((r) => !r.trustOnly)

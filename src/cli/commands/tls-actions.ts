@@ -177,12 +177,7 @@ export async function status(o: Opts): Promise<void> {
   } else if (o.json) out(JSON.stringify(rows, null, 2));
   else out(statusTable(rows, now));
   const broken = rows.find((r) => r.error) ?? rows.find((r) => r.probe && !r.probe.matches);
-  if (broken?.error)
-    throw new HoldfastError(
-      'TLS_KEY_UNREADABLE',
-      'invalid-input',
-      `certificate ${broken.name}: ${broken.error}`,
-    );
+  if (broken?.error) throw new HoldfastError('TLS_KEY_UNREADABLE', 'invalid-input', broken.error);
   if (broken?.probe)
     throw new HoldfastError(
       'TLS_UNEXPECTED_CHAIN',
