@@ -168,6 +168,10 @@ test('a repository whose Secret is missing blocks the policy with RepositorySecr
   });
   assert.match(ready(s)!.message, new RegExp(`Secret ${ops}/absent of BackupRepository nosecret does not exist`));
   await eventually('the Warning Event', async () => (await eventsFor('orphan')).some((e) => e.startsWith('Warning RepositorySecretMissing')));
+  const repoReady = async (name: string) =>
+    (((await custom.getNamespacedCustomObject({ ...G, namespace: ops, plural: 'backuprepositories', name })) as { status?: { conditions?: { type: string; status: string; reason: string }[] } }).status?.conditions ?? []).find((c) => c.type === 'Ready');
+  assert.deepEqual([(await repoReady('nosecret'))?.status, (await repoReady('nosecret'))?.reason], ['False', 'SecretMissing']);
+  assert.deepEqual([(await repoReady('main'))?.status, (await repoReady('main'))?.reason], ['True', 'CredentialsFound']);
 });
 
 test('a data mover Job that fails ends the run with LastRunFailed and a JobFailed Event, and is not retried', async () => {

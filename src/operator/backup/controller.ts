@@ -17,6 +17,7 @@ import type { ReconcileResult } from '../runtime/queue.js';
 import { sameConditions, setCondition, type ConditionInput } from '../runtime/conditions.js';
 import { reconcileItem, type Item } from './item.js';
 import { names } from './objects.js';
+import { reportRepository } from './repository-status.js';
 import { scheduleDecision, TRIGGER_ANNOTATION } from './schedule.js';
 import { selectPvcs } from './select.js';
 import { ensureRepositorySecret } from './secret.js';
@@ -75,9 +76,14 @@ export async function reconcileBackupPolicy(ctx: OperatorContext, key: string): 
       return notReady('RepositoryNotFound', `BackupRepository ${namespace}/${spec.repository} does not exist or is invalid`);
     const secretName = repoSpec.data.credentials.secretName;
     const secret = await readSecret(ctx, namespace, secretName);
-    if (!secret) return notReady('RepositorySecretMissing', `Secret ${namespace}/${secretName} of BackupRepository ${spec.repository} does not exist`);
-    if (!secret.data?.[repoSpec.data.credentials.passwordKey])
-      return notReady('RepositorySecretMissing', `Secret ${namespace}/${secretName} has no key ${repoSpec.data.credentials.passwordKey}`);
+    const passwordKey = repoSpec.data.credentials.passwordKey;
+    const secretProblem = !secret
+      ? `Secret ${namespace}/${secretName} of BackupRepository ${spec.repository} does not exist`
+      : !secret.data?.[passwordKey]
+        ? `Secret ${namespace}/${secretName} has no key ${passwordKey}`
+        : undefined;
+    await reportRepository(ctx, repoObj, !secretProblem, secretProblem ? 'SecretMissing' : 'CredentialsFound', secretProblem ?? `Secret ${secretName} holds key ${passwordKey}`);
+    if (secretProblem || !secret) return notReady('RepositorySecretMissing', secretProblem ?? '');
 
     const selection = selectPvcs(namespace, spec.selector, ctx.caches.pvcs.list());
     status.selectedPVCs = selection.pvcs.length;
