@@ -2,10 +2,11 @@
  * Health decisions the control plane alerts and reports on: is a volume's verification stale, is a
  * certificate due for renewal or about to expire, is an open finding past its SLA. Pure: `now` in.
  */
+import { formatDuration } from '../base/format.js';
 import type { Decision } from './schedule.js';
 
 export function decideVerification(i: { lastPassed: Date | undefined; lastResult: 'passed' | 'failed' | undefined; since: Date; now: Date; staleAfter: number }): Decision<'Fresh' | 'Failed' | 'Stale' | 'NeverVerified' | 'Pending'> {
-  const days = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)}h` : `${(ms / 86_400_000).toFixed(1)}d`);
+  const days = (ms: number) => (ms < 172_800_000 ? formatDuration(ms) : `${(ms / 86_400_000).toFixed(1)}d`);
   if (i.lastResult === 'failed') return { reason: 'Failed', message: 'the last verified restore failed' };
   if (!i.lastPassed) {
     const waited = i.now.getTime() - i.since.getTime();
@@ -31,7 +32,7 @@ export function decideExpiryAlert(notAfter: Date | undefined, now: Date, within:
   if (!notAfter) return { reason: 'Unknown', message: 'expiry unknown' };
   const left = notAfter.getTime() - now.getTime();
   if (left <= 0) return { reason: 'Expired', message: `expired at ${notAfter.toISOString()}` };
-  if (left <= within) return { reason: 'Expiring', message: `expires in ${Math.round(left / 3_600_000)}h (${notAfter.toISOString()})` };
+  if (left <= within) return { reason: 'Expiring', message: `expires in ${formatDuration(left)} (${notAfter.toISOString()})` };
   return { reason: 'Ok', message: `expires ${notAfter.toISOString()}` };
 }
 

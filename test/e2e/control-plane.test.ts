@@ -8,7 +8,7 @@
  * downtime must report the missed runs.
  */
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -298,5 +298,17 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
     type Run = { status: string; reason?: string; target: string };
     const runs = await api<Run[]>('/api/v1/runs?status=missed&limit=1000');
     assert.ok(runs.some((r) => r.target === 'shop-data' && r.reason === 'Downtime'));
+  });
+
+  it('writes the review with `holdfast report` beside the running server', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bin/holdfast.js'), 'report', '--config', serve.config, '--out', join(tmp, 'reviews')], { encoding: 'utf8', env: serve.env, timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const [md, html] = r.stdout.trim().split('\n');
+    const text = readFileSync(md!, 'utf8');
+    assert.match(text, /^# Holdfast review/);
+    assert.match(text, /\| shop-data \| succeeded .*\| Fresh: verified/);
+    assert.match(text, /\| shop-tls \| shop\.local \| (Valid|RenewalDue) \|/, '40 s certificates renewed 30 s before expiry are in their window most of the time');
+    assert.match(text, /\| critical \| 1 \| 0 \| 1 \|/, 'one open critical finding, within SLA, in a deployed version');
+    assert.match(readFileSync(html!, 'utf8'), /<h2>Certificate inventory<\/h2>/);
   });
 });

@@ -105,8 +105,12 @@ export class Scheduler {
         if (d.mark.getTime() !== this.o.runs.mark(job.id)?.getTime()) this.o.runs.setMark(job.id, d.mark);
         if (d.missed.length > 0) this.recordMissed(job, d.missed, 'Downtime', d.message);
         if (!d.run) continue;
-        if (this.active.has(job.id) || this.queue.some((q) => q.job.id === job.id)) {
+        if (this.active.has(job.id)) {
           this.recordMissed(job, [d.run], 'StillRunning', `the previous run of ${job.id} has not finished`);
+          continue;
+        }
+        if (this.queue.some((q) => q.job.id === job.id)) {
+          this.recordMissed(job, [d.run], 'StillQueued', `the previous run of ${job.id} is still waiting for a slot on repository ${job.repository}`);
           continue;
         }
         this.queue.push({ job, scheduledFor: d.run });

@@ -31,9 +31,10 @@ export function volumeViews(cp: ControlPlane, o: { points?: number } = {}): Volu
   const now = cp.d.clock.now();
   return Object.entries(cp.config.volumes).map(([name, v]) => {
     const policies = Object.entries(cp.config.backupPolicies).filter(([, p]) => p.volumes.includes(name));
-    const runs = cp.runs.list({ kind: 'backup', target: name, limit: 20 });
-    const last = runs.find((r) => r.status !== 'running');
-    const ok = runs.find((r) => r.status === 'succeeded') ?? cp.runs.list({ kind: 'backup', target: name, status: 'succeeded', limit: 1 })[0];
+    // The last backup that was attempted; missed fire times are shown as runs of their own.
+    const ok = cp.runs.list({ kind: 'backup', target: name, status: 'succeeded', limit: 1 })[0];
+    const failed = cp.runs.list({ kind: 'backup', target: name, status: 'failed', limit: 1 })[0];
+    const last = [ok, failed].filter((r) => r !== undefined).sort((a, b) => b.scheduledFor.getTime() - a.scheduledFor.getTime() || b.id - a.id)[0];
     const verifs = cp.evidence.verifications({ volume: name, limit: 200 });
     const staleAfter = Math.min(...policies.map(([, p]) => p.verify?.staleAfter ?? Infinity));
     const points = cp.d.catalog.restorePoints.list({ volume: name });
