@@ -1,7 +1,8 @@
 /**
  * The playbooks shipped with Holdfast. `restore-secure-and-rotate` is the SAST-aware recovery:
  * evidence first (nothing is lost), the shortest possible write outage (the live evidence backup
- * runs before the service stops; only the incremental seal and the restore happen while it is down),
+ * and the restore into a scratch directory run before the service stops; only the incremental seal,
+ * two renames and the restart happen while it is down),
  * and certificates rotated on the restored, restarted service, where the hot reload drops nothing.
  */
 export const restoreSecureAndRotate = `# Restore the last backup taken before a vulnerable version went live, and rotate TLS.
@@ -19,9 +20,14 @@ steps:
     uses: preserve-evidence
     needs: [choose]
     description: back up the current (possibly compromised) state while the service still runs
+  - id: stage-restore
+    uses: restore
+    needs: [evidence-live]
+    with: { stage: true }
+    description: restore the chosen point into a scratch directory beside the volume while the service still serves
   - id: quiesce
     uses: quiesce
-    needs: [evidence-live]
+    needs: [stage-restore]
     description: stop the workloads that write the volume
   - id: evidence-sealed
     uses: preserve-evidence

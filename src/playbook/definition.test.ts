@@ -8,7 +8,7 @@ const parse = (text: string) => parsePlaybook(text, 'pb.yaml', knownStepKinds);
 
 test('the built-in playbook parses and runs its steps in the order the issue describes', () => {
   const p = parse(builtinPlaybooks['restore-secure-and-rotate']!);
-  assert.deepEqual(p.order, ['assess', 'choose', 'evidence-live', 'quiesce', 'evidence-sealed', 'restore', 'restart', 'rotate-tls', 'verify', 'report']);
+  assert.deepEqual(p.order, ['assess', 'choose', 'evidence-live', 'stage-restore', 'quiesce', 'evidence-sealed', 'restore', 'restart', 'rotate-tls', 'verify', 'report']);
 });
 
 test('a step needed later in the file still runs first', () => {

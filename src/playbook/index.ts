@@ -18,7 +18,7 @@ export { builtinPlaybooks } from './builtin.js';
 export { gatherFacts, type IncidentFacts, type IncidentParams } from './facts.js';
 export { loadPlaybook, planIncident, explainPlan, type IncidentPlan, type LoadedPlaybook } from './plan.js';
 export { runIncident, resumeIncident, abortIncident, newIncidentId, type RunnerDeps, type AbortReport } from './runner.js';
-export { startWorkload, stopWorkload, runningPid, pidFileOf } from './service.js';
+export { startWorkload, stopWorkload, runningPid, pidFileOf, alive } from './service.js';
 export { knownStepKinds } from './steps/index.js';
 export { EVIDENCE_TAG } from './steps/evidence.js';
 export { decideTrigger, type TriggerInput, type TriggerDecision, type TriggerPolicy } from './trigger.js';

@@ -27,7 +27,7 @@ function sections(r: ReportInput): { title: string; lines: string[] }[] {
   const evidence = out(steps, 'preserve-evidence');
   const rotated = (out(steps, 'rotate-tls')[0]?.certificates ?? []) as { name: string; endpoint?: string; old?: O; new: O }[];
   const verify = out(steps, 'verify')[0] ?? {};
-  const restore = out(steps, 'restore')[0] ?? {};
+  const restore = out(steps, 'restore').filter((o) => o.data).at(-1) ?? {};
   return [
     {
       title: 'Summary',

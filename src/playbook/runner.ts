@@ -18,7 +18,8 @@ import { openBlobStore } from '../storage/index.js';
 import { gatherFacts, type IncidentFacts, type IncidentParams } from './facts.js';
 import { loadPlaybook, planIncident, type IncidentPlan, type LoadedPlaybook } from './plan.js';
 import { alive } from './service.js';
-import { stepKinds, type StepEnv } from './steps/index.js';
+import { knownStepKinds, stepKinds, type StepEnv } from './steps/index.js';
+import { parsePlaybook } from './definition.js';
 
 export interface RunnerDeps {
   loaded: LoadedConfig;
@@ -76,7 +77,12 @@ function repoOpener(d: RunnerDeps, facts: IncidentFacts): () => Promise<Reposito
     })());
 }
 
-const playbookOf = (inc: IncidentRow): LoadedPlaybook => loadPlaybook(String(inc.params.playbookSource ?? inc.playbook));
+/** The playbook as it was when the run started: its text is journaled, so editing the file mid-incident changes nothing. */
+function playbookOf(inc: IncidentRow): Pick<LoadedPlaybook, 'order' | 'steps'> {
+  const text = inc.params.playbookText;
+  if (typeof text === 'string') return parsePlaybook(text, `incident ${inc.id} playbook`, knownStepKinds);
+  return loadPlaybook(String(inc.params.playbookSource ?? inc.playbook));
+}
 
 async function execute(d: RunnerDeps, inc: IncidentRow): Promise<IncidentRow> {
   const store = new IncidentStore(d.catalog.db, () => d.clock.now());
@@ -120,7 +126,7 @@ export async function runIncident(d: RunnerDeps, params: IncidentParams, playboo
     volume: params.volume,
     status: 'running',
     configFile: d.loaded.file,
-    params: { ...params, playbookSource },
+    params: { ...params, playbookSource, playbookText: pb.text },
     runnerPid: process.pid,
     steps: pb.order.map((id) => ({ step: id, uses: pb.steps.find((s) => s.id === id)!.uses })),
   });

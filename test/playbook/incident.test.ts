@@ -99,7 +99,7 @@ test('an incident restores the last clean backup, keeps the evidence, rotates TL
   const plan = JSON.parse(s.ok(['incident', 'plan', '--volume', 'shop-data', '--finding', findingId, '--json'])) as { choice: { decision: string; snapshotId: string }; certificates: { name: string }[]; steps: unknown[] };
   assert.equal(plan.choice.decision, 'chosen');
   assert.deepEqual(plan.certificates.map((c) => c.name), ['shop-tls']);
-  assert.equal(plan.steps.length, 10);
+  assert.equal(plan.steps.length, 11);
   assert.match(s.ok(['incident', 'plan', '--volume', 'shop-data', '--finding', findingId]), /^incident plan \(dry run, nothing changed\)[\s\S]*restore point: volume shop-data: restore [0-9a-f]+ taken/);
 
   // Without --yes and without a terminal: refused, clearly.
@@ -146,7 +146,7 @@ test('kill -9 in the middle of the restore swap, then resume: the same end state
   // Completed steps ran once; only the interrupted restore ran twice.
   assert.deepEqual(
     after.steps.map((x) => [x.step, x.attempts]),
-    [['assess', 1], ['choose', 1], ['evidence-live', 1], ['quiesce', 1], ['evidence-sealed', 1], ['restore', 2], ['restart', 1], ['rotate-tls', 1], ['verify', 1], ['report', 1]],
+    [['assess', 1], ['choose', 1], ['evidence-live', 1], ['stage-restore', 1], ['quiesce', 1], ['evidence-sealed', 1], ['restore', 2], ['restart', 1], ['rotate-tls', 1], ['verify', 1], ['report', 1]],
   );
   await assertRecovered(s, id, findingId, resumed);
 });

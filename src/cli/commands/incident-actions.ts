@@ -7,7 +7,7 @@ import { invalidInput } from '../../base/errors.js';
 import { Catalog } from '../../catalog/index.js';
 import { IncidentStore } from '../../catalog/incidents.js';
 import { loadConfig } from '../../config/index.js';
-import { abortIncident, explainPlan, loadPlaybook, planIncident, resumeIncident, runIncident, type IncidentParams, type RunnerDeps } from '../../playbook/index.js';
+import { abortIncident, alive, explainPlan, loadPlaybook, planIncident, resumeIncident, runIncident, type IncidentParams, type RunnerDeps } from '../../playbook/index.js';
 import { cliClock, emit, parseSeverity } from './sast-catalog.js';
 import type { IncidentFlags, TargetFlags } from './incident.js';
 
@@ -76,9 +76,10 @@ export async function statusAction(id: string, f: IncidentFlags): Promise<void> 
     const store = new IncidentStore(d.catalog.db, () => d.clock.now());
     const inc = store.require(id);
     const steps = store.steps(id);
-    emit(f, { ...inc, steps }, () =>
+    const interrupted = inc.status === 'running' && inc.runnerPid !== undefined && !alive(inc.runnerPid);
+    emit(f, { ...inc, interrupted, steps }, () =>
       [
-        `incident ${inc.id} on volume ${inc.volume}: ${inc.status}${inc.message ? ` — ${inc.message}` : ''}`,
+        `incident ${inc.id} on volume ${inc.volume}: ${inc.status}${interrupted ? ` (interrupted: process ${inc.runnerPid} is gone; "holdfast incident resume ${inc.id}")` : ''}${inc.message ? ` — ${inc.message}` : ''}`,
         formatTable(['STEP', 'KIND', 'STATUS', 'ATTEMPTS', 'STARTED', 'COMPLETED', 'NOTE'], steps.map((s) => [s.step, s.uses, s.status, String(s.attempts), s.startedAt ?? '-', s.completedAt ?? '-', (s.error ?? '').slice(0, 80)])),
       ].join('\n'),
     );

@@ -1,6 +1,7 @@
 /**
  * Step 4b: restore the chosen point into a scratch directory beside the volume, then swap it in by
- * rename (see swap.ts), so a failure midway leaves the old data in place. The old directory stays
+ * rename (see swap.ts), so a failure midway leaves the old data in place. With `stage: true` it only
+ * fills the scratch copy — run before the quiesce, so the long part of a restore costs no outage. The old directory stays
  * until the report step removes it (its content is the sealed evidence snapshot). Undo swaps back.
  */
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -28,7 +29,10 @@ async function mv(from: string, to: string) {
 
 export const restoreStep: StepKind = {
   uses: 'restore',
-  describe: ({ facts }) => `restore the chosen point into a scratch directory beside ${facts.volume.path}, then swap it in by rename (the old data is kept until the end)`,
+  describe: ({ facts, with: w }) =>
+    w.stage === true
+      ? `restore the chosen point into a scratch directory beside ${facts.volume.path} while the service still runs`
+      : `swap the restored copy into ${facts.volume.path} by rename (restoring it first if it is not staged; the old data is kept until the end)`,
   async run(env) {
     const choice = env.outputsOf('choose-restore-point');
     const snapshotId = String(choice?.snapshotId);
@@ -39,6 +43,11 @@ export const restoreStep: StepKind = {
       const next = nextSwapAction(s);
       env.log(`restore: ${next.message}`);
       if (next.action === 'done') break;
+      // Staging stops once the copy is complete: the swap waits for the quiesce, the long restore does not.
+      if (env.with.stage === true && next.action !== 'restore') {
+        const { p: paths } = await state(env);
+        return { snapshotId, staged: paths.scratch, ...restored, at: env.clock.now().toISOString() };
+      }
       if (next.action === 'put-back-old') {
         await rm(p.scratch, { recursive: true, force: true });
         await rm(p.restored, { force: true });
