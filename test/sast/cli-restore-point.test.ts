@@ -90,6 +90,15 @@ test('restore-point choose picks the clean backup taken before the vulnerable ve
     assert.match(words, /skipped|not candidates/);
     assert.match(ok(dir, ['restore-point', 'keep', '--volume', 'shop-data']), new RegExp(`keep ${before}`));
 
+    // forget with the catalog: --keep-last 1 alone would drop the clean backup; the security hook keeps it.
+    const plan = JSON.parse(ok(dir, ['forget', '--keep-last', '1', '--dry-run', '--json'])) as { removed: string[]; groups: { decisions: { id: string; reasons: string[] }[] }[] };
+    assert.deepEqual(plan.removed, []);
+    assert.ok(plan.groups[0]!.decisions.find((d) => d.id === before)!.reasons.some((r) => r.includes('known-good')));
+    const noCatalog = spawnSync(process.execPath, [bin, 'forget', '--keep-last', '1', '--dry-run', '--json'], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, HOLDFAST_CATALOG: '', HOLDFAST_PASSWORD_FILE: join(dir, 'pw'), HOLDFAST_REPO: join(dir, 'repo') },
+    });
+    assert.deepEqual(JSON.parse(noCatalog.stdout).removed, [before]);
+
     // The CLI around it: verdicts, findings, dismissal.
     assert.match(ok(dir, ['sast', 'verdict', digest('2')]), /VULNERABLE/);
     const findings = JSON.parse(ok(dir, ['sast', 'findings', '--severity', 'high', '--state', 'open', '--json'])) as { id: string; ruleId: string }[];

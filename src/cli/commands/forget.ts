@@ -4,7 +4,12 @@ import { formatBytes } from '../../base/format.js';
 import { invalidInput } from '../../base/errors.js';
 import { forget, prune } from '../../backup/index.js';
 import { retentionSchema, type RetentionPolicy } from '../../policy/retention.js';
+import { listSnapshots } from '../../backup/index.js';
+import { judgeRestorePoints } from '../../policy/restore-point-evidence.js';
+import { securityKeep } from '../../policy/security-retention.js';
+import type { Repository } from '../../backup/index.js';
 import { openRepo, print, repoOptions, type RepoFlags } from '../common.js';
+import { withCatalog } from './sast-catalog.js';
 
 const num = (v: string) => {
   const n = Number(v);
@@ -25,6 +30,28 @@ interface ForgetFlags extends RepoFlags {
   volume?: string;
   dryRun?: boolean;
   prune?: boolean;
+  catalog?: string;
+  keepSecure?: string;
+}
+
+/**
+ * The security hook: with a catalog, the newest restore point of each volume whose recorded
+ * versions are all clean (at the --keep-secure threshold) is pinned, whatever the GFS rules say,
+ * so retention can never leave a volume with only vulnerable or unjudged backups.
+ */
+async function securityPins(repo: Repository, flags: ForgetFlags, log: string[]): Promise<Map<string, string>> {
+  const pins = new Map<string, string>();
+  if (!flags.catalog) return pins;
+  const severity = (flags.keepSecure ?? 'high') as 'critical' | 'high' | 'medium' | 'low';
+  const volumes = new Set((await listSnapshots(repo)).map((s) => s.snapshot.provenance.volume).filter((v): v is string => !!v));
+  await withCatalog({ catalog: flags.catalog }, (c) => {
+    for (const v of volumes) {
+      const k = securityKeep(v, judgeRestorePoints(c, v, { severity }));
+      log.push(k.message);
+      for (const id of k.keep) pins.set(id, `newest known-good restore point of ${v}`);
+    }
+  });
+  return pins;
 }
 
 export function parseDuration(v: string): number {
@@ -47,6 +74,8 @@ export function registerForgetCommands(program: Command): void {
     .option('--volume <name>', 'only consider snapshots of this volume')
     .option('--dry-run', 'show what would be removed, remove nothing')
     .option('--prune', 'run prune afterwards')
+    .option('--catalog <file>', 'with a catalog, also keep the newest known-good restore point of each volume (env HOLDFAST_CATALOG)')
+    .option('--keep-secure <severity>', 'what "known-good" means: no open finding at or above this severity', 'high')
     .addHelpText('after', '\nExample:\n  holdfast forget --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run')
     .action(async (flags: ForgetFlags) => {
       const parsed = retentionSchema.safeParse({
@@ -62,9 +91,12 @@ export function registerForgetCommands(program: Command): void {
       if (!parsed.success) throw invalidInput('FORGET_POLICY', `forget: ${parsed.error.issues[0]?.message}`);
       const policy: RetentionPolicy = parsed.data;
       const repo = await openRepo(flags, { loadIndex: false });
-      const r = await forget(repo, { policy, dryRun: !!flags.dryRun, ...(flags.volume ? { filter: (s) => s.snapshot.provenance.volume === flags.volume } : {}) });
-      print(flags, r, () => {
-        const lines: string[] = [];
+      flags.catalog ??= process.env.HOLDFAST_CATALOG;
+      const security: string[] = [];
+      const pinned = await securityPins(repo, flags, security);
+      const r = await forget(repo, { policy, pinned, dryRun: !!flags.dryRun, ...(flags.volume ? { filter: (s) => s.snapshot.provenance.volume === flags.volume } : {}) });
+      print(flags, { ...r, security }, () => {
+        const lines: string[] = [...security];
         for (const g of r.groups) {
           lines.push(`group ${g.key.replace(/\|/g, ' ').trim()}:`);
           for (const d of g.decisions) lines.push(`  ${d.keep ? 'keep  ' : flags.dryRun ? 'would remove' : 'remove'} ${d.id.slice(0, 8)} ${d.time.slice(0, 19)} ${d.reasons.join(', ')}`);
