@@ -49,6 +49,8 @@ export interface FaultProxy {
   endpoint: string;
   /** Requests seen per outcome: 'pass' or a fault kind. */
   stats: Record<FaultKind | 'pass', number>;
+  /** Most requests the proxy was handling at the same moment: what a client's parallelism limit allows. */
+  readonly maxInFlight: number;
   setRate(rate: number): void;
   stop(): Promise<void>;
 }
@@ -87,7 +89,11 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     req.pipe(out);
   };
 
+  let inFlight = 0;
+  let maxInFlight = 0;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.once('close', () => inFlight--);
     const fault = drawFault(random, rate, kinds);
     stats[fault ?? 'pass']++;
     switch (fault) {
@@ -133,6 +139,9 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
   return {
     endpoint: `${o.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`,
     stats,
+    get maxInFlight() {
+      return maxInFlight;
+    },
     setRate: (r) => {
       rate = r;
     },

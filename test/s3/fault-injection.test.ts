@@ -82,3 +82,17 @@ it('survives 10 % injected faults: every put, get, list and delete succeeds with
   assert.ok(retrying.retries > 0, 'the retry layer never retried');
   await store.close();
 });
+
+it('never has more calls in flight at the server than its concurrency limit', async () => {
+  const quiet = await startFaultProxy({ upstream: s3.endpoint, rate: 0, seed: 1, tls: { cert: await readFile(s3.tls!.certFile), key: await readFile(s3.tls!.keyFile), ca: await readFile(s3.tls!.caFile) } });
+  try {
+    const store = await openS3BlobStore(`s3:${quiet.endpoint}/${s3.buckets.plain}/limited`, { env: s3.env(), concurrency: 3 });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.put(`data/lm/b${i}`, randomBytes(20_000))));
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.stat(`data/lm/b${i}`)));
+    assert.ok(quiet.maxInFlight >= 1 && quiet.maxInFlight <= 3, `max in flight ${quiet.maxInFlight}`);
+    assert.equal(quiet.stats.pass, 80 + 2); // + the listing and lock-configuration probe at open
+    await store.close?.();
+  } finally {
+    await quiet.stop();
+  }
+});
