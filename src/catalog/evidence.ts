@@ -42,15 +42,29 @@ export interface CertificateEventRow {
 }
 
 type Row = Record<string, string | number | null>;
-const opt = <T>(v: string | number | null | undefined, f: (x: string | number) => T) => (v === null || v === undefined ? undefined : f(v));
+const opt = <T>(v: string | number | null | undefined, f: (x: string | number) => T) =>
+  v === null || v === undefined ? undefined : f(v);
 
 export class EvidenceStore {
   constructor(private readonly db: Database.Database) {}
 
   addVerification(v: Omit<VerificationRow, 'id'>): VerificationRow {
     const r = this.db
-      .prepare('INSERT INTO verifications (snapshot_id, volume, run_id, time, result, bytes, files, restore_ms, check_exit, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(v.snapshotId, v.volume, v.runId ?? null, v.time.toISOString(), v.result, v.bytes, v.files, v.restoreMs, v.checkExit ?? null, v.message);
+      .prepare(
+        'INSERT INTO verifications (snapshot_id, volume, run_id, time, result, bytes, files, restore_ms, check_exit, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        v.snapshotId,
+        v.volume,
+        v.runId ?? null,
+        v.time.toISOString(),
+        v.result,
+        v.bytes,
+        v.files,
+        v.restoreMs,
+        v.checkExit ?? null,
+        v.message,
+      );
     return { ...v, id: Number(r.lastInsertRowid) };
   }
 
@@ -60,7 +74,11 @@ export class EvidenceStore {
       .prepare(
         `SELECT * FROM verifications WHERE (@volume IS NULL OR volume = @volume) AND (@snap IS NULL OR snapshot_id = @snap) ORDER BY time DESC, id DESC LIMIT @limit`,
       )
-      .all({ volume: filter.volume ?? null, snap: filter.snapshotId ?? null, limit: filter.limit ?? 200 }) as Row[];
+      .all({
+        volume: filter.volume ?? null,
+        snap: filter.snapshotId ?? null,
+        limit: filter.limit ?? 200,
+      }) as Row[];
     return rows.map((r) => ({
       id: Number(r.id),
       snapshotId: String(r.snapshot_id),
@@ -78,19 +96,37 @@ export class EvidenceStore {
 
   addAlert(a: Omit<AlertRow, 'id'>): AlertRow {
     const r = this.db
-      .prepare('INSERT INTO alerts (time, event, key, webhook, status, attempts, last_error, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(a.time.toISOString(), a.event, a.key, a.webhook, a.status, a.attempts, a.lastError ?? null, JSON.stringify(a.payload));
+      .prepare(
+        'INSERT INTO alerts (time, event, key, webhook, status, attempts, last_error, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        a.time.toISOString(),
+        a.event,
+        a.key,
+        a.webhook,
+        a.status,
+        a.attempts,
+        a.lastError ?? null,
+        JSON.stringify(a.payload),
+      );
     return { ...a, id: Number(r.lastInsertRowid) };
   }
 
-  updateAlert(id: number, patch: { status: AlertRow['status']; attempts: number; lastError?: string | undefined }): void {
-    this.db.prepare('UPDATE alerts SET status = ?, attempts = ?, last_error = ? WHERE id = ?').run(patch.status, patch.attempts, patch.lastError ?? null, id);
+  updateAlert(
+    id: number,
+    patch: { status: AlertRow['status']; attempts: number; lastError?: string | undefined },
+  ): void {
+    this.db
+      .prepare('UPDATE alerts SET status = ?, attempts = ?, last_error = ? WHERE id = ?')
+      .run(patch.status, patch.attempts, patch.lastError ?? null, id);
   }
 
   /** Newest first. */
   alerts(filter: { event?: string; key?: string; limit?: number } = {}): AlertRow[] {
     const rows = this.db
-      .prepare(`SELECT * FROM alerts WHERE (@event IS NULL OR event = @event) AND (@key IS NULL OR key = @key) ORDER BY time DESC, id DESC LIMIT @limit`)
+      .prepare(
+        `SELECT * FROM alerts WHERE (@event IS NULL OR event = @event) AND (@key IS NULL OR key = @key) ORDER BY time DESC, id DESC LIMIT @limit`,
+      )
       .all({ event: filter.event ?? null, key: filter.key ?? null, limit: filter.limit ?? 200 }) as Row[];
     return rows.map((r) => ({
       id: Number(r.id),
@@ -107,14 +143,26 @@ export class EvidenceStore {
 
   addCertificateEvent(e: Omit<CertificateEventRow, 'id'>): CertificateEventRow {
     const r = this.db
-      .prepare('INSERT INTO certificate_events (name, time, action, serial, fingerprint, not_after, message) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(e.name, e.time.toISOString(), e.action, e.serial ?? null, e.fingerprint ?? null, e.notAfter?.toISOString() ?? null, e.message);
+      .prepare(
+        'INSERT INTO certificate_events (name, time, action, serial, fingerprint, not_after, message) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        e.name,
+        e.time.toISOString(),
+        e.action,
+        e.serial ?? null,
+        e.fingerprint ?? null,
+        e.notAfter?.toISOString() ?? null,
+        e.message,
+      );
     return { ...e, id: Number(r.lastInsertRowid) };
   }
 
   certificateEvents(filter: { name?: string; limit?: number } = {}): CertificateEventRow[] {
     const rows = this.db
-      .prepare(`SELECT * FROM certificate_events WHERE (@name IS NULL OR name = @name) ORDER BY time DESC, id DESC LIMIT @limit`)
+      .prepare(
+        `SELECT * FROM certificate_events WHERE (@name IS NULL OR name = @name) ORDER BY time DESC, id DESC LIMIT @limit`,
+      )
       .all({ name: filter.name ?? null, limit: filter.limit ?? 200 }) as Row[];
     return rows.map((r) => ({
       id: Number(r.id),

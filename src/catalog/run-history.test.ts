@@ -12,13 +12,23 @@ describe('run history', () => {
     const c = tempCatalog();
     try {
       const h = new RunHistory(c.catalog.db);
-      const r = h.start({ kind: 'backup', policy: 'p', target: 'data', repository: 'local', scheduledFor: t0, startedAt: at(0) });
+      const r = h.start({
+        kind: 'backup',
+        policy: 'p',
+        target: 'data',
+        repository: 'local',
+        scheduledFor: t0,
+        startedAt: at(0),
+      });
       h.log(r.id, at(0), 'info', 'pre-hook quiesce ok');
       h.log(r.id, at(1), 'info', 'snapshot abc');
       const done = h.finish(r.id, at(2), { status: 'succeeded', snapshotId: 'abc', bytes: 42 })!;
       assert.equal(done.status, 'succeeded');
       assert.equal(done.durationMs, 120_000);
-      assert.deepEqual(h.logs(r.id).map((l) => l.seq), [1, 2]);
+      assert.deepEqual(
+        h.logs(r.id).map((l) => l.seq),
+        [1, 2],
+      );
       assert.equal(h.lastSucceeded('backup', 'p', 'data')?.snapshotId, 'abc');
     } finally {
       c.dispose();
@@ -45,16 +55,57 @@ describe('run history', () => {
     try {
       const h = new RunHistory(c.catalog.db);
       const e = new EvidenceStore(c.catalog.db);
-      const old = h.start({ kind: 'backup', policy: 'p', target: 'data', scheduledFor: at(0), startedAt: at(0) });
+      const old = h.start({
+        kind: 'backup',
+        policy: 'p',
+        target: 'data',
+        scheduledFor: at(0),
+        startedAt: at(0),
+      });
       h.log(old.id, at(0), 'info', 'x');
       h.finish(old.id, at(1), { status: 'succeeded' });
-      const verified = h.start({ kind: 'verify', policy: 'p', target: 'data', scheduledFor: at(0), startedAt: at(0) });
+      const verified = h.start({
+        kind: 'verify',
+        policy: 'p',
+        target: 'data',
+        scheduledFor: at(0),
+        startedAt: at(0),
+      });
       h.finish(verified.id, at(1), { status: 'succeeded' });
-      e.addVerification({ snapshotId: 's', volume: 'data', runId: verified.id, time: at(1), result: 'passed', bytes: 1, files: 1, restoreMs: 1, checkExit: 0, message: '' });
-      const stillRunning = h.start({ kind: 'backup', policy: 'p', target: 'data', scheduledFor: at(0), startedAt: at(0) });
-      const recent = h.start({ kind: 'backup', policy: 'p', target: 'data', scheduledFor: at(100), startedAt: at(100) });
+      e.addVerification({
+        snapshotId: 's',
+        volume: 'data',
+        runId: verified.id,
+        time: at(1),
+        result: 'passed',
+        bytes: 1,
+        files: 1,
+        restoreMs: 1,
+        checkExit: 0,
+        message: '',
+      });
+      const stillRunning = h.start({
+        kind: 'backup',
+        policy: 'p',
+        target: 'data',
+        scheduledFor: at(0),
+        startedAt: at(0),
+      });
+      const recent = h.start({
+        kind: 'backup',
+        policy: 'p',
+        target: 'data',
+        scheduledFor: at(100),
+        startedAt: at(100),
+      });
       assert.equal(h.deleteFinishedBefore(at(50)), 1);
-      assert.deepEqual(h.list().map((r) => r.id).sort(), [verified.id, stillRunning.id, recent.id].sort());
+      assert.deepEqual(
+        h
+          .list()
+          .map((r) => r.id)
+          .sort(),
+        [verified.id, stillRunning.id, recent.id].sort(),
+      );
       assert.deepEqual(h.logs(old.id), []);
     } finally {
       c.dispose();
@@ -69,9 +120,29 @@ describe('run history', () => {
       h.setMark('backup/p/data', at(6));
       assert.deepEqual(h.mark('backup/p/data'), at(6));
       const e = new EvidenceStore(c.catalog.db);
-      e.addVerification({ snapshotId: 's1', volume: 'data', runId: undefined, time: at(7), result: 'passed', bytes: 10, files: 1, restoreMs: 15, checkExit: 0, message: '' });
+      e.addVerification({
+        snapshotId: 's1',
+        volume: 'data',
+        runId: undefined,
+        time: at(7),
+        result: 'passed',
+        bytes: 10,
+        files: 1,
+        restoreMs: 15,
+        checkExit: 0,
+        message: '',
+      });
       assert.equal(e.verifications({ volume: 'data' })[0]!.restoreMs, 15);
-      const a = e.addAlert({ time: at(8), event: 'backup-failed', key: 'p/data', webhook: 'ops', status: 'pending', attempts: 0, lastError: undefined, payload: { x: 1 } });
+      const a = e.addAlert({
+        time: at(8),
+        event: 'backup-failed',
+        key: 'p/data',
+        webhook: 'ops',
+        status: 'pending',
+        attempts: 0,
+        lastError: undefined,
+        payload: { x: 1 },
+      });
       e.updateAlert(a.id, { status: 'delivered', attempts: 2 });
       assert.equal(e.alerts({ event: 'backup-failed' })[0]!.attempts, 2);
     } finally {

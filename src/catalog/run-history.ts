@@ -77,18 +77,52 @@ export interface FinishRun {
 export class RunHistory {
   constructor(private readonly db: Database.Database) {}
 
-  start(r: { kind: RunKind; policy: string; target: string; repository?: string | undefined; scheduledFor: Date; startedAt: Date }): RunRow {
+  start(r: {
+    kind: RunKind;
+    policy: string;
+    target: string;
+    repository?: string | undefined;
+    scheduledFor: Date;
+    startedAt: Date;
+  }): RunRow {
     const res = this.db
-      .prepare(`INSERT INTO runs (kind, policy, target, repository, scheduled_for, started_at, status) VALUES (?, ?, ?, ?, ?, ?, 'running')`)
-      .run(r.kind, r.policy, r.target, r.repository ?? null, r.scheduledFor.toISOString(), r.startedAt.toISOString());
+      .prepare(
+        `INSERT INTO runs (kind, policy, target, repository, scheduled_for, started_at, status) VALUES (?, ?, ?, ?, ?, ?, 'running')`,
+      )
+      .run(
+        r.kind,
+        r.policy,
+        r.target,
+        r.repository ?? null,
+        r.scheduledFor.toISOString(),
+        r.startedAt.toISOString(),
+      );
     return this.get(Number(res.lastInsertRowid))!;
   }
 
   /** Records a run that never started (missed while down, or skipped); it is born finished. */
-  recordMissed(r: { kind: RunKind; policy: string; target: string; repository?: string | undefined; scheduledFor: Date; reason: string; message: string }): RunRow {
+  recordMissed(r: {
+    kind: RunKind;
+    policy: string;
+    target: string;
+    repository?: string | undefined;
+    scheduledFor: Date;
+    reason: string;
+    message: string;
+  }): RunRow {
     const res = this.db
-      .prepare(`INSERT INTO runs (kind, policy, target, repository, scheduled_for, status, reason, message) VALUES (?, ?, ?, ?, ?, 'missed', ?, ?)`)
-      .run(r.kind, r.policy, r.target, r.repository ?? null, r.scheduledFor.toISOString(), r.reason, r.message);
+      .prepare(
+        `INSERT INTO runs (kind, policy, target, repository, scheduled_for, status, reason, message) VALUES (?, ?, ?, ?, ?, 'missed', ?, ?)`,
+      )
+      .run(
+        r.kind,
+        r.policy,
+        r.target,
+        r.repository ?? null,
+        r.scheduledFor.toISOString(),
+        r.reason,
+        r.message,
+      );
     return this.get(Number(res.lastInsertRowid))!;
   }
 
@@ -102,7 +136,17 @@ export class RunHistory {
         `UPDATE runs SET status = ?, finished_at = ?, reason = ?, message = ?, snapshot_id = ?, bytes = ?, duration_ms = ?, details = ?
          WHERE id = ? AND status = 'running'`,
       )
-      .run(f.status, at.toISOString(), f.reason ?? null, f.message ?? null, f.snapshotId ?? null, f.bytes ?? null, duration, JSON.stringify(f.details ?? run.details), id);
+      .run(
+        f.status,
+        at.toISOString(),
+        f.reason ?? null,
+        f.message ?? null,
+        f.snapshotId ?? null,
+        f.bytes ?? null,
+        duration,
+        JSON.stringify(f.details ?? run.details),
+        id,
+      );
     return this.get(id);
   }
 
@@ -115,7 +159,12 @@ export class RunHistory {
   list(f: RunFilter = {}): RunRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    for (const [col, v] of [['kind', f.kind], ['policy', f.policy], ['target', f.target], ['status', f.status]] as const) {
+    for (const [col, v] of [
+      ['kind', f.kind],
+      ['policy', f.policy],
+      ['target', f.target],
+      ['status', f.status],
+    ] as const) {
       if (v !== undefined) {
         where.push(`${col} = ?`);
         args.push(v);
@@ -126,13 +175,17 @@ export class RunHistory {
   }
 
   running(): RunRow[] {
-    return (this.db.prepare(`SELECT * FROM runs WHERE status = 'running' ORDER BY id`).all() as Row[]).map(toRun);
+    return (this.db.prepare(`SELECT * FROM runs WHERE status = 'running' ORDER BY id`).all() as Row[]).map(
+      toRun,
+    );
   }
 
   /** The newest succeeded run of a job, if any. */
   lastSucceeded(kind: RunKind, policy: string, target: string): RunRow | undefined {
     const r = this.db
-      .prepare(`SELECT * FROM runs WHERE kind = ? AND policy = ? AND target = ? AND status = 'succeeded' ORDER BY finished_at DESC, id DESC LIMIT 1`)
+      .prepare(
+        `SELECT * FROM runs WHERE kind = ? AND policy = ? AND target = ? AND status = 'succeeded' ORDER BY finished_at DESC, id DESC LIMIT 1`,
+      )
       .get(kind, policy, target) as Row | undefined;
     return r ? toRun(r) : undefined;
   }
@@ -140,7 +193,11 @@ export class RunHistory {
   /** Counts by status for one job: for failure counters that survive a restart. */
   counts(kind: RunKind, policy: string, target: string): Record<RunStatus, number> {
     const out: Record<RunStatus, number> = { running: 0, succeeded: 0, failed: 0, missed: 0 };
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS c FROM runs WHERE kind = ? AND policy = ? AND target = ? GROUP BY status').all(kind, policy, target) as { status: RunStatus; c: number }[];
+    const rows = this.db
+      .prepare(
+        'SELECT status, COUNT(*) AS c FROM runs WHERE kind = ? AND policy = ? AND target = ? GROUP BY status',
+      )
+      .all(kind, policy, target) as { status: RunStatus; c: number }[];
     for (const r of rows) out[r.status] = r.c;
     return out;
   }
@@ -157,12 +214,18 @@ export class RunHistory {
 
   log(runId: number, time: Date, level: string, message: string): void {
     this.db
-      .prepare('INSERT INTO run_logs (run_id, seq, time, level, message) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_logs WHERE run_id = ?), ?, ?, ?)')
+      .prepare(
+        'INSERT INTO run_logs (run_id, seq, time, level, message) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_logs WHERE run_id = ?), ?, ?, ?)',
+      )
       .run(runId, runId, time.toISOString(), level, message);
   }
 
   logs(runId: number): RunLogLine[] {
-    return (this.db.prepare('SELECT seq, time, level, message FROM run_logs WHERE run_id = ? ORDER BY seq').all(runId) as Row[]).map((r) => ({
+    return (
+      this.db
+        .prepare('SELECT seq, time, level, message FROM run_logs WHERE run_id = ? ORDER BY seq')
+        .all(runId) as Row[]
+    ).map((r) => ({
       seq: Number(r.seq),
       time: new Date(String(r.time)),
       level: String(r.level),
@@ -171,13 +234,16 @@ export class RunHistory {
   }
 
   mark(job: string): Date | undefined {
-    const r = this.db.prepare('SELECT last_fire FROM schedule_marks WHERE job = ?').get(job) as { last_fire: string } | undefined;
+    const r = this.db.prepare('SELECT last_fire FROM schedule_marks WHERE job = ?').get(job) as
+      { last_fire: string } | undefined;
     return r ? new Date(r.last_fire) : undefined;
   }
 
   setMark(job: string, lastFire: Date): void {
     this.db
-      .prepare('INSERT INTO schedule_marks (job, last_fire) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET last_fire = excluded.last_fire')
+      .prepare(
+        'INSERT INTO schedule_marks (job, last_fire) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET last_fire = excluded.last_fire',
+      )
       .run(job, lastFire.toISOString());
   }
 }

@@ -5,7 +5,14 @@
  */
 import { z } from 'zod';
 
-const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const unitMs: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 const durationRe = /^(\d+(ms|s|m|h|d|w))+$/;
 
 export function parseDuration(s: string): number {

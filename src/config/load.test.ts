@@ -98,7 +98,10 @@ describe('config loader', () => {
 
   it('never echoes a secret-looking value from a wrong field', () => {
     try {
-      parseConfig(good.replace('password: { env: HOLDFAST_PASSWORD }', 'password: { value: s3cr3t-pw }'), 'x.yaml');
+      parseConfig(
+        good.replace('password: { env: HOLDFAST_PASSWORD }', 'password: { value: s3cr3t-pw }'),
+        'x.yaml',
+      );
       assert.fail('expected refusal');
     } catch (e) {
       assert.ok(isHoldfastError(e));
@@ -117,13 +120,23 @@ describe('secrets named in the config', () => {
     try {
       const r = (p: string) => join(dir, p);
       writeFileSync(r('pw'), 'hunter2\n');
-      assert.equal(await readSecret({ file: 'pw', generate: false }, 'repository local password', r), 'hunter2');
+      assert.equal(
+        await readSecret({ file: 'pw', generate: false }, 'repository local password', r),
+        'hunter2',
+      );
       assert.equal(await readSecret({ env: 'HF_PW' }, 'x', r, { HF_PW: 'from-env' }), 'from-env');
-      await assert.rejects(readSecret({ env: 'HF_NOPE' }, 'repository local password', r, {}), /^HoldfastError: repository local password: environment variable HF_NOPE is not set$/);
+      await assert.rejects(
+        readSecret({ env: 'HF_NOPE' }, 'repository local password', r, {}),
+        /^HoldfastError: repository local password: environment variable HF_NOPE is not set$/,
+      );
       const made = await readSecret({ file: 'new/pw', generate: true }, 'x', r);
       assert.equal(readFileSync(r('new/pw'), 'utf8').trim(), made);
       assert.equal(statSync(r('new/pw')).mode & 0o777, 0o600);
-      assert.equal(await readSecret({ file: 'new/pw', generate: true }, 'x', r), made, 'generated once, then kept');
+      assert.equal(
+        await readSecret({ file: 'new/pw', generate: true }, 'x', r),
+        made,
+        'generated once, then kept',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

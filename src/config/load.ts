@@ -28,11 +28,17 @@ export interface ConfigProblem {
 }
 
 export function formatPath(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
+  return (
+    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)'
+  );
 }
 
 /** Where in the text the issue's path points: the node itself, else its nearest existing parent. */
-export function locate(doc: Document, counter: LineCounter, path: readonly (string | number)[]): { line: number; col: number } {
+export function locate(
+  doc: Document,
+  counter: LineCounter,
+  path: readonly (string | number)[],
+): { line: number; col: number } {
   for (let n = path.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
     if (isNode(node) && node.range) {
@@ -49,11 +55,14 @@ function issueProblems(issue: ZodIssue): { path: (string | number)[]; message: s
   }
   if (issue.code === 'invalid_union') {
     // Report the branch that got furthest rather than zod's "Invalid input".
-    const best = issue.unionErrors.map((e) => e.issues).sort((a, b) => (b[0]?.path.length ?? 0) - (a[0]?.path.length ?? 0))[0];
+    const best = issue.unionErrors
+      .map((e) => e.issues)
+      .sort((a, b) => (b[0]?.path.length ?? 0) - (a[0]?.path.length ?? 0))[0];
     if (best?.[0] && best[0].code !== 'invalid_type') return issueProblems(best[0]);
     return [{ path: issue.path, message: 'expected one of the allowed forms (see docs/control-plane.md)' }];
   }
-  if (issue.code === 'invalid_type' && issue.received === 'undefined') return [{ path: issue.path, message: 'required field is missing' }];
+  if (issue.code === 'invalid_type' && issue.received === 'undefined')
+    return [{ path: issue.path, message: 'required field is missing' }];
   return [{ path: issue.path, message: issue.message }];
 }
 

@@ -11,13 +11,17 @@ import { retentionSchema } from '../policy/retention.js';
 import { cronSchema } from './cron.js';
 import { durationSchema } from './duration.js';
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'names are lowercase letters, digits, ".", "_" or "-"');
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'names are lowercase letters, digits, ".", "_" or "-"');
 
 /** Where a secret comes from: a file (its content, trimmed) or an environment variable. */
 export const secretRefSchema = z.union([
   /** generate: make a random secret in the file (0600) when it does not exist yet — for demos; lose the file, lose the repository. */
   z.object({ file: z.string().min(1), generate: z.boolean().default(false) }).strict(),
-  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env is an environment variable name') }).strict(),
+  z
+    .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env is an environment variable name') })
+    .strict(),
 ]);
 
 const repositorySchema = z
@@ -88,7 +92,10 @@ const backupPolicySchema = z
     volumes: z.array(z.string()).min(1),
     schedule: cronSchema,
     retention: retentionSchema.optional(),
-    hooks: z.object({ pre: z.array(hookSchema).default([]), post: z.array(hookSchema).default([]) }).strict().default({}),
+    hooks: z
+      .object({ pre: z.array(hookSchema).default([]), post: z.array(hookSchema).default([]) })
+      .strict()
+      .default({}),
     verify: verifySchema.optional(),
     /** The watchdog marks a run failed when it has been running longer than this. */
     timeout: durationSchema.default('1h'),
@@ -115,7 +122,10 @@ const certificateSchema = z
     /** How often to check (and renew when due). */
     schedule: cronSchema.default('*/5 * * * *'),
     /** host:port that should serve this certificate: probed to compare served with expected. */
-    endpoint: z.string().regex(/^[^:\s]+:\d+$/, 'endpoint is host:port').optional(),
+    endpoint: z
+      .string()
+      .regex(/^[^:\s]+:\d+$/, 'endpoint is host:port')
+      .optional(),
     /** The workload whose reload command makes it pick the new certificate up. */
     workload: z.string().optional(),
   })
@@ -128,23 +138,47 @@ const sastSchema = z
     blockAt: severity.default('high'),
     /** Time to fix an open finding, by severity; older open findings are overdue. */
     sla: z
-      .object({ critical: durationSchema.default('7d'), high: durationSchema.default('30d'), medium: durationSchema.default('90d'), low: durationSchema.default('180d') })
+      .object({
+        critical: durationSchema.default('7d'),
+        high: durationSchema.default('30d'),
+        medium: durationSchema.default('90d'),
+        low: durationSchema.default('180d'),
+      })
       .strict()
       .default({}),
     /** SARIF files ingested at start-up (e.g. a scan shipped with the example), for a commit or for the version a workload runs now. */
     seed: z
       .array(
         z
-          .object({ file: z.string(), repository: z.string(), commit: z.string().regex(/^[0-9a-f]{7,40}$/, 'commit is 7 to 40 lowercase hex digits').optional(), workload: z.string().optional(), ref: z.string().default('main') })
+          .object({
+            file: z.string(),
+            repository: z.string(),
+            commit: z
+              .string()
+              .regex(/^[0-9a-f]{7,40}$/, 'commit is 7 to 40 lowercase hex digits')
+              .optional(),
+            workload: z.string().optional(),
+            ref: z.string().default('main'),
+          })
           .strict()
-          .refine((s) => (s.commit === undefined) !== (s.workload === undefined), 'give exactly one of commit or workload'),
+          .refine(
+            (s) => (s.commit === undefined) !== (s.workload === undefined),
+            'give exactly one of commit or workload',
+          ),
       )
       .default([]),
   })
   .strict()
   .default({});
 
-export const alertEvents = ['backup-failed', 'schedule-missed', 'verification-failed', 'verification-stale', 'certificate-expiring', 'critical-finding-deployed'] as const;
+export const alertEvents = [
+  'backup-failed',
+  'schedule-missed',
+  'verification-failed',
+  'verification-stale',
+  'certificate-expiring',
+  'critical-finding-deployed',
+] as const;
 const webhookSchema = z
   .object({
     name: name,
@@ -168,7 +202,10 @@ const alertsSchema = z
 const serverSchema = z
   .object({
     /** host:port. Plain HTTP is refused unless insecureHttp is set and the host is loopback. */
-    listen: z.string().regex(/^[^\s]+:\d+$/, 'listen is host:port').default('127.0.0.1:8443'),
+    listen: z
+      .string()
+      .regex(/^[^\s]+:\d+$/, 'listen is host:port')
+      .default('127.0.0.1:8443'),
     insecureHttp: z.boolean().default(false),
     token: secretRefSchema.optional(),
     /** Catalog, scratch space, the server's own TLS key and reports (default .holdfast beside the config). */
@@ -179,7 +216,10 @@ const serverSchema = z
   .strict()
   .default({});
 
-const reportSchema = z.object({ schedule: cronSchema.optional(), dir: z.string().optional() }).strict().default({});
+const reportSchema = z
+  .object({ schedule: cronSchema.optional(), dir: z.string().optional() })
+  .strict()
+  .default({});
 
 export const configSchema = z
   .object({
@@ -200,19 +240,30 @@ export const configSchema = z
     const ref = (known: Record<string, unknown>, what: string, value: string, path: (string | number)[]) => {
       if (!(value in known)) {
         const names = Object.keys(known);
-        ctx.addIssue({ code: 'custom', path, message: `no ${what} named "${value}"${names.length ? ` (known: ${names.join(', ')})` : ''}` });
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `no ${what} named "${value}"${names.length ? ` (known: ${names.join(', ')})` : ''}`,
+        });
       }
     };
-    for (const [n, w] of Object.entries(c.workloads)) w.volumes.forEach((v, i) => ref(c.volumes, 'volume', v, ['workloads', n, 'volumes', i]));
+    for (const [n, w] of Object.entries(c.workloads))
+      w.volumes.forEach((v, i) => ref(c.volumes, 'volume', v, ['workloads', n, 'volumes', i]));
     for (const [n, p] of Object.entries(c.backupPolicies)) {
       ref(c.repositories, 'repository', p.repository, ['backupPolicies', n, 'repository']);
       p.volumes.forEach((v, i) => ref(c.volumes, 'volume', v, ['backupPolicies', n, 'volumes', i]));
     }
-    c.sast.seed.forEach((s, i) => s.workload && ref(c.workloads, 'workload', s.workload, ['sast', 'seed', i, 'workload']));
+    c.sast.seed.forEach(
+      (s, i) => s.workload && ref(c.workloads, 'workload', s.workload, ['sast', 'seed', i, 'workload']),
+    );
     for (const [n, cert] of Object.entries(c.certificates)) {
       if (cert.workload) ref(c.workloads, 'workload', cert.workload, ['certificates', n, 'workload']);
       if (cert.renewBefore >= cert.validity) {
-        ctx.addIssue({ code: 'custom', path: ['certificates', n, 'renewBefore'], message: 'renewBefore must be shorter than validity, or the certificate is renewed forever' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['certificates', n, 'renewBefore'],
+          message: 'renewBefore must be shorter than validity, or the certificate is renewed forever',
+        });
       }
     }
   });

@@ -8,7 +8,12 @@ import { dirname } from 'node:path';
 import { errnoCode, fromSystemError, invalidInput } from '../base/errors.js';
 import type { SecretRef } from './schema.js';
 
-export async function readSecret(ref: SecretRef, what: string, resolvePath: (p: string) => string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function readSecret(
+  ref: SecretRef,
+  what: string,
+  resolvePath: (p: string) => string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   if ('env' in ref) {
     const v = env[ref.env];
     if (!v) throw invalidInput('SECRET_MISSING', `${what}: environment variable ${ref.env} is not set`);
@@ -18,9 +23,11 @@ export async function readSecret(ref: SecretRef, what: string, resolvePath: (p: 
   if (ref.generate) {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // 'wx': never overwrite — two starts racing keep whichever secret was written first.
-    await writeFile(path, randomBytes(24).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' }).catch((e) => {
-      if (errnoCode(e) !== 'EEXIST') throw fromSystemError(`${what}: create secret file ${path}`, e);
-    });
+    await writeFile(path, randomBytes(24).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' }).catch(
+      (e) => {
+        if (errnoCode(e) !== 'EEXIST') throw fromSystemError(`${what}: create secret file ${path}`, e);
+      },
+    );
   }
   let v: string;
   try {

@@ -5,42 +5,74 @@
 import { formatDuration } from '../base/format.js';
 import type { Decision } from './schedule.js';
 
-export function decideVerification(i: { lastPassed: Date | undefined; lastResult: 'passed' | 'failed' | undefined; since: Date; now: Date; staleAfter: number }): Decision<'Fresh' | 'Failed' | 'Stale' | 'NeverVerified' | 'Pending'> {
+export function decideVerification(i: {
+  lastPassed: Date | undefined;
+  lastResult: 'passed' | 'failed' | undefined;
+  since: Date;
+  now: Date;
+  staleAfter: number;
+}): Decision<'Fresh' | 'Failed' | 'Stale' | 'NeverVerified' | 'Pending'> {
   const days = (ms: number) => (ms < 172_800_000 ? formatDuration(ms) : `${(ms / 86_400_000).toFixed(1)}d`);
   if (i.lastResult === 'failed') return { reason: 'Failed', message: 'the last verified restore failed' };
   if (!i.lastPassed) {
     const waited = i.now.getTime() - i.since.getTime();
     return waited > i.staleAfter
-      ? { reason: 'NeverVerified', message: `never verified in ${days(waited)} (limit ${days(i.staleAfter)})` }
+      ? {
+          reason: 'NeverVerified',
+          message: `never verified in ${days(waited)} (limit ${days(i.staleAfter)})`,
+        }
       : { reason: 'Pending', message: 'not verified yet' };
   }
   const age = i.now.getTime() - i.lastPassed.getTime();
-  if (age > i.staleAfter) return { reason: 'Stale', message: `last verified ${days(age)} ago, longer than ${days(i.staleAfter)}` };
+  if (age > i.staleAfter)
+    return { reason: 'Stale', message: `last verified ${days(age)} ago, longer than ${days(i.staleAfter)}` };
   return { reason: 'Fresh', message: `verified ${days(age)} ago` };
 }
 
-export function decideRenewal(i: { notAfter: Date | undefined; now: Date; renewBefore: number; expected?: string | undefined; actual?: string | undefined }): Decision<'Missing' | 'Expired' | 'RenewalDue' | 'Mismatch' | 'Valid'> {
+export function decideRenewal(i: {
+  notAfter: Date | undefined;
+  now: Date;
+  renewBefore: number;
+  expected?: string | undefined;
+  actual?: string | undefined;
+}): Decision<'Missing' | 'Expired' | 'RenewalDue' | 'Mismatch' | 'Valid'> {
   if (!i.notAfter) return { reason: 'Missing', message: 'no certificate has been issued yet' };
   const left = i.notAfter.getTime() - i.now.getTime();
   if (left <= 0) return { reason: 'Expired', message: `expired at ${i.notAfter.toISOString()}` };
-  if (left <= i.renewBefore) return { reason: 'RenewalDue', message: `expires at ${i.notAfter.toISOString()}, within the renewal window` };
-  if (i.expected && i.actual && i.expected !== i.actual) return { reason: 'Mismatch', message: 'the written certificate differs from the one the policy expects' };
+  if (left <= i.renewBefore)
+    return {
+      reason: 'RenewalDue',
+      message: `expires at ${i.notAfter.toISOString()}, within the renewal window`,
+    };
+  if (i.expected && i.actual && i.expected !== i.actual)
+    return { reason: 'Mismatch', message: 'the written certificate differs from the one the policy expects' };
   return { reason: 'Valid', message: `valid until ${i.notAfter.toISOString()}` };
 }
 
-export function decideExpiryAlert(notAfter: Date | undefined, now: Date, within: number): Decision<'Ok' | 'Expiring' | 'Expired' | 'Unknown'> {
+export function decideExpiryAlert(
+  notAfter: Date | undefined,
+  now: Date,
+  within: number,
+): Decision<'Ok' | 'Expiring' | 'Expired' | 'Unknown'> {
   if (!notAfter) return { reason: 'Unknown', message: 'expiry unknown' };
   const left = notAfter.getTime() - now.getTime();
   if (left <= 0) return { reason: 'Expired', message: `expired at ${notAfter.toISOString()}` };
-  if (left <= within) return { reason: 'Expiring', message: `expires in ${formatDuration(left)} (${notAfter.toISOString()})` };
+  if (left <= within)
+    return { reason: 'Expiring', message: `expires in ${formatDuration(left)} (${notAfter.toISOString()})` };
   return { reason: 'Ok', message: `expires ${notAfter.toISOString()}` };
 }
 
 export type SlaSeverity = 'critical' | 'high' | 'medium' | 'low';
-export function decideSla(i: { severity: string; firstSeenAt: Date; now: Date; sla: Record<SlaSeverity, number> }): Decision<'WithinSla' | 'Overdue' | 'NoSla'> & { dueAt?: Date } {
+export function decideSla(i: {
+  severity: string;
+  firstSeenAt: Date;
+  now: Date;
+  sla: Record<SlaSeverity, number>;
+}): Decision<'WithinSla' | 'Overdue' | 'NoSla'> & { dueAt?: Date } {
   const limit = i.sla[i.severity as SlaSeverity];
   if (limit === undefined) return { reason: 'NoSla', message: `no SLA for severity ${i.severity}` };
   const dueAt = new Date(i.firstSeenAt.getTime() + limit);
-  if (i.now.getTime() > dueAt.getTime()) return { reason: 'Overdue', message: `overdue since ${dueAt.toISOString()}`, dueAt };
+  if (i.now.getTime() > dueAt.getTime())
+    return { reason: 'Overdue', message: `overdue since ${dueAt.toISOString()}`, dueAt };
   return { reason: 'WithinSla', message: `due by ${dueAt.toISOString()}`, dueAt };
 }

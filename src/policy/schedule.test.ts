@@ -16,7 +16,13 @@ describe('which runs are due or missed', () => {
     },
     {
       name: 'runs once on first start when the policy asks for it',
-      in: { schedule: '0 * * * *', lastFire: undefined, now: T('08:20:00'), missedAfter: min, runAtFirstStart: true },
+      in: {
+        schedule: '0 * * * *',
+        lastFire: undefined,
+        now: T('08:20:00'),
+        missedAfter: min,
+        runAtFirstStart: true,
+      },
       reason: 'FirstStart',
       run: T('08:20:00'),
       missed: [],
@@ -78,9 +84,24 @@ describe('which runs are due or missed', () => {
 
 describe('watchdog and concurrency', () => {
   const cases = [
-    { name: 'leaves a run alone within its timeout', run: { status: 'running', startedAt: T('08:00:00') }, now: T('08:30:00'), reason: 'Running' },
-    { name: 'marks a run stuck after its timeout', run: { status: 'running', startedAt: T('08:00:00') }, now: T('09:00:01'), reason: 'Stuck' },
-    { name: 'ignores a run that already finished', run: { status: 'failed', startedAt: T('08:00:00') }, now: T('10:00:00'), reason: 'NotRunning' },
+    {
+      name: 'leaves a run alone within its timeout',
+      run: { status: 'running', startedAt: T('08:00:00') },
+      now: T('08:30:00'),
+      reason: 'Running',
+    },
+    {
+      name: 'marks a run stuck after its timeout',
+      run: { status: 'running', startedAt: T('08:00:00') },
+      now: T('09:00:01'),
+      reason: 'Stuck',
+    },
+    {
+      name: 'ignores a run that already finished',
+      run: { status: 'failed', startedAt: T('08:00:00') },
+      now: T('10:00:00'),
+      reason: 'NotRunning',
+    },
   ];
   for (const c of cases) it(c.name, () => assert.equal(decideStuck(c.run, c.now, 60 * min).reason, c.reason));
   it('starts a run while the repository has a free slot and waits when it is full', () => {
@@ -93,10 +114,14 @@ describe('watchdog and concurrency', () => {
 describe('health decisions', () => {
   const day = 86_400_000;
   const since = T('00:00:00');
-  const v = (lastPassed: Date | undefined, lastResult: 'passed' | 'failed' | undefined, now: Date) => decideVerification({ lastPassed, lastResult, since, now, staleAfter: 2 * day }).reason;
-  it('calls a recent passed verification fresh', () => assert.equal(v(T('06:00:00'), 'passed', T('08:00:00')), 'Fresh'));
-  it('calls a verification older than the limit stale', () => assert.equal(v(T('06:00:00'), 'passed', new Date(T('06:00:00').getTime() + 3 * day)), 'Stale'));
-  it('reports a failed last verification whatever its age', () => assert.equal(v(T('06:00:00'), 'failed', T('07:00:00')), 'Failed'));
+  const v = (lastPassed: Date | undefined, lastResult: 'passed' | 'failed' | undefined, now: Date) =>
+    decideVerification({ lastPassed, lastResult, since, now, staleAfter: 2 * day }).reason;
+  it('calls a recent passed verification fresh', () =>
+    assert.equal(v(T('06:00:00'), 'passed', T('08:00:00')), 'Fresh'));
+  it('calls a verification older than the limit stale', () =>
+    assert.equal(v(T('06:00:00'), 'passed', new Date(T('06:00:00').getTime() + 3 * day)), 'Stale'));
+  it('reports a failed last verification whatever its age', () =>
+    assert.equal(v(T('06:00:00'), 'failed', T('07:00:00')), 'Failed'));
   it('is patient with a volume not yet verified, then calls it never verified', () => {
     assert.equal(v(undefined, undefined, T('08:00:00')), 'Pending');
     assert.equal(v(undefined, undefined, new Date(since.getTime() + 3 * day)), 'NeverVerified');
@@ -104,9 +129,18 @@ describe('health decisions', () => {
   it('renews a certificate inside its renewal window and not before', () => {
     const notAfter = new Date(T('00:00:00').getTime() + 10 * day);
     assert.equal(decideRenewal({ notAfter, now: T('00:00:00'), renewBefore: 3 * day }).reason, 'Valid');
-    assert.equal(decideRenewal({ notAfter, now: new Date(notAfter.getTime() - 2 * day), renewBefore: 3 * day }).reason, 'RenewalDue');
-    assert.equal(decideRenewal({ notAfter, now: new Date(notAfter.getTime() + 1), renewBefore: 3 * day }).reason, 'Expired');
-    assert.equal(decideRenewal({ notAfter: undefined, now: T('00:00:00'), renewBefore: 3 * day }).reason, 'Missing');
+    assert.equal(
+      decideRenewal({ notAfter, now: new Date(notAfter.getTime() - 2 * day), renewBefore: 3 * day }).reason,
+      'RenewalDue',
+    );
+    assert.equal(
+      decideRenewal({ notAfter, now: new Date(notAfter.getTime() + 1), renewBefore: 3 * day }).reason,
+      'Expired',
+    );
+    assert.equal(
+      decideRenewal({ notAfter: undefined, now: T('00:00:00'), renewBefore: 3 * day }).reason,
+      'Missing',
+    );
   });
   it('alerts on a certificate expiring within the threshold', () => {
     const notAfter = new Date(T('00:00:00').getTime() + 5 * day);
@@ -115,8 +149,16 @@ describe('health decisions', () => {
   });
   it('marks an open critical finding overdue after its SLA', () => {
     const sla = { critical: 7 * day, high: 30 * day, medium: 90 * day, low: 180 * day };
-    assert.equal(decideSla({ severity: 'critical', firstSeenAt: since, now: new Date(since.getTime() + 8 * day), sla }).reason, 'Overdue');
-    assert.equal(decideSla({ severity: 'high', firstSeenAt: since, now: new Date(since.getTime() + 8 * day), sla }).reason, 'WithinSla');
+    assert.equal(
+      decideSla({ severity: 'critical', firstSeenAt: since, now: new Date(since.getTime() + 8 * day), sla })
+        .reason,
+      'Overdue',
+    );
+    assert.equal(
+      decideSla({ severity: 'high', firstSeenAt: since, now: new Date(since.getTime() + 8 * day), sla })
+        .reason,
+      'WithinSla',
+    );
     assert.equal(decideSla({ severity: 'note', firstSeenAt: since, now: since, sla }).reason, 'NoSla');
   });
 });

@@ -69,18 +69,39 @@ export interface DueDecision extends Decision<'NotDue' | 'Due' | 'FirstStart' | 
  */
 export function decideDue(i: DueInput): DueDecision {
   if (!i.lastFire) {
-    if (i.runAtFirstStart) return { reason: 'FirstStart', message: 'first start: running once now', run: i.now, missed: [], mark: i.now };
-    return { reason: 'NotDue', message: 'first start: waiting for the next fire time', run: undefined, missed: [], mark: i.now };
+    if (i.runAtFirstStart)
+      return {
+        reason: 'FirstStart',
+        message: 'first start: running once now',
+        run: i.now,
+        missed: [],
+        mark: i.now,
+      };
+    return {
+      reason: 'NotDue',
+      message: 'first start: waiting for the next fire time',
+      run: undefined,
+      missed: [],
+      mark: i.now,
+    };
   }
   const fires = fireTimesBetween(i.schedule, i.lastFire, i.now);
   const newest = fires.at(-1);
-  if (!newest) return { reason: 'NotDue', message: 'no fire time since the last run', run: undefined, missed: [], mark: i.lastFire };
+  if (!newest)
+    return {
+      reason: 'NotDue',
+      message: 'no fire time since the last run',
+      run: undefined,
+      missed: [],
+      mark: i.lastFire,
+    };
   const late = (t: Date) => i.now.getTime() - t.getTime() > i.missedAfter;
   const missed = fires.filter(late);
   // The newest fire time runs when it is on time; fire times in between that are not yet late
   // coalesce into that run. When even the newest is late, one catch-up run happens now.
   const run = late(newest) ? i.now : newest;
-  if (missed.length === 0) return { reason: 'Due', message: `due at ${newest.toISOString()}`, run, missed, mark: newest };
+  if (missed.length === 0)
+    return { reason: 'Due', message: `due at ${newest.toISOString()}`, run, missed, mark: newest };
   return {
     reason: 'MissedCatchUp',
     message: `${missed.length} run(s) missed since ${i.lastFire.toISOString()} (first ${missed[0]!.toISOString()}); running once now to catch up`,
@@ -91,17 +112,28 @@ export function decideDue(i: DueInput): DueDecision {
 }
 
 /** The watchdog's rule: a run still 'running' after its timeout is failed with this reason. */
-export function decideStuck(run: { startedAt: Date | undefined; status: string }, now: Date, timeoutMs: number): Decision<'NotRunning' | 'Running' | 'Stuck'> {
+export function decideStuck(
+  run: { startedAt: Date | undefined; status: string },
+  now: Date,
+  timeoutMs: number,
+): Decision<'NotRunning' | 'Running' | 'Stuck'> {
   if (run.status !== 'running' || !run.startedAt) return { reason: 'NotRunning', message: 'not running' };
   const age = now.getTime() - run.startedAt.getTime();
   if (age > timeoutMs) {
-    return { reason: 'Stuck', message: `still running after ${Math.round(age / 1000)}s, longer than its timeout of ${Math.round(timeoutMs / 1000)}s: marked failed by the watchdog` };
+    return {
+      reason: 'Stuck',
+      message: `still running after ${Math.round(age / 1000)}s, longer than its timeout of ${Math.round(timeoutMs / 1000)}s: marked failed by the watchdog`,
+    };
   }
   return { reason: 'Running', message: `running for ${Math.round(age / 1000)}s` };
 }
 
 /** Per-repository concurrency: runs beyond the limit wait for a slot (they are not dropped). */
 export function decideSlot(runningOnRepository: number, maxConcurrent: number): Decision<'Start' | 'Wait'> {
-  if (runningOnRepository < maxConcurrent) return { reason: 'Start', message: `${runningOnRepository}/${maxConcurrent} runs on the repository` };
-  return { reason: 'Wait', message: `repository busy: ${runningOnRepository}/${maxConcurrent} runs; waiting for a slot` };
+  if (runningOnRepository < maxConcurrent)
+    return { reason: 'Start', message: `${runningOnRepository}/${maxConcurrent} runs on the repository` };
+  return {
+    reason: 'Wait',
+    message: `repository busy: ${runningOnRepository}/${maxConcurrent} runs; waiting for a slot`,
+  };
 }

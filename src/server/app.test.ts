@@ -19,13 +19,31 @@ describe('control plane API', () => {
     const t = await testPlane();
     try {
       assert.equal((await t.app.inject('/api/v1/overview')).statusCode, 401);
-      assert.equal((await t.app.inject({ url: '/api/v1/overview', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
+      assert.equal(
+        (await t.app.inject({ url: '/api/v1/overview', headers: { authorization: 'Bearer wrong' } }))
+          .statusCode,
+        401,
+      );
       assert.equal((await t.app.inject('/metrics')).statusCode, 401);
       assert.equal((await t.app.inject('/healthz')).json().status, 'ok');
       assert.equal((await t.app.inject('/readyz')).statusCode, 503, 'not ready before the scheduler runs');
       const doc = (await t.app.inject('/openapi.json')).json();
-      for (const p of ['/api/v1/volumes', '/api/v1/runs/{id}', '/api/v1/sarif', '/api/v1/certificates', '/api/v1/findings', '/api/v1/timeline', '/metrics', '/healthz']) assert.ok(doc.paths[p], `openapi lists ${p}`);
-      assert.ok(doc.paths['/api/v1/sarif'].post.parameters.some((x: { name: string; required: boolean }) => x.name === 'commit' && x.required));
+      for (const p of [
+        '/api/v1/volumes',
+        '/api/v1/runs/{id}',
+        '/api/v1/sarif',
+        '/api/v1/certificates',
+        '/api/v1/findings',
+        '/api/v1/timeline',
+        '/metrics',
+        '/healthz',
+      ])
+        assert.ok(doc.paths[p], `openapi lists ${p}`);
+      assert.ok(
+        doc.paths['/api/v1/sarif'].post.parameters.some(
+          (x: { name: string; required: boolean }) => x.name === 'commit' && x.required,
+        ),
+      );
       assert.equal(doc.paths['/ui'], undefined, 'the dashboard is not part of the API');
     } finally {
       await t.dispose();
@@ -36,21 +54,39 @@ describe('control plane API', () => {
     const t = await testPlane();
     const auth = { authorization: `Bearer ${t.token}` };
     try {
-      const bad = await t.app.inject({ method: 'POST', url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}`, headers: { ...auth, 'content-type': 'application/sarif+json' }, payload: '{"version": "2.1.0", "runs": "nope"' });
+      const bad = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}`,
+        headers: { ...auth, 'content-type': 'application/sarif+json' },
+        payload: '{"version": "2.1.0", "runs": "nope"',
+      });
       assert.equal(bad.statusCode, 400);
       assert.doesNotMatch(bad.body, /at .*\.ts:\d+/, 'no stack trace');
-      const up = await t.app.inject({ method: 'POST', url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main`, headers: { ...auth, 'content-type': 'application/sarif+json' }, payload: sarif });
+      const up = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main`,
+        headers: { ...auth, 'content-type': 'application/sarif+json' },
+        payload: sarif,
+      });
       assert.equal(up.statusCode, 201, up.body);
       assert.equal(up.json().results, 3);
       assert.equal(up.json().newFindings.length, 3);
-      const findings = (await t.app.inject({ url: '/api/v1/findings', headers: auth })).json() as { severity: string; sla: string }[];
+      const findings = (await t.app.inject({ url: '/api/v1/findings', headers: auth })).json() as {
+        severity: string;
+        sla: string;
+      }[];
       assert.deepEqual(findings.map((f) => f.severity).sort(), ['critical', 'medium', 'medium']);
       assert.ok(findings.every((f) => f.sla === 'WithinSla'));
       await t.cp.scheduler.runNow('backup/hourly/data');
       const [vol] = (await t.app.inject({ url: '/api/v1/volumes', headers: auth })).json();
       assert.equal(vol.restorePoints[0].workloads[0].verdict, 'blocked');
       assert.equal(vol.restorePoints[0].workloads[0].highest, 'critical');
-      const again = await t.app.inject({ method: 'POST', url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}`, headers: { ...auth, 'content-type': 'application/json' }, payload: sarif });
+      const again = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}`,
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: sarif,
+      });
       assert.equal(again.json().newFindings.length, 0, 'uploading the same report twice adds nothing');
     } finally {
       await t.dispose();
@@ -58,20 +94,34 @@ describe('control plane API', () => {
   });
 
   it('exposes backup, verification, certificate and finding metrics from the catalog', async () => {
-    const t = await testPlane({ yaml: baseYaml(`certificates:\n  web: { commonName: web.local, dnsNames: [web.local], certFile: ./certs/tls.crt, keyFile: ./certs/tls.key }\n`) });
+    const t = await testPlane({
+      yaml: baseYaml(
+        `certificates:\n  web: { commonName: web.local, dnsNames: [web.local], certFile: ./certs/tls.crt, keyFile: ./certs/tls.key }\n`,
+      ),
+    });
     try {
       await t.cp.scheduler.runNow('backup/hourly/data');
       t.clock.advance(60_000);
       await t.cp.scheduler.runNow('verify/hourly/data');
       await t.cp.scheduler.runNow('certificate/web');
-      const m = (await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${t.token}` } })).body;
-      assert.match(m, /holdfast_backup_last_success_timestamp_seconds\{policy="hourly",volume="data"\} 1796112000/);
+      const m = (await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${t.token}` } }))
+        .body;
+      assert.match(
+        m,
+        /holdfast_backup_last_success_timestamp_seconds\{policy="hourly",volume="data"\} 1796112000/,
+      );
       assert.match(m, /holdfast_backup_last_run_failed\{policy="hourly",volume="data"\} 0/);
       assert.match(m, /holdfast_verification_ok\{volume="data"\} 1/);
       assert.match(m, /holdfast_verification_age_seconds\{volume="data"\} 0/);
-      assert.match(m, /holdfast_certificate_expiry_timestamp_seconds\{certificate="web",source="written"\} \d+/);
+      assert.match(
+        m,
+        /holdfast_certificate_expiry_timestamp_seconds\{certificate="web",source="written"\} \d+/,
+      );
       assert.match(m, /holdfast_findings_open\{severity="critical"\} 0/);
-      assert.match(m, /holdfast_runs_recorded\{kind="backup",policy="hourly",target="data",status="succeeded"\} 1/);
+      assert.match(
+        m,
+        /holdfast_runs_recorded\{kind="backup",policy="hourly",target="data",status="succeeded"\} 1/,
+      );
     } finally {
       await t.dispose();
     }
@@ -84,9 +134,19 @@ describe('control plane API', () => {
       const anon = await t.app.inject('/ui');
       assert.equal(anon.statusCode, 303);
       assert.equal(anon.headers.location, '/ui/login');
-      const wrong = await t.app.inject({ method: 'POST', url: '/ui/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'token=nope' });
+      const wrong = await t.app.inject({
+        method: 'POST',
+        url: '/ui/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'token=nope',
+      });
       assert.equal(wrong.statusCode, 401);
-      const ok = await t.app.inject({ method: 'POST', url: '/ui/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${t.token}` });
+      const ok = await t.app.inject({
+        method: 'POST',
+        url: '/ui/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `token=${t.token}`,
+      });
       const cookie = String(ok.headers['set-cookie']).split(';')[0]!;
       assert.doesNotMatch(cookie, new RegExp(t.token));
       const page = await t.app.inject({ url: '/ui', headers: { cookie } });
@@ -108,7 +168,13 @@ describe('control plane API', () => {
       await t.cp.scheduler.runNow('verify/hourly/data');
       const files = await writeReview(t.cp);
       const md = readFileSync(files.markdown, 'utf8');
-      for (const h of ['## Backup health and verification evidence', '## Certificate inventory', '## Open findings by severity', '## Changes (first review)']) assert.ok(md.includes(h), h);
+      for (const h of [
+        '## Backup health and verification evidence',
+        '## Certificate inventory',
+        '## Open findings by severity',
+        '## Changes (first review)',
+      ])
+        assert.ok(md.includes(h), h);
       assert.match(md, /\| data \| succeeded .*\| Fresh: verified/);
       assert.match(readFileSync(files.html, 'utf8'), /<h2>Open findings by severity<\/h2>/);
       t.clock.advance(3_600_000);
@@ -124,7 +190,12 @@ describe('bad conditions', () => {
   it('keeps serving when the repository disk is full, and shows the failure in metrics and alerts', async () => {
     const hook = new WebhookReceiver();
     const url = await hook.start();
-    const t = await testPlane({ yaml: baseYaml(`alerts:\n  webhooks: [{ name: ops, url: "${url}" }]\n`).replace('location: ./repo', 'location: ./small/repo') });
+    const t = await testPlane({
+      yaml: baseYaml(`alerts:\n  webhooks: [{ name: ops, url: "${url}" }]\n`).replace(
+        'location: ./repo',
+        'location: ./small/repo',
+      ),
+    });
     const small = join(t.dir, 'small');
     mkdirSync(small);
     // A real full disk: a 1 MiB tmpfs under the repository, and a volume of incompressible data.
@@ -136,11 +207,14 @@ describe('bad conditions', () => {
       assert.equal(run!.reason, 'DISK_FULL');
       assert.match(run!.message!, /no space left on device/);
       assert.equal((await t.app.inject('/healthz')).statusCode, 200);
-      const m = (await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${t.token}` } })).body;
+      const m = (await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${t.token}` } }))
+        .body;
       assert.match(m, /holdfast_backup_last_run_failed\{policy="hourly",volume="data"\} 1/);
       const a = await hook.waitFor((x) => x.event === 'backup-failed');
       assert.equal(a.details.reason, 'DISK_FULL');
-      const o = (await t.app.inject({ url: '/api/v1/overview', headers: { authorization: `Bearer ${t.token}` } })).json();
+      const o = (
+        await t.app.inject({ url: '/api/v1/overview', headers: { authorization: `Bearer ${t.token}` } })
+      ).json();
       assert.equal(o.status, 'degraded');
       assert.match(o.problems.join('\n'), /last backup failed: .*no space left on device/);
     } finally {
@@ -155,7 +229,11 @@ describe('bad conditions', () => {
     const url = await good.start();
     good.failNext(2);
     const dead = await deadPort();
-    const t = await testPlane({ yaml: baseYaml(`alerts:\n  webhooks:\n    - { name: gone, url: "http://127.0.0.1:${dead}/x", retries: 2, timeout: 1s }\n    - { name: ops, url: "${url}", retries: 3 }\n`).replace('./data }', './nowhere }') });
+    const t = await testPlane({
+      yaml: baseYaml(
+        `alerts:\n  webhooks:\n    - { name: gone, url: "http://127.0.0.1:${dead}/x", retries: 2, timeout: 1s }\n    - { name: ops, url: "${url}", retries: 3 }\n`,
+      ).replace('./data }', './nowhere }'),
+    });
     try {
       const run = await t.cp.scheduler.runNow('backup/hourly/data');
       assert.equal(run!.status, 'failed');
@@ -181,14 +259,35 @@ describe('bad conditions', () => {
     const loaded = parseConfig(yaml, join(t.dir, 'holdfast.yaml'));
     const log = createLogger({ write: () => undefined });
     const env = { ...process.env, HF_TEST_PASSWORD: 'x' };
-    const a = await startServer({ loaded, clock: systemClock, log, listen: '127.0.0.1:0', insecureHttp: true, env, tickMs: 60_000 });
+    const a = await startServer({
+      loaded,
+      clock: systemClock,
+      log,
+      listen: '127.0.0.1:0',
+      insecureHttp: true,
+      env,
+      tickMs: 60_000,
+    });
     try {
       const port = new URL(a.url).port;
-      await assert.rejects(startServer({ loaded: parseConfig(yaml.replace('./state2', './state3'), join(t.dir, 'holdfast.yaml')), clock: systemClock, log, listen: `127.0.0.1:${port}`, insecureHttp: true, env }), {
-        code: 'PORT_IN_USE',
-        message: `listen on 127.0.0.1:${port}: address already in use (is another holdfast serve running? pick another with --listen)`,
-      });
-      await assert.rejects(startServer({ loaded, clock: systemClock, log, listen: '0.0.0.0:0', insecureHttp: true, env }), { code: 'INSECURE_NOT_LOOPBACK' });
+      await assert.rejects(
+        startServer({
+          loaded: parseConfig(yaml.replace('./state2', './state3'), join(t.dir, 'holdfast.yaml')),
+          clock: systemClock,
+          log,
+          listen: `127.0.0.1:${port}`,
+          insecureHttp: true,
+          env,
+        }),
+        {
+          code: 'PORT_IN_USE',
+          message: `listen on 127.0.0.1:${port}: address already in use (is another holdfast serve running? pick another with --listen)`,
+        },
+      );
+      await assert.rejects(
+        startServer({ loaded, clock: systemClock, log, listen: '0.0.0.0:0', insecureHttp: true, env }),
+        { code: 'INSECURE_NOT_LOOPBACK' },
+      );
       const health = await fetch(`${a.url}/healthz`);
       assert.equal(health.status, 200, 'the first server still serves');
     } finally {

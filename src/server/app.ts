@@ -14,7 +14,17 @@ import { metricsRoutes } from './routes/metrics.js';
 import { sarifRoutes } from './routes/sarif.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 
-const statusOf: Record<ErrorKind, number> = { 'invalid-input': 400, auth: 403, 'not-found': 404, corrupt: 422, conflict: 409, transient: 503, resource: 507, permanent: 500, bug: 500 };
+const statusOf: Record<ErrorKind, number> = {
+  'invalid-input': 400,
+  auth: 403,
+  'not-found': 404,
+  corrupt: 422,
+  conflict: 409,
+  transient: 503,
+  resource: 507,
+  permanent: 500,
+  bug: 500,
+};
 
 export interface AppOptions {
   token: string;
@@ -23,14 +33,20 @@ export interface AppOptions {
 
 export async function buildApp(cp: ControlPlane, o: AppOptions): Promise<FastifyInstance> {
   const opts: FastifyServerOptions = { logger: false, trustProxy: false };
-  const app: FastifyInstance = o.https ? (Fastify({ ...opts, https: o.https } as FastifyServerOptions) as unknown as FastifyInstance) : Fastify(opts);
+  const app: FastifyInstance = o.https
+    ? (Fastify({ ...opts, https: o.https } as FastifyServerOptions) as unknown as FastifyInstance)
+    : Fastify(opts);
   const openapi = collectOpenApi(app, { title: 'Holdfast', version: '1' });
   registerAuth(app, o.token);
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof HoldfastError) return reply.code(statusOf[err.kind]).send({ code: err.code, message: err.message });
+    if (err instanceof HoldfastError)
+      return reply.code(statusOf[err.kind]).send({ code: err.code, message: err.message });
     const e = err as { validation?: unknown; statusCode?: number; code?: string; message: string };
-    if (e.validation || (e.statusCode && e.statusCode < 500)) return reply.code(e.statusCode ?? 400).send({ code: e.code ?? 'BAD_REQUEST', message: e.message });
-    cp.d.log.error(`${req.method} ${req.url.split('?')[0]}: internal error: ${e.message}`, { stack: (err as Error).stack });
+    if (e.validation || (e.statusCode && e.statusCode < 500))
+      return reply.code(e.statusCode ?? 400).send({ code: e.code ?? 'BAD_REQUEST', message: e.message });
+    cp.d.log.error(`${req.method} ${req.url.split('?')[0]}: internal error: ${e.message}`, {
+      stack: (err as Error).stack,
+    });
     return reply.code(500).send({ code: 'INTERNAL', message: 'internal error (logged on the server)' });
   });
   app.get('/openapi.json', { schema: { summary: 'This document', tags: ['meta'] } }, async () => openapi());

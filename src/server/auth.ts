@@ -10,7 +10,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 export const SESSION_COOKIE = 'holdfast_session';
 const publicPaths = new Set(['/healthz', '/readyz', '/openapi.json', '/ui/login', '/favicon.ico']);
 
-export const sessionValue = (token: string) => createHash('sha256').update('holdfast-session\0' + token).digest('base64url');
+export const sessionValue = (token: string) =>
+  createHash('sha256')
+    .update('holdfast-session\0' + token)
+    .digest('base64url');
 
 export function sameSecret(a: string, b: string): boolean {
   const x = createHash('sha256').update(a).digest();
@@ -39,6 +42,9 @@ export function registerAuth(app: FastifyInstance, token: string): void {
     if (publicPaths.has(path)) return;
     if (isAuthorized(req, token)) return;
     if (path === '/' || path.startsWith('/ui')) return reply.redirect('/ui/login', 303);
-    return reply.code(401).header('www-authenticate', 'Bearer realm="holdfast"').send({ code: 'UNAUTHORIZED', message: 'missing or wrong bearer token' });
+    return reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="holdfast"')
+      .send({ code: 'UNAUTHORIZED', message: 'missing or wrong bearer token' });
   });
 }

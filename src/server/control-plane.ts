@@ -61,7 +61,8 @@ export class ControlPlane {
   constructor(readonly d: ControlPlaneDeps) {
     const { config } = d.loaded;
     this.dataDir = d.loaded.resolvePath(config.server.dataDir);
-    for (const sub of ['scratch', 'logs', 'reports', 'ca']) mkdirSync(join(this.dataDir, sub), { recursive: true, mode: 0o700 });
+    for (const sub of ['scratch', 'logs', 'reports', 'ca'])
+      mkdirSync(join(this.dataDir, sub), { recursive: true, mode: 0o700 });
     this.startedAt = d.clock.now();
     this.sast = {
       ingest: async (report, o) => {
@@ -74,9 +75,29 @@ export class ControlPlane {
     };
     this.runs = new RunHistory(d.catalog.db);
     this.evidence = new EvidenceStore(d.catalog.db);
-    this.alerter = new Alerter({ webhooks: config.alerts.webhooks, evidence: this.evidence, clock: d.clock, log: d.log.child({ part: 'alerts' }), backoffMs: d.alertBackoffMs });
+    this.alerter = new Alerter({
+      webhooks: config.alerts.webhooks,
+      evidence: this.evidence,
+      clock: d.clock,
+      log: d.log.child({ part: 'alerts' }),
+      backoffMs: d.alertBackoffMs,
+    });
     for (const [name, w] of Object.entries(config.workloads)) {
-      this.services.set(name, new LocalService({ name, start: w.start, stop: w.stop, reload: w.reload, cwd: d.loaded.resolvePath(w.cwd ?? '.'), env: d.env, logFile: join(this.dataDir, 'logs', `${name}.log`) }, d.clock));
+      this.services.set(
+        name,
+        new LocalService(
+          {
+            name,
+            start: w.start,
+            stop: w.stop,
+            reload: w.reload,
+            cwd: d.loaded.resolvePath(w.cwd ?? '.'),
+            env: d.env,
+            logFile: join(this.dataDir, 'logs', `${name}.log`),
+          },
+          d.clock,
+        ),
+      );
     }
     this.health = new HealthSweep(this);
     this.scheduler = new Scheduler({
@@ -98,8 +119,8 @@ export class ControlPlane {
     let p = this.repos.get(name);
     if (!p) {
       const r = this.config.repositories[name]!;
-      p = readSecret(r.password, `repository ${name} password`, this.d.loaded.resolvePath, this.d.env).then((password) =>
-        this.d.backup.open(this.repositoryLocation(name), password, { init: r.init }),
+      p = readSecret(r.password, `repository ${name} password`, this.d.loaded.resolvePath, this.d.env).then(
+        (password) => this.d.backup.open(this.repositoryLocation(name), password, { init: r.init }),
       );
       // A failed open (wrong password, unreachable store) is retried by the next run, not cached.
       p.catch(() => this.repos.delete(name));
@@ -120,11 +141,19 @@ export class ControlPlane {
       .map(([n]) => n);
   }
 
-  async start(o: { intervalMs?: number | undefined; healthIntervalMs?: number | undefined; startServices?: boolean } = {}): Promise<void> {
-    for (const v of Object.values(this.config.volumes)) if (v.create) mkdirSync(this.d.loaded.resolvePath(v.path), { recursive: true });
+  async start(
+    o: {
+      intervalMs?: number | undefined;
+      healthIntervalMs?: number | undefined;
+      startServices?: boolean;
+    } = {},
+  ): Promise<void> {
+    for (const v of Object.values(this.config.volumes))
+      if (v.create) mkdirSync(this.d.loaded.resolvePath(v.path), { recursive: true });
     // A service cannot serve TLS before its certificate exists: issue missing ones first.
     for (const [name, c] of Object.entries(this.config.certificates)) {
-      if (!existsSync(this.d.loaded.resolvePath(c.certFile))) await this.scheduler.runNow(`certificate/${name}`);
+      if (!existsSync(this.d.loaded.resolvePath(c.certFile)))
+        await this.scheduler.runNow(`certificate/${name}`);
     }
     if (o.startServices ?? true) for (const s of this.services.values()) s.start();
     this.scheduler.start(o.intervalMs ?? 1000);
@@ -136,7 +165,15 @@ export class ControlPlane {
     this.ready = false;
     this.scheduler.stop();
     this.health.stop();
-    await Promise.race([Promise.all([this.scheduler.idle(), this.alerter.idle()]), new Promise((r) => setTimeout(r, 10_000).unref())]);
-    for (const s of this.services.values()) await s.stop().catch((e) => this.d.log.warn(`stop workload ${s.spec.name}: ${e instanceof Error ? e.message : String(e)}`));
+    await Promise.race([
+      Promise.all([this.scheduler.idle(), this.alerter.idle()]),
+      new Promise((r) => setTimeout(r, 10_000).unref()),
+    ]);
+    for (const s of this.services.values())
+      await s
+        .stop()
+        .catch((e) =>
+          this.d.log.warn(`stop workload ${s.spec.name}: ${e instanceof Error ? e.message : String(e)}`),
+        );
   }
 }

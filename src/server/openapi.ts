@@ -36,20 +36,47 @@ export function collectOpenApi(app: FastifyInstance, info: { title: string; vers
     const methods = (Array.isArray(r.method) ? r.method : [r.method]).filter((m) => m !== 'HEAD');
     const params = (where: 'query' | 'path', obj: unknown): Schema[] => {
       const o = obj as { properties?: Record<string, Schema>; required?: string[] } | undefined;
-      return Object.entries(o?.properties ?? {}).map(([name, schema]) => ({ name, in: where, required: where === 'path' || (o?.required ?? []).includes(name), schema }));
+      return Object.entries(o?.properties ?? {}).map(([name, schema]) => ({
+        name,
+        in: where,
+        required: where === 'path' || (o?.required ?? []).includes(name),
+        schema,
+      }));
     };
     const responses: Record<string, Schema> = {};
-    for (const [code, schema] of Object.entries((s.response ?? { 200: {} }) as Record<string, Schema>)) responses[code] = { description: code.startsWith('2') ? 'ok' : 'error', content: { 'application/json': { schema } } };
+    for (const [code, schema] of Object.entries((s.response ?? { 200: {} }) as Record<string, Schema>))
+      responses[code] = {
+        description: code.startsWith('2') ? 'ok' : 'error',
+        content: { 'application/json': { schema } },
+      };
     if (!publicPaths.has(r.url)) responses['401'] = { description: 'missing or wrong bearer token' };
-    const op: Op = { summary: s.summary, tags: s.tags, parameters: [...params('path', s.params), ...params('query', s.querystring)], responses };
+    const op: Op = {
+      summary: s.summary,
+      tags: s.tags,
+      parameters: [...params('path', s.params), ...params('query', s.querystring)],
+      responses,
+    };
     if (s.body) op.requestBody = { content: { 'application/json': { schema: s.body } } };
-    if (Array.isArray(s.consumes)) op.requestBody = { required: true, content: Object.fromEntries((s.consumes as string[]).map((c) => [c, { schema: { type: 'object', description: 'SARIF 2.1.0 log' } }])) };
+    if (Array.isArray(s.consumes))
+      op.requestBody = {
+        required: true,
+        content: Object.fromEntries(
+          (s.consumes as string[]).map((c) => [
+            c,
+            { schema: { type: 'object', description: 'SARIF 2.1.0 log' } },
+          ]),
+        ),
+      };
     if (publicPaths.has(r.url)) op.security = [];
     for (const m of methods) (paths[path] ??= {})[m.toLowerCase()] = op;
   });
   return () => ({
     openapi: '3.0.3',
-    info: { ...info, description: 'Holdfast control plane: backups, verified restores, certificates and SAST findings of one machine.' },
+    info: {
+      ...info,
+      description:
+        'Holdfast control plane: backups, verified restores, certificates and SAST findings of one machine.',
+    },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths,

@@ -17,7 +17,12 @@ export interface SnapshotInfo {
 
 /** One opened repository. Every method throws HoldfastError (DISK_FULL, BLOB_NOT_FOUND, ...). */
 export interface RepositoryPort {
-  backup(o: { source: string; tags: string[]; provenance: Provenance; excludes: string[] }): Promise<{ snapshotId: string; time: Date; bytes: number; files: number; addedBytes: number }>;
+  backup(o: {
+    source: string;
+    tags: string[];
+    provenance: Provenance;
+    excludes: string[];
+  }): Promise<{ snapshotId: string; time: Date; bytes: number; files: number; addedBytes: number }>;
   /** Restores into `target` (which must be empty), reading and authenticating every chunk. */
   restore(o: { snapshot: string; target: string }): Promise<{ bytes: number; files: number }>;
   snapshots(): Promise<SnapshotInfo[]>;
@@ -41,7 +46,13 @@ export interface IssuedCertificate {
 
 /** Issues leaf certificates from Holdfast's CA (kept in `caDir`). */
 export interface CertificatePort {
-  issue(o: { caDir: string; commonName: string; dnsNames: string[]; ipAddresses: string[]; validityMs: number }): Promise<IssuedCertificate>;
+  issue(o: {
+    caDir: string;
+    commonName: string;
+    dnsNames: string[];
+    ipAddresses: string[];
+    validityMs: number;
+  }): Promise<IssuedCertificate>;
 }
 
 export interface SarifIngestResult {
@@ -53,5 +64,8 @@ export interface SarifIngestResult {
 
 /** Ingests one SARIF log for a version. Throws HoldfastError kind invalid-input for a malformed report. */
 export interface SastPort {
-  ingest(report: Buffer, o: { name: string; repository: string; commit: string; ref: string; imageDigest?: string | undefined }): Promise<SarifIngestResult>;
+  ingest(
+    report: Buffer,
+    o: { name: string; repository: string; commit: string; ref: string; imageDigest?: string | undefined },
+  ): Promise<SarifIngestResult>;
 }

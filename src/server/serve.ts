@@ -51,15 +51,25 @@ export function parseListen(listen: string): { host: string; port: number } {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw invalidInput('BAD_LISTEN', `listen address ${listen}: expected host:port`);
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw invalidInput('BAD_LISTEN', `listen address ${listen}: expected host:port`);
   return { host, port };
 }
 
-export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+export const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 
-async function apiToken(loaded: LoadedConfig, dataDir: string, env: NodeJS.ProcessEnv): Promise<{ token: string; file: string | undefined }> {
+async function apiToken(
+  loaded: LoadedConfig,
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ token: string; file: string | undefined }> {
   const ref = loaded.config.server.token;
-  if (ref) return { token: await readSecret(ref, 'API token (server.token)', loaded.resolvePath, env), file: 'file' in ref ? loaded.resolvePath(ref.file) : undefined };
+  if (ref)
+    return {
+      token: await readSecret(ref, 'API token (server.token)', loaded.resolvePath, env),
+      file: 'file' in ref ? loaded.resolvePath(ref.file) : undefined,
+    };
   // No token configured: one is made once and kept (0600) in the data directory.
   const file = join(dataDir, 'api-token');
   const existing = await readFile(file, 'utf8').catch(() => '');
@@ -76,7 +86,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const env = o.env ?? process.env;
   const { host, port } = parseListen(o.listen ?? config.server.listen);
   const insecure = o.insecureHttp ?? config.server.insecureHttp;
-  if (insecure && !isLoopback(host)) throw invalidInput('INSECURE_NOT_LOOPBACK', `listen on ${host}:${port}: plain HTTP is only allowed on a loopback address (127.0.0.1, ::1); drop --insecure-http to serve TLS`);
+  if (insecure && !isLoopback(host))
+    throw invalidInput(
+      'INSECURE_NOT_LOOPBACK',
+      `listen on ${host}:${port}: plain HTTP is only allowed on a loopback address (127.0.0.1, ::1); drop --insecure-http to serve TLS`,
+    );
   const dataDir = o.loaded.resolvePath(config.server.dataDir);
   const { mkdir } = await import('node:fs/promises');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -85,7 +99,17 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let app: FastifyInstance | undefined;
   try {
     const certs = tlsEngine(o.clock);
-    cp = new ControlPlane({ loaded: o.loaded, catalog, clock: o.clock, log: o.log, backup: backupEngine(o.clock), certs, sast: sastEngine(catalog, o.clock), env, alertBackoffMs: o.alertBackoffMs });
+    cp = new ControlPlane({
+      loaded: o.loaded,
+      catalog,
+      clock: o.clock,
+      log: o.log,
+      backup: backupEngine(o.clock),
+      certs,
+      sast: sastEngine(catalog, o.clock),
+      env,
+      alertBackoffMs: o.alertBackoffMs,
+    });
     const { token, file: tokenFile } = await apiToken(o.loaded, dataDir, env);
     const tls = insecure ? undefined : await servingCert(dataDir, host, o.clock, certs);
     app = await buildApp(cp, { token, https: tls ? { key: tls.key, cert: tls.cert } : undefined });
@@ -93,8 +117,19 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     try {
       await app.listen({ host, port });
     } catch (e) {
-      if (errnoCode(e) === 'EADDRINUSE') throw conflict('PORT_IN_USE', `listen on ${host}:${port}: address already in use (is another holdfast serve running? pick another with --listen)`, e);
-      if (errnoCode(e) === 'EACCES') throw new HoldfastError('PERMISSION_DENIED', 'auth', `listen on ${host}:${port}: permission denied (ports below 1024 need privileges)`, { cause: e });
+      if (errnoCode(e) === 'EADDRINUSE')
+        throw conflict(
+          'PORT_IN_USE',
+          `listen on ${host}:${port}: address already in use (is another holdfast serve running? pick another with --listen)`,
+          e,
+        );
+      if (errnoCode(e) === 'EACCES')
+        throw new HoldfastError(
+          'PERMISSION_DENIED',
+          'auth',
+          `listen on ${host}:${port}: permission denied (ports below 1024 need privileges)`,
+          { cause: e },
+        );
       throw e;
     }
     const addr = app.server.address();
@@ -129,11 +164,26 @@ async function seedSarif(cp: ControlPlane, log: Logger): Promise<void> {
       let commit = s.commit;
       if (s.workload) {
         const w = cp.config.workloads[s.workload]!;
-        if (!w.version) throw invalidInput('SEED_NO_VERSION', `workload ${s.workload} has no version source to read the commit from`);
-        commit = (await readVersion(s.workload, w.version, { cwd: cp.d.loaded.resolvePath(w.cwd ?? '.'), clock: cp.d.clock, resolvePath: cp.d.loaded.resolvePath })).commit;
+        if (!w.version)
+          throw invalidInput(
+            'SEED_NO_VERSION',
+            `workload ${s.workload} has no version source to read the commit from`,
+          );
+        commit = (
+          await readVersion(s.workload, w.version, {
+            cwd: cp.d.loaded.resolvePath(w.cwd ?? '.'),
+            clock: cp.d.clock,
+            resolvePath: cp.d.loaded.resolvePath,
+          })
+        ).commit;
         if (!commit) throw invalidInput('SEED_NO_COMMIT', `workload ${s.workload} reports no commit`);
       }
-      const r = await cp.sast.ingest(await readFile(path), { name: path, repository: s.repository, commit: commit!, ref: s.ref });
+      const r = await cp.sast.ingest(await readFile(path), {
+        name: path,
+        repository: s.repository,
+        commit: commit!,
+        ref: s.ref,
+      });
       log.info(`seeded SARIF ${path} for ${commit!.slice(0, 12)}: ${r.results} result(s)`);
     } catch (e) {
       log.warn(`seed SARIF ${path}: ${e instanceof Error ? e.message : String(e)}`);

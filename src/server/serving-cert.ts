@@ -22,7 +22,12 @@ async function write(path: string, data: string, mode: number): Promise<void> {
   await rename(path + '.tmp', path);
 }
 
-export async function servingCert(dataDir: string, host: string, clock: Clock, certs: CertificatePort): Promise<ServingCert> {
+export async function servingCert(
+  dataDir: string,
+  host: string,
+  clock: Clock,
+  certs: CertificatePort,
+): Promise<ServingCert> {
   const dir = join(dataDir, 'tls');
   const certPath = join(dir, 'server.crt');
   const keyPath = join(dir, 'server.key');
@@ -34,7 +39,9 @@ export async function servingCert(dataDir: string, host: string, clock: Clock, c
   } catch {
     // Absent or unreadable: issue a new one below.
   }
-  const hosts = [...new Set([host, '127.0.0.1', 'localhost'].filter((h) => h && h !== '0.0.0.0' && h !== '::'))];
+  const hosts = [
+    ...new Set([host, '127.0.0.1', 'localhost'].filter((h) => h && h !== '0.0.0.0' && h !== '::')),
+  ];
   const issued = await certs.issue({
     caDir: join(dataDir, 'ca'),
     commonName: 'holdfast-control-plane',

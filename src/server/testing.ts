@@ -60,7 +60,10 @@ export async function testPlane(o: { yaml?: string; start?: Date; log?: Logger }
   mkdirSync(join(dir, 'data', 'sub'), { recursive: true });
   writeFileSync(join(dir, 'data', 'orders.json'), JSON.stringify([{ id: 1, item: 'anchor' }]));
   writeFileSync(join(dir, 'data', 'sub', 'blob.bin'), Buffer.alloc(100_000, 7));
-  writeFileSync(join(dir, 'version.json'), JSON.stringify({ commit, imageDigest: digest, repository: 'github.com/holdfast/shop' }));
+  writeFileSync(
+    join(dir, 'version.json'),
+    JSON.stringify({ commit, imageDigest: digest, repository: 'github.com/holdfast/shop' }),
+  );
   const file = join(dir, 'holdfast.yaml');
   const text = o.yaml ?? baseYaml();
   writeFileSync(file, text);
@@ -69,7 +72,17 @@ export async function testPlane(o: { yaml?: string; start?: Date; log?: Logger }
   mkdirSync(join(dir, 'state'), { recursive: true });
   const catalog = Catalog.open(join(dir, 'state', 'catalog.db'), { now: () => clock.now() });
   const env = { ...process.env, HF_TEST_PASSWORD: 'test-password-not-secret' };
-  const cp = new ControlPlane({ loaded, catalog, clock, log: o.log ?? silentLogger, backup: backupEngine(clock), certs: tlsEngine(clock), sast: sastEngine(catalog, clock), env, alertBackoffMs: 10 });
+  const cp = new ControlPlane({
+    loaded,
+    catalog,
+    clock,
+    log: o.log ?? silentLogger,
+    backup: backupEngine(clock),
+    certs: tlsEngine(clock),
+    sast: sastEngine(catalog, clock),
+    env,
+    alertBackoffMs: 10,
+  });
   const token = 'test-token-0123456789';
   const app = await buildApp(cp, { token });
   return {

@@ -33,21 +33,60 @@ function e2eConfig(tmp: string, o: { port: number; shopPort: number; hook: strin
   doc.setIn(['server', 'listen'], `127.0.0.1:${o.port}`);
   doc.setIn(['server', 'dataDir'], st('holdfast'));
   doc.setIn(['repositories', 'local', 'location'], st('repo'));
-  doc.setIn(['repositories', 'local', 'password'], doc.createNode({ file: st('repo-password'), generate: true }));
+  doc.setIn(
+    ['repositories', 'local', 'password'],
+    doc.createNode({ file: st('repo-password'), generate: true }),
+  );
   doc.setIn(['repositories', 'local', 'maxConcurrent'], 2);
-  doc.setIn(['repositories', 'small'], doc.createNode({ location: st('small/repo'), password: { file: st('repo-password'), generate: true } }));
+  doc.setIn(
+    ['repositories', 'small'],
+    doc.createNode({ location: st('small/repo'), password: { file: st('repo-password'), generate: true } }),
+  );
   doc.setIn(['volumes', 'shop-data', 'path'], st('shop/data'));
-  for (const v of ['hang-data', 'full-data', 'check-data', 'stale-data']) doc.setIn(['volumes', v], doc.createNode({ path: st(v), create: true }));
+  for (const v of ['hang-data', 'full-data', 'check-data', 'stale-data'])
+    doc.setIn(['volumes', v], doc.createNode({ path: st(v), create: true }));
   doc.setIn(['workloads', 'shop', 'cwd'], shopDir);
   const shop = ['backupPolicies', 'shop-minutely'];
   doc.setIn([...shop, 'schedule'], '*/5 * * * * *');
   doc.setIn([...shop, 'missedAfter'], '2s');
   doc.setIn([...shop, 'verify', 'schedule'], '3,13,23,33,43,53 * * * * *');
   const every5 = { schedule: '*/5 * * * * *', missedAfter: '1m' };
-  doc.setIn(['backupPolicies', 'hangs'], doc.createNode({ repository: 'local', volumes: ['hang-data'], ...every5, hooks: { pre: [{ name: 'freeze', command: 'sleep 600', timeout: '1s' }], post: [{ name: 'thaw', command: 'true' }] } }));
-  doc.setIn(['backupPolicies', 'full'], doc.createNode({ repository: 'small', volumes: ['full-data'], ...every5 }));
-  doc.setIn(['backupPolicies', 'bad-check'], doc.createNode({ repository: 'local', volumes: ['check-data'], ...every5, runAtStart: true, verify: { schedule: '*/4 * * * * *', check: 'echo restored data fails its check >&2; exit 3' } }));
-  doc.setIn(['backupPolicies', 'never-verified'], doc.createNode({ repository: 'local', volumes: ['stale-data'], ...every5, runAtStart: true, verify: { schedule: '0 0 1 1 *', staleAfter: '2s' } }));
+  doc.setIn(
+    ['backupPolicies', 'hangs'],
+    doc.createNode({
+      repository: 'local',
+      volumes: ['hang-data'],
+      ...every5,
+      hooks: {
+        pre: [{ name: 'freeze', command: 'sleep 600', timeout: '1s' }],
+        post: [{ name: 'thaw', command: 'true' }],
+      },
+    }),
+  );
+  doc.setIn(
+    ['backupPolicies', 'full'],
+    doc.createNode({ repository: 'small', volumes: ['full-data'], ...every5 }),
+  );
+  doc.setIn(
+    ['backupPolicies', 'bad-check'],
+    doc.createNode({
+      repository: 'local',
+      volumes: ['check-data'],
+      ...every5,
+      runAtStart: true,
+      verify: { schedule: '*/4 * * * * *', check: 'echo restored data fails its check >&2; exit 3' },
+    }),
+  );
+  doc.setIn(
+    ['backupPolicies', 'never-verified'],
+    doc.createNode({
+      repository: 'local',
+      volumes: ['stale-data'],
+      ...every5,
+      runAtStart: true,
+      verify: { schedule: '0 0 1 1 *', staleAfter: '2s' },
+    }),
+  );
   const cert = ['certificates', 'shop-tls'];
   doc.setIn([...cert, 'certFile'], st('shop/certs/tls.crt'));
   doc.setIn([...cert, 'keyFile'], st('shop/certs/tls.key'));
@@ -58,16 +97,26 @@ function e2eConfig(tmp: string, o: { port: number; shopPort: number; hook: strin
   doc.setIn([...cert, 'endpoint'], `127.0.0.1:${o.shopPort}`);
   doc.setIn(['sast', 'seed', 0, 'file'], join(root, 'test/e2e/fixtures/shop-semgrep.sarif'));
   doc.setIn(['alerts', 'certificateExpiresWithin'], '1h');
-  doc.setIn(['alerts', 'webhooks'], doc.createNode([{ name: 'receiver', url: o.hook, backoff: '200ms' }, { name: 'gone', url: `http://127.0.0.1:${o.dead}/hook`, retries: 2, backoff: '100ms', timeout: '1s' }]));
+  doc.setIn(
+    ['alerts', 'webhooks'],
+    doc.createNode([
+      { name: 'receiver', url: o.hook, backoff: '200ms' },
+      { name: 'gone', url: `http://127.0.0.1:${o.dead}/hook`, retries: 2, backoff: '100ms', timeout: '1s' },
+    ]),
+  );
   return doc.toString();
 }
 
 function post(url: string, ca: Buffer, body: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 201));
-    });
+    const req = request(
+      url,
+      { method: 'POST', ca, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 201));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -83,7 +132,11 @@ class Serve {
   ) {}
   async start(): Promise<void> {
     this.stderr = '';
-    const child = spawn(process.execPath, [join(root, 'bin/holdfast.js'), 'serve', '--config', this.config], { cwd: root, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'bin/holdfast.js'), 'serve', '--config', this.config], {
+      cwd: root,
+      env: this.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.child = child;
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (c: string) => (this.stderr += c));
@@ -115,20 +168,39 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
   let shopPort: number;
   const small = () => join(tmp, 'small');
 
-  const api = <T = unknown>(path: string, o: { method?: string; body?: Buffer; type?: string; raw?: boolean } = {}): Promise<T> =>
+  const api = <T = unknown>(
+    path: string,
+    o: { method?: string; body?: Buffer; type?: string; raw?: boolean } = {},
+  ): Promise<T> =>
     new Promise((resolve, reject) => {
       const u = new URL(path, serve.url);
-      const req = request(u, { method: o.method ?? 'GET', ca, headers: { authorization: `Bearer ${token}`, ...(o.type ? { 'content-type': o.type } : {}) } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => (res.statusCode! >= 400 ? reject(new Error(`${path}: HTTP ${res.statusCode} ${text}`)) : resolve((o.raw ? text : JSON.parse(text)) as T)));
-      });
+      const req = request(
+        u,
+        {
+          method: o.method ?? 'GET',
+          ca,
+          headers: { authorization: `Bearer ${token}`, ...(o.type ? { 'content-type': o.type } : {}) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () =>
+            res.statusCode! >= 400
+              ? reject(new Error(`${path}: HTTP ${res.statusCode} ${text}`))
+              : resolve((o.raw ? text : JSON.parse(text)) as T),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(o.body);
     });
 
-  async function eventually<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  async function eventually<T>(
+    what: string,
+    f: () => Promise<T | undefined | false>,
+    timeoutMs = 90_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
@@ -138,7 +210,10 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
       } catch (e) {
         last = e;
       }
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (${last instanceof Error ? last.message : 'condition false'})\n${serve.stderr.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${what}: not within ${timeoutMs} ms (${last instanceof Error ? last.message : 'condition false'})\n${serve.stderr.slice(-3000)}`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -155,7 +230,14 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small()]);
     mkdirSync(join(tmp, 'full-data'), { recursive: true });
     writeFileSync(join(tmp, 'full-data', 'random.bin'), randomBytes(3_000_000));
-    const env = { ...process.env, SHOP_STATE: join(tmp, 'shop'), SHOP_PORT: String(shopPort), SHOP_PID_FILE: join(tmp, 'shop.pid'), HOLDFAST_TEST_FAST_KDF: '1', HOLDFAST_LOG_LEVEL: 'info' };
+    const env = {
+      ...process.env,
+      SHOP_STATE: join(tmp, 'shop'),
+      SHOP_PORT: String(shopPort),
+      SHOP_PID_FILE: join(tmp, 'shop.pid'),
+      HOLDFAST_TEST_FAST_KDF: '1',
+      HOLDFAST_LOG_LEVEL: 'info',
+    };
     serve = new Serve(config, env);
     await serve.start();
     token = readFileSync(join(tmp, 'holdfast', 'api-token'), 'utf8').trim();
@@ -185,18 +267,43 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
     // Orders placed in the shop (over its TLS, trusting Holdfast's CA) are what the backups must hold.
     const shopCa = readFileSync(join(tmp, 'shop', 'certs', 'ca.crt'));
     for (const item of ['anchor', 'rope', 'winch'])
-      await eventually(`order ${item} placed in the shop`, () => post(`https://127.0.0.1:${shopPort}/items`, shopCa, JSON.stringify({ item })), 30_000);
-    type Run = { kind: string; policy: string; target: string; status: string; reason?: string; snapshotId?: string; bytes?: number };
+      await eventually(
+        `order ${item} placed in the shop`,
+        () => post(`https://127.0.0.1:${shopPort}/items`, shopCa, JSON.stringify({ item })),
+        30_000,
+      );
+    type Run = {
+      kind: string;
+      policy: string;
+      target: string;
+      status: string;
+      reason?: string;
+      snapshotId?: string;
+      bytes?: number;
+    };
     const ok = await eventually('two scheduled backups of shop-data with the orders', async () => {
       const runs = await api<Run[]>('/api/v1/runs?kind=backup&limit=500');
-      const good = runs.filter((r) => r.target === 'shop-data' && r.status === 'succeeded' && (r.bytes ?? 0) > 0);
+      const good = runs.filter(
+        (r) => r.target === 'shop-data' && r.status === 'succeeded' && (r.bytes ?? 0) > 0,
+      );
       return good.length >= 2 && good;
     });
     assert.match(ok[0]!.snapshotId!, /^[0-9a-f]{64}$/);
-    type Vol = { name: string; verification: { state: string; lastRestoreMs?: number }; restorePoints: { workloads: { commit?: string; imageDigest?: string; verdict: string }[]; verification?: { result: string } }[] };
+    type Vol = {
+      name: string;
+      verification: { state: string; lastRestoreMs?: number };
+      restorePoints: {
+        workloads: { commit?: string; imageDigest?: string; verdict: string }[];
+        verification?: { result: string };
+      }[];
+    };
     const vol = await eventually('a verified restore point of shop-data', async () => {
       const v = (await api<Vol[]>('/api/v1/volumes')).find((x) => x.name === 'shop-data')!;
-      return v.verification.state === 'Fresh' && v.restorePoints.some((p) => p.verification?.result === 'passed') && v;
+      return (
+        v.verification.state === 'Fresh' &&
+        v.restorePoints.some((p) => p.verification?.result === 'passed') &&
+        v
+      );
     });
     const w = vol.restorePoints[0]!.workloads[0]!;
     assert.match(w.commit!, /^[0-9a-f]{40}$/, 'provenance has the commit the shop was built from');
@@ -206,15 +313,31 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
   });
 
   it('renews the shop certificate on its own and the shop serves the new one', async () => {
-    type Cert = { name: string; written?: { serial: string; notAfter: string }; servedMatchesWritten?: boolean; lastRenewal?: string };
+    type Cert = {
+      name: string;
+      written?: { serial: string; notAfter: string };
+      servedMatchesWritten?: boolean;
+      lastRenewal?: string;
+    };
     const first = (await api<Cert[]>('/api/v1/certificates'))[0]!;
     const renewed = await eventually('a renewed certificate served by the shop', async () => {
       const c = (await api<Cert[]>('/api/v1/certificates'))[0]!;
-      return c.written && first.written && c.written.serial !== first.written.serial && c.servedMatchesWritten === true && c;
+      return (
+        c.written &&
+        first.written &&
+        c.written.serial !== first.written.serial &&
+        c.servedMatchesWritten === true &&
+        c
+      );
     });
     assert.ok(new Date(renewed.written!.notAfter) > new Date(first.written!.notAfter));
     const metrics = await api<string>('/metrics', { raw: true });
-    const expiry = (source: string) => Number(new RegExp(`holdfast_certificate_expiry_timestamp_seconds\\{certificate="shop-tls",source="${source}"\\} (\\d+)`).exec(metrics)?.[1]);
+    const expiry = (source: string) =>
+      Number(
+        new RegExp(
+          `holdfast_certificate_expiry_timestamp_seconds\\{certificate="shop-tls",source="${source}"\\} (\\d+)`,
+        ).exec(metrics)?.[1],
+      );
     assert.ok(expiry('written') >= new Date(renewed.written!.notAfter).getTime() / 1000 - 1);
     assert.ok(expiry('served') > 0);
     const timeline = await api<{ type: string; title: string }[]>('/api/v1/timeline?limit=2000');
@@ -222,7 +345,8 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
   });
 
   it('sends an alert to the webhook for every condition, and survives an unreachable one', async () => {
-    const byReason = (reason: string) => (a: { event: string; details: Record<string, unknown> }) => a.event === 'backup-failed' && a.details.reason === reason;
+    const byReason = (reason: string) => (a: { event: string; details: Record<string, unknown> }) =>
+      a.event === 'backup-failed' && a.details.reason === reason;
     const hang = await hook.waitFor(byReason('HOOK_FAILED'), 90_000);
     assert.match(hang.summary, /pre-hook freeze timed out/);
     const full = await hook.waitFor(byReason('DISK_FULL'), 90_000);
@@ -235,13 +359,18 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
     assert.equal(crit.details.workload, 'shop');
     assert.equal(crit.details.rule, 'shop-unvalidated-record-append');
     type Alert = { webhook: string; status: string; attempts: number };
-    const gone = await eventually('the unreachable webhook given up on', async () => (await api<Alert[]>('/api/v1/alerts')).find((a) => a.webhook === 'gone' && a.status === 'failed'));
+    const gone = await eventually('the unreachable webhook given up on', async () =>
+      (await api<Alert[]>('/api/v1/alerts')).find((a) => a.webhook === 'gone' && a.status === 'failed'),
+    );
     assert.equal(gone.attempts, 3);
     assert.match(serve.stderr, /alert to webhook gone .* failed, attempt 1\/3: ECONNREFUSED/);
     assert.equal((await api<{ status: string }>('/healthz')).status, 'ok', 'still serving');
     const metrics = await api<string>('/metrics', { raw: true });
     assert.match(metrics, /holdfast_backup_last_run_failed\{policy="full",volume="full-data"\} 1/);
-    assert.match(metrics, /holdfast_backup_last_success_timestamp_seconds\{policy="shop-minutely",volume="shop-data"\} \d/);
+    assert.match(
+      metrics,
+      /holdfast_backup_last_success_timestamp_seconds\{policy="shop-minutely",volume="shop-data"\} \d/,
+    );
     assert.match(metrics, /holdfast_verification_ok\{volume="shop-data"\} 1/);
     assert.match(metrics, /holdfast_verification_ok\{volume="check-data"\} 0/);
     assert.match(metrics, /holdfast_findings_open\{severity="critical"\} 1/);
@@ -269,16 +398,29 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
       assert.match(cert, /\byes\b/, 'served matches written');
       assert.ok((await page.locator('#findings tr.finding[data-severity="critical"]').count()) >= 1);
       for (const type of ['deploy', 'scan', 'backup', 'verification', 'certificate', 'alert']) {
-        assert.ok((await page.locator(`#timeline tr.event[data-type="${type}"]`).count()) >= 1, `timeline has a ${type}`);
+        assert.ok(
+          (await page.locator(`#timeline tr.event[data-type="${type}"]`).count()) >= 1,
+          `timeline has a ${type}`,
+        );
       }
-      assert.ok((await page.locator('#runs tr.run[data-status="failed"]').count()) >= 1, 'failed runs are visible');
+      assert.ok(
+        (await page.locator('#runs tr.run[data-status="failed"]').count()) >= 1,
+        'failed runs are visible',
+      );
       assert.match(await page.locator('#overview').innerText(), /degraded/);
       await page.screenshot({ path: join(screenshotDir, 'dashboard.png'), fullPage: true });
-      const jobs = await page.locator('#runs tr.job').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')));
-      assert.ok(jobs.includes('backup/shop-minutely/shop-data') && jobs.includes('certificate/shop-tls'), `every job is listed with its last run: ${jobs.join(', ')}`);
+      const jobs = await page
+        .locator('#runs tr.job')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')));
+      assert.ok(
+        jobs.includes('backup/shop-minutely/shop-data') && jobs.includes('certificate/shop-tls'),
+        `every job is listed with its last run: ${jobs.join(', ')}`,
+      );
       await page.locator('#runs').screenshot({ path: join(screenshotDir, 'runs.png') });
       type Run = { id: number; target: string; status: string };
-      const run = (await api<Run[]>('/api/v1/runs?kind=backup&status=succeeded&limit=500')).find((r) => r.target === 'shop-data')!;
+      const run = (await api<Run[]>('/api/v1/runs?kind=backup&status=succeeded&limit=500')).find(
+        (r) => r.target === 'shop-data',
+      )!;
       await page.goto(`${serve.url}/ui/runs/${run.id}`);
       const log = await page.locator('[data-testid=run-log]').innerText();
       assert.match(log, /pre-hook consistent-copy: ok/);
@@ -293,7 +435,13 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
     await serve.stop();
     await new Promise((r) => setTimeout(r, 8000));
     await serve.start();
-    const missed = await hook.waitFor((a) => a.event === 'schedule-missed' && a.details.reason === 'Downtime' && /backup\/shop-minutely\/shop-data/.test(a.summary), 60_000);
+    const missed = await hook.waitFor(
+      (a) =>
+        a.event === 'schedule-missed' &&
+        a.details.reason === 'Downtime' &&
+        /backup\/shop-minutely\/shop-data/.test(a.summary),
+      60_000,
+    );
     assert.match(missed.summary, /missed \(Downtime\)/);
     type Run = { status: string; reason?: string; target: string };
     const runs = await api<Run[]>('/api/v1/runs?status=missed&limit=1000');
@@ -301,14 +449,26 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
   });
 
   it('writes the review with `holdfast report` beside the running server', () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin/holdfast.js'), 'report', '--config', serve.config, '--out', join(tmp, 'reviews')], { encoding: 'utf8', env: serve.env, timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'bin/holdfast.js'), 'report', '--config', serve.config, '--out', join(tmp, 'reviews')],
+      { encoding: 'utf8', env: serve.env, timeout: 60_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
     const [md, html] = r.stdout.trim().split('\n');
     const text = readFileSync(md!, 'utf8');
     assert.match(text, /^# Holdfast review/);
     assert.match(text, /\| shop-data \| succeeded .*\| Fresh: verified/);
-    assert.match(text, /\| shop-tls \| shop\.local \| (Valid|RenewalDue) \|/, '40 s certificates renewed 30 s before expiry are in their window most of the time');
-    assert.match(text, /\| critical \| 1 \| 0 \| 1 \|/, 'one open critical finding, within SLA, in a deployed version');
+    assert.match(
+      text,
+      /\| shop-tls \| shop\.local \| (Valid|RenewalDue) \|/,
+      '40 s certificates renewed 30 s before expiry are in their window most of the time',
+    );
+    assert.match(
+      text,
+      /\| critical \| 1 \| 0 \| 1 \|/,
+      'one open critical finding, within SLA, in a deployed version',
+    );
     assert.match(readFileSync(html!, 'utf8'), /<h2>Certificate inventory<\/h2>/);
   });
 });

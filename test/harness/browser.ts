@@ -9,13 +9,29 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
-const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const flags = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/prepare/40-chromium.sh`);
+  if (!existsSync(chromiumPath))
+    throw new Error(`${chromiumPath} is missing: run scripts/prepare/40-chromium.sh`);
   const profile = mkdtempSync(join(tmpdir(), 'holdfast-chromium-'));
   // launchPersistentContext is how playwright passes --user-data-dir.
-  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, args: flags, headless: true, ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    args: flags,
+    headless: true,
+    ignoreHTTPSErrors: true,
+    viewport: { width: 1400, height: 1000 },
+  });
   return {
     context,
     async close() {

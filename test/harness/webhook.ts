@@ -59,7 +59,10 @@ export class WebhookReceiver {
       const hit = this.received.find(pred);
       if (hit) return hit;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching alert within ${timeoutMs} ms; received: ${this.received.map((a) => `${a.event}:${a.key}`).join(', ') || 'none'}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching alert within ${timeoutMs} ms; received: ${this.received.map((a) => `${a.event}:${a.key}`).join(', ') || 'none'}`,
+        );
       await new Promise<void>((r) => {
         const t = setTimeout(r, Math.min(left, 500));
         this.waiters.push(() => {

@@ -16,18 +16,35 @@ import { writeReview } from '../../server/report/write.js';
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('write the review: backup health and verification evidence, certificates, open findings with SLA state, changes since the last review')
+    .description(
+      'write the review: backup health and verification evidence, certificates, open findings with SLA state, changes since the last review',
+    )
     .option('-c, --config <file>', 'holdfast.yaml whose catalog to report on', 'holdfast.yaml')
-    .option('-o, --out <dir>', 'directory to write review-<time>.md and .html into (default <dataDir>/reports)')
+    .option(
+      '-o, --out <dir>',
+      'directory to write review-<time>.md and .html into (default <dataDir>/reports)',
+    )
     .action(async (flags: { config: string; out?: string }) => {
       const loaded = await loadConfig(flags.config);
       const dataDir = loaded.resolvePath(loaded.config.server.dataDir);
       const path = join(dataDir, 'catalog.db');
-      if (!existsSync(path)) throw notFound('CATALOG_MISSING', `report on ${loaded.file}: no catalog at ${path} yet (run holdfast serve first)`);
+      if (!existsSync(path))
+        throw notFound(
+          'CATALOG_MISSING',
+          `report on ${loaded.file}: no catalog at ${path} yet (run holdfast serve first)`,
+        );
       const catalog = Catalog.open(path);
       try {
         const log = createLogger();
-        const cp = new ControlPlane({ loaded, catalog, clock: systemClock, log, backup: backupEngine(systemClock), certs: tlsEngine(systemClock), sast: sastEngine(catalog, systemClock) });
+        const cp = new ControlPlane({
+          loaded,
+          catalog,
+          clock: systemClock,
+          log,
+          backup: backupEngine(systemClock),
+          certs: tlsEngine(systemClock),
+          sast: sastEngine(catalog, systemClock),
+        });
         const files = await writeReview(cp, flags.out);
         process.stdout.write(`${files.markdown}\n${files.html}\n`);
       } finally {

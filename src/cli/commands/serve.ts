@@ -14,14 +14,22 @@ interface ServeFlags {
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the control plane: scheduled backups, verified restores, certificate renewal, alerts, API and dashboard')
+    .description(
+      'run the control plane: scheduled backups, verified restores, certificate renewal, alerts, API and dashboard',
+    )
     .option('-c, --config <file>', 'holdfast.yaml to run', 'holdfast.yaml')
     .option('--listen <host:port>', 'address to serve on (overrides server.listen)')
     .option('--insecure-http', 'serve plain HTTP instead of TLS (refused unless the address is loopback)')
     .action(async (flags: ServeFlags) => {
       const log = createLogger();
       const loaded = await loadConfig(flags.config);
-      const server = await startServer({ loaded, clock: systemClock, log, listen: flags.listen, insecureHttp: flags.insecureHttp });
+      const server = await startServer({
+        loaded,
+        clock: systemClock,
+        log,
+        listen: flags.listen,
+        insecureHttp: flags.insecureHttp,
+      });
       log.info(
         `holdfast serving ${server.url} — dashboard ${server.url}/ui, API ${server.url}/openapi.json` +
           (server.tokenFile ? `; log in with the token in ${server.tokenFile}` : '') +

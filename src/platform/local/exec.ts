@@ -36,7 +36,12 @@ export function runCommand(command: string, o: ExecOptions): Promise<ExecResult>
   const max = o.maxOutput ?? 64 * 1024;
   const startedAt = o.clock.now();
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: o.cwd,
+      env: o.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = { stdout: '', stderr: '' };
     const keep = (k: 'stdout' | 'stderr') => (b: Buffer) => {
       out[k] = (out[k] + b.toString('utf8')).slice(-max);
@@ -66,7 +71,15 @@ export function runCommand(command: string, o: ExecOptions): Promise<ExecResult>
       if (killTimer) clearTimeout(killTimer);
       // Whatever the shell left behind in its group goes with it.
       if (timedOut) killGroup('SIGKILL');
-      const r: ExecResult = { command, exitCode, signal, timedOut, ...out, startedAt, durationMs: o.clock.now().getTime() - startedAt.getTime() };
+      const r: ExecResult = {
+        command,
+        exitCode,
+        signal,
+        timedOut,
+        ...out,
+        startedAt,
+        durationMs: o.clock.now().getTime() - startedAt.getTime(),
+      };
       if (spawnError) r.spawnError = spawnError;
       resolve(r);
     };
@@ -79,7 +92,10 @@ export function runCommand(command: string, o: ExecOptions): Promise<ExecResult>
 export function describeResult(r: ExecResult): string {
   if (r.spawnError) return `could not start: ${r.spawnError}`;
   if (r.timedOut) return `timed out after ${Math.round(r.durationMs / 1000)}s; its process group was killed`;
-  if (r.exitCode !== null) return r.exitCode === 0 ? 'ok' : `exit ${r.exitCode}${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`;
+  if (r.exitCode !== null)
+    return r.exitCode === 0
+      ? 'ok'
+      : `exit ${r.exitCode}${lastLine(r.stderr) ? `: ${lastLine(r.stderr)}` : ''}`;
   return `killed by ${r.signal}`;
 }
 

@@ -34,17 +34,38 @@ export interface HookContext {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
-export type Bracketed<T> = { ok: true; value: T; hooks: HookRecord[] } | { ok: false; error: unknown; hooks: HookRecord[]; abortedBy?: string };
+export type Bracketed<T> =
+  | { ok: true; value: T; hooks: HookRecord[] }
+  | { ok: false; error: unknown; hooks: HookRecord[]; abortedBy?: string };
 
 async function runHook(h: HookSpec, phase: 'pre' | 'post', ctx: HookContext): Promise<HookRecord> {
-  const r = await runCommand(h.command, { cwd: ctx.cwd, env: ctx.env ?? process.env, timeoutMs: h.timeoutMs, clock: ctx.clock });
+  const r = await runCommand(h.command, {
+    cwd: ctx.cwd,
+    env: ctx.env ?? process.env,
+    timeoutMs: h.timeoutMs,
+    clock: ctx.clock,
+  });
   const outcome = r.timedOut ? 'timeout' : r.exitCode === 0 ? 'ok' : 'failed';
-  const rec: HookRecord = { name: h.name, phase, command: h.command, exitCode: r.exitCode, startedAt: r.startedAt.toISOString(), durationMs: r.durationMs, outcome, detail: describeResult(r) };
+  const rec: HookRecord = {
+    name: h.name,
+    phase,
+    command: h.command,
+    exitCode: r.exitCode,
+    startedAt: r.startedAt.toISOString(),
+    durationMs: r.durationMs,
+    outcome,
+    detail: describeResult(r),
+  };
   ctx.log?.(outcome === 'ok' ? 'info' : 'warn', `${phase}-hook ${h.name}: ${rec.detail}`);
   return rec;
 }
 
-export async function withHooks<T>(pre: readonly HookSpec[], post: readonly HookSpec[], ctx: HookContext, capture: (preHooks: readonly HookRecord[]) => Promise<T>): Promise<Bracketed<T>> {
+export async function withHooks<T>(
+  pre: readonly HookSpec[],
+  post: readonly HookSpec[],
+  ctx: HookContext,
+  capture: (preHooks: readonly HookRecord[]) => Promise<T>,
+): Promise<Bracketed<T>> {
   const hooks: HookRecord[] = [];
   let abortedBy: string | undefined;
   let result: Bracketed<T> | undefined;
@@ -58,7 +79,17 @@ export async function withHooks<T>(pre: readonly HookSpec[], post: readonly Hook
       }
     }
     if (abortedBy) {
-      for (const h of pre.slice(hooks.length)) hooks.push({ name: h.name, phase: 'pre', command: h.command, exitCode: null, startedAt: ctx.clock.now().toISOString(), durationMs: 0, outcome: 'skipped', detail: 'skipped after an aborting pre-hook' });
+      for (const h of pre.slice(hooks.length))
+        hooks.push({
+          name: h.name,
+          phase: 'pre',
+          command: h.command,
+          exitCode: null,
+          startedAt: ctx.clock.now().toISOString(),
+          durationMs: 0,
+          outcome: 'skipped',
+          detail: 'skipped after an aborting pre-hook',
+        });
       result = { ok: false, error: new Error(abortedBy), hooks, abortedBy };
     } else {
       try {

@@ -37,7 +37,12 @@ export class LocalService {
     if (!this.spec.start || this.running) return;
     const fd = openSync(this.spec.logFile, 'a');
     try {
-      const child = spawn('/bin/sh', ['-c', `exec ${this.spec.start}`], { cwd: this.spec.cwd, env: this.spec.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] });
+      const child = spawn('/bin/sh', ['-c', `exec ${this.spec.start}`], {
+        cwd: this.spec.cwd,
+        env: this.spec.env ?? process.env,
+        detached: true,
+        stdio: ['ignore', fd, fd],
+      });
       this.child = child;
       this.exited = new Promise((r) => child.once('exit', () => r()));
       child.once('error', () => undefined);
@@ -48,8 +53,13 @@ export class LocalService {
 
   async stop(graceMs = 5000): Promise<void> {
     if (this.spec.stop) {
-      const r = await runCommand(this.spec.stop, { cwd: this.spec.cwd, timeoutMs: graceMs, clock: this.clock });
-      if (r.exitCode !== 0 && !this.running) throw conflict('SERVICE_STOP_FAILED', `stop workload ${this.spec.name}: ${describeResult(r)}`);
+      const r = await runCommand(this.spec.stop, {
+        cwd: this.spec.cwd,
+        timeoutMs: graceMs,
+        clock: this.clock,
+      });
+      if (r.exitCode !== 0 && !this.running)
+        throw conflict('SERVICE_STOP_FAILED', `stop workload ${this.spec.name}: ${describeResult(r)}`);
     }
     const child = this.child;
     if (!child?.pid || !this.running) return;
@@ -62,7 +72,10 @@ export class LocalService {
     };
     kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const graceful = await Promise.race([this.exited!.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+    const graceful = await Promise.race([
+      this.exited!.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs))),
+    ]);
     clearTimeout(timer);
     if (!graceful) {
       kill('SIGKILL');
@@ -74,6 +87,11 @@ export class LocalService {
   async reload(timeoutMs = 30_000): Promise<ExecResult | undefined> {
     // A service Holdfast starts but has not started yet picks the new files up when it starts.
     if (!this.spec.reload || (this.spec.start && !this.running)) return undefined;
-    return runCommand(this.spec.reload, { cwd: this.spec.cwd, env: { ...process.env, HOLDFAST_SERVICE_PID: String(this.child?.pid ?? '') }, timeoutMs, clock: this.clock });
+    return runCommand(this.spec.reload, {
+      cwd: this.spec.cwd,
+      env: { ...process.env, HOLDFAST_SERVICE_PID: String(this.child?.pid ?? '') },
+      timeoutMs,
+      clock: this.clock,
+    });
   }
 }

@@ -25,9 +25,13 @@ export function parseVersionJson(text: string, what: string): ObservedVersion {
   try {
     v = JSON.parse(text);
   } catch {
-    throw invalidInput('VERSION_NOT_JSON', `${what}: did not print JSON like {"commit": "...", "imageDigest": "sha256:..."}`);
+    throw invalidInput(
+      'VERSION_NOT_JSON',
+      `${what}: did not print JSON like {"commit": "...", "imageDigest": "sha256:..."}`,
+    );
   }
-  if (typeof v !== 'object' || v === null) throw invalidInput('VERSION_NOT_JSON', `${what}: expected a JSON object`);
+  if (typeof v !== 'object' || v === null)
+    throw invalidInput('VERSION_NOT_JSON', `${what}: expected a JSON object`);
   const out: ObservedVersion = {};
   for (const f of fields) {
     const x = (v as Record<string, unknown>)[f];
@@ -36,7 +40,11 @@ export function parseVersionJson(text: string, what: string): ObservedVersion {
   return out;
 }
 
-export async function readVersion(workload: string, source: VersionSource, o: { cwd: string; clock: Clock; resolvePath: (p: string) => string }): Promise<ObservedVersion> {
+export async function readVersion(
+  workload: string,
+  source: VersionSource,
+  o: { cwd: string; clock: Clock; resolvePath: (p: string) => string },
+): Promise<ObservedVersion> {
   if ('file' in source) {
     const path = o.resolvePath(source.file);
     let text: string;
@@ -48,6 +56,10 @@ export async function readVersion(workload: string, source: VersionSource, o: { 
     return parseVersionJson(text, `version file ${path} of workload ${workload}`);
   }
   const r = await runCommand(source.command, { cwd: o.cwd, timeoutMs: source.timeout, clock: o.clock });
-  if (r.exitCode !== 0) throw invalidInput('VERSION_COMMAND_FAILED', `read version of workload ${workload}: command ${describeResult(r)}`);
+  if (r.exitCode !== 0)
+    throw invalidInput(
+      'VERSION_COMMAND_FAILED',
+      `read version of workload ${workload}: command ${describeResult(r)}`,
+    );
   return parseVersionJson(r.stdout, `version command of workload ${workload}`);
 }

@@ -25,15 +25,34 @@ describe('alerts to webhooks', () => {
         clock,
         log: silentLogger,
       });
-      const stale = { event: 'verification-stale', key: 'data', severity: 'warning', summary: 'volume data: never verified' } as const;
+      const stale = {
+        event: 'verification-stale',
+        key: 'data',
+        severity: 'warning',
+        summary: 'volume data: never verified',
+      } as const;
       assert.equal(alerter.fire(stale), 1);
       assert.equal(alerter.fire(stale), 0, 'the same condition an hour later is not sent again');
       clock.advance(25 * 3_600_000);
       assert.equal(alerter.fire(stale), 1, 'a day later it is sent again');
-      assert.equal(alerter.fire({ event: 'schedule-missed', key: 'backup/p/v:Downtime', severity: 'warning', summary: 'missed' }), 2);
+      assert.equal(
+        alerter.fire({
+          event: 'schedule-missed',
+          key: 'backup/p/v:Downtime',
+          severity: 'warning',
+          summary: 'missed',
+        }),
+        2,
+      );
       await alerter.idle();
-      assert.deepEqual(all.received.map((a) => a.event), ['verification-stale', 'verification-stale', 'schedule-missed']);
-      assert.deepEqual(onlyMissed.received.map((a) => a.event), ['schedule-missed']);
+      assert.deepEqual(
+        all.received.map((a) => a.event),
+        ['verification-stale', 'verification-stale', 'schedule-missed'],
+      );
+      assert.deepEqual(
+        onlyMissed.received.map((a) => a.event),
+        ['schedule-missed'],
+      );
       assert.equal(all.received[0]!.time, '2026-12-01T08:00:00.000Z');
     } finally {
       c.dispose();

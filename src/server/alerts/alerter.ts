@@ -39,22 +39,46 @@ export class Alerter {
     const now = this.o.clock.now();
     const last = this.o.evidence.alerts({ event: a.event, key: a.key, limit: 1 })[0];
     if (last && now.getTime() - last.time.getTime() < (this.o.repeatAfterMs ?? 86_400_000)) return 0;
-    const payload = { source: 'holdfast', event: a.event, key: a.key, severity: a.severity, summary: a.summary, time: now.toISOString(), details: a.details ?? {} };
+    const payload = {
+      source: 'holdfast',
+      event: a.event,
+      key: a.key,
+      severity: a.severity,
+      summary: a.summary,
+      time: now.toISOString(),
+      details: a.details ?? {},
+    };
     let queued = 0;
     for (const w of this.o.webhooks) {
       if (w.events && !w.events.includes(a.event)) continue;
-      const row = this.o.evidence.addAlert({ time: now, event: a.event, key: a.key, webhook: w.name, status: 'pending', attempts: 0, lastError: undefined, payload });
+      const row = this.o.evidence.addAlert({
+        time: now,
+        event: a.event,
+        key: a.key,
+        webhook: w.name,
+        status: 'pending',
+        attempts: 0,
+        lastError: undefined,
+        payload,
+      });
       const log = this.o.log.child({ webhook: w.name, event: a.event, key: a.key });
       const p = deliverWebhook(w.url, payload, {
         timeoutMs: w.timeout,
         retries: w.retries,
         backoffMs: this.o.backoffMs ?? w.backoff,
         onAttempt: (n, err) => {
-          if (err) log.warn(`alert to webhook ${w.name} (${safeUrl(w.url)}) failed, attempt ${n}/${w.retries + 1}: ${err}`);
+          if (err)
+            log.warn(
+              `alert to webhook ${w.name} (${safeUrl(w.url)}) failed, attempt ${n}/${w.retries + 1}: ${err}`,
+            );
         },
       })
         .then((r) => {
-          this.o.evidence.updateAlert(row.id, { status: r.delivered ? 'delivered' : 'failed', attempts: r.attempts, lastError: r.lastError });
+          this.o.evidence.updateAlert(row.id, {
+            status: r.delivered ? 'delivered' : 'failed',
+            attempts: r.attempts,
+            lastError: r.lastError,
+          });
           if (r.delivered) log.info(`alert delivered to webhook ${w.name}`, { attempts: r.attempts });
           else log.error(`alert to webhook ${w.name} given up after ${r.attempts} attempts: ${r.lastError}`);
         })

@@ -35,14 +35,23 @@ export function safeUrl(url: string): string {
   }
 }
 
-export async function deliverWebhook(url: string, payload: unknown, o: DeliveryOptions): Promise<DeliveryResult> {
+export async function deliverWebhook(
+  url: string,
+  payload: unknown,
+  o: DeliveryOptions,
+): Promise<DeliveryResult> {
   const sleep = o.sleep ?? wait;
   let lastError: string | undefined;
   const body = JSON.stringify(payload);
   for (let attempt = 1; attempt <= o.retries + 1; attempt++) {
     let retryable = true;
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'holdfast-alerts' }, body, signal: AbortSignal.timeout(o.timeoutMs) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'holdfast-alerts' },
+        body,
+        signal: AbortSignal.timeout(o.timeoutMs),
+      });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) {
         o.onAttempt?.(attempt, undefined);
@@ -52,7 +61,10 @@ export async function deliverWebhook(url: string, payload: unknown, o: DeliveryO
       retryable = res.status === 429 || res.status >= 500;
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code;
-      lastError = e instanceof Error && e.name === 'TimeoutError' ? `timed out after ${o.timeoutMs}ms` : (cause ?? (e instanceof Error ? e.message : String(e)));
+      lastError =
+        e instanceof Error && e.name === 'TimeoutError'
+          ? `timed out after ${o.timeoutMs}ms`
+          : (cause ?? (e instanceof Error ? e.message : String(e)));
     }
     o.onAttempt?.(attempt, lastError);
     if (!retryable) return { delivered: false, attempts: attempt, lastError };

@@ -7,12 +7,19 @@ export class Html {
 }
 
 export const esc = (v: unknown): string =>
-  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0]!;
   values.forEach((v, i) => {
-    const part = Array.isArray(v) ? v.map((x) => (x instanceof Html ? x.s : esc(x))).join('') : v instanceof Html ? v.s : esc(v);
+    const part = Array.isArray(v)
+      ? v.map((x) => (x instanceof Html ? x.s : esc(x))).join('')
+      : v instanceof Html
+        ? v.s
+        : esc(v);
     out += part + strings[i + 1]!;
   });
   return new Html(out);
@@ -22,13 +29,34 @@ export const ago = (iso: string | undefined, now: Date): string => {
   if (!iso) return 'never';
   const s = Math.round((now.getTime() - new Date(iso).getTime()) / 1000);
   const abs = Math.abs(s);
-  const t = abs < 90 ? `${abs}s` : abs < 5400 ? `${Math.round(abs / 60)}m` : abs < 129_600 ? `${Math.round(abs / 3600)}h` : `${Math.round(abs / 86400)}d`;
+  const t =
+    abs < 90
+      ? `${abs}s`
+      : abs < 5400
+        ? `${Math.round(abs / 60)}m`
+        : abs < 129_600
+          ? `${Math.round(abs / 3600)}h`
+          : `${Math.round(abs / 86400)}d`;
   return s >= 0 ? `${t} ago` : `in ${t}`;
 };
 
 export const badge = (state: string, text?: string) => {
   const good = ['ok', 'succeeded', 'passed', 'Fresh', 'Valid', 'clean', 'delivered', 'WithinSla', 'ready'];
-  const bad = ['failed', 'Failed', 'Stale', 'NeverVerified', 'Expired', 'blocked', 'Overdue', 'missed', 'ServedMismatch', 'Mismatch', 'degraded', 'critical', 'high'];
+  const bad = [
+    'failed',
+    'Failed',
+    'Stale',
+    'NeverVerified',
+    'Expired',
+    'blocked',
+    'Overdue',
+    'missed',
+    'ServedMismatch',
+    'Mismatch',
+    'degraded',
+    'critical',
+    'high',
+  ];
   const cls = good.includes(state) ? 'good' : bad.includes(state) ? 'bad' : 'neutral';
   return html`<span class="badge ${cls}" data-state="${state}">${text ?? state}</span>`;
 };

@@ -1,6 +1,15 @@
 /** Binds the backup port to the engine in src/backup: a repository on any BlobStore location. */
 import { isHoldfastError } from '../../base/errors.js';
-import { findSnapshot, forget, initRepository, listSnapshots, Repository, restore, runBackup, acquireShared } from '../../backup/index.js';
+import {
+  findSnapshot,
+  forget,
+  initRepository,
+  listSnapshots,
+  Repository,
+  restore,
+  runBackup,
+  acquireShared,
+} from '../../backup/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { RetentionPolicy } from '../../policy/retention.js';
 import { openBlobStore } from '../../storage/index.js';
@@ -26,9 +35,21 @@ export function backupEngine(clock: Clock): BackupPort {
 function bind(repo: Repository, clock: Clock): RepositoryPort {
   return {
     async backup(o) {
-      const r = await runBackup(repo, { source: o.source, tags: o.tags, provenance: o.provenance, excludes: o.excludes, now: () => clock.now() });
+      const r = await runBackup(repo, {
+        source: o.source,
+        tags: o.tags,
+        provenance: o.provenance,
+        excludes: o.excludes,
+        now: () => clock.now(),
+      });
       const s = r.snapshot.summary;
-      return { snapshotId: r.snapshotId, time: new Date(r.snapshot.time), bytes: s.bytes, files: s.files, addedBytes: s.bytesAdded };
+      return {
+        snapshotId: r.snapshotId,
+        time: new Date(r.snapshot.time),
+        bytes: s.bytes,
+        files: s.files,
+        addedBytes: s.bytesAdded,
+      };
     },
     async restore(o) {
       const lock = await acquireShared(repo);
@@ -42,10 +63,21 @@ function bind(repo: Repository, clock: Clock): RepositoryPort {
       }
     },
     async snapshots() {
-      return (await listSnapshots(repo)).map((s) => ({ id: s.id, time: new Date(s.snapshot.time), tags: s.snapshot.tags, provenance: s.snapshot.provenance, files: s.snapshot.summary.files, bytes: s.snapshot.summary.bytes }));
+      return (await listSnapshots(repo)).map((s) => ({
+        id: s.id,
+        time: new Date(s.snapshot.time),
+        tags: s.snapshot.tags,
+        provenance: s.snapshot.provenance,
+        files: s.snapshot.summary.files,
+        bytes: s.snapshot.summary.bytes,
+      }));
     },
     async forget(o) {
-      const r = await forget(repo, { policy: o.policy as RetentionPolicy, now: clock.now(), filter: (s) => (o.tags ?? []).every((t) => s.snapshot.tags.includes(t)) });
+      const r = await forget(repo, {
+        policy: o.policy as RetentionPolicy,
+        now: clock.now(),
+        filter: (s) => (o.tags ?? []).every((t) => s.snapshot.tags.includes(t)),
+      });
       return r.removed;
     },
   };

@@ -8,12 +8,26 @@ export function sastEngine(catalog: Catalog, clock: Clock): SastPort {
   return {
     async ingest(report, o) {
       const before = new Set(catalog.sast.listFindings({ repository: o.repository }).map((f) => f.id));
-      const s = ingestBytes(report, { repository: o.repository, commit: o.commit, ref: o.ref, imageDigests: o.imageDigest ? [o.imageDigest] : [] }, { catalog, clock, name: o.name, actor: 'api' });
+      const s = ingestBytes(
+        report,
+        {
+          repository: o.repository,
+          commit: o.commit,
+          ref: o.ref,
+          imageDigests: o.imageDigest ? [o.imageDigest] : [],
+        },
+        { catalog, clock, name: o.name, actor: 'api' },
+      );
       const newFindings = catalog.sast
         .listFindings({ repository: o.repository, states: ['open'] })
         .filter((f) => !before.has(f.id))
         .map((f) => ({ id: f.id, severity: f.severity, ruleId: f.ruleId, message: f.message }));
-      return { scans: s.scans.length, results: s.scans.reduce((n, x) => n + x.results, 0), newFindings, warnings: s.warnings };
+      return {
+        scans: s.scans.length,
+        results: s.scans.reduce((n, x) => n + x.results, 0),
+        newFindings,
+        warnings: s.warnings,
+      };
     },
   };
 }

@@ -4,13 +4,25 @@
  * issued log. CA rotation and revocation stay with `holdfast tls`; the control plane only issues.
  */
 import { X509Certificate } from 'node:crypto';
-import { CaStore, createAuthority, DEFAULT_KEY_ALGORITHM, issueLeaf, newCaId, type CertAuthority } from '../../tls/index.js';
+import {
+  CaStore,
+  createAuthority,
+  DEFAULT_KEY_ALGORITHM,
+  issueLeaf,
+  newCaId,
+  type CertAuthority,
+} from '../../tls/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { CertificatePort } from '../ports.js';
 
 async function activeCa(store: CaStore, clock: Clock): Promise<CertAuthority> {
   if (await store.exists()) return store.loadCa((await store.readState()).active);
-  const config = { commonName: 'Holdfast local CA', algorithm: DEFAULT_KEY_ALGORITHM, lifetimeMs: 5 * 365 * 86_400_000, intermediate: false };
+  const config = {
+    commonName: 'Holdfast local CA',
+    algorithm: DEFAULT_KEY_ALGORITHM,
+    lifetimeMs: 5 * 365 * 86_400_000,
+    intermediate: false,
+  };
   const ca = await createAuthority({ id: newCaId(clock.now()), ...config }, clock);
   await store.saveCa(ca);
   await store.writeState({ version: 1, config, active: ca.id, trusted: [ca.id], retired: [], renewals: [] });
@@ -25,9 +37,34 @@ export function tlsEngine(clock: Clock): CertificatePort {
       const run = async () => {
         const store = new CaStore(o.caDir);
         const ca = await activeCa(store, clock);
-        const leaf = await issueLeaf({ name: o.commonName, commonName: o.commonName, sans: { dns: o.dnsNames, ip: o.ipAddresses, uri: [] }, usages: ['serverAuth'], algorithm: DEFAULT_KEY_ALGORITHM, lifetimeMs: o.validityMs }, ca, clock);
-        await store.appendIssued({ serial: leaf.serial, name: o.commonName, caId: ca.id, notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString(), issuedAt: clock.now().toISOString() });
-        return { certPem: leaf.chainPem, keyPem: leaf.keyPem, caPem: leaf.caPem, serial: leaf.serial, notAfter: leaf.notAfter, fingerprint256: new X509Certificate(leaf.certPem).fingerprint256 };
+        const leaf = await issueLeaf(
+          {
+            name: o.commonName,
+            commonName: o.commonName,
+            sans: { dns: o.dnsNames, ip: o.ipAddresses, uri: [] },
+            usages: ['serverAuth'],
+            algorithm: DEFAULT_KEY_ALGORITHM,
+            lifetimeMs: o.validityMs,
+          },
+          ca,
+          clock,
+        );
+        await store.appendIssued({
+          serial: leaf.serial,
+          name: o.commonName,
+          caId: ca.id,
+          notBefore: leaf.notBefore.toISOString(),
+          notAfter: leaf.notAfter.toISOString(),
+          issuedAt: clock.now().toISOString(),
+        });
+        return {
+          certPem: leaf.chainPem,
+          keyPem: leaf.keyPem,
+          caPem: leaf.caPem,
+          serial: leaf.serial,
+          notAfter: leaf.notAfter,
+          fingerprint256: new X509Certificate(leaf.certPem).fingerprint256,
+        };
       };
       const p = chain.then(run, run);
       chain = p.catch(() => undefined);

@@ -24,7 +24,12 @@ export async function buildReview(cp: ControlPlane, since: Date | undefined): Pr
   const changes = timeline(cp, 1000).filter((e) => !since || new Date(e.time) > since);
   const bySeverity = ['critical', 'high', 'medium', 'low', 'info'].map((s) => {
     const fs = findings.filter((f) => f.severity === s);
-    return [s, String(fs.length), String(fs.filter((f) => f.sla === 'Overdue').length), String(fs.filter((f) => f.deployedIn.length > 0).length)];
+    return [
+      s,
+      String(fs.length),
+      String(fs.filter((f) => f.sla === 'Overdue').length),
+      String(fs.filter((f) => f.deployedIn.length > 0).length),
+    ];
   });
   return {
     generatedAt: cp.d.clock.now().toISOString(),
@@ -34,12 +39,22 @@ export async function buildReview(cp: ControlPlane, since: Date | undefined): Pr
     sections: [
       {
         title: 'Backup health and verification evidence',
-        header: ['Volume', 'Last backup', 'Last success', 'Newest restore point', 'Verification', 'Last verified', 'Restore time (RTO)'],
+        header: [
+          'Volume',
+          'Last backup',
+          'Last success',
+          'Newest restore point',
+          'Verification',
+          'Last verified',
+          'Restore time (RTO)',
+        ],
         rows: vols.map((v) => [
           v.name,
           v.lastBackup ? `${v.lastBackup.status} ${v.lastBackup.time}` : 'none',
           v.lastSuccess ?? 'never',
-          v.restorePoints[0] ? `${v.restorePoints[0].snapshotId.slice(0, 12)} (${v.restorePoints[0].time})` : 'none',
+          v.restorePoints[0]
+            ? `${v.restorePoints[0].snapshotId.slice(0, 12)} (${v.restorePoints[0].time})`
+            : 'none',
           `${v.verification.state}: ${v.verification.message}`,
           v.verification.lastPassed ?? 'never',
           v.verification.lastRestoreMs !== undefined ? `${v.verification.lastRestoreMs} ms` : '—',
@@ -47,14 +62,40 @@ export async function buildReview(cp: ControlPlane, since: Date | undefined): Pr
       },
       {
         title: 'Certificate inventory',
-        header: ['Certificate', 'Common name', 'State', 'Expires (written)', 'Served matches', 'Last rotation'],
-        rows: certs.map((c) => [c.name, c.commonName, c.state, c.written?.notAfter ?? '—', c.servedMatchesWritten === undefined ? 'not probed' : c.servedMatchesWritten ? 'yes' : 'NO', c.lastRenewal ?? '—']),
+        header: [
+          'Certificate',
+          'Common name',
+          'State',
+          'Expires (written)',
+          'Served matches',
+          'Last rotation',
+        ],
+        rows: certs.map((c) => [
+          c.name,
+          c.commonName,
+          c.state,
+          c.written?.notAfter ?? '—',
+          c.servedMatchesWritten === undefined ? 'not probed' : c.servedMatchesWritten ? 'yes' : 'NO',
+          c.lastRenewal ?? '—',
+        ]),
       },
-      { title: 'Open findings by severity', header: ['Severity', 'Open', 'Past SLA', 'In a deployed version'], rows: bySeverity },
+      {
+        title: 'Open findings by severity',
+        header: ['Severity', 'Open', 'Past SLA', 'In a deployed version'],
+        rows: bySeverity,
+      },
       {
         title: 'Overdue findings',
         header: ['Severity', 'Rule', 'Where', 'Due', 'Deployed in'],
-        rows: findings.filter((f) => f.sla === 'Overdue').map((f) => [f.severity, f.ruleId, `${f.path ?? ''}:${f.startLine ?? ''}`, f.dueAt ?? '', f.deployedIn.join(', ')]),
+        rows: findings
+          .filter((f) => f.sla === 'Overdue')
+          .map((f) => [
+            f.severity,
+            f.ruleId,
+            `${f.path ?? ''}:${f.startLine ?? ''}`,
+            f.dueAt ?? '',
+            f.deployedIn.join(', '),
+          ]),
         note: 'none',
       },
       {
@@ -74,21 +115,34 @@ export function toMarkdown(r: Review): string {
   for (const s of r.sections) {
     out.push(`## ${s.title}`, '');
     if (s.rows.length === 0) out.push(`_${s.note ?? 'none'}_`, '');
-    else out.push(`| ${s.header.join(' | ')} |`, `|${s.header.map(() => '---').join('|')}|`, ...s.rows.map((row) => `| ${row.map(mdCell).join(' | ')} |`), '');
+    else
+      out.push(
+        `| ${s.header.join(' | ')} |`,
+        `|${s.header.map(() => '---').join('|')}|`,
+        ...s.rows.map((row) => `| ${row.map(mdCell).join(' | ')} |`),
+        '',
+      );
   }
   return out.join('\n');
 }
 
-const e = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const e = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 export function toHtml(r: Review): string {
-  const parts = [`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Holdfast review ${e(r.generatedAt)}</title>`, '<style>body{font:14px system-ui;margin:24px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}</style></head><body>'];
+  const parts = [
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Holdfast review ${e(r.generatedAt)}</title>`,
+    '<style>body{font:14px system-ui;margin:24px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}</style></head><body>',
+  ];
   parts.push(`<h1>Holdfast review — ${e(r.generatedAt)}</h1><p>Status: <b>${e(r.status)}</b></p>`);
   if (r.problems.length) parts.push(`<ul>${r.problems.map((p) => `<li>${e(p)}</li>`).join('')}</ul>`);
   for (const s of r.sections) {
     parts.push(`<h2>${e(s.title)}</h2>`);
-    parts.push(s.rows.length === 0 ? `<p><i>${e(s.note ?? 'none')}</i></p>` : `<table><tr>${s.header.map((h) => `<th>${e(h)}</th>`).join('')}</tr>${s.rows.map((row) => `<tr>${row.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`).join('')}</table>`);
+    parts.push(
+      s.rows.length === 0
+        ? `<p><i>${e(s.note ?? 'none')}</i></p>`
+        : `<table><tr>${s.header.map((h) => `<th>${e(h)}</th>`).join('')}</tr>${s.rows.map((row) => `<tr>${row.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`).join('')}</table>`,
+    );
   }
   parts.push('</body></html>');
   return parts.join('\n');
 }
-

@@ -4,14 +4,27 @@ import { join } from 'node:path';
 import type { ControlPlane } from '../control-plane.js';
 import { buildReview, toHtml, toMarkdown } from './review.js';
 
-export async function writeReview(cp: ControlPlane, dir = join(cp.dataDir, 'reports')): Promise<{ markdown: string; html: string }> {
+export async function writeReview(
+  cp: ControlPlane,
+  dir = join(cp.dataDir, 'reports'),
+): Promise<{ markdown: string; html: string }> {
   await mkdir(dir, { recursive: true });
-  const previous = (await readdir(dir)).filter((f) => /^review-\d{8}T\d{6}Z\.md$/.test(f)).sort().at(-1);
-  const since = previous ? new Date(previous.replace(/^review-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.md$/, '$1-$2-$3T$4:$5:$6Z')) : undefined;
+  const previous = (await readdir(dir))
+    .filter((f) => /^review-\d{8}T\d{6}Z\.md$/.test(f))
+    .sort()
+    .at(-1);
+  const since = previous
+    ? new Date(
+        previous.replace(/^review-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.md$/, '$1-$2-$3T$4:$5:$6Z'),
+      )
+    : undefined;
   const review = await buildReview(cp, since);
   const stamp = review.generatedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const out = { markdown: join(dir, `review-${stamp}.md`), html: join(dir, `review-${stamp}.html`) };
-  for (const [path, text] of [[out.markdown, toMarkdown(review)], [out.html, toHtml(review)]] as const) {
+  for (const [path, text] of [
+    [out.markdown, toMarkdown(review)],
+    [out.html, toHtml(review)],
+  ] as const) {
     await writeFile(path + '.tmp', text);
     await rename(path + '.tmp', path);
   }

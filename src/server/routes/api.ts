@@ -7,23 +7,58 @@ import { timeline } from '../views/timeline.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 const list = { type: 'array', items: anyObject } as const;
-const error = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } as const;
+const error = {
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' } },
+} as const;
 
 export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, { cp }) => {
-  app.get('/api/v1/overview', { schema: { summary: 'Health overview', tags: ['overview'], response: { 200: anyObject } } }, async () => overview(cp));
+  app.get(
+    '/api/v1/overview',
+    { schema: { summary: 'Health overview', tags: ['overview'], response: { 200: anyObject } } },
+    async () => overview(cp),
+  );
 
-  app.get('/api/v1/volumes', { schema: { summary: 'Volumes with their restore points, the versions in each and their SAST verdicts', tags: ['volumes'], response: { 200: list } } }, async () => volumeViews(cp));
+  app.get(
+    '/api/v1/volumes',
+    {
+      schema: {
+        summary: 'Volumes with their restore points, the versions in each and their SAST verdicts',
+        tags: ['volumes'],
+        response: { 200: list },
+      },
+    },
+    async () => volumeViews(cp),
+  );
 
   app.get<{ Params: { name: string } }>(
     '/api/v1/volumes/:name',
-    { schema: { summary: 'One volume', tags: ['volumes'], params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] }, response: { 200: anyObject, 404: error } } },
+    {
+      schema: {
+        summary: 'One volume',
+        tags: ['volumes'],
+        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        response: { 200: anyObject, 404: error },
+      },
+    },
     async (req, reply) => {
       const v = volumeViews(cp, { points: 500 }).find((x) => x.name === req.params.name);
-      return v ?? reply.code(404).send({ code: 'VOLUME_NOT_FOUND', message: `volume ${req.params.name}: not in the config` });
+      return (
+        v ??
+        reply
+          .code(404)
+          .send({ code: 'VOLUME_NOT_FOUND', message: `volume ${req.params.name}: not in the config` })
+      );
     },
   );
 
-  app.get<{ Querystring: { kind?: 'backup' | 'verify' | 'certificate' | 'report'; status?: 'running' | 'succeeded' | 'failed' | 'missed'; limit?: number } }>(
+  app.get<{
+    Querystring: {
+      kind?: 'backup' | 'verify' | 'certificate' | 'report';
+      status?: 'running' | 'succeeded' | 'failed' | 'missed';
+      limit?: number;
+    };
+  }>(
     '/api/v1/runs',
     {
       schema: {
@@ -31,7 +66,11 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
         tags: ['runs'],
         querystring: {
           type: 'object',
-          properties: { kind: { type: 'string', enum: ['backup', 'verify', 'certificate', 'report'] }, status: { type: 'string', enum: ['running', 'succeeded', 'failed', 'missed'] }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          properties: {
+            kind: { type: 'string', enum: ['backup', 'verify', 'certificate', 'report'] },
+            status: { type: 'string', enum: ['running', 'succeeded', 'failed', 'missed'] },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
           additionalProperties: false,
         },
         response: { 200: list },
@@ -42,30 +81,78 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
 
   app.get<{ Params: { id: number } }>(
     '/api/v1/runs/:id',
-    { schema: { summary: 'One run with its log', tags: ['runs'], params: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] }, response: { 200: anyObject, 404: error } } },
+    {
+      schema: {
+        summary: 'One run with its log',
+        tags: ['runs'],
+        params: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] },
+        response: { 200: anyObject, 404: error },
+      },
+    },
     async (req, reply) => {
       const r = cp.runs.get(req.params.id);
-      if (!r) return reply.code(404).send({ code: 'RUN_NOT_FOUND', message: `run ${req.params.id}: no such run` });
+      if (!r)
+        return reply.code(404).send({ code: 'RUN_NOT_FOUND', message: `run ${req.params.id}: no such run` });
       return { ...r, logs: cp.runs.logs(r.id) };
     },
   );
 
-  app.get('/api/v1/jobs', { schema: { summary: 'Scheduled jobs and their next fire time', tags: ['runs'], response: { 200: list } } }, async () =>
-    cp.scheduler.list().map((j) => ({ id: j.id, kind: j.kind, policy: j.policy, target: j.target, repository: j.repository, schedule: j.schedule, next: j.next?.toISOString(), running: j.running, queued: j.queued })),
+  app.get(
+    '/api/v1/jobs',
+    {
+      schema: { summary: 'Scheduled jobs and their next fire time', tags: ['runs'], response: { 200: list } },
+    },
+    async () =>
+      cp.scheduler
+        .list()
+        .map((j) => ({
+          id: j.id,
+          kind: j.kind,
+          policy: j.policy,
+          target: j.target,
+          repository: j.repository,
+          schedule: j.schedule,
+          next: j.next?.toISOString(),
+          running: j.running,
+          queued: j.queued,
+        })),
   );
 
   app.post<{ Params: { kind: string; policy: string; target: string } }>(
     '/api/v1/jobs/:kind/:policy/:target/run',
-    { schema: { summary: 'Queue a job now, outside its schedule', tags: ['runs'], params: { type: 'object', properties: { kind: { type: 'string' }, policy: { type: 'string' }, target: { type: 'string' } } }, response: { 202: anyObject, 409: error } } },
+    {
+      schema: {
+        summary: 'Queue a job now, outside its schedule',
+        tags: ['runs'],
+        params: {
+          type: 'object',
+          properties: { kind: { type: 'string' }, policy: { type: 'string' }, target: { type: 'string' } },
+        },
+        response: { 202: anyObject, 409: error },
+      },
+    },
     async (req, reply) => {
       const id = `${req.params.kind}/${req.params.policy}/${req.params.target}`;
-      if (!cp.scheduler.list().some((j) => j.id === id)) return reply.code(409).send({ code: 'JOB_NOT_FOUND', message: `job ${id}: not in the config` });
+      if (!cp.scheduler.list().some((j) => j.id === id))
+        return reply.code(409).send({ code: 'JOB_NOT_FOUND', message: `job ${id}: not in the config` });
       const queued = cp.scheduler.trigger(id);
-      return reply.code(202).send({ job: id, queued, message: queued ? 'queued' : 'already queued or running' });
+      return reply
+        .code(202)
+        .send({ job: id, queued, message: queued ? 'queued' : 'already queued or running' });
     },
   );
 
-  app.get('/api/v1/certificates', { schema: { summary: 'Certificates: expiry as written and as served, and whether they match', tags: ['certificates'], response: { 200: list } } }, async () => certificateViews(cp));
+  app.get(
+    '/api/v1/certificates',
+    {
+      schema: {
+        summary: 'Certificates: expiry as written and as served, and whether they match',
+        tags: ['certificates'],
+        response: { 200: list },
+      },
+    },
+    async () => certificateViews(cp),
+  );
 
   app.get<{ Querystring: { state?: string; severity?: string } }>(
     '/api/v1/findings',
@@ -73,11 +160,19 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
       schema: {
         summary: 'SAST findings with SLA state and where they are deployed',
         tags: ['findings'],
-        querystring: { type: 'object', properties: { state: { type: 'string', default: 'open' }, severity: { type: 'string' } }, additionalProperties: false },
+        querystring: {
+          type: 'object',
+          properties: { state: { type: 'string', default: 'open' }, severity: { type: 'string' } },
+          additionalProperties: false,
+        },
         response: { 200: list },
       },
     },
-    async (req) => findingViews(cp, { states: req.query.state === 'all' ? undefined : (req.query.state ?? 'open').split(','), severities: req.query.severity?.split(',') }),
+    async (req) =>
+      findingViews(cp, {
+        states: req.query.state === 'all' ? undefined : (req.query.state ?? 'open').split(','),
+        severities: req.query.severity?.split(','),
+      }),
   );
 
   app.get<{ Querystring: { limit?: number; routine?: number } }>(
@@ -86,12 +181,26 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
       schema: {
         summary: 'Deploys, scans, backups, verifications, certificate rotations and alerts, newest first',
         tags: ['timeline'],
-        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 2000, default: 200 }, routine: { type: 'integer', minimum: 0, description: 'at most this many successful backups/verifications' } } },
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 2000, default: 200 },
+            routine: {
+              type: 'integer',
+              minimum: 0,
+              description: 'at most this many successful backups/verifications',
+            },
+          },
+        },
         response: { 200: list },
       },
     },
     async (req) => timeline(cp, req.query.limit, req.query.routine),
   );
 
-  app.get('/api/v1/alerts', { schema: { summary: 'Alerts sent to webhooks', tags: ['alerts'], response: { 200: list } } }, async () => cp.evidence.alerts({ limit: 200 }));
+  app.get(
+    '/api/v1/alerts',
+    { schema: { summary: 'Alerts sent to webhooks', tags: ['alerts'], response: { 200: list } } },
+    async () => cp.evidence.alerts({ limit: 200 }),
+  );
 };

@@ -5,8 +5,12 @@ import { createMetrics } from '../metrics.js';
 
 export const metricsRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, { cp }) => {
   const metrics = createMetrics(cp);
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['metrics'], produces: ['text/plain'] } }, async (_req, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.scrape();
-  });
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics', tags: ['metrics'], produces: ['text/plain'] } },
+    async (_req, reply) => {
+      reply.header('content-type', metrics.registry.contentType);
+      return metrics.scrape();
+    },
+  );
 };

@@ -10,8 +10,15 @@ import type { ControlPlane } from '../control-plane.js';
 export const sarifRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, { cp }) => {
   // Scoped to this plugin: here JSON bodies stay raw bytes.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(['application/json', 'application/sarif+json', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 256 * 1024 * 1024 }, (_req, body, done) => done(null, body));
-  app.post<{ Querystring: { repository: string; commit: string; ref?: string; imageDigest?: string; name?: string }; Body: Buffer }>(
+  app.addContentTypeParser(
+    ['application/json', 'application/sarif+json', 'application/octet-stream'],
+    { parseAs: 'buffer', bodyLimit: 256 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+  app.post<{
+    Querystring: { repository: string; commit: string; ref?: string; imageDigest?: string; name?: string };
+    Body: Buffer;
+  }>(
     '/api/v1/sarif',
     {
       bodyLimit: 256 * 1024 * 1024,
@@ -38,12 +45,25 @@ export const sarifRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app,
       },
     },
     async (req, reply) => {
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0) return reply.code(400).send({ code: 'SARIF_EMPTY', message: 'upload SARIF: the request body is empty' });
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0)
+        return reply
+          .code(400)
+          .send({ code: 'SARIF_EMPTY', message: 'upload SARIF: the request body is empty' });
       try {
-        const r = await cp.sast.ingest(req.body, { name: req.query.name ?? 'upload.sarif', repository: req.query.repository, commit: req.query.commit, ref: req.query.ref ?? 'main', imageDigest: req.query.imageDigest });
+        const r = await cp.sast.ingest(req.body, {
+          name: req.query.name ?? 'upload.sarif',
+          repository: req.query.repository,
+          commit: req.query.commit,
+          ref: req.query.ref ?? 'main',
+          imageDigest: req.query.imageDigest,
+        });
         return reply.code(201).send(r);
       } catch (e) {
-        if (isHoldfastError(e) && (e.kind === 'invalid-input' || e.kind === 'corrupt' || e.kind === 'conflict')) return reply.code(e.kind === 'conflict' ? 409 : 400).send({ code: e.code, message: e.message });
+        if (
+          isHoldfastError(e) &&
+          (e.kind === 'invalid-input' || e.kind === 'corrupt' || e.kind === 'conflict')
+        )
+          return reply.code(e.kind === 'conflict' ? 409 : 400).send({ code: e.code, message: e.message });
         throw e;
       }
     },

@@ -4,7 +4,12 @@
  * record the restore point and the deployments seen, and apply retention.
  */
 import { HoldfastError, fromSystemError } from '../../base/errors.js';
-import { provenanceSchema, workloadVersionSchema, type Provenance, type WorkloadVersion } from '../../backup/snapshot/provenance.js';
+import {
+  provenanceSchema,
+  workloadVersionSchema,
+  type Provenance,
+  type WorkloadVersion,
+} from '../../backup/snapshot/provenance.js';
 import type { BackupPolicyConfig } from '../../config/index.js';
 import { withHooks, type HookRecord } from '../../platform/local/hooks.js';
 import { readVersion } from '../../platform/local/version.js';
@@ -13,17 +18,29 @@ import type { ControlPlane } from '../control-plane.js';
 import type { Job, RunContext } from './scheduler.js';
 
 /** Observes each workload's version; a workload whose version cannot be read is recorded without one. */
-export async function observeWorkloads(cp: ControlPlane, volume: string, log: RunContext['log']): Promise<WorkloadVersion[]> {
+export async function observeWorkloads(
+  cp: ControlPlane,
+  volume: string,
+  log: RunContext['log'],
+): Promise<WorkloadVersion[]> {
   const out: WorkloadVersion[] = [];
   for (const name of cp.workloadsOf(volume)) {
     const w = cp.config.workloads[name]!;
     const entry: WorkloadVersion = { workload: name };
     if (w.version) {
       try {
-        const v = await readVersion(name, w.version, { cwd: cp.d.loaded.resolvePath(w.cwd ?? '.'), clock: cp.d.clock, resolvePath: cp.d.loaded.resolvePath });
+        const v = await readVersion(name, w.version, {
+          cwd: cp.d.loaded.resolvePath(w.cwd ?? '.'),
+          clock: cp.d.clock,
+          resolvePath: cp.d.loaded.resolvePath,
+        });
         const checked = workloadVersionSchema.safeParse({ workload: name, ...v });
         if (checked.success) Object.assign(entry, checked.data);
-        else log('warn', `workload ${name}: version ignored: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        else
+          log(
+            'warn',
+            `workload ${name}: version ignored: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
       } catch (e) {
         log('warn', e instanceof Error ? e.message : String(e));
       }
@@ -33,9 +50,22 @@ export async function observeWorkloads(cp: ControlPlane, volume: string, log: Ru
   return out;
 }
 
-const toHookRun = (h: HookRecord) => ({ name: h.name, phase: h.phase, command: h.command, exitCode: h.exitCode, startedAt: h.startedAt, durationMs: h.durationMs, outcome: h.outcome });
+const toHookRun = (h: HookRecord) => ({
+  name: h.name,
+  phase: h.phase,
+  command: h.command,
+  exitCode: h.exitCode,
+  startedAt: h.startedAt,
+  durationMs: h.durationMs,
+  outcome: h.outcome,
+});
 
-export function backupJob(cp: ControlPlane, policyName: string, policy: BackupPolicyConfig, volume: string): Job {
+export function backupJob(
+  cp: ControlPlane,
+  policyName: string,
+  policy: BackupPolicyConfig,
+  volume: string,
+): Job {
   return {
     id: `backup/${policyName}/${volume}`,
     kind: 'backup',
@@ -51,33 +81,73 @@ export function backupJob(cp: ControlPlane, policyName: string, policy: BackupPo
       const source = cp.d.loaded.resolvePath(vol.path);
       await checkVolumeDir(volume, source);
       const workloads = await observeWorkloads(cp, volume, ctx.log);
-      for (const w of workloads) ctx.log('info', `workload ${w.workload}: ${w.commit ? `commit ${w.commit}` : 'version unknown'}${w.imageDigest ? ` image ${w.imageDigest.slice(0, 19)}…` : ''}`);
+      for (const w of workloads)
+        ctx.log(
+          'info',
+          `workload ${w.workload}: ${w.commit ? `commit ${w.commit}` : 'version unknown'}${w.imageDigest ? ` image ${w.imageDigest.slice(0, 19)}…` : ''}`,
+        );
       const repo = await cp.repository(policy.repository);
-      const hooks = (list: BackupPolicyConfig['hooks']['pre']) => list.map((h) => ({ name: h.name, command: h.command, timeoutMs: h.timeout, onError: h.onError }));
+      const hooks = (list: BackupPolicyConfig['hooks']['pre']) =>
+        list.map((h) => ({ name: h.name, command: h.command, timeoutMs: h.timeout, onError: h.onError }));
       const tags = [...policy.tags, `policy:${policyName}`];
-      const bracket = await withHooks(hooks(policy.hooks.pre), hooks(policy.hooks.post), { cwd: cp.d.loaded.dir, clock: cp.d.clock, env: { ...process.env, HOLDFAST_VOLUME: volume, HOLDFAST_VOLUME_PATH: source }, log: ctx.log }, async (preHooks) => {
-        const provenance: Provenance = provenanceSchema.parse({
-          volume,
-          workloads,
-          hooks: [],
-          labels: { policy: policyName },
-        });
-        // The pre-hooks have run by now; the post-hooks have not, so only the pre-hooks are in the manifest.
-        provenance.hooks = preHooks.map(toHookRun);
-        try {
-          return { result: await repo.backup({ source, tags, provenance, excludes: vol.excludes }), provenance };
-        } catch (e) {
-          throw e instanceof HoldfastError ? e : fromSystemError(`back up volume ${volume}`, e);
-        }
-      });
-      const hookDetails = bracket.hooks.map((h) => ({ name: h.name, phase: h.phase, outcome: h.outcome, detail: h.detail }));
+      const bracket = await withHooks(
+        hooks(policy.hooks.pre),
+        hooks(policy.hooks.post),
+        {
+          cwd: cp.d.loaded.dir,
+          clock: cp.d.clock,
+          env: { ...process.env, HOLDFAST_VOLUME: volume, HOLDFAST_VOLUME_PATH: source },
+          log: ctx.log,
+        },
+        async (preHooks) => {
+          const provenance: Provenance = provenanceSchema.parse({
+            volume,
+            workloads,
+            hooks: [],
+            labels: { policy: policyName },
+          });
+          // The pre-hooks have run by now; the post-hooks have not, so only the pre-hooks are in the manifest.
+          provenance.hooks = preHooks.map(toHookRun);
+          try {
+            return {
+              result: await repo.backup({ source, tags, provenance, excludes: vol.excludes }),
+              provenance,
+            };
+          } catch (e) {
+            throw e instanceof HoldfastError ? e : fromSystemError(`back up volume ${volume}`, e);
+          }
+        },
+      );
+      const hookDetails = bracket.hooks.map((h) => ({
+        name: h.name,
+        phase: h.phase,
+        outcome: h.outcome,
+        detail: h.detail,
+      }));
       if (!bracket.ok) {
         const e = bracket.error;
-        if (bracket.abortedBy) throw Object.assign(new HoldfastError('HOOK_FAILED', 'permanent', `back up volume ${volume}: cancelled: ${bracket.abortedBy}`), { details: { hooks: hookDetails } });
-        throw Object.assign(e instanceof HoldfastError ? e : fromSystemError(`back up volume ${volume}`, e), { details: { hooks: hookDetails } });
+        if (bracket.abortedBy)
+          throw Object.assign(
+            new HoldfastError(
+              'HOOK_FAILED',
+              'permanent',
+              `back up volume ${volume}: cancelled: ${bracket.abortedBy}`,
+            ),
+            { details: { hooks: hookDetails } },
+          );
+        throw Object.assign(e instanceof HoldfastError ? e : fromSystemError(`back up volume ${volume}`, e), {
+          details: { hooks: hookDetails },
+        });
       }
       const { result, provenance } = bracket.value;
-      cp.d.catalog.restorePoints.record({ repository: cp.repositoryLocation(policy.repository), snapshotId: result.snapshotId, time: result.time, volume, tags, provenance });
+      cp.d.catalog.restorePoints.record({
+        repository: cp.repositoryLocation(policy.repository),
+        snapshotId: result.snapshotId,
+        time: result.time,
+        volume,
+        tags,
+        provenance,
+      });
       recordDeployments(cp, volume, workloads, ctx);
       let forgotten: string[] = [];
       if (policy.retention && repo.forget) {
@@ -85,20 +155,44 @@ export function backupJob(cp: ControlPlane, policyName: string, policy: BackupPo
         for (const id of forgotten) cp.d.catalog.restorePoints.remove(id);
         if (forgotten.length) ctx.log('info', `retention removed ${forgotten.length} snapshot(s)`);
       }
-      ctx.log('info', `snapshot ${result.snapshotId.slice(0, 12)}: ${result.files} files, ${result.bytes} bytes (${result.addedBytes} new)`);
-      return { snapshotId: result.snapshotId, bytes: result.bytes, details: { files: result.files, addedBytes: result.addedBytes, hooks: hookDetails, forgotten } };
+      ctx.log(
+        'info',
+        `snapshot ${result.snapshotId.slice(0, 12)}: ${result.files} files, ${result.bytes} bytes (${result.addedBytes} new)`,
+      );
+      return {
+        snapshotId: result.snapshotId,
+        bytes: result.bytes,
+        details: { files: result.files, addedBytes: result.addedBytes, hooks: hookDetails, forgotten },
+      };
     },
   };
 }
 
 /** A version seen for the first time on a workload is a deploy on the timeline. */
-function recordDeployments(cp: ControlPlane, volume: string, workloads: WorkloadVersion[], ctx: RunContext): void {
+function recordDeployments(
+  cp: ControlPlane,
+  volume: string,
+  workloads: WorkloadVersion[],
+  ctx: RunContext,
+): void {
   for (const w of workloads) {
     if (!w.commit) continue;
     const current = cp.d.catalog.deployments.timeline(w.workload).find((d) => !d.endedAt);
-    if (current && current.commit.startsWith(w.commit.slice(0, 7)) && w.commit.startsWith(current.commit.slice(0, Math.min(current.commit.length, w.commit.length)))) continue;
+    if (
+      current &&
+      current.commit.startsWith(w.commit.slice(0, 7)) &&
+      w.commit.startsWith(current.commit.slice(0, Math.min(current.commit.length, w.commit.length)))
+    )
+      continue;
     try {
-      cp.d.catalog.deployments.record({ workload: w.workload, commit: w.commit, imageDigest: w.imageDigest, repository: w.repository, at: cp.d.clock.now(), volumes: [volume] });
+      cp.d.catalog.deployments.record({
+        workload: w.workload,
+        commit: w.commit,
+        imageDigest: w.imageDigest,
+        repository: w.repository,
+        at: cp.d.clock.now(),
+        volumes: [volume],
+      });
       ctx.log('info', `deploy of ${w.workload} at ${w.commit} recorded`);
     } catch (e) {
       ctx.log('warn', `record deploy of ${w.workload}: ${e instanceof Error ? e.message : String(e)}`);

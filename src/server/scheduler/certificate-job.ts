@@ -15,7 +15,9 @@ import { decideRenewal } from '../../policy/schedule-health.js';
 import type { ControlPlane, ServedCertificate } from '../control-plane.js';
 import type { Job, RunContext } from './scheduler.js';
 
-export async function readWrittenCert(path: string): Promise<{ notAfter: Date; fingerprint256: string; serial: string } | undefined> {
+export async function readWrittenCert(
+  path: string,
+): Promise<{ notAfter: Date; fingerprint256: string; serial: string } | undefined> {
   try {
     const c = new X509Certificate(await readFile(path));
     return { notAfter: new Date(c.validTo), fingerprint256: c.fingerprint256, serial: c.serialNumber };
@@ -30,34 +32,69 @@ async function writeAtomic(path: string, data: string, mode: number): Promise<vo
   await rename(path + '.holdfast-tmp', path);
 }
 
-export function probeServed(endpoint: string, servername: string | undefined, timeoutMs = 5000): Promise<Omit<ServedCertificate, 'time'>> {
+export function probeServed(
+  endpoint: string,
+  servername: string | undefined,
+  timeoutMs = 5000,
+): Promise<Omit<ServedCertificate, 'time'>> {
   const i = endpoint.lastIndexOf(':');
   const host = endpoint.slice(0, i);
   const port = Number(endpoint.slice(i + 1));
   return new Promise((resolve) => {
-    const sock = connect({ host, port, servername: servername && !/^[\d.]+$/.test(servername) ? servername : undefined, rejectUnauthorized: false, timeout: timeoutMs });
+    const sock = connect({
+      host,
+      port,
+      servername: servername && !/^[\d.]+$/.test(servername) ? servername : undefined,
+      rejectUnauthorized: false,
+      timeout: timeoutMs,
+    });
     const done = (r: Omit<ServedCertificate, 'time'>) => {
       sock.destroy();
       resolve(r);
     };
     sock.once('secureConnect', () => {
       const c = sock.getPeerCertificate();
-      done(c && c.fingerprint256 ? { fingerprint256: c.fingerprint256, notAfter: new Date(c.valid_to) } : { error: 'no certificate served' });
+      done(
+        c && c.fingerprint256
+          ? { fingerprint256: c.fingerprint256, notAfter: new Date(c.valid_to) }
+          : { error: 'no certificate served' },
+      );
     });
     sock.once('timeout', () => done({ error: `no TLS handshake within ${timeoutMs} ms` }));
     sock.once('error', (e: NodeJS.ErrnoException) => done({ error: e.code ?? e.message }));
   });
 }
 
-export async function probeAndRecord(cp: ControlPlane, name: string, cert: CertificateConfig, log?: RunContext['log']): Promise<ServedCertificate | undefined> {
+export async function probeAndRecord(
+  cp: ControlPlane,
+  name: string,
+  cert: CertificateConfig,
+  log?: RunContext['log'],
+): Promise<ServedCertificate | undefined> {
   if (!cert.endpoint) return undefined;
-  const r = { ...(await probeServed(cert.endpoint, cert.dnsNames[0] ?? cert.commonName)), time: cp.d.clock.now() };
+  const r = {
+    ...(await probeServed(cert.endpoint, cert.dnsNames[0] ?? cert.commonName)),
+    time: cp.d.clock.now(),
+  };
   const previous = cp.served.get(name);
   cp.served.set(name, r);
   if (r.fingerprint256 && r.fingerprint256 !== previous?.fingerprint256) {
-    cp.evidence.addCertificateEvent({ name, time: r.time, action: 'probed', serial: undefined, fingerprint: r.fingerprint256, notAfter: r.notAfter, message: `${cert.endpoint} serves ${r.fingerprint256.slice(0, 23)}…` });
+    cp.evidence.addCertificateEvent({
+      name,
+      time: r.time,
+      action: 'probed',
+      serial: undefined,
+      fingerprint: r.fingerprint256,
+      notAfter: r.notAfter,
+      message: `${cert.endpoint} serves ${r.fingerprint256.slice(0, 23)}…`,
+    });
   }
-  log?.(r.error ? 'warn' : 'info', r.error ? `probe ${cert.endpoint}: ${r.error}` : `${cert.endpoint} serves ${r.fingerprint256!.slice(0, 23)}… until ${r.notAfter!.toISOString()}`);
+  log?.(
+    r.error ? 'warn' : 'info',
+    r.error
+      ? `probe ${cert.endpoint}: ${r.error}`
+      : `${cert.endpoint} serves ${r.fingerprint256!.slice(0, 23)}… until ${r.notAfter!.toISOString()}`,
+  );
   return r;
 }
 
@@ -75,24 +112,47 @@ export function certificateJob(cp: ControlPlane, name: string, cert: Certificate
     async execute(ctx) {
       const certPath = cp.d.loaded.resolvePath(cert.certFile);
       const written = await readWrittenCert(certPath);
-      const d = decideRenewal({ notAfter: written?.notAfter, now: cp.d.clock.now(), renewBefore: cert.renewBefore });
+      const d = decideRenewal({
+        notAfter: written?.notAfter,
+        now: cp.d.clock.now(),
+        renewBefore: cert.renewBefore,
+      });
       ctx.log('info', `${name}: ${d.reason}: ${d.message}`);
       let renewed: string | undefined;
       if (d.reason !== 'Valid') {
-        const issued = await cp.d.certs.issue({ caDir: join(cp.dataDir, 'ca'), commonName: cert.commonName, dnsNames: cert.dnsNames, ipAddresses: cert.ipAddresses, validityMs: cert.validity });
+        const issued = await cp.d.certs.issue({
+          caDir: join(cp.dataDir, 'ca'),
+          commonName: cert.commonName,
+          dnsNames: cert.dnsNames,
+          ipAddresses: cert.ipAddresses,
+          validityMs: cert.validity,
+        });
         await writeAtomic(cp.d.loaded.resolvePath(cert.keyFile), issued.keyPem, 0o600);
         await writeAtomic(certPath, issued.certPem, 0o644);
         if (cert.caFile) await writeAtomic(cp.d.loaded.resolvePath(cert.caFile), issued.caPem, 0o644);
         const action = written ? 'renewed' : 'issued';
-        cp.evidence.addCertificateEvent({ name, time: cp.d.clock.now(), action, serial: issued.serial, fingerprint: issued.fingerprint256, notAfter: issued.notAfter, message: `${action}: ${d.message}` });
-        ctx.log('info', `${name}: ${action} serial ${issued.serial}, valid until ${issued.notAfter.toISOString()}`);
+        cp.evidence.addCertificateEvent({
+          name,
+          time: cp.d.clock.now(),
+          action,
+          serial: issued.serial,
+          fingerprint: issued.fingerprint256,
+          notAfter: issued.notAfter,
+          message: `${action}: ${d.message}`,
+        });
+        ctx.log(
+          'info',
+          `${name}: ${action} serial ${issued.serial}, valid until ${issued.notAfter.toISOString()}`,
+        );
         renewed = issued.serial;
         const service = cert.workload ? cp.services.get(cert.workload) : undefined;
         const r = await service?.reload();
         if (r) ctx.log(r.exitCode === 0 ? 'info' : 'warn', `reload ${cert.workload}: ${describeResult(r)}`);
       }
       const served = await probeAndRecord(cp, name, cert, ctx.log);
-      return { details: { decision: d.reason, renewed, served: served?.fingerprint256, servedError: served?.error } };
+      return {
+        details: { decision: d.reason, renewed, served: served?.fingerprint256, servedError: served?.error },
+      };
     },
   };
 }

@@ -28,12 +28,25 @@ export class HealthSweep {
     const cp = this.cp;
     return {
       missed(job, times, reason) {
-        cp.alerter.fire({ event: 'schedule-missed', key: `${job.id}:${reason}`, severity: 'warning', summary: `${job.id}: ${times.length} scheduled run(s) missed (${reason})`, details: { job: job.id, reason, missed: times.slice(-20).map((t) => t.toISOString()) } });
+        cp.alerter.fire({
+          event: 'schedule-missed',
+          key: `${job.id}:${reason}`,
+          severity: 'warning',
+          summary: `${job.id}: ${times.length} scheduled run(s) missed (${reason})`,
+          details: { job: job.id, reason, missed: times.slice(-20).map((t) => t.toISOString()) },
+        });
       },
       failed(job, run) {
-        const event = job.kind === 'backup' ? 'backup-failed' : job.kind === 'verify' ? 'verification-failed' : undefined;
+        const event =
+          job.kind === 'backup' ? 'backup-failed' : job.kind === 'verify' ? 'verification-failed' : undefined;
         if (!event) return;
-        cp.alerter.fire({ event, key: `${job.id}:${run.reason ?? 'failed'}`, severity: 'critical', summary: run.message ?? `${job.id} failed`, details: { job: job.id, run: run.id, reason: run.reason, policy: job.policy, volume: job.target } });
+        cp.alerter.fire({
+          event,
+          key: `${job.id}:${run.reason ?? 'failed'}`,
+          severity: 'critical',
+          summary: run.message ?? `${job.id} failed`,
+          details: { job: job.id, run: run.id, reason: run.reason, policy: job.policy, volume: job.target },
+        });
       },
     };
   }
@@ -61,9 +74,21 @@ export class HealthSweep {
       for (const volume of p.volumes) {
         const v = cp.evidence.verifications({ volume, limit: 50 });
         const since = cp.d.catalog.restorePoints.list({ volume })[0]?.time ?? cp.startedAt;
-        const d = decideVerification({ lastPassed: v.find((x) => x.result === 'passed')?.time, lastResult: v[0]?.result, since, now, staleAfter: p.verify.staleAfter });
+        const d = decideVerification({
+          lastPassed: v.find((x) => x.result === 'passed')?.time,
+          lastResult: v[0]?.result,
+          since,
+          now,
+          staleAfter: p.verify.staleAfter,
+        });
         if (d.reason === 'Stale' || d.reason === 'NeverVerified') {
-          cp.alerter.fire({ event: 'verification-stale', key: volume, severity: 'warning', summary: `volume ${volume}: ${d.message}`, details: { volume, policy, reason: d.reason } });
+          cp.alerter.fire({
+            event: 'verification-stale',
+            key: volume,
+            severity: 'warning',
+            summary: `volume ${volume}: ${d.message}`,
+            details: { volume, policy, reason: d.reason },
+          });
         }
       }
     }
@@ -73,9 +98,19 @@ export class HealthSweep {
     const cp = this.cp;
     for (const [name, c] of Object.entries(cp.config.certificates)) {
       const written = await readWrittenCert(cp.d.loaded.resolvePath(c.certFile));
-      const d = decideExpiryAlert(written?.notAfter, cp.d.clock.now(), cp.config.alerts.certificateExpiresWithin);
+      const d = decideExpiryAlert(
+        written?.notAfter,
+        cp.d.clock.now(),
+        cp.config.alerts.certificateExpiresWithin,
+      );
       if (d.reason === 'Expiring' || d.reason === 'Expired') {
-        cp.alerter.fire({ event: 'certificate-expiring', key: `${name}:${written?.serial}`, severity: d.reason === 'Expired' ? 'critical' : 'warning', summary: `certificate ${name}: ${d.message}`, details: { certificate: name, serial: written?.serial, notAfter: written?.notAfter?.toISOString() } });
+        cp.alerter.fire({
+          event: 'certificate-expiring',
+          key: `${name}:${written?.serial}`,
+          severity: d.reason === 'Expired' ? 'critical' : 'warning',
+          summary: `certificate ${name}: ${d.message}`,
+          details: { certificate: name, serial: written?.serial, notAfter: written?.notAfter?.toISOString() },
+        });
       }
       await probeAndRecord(cp, name, c);
     }
@@ -88,7 +123,10 @@ export class HealthSweep {
     if (now - this.lastHistoryCleanup < 3_600_000) return;
     this.lastHistoryCleanup = now;
     const n = this.cp.runs.deleteFinishedBefore(new Date(now - this.cp.config.server.historyRetention));
-    if (n > 0) this.cp.d.log.info(`run history: forgot ${n} run(s) older than ${Math.round(this.cp.config.server.historyRetention / 86_400_000)}d`);
+    if (n > 0)
+      this.cp.d.log.info(
+        `run history: forgot ${n} run(s) older than ${Math.round(this.cp.config.server.historyRetention / 86_400_000)}d`,
+      );
   }
 
   private findings(): void {

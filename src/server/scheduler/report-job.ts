@@ -14,7 +14,10 @@ export function reportJob(cp: ControlPlane, schedule: string): Job {
     missedAfterMs: 60 * 60_000,
     runAtStart: false,
     async execute(ctx) {
-      const files = await writeReview(cp, cp.config.report.dir ? cp.d.loaded.resolvePath(cp.config.report.dir) : undefined);
+      const files = await writeReview(
+        cp,
+        cp.config.report.dir ? cp.d.loaded.resolvePath(cp.config.report.dir) : undefined,
+      );
       ctx.log('info', `review written: ${files.markdown}, ${files.html}`);
       return { details: files };
     },

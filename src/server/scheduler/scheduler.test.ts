@@ -20,9 +20,17 @@ describe('scheduled backups and verified restores', () => {
       const [point] = t.cp.d.catalog.restorePoints.list({ volume: 'data' });
       assert.equal(point!.snapshotId, run!.snapshotId);
       assert.equal(point!.provenance.workloads[0]!.commit, commit);
-      assert.deepEqual((point!.provenance.hooks as { name: string }[]).map((h) => h.name), ['quiesce'], 'the manifest records the pre-hook');
+      assert.deepEqual(
+        (point!.provenance.hooks as { name: string }[]).map((h) => h.name),
+        ['quiesce'],
+        'the manifest records the pre-hook',
+      );
       assert.equal(existsSync(join(t.dir, 'data', 'quiesced')), false, 'the post-hook resumed the app');
-      assert.equal(t.cp.d.catalog.deployments.timeline('app')[0]!.commit, commit, 'the version seen is a deploy on the timeline');
+      assert.equal(
+        t.cp.d.catalog.deployments.timeline('app')[0]!.commit,
+        commit,
+        'the version seen is a deploy on the timeline',
+      );
 
       t.clock.set(new Date('2026-12-01T09:30:02Z'));
       t.cp.scheduler.tick();
@@ -32,7 +40,11 @@ describe('scheduled backups and verified restores', () => {
       assert.equal(v!.snapshotId, point!.snapshotId);
       assert.equal(v!.files, 2);
       assert.ok(v!.bytes >= 100_000);
-      assert.equal(existsSync(join(t.cp.dataDir, 'scratch', `verify-${v!.runId}`)), false, 'the scratch copy is removed');
+      assert.equal(
+        existsSync(join(t.cp.dataDir, 'scratch', `verify-${v!.runId}`)),
+        false,
+        'the scratch copy is removed',
+      );
     } finally {
       await t.dispose();
     }
@@ -41,7 +53,12 @@ describe('scheduled backups and verified restores', () => {
   it('records a failed verification as evidence and alerts when the check command fails', async () => {
     const hook = new WebhookReceiver();
     const url = await hook.start();
-    const t = await testPlane({ yaml: baseYaml(`alerts:\n  webhooks: [{ name: ops, url: "${url}" }]\n`).replace('check: "test -f orders.json"', 'check: "test -f missing.json"') });
+    const t = await testPlane({
+      yaml: baseYaml(`alerts:\n  webhooks: [{ name: ops, url: "${url}" }]\n`).replace(
+        'check: "test -f orders.json"',
+        'check: "test -f missing.json"',
+      ),
+    });
     try {
       await t.cp.scheduler.runNow('backup/hourly/data');
       const run = await t.cp.scheduler.runNow('verify/hourly/data');
@@ -66,7 +83,11 @@ describe('scheduled backups and verified restores', () => {
       t.cp.scheduler.tick();
       await t.cp.scheduler.idle();
       const missed = t.cp.runs.list({ kind: 'backup', status: 'missed' });
-      assert.deepEqual(missed.map((r) => r.scheduledFor.toISOString()).sort(), ['2026-12-01T09:00:00.000Z', '2026-12-01T10:00:00.000Z', '2026-12-01T11:00:00.000Z']);
+      assert.deepEqual(missed.map((r) => r.scheduledFor.toISOString()).sort(), [
+        '2026-12-01T09:00:00.000Z',
+        '2026-12-01T10:00:00.000Z',
+        '2026-12-01T11:00:00.000Z',
+      ]);
       assert.equal(missed[0]!.reason, 'Downtime');
       assert.equal(t.cp.runs.list({ kind: 'backup', status: 'succeeded' }).length, 1, 'one catch-up run');
       const a = await hook.waitFor((x) => x.event === 'schedule-missed');
@@ -78,7 +99,12 @@ describe('scheduled backups and verified restores', () => {
   });
 
   it('kills a hanging pre-hook at its timeout, still runs the post-hook, and fails the backup', async () => {
-    const t = await testPlane({ yaml: baseYaml().replace('command: "touch quiesced", timeout: 5s', 'command: "touch quiesced; sleep 60", timeout: 300ms') });
+    const t = await testPlane({
+      yaml: baseYaml().replace(
+        'command: "touch quiesced", timeout: 5s',
+        'command: "touch quiesced; sleep 60", timeout: 300ms',
+      ),
+    });
     try {
       const run = await t.cp.scheduler.runNow('backup/hourly/data');
       assert.equal(run!.status, 'failed');
@@ -87,14 +113,21 @@ describe('scheduled backups and verified restores', () => {
       assert.equal(existsSync(join(t.dir, 'data', 'quiesced')), false, 'the post-hook ran');
       assert.equal(t.cp.d.catalog.restorePoints.list().length, 0);
       const log = t.cp.runs.logs(run!.id).map((l) => l.message);
-      assert.ok(log.some((m) => /post-hook resume: ok/.test(m)), log.join('\n'));
+      assert.ok(
+        log.some((m) => /post-hook resume: ok/.test(m)),
+        log.join('\n'),
+      );
     } finally {
       await t.dispose();
     }
   });
 
   it('lets the watchdog fail a run that outlives its timeout and ignores its late success', async () => {
-    const t = await testPlane({ yaml: baseYaml().replace('command: "touch quiesced", timeout: 5s', 'command: "sleep 1", timeout: 10s').replace('    retention:', '    timeout: 1m\n    retention:') });
+    const t = await testPlane({
+      yaml: baseYaml()
+        .replace('command: "touch quiesced", timeout: 5s', 'command: "sleep 1", timeout: 10s')
+        .replace('    retention:', '    timeout: 1m\n    retention:'),
+    });
     try {
       t.cp.runs.setMark('backup/hourly/data', new Date('2026-12-01T08:00:00Z'));
       t.clock.set(new Date('2026-12-01T09:00:01Z'));
@@ -105,14 +138,20 @@ describe('scheduled backups and verified restores', () => {
       assert.equal(run!.status, 'failed');
       assert.equal(run!.reason, 'Stuck');
       await t.cp.scheduler.idle();
-      assert.equal(t.cp.runs.get(run!.id)!.status, 'failed', 'the late success does not overwrite the verdict');
+      assert.equal(
+        t.cp.runs.get(run!.id)!.status,
+        'failed',
+        'the late success does not overwrite the verdict',
+      );
     } finally {
       await t.dispose();
     }
   });
 
   it('runs one backup at a time per repository and starts the next when the slot frees', async () => {
-    const yaml = baseYaml().replace('  data: { path: ./data }', '  data: { path: ./data }\n  more: { path: ./data/sub }').replace('volumes: [data]\n    schedule', 'volumes: [data, more]\n    schedule');
+    const yaml = baseYaml()
+      .replace('  data: { path: ./data }', '  data: { path: ./data }\n  more: { path: ./data/sub }')
+      .replace('volumes: [data]\n    schedule', 'volumes: [data, more]\n    schedule');
     const t = await testPlane({ yaml });
     try {
       t.cp.runs.setMark('backup/hourly/data', new Date('2026-12-01T08:00:00Z'));
@@ -141,7 +180,10 @@ describe('scheduled backups and verified restores', () => {
       const points = t.cp.d.catalog.restorePoints.list({ volume: 'data' });
       assert.equal(points.length, 3, 'keepLast: 3');
       const repo = await t.cp.repository('local');
-      assert.deepEqual((await repo.snapshots()).map((s) => s.id).sort(), points.map((p) => p.snapshotId).sort());
+      assert.deepEqual(
+        (await repo.snapshots()).map((s) => s.id).sort(),
+        points.map((p) => p.snapshotId).sort(),
+      );
       const last = t.cp.runs.list({ kind: 'backup' })[0]!;
       assert.equal((last.details.forgotten as string[]).length, 1);
     } finally {
@@ -161,7 +203,9 @@ describe('scheduled backups and verified restores', () => {
   });
 
   it('issues a missing certificate from the CA and renews it inside the renewal window', async () => {
-    const yaml = baseYaml(`certificates:\n  web:\n    commonName: web.local\n    dnsNames: [web.local]\n    certFile: ./certs/tls.crt\n    keyFile: ./certs/tls.key\n    caFile: ./certs/ca.crt\n    validity: 10d\n    renewBefore: 3d\n`);
+    const yaml = baseYaml(
+      `certificates:\n  web:\n    commonName: web.local\n    dnsNames: [web.local]\n    certFile: ./certs/tls.crt\n    keyFile: ./certs/tls.key\n    caFile: ./certs/ca.crt\n    validity: 10d\n    renewBefore: 3d\n`,
+    );
     const t = await testPlane({ yaml });
     try {
       const first = await t.cp.scheduler.runNow('certificate/web');
@@ -169,13 +213,23 @@ describe('scheduled backups and verified restores', () => {
       assert.equal(t.cp.evidence.certificateEvents({ name: 'web' })[0]!.action, 'issued');
       t.clock.advance(2 * 86_400_000);
       await t.cp.scheduler.runNow('certificate/web');
-      assert.equal(t.cp.evidence.certificateEvents({ name: 'web' }).filter((e) => e.action !== 'probed').length, 1, 'still valid: not renewed');
+      assert.equal(
+        t.cp.evidence.certificateEvents({ name: 'web' }).filter((e) => e.action !== 'probed').length,
+        1,
+        'still valid: not renewed',
+      );
       t.clock.advance(6 * 86_400_000);
       await t.cp.scheduler.runNow('certificate/web');
       const events = t.cp.evidence.certificateEvents({ name: 'web' }).filter((e) => e.action !== 'probed');
-      assert.deepEqual(events.map((e) => e.action), ['renewed', 'issued']);
+      assert.deepEqual(
+        events.map((e) => e.action),
+        ['renewed', 'issued'],
+      );
       assert.notEqual(events[0]!.serial, events[1]!.serial);
-      assert.ok(events[0]!.notAfter!.getTime() > t.clock.now().getTime() + 9 * 86_400_000, 'the renewed certificate has a full validity from now');
+      assert.ok(
+        events[0]!.notAfter!.getTime() > t.clock.now().getTime() + 9 * 86_400_000,
+        'the renewed certificate has a full validity from now',
+      );
     } finally {
       await t.dispose();
     }

@@ -49,7 +49,13 @@ export class Scheduler {
   private ticking = false;
 
   constructor(
-    private readonly o: { runs: RunHistory; clock: Clock; log: Logger; slots: (repository: string) => number; events?: SchedulerEvents },
+    private readonly o: {
+      runs: RunHistory;
+      clock: Clock;
+      log: Logger;
+      slots: (repository: string) => number;
+      events?: SchedulerEvents;
+    },
   ) {}
 
   add(job: Job): void {
@@ -58,7 +64,12 @@ export class Scheduler {
 
   list(): (Job & { next: Date | undefined; running: boolean; queued: boolean })[] {
     const now = this.o.clock.now();
-    return [...this.jobs.values()].map((j) => ({ ...j, next: nextFire(j.schedule, now), running: this.active.has(j.id), queued: this.queue.some((q) => q.job.id === j.id) }));
+    return [...this.jobs.values()].map((j) => ({
+      ...j,
+      next: nextFire(j.schedule, now),
+      running: this.active.has(j.id),
+      queued: this.queue.some((q) => q.job.id === j.id),
+    }));
   }
 
   /** Runs left 'running' by a previous process that died: they will never finish, so fail them. */
@@ -66,7 +77,11 @@ export class Scheduler {
     let n = 0;
     for (const r of this.o.runs.running()) {
       if ([...this.active.values()].some((a) => a.run.id === r.id)) continue;
-      this.o.runs.finish(r.id, this.o.clock.now(), { status: 'failed', reason: 'Interrupted', message: 'Holdfast stopped while this run was in progress' });
+      this.o.runs.finish(r.id, this.o.clock.now(), {
+        status: 'failed',
+        reason: 'Interrupted',
+        message: 'Holdfast stopped while this run was in progress',
+      });
       n++;
     }
     return n;
@@ -101,7 +116,13 @@ export class Scheduler {
       const now = this.o.clock.now();
       this.watchdog(now);
       for (const job of this.jobs.values()) {
-        const d = decideDue({ schedule: job.schedule, lastFire: this.o.runs.mark(job.id), now, missedAfter: job.missedAfterMs, runAtFirstStart: job.runAtStart });
+        const d = decideDue({
+          schedule: job.schedule,
+          lastFire: this.o.runs.mark(job.id),
+          now,
+          missedAfter: job.missedAfterMs,
+          runAtFirstStart: job.runAtStart,
+        });
         if (d.mark.getTime() !== this.o.runs.mark(job.id)?.getTime()) this.o.runs.setMark(job.id, d.mark);
         if (d.missed.length > 0) this.recordMissed(job, d.missed, 'Downtime', d.message);
         if (!d.run) continue;
@@ -110,7 +131,12 @@ export class Scheduler {
           continue;
         }
         if (this.queue.some((q) => q.job.id === job.id)) {
-          this.recordMissed(job, [d.run], 'StillQueued', `the previous run of ${job.id} is still waiting for a slot on repository ${job.repository}`);
+          this.recordMissed(
+            job,
+            [d.run],
+            'StillQueued',
+            `the previous run of ${job.id} is still waiting for a slot on repository ${job.repository}`,
+          );
           continue;
         }
         this.queue.push({ job, scheduledFor: d.run });
@@ -123,7 +149,16 @@ export class Scheduler {
 
   private recordMissed(job: Job, times: Date[], reason: string, message: string): void {
     // After a long downtime keep the record bounded: the newest 20 fire times, and the count in the message.
-    for (const t of times.slice(-20)) this.o.runs.recordMissed({ kind: job.kind, policy: job.policy, target: job.target, repository: job.repository, scheduledFor: t, reason, message });
+    for (const t of times.slice(-20))
+      this.o.runs.recordMissed({
+        kind: job.kind,
+        policy: job.policy,
+        target: job.target,
+        repository: job.repository,
+        scheduledFor: t,
+        reason,
+        message,
+      });
     this.o.log.warn(`${job.id}: ${times.length} scheduled run(s) missed: ${message}`);
     this.o.events?.missed?.(job, times, reason);
   }
@@ -133,7 +168,11 @@ export class Scheduler {
       const job = a.job;
       const d = decideStuck(a.run, now, job.timeoutMs);
       if (d.reason !== 'Stuck') continue;
-      const run = this.o.runs.finish(a.run.id, now, { status: 'failed', reason: 'Stuck', message: d.message });
+      const run = this.o.runs.finish(a.run.id, now, {
+        status: 'failed',
+        reason: 'Stuck',
+        message: d.message,
+      });
       this.o.runs.log(a.run.id, now, 'error', d.message);
       this.o.log.error(`${id}: ${d.message}`, { run: a.run.id });
       // Free the slot: a hung engine must not block every later run. Its late result is ignored.
@@ -149,9 +188,12 @@ export class Scheduler {
   }
 
   private drain(): void {
-    for (let i = 0; i < this.queue.length; ) {
+    for (let i = 0; i < this.queue.length;) {
       const { job, scheduledFor } = this.queue[i]!;
-      if (job.repository && decideSlot(this.runningOn(job.repository), this.o.slots(job.repository)).reason === 'Wait') {
+      if (
+        job.repository &&
+        decideSlot(this.runningOn(job.repository), this.o.slots(job.repository)).reason === 'Wait'
+      ) {
         i++;
         continue;
       }
@@ -176,7 +218,14 @@ export class Scheduler {
 
   private launch(job: Job, scheduledFor: Date): { run: RunRow; promise: Promise<void> } {
     const runs = this.o.runs;
-    const run = runs.start({ kind: job.kind, policy: job.policy, target: job.target, repository: job.repository, scheduledFor, startedAt: this.o.clock.now() });
+    const run = runs.start({
+      kind: job.kind,
+      policy: job.policy,
+      target: job.target,
+      repository: job.repository,
+      scheduledFor,
+      startedAt: this.o.clock.now(),
+    });
     const log = this.o.log.child({ job: job.id, run: run.id });
     const ctx: RunContext = {
       run,
@@ -192,10 +241,19 @@ export class Scheduler {
         finished = runs.finish(run.id, this.o.clock.now(), { ...r, status: 'succeeded' });
       } catch (e) {
         const code = e instanceof HoldfastError ? e.code : 'BUG';
-        const message = e instanceof HoldfastError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
-        if (!(e instanceof HoldfastError)) log.error(message, { stack: e instanceof Error ? e.stack : undefined });
+        const message =
+          e instanceof HoldfastError
+            ? e.message
+            : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+        if (!(e instanceof HoldfastError))
+          log.error(message, { stack: e instanceof Error ? e.stack : undefined });
         ctx.log('error', message);
-        finished = runs.finish(run.id, this.o.clock.now(), { status: 'failed', reason: code, message, details: (e as { details?: Record<string, unknown> }).details });
+        finished = runs.finish(run.id, this.o.clock.now(), {
+          status: 'failed',
+          reason: code,
+          message,
+          details: (e as { details?: Record<string, unknown> }).details,
+        });
       }
       const stillOurs = this.active.get(job.id)?.run.id === run.id;
       if (stillOurs) this.active.delete(job.id);
@@ -212,6 +270,7 @@ export class Scheduler {
 
   /** Resolves when nothing is running (queued jobs waiting for a slot start as slots free). */
   async idle(): Promise<void> {
-    while (this.active.size > 0 || this.orphaned.size > 0) await Promise.all([...[...this.active.values()].map((a) => a.promise), ...this.orphaned]);
+    while (this.active.size > 0 || this.orphaned.size > 0)
+      await Promise.all([...[...this.active.values()].map((a) => a.promise), ...this.orphaned]);
   }
 }

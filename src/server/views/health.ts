@@ -12,8 +12,15 @@ export interface RestorePointView {
   time: string;
   repository: string;
   tags: string[];
-  workloads: { workload: string; commit?: string | undefined; imageDigest?: string | undefined; verdict: VersionVerdict['verdict']; highest?: string | undefined }[];
-  verification: { result: string; time: string; restoreMs: number; bytes: number; message: string } | undefined;
+  workloads: {
+    workload: string;
+    commit?: string | undefined;
+    imageDigest?: string | undefined;
+    verdict: VersionVerdict['verdict'];
+    highest?: string | undefined;
+  }[];
+  verification:
+    { result: string; time: string; restoreMs: number; bytes: number; message: string } | undefined;
 }
 
 export interface VolumeView {
@@ -21,9 +28,22 @@ export interface VolumeView {
   path: string;
   policies: string[];
   workloads: string[];
-  lastBackup: { status: string; time: string; message?: string | undefined; bytes?: number | undefined; durationMs?: number | undefined } | undefined;
+  lastBackup:
+    | {
+        status: string;
+        time: string;
+        message?: string | undefined;
+        bytes?: number | undefined;
+        durationMs?: number | undefined;
+      }
+    | undefined;
   lastSuccess: string | undefined;
-  verification: { state: string; message: string; lastPassed?: string | undefined; lastRestoreMs?: number | undefined };
+  verification: {
+    state: string;
+    message: string;
+    lastPassed?: string | undefined;
+    lastRestoreMs?: number | undefined;
+  };
   restorePoints: RestorePointView[];
 }
 
@@ -34,13 +54,23 @@ export function volumeViews(cp: ControlPlane, o: { points?: number } = {}): Volu
     // The last backup that was attempted; missed fire times are shown as runs of their own.
     const ok = cp.runs.list({ kind: 'backup', target: name, status: 'succeeded', limit: 1 })[0];
     const failed = cp.runs.list({ kind: 'backup', target: name, status: 'failed', limit: 1 })[0];
-    const last = [ok, failed].filter((r) => r !== undefined).sort((a, b) => b.scheduledFor.getTime() - a.scheduledFor.getTime() || b.id - a.id)[0];
+    const last = [ok, failed]
+      .filter((r) => r !== undefined)
+      .sort((a, b) => b.scheduledFor.getTime() - a.scheduledFor.getTime() || b.id - a.id)[0];
     const verifs = cp.evidence.verifications({ volume: name, limit: 200 });
     const staleAfter = Math.min(...policies.map(([, p]) => p.verify?.staleAfter ?? Infinity));
     const points = cp.d.catalog.restorePoints.list({ volume: name });
     const since = points[0]?.time ?? cp.startedAt;
     const lastPassed = verifs.find((x) => x.result === 'passed');
-    const vd = Number.isFinite(staleAfter) ? decideVerification({ lastPassed: lastPassed?.time, lastResult: verifs[0]?.result, since, now, staleAfter }) : { reason: 'NotConfigured', message: 'no verification schedule' };
+    const vd = Number.isFinite(staleAfter)
+      ? decideVerification({
+          lastPassed: lastPassed?.time,
+          lastResult: verifs[0]?.result,
+          since,
+          now,
+          staleAfter,
+        })
+      : { reason: 'NotConfigured', message: 'no verification schedule' };
     const verdicts = new Map<string, VersionVerdict>();
     const verdictOf = (c: string) => verdicts.get(c) ?? verdicts.set(c, versionVerdict(cp, c)).get(c)!;
     const restorePoints = points
@@ -56,9 +86,23 @@ export function volumeViews(cp: ControlPlane, o: { points?: number } = {}): Volu
           tags: p.tags,
           workloads: p.provenance.workloads.map((w) => {
             const vv = w.commit ? verdictOf(w.commit) : undefined;
-            return { workload: w.workload, commit: w.commit, imageDigest: w.imageDigest, verdict: vv?.verdict ?? 'unscanned', highest: vv?.highest };
+            return {
+              workload: w.workload,
+              commit: w.commit,
+              imageDigest: w.imageDigest,
+              verdict: vv?.verdict ?? 'unscanned',
+              highest: vv?.highest,
+            };
           }),
-          verification: ev ? { result: ev.result, time: ev.time.toISOString(), restoreMs: ev.restoreMs, bytes: ev.bytes, message: ev.message } : undefined,
+          verification: ev
+            ? {
+                result: ev.result,
+                time: ev.time.toISOString(),
+                restoreMs: ev.restoreMs,
+                bytes: ev.bytes,
+                message: ev.message,
+              }
+            : undefined,
         };
       });
     return {
@@ -66,9 +110,22 @@ export function volumeViews(cp: ControlPlane, o: { points?: number } = {}): Volu
       path: cp.d.loaded.resolvePath(v.path),
       policies: policies.map(([n]) => n),
       workloads: cp.workloadsOf(name),
-      lastBackup: last ? { status: last.status, time: (last.finishedAt ?? last.scheduledFor).toISOString(), message: last.message, bytes: last.bytes, durationMs: last.durationMs } : undefined,
+      lastBackup: last
+        ? {
+            status: last.status,
+            time: (last.finishedAt ?? last.scheduledFor).toISOString(),
+            message: last.message,
+            bytes: last.bytes,
+            durationMs: last.durationMs,
+          }
+        : undefined,
       lastSuccess: ok?.finishedAt?.toISOString(),
-      verification: { state: vd.reason, message: vd.message, lastPassed: lastPassed?.time.toISOString(), lastRestoreMs: lastPassed?.restoreMs },
+      verification: {
+        state: vd.reason,
+        message: vd.message,
+        lastPassed: lastPassed?.time.toISOString(),
+        lastRestoreMs: lastPassed?.restoreMs,
+      },
       restorePoints,
     };
   });
@@ -79,7 +136,14 @@ export interface CertificateView {
   commonName: string;
   endpoint: string | undefined;
   written: { notAfter: string; fingerprint256: string; serial: string } | undefined;
-  served: { notAfter?: string | undefined; fingerprint256?: string | undefined; error?: string | undefined; time: string } | undefined;
+  served:
+    | {
+        notAfter?: string | undefined;
+        fingerprint256?: string | undefined;
+        error?: string | undefined;
+        time: string;
+      }
+    | undefined;
   servedMatchesWritten: boolean | undefined;
   state: string;
   message: string;
@@ -98,11 +162,23 @@ export async function certificateViews(cp: ControlPlane): Promise<CertificateVie
       name,
       commonName: c.commonName,
       endpoint: c.endpoint,
-      written: w ? { notAfter: w.notAfter.toISOString(), fingerprint256: w.fingerprint256, serial: w.serial } : undefined,
-      served: s ? { notAfter: s.notAfter?.toISOString(), fingerprint256: s.fingerprint256, error: s.error, time: s.time.toISOString() } : undefined,
+      written: w
+        ? { notAfter: w.notAfter.toISOString(), fingerprint256: w.fingerprint256, serial: w.serial }
+        : undefined,
+      served: s
+        ? {
+            notAfter: s.notAfter?.toISOString(),
+            fingerprint256: s.fingerprint256,
+            error: s.error,
+            time: s.time.toISOString(),
+          }
+        : undefined,
       servedMatchesWritten: matches,
       state: matches === false && d.reason === 'Valid' ? 'ServedMismatch' : d.reason,
-      message: matches === false ? `endpoint serves a different certificate than the one written; ${d.message}` : d.message,
+      message:
+        matches === false
+          ? `endpoint serves a different certificate than the one written; ${d.message}`
+          : d.message,
       lastRenewal: renewal?.time.toISOString(),
     });
   }
@@ -125,13 +201,23 @@ export interface FindingView {
   deployedIn: string[];
 }
 
-export function findingViews(cp: ControlPlane, filter: { states?: string[]; severities?: string[] } = { states: ['open'] }): FindingView[] {
+export function findingViews(
+  cp: ControlPlane,
+  filter: { states?: string[]; severities?: string[] } = { states: ['open'] },
+): FindingView[] {
   const now = cp.d.clock.now();
   const live = cp.d.catalog.deployments.timeline().filter((d) => !d.endedAt);
   const deployedIn = new Map<string, string[]>();
-  for (const d of live) for (const f of versionVerdict(cp, d.commit).findings) deployedIn.set(f.id, [...(deployedIn.get(f.id) ?? []), d.workload]);
+  for (const d of live)
+    for (const f of versionVerdict(cp, d.commit).findings)
+      deployedIn.set(f.id, [...(deployedIn.get(f.id) ?? []), d.workload]);
   return cp.d.catalog.sast.listFindings(filter).map((f) => {
-    const sla = decideSla({ severity: f.severity, firstSeenAt: new Date(f.firstSeenAt), now, sla: cp.config.sast.sla });
+    const sla = decideSla({
+      severity: f.severity,
+      firstSeenAt: new Date(f.firstSeenAt),
+      now,
+      sla: cp.config.sast.sla,
+    });
     return {
       id: f.id,
       repository: f.repository,

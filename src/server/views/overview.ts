@@ -20,24 +20,38 @@ export async function overview(cp: ControlPlane): Promise<Overview> {
   const findings = findingViews(cp);
   const problems: string[] = [];
   for (const v of vols) {
-    if (v.lastBackup && v.lastBackup.status !== 'succeeded') problems.push(`volume ${v.name}: last backup ${v.lastBackup.status}: ${v.lastBackup.message ?? ''}`);
-    if (['Failed', 'Stale', 'NeverVerified'].includes(v.verification.state)) problems.push(`volume ${v.name}: verification ${v.verification.state}: ${v.verification.message}`);
+    if (v.lastBackup && v.lastBackup.status !== 'succeeded')
+      problems.push(`volume ${v.name}: last backup ${v.lastBackup.status}: ${v.lastBackup.message ?? ''}`);
+    if (['Failed', 'Stale', 'NeverVerified'].includes(v.verification.state))
+      problems.push(`volume ${v.name}: verification ${v.verification.state}: ${v.verification.message}`);
   }
-  for (const c of certs) if (c.state !== 'Valid') problems.push(`certificate ${c.name}: ${c.state}: ${c.message}`);
+  for (const c of certs)
+    if (c.state !== 'Valid') problems.push(`certificate ${c.name}: ${c.state}: ${c.message}`);
   const open: Record<string, number> = Object.fromEntries(severities.map((s) => [s, 0]));
   for (const f of findings) open[f.severity] = (open[f.severity] ?? 0) + 1;
   const overdue = findings.filter((f) => f.sla === 'Overdue').length;
   if (overdue) problems.push(`${overdue} open finding(s) past their SLA`);
   const deployedCritical = findings.filter((f) => f.severity === 'critical' && f.deployedIn.length > 0);
-  for (const f of deployedCritical) problems.push(`critical finding ${f.ruleId} is in the version deployed on ${f.deployedIn.join(', ')}`);
-  const recent = cp.runs.list({ limit: 500 }).filter((r) => now - (r.finishedAt ?? r.scheduledFor).getTime() < 86_400_000);
+  for (const f of deployedCritical)
+    problems.push(`critical finding ${f.ruleId} is in the version deployed on ${f.deployedIn.join(', ')}`);
+  const recent = cp.runs
+    .list({ limit: 500 })
+    .filter((r) => now - (r.finishedAt ?? r.scheduledFor).getTime() < 86_400_000);
   return {
     status: problems.length ? 'degraded' : 'ok',
     problems,
-    volumes: { total: vols.length, backedUp: vols.filter((v) => v.lastSuccess).length, verified: vols.filter((v) => v.verification.state === 'Fresh').length },
+    volumes: {
+      total: vols.length,
+      backedUp: vols.filter((v) => v.lastSuccess).length,
+      verified: vols.filter((v) => v.verification.state === 'Fresh').length,
+    },
     certificates: { total: certs.length, valid: certs.filter((c) => c.state === 'Valid').length },
     findings: { open, overdue },
-    runs: { running: cp.runs.running().length, failedLast24h: recent.filter((r) => r.status === 'failed').length, missedLast24h: recent.filter((r) => r.status === 'missed').length },
+    runs: {
+      running: cp.runs.running().length,
+      failedLast24h: recent.filter((r) => r.status === 'failed').length,
+      missedLast24h: recent.filter((r) => r.status === 'missed').length,
+    },
     startedAt: cp.startedAt.toISOString(),
   };
 }

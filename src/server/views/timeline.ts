@@ -16,22 +16,66 @@ export interface TimelineEntry {
 export function timeline(cp: ControlPlane, limit = 200, routine = limit): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const c = cp.d.catalog;
-  for (const d of c.deployments.timeline()) out.push({ time: d.startedAt, type: 'deploy', status: 'info', title: `deploy ${d.workload}`, detail: `commit ${d.commit.slice(0, 12)}${d.imageDigest ? ` image ${d.imageDigest.slice(0, 19)}…` : ''}` });
+  for (const d of c.deployments.timeline())
+    out.push({
+      time: d.startedAt,
+      type: 'deploy',
+      status: 'info',
+      title: `deploy ${d.workload}`,
+      detail: `commit ${d.commit.slice(0, 12)}${d.imageDigest ? ` image ${d.imageDigest.slice(0, 19)}…` : ''}`,
+    });
   for (const v of c.versions.list())
     for (const s of c.sast.scansOfVersion(v.id))
-      out.push({ time: s.scanTime.toISOString(), type: 'scan', status: s.status === 'complete' ? 'ok' : 'failed', title: `scan ${s.tool} of ${s.repository}`, detail: `commit ${s.commit.slice(0, 12)}: ${s.resultCount} result(s), ${s.status}` });
+      out.push({
+        time: s.scanTime.toISOString(),
+        type: 'scan',
+        status: s.status === 'complete' ? 'ok' : 'failed',
+        title: `scan ${s.tool} of ${s.repository}`,
+        detail: `commit ${s.commit.slice(0, 12)}: ${s.resultCount} result(s), ${s.status}`,
+      });
   for (const r of cp.runs.list({ limit: limit * 2 })) {
     if (r.status === 'running' || r.kind === 'certificate') continue;
-    const type = r.status === 'missed' ? 'missed' : r.kind === 'verify' ? 'verification' : r.kind === 'report' ? 'report' : 'backup';
-    const detail = r.status === 'succeeded' ? (r.kind === 'backup' ? `snapshot ${r.snapshotId?.slice(0, 12)}, ${r.bytes ?? 0} bytes` : (r.message ?? 'ok')) : `${r.reason ?? ''}: ${r.message ?? ''}`;
-    out.push({ time: (r.finishedAt ?? r.scheduledFor).toISOString(), type, status: r.status === 'succeeded' ? 'ok' : 'failed', title: `${r.kind} ${r.policy}/${r.target}`, detail });
+    const type =
+      r.status === 'missed'
+        ? 'missed'
+        : r.kind === 'verify'
+          ? 'verification'
+          : r.kind === 'report'
+            ? 'report'
+            : 'backup';
+    const detail =
+      r.status === 'succeeded'
+        ? r.kind === 'backup'
+          ? `snapshot ${r.snapshotId?.slice(0, 12)}, ${r.bytes ?? 0} bytes`
+          : (r.message ?? 'ok')
+        : `${r.reason ?? ''}: ${r.message ?? ''}`;
+    out.push({
+      time: (r.finishedAt ?? r.scheduledFor).toISOString(),
+      type,
+      status: r.status === 'succeeded' ? 'ok' : 'failed',
+      title: `${r.kind} ${r.policy}/${r.target}`,
+      detail,
+    });
   }
   for (const e of cp.evidence.certificateEvents({ limit }))
-    out.push({ time: e.time.toISOString(), type: 'certificate', status: 'info', title: `certificate ${e.name} ${e.action}`, detail: e.message });
+    out.push({
+      time: e.time.toISOString(),
+      type: 'certificate',
+      status: 'info',
+      title: `certificate ${e.name} ${e.action}`,
+      detail: e.message,
+    });
   for (const a of cp.evidence.alerts({ limit }))
-    out.push({ time: a.time.toISOString(), type: 'alert', status: a.status === 'failed' ? 'failed' : 'info', title: `alert ${a.event} → ${a.webhook}`, detail: `${String(a.payload.summary ?? '')} (${a.status}, ${a.attempts} attempt(s))` });
+    out.push({
+      time: a.time.toISOString(),
+      type: 'alert',
+      status: a.status === 'failed' ? 'failed' : 'info',
+      title: `alert ${a.event} → ${a.webhook}`,
+      detail: `${String(a.payload.summary ?? '')} (${a.status}, ${a.attempts} attempt(s))`,
+    });
   out.sort((a, b) => b.time.localeCompare(a.time));
-  const isRoutine = (e: TimelineEntry) => e.status === 'ok' && (e.type === 'backup' || e.type === 'verification' || e.type === 'report');
+  const isRoutine = (e: TimelineEntry) =>
+    e.status === 'ok' && (e.type === 'backup' || e.type === 'verification' || e.type === 'report');
   let routineLeft = routine;
   return out.filter((e) => !isRoutine(e) || routineLeft-- > 0).slice(0, limit);
 }

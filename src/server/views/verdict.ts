@@ -33,14 +33,37 @@ function computeVerdict(cp: ControlPlane, commit: string): VersionVerdict {
   } catch {
     version = undefined;
   }
-  if (!version) return { commit, verdict: 'unscanned', highest: undefined, message: 'version not in the catalog', findings: [] };
+  if (!version)
+    return {
+      commit,
+      verdict: 'unscanned',
+      highest: undefined,
+      message: 'version not in the catalog',
+      findings: [],
+    };
   const all = decide(cp.d.catalog, version.id, { severity: 'info' });
-  if (all.verdict === 'unknown') return { commit: version.commit, verdict: 'unscanned', highest: undefined, message: all.message, findings: [] };
+  if (all.verdict === 'unknown')
+    return {
+      commit: version.commit,
+      verdict: 'unscanned',
+      highest: undefined,
+      message: all.message,
+      findings: [],
+    };
   const findings = all.findings
     .map((f) => ({ id: f.id, severity: f.severity, ruleId: f.ruleId, message: f.message, path: f.path }))
-    .sort((a, b) => (isSeverity(a.severity) && isSeverity(b.severity) ? compareSeverity(a.severity, b.severity) : 0));
-  if (findings.length === 0) return { commit: version.commit, verdict: 'clean', highest: undefined, message: all.message, findings };
+    .sort((a, b) =>
+      isSeverity(a.severity) && isSeverity(b.severity) ? compareSeverity(a.severity, b.severity) : 0,
+    );
+  if (findings.length === 0)
+    return { commit: version.commit, verdict: 'clean', highest: undefined, message: all.message, findings };
   const blocked = decide(cp.d.catalog, version.id, { severity: cp.config.sast.blockAt });
   const highest = findings.map((f) => f.severity).find(isSeverity);
-  return { commit: version.commit, verdict: blocked.verdict === 'vulnerable' ? 'blocked' : 'findings', highest, message: blocked.verdict === 'vulnerable' ? blocked.message : all.message, findings };
+  return {
+    commit: version.commit,
+    verdict: blocked.verdict === 'vulnerable' ? 'blocked' : 'findings',
+    highest,
+    message: blocked.verdict === 'vulnerable' ? blocked.message : all.message,
+    findings,
+  };
 }
