@@ -21,6 +21,7 @@ export { runIncident, resumeIncident, abortIncident, newIncidentId, type RunnerD
 export { startWorkload, stopWorkload, runningPid, pidFileOf, alive } from './service.js';
 export { knownStepKinds } from './steps/index.js';
 export { EVIDENCE_TAG } from './steps/evidence.js';
+export { onNewFindings, type TriggerOutcome } from './propose.js';
 export { decideTrigger, type TriggerInput, type TriggerDecision, type TriggerPolicy } from './trigger.js';
 export { renderMarkdown, renderHtml } from './report.js';
 export { keyIdOf } from './checks.js';

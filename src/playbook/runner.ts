@@ -141,7 +141,7 @@ function checkNotRunning(inc: IncidentRow, action: string): void {
     throw conflict('INCIDENT_RUNNING', `${action} incident ${inc.id}: process ${inc.runnerPid} is running it now`);
 }
 
-/** Continues a failed or interrupted run (or approves a proposed one) from its journal. */
+/** Continues a failed or interrupted run, or approves (runs) a proposed one, from its journal. */
 export async function resumeIncident(d: RunnerDeps, id: string): Promise<IncidentRow> {
   const store = new IncidentStore(d.catalog.db, () => d.clock.now());
   const inc = store.require(id);

@@ -7,7 +7,10 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runningPid } from '../../src/playbook/index.js';
+import { Catalog } from '../../src/catalog/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { onNewFindings, runningPid } from '../../src/playbook/index.js';
+import { systemClock } from '../../src/platform/clock.js';
 import { Story, v2 } from './harness.js';
 
 const stories: Story[] = [];
@@ -47,4 +50,19 @@ test('abort after a kill -9 mid-restore puts the volume and the service back as 
   // Aborted, the volume is free again: a new plan is not told of an active incident.
   const plan = JSON.parse(await s.okAsync(['incident', 'plan', '--volume', 'shop-data', '--finding', findingId, '--json'])) as { activeIncident?: string };
   assert.equal(plan.activeIncident, undefined);
+
+  // The finding arriving again as new (e.g. a re-upload): the trigger proposes an incident awaiting approval, and runs nothing.
+  const catalog = Catalog.open(join(s.dataDir, 'catalog.db'));
+  try {
+    const d = { loaded: await loadConfig(s.config), catalog, clock: systemClock, env: s.env, log: () => undefined };
+    const [outcome] = await onNewFindings(d, [findingId], { threshold: 'high' });
+    assert.equal(outcome!.decision.action, 'propose', outcome!.decision.message);
+    assert.equal(outcome!.incidents[0]!.status, 'proposed');
+    const proposed = catalog.db.prepare('SELECT status, message FROM incidents WHERE id = ?').get(outcome!.incidents[0]!.id) as { status: string; message: string };
+    assert.equal(proposed.status, 'proposed');
+    assert.match(proposed.message, /awaiting approval; restore point [0-9a-f]+/);
+  } finally {
+    catalog.close();
+  }
+  assert.equal(readFileSync(join(s.data, 'items.jsonl'), 'utf8'), v2Items, 'a proposal changes nothing');
 });

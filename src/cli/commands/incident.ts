@@ -72,6 +72,9 @@ export function registerIncidentCommands(program: Command): void {
   common(inc.command('resume <id>'))
     .description('continue an interrupted or failed incident from its journal (completed steps are not repeated)')
     .action(async (id: string, f: IncidentFlags) => (await act()).resumeAction(id, f));
+  common(inc.command('approve <id>'))
+    .description('run a proposed incident (one a trigger planned and left awaiting approval)')
+    .action(async (id: string, f: IncidentFlags) => (await act()).resumeAction(id, f));
   common(inc.command('abort <id>'))
     .description('undo what the incident did, newest first, and say what cannot be undone (evidence is always kept)')
     .action(async (id: string, f: IncidentFlags) => (await act()).abortAction(id, f));
