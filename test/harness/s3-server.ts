@@ -10,7 +10,7 @@
  * A missing binary fails loudly (never a skip): run the prepare script, or `npm test`, which does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { Agent } from 'node:https';
@@ -55,10 +55,19 @@ export async function freePort(): Promise<number> {
 }
 
 const live = new Set<ChildProcess>();
-// A test file that crashes must not leave a server running.
-process.once('exit', () => {
+const liveDirs = new Set<string>();
+// A test file that crashes, or is stopped by the runner's timeout or ^C, must not leave a server
+// running: 'exit' does not fire on a signal, so signals kill the servers and are then re-raised.
+const killAll = () => {
   for (const c of live) c.kill('SIGKILL');
-});
+  for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+};
+process.once('exit', killAll);
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+  process.once(sig, () => {
+    killAll();
+    process.kill(process.pid, sig);
+  });
 
 /**
  * @param options.virtualDomain also serve virtual-host style under this domain (`bucket.<domain>`);
@@ -69,6 +78,7 @@ export async function startS3Server(options: { tls?: boolean; virtualDomain?: st
     throw new Error(`versitygw not built: ${versitygwBinary} is missing; run scripts/prepare/10-versitygw.sh (npm test runs it)`);
   const tls = options.tls ?? true;
   const dir = await mkdtemp(join(tmpdir(), 'hf-s3-'));
+  liveDirs.add(dir);
   const data = join(dir, 'data');
   const versions = join(dir, 'versions');
   await mkdir(data);
@@ -114,6 +124,7 @@ export async function startS3Server(options: { tls?: boolean; virtualDomain?: st
     }
     live.delete(child);
     await rm(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
   };
 
   try {
