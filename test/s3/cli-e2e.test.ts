@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectRetentionCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -125,6 +125,23 @@ describe('holdfast CLI on S3', () => {
     assert.match(r.stderr, /^holdfast: .*bucket "holdfast-plain" has no object lock/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.deepEqual((await keys(s3.buckets.plain, `${prefix}/`)).sort(), before.sort());
+  });
+
+  it('takes credentials from a named profile in the shared credentials file', async () => {
+    const file = join(work, 'aws-credentials');
+    await writeFile(file, `[holdfast-test]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`, { mode: 0o600 });
+    const env = envFor(s3.url(s3.buckets.plain, 'profile-repo'), {
+      AWS_SHARED_CREDENTIALS_FILE: file,
+      AWS_CONFIG_FILE: join(work, 'no-aws-config'),
+      AWS_PROFILE: 'holdfast-test',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    delete env.AWS_ACCESS_KEY_ID;
+    delete env.AWS_SECRET_ACCESS_KEY;
+    ok(await holdfast(['repo', 'init'], env), 'init with a profile');
+    const wrong = await holdfast(['repo', 'init'], { ...env, AWS_PROFILE: 'no-such-profile' });
+    assert.equal(wrong.code, 3, wrong.stderr);
+    assert.match(wrong.stderr.trim(), /^holdfast: open s3:.*profile-repo: no credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE$/);
   });
 
   const bad: Array<[string, () => NodeJS.ProcessEnv, number, RegExp]> = [
