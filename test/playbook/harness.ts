@@ -265,8 +265,9 @@ certificates:
     return this.ingest(banditReports().clean, v1, '2026-01-01T00:00:00Z');
   }
 
-  startClient(): TlsLoop {
-    this.client = new TlsLoop(this.port, this.caPem);
+  /** `followBundle`: re-read ca.crt before every connection, as a client that reloads its trust bundle does (needed across a CA rotation). */
+  startClient(o: { followBundle?: boolean } = {}): TlsLoop {
+    this.client = new TlsLoop(this.port, o.followBundle ? () => readFileSync(join(this.certs, 'ca.crt'), 'utf8') : this.caPem);
     return this.client;
   }
 
@@ -296,13 +297,14 @@ export class TlsLoop {
   private readonly loop: Promise<void>;
   constructor(
     private readonly port: number,
-    private readonly caPem: string,
+    private readonly caPem: string | (() => string),
   ) {
     this.loop = this.run();
   }
   private once(): Promise<void> {
     return new Promise((resolve) => {
-      const s = connect({ host: '127.0.0.1', port: this.port, ca: this.caPem, servername: 'localhost', rejectUnauthorized: true });
+      const ca = typeof this.caPem === 'string' ? this.caPem : this.caPem();
+      const s = connect({ host: '127.0.0.1', port: this.port, ca, servername: 'localhost', rejectUnauthorized: true });
       const t = setTimeout(() => (this.failed.push('timeout'), s.destroy(), resolve()), 5000);
       s.once('secureConnect', () => {
         clearTimeout(t);

@@ -112,6 +112,9 @@ export const rotateTlsStep: StepKind = {
     if (env.params.rotateCa) {
       const r = await engine.rotateCa({ budget: { max: Number.MAX_SAFE_INTEGER, windowMs: 1 } });
       caRotation = { id: r.id, finished: r.finished, reissued: r.reissued, resumed: r.resumed };
+      // The rotation reissued every leaf from the new CA: what is installed now is what was issued.
+      for (const r2 of rotated) r2.new = describe(await readFile(env.facts.certificates.find((c) => c.name === r2.name)!.certFile, 'utf8'));
+      env.log(`CA rotation ${r.id}: ${r.finished ? 'finished' : 'not finished'}, reissued ${r.reissued.join(', ') || 'nothing'}`);
     }
     return { certificates: rotated, ...(caRotation ? { caRotation } : {}) };
   },
