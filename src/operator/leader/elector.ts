@@ -40,6 +40,7 @@ export class LeaderElector {
   constructor(private readonly o: ElectorOptions) {}
 
   private running: Promise<void> | undefined;
+  private holdsLease = false;
 
   /** Starts the loop (once); resolves when stop() has ended it. */
   run(): Promise<void> {
@@ -114,17 +115,21 @@ export class LeaderElector {
         // Our own write is the record we now observe, so our renewals never look like someone else's.
         this.observed = { record: this.record(patched), seenAt: now.getTime() };
       } else {
+        this.holdsLease = false;
         if (this.leader) this.lose(d.message);
         return;
       }
     } catch (e) {
       if (isConflict(e)) {
+        this.holdsLease = false;
         if (this.leader) this.lose('lost a race for the lease');
         return;
       }
       throw e;
     }
     this.lastRenew = now.getTime();
+    // The lease names us now, whether or not we act on it: stop() must release it.
+    this.holdsLease = true;
     // stop() may have run while we were writing: a stopped elector never starts leading again.
     if (this.stopped) return;
     if (!this.leader) {
@@ -148,13 +153,13 @@ export class LeaderElector {
     this.wake?.();
     // Let an in-flight renewal finish first: releasing concurrently would race it and lose on 409.
     await this.running;
-    if (!this.leader) return;
     if (opts.release === false) {
       // A crash: stop acting but leave the lease to expire.
-      this.lose('stopped without releasing the lease');
+      if (this.leader) this.lose('stopped without releasing the lease');
       return;
     }
-    this.lose('shutting down');
+    if (this.leader) this.lose('shutting down');
+    if (!this.holdsLease) return;
     const { coordination, namespace, name } = this.o;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
