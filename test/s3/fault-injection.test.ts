@@ -12,7 +12,8 @@ import { isHoldfastError } from '../../src/base/errors.js';
 import type { LimitedBlobStore } from '../../src/storage/limit.js';
 import type { ReadAheadBlobStore } from '../../src/storage/s3/read-ahead.js';
 import type { RetryingBlobStore } from '../../src/storage/retry.js';
-import { openS3BlobStore } from '../../src/storage/s3/s3-open.js';
+import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { connectS3, openS3BlobStore } from '../../src/storage/s3/s3-open.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
 
@@ -94,5 +95,38 @@ it('never has more calls in flight at the server than its concurrency limit', as
     await store.close?.();
   } finally {
     await quiet.stop();
+  }
+});
+
+it('leaves neither a partial object nor orphaned parts when a multipart upload fails', async () => {
+  const tls = s3.tls!;
+  const harsh = await startFaultProxy({
+    upstream: s3.endpoint,
+    rate: 0.3,
+    seed: 77,
+    kinds: ['503'],
+    tls: { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile), ca: await readFile(tls.caFile) },
+  });
+  try {
+    // No retries at all, so faults become failed uploads; the probe at open may need a few tries.
+    const url = `s3:${harsh.endpoint}/${s3.buckets.plain}/mp-fail`;
+    let store;
+    for (let i = 0; !store; i++) store = await connectS3(url, { env: s3.env(), sdkMaxAttempts: 1, multipartThreshold: 5 << 20, partSize: 5 << 20 }).catch((e) => (i < 20 ? undefined : Promise.reject(e)));
+    const failed: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const name = `data/mf/big${i}`;
+      await store.put(name, randomBytes(6 << 20)).catch((e) => {
+        assert.ok(isHoldfastError(e) && e.kind === 'transient', String(e));
+        failed.push(name);
+      });
+    }
+    assert.ok(failed.length > 0 && failed.length < 8, `${failed.length} of 8 uploads failed`);
+    const uploads = await s3.admin.send(new ListMultipartUploadsCommand({ Bucket: s3.buckets.plain, Prefix: 'mp-fail/' }));
+    assert.deepEqual(uploads.Uploads ?? [], []);
+    for (const name of failed)
+      await assert.rejects(s3.admin.send(new HeadObjectCommand({ Bucket: s3.buckets.plain, Key: `mp-fail/${name}` })), (e: { name?: string }) => e.name === 'NotFound');
+    await store.close();
+  } finally {
+    await harsh.stop();
   }
 });

@@ -54,7 +54,15 @@ export async function putMultipart(
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, ranges.length)) }, worker));
     await client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
   } catch (e) {
-    await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => {});
+    // The failure that got us here may well hit the abort too: try it a few times, then leave the
+    // parts to the bucket's lifecycle rule. The original error is what the caller needs to see.
+    for (let i = 0; i < 3; i++) {
+      const aborted = await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).then(
+        () => true,
+        (a: { name?: string }) => a.name === 'NoSuchUpload',
+      );
+      if (aborted) break;
+    }
     throw e;
   }
 }
