@@ -3,7 +3,8 @@
  * adds sealed chunks to the repository's packs one at a time (the packer is not thread-safe).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../workers.js';
 import { fromSystemError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { WorkerReply } from './chunk-protocol.js';
@@ -14,18 +15,6 @@ interface Job {
   content: string[];
   resolve(v: { content: string[]; size: number }): void;
   reject(e: unknown): void;
-}
-
-/**
- * Starts the worker next to this file: compiled .js in production; under tsx (tests, running from
- * source) a tiny bootstrap loads the .ts through tsx's API, because Node 20 does not pass
- * `--import` loaders on to workers.
- */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./chunk-worker.js', import.meta.url));
-  const api = import.meta.resolve('tsx/esm/api');
-  const worker = new URL('./chunk-worker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(import.meta.url)}))`, { eval: true });
 }
 
 export class ChunkPool {
@@ -45,9 +34,9 @@ export class ChunkPool {
     threads = Math.max(1, Math.min(availableParallelism(), 8)),
   ) {
     const known = KnownIds.build(repo.index.liveIds());
-    const init = { kind: 'init', ...repo.workerKeys(), known, outstanding: this.outstanding, maxOutstanding: 48 * 1024 * 1024 };
+    const init = { kind: 'init', ...repo.workerKeys(), known, outstanding: this.outstanding, maxOutstanding: 16 * 1024 * 1024 };
     for (let i = 0; i < threads; i++) {
-      const w = startWorker();
+      const w = startWorker(import.meta.url, 'chunk-worker');
       w.on('message', (m: WorkerReply) => this.onMessage(w, m));
       w.on('error', (e) => this.fail(e));
       w.postMessage(init);

@@ -15,6 +15,7 @@ import type { Repository } from '../repository/repository.js';
 import { isSafeName, parseTree, type TreeNode } from '../snapshot/tree.js';
 import type { SnapshotRef } from '../snapshot/snapshot.js';
 import { Semaphore } from '../archiver/semaphore.js';
+import { OpenPool } from './open-pool.js';
 
 export interface RestoreProgress {
   files: number;
@@ -80,6 +81,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   }
 
   await prepareTarget(target, !!opts.overwrite);
+  const pool = new OpenPool(repo);
 
   const writeFile = async (path: string, n: TreeNode) => {
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((e: unknown) => {
@@ -91,7 +93,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
       // Read ahead a few chunks so fetching and writing overlap.
       const ahead: Promise<Buffer>[] = [];
       const fetch = (id: string) => {
-        const p = repo.loadBlob(id, 'data');
+        const p = pool.load(id);
         // Awaited in order below; this only keeps an abandoned read-ahead from being "unhandled".
         p.catch(() => {});
         ahead.push(p);
@@ -170,10 +172,11 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
     dirMeta.push({ path, node: n });
   };
 
-  if (node.type === 'dir') {
-    await restoreDir(target, node);
-  } else {
-    await place(join(target, node.name), node);
+  try {
+    if (node.type === 'dir') await restoreDir(target, node);
+    else await place(join(target, node.name), node);
+  } finally {
+    await pool.close();
   }
   // Directory metadata last: writing children changes a directory's mtime.
   for (const { path, node: d } of dirMeta.reverse()) {
