@@ -48,7 +48,8 @@ export class ControlPlane {
   readonly dataDir: string;
   readonly startedAt: Date;
   readonly health: HealthSweep;
-  private readonly repos = new Map<string, Promise<RepositoryPort>>();
+  private readonly repos = new Map<string, RepositoryPort[]>();
+  private readonly opening = new Map<string, Promise<RepositoryPort>>();
   /**
    * Verdicts by commit, for the read paths (dashboard, metrics, API) that ask for the same few
    * versions on every request. Cleared by every ingest through this process and expired after a
@@ -114,19 +115,36 @@ export class ControlPlane {
     return this.d.loaded.config;
   }
 
-  /** Opens a repository once (creating it when configured to), reading its password only now. */
-  repository(name: string): Promise<RepositoryPort> {
-    let p = this.repos.get(name);
-    if (!p) {
+  /**
+   * Lends an opened repository to one run. Each concurrent run gets its own instance (the engine's
+   * writers are concurrent across instances, each with its own packer), so a pool grows to the
+   * repository's maxConcurrent; opened instances are reused, since opening costs a key derivation.
+   * The password is read only when an instance is opened; a failed open is not cached.
+   */
+  async withRepository<T>(name: string, fn: (repo: RepositoryPort) => Promise<T>): Promise<T> {
+    const idle = this.repos.get(name) ?? [];
+    this.repos.set(name, idle);
+    let repo = idle.pop();
+    if (!repo) {
       const r = this.config.repositories[name]!;
-      p = readSecret(r.password, `repository ${name} password`, this.d.loaded.resolvePath, this.d.env).then(
-        (password) => this.d.backup.open(this.repositoryLocation(name), password, { init: r.init }),
+      const password = await readSecret(
+        r.password,
+        `repository ${name} password`,
+        this.d.loaded.resolvePath,
+        this.d.env,
       );
-      // A failed open (wrong password, unreachable store) is retried by the next run, not cached.
-      p.catch(() => this.repos.delete(name));
-      this.repos.set(name, p);
+      // Two first runs racing would both try to create it; creation happens under the first open only.
+      const first = this.opening.get(name);
+      if (first) await first.catch(() => undefined);
+      const opening = this.d.backup.open(this.repositoryLocation(name), password, { init: r.init });
+      this.opening.set(name, opening);
+      repo = await opening;
     }
-    return p;
+    try {
+      return await fn(repo);
+    } finally {
+      idle.push(repo);
+    }
   }
 
   repositoryLocation(name: string): string {

@@ -86,84 +86,88 @@ export function backupJob(
           'info',
           `workload ${w.workload}: ${w.commit ? `commit ${w.commit}` : 'version unknown'}${w.imageDigest ? ` image ${w.imageDigest.slice(0, 19)}…` : ''}`,
         );
-      const repo = await cp.repository(policy.repository);
-      const hooks = (list: BackupPolicyConfig['hooks']['pre']) =>
-        list.map((h) => ({ name: h.name, command: h.command, timeoutMs: h.timeout, onError: h.onError }));
-      const tags = [...policy.tags, `policy:${policyName}`];
-      const bracket = await withHooks(
-        hooks(policy.hooks.pre),
-        hooks(policy.hooks.post),
-        {
-          cwd: cp.d.loaded.dir,
-          clock: cp.d.clock,
-          env: { ...process.env, HOLDFAST_VOLUME: volume, HOLDFAST_VOLUME_PATH: source },
-          log: ctx.log,
-        },
-        async (preHooks) => {
-          const provenance: Provenance = provenanceSchema.parse({
-            volume,
-            workloads,
-            hooks: [],
-            labels: { policy: policyName },
-          });
-          // The pre-hooks have run by now; the post-hooks have not, so only the pre-hooks are in the manifest.
-          provenance.hooks = preHooks.map(toHookRun);
-          try {
-            return {
-              result: await repo.backup({ source, tags, provenance, excludes: vol.excludes }),
-              provenance,
-            };
-          } catch (e) {
-            throw e instanceof HoldfastError ? e : fromSystemError(`back up volume ${volume}`, e);
-          }
-        },
-      );
-      const hookDetails = bracket.hooks.map((h) => ({
-        name: h.name,
-        phase: h.phase,
-        outcome: h.outcome,
-        detail: h.detail,
-      }));
-      if (!bracket.ok) {
-        const e = bracket.error;
-        if (bracket.abortedBy)
+      return cp.withRepository(policy.repository, async (repo) => {
+        const hooks = (list: BackupPolicyConfig['hooks']['pre']) =>
+          list.map((h) => ({ name: h.name, command: h.command, timeoutMs: h.timeout, onError: h.onError }));
+        const tags = [...policy.tags, `policy:${policyName}`];
+        const bracket = await withHooks(
+          hooks(policy.hooks.pre),
+          hooks(policy.hooks.post),
+          {
+            cwd: cp.d.loaded.dir,
+            clock: cp.d.clock,
+            env: { ...process.env, HOLDFAST_VOLUME: volume, HOLDFAST_VOLUME_PATH: source },
+            log: ctx.log,
+          },
+          async (preHooks) => {
+            const provenance: Provenance = provenanceSchema.parse({
+              volume,
+              workloads,
+              hooks: [],
+              labels: { policy: policyName },
+            });
+            // The pre-hooks have run by now; the post-hooks have not, so only the pre-hooks are in the manifest.
+            provenance.hooks = preHooks.map(toHookRun);
+            try {
+              return {
+                result: await repo.backup({ source, tags, provenance, excludes: vol.excludes }),
+                provenance,
+              };
+            } catch (e) {
+              throw e instanceof HoldfastError ? e : fromSystemError(`back up volume ${volume}`, e);
+            }
+          },
+        );
+        const hookDetails = bracket.hooks.map((h) => ({
+          name: h.name,
+          phase: h.phase,
+          outcome: h.outcome,
+          detail: h.detail,
+        }));
+        if (!bracket.ok) {
+          const e = bracket.error;
+          if (bracket.abortedBy)
+            throw Object.assign(
+              new HoldfastError(
+                'HOOK_FAILED',
+                'permanent',
+                `back up volume ${volume}: cancelled: ${bracket.abortedBy}`,
+              ),
+              { details: { hooks: hookDetails } },
+            );
           throw Object.assign(
-            new HoldfastError(
-              'HOOK_FAILED',
-              'permanent',
-              `back up volume ${volume}: cancelled: ${bracket.abortedBy}`,
-            ),
-            { details: { hooks: hookDetails } },
+            e instanceof HoldfastError ? e : fromSystemError(`back up volume ${volume}`, e),
+            {
+              details: { hooks: hookDetails },
+            },
           );
-        throw Object.assign(e instanceof HoldfastError ? e : fromSystemError(`back up volume ${volume}`, e), {
-          details: { hooks: hookDetails },
+        }
+        const { result, provenance } = bracket.value;
+        cp.d.catalog.restorePoints.record({
+          repository: cp.repositoryLocation(policy.repository),
+          snapshotId: result.snapshotId,
+          time: result.time,
+          volume,
+          tags,
+          provenance,
         });
-      }
-      const { result, provenance } = bracket.value;
-      cp.d.catalog.restorePoints.record({
-        repository: cp.repositoryLocation(policy.repository),
-        snapshotId: result.snapshotId,
-        time: result.time,
-        volume,
-        tags,
-        provenance,
+        recordDeployments(cp, volume, workloads, ctx);
+        let forgotten: string[] = [];
+        if (policy.retention && repo.forget) {
+          forgotten = await repo.forget({ policy: policy.retention, tags: [`policy:${policyName}`] });
+          for (const id of forgotten) cp.d.catalog.restorePoints.remove(id);
+          if (forgotten.length) ctx.log('info', `retention removed ${forgotten.length} snapshot(s)`);
+        }
+        ctx.log(
+          'info',
+          `snapshot ${result.snapshotId.slice(0, 12)}: ${result.files} files, ${result.bytes} bytes (${result.addedBytes} new)`,
+        );
+        return {
+          snapshotId: result.snapshotId,
+          bytes: result.bytes,
+          details: { files: result.files, addedBytes: result.addedBytes, hooks: hookDetails, forgotten },
+        };
       });
-      recordDeployments(cp, volume, workloads, ctx);
-      let forgotten: string[] = [];
-      if (policy.retention && repo.forget) {
-        forgotten = await repo.forget({ policy: policy.retention, tags: [`policy:${policyName}`] });
-        for (const id of forgotten) cp.d.catalog.restorePoints.remove(id);
-        if (forgotten.length) ctx.log('info', `retention removed ${forgotten.length} snapshot(s)`);
-      }
-      ctx.log(
-        'info',
-        `snapshot ${result.snapshotId.slice(0, 12)}: ${result.files} files, ${result.bytes} bytes (${result.addedBytes} new)`,
-      );
-      return {
-        snapshotId: result.snapshotId,
-        bytes: result.bytes,
-        details: { files: result.files, addedBytes: result.addedBytes, hooks: hookDetails, forgotten },
-      };
     },
   };
 }

@@ -179,11 +179,10 @@ describe('scheduled backups and verified restores', () => {
       }
       const points = t.cp.d.catalog.restorePoints.list({ volume: 'data' });
       assert.equal(points.length, 3, 'keepLast: 3');
-      const repo = await t.cp.repository('local');
-      assert.deepEqual(
-        (await repo.snapshots()).map((s) => s.id).sort(),
-        points.map((p) => p.snapshotId).sort(),
+      const ids = await t.cp.withRepository('local', async (repo) =>
+        (await repo.snapshots()).map((s) => s.id),
       );
+      assert.deepEqual(ids.sort(), points.map((p) => p.snapshotId).sort());
       const last = t.cp.runs.list({ kind: 'backup' })[0]!;
       assert.equal((last.details.forgotten as string[]).length, 1);
     } finally {

@@ -42,72 +42,43 @@ export function verifyJob(
           'not-found',
           `verify volume ${volume}: no restore point yet in repository ${policy.repository}`,
         );
-      const repo = await cp.repository(policy.repository);
-      const scratch = join(cp.dataDir, 'scratch', `verify-${ctx.run.id}`);
-      await rm(scratch, { recursive: true, force: true });
-      await mkdir(scratch, { recursive: true, mode: 0o700 });
-      const base = { snapshotId: point.snapshotId, volume, runId: ctx.run.id };
-      const started = cp.d.clock.now();
-      try {
-        ctx.log(
-          'info',
-          `restoring snapshot ${point.snapshotId.slice(0, 12)} of ${point.time.toISOString()} into scratch`,
-        );
-        let restored: { bytes: number; files: number };
+      return cp.withRepository(policy.repository, async (repo) => {
+        const scratch = join(cp.dataDir, 'scratch', `verify-${ctx.run.id}`);
+        await rm(scratch, { recursive: true, force: true });
+        await mkdir(scratch, { recursive: true, mode: 0o700 });
+        const base = { snapshotId: point.snapshotId, volume, runId: ctx.run.id };
+        const started = cp.d.clock.now();
         try {
-          restored = await repo.restore({ snapshot: point.snapshotId, target: scratch });
-        } catch (e) {
-          const message = e instanceof Error ? e.message : String(e);
-          cp.evidence.addVerification({
-            ...base,
-            time: cp.d.clock.now(),
-            result: 'failed',
-            bytes: 0,
-            files: 0,
-            restoreMs: cp.d.clock.now().getTime() - started.getTime(),
-            checkExit: undefined,
-            message: `restore failed: ${message}`,
-          });
-          throw e;
-        }
-        const restoreMs = cp.d.clock.now().getTime() - started.getTime();
-        ctx.log(
-          'info',
-          `restored ${restored.files} files, ${restored.bytes} bytes in ${restoreMs} ms; every chunk authenticated`,
-        );
-        // A restore that quietly brings back less than was backed up is a failed verification.
-        const recorded = (await repo.snapshots()).find((s) => s.id === point.snapshotId);
-        if (recorded && (recorded.files !== restored.files || recorded.bytes !== restored.bytes)) {
-          const message = `restored ${restored.files} files / ${restored.bytes} bytes, but the snapshot recorded ${recorded.files} files / ${recorded.bytes} bytes`;
-          cp.evidence.addVerification({
-            ...base,
-            time: cp.d.clock.now(),
-            result: 'failed',
-            bytes: restored.bytes,
-            files: restored.files,
-            restoreMs,
-            checkExit: undefined,
-            message,
-          });
-          throw new HoldfastError(
-            'VERIFY_INCOMPLETE',
-            'corrupt',
-            `verify volume ${volume}: snapshot ${point.snapshotId.slice(0, 12)}: ${message}`,
+          ctx.log(
+            'info',
+            `restoring snapshot ${point.snapshotId.slice(0, 12)} of ${point.time.toISOString()} into scratch`,
           );
-        }
-        let checkExit: number | undefined;
-        let message = 'restore ok';
-        if (verify.check) {
-          const r = await runCommand(verify.check, {
-            cwd: scratch,
-            env: { ...process.env, HOLDFAST_RESTORE_DIR: scratch, HOLDFAST_VOLUME: volume },
-            timeoutMs: verify.checkTimeout,
-            clock: cp.d.clock,
-          });
-          checkExit = r.exitCode ?? undefined;
-          message = `check ${describeResult(r)}`;
-          ctx.log(r.exitCode === 0 ? 'info' : 'error', message);
-          if (r.exitCode !== 0) {
+          let restored: { bytes: number; files: number };
+          try {
+            restored = await repo.restore({ snapshot: point.snapshotId, target: scratch });
+          } catch (e) {
+            const message = e instanceof Error ? e.message : String(e);
+            cp.evidence.addVerification({
+              ...base,
+              time: cp.d.clock.now(),
+              result: 'failed',
+              bytes: 0,
+              files: 0,
+              restoreMs: cp.d.clock.now().getTime() - started.getTime(),
+              checkExit: undefined,
+              message: `restore failed: ${message}`,
+            });
+            throw e;
+          }
+          const restoreMs = cp.d.clock.now().getTime() - started.getTime();
+          ctx.log(
+            'info',
+            `restored ${restored.files} files, ${restored.bytes} bytes in ${restoreMs} ms; every chunk authenticated`,
+          );
+          // A restore that quietly brings back less than was backed up is a failed verification.
+          const recorded = (await repo.snapshots()).find((s) => s.id === point.snapshotId);
+          if (recorded && (recorded.files !== restored.files || recorded.bytes !== restored.bytes)) {
+            const message = `restored ${restored.files} files / ${restored.bytes} bytes, but the snapshot recorded ${recorded.files} files / ${recorded.bytes} bytes`;
             cp.evidence.addVerification({
               ...base,
               time: cp.d.clock.now(),
@@ -115,34 +86,64 @@ export function verifyJob(
               bytes: restored.bytes,
               files: restored.files,
               restoreMs,
-              checkExit,
+              checkExit: undefined,
               message,
             });
             throw new HoldfastError(
-              'VERIFY_CHECK_FAILED',
-              'permanent',
-              `verify volume ${volume}: snapshot ${point.snapshotId.slice(0, 12)} restored but its ${message}`,
+              'VERIFY_INCOMPLETE',
+              'corrupt',
+              `verify volume ${volume}: snapshot ${point.snapshotId.slice(0, 12)}: ${message}`,
             );
           }
+          let checkExit: number | undefined;
+          let message = 'restore ok';
+          if (verify.check) {
+            const r = await runCommand(verify.check, {
+              cwd: scratch,
+              env: { ...process.env, HOLDFAST_RESTORE_DIR: scratch, HOLDFAST_VOLUME: volume },
+              timeoutMs: verify.checkTimeout,
+              clock: cp.d.clock,
+            });
+            checkExit = r.exitCode ?? undefined;
+            message = `check ${describeResult(r)}`;
+            ctx.log(r.exitCode === 0 ? 'info' : 'error', message);
+            if (r.exitCode !== 0) {
+              cp.evidence.addVerification({
+                ...base,
+                time: cp.d.clock.now(),
+                result: 'failed',
+                bytes: restored.bytes,
+                files: restored.files,
+                restoreMs,
+                checkExit,
+                message,
+              });
+              throw new HoldfastError(
+                'VERIFY_CHECK_FAILED',
+                'permanent',
+                `verify volume ${volume}: snapshot ${point.snapshotId.slice(0, 12)} restored but its ${message}`,
+              );
+            }
+          }
+          cp.evidence.addVerification({
+            ...base,
+            time: cp.d.clock.now(),
+            result: 'passed',
+            bytes: restored.bytes,
+            files: restored.files,
+            restoreMs,
+            checkExit,
+            message,
+          });
+          return {
+            snapshotId: point.snapshotId,
+            bytes: restored.bytes,
+            details: { files: restored.files, restoreMs },
+          };
+        } finally {
+          await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
         }
-        cp.evidence.addVerification({
-          ...base,
-          time: cp.d.clock.now(),
-          result: 'passed',
-          bytes: restored.bytes,
-          files: restored.files,
-          restoreMs,
-          checkExit,
-          message,
-        });
-        return {
-          snapshotId: point.snapshotId,
-          bytes: restored.bytes,
-          details: { files: restored.files, restoreMs },
-        };
-      } finally {
-        await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
-      }
+      });
     },
   };
 }
