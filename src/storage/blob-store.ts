@@ -41,6 +41,12 @@ export interface BlobStore {
   delete(name: string): Promise<void>;
   /** When the store enforces retention: until when `name` cannot be deleted (undefined: not held). */
   heldUntil?(name: string): Promise<Date | undefined>;
+  /**
+   * When the store enforces retention: hold `name` until at least `until`, never shortening it. A
+   * snapshot that reuses an older pack must extend that pack's retention to its own, or the pack
+   * can be deleted while the snapshot is still meant to be locked. Throws BLOB_NOT_FOUND.
+   */
+  extendRetention?(name: string, until: Date): Promise<void>;
   close?(): Promise<void>;
 }
 

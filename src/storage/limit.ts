@@ -33,6 +33,7 @@ export class LimitedBlobStore implements BlobStore {
   readonly location: string;
   readonly gate: Semaphore;
   heldUntil?: (name: string) => Promise<Date | undefined>;
+  extendRetention?: (name: string, until: Date) => Promise<void>;
 
   constructor(
     readonly inner: BlobStore,
@@ -41,6 +42,7 @@ export class LimitedBlobStore implements BlobStore {
     this.location = inner.location;
     this.gate = new Semaphore(limit);
     if (inner.heldUntil) this.heldUntil = (name) => this.gate.run(() => inner.heldUntil!(name));
+    if (inner.extendRetention) this.extendRetention = (name, until) => this.gate.run(() => inner.extendRetention!(name, until));
   }
 
   put(name: string, data: Uint8Array, options?: PutOptions): Promise<void> {

@@ -64,9 +64,11 @@ export class RetryingBlobStore implements BlobStore {
     this.random = options.random ?? Math.random;
     this.log = options.log ?? silentLogger;
     if (inner.heldUntil) this.heldUntil = (name) => this.run('heldUntil', name, () => inner.heldUntil!(name));
+    if (inner.extendRetention) this.extendRetention = (name, until) => this.run('extendRetention', name, () => inner.extendRetention!(name, until));
   }
 
   heldUntil?: (name: string) => Promise<Date | undefined>;
+  extendRetention?: (name: string, until: Date) => Promise<void>;
 
   private run<T>(op: string, name: string, fn: (attempt: number) => Promise<T>): Promise<T> {
     return withRetry(fn, {

@@ -120,6 +120,22 @@ describe('S3 object lock', () => {
     await store.close();
   });
 
+  it('extends the retention of a held blob, and never shortens it', async () => {
+    const store = await openBlobStore(s3.url(s3.buckets.locked, prefix()), { env: s3.env() });
+    const soon = new Date(Date.now() + 3600 * 1000);
+    const later = new Date(Date.now() + 5 * 3600 * 1000);
+    await store.put('data/lk/reused', Buffer.from('r'), { retainUntil: soon });
+    await store.extendRetention!('data/lk/reused', later);
+    assert.equal((await store.heldUntil!('data/lk/reused'))?.toISOString().slice(0, 19), later.toISOString().slice(0, 19));
+    await store.extendRetention!('data/lk/reused', soon);
+    assert.equal((await store.heldUntil!('data/lk/reused'))?.toISOString().slice(0, 19), later.toISOString().slice(0, 19));
+    await store.put('data/lk/unheld', Buffer.from('u'));
+    await store.extendRetention!('data/lk/unheld', soon);
+    assert.ok(await store.heldUntil!('data/lk/unheld'));
+    await assert.rejects(store.extendRetention!('data/lk/never', soon), (e) => isHoldfastError(e, 'BLOB_NOT_FOUND'));
+    await store.close?.();
+  });
+
   it('holds a multipart blob too', async () => {
     const store = await connectS3(s3.url(s3.buckets.locked, prefix()), { env: s3.env(), multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024 });
     const until = new Date(Date.now() + 3600 * 1000);

@@ -15,6 +15,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectRetentionCommand,
+  PutObjectRetentionCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
@@ -180,6 +181,21 @@ export class S3BlobStore implements BlobStore {
 
   async heldUntil(name: string): Promise<Date | undefined> {
     return (await this.retention(name))?.until;
+  }
+
+  async extendRetention(name: string, until: Date): Promise<void> {
+    const Key = this.key(name);
+    if (!this.cfg.objectLock)
+      throw invalidInput('S3_NO_OBJECT_LOCK', `extend retention of ${name} in ${this.location}: bucket "${this.bucket}" has no object lock`);
+    const held = await this.retention(name);
+    if (held && held.until.getTime() >= until.getTime()) return; // compliance mode cannot shorten, and we never want to
+    if (!held && !(await this.stat(name))) throw notFound('BLOB_NOT_FOUND', `extend retention of ${name} in ${this.location}: not found`);
+    const Mode = (held?.mode as LockMode | undefined) ?? this.cfg.location.lockMode;
+    try {
+      await this.c.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key, Retention: { Mode, RetainUntilDate: until } }));
+    } catch (e) {
+      throw this.fail('extend retention of', name, e);
+    }
   }
 
   /** The newest version's retention, when it still holds at the clock's now. */
