@@ -26,10 +26,21 @@ export interface RepositoryOptions {
   packSize?: number;
 }
 
-const segmentSchema = z.object({
-  version: z.literal(1),
-  packs: z.array(z.object({ id: z.string(), blobs: z.array(z.tuple([z.number(), z.string(), z.number(), z.number(), z.number()])) })),
-});
+/**
+ * Index segments are validated by hand, not by zod: a repository's index has one row per blob, and
+ * schema-checking hundreds of thousands of tuples dominated the time to open it.
+ */
+const segmentSchema = z.custom<IndexSegment>((v) => {
+  const seg = v as IndexSegment;
+  if (typeof v !== 'object' || v === null || seg.version !== 1 || !Array.isArray(seg.packs)) return false;
+  for (const p of seg.packs) {
+    if (typeof p?.id !== 'string' || !Array.isArray(p.blobs)) return false;
+    for (const b of p.blobs)
+      if (!Array.isArray(b) || b.length !== 5 || typeof b[1] !== 'string' || typeof b[0] !== 'number' || typeof b[2] !== 'number' || typeof b[3] !== 'number' || typeof b[4] !== 'number')
+        return false;
+  }
+  return true;
+}, 'not an index segment');
 
 async function readKeyFiles(store: BlobStore): Promise<{ name: string; file: KeyFile }[]> {
   const out: { name: string; file: KeyFile }[] = [];
@@ -99,7 +110,7 @@ export class Repository {
   async loadIndex(): Promise<void> {
     for await (const b of this.store.list('index/')) {
       const seg = await this.loadJson(b.name, segmentSchema);
-      this.index.addSegment(seg as IndexSegment);
+      this.index.addSegment(seg);
       this.loadedSegments.add(b.name);
     }
     this.index.condemned = await this.condemnedPacks();
