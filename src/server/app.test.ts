@@ -75,7 +75,11 @@ describe('control plane API', () => {
         severity: string;
         sla: string;
       }[];
-      assert.deepEqual(findings.map((f) => f.severity).sort(), ['critical', 'medium', 'medium']);
+      assert.deepEqual(
+        findings.map((f) => f.severity),
+        ['critical', 'medium', 'medium'],
+        'most severe first',
+      );
       assert.ok(findings.every((f) => f.sla === 'WithinSla'));
       await t.cp.scheduler.runNow('backup/hourly/data');
       const [vol] = (await t.app.inject({ url: '/api/v1/volumes', headers: auth })).json();

@@ -211,7 +211,7 @@ export function findingViews(
   for (const d of live)
     for (const f of versionVerdict(cp, d.commit).findings)
       deployedIn.set(f.id, [...(deployedIn.get(f.id) ?? []), d.workload]);
-  return cp.d.catalog.sast.listFindings(filter).map((f) => {
+  const views = cp.d.catalog.sast.listFindings(filter).map((f) => {
     const sla = decideSla({
       severity: f.severity,
       firstSeenAt: new Date(f.firstSeenAt),
@@ -234,4 +234,10 @@ export function findingViews(
       deployedIn: deployedIn.get(f.id) ?? [],
     };
   });
+  // Most severe first; within a severity, the oldest (closest to its SLA) first.
+  return views.sort(
+    (a, b) => rank(b.severity) - rank(a.severity) || a.firstSeenAt.localeCompare(b.firstSeenAt),
+  );
 }
+
+const rank = (s: string) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(s);
