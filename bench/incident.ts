@@ -16,7 +16,7 @@ const mib = Number(process.argv[2] ?? 256);
 const s = new Story();
 try {
   const t0 = performance.now();
-  const finding = await s.setUp({ fillBytes: mib << 20 });
+  const finding = await s.setUp({ fillBytes: mib * 1024 * 1024 }); // not mib << 20: 2048 << 20 overflows to a negative int32
   const setupS = (performance.now() - t0) / 1000;
   const tls = s.startClient();
   const writes = new WriteLoop(s);
@@ -31,8 +31,12 @@ try {
   const id = (JSON.parse(run.out) as { id: string }).id;
   const steps = s.catalog((c) => c.db.prepare('SELECT step, started_at, completed_at FROM incident_steps WHERE incident_id = ? ORDER BY seq').all(id) as { step: string; started_at: string; completed_at: string }[]);
   const at = (step: string, k: 'started_at' | 'completed_at') => Date.parse(steps.find((x) => x.step === step)![k]);
+  const restored = s.catalog((c) => c.db.prepare("SELECT outputs FROM incident_steps WHERE incident_id = ? AND step = 'restore'").get(id) as { outputs: string });
+  const data = (JSON.parse(restored.outputs) as { data: { bytes: number; entries: number } }).data;
   const result = {
     volumeMiB: mib,
+    restoredBytes: data.bytes,
+    restoredEntries: data.entries,
     setupSeconds: Number(setupS.toFixed(1)),
     triggerToVerifiedMs: Math.round(at('verify', 'completed_at') - at('assess', 'started_at')),
     runWallMs: Math.round(wallMs),

@@ -5,7 +5,7 @@
  * `kill -9` anywhere followed by `resume` finishes the run without repeating what was done, and
  * `abort` walks back the completed steps, undoing what can be undone and naming what cannot.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Repository } from '../backup/index.js';
@@ -35,12 +35,20 @@ export function newIncidentId(now: Date): string {
 
 const audit = (d: RunnerDeps, id: string, action: string, details: Record<string, unknown> = {}) => d.catalog.audit.append({ actor: 'playbook', action, object: `incident:${id}`, details });
 
+/**
+ * HOLDFAST_PLAYBOOK_HOLD="step:point[,step:point...]": stop at those points (each once per
+ * incident, so a resume passes a point it already stopped at) and wait to be killed. For the kill -9
+ * tests only: a crash at an exact place, not wherever a timer lands.
+ */
 function hold(d: RunnerDeps, facts: IncidentFacts, id: string, stepId: string) {
   return async (point: string) => {
-    if (d.env.HOLDFAST_PLAYBOOK_HOLD !== `${stepId}:${point}`) return;
+    const name = `${stepId}:${point}`;
+    if (!(d.env.HOLDFAST_PLAYBOOK_HOLD ?? '').split(',').includes(name)) return;
     const dir = join(facts.incidentsDir, id);
+    const marker = join(dir, `held-${stepId}-${point}`);
+    if (existsSync(marker)) return;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'held'), `${stepId}:${point} ${process.pid}\n`);
+    writeFileSync(marker, `${process.pid}\n`);
     setInterval(() => undefined, 1 << 30); // keep the process alive until it is killed
     await new Promise(() => undefined);
   };

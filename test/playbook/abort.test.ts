@@ -5,7 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Catalog } from '../../src/catalog/index.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -24,13 +24,7 @@ test('abort after a kill -9 mid-restore puts the volume and the service back as 
   const findingId = await s.setUp();
   const v2Items = readFileSync(join(s.data, 'items.jsonl'), 'utf8');
   const run = s.cliAsync(['incident', 'run', '--volume', 'shop-data', '--finding', findingId, '--yes'], { HOLDFAST_PLAYBOOK_HOLD: 'restore:between-renames' });
-  let id = '';
-  for (let i = 0; i < 1200 && !id; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    const inc = s.catalog((c) => c.db.prepare('SELECT id FROM incidents').get() as { id: string } | undefined);
-    if (inc && existsSync(join(s.dataDir, 'incidents', inc.id, 'held'))) id = inc.id;
-  }
-  assert.ok(id, 'the run reached the hold point');
+  const id = await s.waitHeld('restore:between-renames');
   process.kill(run.pid, 'SIGKILL');
   await run.done;
 

@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { request } from 'node:https';
 import { connect } from 'node:tls';
@@ -258,6 +258,17 @@ certificates:
     const f = findings.find((x) => x.ruleId === 'B602');
     if (!f) throw new Error(`no B602 finding: ${JSON.stringify(findings)}`);
     return f.id;
+  }
+
+  /** Waits until the run stops at a hold point (HOLDFAST_PLAYBOOK_HOLD) and returns the incident id. */
+  async waitHeld(point: string, timeoutMs = 180_000): Promise<string> {
+    const marker = `held-${point.replace(':', '-')}`;
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      const inc = this.catalog((c) => c.db.prepare('SELECT id FROM incidents ORDER BY created_at DESC').get() as { id: string } | undefined);
+      if (inc && existsSync(join(this.dataDir, 'incidents', inc.id, marker))) return inc.id;
+    }
+    throw new Error(`the run did not reach ${point} within ${timeoutMs} ms`);
   }
 
   /** The clean report for v1, filed as scanned before v2's (a late report changes no finding's state). */

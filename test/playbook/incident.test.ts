@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyIdOf } from '../../src/playbook/index.js';
+import { CaStore } from '../../src/tls/index.js';
 import { trustedHandshake } from '../../src/playbook/checks.js';
 import { Story, v1, type CliResult } from './harness.js';
 
@@ -113,40 +114,48 @@ test('an incident restores the last clean backup, keeps the evidence, rotates TL
   await assertRecovered(s, id, findingId, run);
 });
 
-test('kill -9 in the middle of the restore swap, then resume: the same end state, no step repeated', async () => {
+test('kill -9 after the evidence backup, between the restore renames, and after the new certificate is installed; each time resume: the same end state, nothing done twice', async () => {
   const s = new Story();
   stories.push(s);
   const findingId = await s.setUp();
   s.startClient();
-  const run = s.cliAsync(['incident', 'run', '--volume', 'shop-data', '--finding', findingId, '--yes'], { HOLDFAST_PLAYBOOK_HOLD: 'restore:between-renames' });
-  let id = '';
-  for (let i = 0; i < 1200 && !id; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    const inc = s.catalog((c) => c.db.prepare('SELECT id FROM incidents').get() as { id: string } | undefined);
-    if (inc && existsSync(join(s.dataDir, 'incidents', inc.id, 'held'))) id = inc.id;
-  }
-  assert.ok(id, 'the run reached the hold point');
-  process.kill(run.pid, 'SIGKILL');
-  const killed = await run.done;
-  assert.equal(killed.code, null);
-  // Between the two renames: the volume directory is gone, the old and the restored copies beside it.
-  assert.equal(existsSync(s.data), false);
-  const journal = JSON.parse(await s.okAsync(['incident', 'status', id, '--json'])) as { status: string; steps: { step: string; status: string; attempts: number }[] };
+  const hold = { HOLDFAST_PLAYBOOK_HOLD: 'evidence-live:backed-up,restore:between-renames,rotate-tls:installed' };
+  let proc = s.cliAsync(['incident', 'run', '--volume', 'shop-data', '--finding', findingId, '--yes'], hold);
+  const id = await s.waitHeld('evidence-live:backed-up');
+  process.kill(proc.pid, 'SIGKILL');
+  assert.equal((await proc.done).code, null);
+  const journal = JSON.parse(await s.okAsync(['incident', 'status', id, '--json'])) as { status: string; interrupted: boolean; steps: { step: string; status: string }[] };
   assert.equal(journal.status, 'running');
-  assert.equal(journal.steps.find((x) => x.step === 'restore')!.status, 'started');
+  assert.equal(journal.interrupted, true);
+  assert.equal(journal.steps.find((x) => x.step === 'evidence-live')!.status, 'started');
 
   // A second run on the same volume is refused while this one is active.
   const second = await s.cliAsync(['incident', 'run', '--volume', 'shop-data', '--finding', findingId, '--yes']).done;
   assert.equal(second.code, 6, second.err);
   assert.match(second.err, new RegExp(`incident ${id} is running on it; resume or abort it first`));
 
-  const resumed = await s.cliAsync(['incident', 'resume', id, '--json']).done;
+  proc = s.cliAsync(['incident', 'resume', id], hold);
+  await s.waitHeld('restore:between-renames');
+  process.kill(proc.pid, 'SIGKILL');
+  await proc.done;
+  // Between the two renames: the volume directory is gone, the old and the restored copies beside it.
+  assert.equal(existsSync(s.data), false);
+
+  proc = s.cliAsync(['incident', 'resume', id], hold);
+  await s.waitHeld('rotate-tls:installed');
+  process.kill(proc.pid, 'SIGKILL');
+  await proc.done;
+
+  const resumed = await s.cliAsync(['incident', 'resume', id, '--json'], hold).done;
   await s.client!.stop();
   const after = JSON.parse(s.ok(['incident', 'status', id, '--json'])) as { steps: { step: string; attempts: number }[] };
-  // Completed steps ran once; only the interrupted restore ran twice.
+  // Completed steps ran once; only the three interrupted ones ran twice.
   assert.deepEqual(
     after.steps.map((x) => [x.step, x.attempts]),
-    [['assess', 1], ['choose', 1], ['evidence-live', 1], ['stage-restore', 1], ['quiesce', 1], ['evidence-sealed', 1], ['restore', 2], ['restart', 1], ['rotate-tls', 1], ['verify', 1], ['report', 1]],
+    [['assess', 1], ['choose', 1], ['evidence-live', 2], ['stage-restore', 1], ['quiesce', 1], ['evidence-sealed', 1], ['restore', 2], ['restart', 1], ['rotate-tls', 2], ['verify', 1], ['report', 1]],
   );
+  // The interrupted evidence backup and certificate issuance were not done twice.
+  const issued = (await new CaStore(join(s.dataDir, 'ca')).readIssued()).filter((r) => r.name === 'shop-tls');
+  assert.equal(issued.length, 1, 'one certificate issued by the incident');
   await assertRecovered(s, id, findingId, resumed);
 });

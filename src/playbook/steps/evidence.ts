@@ -50,6 +50,7 @@ export const evidenceStep: StepKind = {
       snapshotId = r.snapshotId;
       time = new Date(r.snapshot.time);
       summary = r.snapshot.summary;
+      await env.hold('backed-up');
     }
     env.catalog.restorePoints.record({ repository: env.facts.repository.location, snapshotId, time, volume: env.facts.volume.name, tags, provenance: { volume: env.facts.volume.name, workloads } });
     env.log(`evidence snapshot ${snapshotId.slice(0, 12)}: ${summary.files} file(s), ${summary.bytes} byte(s), ${summary.bytesAdded} new`);

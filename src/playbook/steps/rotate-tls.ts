@@ -100,6 +100,7 @@ export const rotateTlsStep: StepKind = {
       try {
         if (!already) await engine.issue(c.name, specOf(c));
         else env.log(`${c.name}: already rotated by an earlier attempt`);
+        await env.hold('installed');
       } catch (e) {
         if (b) await putBack(env, c, b.saved);
         throw conflict('INCIDENT_TLS_NOT_SERVED', `rotate certificate ${c.name}: ${(e as Error).message}; ${b ? `the previous certificate (serial ${b.serial}) is installed again and served` : 'there was no previous certificate'}; the run stopped at rotate-tls (resume once fixed, or abort)`, e);

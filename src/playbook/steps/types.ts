@@ -26,7 +26,7 @@ export interface StepEnv {
   recordProgress(p: Outputs): void;
   log(message: string): void;
   /**
-   * A named point inside a step where a test may stop the process (HOLDFAST_PLAYBOOK_HOLD=step:point):
+   * A named point inside a step where a test may stop the process (HOLDFAST_PLAYBOOK_HOLD=step:point,...):
    * the kill -9 tests need the crash at an exact place, not wherever a timer lands.
    */
   hold(point: string): Promise<void>;
