@@ -41,6 +41,11 @@ export interface FaultProxyOptions {
   seed: number;
   kinds?: FaultKind[];
   slowMs?: number;
+  /**
+   * Answer every PUT carrying If-None-Match with 501 NotImplemented, as S3 servers without
+   * conditional writes do (versitygw has them, so this is the one behaviour we imitate).
+   */
+  noConditionalWrites?: boolean;
   /** Serve TLS with this identity, and trust `ca` for the upstream. */
   tls?: { cert: Buffer; key: Buffer; ca: Buffer };
 }
@@ -51,6 +56,8 @@ export interface FaultProxy {
   stats: Record<FaultKind | 'pass', number>;
   /** Most requests the proxy was handling at the same moment: what a client's parallelism limit allows. */
   readonly maxInFlight: number;
+  /** Conditional PUTs answered 501 (noConditionalWrites). */
+  readonly refusedConditional: number;
   setRate(rate: number): void;
   stop(): Promise<void>;
 }
@@ -89,11 +96,22 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     req.pipe(out);
   };
 
+  let refusedConditional = 0;
   let inFlight = 0;
   let maxInFlight = 0;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     maxInFlight = Math.max(maxInFlight, ++inFlight);
     res.once('close', () => inFlight--);
+    if (o.noConditionalWrites && req.method === 'PUT' && req.headers['if-none-match']) {
+      refusedConditional++;
+      req.resume();
+      req.on('end', () => {
+        const body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented.</Message></Error>';
+        res.writeHead(501, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+      return;
+    }
     const fault = drawFault(random, rate, kinds);
     stats[fault ?? 'pass']++;
     switch (fault) {
@@ -141,6 +159,9 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     stats,
     get maxInFlight() {
       return maxInFlight;
+    },
+    get refusedConditional() {
+      return refusedConditional;
     },
     setRate: (r) => {
       rate = r;

@@ -130,3 +130,24 @@ it('leaves neither a partial object nor orphaned parts when a multipart upload f
     await harsh.stop();
   }
 });
+
+it('falls back to head-then-put on a server without conditional writes, and still refuses an existing blob', async () => {
+  const tls = s3.tls!;
+  const old = await startFaultProxy({
+    upstream: s3.endpoint,
+    rate: 0,
+    seed: 1,
+    noConditionalWrites: true,
+    tls: { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile), ca: await readFile(tls.caFile) },
+  });
+  try {
+    const store = await connectS3(`s3:${old.endpoint}/${s3.buckets.plain}/no-conditional`, { env: s3.env() });
+    await store.put('locks/exclusive', Buffer.from('first'), { ifNotExists: true });
+    await assert.rejects(store.put('locks/exclusive', Buffer.from('second'), { ifNotExists: true }), (e) => isHoldfastError(e, 'BLOB_EXISTS'));
+    assert.equal((await store.get('locks/exclusive')).toString(), 'first');
+    assert.equal(old.refusedConditional, 1, 'the first conditional PUT is refused, then the store stops sending them');
+    await store.close();
+  } finally {
+    await old.stop();
+  }
+});
