@@ -41,5 +41,6 @@ echo "prepare: building versitygw ${VERSION} (a few minutes on 2 cores)"
 GOPATH="${CACHE}/go" GOCACHE="${CACHE}/go-build" GOBIN="$work" GOFLAGS=-mod=mod \
   "$GO" install "github.com/versity/versitygw/cmd/versitygw@${VERSION}"
 mv "$work/versitygw" "$BIN.tmp"
+"$BIN.tmp" --version >/dev/null # a binary that cannot start is not cached
 mv "$BIN.tmp" "$BIN"
 echo "prepare: versitygw at $BIN"
