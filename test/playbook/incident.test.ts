@@ -72,6 +72,8 @@ async function assertRecovered(s: Story, id: string, findingId: string, run: Cli
   assert.ok(md.includes(served.fingerprint!), 'report names the new certificate');
   assert.match(md, /shop-tls on 127\.0\.0\.1:\d+: serial [0-9a-f]+ → [0-9a-f]+/);
   assert.ok(existsSync(join(s.dataDir, 'incidents', id, 'report.html')));
+  assert.equal(existsSync(join(s.dataDir, 'incidents', id, 'tls-previous', 'shop-tls', 'tls.key')), false, 'the replaced private key is not kept');
+  assert.ok(existsSync(join(s.dataDir, 'incidents', id, 'tls-previous', 'shop-tls', 'tls.crt')));
   assert.match(readFileSync(join(s.dataDir, 'incidents', id, 'report.html'), 'utf8'), new RegExp(findingId));
 
   // One audit event per step at least, and the restart recorded v1 as deployed again.

@@ -1,9 +1,9 @@
 /**
  * Step 7: write the report (Markdown and HTML) into the incident directory, then remove the
  * pre-restore directory the swap kept beside the volume — only now, after verification passed,
- * and only because its content is the sealed evidence snapshot.
+ * and only because its content is the sealed evidence snapshot — and the replaced private keys.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IncidentStore } from '../../catalog/incidents.js';
 import { swapPaths } from '../facts.js';
@@ -25,7 +25,11 @@ export const reportStep: StepKind = {
     }
     const old = swapPaths(env.facts.volume.path, env.incidentId).old;
     await rm(old, { recursive: true, force: true });
-    return { ...files, removed: old };
+    // The replaced private keys were kept only for an abort; verified, they go (an incident may be about their compromise). Their certificates stay for the record.
+    const previous = join(dir, 'tls-previous');
+    const keys = await readdir(previous).catch(() => [] as string[]);
+    for (const name of keys) await rm(join(previous, name, 'tls.key'), { force: true });
+    return { ...files, removed: [old, ...keys.map((k) => join(previous, k, 'tls.key'))] };
   },
   cannotUndo: 'the report is a record: it stays',
 };
