@@ -97,6 +97,47 @@ describe('control plane API', () => {
     }
   });
 
+  it('runs a job on request and answers unknown names with a code and one line', async () => {
+    const t = await testPlane();
+    const headers = { authorization: `Bearer ${t.token}` };
+    try {
+      const jobs = (await t.app.inject({ url: '/api/v1/jobs', headers })).json() as {
+        id: string;
+        next: string;
+      }[];
+      assert.deepEqual(
+        jobs.map((j) => [j.id, j.next]),
+        [
+          ['backup/hourly/data', '2026-12-01T09:00:00.000Z'],
+          ['verify/hourly/data', '2026-12-01T08:30:00.000Z'],
+        ],
+      );
+      const run = await t.app.inject({ method: 'POST', url: '/api/v1/jobs/backup/hourly/data/run', headers });
+      assert.equal(run.statusCode, 202);
+      assert.equal(run.json().queued, true);
+      await t.cp.scheduler.idle();
+      const [r] = (await t.app.inject({ url: '/api/v1/runs?kind=backup', headers })).json() as {
+        id: number;
+        status: string;
+      }[];
+      assert.equal(r!.status, 'succeeded');
+      const one = (await t.app.inject({ url: `/api/v1/runs/${r!.id}`, headers })).json();
+      assert.ok(one.logs.some((l: { message: string }) => /snapshot [0-9a-f]{12}/.test(l.message)));
+      const none = await t.app.inject({ method: 'POST', url: '/api/v1/jobs/backup/nope/data/run', headers });
+      assert.deepEqual(none.json(), {
+        code: 'JOB_NOT_FOUND',
+        message: 'job backup/nope/data: not in the config',
+      });
+      const vol = await t.app.inject({ url: '/api/v1/volumes/nope', headers });
+      assert.equal(vol.statusCode, 404);
+      assert.equal(vol.json().code, 'VOLUME_NOT_FOUND');
+      const badQuery = await t.app.inject({ url: '/api/v1/runs?kind=sometimes', headers });
+      assert.equal(badQuery.statusCode, 400);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('exposes backup, verification, certificate and finding metrics from the catalog', async () => {
     const t = await testPlane({
       yaml: baseYaml(
