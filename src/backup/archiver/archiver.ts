@@ -18,7 +18,7 @@ import { saveSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import { provenanceSchema, type Provenance } from '../snapshot/provenance.js';
 import { ChunkPool } from './chunk-pool.js';
 import { excludeMatcher } from './excludes.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore, mapLimit } from './semaphore.js';
 
 export interface BackupProgress {
   files: number;
@@ -85,7 +85,13 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     return new Map(t.nodes.map((n) => [n.name, n]));
   };
 
-  const fileNode = async (abs: string, rel: string, st: BigIntStats, base: TreeNode, prev?: TreeNode): Promise<TreeNode | undefined> => {
+  const fileNode = async (
+    abs: string,
+    rel: string,
+    st: BigIntStats,
+    base: TreeNode,
+    prev?: TreeNode,
+  ): Promise<TreeNode | undefined> => {
     const size = Number(st.size);
     const same =
       prev?.type === 'file' &&
@@ -134,41 +140,43 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     } catch (e) {
       throw fromSystemError(`read directory ${rel || '.'}`, e);
     }
-    const nodes = await Promise.all(
-      names.map(async (name): Promise<TreeNode | undefined> => {
-        const childAbs = join(abs, name);
-        const childRel = rel ? `${rel}/${name}` : name;
-        if (exclude(childRel)) return undefined;
-        let st: BigIntStats;
-        try {
-          st = await lstat(childAbs, { bigint: true });
-        } catch (e) {
-          if (errnoCode(e) === 'ENOENT') return undefined;
-          throw fromSystemError(`stat ${childRel}`, e);
-        }
-        const base: TreeNode = {
-          name,
-          type: 'file',
-          mode: Number(st.mode & 0o7777n),
-          uid: Number(st.uid),
-          gid: Number(st.gid),
-          mtimeNs: ns(st.mtimeNs),
-          ctimeNs: ns(st.ctimeNs),
-          inode: Number(st.ino),
-          device: Number(st.dev),
-          links: Number(st.nlink),
-        };
-        const prev = prevNodes.get(name);
-        if (st.isDirectory()) {
-          const subtree = await walk(childAbs, childRel, prev?.type === 'dir' ? prev.subtree : undefined);
-          return { ...base, type: 'dir', subtree };
-        }
-        if (st.isSymbolicLink()) return { ...base, type: 'symlink', linkTarget: await readlink(childAbs) };
-        if (st.isFile()) return fileNode(childAbs, childRel, st, base, prev);
-        warn(`skipped ${childRel}: ${st.isSocket() ? 'socket' : st.isFIFO() ? 'FIFO' : 'device'} files are not backed up`);
-        return undefined;
-      }),
-    );
+    // A bounded number of entries per directory at a time: with all of them at once, a directory
+    // of 20k files held 20k pending stats and closures (100 MB of heap) for no extra speed.
+    const nodes = await mapLimit(names, 32, async (name): Promise<TreeNode | undefined> => {
+      const childAbs = join(abs, name);
+      const childRel = rel ? `${rel}/${name}` : name;
+      if (exclude(childRel)) return undefined;
+      let st: BigIntStats;
+      try {
+        st = await lstat(childAbs, { bigint: true });
+      } catch (e) {
+        if (errnoCode(e) === 'ENOENT') return undefined;
+        throw fromSystemError(`stat ${childRel}`, e);
+      }
+      const base: TreeNode = {
+        name,
+        type: 'file',
+        mode: Number(st.mode & 0o7777n),
+        uid: Number(st.uid),
+        gid: Number(st.gid),
+        mtimeNs: ns(st.mtimeNs),
+        ctimeNs: ns(st.ctimeNs),
+        inode: Number(st.ino),
+        device: Number(st.dev),
+        links: Number(st.nlink),
+      };
+      const prev = prevNodes.get(name);
+      if (st.isDirectory()) {
+        const subtree = await walk(childAbs, childRel, prev?.type === 'dir' ? prev.subtree : undefined);
+        return { ...base, type: 'dir', subtree };
+      }
+      if (st.isSymbolicLink()) return { ...base, type: 'symlink', linkTarget: await readlink(childAbs) };
+      if (st.isFile()) return fileNode(childAbs, childRel, st, base, prev);
+      warn(
+        `skipped ${childRel}: ${st.isSocket() ? 'socket' : st.isFIFO() ? 'FIFO' : 'device'} files are not backed up`,
+      );
+      return undefined;
+    });
     const tree: Tree = { nodes: nodes.filter((n): n is TreeNode => n !== undefined) };
     const encoded = encodeTree(tree);
     const id = repo.id(encoded);

@@ -34,7 +34,7 @@ export class ChunkPool {
     threads = Math.max(1, Math.min(availableParallelism(), 8)),
   ) {
     const known = KnownIds.build(repo.index.liveIds());
-    const init = { kind: 'init', ...repo.workerKeys(), known, outstanding: this.outstanding, maxOutstanding: 16 * 1024 * 1024 };
+    const init = { kind: 'init', ...repo.workerKeys(), known, outstanding: this.outstanding, maxOutstanding: 32 * 1024 * 1024 };
     for (let i = 0; i < threads; i++) {
       const w = startWorker(import.meta.url, 'chunk-worker');
       w.on('message', (m: WorkerReply) => this.onMessage(w, m));
