@@ -14,7 +14,7 @@ import { gatherFacts, type IncidentFacts, type IncidentParams } from './facts.js
 import { assess, choose, type Assessment } from './steps/assess.js';
 import { knownStepKinds, stepKinds } from './steps/index.js';
 import { knownGoodVersions } from './steps/restart.js';
-import { invalidInput } from '../base/errors.js';
+import { conflict, invalidInput } from '../base/errors.js';
 
 export type LoadedPlaybook = Playbook & { order: string[]; text: string; source: string };
 
@@ -53,6 +53,12 @@ export function planIncident(loaded: LoadedConfig, catalog: Catalog, params: Inc
   const provenance = catalog.restorePoints.get(choice.snapshotId!)?.provenance;
   const versions = knownGoodVersions(facts, params, { provenance });
   const active = new IncidentStore(catalog.db, () => new Date()).active(params.volume);
+  const unmet = playbook.order.flatMap((id) => {
+    const s = playbook.steps.find((x) => x.id === id)!;
+    const why = stepKinds.get(s.uses)!.precondition?.({ facts, params, with: s.with });
+    return why ? [`step ${id}: ${why}`] : [];
+  });
+  if (unmet.length) throw conflict('INCIDENT_PRECONDITION', `incident on volume ${params.volume}: not started, nothing was changed: ${unmet.join('; ')}`);
   const plan: IncidentPlan = {
     playbook: playbook.playbook,
     volume: facts.volume,

@@ -121,3 +121,20 @@ test('a new certificate the workload does not serve is taken back out: the old o
     w.close();
   }
 });
+
+test('preconditions name what would stop the run before it starts: no CA to issue from, a workload that cannot be started again', async () => {
+  const w = await world();
+  try {
+    const pre = (uses: string) => stepKinds.get(uses)!.precondition?.({ facts: w.facts, params: w.env('x').params, with: {} });
+    assert.match(pre('rotate-tls') ?? '', /hf\/ca holds no CA to issue the new certificates from/);
+    assert.match(pre('restart') ?? '', /^workload shop has no start command in .*holdfast\.yaml: the playbook could stop it but not start it again/);
+    assert.equal(pre('preserve-evidence'), undefined);
+    const caStore = new CaStore(w.facts.caDir);
+    await new TlsEngine({ store: caStore, targets: () => { throw new Error('unused'); } }).initCa({ commonName: 'test CA', algorithm: DEFAULT_KEY_ALGORITHM, lifetimeMs: 86_400_000, intermediate: false });
+    assert.equal(pre('rotate-tls'), undefined);
+    rmSync(join(w.dir, 'data'), { recursive: true });
+    assert.match(pre('preserve-evidence') ?? '', /does not exist, so there is no state to preserve/);
+  } finally {
+    w.close();
+  }
+});

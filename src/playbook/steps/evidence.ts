@@ -7,6 +7,7 @@
  * Idempotent: a snapshot already tagged for this incident and step is reused, so a resume after a
  * crash between the backup and its journal entry does not take a second one.
  */
+import { existsSync } from 'node:fs';
 import { listSnapshots, runBackup } from '../../backup/index.js';
 import type { Catalog } from '../../catalog/index.js';
 import type { IncidentFacts } from '../facts.js';
@@ -27,6 +28,7 @@ export const evidenceStep: StepKind = {
   uses: 'preserve-evidence',
   describe: ({ facts, with: w }) =>
     `back up ${facts.volume.path} ${w.sealed ? 'again once nothing writes (incremental)' : 'as it is now, while the service runs'} to repository ${facts.repository.name}, tagged ${EVIDENCE_TAG} (kept whatever the retention policy says)`,
+  precondition: ({ facts }) => (existsSync(facts.volume.path) ? undefined : `volume ${facts.volume.name}: ${facts.volume.path} does not exist, so there is no state to preserve`),
   async run(env) {
     const repo = await env.repo();
     const tags = [EVIDENCE_TAG, `incident:${env.incidentId}`, `incident-step:${env.stepId}`];

@@ -27,6 +27,10 @@ export function knownGoodVersions(facts: IncidentFacts, params: IncidentParams, 
 export const restartStep: StepKind = {
   uses: 'restart',
   describe: ({ facts, params }) => `start ${facts.workloads.map((w) => w.name).join(', ')} on ${params.knownGood?.commit ? `version ${params.knownGood.commit.slice(0, 12)} (named by the operator)` : 'the version the restore point records'} and wait for GET ${params.healthPath}`,
+  precondition: ({ facts }) => {
+    const w = facts.workloads.find((x) => !x.config.start);
+    return w ? `workload ${w.name} has no start command in ${facts.configFile}: the playbook could stop it but not start it again` : undefined;
+  },
   async run(env) {
     const versions = knownGoodVersions(env.facts, env.params, env.outputsOf('choose-restore-point'));
     const started = [];

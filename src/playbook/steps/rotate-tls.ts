@@ -9,6 +9,7 @@
  * one goes back in, and the run stops, saying so.
  */
 import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { conflict } from '../../base/errors.js';
@@ -75,6 +76,8 @@ export const rotateTlsStep: StepKind = {
     facts.certificates.length === 0
       ? 'no certificate belongs to these workloads: nothing to rotate'
       : `issue new keys and certificates for ${facts.certificates.map((c) => `${c.name} (${c.certFile}${c.endpoint ? `, served on ${c.endpoint.host}:${c.endpoint.port}` : ''})`).join(', ')}${params.rotateCa ? ', and rotate the CA with overlapping trust bundles' : ''}`,
+  precondition: ({ facts }) =>
+    facts.certificates.length > 0 && !existsSync(join(facts.caDir, 'ca.json')) ? `${facts.caDir} holds no CA to issue the new certificates from (start holdfast serve once, or holdfast tls init-ca there)` : undefined,
   async run(env) {
     const store = new CaStore(env.facts.caDir);
     if (!(await store.exists())) throw conflict('INCIDENT_NO_CA', `rotate TLS: ${env.facts.caDir} holds no CA (start holdfast serve once, or holdfast tls init-ca there)`);

@@ -36,6 +36,11 @@ export interface StepKind {
   uses: string;
   /** For the plan: what this step would do, in one line. */
   describe(env: Pick<StepEnv, 'facts' | 'params' | 'with'>): string;
+  /**
+   * What must hold before the run starts, checked by the plan (so `run` refuses before anything is
+   * written): the problem in one line, or undefined.
+   */
+  precondition?(env: Pick<StepEnv, 'facts' | 'params' | 'with'>): string | undefined;
   /** Does the work and returns its outputs. Must be safe to run again after an interrupted attempt. */
   run(env: StepEnv): Promise<Outputs>;
   /** Undoes a completed step for `abort`; returns what it did. Absent: `cannotUndo` says why. */
