@@ -6,11 +6,10 @@
  * fails. Everything lives in one temporary directory; `dispose` stops the shop and the client.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { request } from 'node:https';
-import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initRepository, listSnapshots, Repository, restore, runBackup, findSnapshot } from '../../src/backup/index.js';
@@ -23,6 +22,9 @@ import { waitHealthy } from '../../src/playbook/checks.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { CaStore, DEFAULT_KEY_ALGORITHM, TlsEngine, issueLeaf } from '../../src/tls/index.js';
 import { Checkout, bandit } from '../sast/scanners.js';
+import { TlsLoop } from './loops.js';
+
+export { TlsLoop, WriteLoop } from './loops.js';
 
 // Cheap scrypt for the repositories this suite creates, in this process and in the CLI it runs.
 process.env.HOLDFAST_TEST_FAST_KDF = '1';
@@ -290,88 +292,5 @@ certificates:
       if (pid) await stopWorkload(f.dataDir, f.workloads[0]!, systemClock, 3000).catch(() => process.kill(-pid, 'SIGKILL'));
     }
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * New TLS connections in a loop, each verifying the chain against the CA and the name. A refused
- * connection (nothing listening: the service is stopped for the restore) is downtime, counted
- * apart; anything else that fails — a reset mid-handshake, an untrusted or mismatched certificate —
- * is a failed handshake.
- */
-export class TlsLoop {
-  ok = 0;
-  refused = 0;
-  failed: string[] = [];
-  readonly fingerprints = new Set<string>();
-  running = true;
-  private readonly loop: Promise<void>;
-  constructor(
-    private readonly port: number,
-    private readonly caPem: string | (() => string),
-  ) {
-    this.loop = this.run();
-  }
-  private once(): Promise<void> {
-    return new Promise((resolve) => {
-      const ca = typeof this.caPem === 'string' ? this.caPem : this.caPem();
-      const s = connect({ host: '127.0.0.1', port: this.port, ca, servername: 'localhost', rejectUnauthorized: true });
-      const t = setTimeout(() => (this.failed.push('timeout'), s.destroy(), resolve()), 5000);
-      s.once('secureConnect', () => {
-        clearTimeout(t);
-        this.ok++;
-        this.fingerprints.add(new X509Certificate(s.getPeerCertificate().raw).fingerprint256);
-        s.destroy();
-        resolve();
-      });
-      s.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(t);
-        if (e.code === 'ECONNREFUSED') this.refused++;
-        else this.failed.push(e.code ?? e.message);
-        resolve();
-      });
-    });
-  }
-  private async run(): Promise<void> {
-    while (this.running) {
-      await this.once();
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-}
-
-/** POSTs an item every `everyMs` and keeps the times of the ones that succeeded: the gaps are write outages. */
-export class WriteLoop {
-  readonly okAt: number[] = [];
-  failures = 0;
-  private running = true;
-  private readonly loop: Promise<void>;
-  constructor(
-    private readonly story: Story,
-    private readonly everyMs = 20,
-  ) {
-    this.loop = this.run();
-  }
-  private async run(): Promise<void> {
-    for (let n = 0; this.running; n++) {
-      const code = await this.story.post({ by: 'writer', n }).catch(() => 0);
-      if (code === 201) this.okAt.push(Date.now());
-      else this.failures++;
-      await new Promise((r) => setTimeout(r, this.everyMs));
-    }
-  }
-  /** The longest time without a successful write. */
-  longestGapMs(): number {
-    let gap = 0;
-    for (let i = 1; i < this.okAt.length; i++) gap = Math.max(gap, this.okAt[i]! - this.okAt[i - 1]!);
-    return gap;
-  }
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
   }
 }

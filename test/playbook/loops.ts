@@ -1,0 +1,86 @@
+/** Clients that run beside an incident and count what fails: new TLS connections, and writes. */
+import { X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
+
+/**
+ * New TLS connections in a loop, each verifying the chain against the CA and the name. A refused
+ * connection (nothing listening: the service is stopped for the restore) is downtime, counted
+ * apart; anything else that fails — a reset mid-handshake, an untrusted or mismatched certificate —
+ * is a failed handshake.
+ */
+export class TlsLoop {
+  ok = 0;
+  refused = 0;
+  failed: string[] = [];
+  readonly fingerprints = new Set<string>();
+  running = true;
+  private readonly loop: Promise<void>;
+  constructor(
+    private readonly port: number,
+    private readonly caPem: string | (() => string),
+  ) {
+    this.loop = this.run();
+  }
+  private once(): Promise<void> {
+    return new Promise((resolve) => {
+      const ca = typeof this.caPem === 'string' ? this.caPem : this.caPem();
+      const s = connect({ host: '127.0.0.1', port: this.port, ca, servername: 'localhost', rejectUnauthorized: true });
+      const t = setTimeout(() => (this.failed.push('timeout'), s.destroy(), resolve()), 5000);
+      s.once('secureConnect', () => {
+        clearTimeout(t);
+        this.ok++;
+        this.fingerprints.add(new X509Certificate(s.getPeerCertificate().raw).fingerprint256);
+        s.destroy();
+        resolve();
+      });
+      s.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(t);
+        if (e.code === 'ECONNREFUSED') this.refused++;
+        else this.failed.push(e.code ?? e.message);
+        resolve();
+      });
+    });
+  }
+  private async run(): Promise<void> {
+    while (this.running) {
+      await this.once();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
+/** POSTs an item every `everyMs` and keeps the times of the ones that succeeded: the gaps are write outages. */
+export class WriteLoop {
+  readonly okAt: number[] = [];
+  failures = 0;
+  private running = true;
+  private readonly loop: Promise<void>;
+  constructor(
+    private readonly story: { post(item: Record<string, unknown>): Promise<number> },
+    private readonly everyMs = 20,
+  ) {
+    this.loop = this.run();
+  }
+  private async run(): Promise<void> {
+    for (let n = 0; this.running; n++) {
+      const code = await this.story.post({ by: 'writer', n }).catch(() => 0);
+      if (code === 201) this.okAt.push(Date.now());
+      else this.failures++;
+      await new Promise((r) => setTimeout(r, this.everyMs));
+    }
+  }
+  /** The longest time without a successful write. */
+  longestGapMs(): number {
+    let gap = 0;
+    for (let i = 1; i < this.okAt.length; i++) gap = Math.max(gap, this.okAt[i]! - this.okAt[i - 1]!);
+    return gap;
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
