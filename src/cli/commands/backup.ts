@@ -1,9 +1,8 @@
 /** `holdfast backup <dir>`. */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatBytes, formatDuration } from '../../base/format.js';
-import { fromSystemError, invalidInput } from '../../base/errors.js';
-import { provenanceSchema, runBackup } from '../../backup/index.js';
+import { runBackup } from '../../backup/index.js';
+import { readProvenanceFile } from '../provenance-file.js';
 import { openRepo, print, progressReporter, repoOptions, type RepoFlags } from '../common.js';
 
 interface BackupFlags extends RepoFlags {
@@ -16,19 +15,8 @@ interface BackupFlags extends RepoFlags {
 
 async function readProvenance(path: string | undefined, volume: string | undefined) {
   if (!path) return volume ? { volume } : {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    if (e instanceof SyntaxError) throw invalidInput('PROVENANCE_JSON', `read provenance ${path}: not valid JSON (${e.message})`);
-    throw fromSystemError(`read provenance ${path}`, e);
-  }
-  const r = provenanceSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw invalidInput('PROVENANCE_INVALID', `read provenance ${path}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  return volume ? { ...r.data, volume } : r.data;
+  const p = await readProvenanceFile(path);
+  return volume ? { ...p, volume } : p;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];

@@ -2,11 +2,11 @@
  * `holdfast restore-point ...`: the catalog's restore points and the security-aware choice of one.
  * `sync` rebuilds the index from a backup repository's snapshot manifests; `record` adds one by hand.
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatTable } from '../../base/format.js';
-import { fromSystemError, invalidInput } from '../../base/errors.js';
-import { listSnapshots, provenanceSchema, type Provenance } from '../../backup/index.js';
+import { invalidInput } from '../../base/errors.js';
+import { listSnapshots } from '../../backup/index.js';
+import { readProvenanceFile } from '../provenance-file.js';
 import { chooseRestorePoint, explainChoice } from '../../policy/restore-point.js';
 import { gatherChooseInput, judgeRestorePoints } from '../../policy/restore-point-evidence.js';
 import { securityKeep } from '../../policy/security-retention.js';
@@ -14,22 +14,6 @@ import type { VerdictTarget } from '../../sast/index.js';
 import { exitCodes } from '../exit.js';
 import { openRepo, repoOptions, type RepoFlags } from '../common.js';
 import { catalogOptions, collect, emit, parseSeverity, parseTime, withCatalog, type CatalogFlags } from './sast-catalog.js';
-
-async function readProvenance(path: string): Promise<Provenance> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    if (e instanceof SyntaxError) throw invalidInput('PROVENANCE_JSON', `read provenance ${path}: not valid JSON (${e.message})`);
-    throw fromSystemError(`read provenance ${path}`, e);
-  }
-  const r = provenanceSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw invalidInput('PROVENANCE_INVALID', `read provenance ${path}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  return r.data;
-}
 
 function targetOf(flags: { finding?: string; severity?: string }): VerdictTarget {
   if (flags.finding && flags.severity) throw invalidInput('BAD_TARGET', 'give either --finding or --severity, not both');
@@ -49,7 +33,7 @@ export function registerRestorePointCommands(program: Command): void {
     .option('--repository <location>', 'the backup repository holding it', 'local')
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
     .action(async (flags: CatalogFlags & { snapshot: string; volume: string; time: string; provenance: string; repository: string; tag: string[] }) => {
-      const provenance = await readProvenance(flags.provenance);
+      const provenance = await readProvenanceFile(flags.provenance);
       const time = parseTime('--time', flags.time)!;
       const p = await withCatalog(flags, (c) =>
         c.recordRestorePoint({ repository: flags.repository, snapshotId: flags.snapshot, time, volume: flags.volume, tags: flags.tag, provenance: { ...provenance, volume: provenance.volume ?? flags.volume } }),
