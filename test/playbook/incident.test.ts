@@ -93,6 +93,7 @@ test('an incident restores the last clean backup, keeps the evidence, rotates TL
   assert.equal(refused.code, 6, refused.err);
   assert.match(refused.err, /^holdfast: incident on volume shop-data: no restore point can be chosen, nothing was changed: .*options: ingest a SARIF report/);
   assert.equal(refused.err.trim().split('\n').length, 1);
+  assert.match(refused.out, /^refused: volume shop-data: cannot tell when finding [0-9a-f]+ went live[\s\S]*! unknown deployment: version c1ea00000000/);
   assert.equal(readFileSync(join(s.data, 'items.jsonl'), 'utf8'), before);
   assert.equal(s.catalog((c) => c.db.prepare('SELECT COUNT(*) AS n FROM incidents').get() as { n: number }).n, 0);
 

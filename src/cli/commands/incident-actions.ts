@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { formatTable } from '../../base/format.js';
-import { invalidInput } from '../../base/errors.js';
+import { invalidInput, isHoldfastError } from '../../base/errors.js';
 import { Catalog } from '../../catalog/index.js';
 import { IncidentStore } from '../../catalog/incidents.js';
 import { loadConfig } from '../../config/index.js';
@@ -37,10 +37,23 @@ function paramsOf(f: TargetFlags): IncidentParams {
   };
 }
 
+/** A refused choice: its reasoning on stdout (the same as `restore-point choose` shows), then the one-line error. */
+function showRefusal(f: IncidentFlags, e: unknown): never {
+  if (isHoldfastError(e, 'INCIDENT_NO_CLEAN_RESTORE_POINT')) {
+    const x = e as unknown as { choice: unknown; explanation: string };
+    emit(f, { refused: true, choice: x.choice }, () => x.explanation);
+  }
+  throw e;
+}
+
 export async function planAction(f: TargetFlags): Promise<void> {
   await withDeps(f, async (d) => {
-    const { plan } = planIncident(d.loaded, d.catalog, paramsOf(f), loadPlaybook(f.playbook));
-    emit(f, plan, () => explainPlan(plan));
+    try {
+      const { plan } = planIncident(d.loaded, d.catalog, paramsOf(f), loadPlaybook(f.playbook));
+      emit(f, plan, () => explainPlan(plan));
+    } catch (e) {
+      showRefusal(f, e);
+    }
   });
 }
 
@@ -60,7 +73,12 @@ async function confirmed(f: TargetFlags, planText: string): Promise<boolean> {
 export async function runAction(f: TargetFlags): Promise<void> {
   await withDeps(f, async (d) => {
     const params = paramsOf(f);
-    const { plan } = planIncident(d.loaded, d.catalog, params, loadPlaybook(f.playbook));
+    let plan;
+    try {
+      ({ plan } = planIncident(d.loaded, d.catalog, params, loadPlaybook(f.playbook)));
+    } catch (e) {
+      showRefusal(f, e);
+    }
     if (!(await confirmed(f, explainPlan(plan)))) {
       process.stderr.write('holdfast incident: not confirmed; nothing was changed\n');
       process.exitCode = 6;
