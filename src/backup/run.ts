@@ -8,6 +8,29 @@ import { backup, type BackupOptions, type BackupResult } from './archiver/archiv
 import { acquireShared } from './repository/locks.js';
 import type { Repository } from './repository/repository.js';
 import { listSnapshots } from './snapshot/snapshot.js';
+import { referencedBlobs } from './maintenance/walk.js';
+import { packName } from './pack/pack.js';
+
+/**
+ * With object lock, a new snapshot may reuse blobs in older packs whose retention ends sooner;
+ * extend those packs to the new snapshot's retention, or the data it needs could be deleted while
+ * the snapshot itself is still held.
+ */
+async function extendLocks(repo: Repository, tree: string): Promise<void> {
+  const until = repo.putOptions().retainUntil;
+  const store = repo.store;
+  if (!until || !store.extendRetention || !store.heldUntil) return;
+  const packs = new Set<string>();
+  for (const id of await referencedBlobs(repo, [tree])) {
+    const loc = repo.index.lookup(id);
+    if (loc) packs.add(loc.pack);
+  }
+  for (const p of packs) {
+    const name = packName(p);
+    const held = await store.heldUntil(name);
+    if (!held || held < until) await store.extendRetention(name, until);
+  }
+}
 
 export async function runBackup(repo: Repository, opts: Omit<BackupOptions, 'parent'> & { noParent?: boolean }): Promise<BackupResult> {
   const lock = await acquireShared(repo);
@@ -18,7 +41,9 @@ export async function runBackup(repo: Repository, opts: Omit<BackupOptions, 'par
     const parent = opts.noParent
       ? undefined
       : (await listSnapshots(repo)).filter((s) => s.snapshot.paths[0] === source && s.snapshot.provenance.volume === volume).at(-1);
-    return await backup(repo, { ...opts, ...(parent ? { parent } : {}) });
+    const result = await backup(repo, { ...opts, ...(parent ? { parent } : {}) });
+    await extendLocks(repo, result.snapshot.tree);
+    return result;
   } finally {
     await lock.release();
   }

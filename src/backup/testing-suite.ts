@@ -241,6 +241,36 @@ export function engineSuite(label: string, makeStore: () => Promise<SuiteStore>)
       await s.cleanup();
     });
 
+    it('prunes correctly when a backup finished after the index was loaded', async () => {
+      const s = await fresh();
+      const src = dir('late-src');
+      await makeTree(src, { seed: 41 });
+      await runBackup(await s.open(), { source: src });
+      const pr = await s.open();
+      await pr.loadIndex();
+      writeFileSync(join(src, 'late.bin'), Buffer.alloc(300_000, 'late'));
+      const late = await runBackup(await s.open(), { source: src });
+      await prune(pr, { graceMs: 0 });
+      const fin = await s.open();
+      await fin.loadIndex();
+      assert.deepEqual((await checkRepository(fin, { readData: true })).errors, []);
+      await restore(fin, { snapshot: await findSnapshot(fin, late.snapshotId), target: dir('late-out') });
+      assert.deepEqual(treeDifferences(src, dir('late-out')), []);
+      await s.cleanup();
+    });
+
+    it('never forgets incident evidence, whatever the policy', async () => {
+      const s = await fresh();
+      const src = dir('evid-src');
+      await makeTree(src, { seed: 42 });
+      const evidence = await runBackup(await s.open(), { source: src, tags: ['incident-evidence', 'incident:7'] });
+      await runBackup(await s.open(), { source: src });
+      const r = await forget(await s.open(), { policy: { keepLast: 1 } });
+      assert.deepEqual(r.removed, []);
+      assert.ok(r.groups[0]!.decisions.find((d) => d.id === evidence.snapshotId)!.reasons.includes('pinned: incident evidence'));
+      await s.cleanup();
+    });
+
     it('defers deleting what a running backup may use, and rescues it once that backup is saved', async () => {
       const s = await fresh();
       const src = dir('race-src');

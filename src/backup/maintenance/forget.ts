@@ -31,6 +31,9 @@ export interface ForgetResult {
   held: { id: string; until?: string }[];
 }
 
+/** Evidence that an incident playbook preserved is never removed by retention, whatever the policy. */
+export const EVIDENCE_TAG = 'incident-evidence';
+
 export const groupKey = (s: SnapshotRef) => `${s.snapshot.provenance.volume ?? ''}|${s.snapshot.host}|${s.snapshot.paths.join(',')}`;
 
 export async function forget(repo: Repository, opts: ForgetOptions): Promise<ForgetResult> {
@@ -42,7 +45,9 @@ export async function forget(repo: Repository, opts: ForgetOptions): Promise<For
   for (const [key, snaps] of groups) {
     const byId = new Map(snaps.map((s) => [s.id, s]));
     const items = snaps.map((s) => ({ id: s.id, time: new Date(s.snapshot.time), tags: s.snapshot.tags }));
-    const decisions = applyRetention(items, opts.policy, opts.now ?? new Date(), opts.pinned);
+    const pinned = new Map(opts.pinned);
+    for (const s of snaps) if (s.snapshot.tags.includes(EVIDENCE_TAG) && !pinned.has(s.id)) pinned.set(s.id, 'incident evidence');
+    const decisions = applyRetention(items, opts.policy, opts.now ?? new Date(), pinned);
     result.groups.push({ key, decisions: decisions.map((d) => ({ ...d, time: byId.get(d.id)!.snapshot.time, tags: byId.get(d.id)!.snapshot.tags })) });
     for (const d of decisions) {
       if (d.keep) continue;

@@ -58,6 +58,9 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     for await (const b of repo.store.list('data/')) packInfo.set(b.name.slice(b.name.lastIndexOf('/') + 1), { size: b.size, modified: b.modified });
     const young = (p: string) => now().getTime() - (packInfo.get(p)?.modified.getTime() ?? 0) < grace;
     const snaps = await listSnapshots(repo);
+    // Re-read the index after listing snapshots: a backup that finished since the caller loaded it
+    // names blobs only the newer segments know.
+    await repo.loadIndex();
     const used = await referencedBlobs(repo, snaps.map((s) => s.snapshot.tree));
     const byPack = repo.index.byPack();
 
@@ -90,6 +93,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     // Phase 2: carry out every plan whose possible users are gone.
     const locks = (await listLocks(repo)).filter((l) => !l.exclusive);
     const after = await listSnapshots(repo);
+    if (after.length !== snaps.length) await repo.loadIndex();
     const usedNow = after.length === snaps.length ? used : await referencedBlobs(repo, after.map((s) => s.snapshot.tree));
     const deleted = new Set<string>();
     const plans: string[] = [];

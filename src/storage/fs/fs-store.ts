@@ -78,6 +78,8 @@ export class FsBlobStore implements BlobStore {
 
   async put(name: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {
     const target = this.path(name);
+    // A replaced blob (config, locks) must not be read through the old file's cached handle.
+    this.handles.evict(target);
     const dir = dirname(target);
     const tmp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     try {
