@@ -12,7 +12,7 @@
  * Needs: restic (Debian), versitygw (scripts/prepare/10-versitygw.sh). Writes <out>/s3-table.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -54,7 +54,9 @@ try {
     return { secs, requests: proxy.stats.pass - before };
   };
   const viaProxy = `s3:${proxy.endpoint}/${s3.buckets.plain}`;
-  const hf = (...a: string[]) => counted(process.execPath, [join(root, 'bin', 'holdfast.js'), ...a], { ...common, HOLDFAST_REPO: `${viaProxy}/holdfast` });
+  // The compiled build when there is one, as users run it; tsx start-up is not what is measured.
+  const dist = existsSync(join(root, 'dist', 'cli', 'main.js')) ? { HOLDFAST_DIST: '1' } : {};
+  const hf = (...a: string[]) => counted(process.execPath, [join(root, 'bin', 'holdfast.js'), ...a], { ...common, ...dist, HOLDFAST_REPO: `${viaProxy}/holdfast` });
   const restic = (...a: string[]) => counted('restic', ['--no-cache', '-q', ...a], { ...common, RESTIC_REPOSITORY: `${viaProxy}/restic` });
   type Measured = { secs: number; requests: number };
   const step = async (name: string, h: () => Promise<Measured>, r: () => Promise<Measured>) => {
