@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs. Idempotent: installs only what is missing.
+#   openssl  — test CAs for the S3 and kube harnesses, s_client/verify checks of our certificates
+#   chromium — the dashboard's real-browser tests (test/e2e), driven by playwright-core with
+#              executablePath /usr/bin/chromium: `npx playwright install` cannot download a browser here
 set -euo pipefail
-want=(openssl)
+want=(openssl chromium)
 [ -n "${HOLDFAST_DEBIAN_EXTRA:-}" ] && want+=($HOLDFAST_DEBIAN_EXTRA)
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -1,5 +1,5 @@
 /**
- * Headless Chromium for the dashboard tests: Debian's /usr/bin/chromium (scripts/prepare/40-chromium.sh)
+ * Headless Chromium for the dashboard tests: Debian's /usr/bin/chromium (scripts/prepare/00-debian.sh)
  * driven by playwright-core, with a fresh profile per launch, removed on close. A missing browser
  * fails the test with the command that installs it; it is never skipped.
  */
@@ -22,7 +22,7 @@ const flags = [
 
 export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!existsSync(chromiumPath))
-    throw new Error(`${chromiumPath} is missing: run scripts/prepare/40-chromium.sh`);
+    throw new Error(`${chromiumPath} is missing: run scripts/prepare/00-debian.sh`);
   const profile = mkdtempSync(join(tmpdir(), 'holdfast-chromium-'));
   // launchPersistentContext is how playwright passes --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, {
