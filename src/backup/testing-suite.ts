@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHoldfastError } from '../base/errors.js';
@@ -49,6 +49,7 @@ export function engineSuite(label: string, makeStore: () => Promise<SuiteStore>)
       const s = await fresh();
       const src = dir('rt-src');
       await makeTree(src, { special: true });
+      chmodSync(src, 0o750);
       const v1 = dir('rt-v1');
       execFileSync('cp', ['-a', src, v1]);
       const warnings: string[] = [];
@@ -67,6 +68,7 @@ export function engineSuite(label: string, makeStore: () => Promise<SuiteStore>)
       const special = (p: string) => p === 'a-fifo' || p === 'a-socket';
       await restore(repo, { snapshot: await findSnapshot(repo, first.snapshotId), target: dir('rt-out1') });
       assert.deepEqual(treeDifferences(v1, dir('rt-out1'), special), []);
+      assert.equal(statSync(dir('rt-out1')).mode & 0o7777, 0o750, 'the target gets the source directory’s own mode');
       await restore(repo, { snapshot: await findSnapshot(repo, second.snapshotId), target: dir('rt-out2') });
       assert.deepEqual(treeDifferences(src, dir('rt-out2'), special), []);
       assert.deepEqual((await checkRepository(repo, { readData: true })).errors, []);

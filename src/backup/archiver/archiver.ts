@@ -195,6 +195,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       host: hostname(),
       paths: [source],
       tree: rootTree,
+      root: { mode: Number(rootStat.mode & 0o7777n), uid: Number(rootStat.uid), gid: Number(rootStat.gid), mtimeNs: ns(rootStat.mtimeNs) },
       ...(opts.parent ? { parent: opts.parent.id } : {}),
       tags: opts.tags ?? [],
       provenance,

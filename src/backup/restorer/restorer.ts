@@ -67,8 +67,10 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   const linked = new Map<string, Promise<string>>();
   const dirMeta: { path: string; node: TreeNode }[] = [];
 
-  // Find the node the user asked for.
-  let node: TreeNode = { name: '', type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: '0', subtree: opts.snapshot.snapshot.tree };
+  // Find the node the user asked for. A whole snapshot's root carries the source directory's own
+  // metadata (a database directory is often 0700 and owned by its service user).
+  const root = opts.snapshot.snapshot.root;
+  let node: TreeNode = { name: '', type: 'dir', mode: root?.mode ?? 0o755, uid: root?.uid ?? 0, gid: root?.gid ?? 0, mtimeNs: root?.mtimeNs ?? '0', subtree: opts.snapshot.snapshot.tree };
   let isRootDir = true;
   for (const part of (opts.path ?? '').split('/').filter(Boolean)) {
     if (!isSafeName(part)) throw invalidInput('RESTORE_PATH', `restore ${opts.path}: invalid path component ${JSON.stringify(part)}`);
@@ -180,7 +182,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   }
   // Directory metadata last: writing children changes a directory's mtime.
   for (const { path, node: d } of dirMeta.reverse()) {
-    if (path === target && isRootDir) continue;
+    if (path === target && isRootDir && !root) continue;
     if (isRoot) await chown(path, d.uid, d.gid).catch(() => {});
     await chmod(path, d.mode);
     await utimes(path, nsToSeconds(d.atimeNs ?? d.mtimeNs), nsToSeconds(d.mtimeNs));

@@ -15,6 +15,8 @@ export const snapshotSchema = z.object({
   host: z.string(),
   paths: z.array(z.string()),
   tree: z.string(),
+  /** The backed-up directory's own metadata, so a full restore gives the target the same mode and owner. */
+  root: z.object({ mode: z.number().int(), uid: z.number().int(), gid: z.number().int(), mtimeNs: z.string().regex(/^\d+$/) }).optional(),
   parent: z.string().optional(),
   tags: z.array(z.string()),
   provenance: provenanceSchema,
