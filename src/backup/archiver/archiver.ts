@@ -179,9 +179,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     });
     const tree: Tree = { nodes: nodes.filter((n): n is TreeNode => n !== undefined) };
     const encoded = encodeTree(tree);
-    const id = repo.id(encoded);
-    await repo.saveBlob('tree', encoded, { id, sealed: repo.sealBlob(id, encoded) });
-    return id;
+    return (await repo.saveBlob('tree', encoded)).id;
   };
 
   try {

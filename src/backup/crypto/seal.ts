@@ -48,14 +48,8 @@ const SAMPLE = 64 * 1024;
 let compressor: Compressor | undefined;
 let decompressor: Decompressor | undefined;
 
-/** Prefixes the compression byte; compresses only when a sample shows it pays. */
-export function encodeBlob(data: Uint8Array, level = 3): Buffer {
-  const { flag, payload } = compressIfWorthIt(data, level);
-  return Buffer.concat([Buffer.of(flag), payload]);
-}
-
 /**
- * encodeBlob + seal, written straight into one transferable ArrayBuffer: the worker's hot path,
+ * Compress-if-it-pays + seal, written straight into one transferable ArrayBuffer: the worker's hot path,
  * where every extra copy of a megabyte chunk showed up as GC time.
  */
 export function sealBlobInto(encKey: Buffer, data: Uint8Array, idHex: string, level = 3): ArrayBuffer {

@@ -8,7 +8,7 @@ import { authFailed, corrupt, conflict, invalidInput, isHoldfastError, notFound 
 import type { BlobStore } from '../../storage/blob-store.js';
 import { Chunker, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from '../chunker/fastcdc.js';
 import { keyFileSchema, newMasterKey, unwrapMasterKey, wrapMasterKey, type KdfParams, type KeyFile, type MasterKey } from '../crypto/keys.js';
-import { blobId, decodeBlob, encodeBlob, open, seal } from '../crypto/seal.js';
+import { blobId, decodeBlob, open, seal, sealBlobInto } from '../crypto/seal.js';
 import { MasterIndex, segmentOf, type IndexSegment } from '../index/master-index.js';
 import { PackBuilder, packName, type BlobType, type PackedBlob } from '../pack/pack.js';
 import { FORMAT_VERSION, PACK_TARGET_SIZE, configSchema, nameId, newConfig, randomName, type RepoConfig } from './format.js';
@@ -167,24 +167,19 @@ export class Repository {
     return this.pending.has(id) || this.index.hasLive(id);
   }
 
-  /** Seals a blob for storage; pure CPU, safe to run in a worker given the keys. */
+  /** Seals a blob for storage, exactly as the chunk workers do. */
   sealBlob(id: string, data: Uint8Array): Buffer {
-    return seal(this.master.encKey, encodeBlob(data), Buffer.from(id, 'hex'));
+    return Buffer.from(sealBlobInto(this.master.encKey, data, id));
   }
 
-  /** Stores a blob unless it is already there. Returns true when it was new. */
-  async saveBlob(type: BlobType, data: Uint8Array, known?: { id: string; sealed: Buffer }): Promise<{ id: string; isNew: boolean }> {
-    const id = known?.id ?? this.id(data);
+  /** Stores a blob unless it is already there (checked before sealing, which is the cost). */
+  async saveBlob(type: BlobType, data: Uint8Array): Promise<{ id: string; isNew: boolean }> {
+    const id = this.id(data);
     if (this.has(id)) {
       this.stats.blobsReused++;
       return { id, isNew: false };
     }
-    this.pending.add(id);
-    this.stats.blobsNew++;
-    const sealed = known?.sealed ?? this.sealBlob(id, data);
-    const packer = this.packers[type];
-    packer.add(type, id, sealed, data.length);
-    if (packer.length >= (this.opts.packSize ?? PACK_TARGET_SIZE)) await this.flushPacker(type);
+    await this.addSealed(type, id, this.sealBlob(id, data), data.length);
     return { id, isNew: true };
   }
 

@@ -105,7 +105,7 @@ export function registerForgetCommands(program: Command): void {
         lines.push(`${r.removed.length} snapshots ${flags.dryRun ? 'would be ' : ''}removed`);
         return lines.join('\n');
       });
-      if (flags.prune && !flags.dryRun) await runPrune(repo.store.location, flags, {});
+      if (flags.prune && !flags.dryRun) await runPrune(flags, {});
     });
 
   repoOptions(program.command('prune'))
@@ -113,11 +113,11 @@ export function registerForgetCommands(program: Command): void {
     .option('--grace <duration>', 'never touch packs younger than this (default 1h)', '1h')
     .option('--dry-run', 'report, delete nothing')
     .action(async (flags: RepoFlags & { grace: string; dryRun?: boolean }) => {
-      await runPrune(flags.repo ?? '', flags, { graceMs: parseDuration(flags.grace), dryRun: !!flags.dryRun });
+      await runPrune(flags, { graceMs: parseDuration(flags.grace), dryRun: !!flags.dryRun });
     });
 }
 
-async function runPrune(_location: string, flags: RepoFlags, opts: { graceMs?: number; dryRun?: boolean }) {
+async function runPrune(flags: RepoFlags, opts: { graceMs?: number; dryRun?: boolean }) {
   const repo = await openRepo(flags);
   const r = await prune(repo, opts);
   print(flags, r, () =>
