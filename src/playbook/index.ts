@@ -9,10 +9,13 @@
  *   (catalog/incidents.ts), resumable after a crash, abortable.
  * - plan: what a run would do and why, computed without changing anything.
  * - evidence: backups of the state an incident replaces, tagged `incident-evidence`; never deleted by a playbook.
+ * - engine: the walk over a playbook's steps against a journal (engine.ts), shared by the local
+ *   runner (journal in the catalog) and the Kubernetes Incident controller (journal in its status).
  * - trigger: the decision that a new finding warrants an incident (trigger.ts).
  *
  * Drives backup/, tls/, sast/, policy/ and platform/local; nothing below imports it.
  */
+export { advance, type Journal, type JournalStep, type StepOutcome, type AdvanceResult, type RunnablePlaybook } from './engine.js';
 export { parsePlaybook, orderSteps, playbookSchema, type Playbook, type PlaybookStep } from './definition.js';
 export { builtinPlaybooks } from './builtin.js';
 export { gatherFacts, type IncidentFacts, type IncidentParams } from './facts.js';

@@ -20,6 +20,7 @@ import { loadPlaybook, planIncident, type IncidentPlan, type LoadedPlaybook } fr
 import { alive } from './service.js';
 import { knownStepKinds, stepKinds, type StepEnv } from './steps/index.js';
 import { parsePlaybook } from './definition.js';
+import { advance, errorMessage, type Journal } from './engine.js';
 
 export interface RunnerDeps {
   loaded: LoadedConfig;
@@ -92,31 +93,42 @@ function playbookOf(inc: IncidentRow): Pick<LoadedPlaybook, 'order' | 'steps'> {
   return loadPlaybook(String(inc.params.playbookSource ?? inc.playbook));
 }
 
+/** The catalog as the engine's journal, with an audit event and a log line for each transition. */
+function catalogJournal(d: RunnerDeps, store: IncidentStore, id: string): Journal {
+  return {
+    steps: () => store.steps(id),
+    start(step) {
+      const row = store.steps(id).find((s) => s.step === step);
+      store.startStep(id, step);
+      audit(d, id, 'incident.step.started', { step, attempt: (row?.attempts ?? 0) + 1 });
+      d.log(`${step}: started${row && row.attempts > 0 ? ` (attempt ${row.attempts + 1}, after an interruption)` : ''}`);
+    },
+    complete(step, outputs) {
+      store.completeStep(id, step, outputs);
+      audit(d, id, 'incident.step.completed', { step });
+    },
+    fail(step, msg) {
+      store.failStep(id, step, msg);
+      store.setStatus(id, 'failed', { message: `step ${step}: ${msg}`, runnerPid: null });
+      audit(d, id, 'incident.step.failed', { step, error: msg });
+    },
+  };
+}
+
 async function execute(d: RunnerDeps, inc: IncidentRow): Promise<IncidentRow> {
   const store = new IncidentStore(d.catalog.db, () => d.clock.now());
   const facts = gatherFacts(d.loaded, inc.volume);
-  const pb = playbookOf(inc);
   const repo = repoOpener(d, facts);
-  for (const stepId of pb.order) {
-    const def = pb.steps.find((s) => s.id === stepId)!;
-    const row = store.steps(inc.id).find((s) => s.step === stepId);
-    if (row?.status === 'completed') continue;
-    store.startStep(inc.id, stepId);
-    audit(d, inc.id, 'incident.step.started', { step: stepId, attempt: (row?.attempts ?? 0) + 1 });
-    d.log(`${stepId}: started${row && row.attempts > 0 ? ` (attempt ${row.attempts + 1}, after an interruption)` : ''}`);
-    try {
-      const outputs = await stepKinds.get(def.uses)!.run(makeEnv(d, store, inc, facts, stepId, def.with, repo));
-      store.completeStep(inc.id, stepId, outputs);
-      audit(d, inc.id, 'incident.step.completed', { step: stepId });
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      store.failStep(inc.id, stepId, msg);
-      store.setStatus(inc.id, 'failed', { message: `step ${stepId}: ${msg}`, runnerPid: null });
-      audit(d, inc.id, 'incident.step.failed', { step: stepId, error: msg });
-      const code = e instanceof HoldfastError ? e.code : 'INCIDENT_STEP_FAILED';
-      const kind = e instanceof HoldfastError && e.kind !== 'bug' ? e.kind : 'permanent';
-      throw new HoldfastError(code, kind, `incident ${inc.id} stopped at step ${stepId}: ${msg} — fix it and run "holdfast incident resume ${inc.id}", or "holdfast incident abort ${inc.id}"`, { cause: e });
-    }
+  let failedAt = '';
+  try {
+    await advance(playbookOf(inc), catalogJournal(d, store, inc.id), async (def) => {
+      failedAt = def.id;
+      return { state: 'done', outputs: await stepKinds.get(def.uses)!.run(makeEnv(d, store, inc, facts, def.id, def.with, repo)) };
+    });
+  } catch (e) {
+    const code = e instanceof HoldfastError ? e.code : 'INCIDENT_STEP_FAILED';
+    const kind = e instanceof HoldfastError && e.kind !== 'bug' ? e.kind : 'permanent';
+    throw new HoldfastError(code, kind, `incident ${inc.id} stopped at step ${failedAt}: ${errorMessage(e)} — fix it and run "holdfast incident resume ${inc.id}", or "holdfast incident abort ${inc.id}"`, { cause: e });
   }
   store.setStatus(inc.id, 'succeeded', { runnerPid: null, message: 'all steps completed and verified' });
   audit(d, inc.id, 'incident.succeeded');
@@ -190,7 +202,7 @@ export async function abortIncident(d: RunnerDeps, id: string): Promise<AbortRep
       audit(d, id, 'incident.step.undone', { step: row.step, what });
       undone.push({ step: row.step, what });
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = errorMessage(e);
       store.markUndone(id, row.step, 'undo-failed', msg);
       audit(d, id, 'incident.step.undo-failed', { step: row.step, error: msg });
       notUndone.push({ step: row.step, why: `undo failed: ${msg}` });
