@@ -5,5 +5,4 @@
 export * from './schema.js';
 export { loadConfig, parseConfig, type LoadedConfig, type ConfigProblem } from './load.js';
 export { readSecret } from './secrets.js';
-export { parseDuration } from './duration.js';
 export { cronProblem } from './cron.js';

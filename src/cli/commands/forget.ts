@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../base/format.js';
 import { invalidInput } from '../../base/errors.js';
+import { DURATION_EXAMPLES, parseDurationMs } from '../../base/duration.js';
 import { forget, prune } from '../../backup/index.js';
 import { retentionSchema, type RetentionPolicy } from '../../policy/retention.js';
 import { listSnapshots } from '../../backup/index.js';
@@ -54,10 +55,10 @@ async function securityPins(repo: Repository, flags: ForgetFlags, log: string[])
   return pins;
 }
 
-export function parseDuration(v: string): number {
-  const m = /^(\d+)(s|m|h|d)$/.exec(v);
-  if (!m) throw invalidInput('FLAG_DURATION', `expected a duration like 30m, 1h or 2d, got ${JSON.stringify(v)}`);
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+function parseDuration(v: string): number {
+  const ms = parseDurationMs(v);
+  if (ms === undefined) throw invalidInput('FLAG_DURATION', `expected ${DURATION_EXAMPLES}, got ${JSON.stringify(v)}`);
+  return ms;
 }
 
 export function registerForgetCommands(program: Command): void {
