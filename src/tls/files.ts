@@ -4,40 +4,21 @@
  * directory that is renamed into place, so a crash leaves the old version or the new, never half.
  * Private keys are created 0600 from the first byte (never chmod-ed after the fact).
  */
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { syncDir, writeNewFile } from '../base/durable-files.js';
 import { errnoCode, fromSystemError } from '../base/errors.js';
 import { tlsError } from './errors.js';
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r').catch(() => undefined);
-  if (!fh) return;
-  try {
-    await fh.sync().catch(() => {});
-  } finally {
-    await fh.close();
-  }
-}
-
-async function writeNew(path: string, data: string | Uint8Array, mode: number): Promise<void> {
-  const fh = await open(path, 'wx', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.tmp-${basename(path)}-${randomBytes(6).toString('hex')}`);
   try {
     await mkdir(dir, { recursive: true });
-    await writeNew(tmp, data, mode);
+    await writeNewFile(tmp, data, mode);
     await rename(tmp, path);
-    await fsyncDir(dir);
+    await syncDir(dir);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => {});
     throw fromSystemError(`write ${path}`, e);
@@ -51,11 +32,11 @@ export async function writeDirAtomic(dir: string, files: Record<string, string>)
   try {
     await mkdir(tmp, { recursive: true, mode: 0o700 });
     for (const [name, content] of Object.entries(files))
-      await writeNew(join(tmp, name), content, name.endsWith('.key') ? 0o600 : 0o644);
-    await fsyncDir(tmp);
+      await writeNewFile(join(tmp, name), content, name.endsWith('.key') ? 0o600 : 0o644);
+    await syncDir(tmp);
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
-    await fsyncDir(parent);
+    await syncDir(parent);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
     throw fromSystemError(`write ${dir}`, e);

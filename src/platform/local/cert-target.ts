@@ -21,8 +21,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readFile, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir, writeNewFile } from '../../base/durable-files.js';
 import { HoldfastError, errnoCode, fromSystemError } from '../../base/errors.js';
 
 export const FILES = { chain: 'tls.crt', key: 'tls.key', ca: 'ca.crt', bundle: 'trust-bundle.pem' } as const;
@@ -141,13 +142,7 @@ export class LocalCertTarget {
       ];
       for (const [name, data, mode] of content) {
         if (data === undefined) continue;
-        const fh = await open(join(genDir, name), 'wx', mode);
-        try {
-          await fh.writeFile(data);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
+        await writeNewFile(join(genDir, name), data, mode);
       }
       await syncDir(genDir);
       // The switch: one rename of a symlink makes the whole generation current.
@@ -234,16 +229,6 @@ export class LocalCertTarget {
         );
       }
     }
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r').catch(() => undefined);
-  if (!fh) return;
-  try {
-    await fh.sync().catch(() => {});
-  } finally {
-    await fh.close();
   }
 }
 
