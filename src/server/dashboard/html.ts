@@ -41,7 +41,7 @@ export const ago = (iso: string | undefined, now: Date): string => {
 };
 
 export const badge = (state: string, text?: string) => {
-  const good = ['ok', 'succeeded', 'passed', 'Fresh', 'Valid', 'clean', 'delivered', 'WithinSla', 'ready'];
+  const good = ['ok', 'completed', 'undone', 'succeeded', 'passed', 'Fresh', 'Valid', 'clean', 'delivered', 'WithinSla', 'ready'];
   const bad = [
     'failed',
     'Failed',
@@ -56,7 +56,10 @@ export const badge = (state: string, text?: string) => {
     'degraded',
     'critical',
     'high',
+    'undo-failed',
   ];
-  const cls = good.includes(state) ? 'good' : bad.includes(state) ? 'bad' : 'neutral';
+  // Waiting on a person or in progress: stands out without reading as broken.
+  const warn = ['proposed', 'running', 'started', 'interrupted'];
+  const cls = good.includes(state) ? 'good' : bad.includes(state) ? 'bad' : warn.includes(state) ? 'warn' : 'neutral';
   return html`<span class="badge ${cls}" data-state="${state}">${text ?? state}</span>`;
 };

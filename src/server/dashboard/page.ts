@@ -1,7 +1,8 @@
 /**
  * The dashboard page, rendered on the server from the same views as the API: health overview,
  * volumes with restore points (versions and SAST verdicts), certificates (expiry, served vs
- * written), findings, one timeline, and run history. A small script refreshes the content in place.
+ * written), incidents (incidents.ts), findings, one timeline, and run history. A small script
+ * refreshes the content in place.
  */
 import { formatBytes, formatDuration } from '../../base/format.js';
 import type { ControlPlane } from '../control-plane.js';
@@ -9,6 +10,7 @@ import { certificateViews, findingViews, volumeViews } from '../views/health.js'
 import { overview } from '../views/overview.js';
 import { timeline } from '../views/timeline.js';
 import { ago, badge, html, Html } from './html.js';
+import { incidentsSection } from './incidents.js';
 
 const style = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
@@ -21,7 +23,11 @@ td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-alig
 .good{background:#d8f5dd;color:#14532d}.bad{background:#fde0e0;color:#7f1d1d}.neutral{background:#e8ecf2;color:#334}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #dde;border-radius:6px;padding:8px 12px;min-width:150px}
 .card b{font-size:20px;display:block}code{font-size:12px}.muted{color:#667}ul.problems{margin:4px 0;color:#7f1d1d}
-pre{background:#111;color:#eee;padding:8px;overflow:auto;font-size:12px}`;
+pre{background:#111;color:#eee;padding:8px;overflow:auto;font-size:12px}
+.warn{background:#fff1c2;color:#6b4500}section.attention{border:2px solid #e0a800}tr.step.running{background:#fff8dc;font-weight:600}
+tr.step.running td:first-child{border-left:4px solid #e0a800}.notice{padding:6px 10px;border-radius:4px}.actions form{display:inline-block;margin-right:16px}
+button{font:inherit;padding:4px 14px;cursor:pointer}button.approve{background:#14532d;color:#fff;border:0;border-radius:4px}
+button.abort{background:#7f1d1d;color:#fff;border:0;border-radius:4px}ol.reasoning li{margin:2px 0}table.facts th{width:120px}`;
 
 export function layout(title: string, body: Html): Html {
   return html`<!doctype html>
@@ -37,7 +43,7 @@ export function layout(title: string, body: Html): Html {
       <body>
         <header>
           <h1>Holdfast</h1>
-          <a href="/ui#overview">Overview</a><a href="/ui#volumes">Volumes</a
+          <a href="/ui#overview">Overview</a><a href="/ui#incidents">Incidents</a><a href="/ui#volumes">Volumes</a
           ><a href="/ui#certificates">Certificates</a><a href="/ui#findings">Findings</a
           ><a href="/ui#timeline">Timeline</a><a href="/ui#runs">Runs</a>
         </header>
@@ -87,6 +93,8 @@ export async function dashboardBody(cp: ControlPlane): Promise<Html> {
           : html`<p class="muted">No problems.</p>`
       }
     </section>
+
+    ${incidentsSection(cp)}
 
     <section id="volumes">
       <h2>Volumes</h2>

@@ -1,10 +1,14 @@
-/** The dashboard: /ui (the page), /ui/runs/:id (a run with its log), /ui/login (token → session cookie), /ui/refresh.js. */
+/**
+ * The dashboard: /ui (the page), /ui/runs/:id (a run with its log), /ui/incidents/:id
+ * (incident-routes.ts), /ui/login (token → session cookie), /ui/refresh.js.
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControlPlane } from '../control-plane.js';
 import { SESSION_COOKIE, sameSecret, sessionValue } from '../auth.js';
 import { refreshJs } from './refresh.js';
 import { html } from './html.js';
 import { dashboardBody, layout, runPage } from './page.js';
+import { incidentRoutes } from './incident-routes.js';
 
 const loginPage = (failed: boolean) =>
   html`<!doctype html>
@@ -82,4 +86,5 @@ export const dashboardRoutes: FastifyPluginAsync<{
           .type('text/html')
           .send(layout('Not found', html`<p>No run ${req.params.id}.</p>`).s);
   });
+  await app.register(incidentRoutes, { cp });
 };

@@ -1,0 +1,280 @@
+/**
+ * The incident view of the dashboard, end to end, in a real Chromium against a real `holdfast
+ * serve` of the example shop (test/playbook/harness.ts's Story: examples/shop/server.ts ran v1,
+ * was backed up, ran v2, was backed up; real Bandit reports judge v1 clean and v2 vulnerable).
+ * Incidents are made the way users make them: the trigger proposes one for the new finding, a
+ * CI upload (POST /api/v1/sarif) brings a finding whose message carries markup, and `holdfast
+ * incident run --yes` runs one — held right after its live evidence backup, killed (kill -9) and
+ * resumed, so the page is seen running, interrupted and finished.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseDocument } from 'yaml';
+import { Catalog } from '../../src/catalog/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { onNewFindings } from '../../src/playbook/index.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { launchBrowser, screenshotDir } from '../harness/browser.js';
+import { banditReports, freePort, Story, v2, digest } from '../playbook/harness.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const markup = `<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>`;
+
+/** `holdfast serve` as a child process, ready once it prints the address it serves. */
+class Serve {
+  child: ChildProcess | undefined;
+  stderr = '';
+  url = '';
+  async start(config: string, env: NodeJS.ProcessEnv): Promise<void> {
+    const child = spawn(process.execPath, [join(root, 'bin/holdfast.js'), 'serve', '--config', config], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (this.stderr += c));
+    for (const deadline = Date.now() + 60_000; !/holdfast serving (https:\/\/\S+) /.test(this.stderr); ) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`holdfast serve did not start: ${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.url = /holdfast serving (https:\/\/\S+) /.exec(this.stderr)![1]!;
+  }
+  async stop(): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+describe('the dashboard incident view', { timeout: 600_000 }, () => {
+  const s = new Story();
+  const serve = new Serve();
+  let findingId = '';
+  let token = '';
+  let ca: Buffer;
+
+  const get = (path: string, o: { method?: string; body?: string; type?: string } = {}): Promise<{ status: number; text: string; ms: number }> =>
+    new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const req = request(new URL(path, serve.url), { method: o.method ?? 'GET', ca, headers: { authorization: `Bearer ${token}`, ...(o.type ? { 'content-type': o.type } : {}) } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, text, ms: performance.now() - t0 }));
+      });
+      req.on('error', reject);
+      req.end(o.body);
+    });
+
+  /** The trigger, as the place SARIF is ingested calls it: a proposal per affected volume. */
+  async function propose(id: string): Promise<string> {
+    const c = Catalog.open(join(s.dataDir, 'catalog.db'));
+    try {
+      const [out] = await onNewFindings({ loaded: await loadConfig(s.config), catalog: c, clock: systemClock, env: s.env, log: () => undefined }, [id], { threshold: 'high' });
+      const inc = out!.incidents[0]!;
+      assert.equal(inc.status, 'proposed', inc.message);
+      return inc.id!;
+    } finally {
+      c.close();
+    }
+  }
+
+  before(async () => {
+    findingId = await s.setUp();
+    const doc = parseDocument(readFileSync(s.config, 'utf8'));
+    doc.setIn(['server', 'listen'], `127.0.0.1:${await freePort()}`);
+    writeFileSync(s.config, doc.toString());
+    // holdfast serve starts the workloads it declares; the shop already runs (the playbook's
+    // detached service, as the harness deployed it), so serve's copy finds the port taken and
+    // exits. It is told the deployed commit so its start script records the same version.
+    await serve.start(s.config, { ...s.env, HOLDFAST_DEPLOY_COMMIT: v2 });
+    token = readFileSync(join(s.dataDir, 'api-token'), 'utf8').trim();
+    ca = readFileSync(join(s.dataDir, 'tls', 'ca.crt'));
+  });
+
+  after(async () => {
+    await serve.stop();
+    await s.dispose();
+  });
+
+  async function login() {
+    const b = await launchBrowser();
+    const page = await b.context.newPage();
+    await page.goto(`${serve.url}/ui`);
+    await page.fill('input[name=token]', token);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#incidents');
+    return { b, page };
+  }
+
+  it('lists a proposal first, awaiting approval, and its page shows the plan: the restore point chosen and why', async () => {
+    const id = await propose(findingId);
+    const plan = JSON.parse(s.ok(['incident', 'plan', '--volume', 'shop-data', '--finding', findingId, '--json'])) as { choice: { snapshotId: string; steps: string[] }; steps: { id: string }[] };
+    const { b, page } = await login();
+    try {
+      const first = page.locator('#incidents tr.incident').first();
+      assert.equal(await first.getAttribute('data-incident'), id);
+      assert.match(await first.innerText(), /awaiting approval/);
+      assert.match(await page.locator('#incidents h2').innerText(), /1 awaiting approval/);
+      await first.locator('a').click();
+      await page.waitForSelector('#plan');
+      assert.equal(page.url(), `${serve.url}/ui/incidents/${id}`);
+      assert.equal(await page.locator('[data-testid=restore-point]').innerText(), s.v1Snapshot, 'the v1 backup is the chosen restore point');
+      assert.equal(plan.choice.snapshotId, s.v1Snapshot);
+      assert.deepEqual(await page.locator('[data-testid=reasoning] li').allInnerTexts(), plan.choice.steps, 'the reasoning, line by line, as `incident plan` gives it');
+      assert.ok(plan.choice.steps.length >= 2);
+      assert.equal(await page.locator('[data-testid=plan-steps] li').count(), plan.steps.length);
+      assert.match(await page.locator('[data-testid=plan-certificates]').innerText(), /shop-tls .*tls\.crt on 127\.0\.0\.1:\d+/);
+      assert.match(await page.locator('[data-testid=target]').innerText(), /B602 .*shell=True/);
+      // Nothing ran: every step is pending, nothing kept or rotated yet.
+      assert.deepEqual([...new Set(await page.locator('tr.step').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))))], ['pending']);
+      assert.equal(await page.locator('tr.evidence').count(), 0);
+      await page.screenshot({ path: join(screenshotDir, 'incident-proposed.png'), fullPage: true });
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('shows markup in a finding message as text, on the list and on the incident page', async () => {
+    // A CI upload for v2 whose report carries one more result, with markup in its message (as a
+    // scanner that quotes source text would write): the real Bandit report, one result added.
+    const sarif = JSON.parse(banditReports().vuln.toString('utf8')) as { runs: { invocations?: { startTimeUtc?: string }[]; results: { ruleId: string; message: { text: string }; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[] };
+    const run = sarif.runs[0]!;
+    const b602 = run.results.find((r) => r.ruleId === 'B602')!;
+    const copy = structuredClone(b602);
+    copy.message.text = `shell=True with ${markup}`;
+    copy.locations[0]!.physicalLocation.region.startLine += 1000;
+    run.results.push(copy);
+    for (const inv of run.invocations ?? []) inv.startTimeUtc = new Date().toISOString();
+    const up = await get(`/api/v1/sarif?repository=github.com/acme/notes&commit=${v2}&ref=main&imageDigest=${digest(v2)}`, { method: 'POST', type: 'application/sarif+json', body: JSON.stringify(sarif) });
+    assert.equal(up.status, 201, up.text);
+    const hostile = s.catalog((c) => c.sast.listFindings({ states: ['open'] }).find((f) => f.message.includes('<script>')));
+    assert.ok(hostile, 'the upload made a finding whose message holds markup');
+    const id = await propose(hostile.id);
+    const { b, page } = await login();
+    try {
+      const row = page.locator(`#incidents tr.incident[data-incident="${id}"]`);
+      assert.match(await row.locator('.finding-message').innerText(), /<img src=x onerror=.*<script>/);
+      await row.locator('a').click();
+      await page.waitForSelector('#plan');
+      assert.equal(await page.locator('[data-testid=target] .finding-message').innerText(), `shell=True with ${markup}`);
+      assert.equal(await page.locator('#content img, #content script').count(), 0, 'no element was made from the message');
+      assert.equal(await page.title(), `Incident ${id}`, 'no script from the message ran');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('follows a run step by step (running, interrupted by kill -9, resumed), then shows the evidence, the new certificate and the report', async () => {
+    const proc = s.cliAsync(['incident', 'run', '--volume', 'shop-data', '--finding', findingId, '--yes', '--json'], { HOLDFAST_PLAYBOOK_HOLD: 'evidence-live:backed-up' });
+    const id = await s.waitHeld('evidence-live:backed-up');
+    const { b, page } = await login();
+    try {
+      const row = page.locator(`#incidents tr.incident[data-incident="${id}"]`);
+      assert.equal(await row.getAttribute('data-status'), 'running');
+      await page.goto(`${serve.url}/ui/incidents/${id}`);
+      // Held inside evidence-live: that step is the running one, and the table is the journal.
+      const running = page.locator('tr.step.running');
+      assert.equal(await running.getAttribute('data-step'), 'evidence-live');
+      assert.equal(await running.getAttribute('aria-current'), 'step');
+      assert.match(await running.innerText(), /running now/);
+      const journal = () => (JSON.parse(s.ok(['incident', 'status', id, '--json'])) as { steps: { step: string; status: string; attempts: number }[] }).steps;
+      const table = () => page.locator('tr.step').evaluateAll((rows) => rows.map((r) => ({ step: r.getAttribute('data-step'), status: r.getAttribute('data-status'), attempts: Number(r.children[4]!.textContent) })));
+      assert.deepEqual(await table(), journal().map((x) => ({ step: x.step, status: x.status, attempts: x.attempts })));
+      assert.match(await page.locator('[data-testid=restore-point]').innerText(), new RegExp(`^${s.v1Snapshot}$`));
+
+      // Render time of the page while a run is in progress, over HTTPS with the token.
+      const held: number[] = [];
+      for (let i = 0; i < 20; i++) held.push((await get(`/ui/incidents/${id}`)).ms);
+
+      // kill -9: without a reload, the page refreshes itself into "interrupted" and stops refreshing.
+      process.kill(proc.pid, 'SIGKILL');
+      await proc.done;
+      await page.waitForSelector('#incident h2 .badge[data-state="interrupted"]', { timeout: 30_000 });
+      assert.equal(await page.locator('#auto-refresh').count(), 0);
+      assert.match(await page.locator('tr.step[data-step="evidence-live"]').innerText(), /interrupted/);
+
+      // Resumed from the CLI; the page, reloaded once, follows it by itself to the end.
+      const resumed = s.cliAsync(['incident', 'resume', id, '--json']);
+      let done = false;
+      const during: number[] = [];
+      let sawOtherRunningStep = false;
+      const sampler = (async () => {
+        while (!done) {
+          const r = await get(`/ui/incidents/${id}`);
+          during.push(r.ms);
+          const m = /class="step running" data-step="([a-z-]+)"/.exec(r.text);
+          if (m && m[1] !== 'evidence-live') sawOtherRunningStep = true;
+          await new Promise((res) => setTimeout(res, 150));
+        }
+      })();
+      // Reloaded once the journal names the resuming process (before, it still shows the killed one).
+      for (let t = Date.now(); !/id="auto-refresh"|data-status="succeeded"/.test((await get(`/ui/incidents/${id}`)).text); ) {
+        if (Date.now() - t > 60_000) throw new Error('the resume did not start');
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      await page.reload();
+      const result = await resumed.done;
+      assert.equal(result.code, 0, result.err);
+      await page.waitForSelector('#incident[data-status="succeeded"]', { timeout: 30_000 });
+      done = true;
+      await sampler;
+      assert.ok(sawOtherRunningStep, 'a later step was seen marked running while the resume ran');
+      assert.deepEqual(await table(), journal().map((x) => ({ step: x.step, status: x.status, attempts: x.attempts })));
+      assert.equal((await table()).find((x) => x.step === 'evidence-live')!.attempts, 2, 'the interrupted step ran twice');
+
+      // Evidence: the two snapshots the repository holds for this incident, one of them sealed.
+      const snaps = (await s.snapshots()).filter((x) => x.tags.includes(`incident:${id}`));
+      assert.equal(snaps.length, 2);
+      const shown = await page.locator('tr.evidence').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-snapshot'), r.getAttribute('data-sealed')]));
+      assert.deepEqual(shown.map((x) => x[0]).sort(), snaps.map((x) => x.id).sort());
+      const sealed = snaps.find((x) => x.tags.includes('incident-step:evidence-sealed'))!;
+      assert.deepEqual(shown.find((x) => x[1] === 'true')![0], sealed.id);
+      assert.match(await page.locator('#evidence').innerText(), /never forgotten/);
+
+      // Certificates: the new serial is the one the shop's certificate file has now.
+      const serial = new X509Certificate(readFileSync(join(s.certs, 'tls.crt'))).serialNumber.toLowerCase();
+      const cert = page.locator('tr.rotated[data-certificate="shop-tls"]');
+      assert.equal(await cert.locator('.new-serial').innerText(), serial);
+      assert.notEqual(serial, new X509Certificate(s.initialKeyPem).serialNumber.toLowerCase());
+      assert.match(await cert.innerText(), new RegExp(`${new X509Certificate(s.initialKeyPem).serialNumber.toLowerCase()} → ${serial}`));
+      assert.ok((await page.locator('tr.check[data-ok="true"]').count()) >= 3);
+      assert.equal(await page.locator('tr.check[data-ok="false"]').count(), 0);
+      await page.screenshot({ path: join(screenshotDir, 'incident-succeeded.png'), fullPage: true });
+
+      // No secret on the page: not the API token, not the repository password, no private key.
+      const htmlText = (await get(`/ui/incidents/${id}`)).text;
+      for (const secret of [token, 'correct horse battery staple', 'PRIVATE KEY']) assert.ok(!htmlText.includes(secret));
+
+      // The report: HTML served by the dashboard, and the Markdown.
+      await Promise.all([page.waitForURL(`${serve.url}/ui/incidents/${id}/report.html`), page.click('[data-testid=report-html]')]);
+      assert.equal(await page.locator('h1').innerText(), `Incident ${id}: restore of shop-data`);
+      assert.match(await page.locator('body').innerText(), new RegExp(`${findingId}[\\s\\S]*${s.v1Snapshot}[\\s\\S]*${serial}`));
+      await page.goBack();
+      await Promise.all([page.waitForURL(`${serve.url}/ui/incidents/${id}/report.md`), page.click('[data-testid=report-md]')]);
+      const md = await page.locator('body').innerText();
+      assert.match(md, new RegExp(`^# Incident ${id}: restore of shop-data`));
+      assert.equal(md.trim(), readFileSync(join(s.dataDir, 'incidents', id, 'report.md'), 'utf8').trim());
+
+      const median = (xs: number[]) => [...xs].sort((a, b2) => a - b2)[Math.floor(xs.length / 2)]!;
+      const finished: number[] = [];
+      for (let i = 0; i < 20; i++) finished.push((await get(`/ui/incidents/${id}`)).ms);
+      const main = await get('/ui');
+      console.log(
+        `incident page: held run median ${median(held).toFixed(1)} ms (max ${Math.max(...held).toFixed(1)}), during resume median ${median(during).toFixed(1)} ms over ${during.length} (max ${Math.max(...during).toFixed(1)}), finished median ${median(finished).toFixed(1)} ms; ` +
+          `size ${Buffer.byteLength(htmlText)} B; report.html ${Buffer.byteLength((await get(`/ui/incidents/${id}/report.html`)).text)} B; /ui ${Buffer.byteLength(main.text)} B in ${main.ms.toFixed(1)} ms`,
+      );
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('answers 404 for an unknown incident and its report', async () => {
+    assert.equal((await get('/ui/incidents/inc-nope')).status, 404);
+    assert.equal((await get('/ui/incidents/..%2f..%2fapi-token/report.md')).status, 404);
+  });
+});
