@@ -178,6 +178,11 @@ export const alertEvents = [
   'verification-stale',
   'certificate-expiring',
   'critical-finding-deployed',
+  // An uploaded finding at or above sast.blockAt in a deployed version: an incident was proposed
+  // (or auto-run), or could not be (no clean restore point), and the alert says why.
+  'incident-proposed',
+  'incident-refused',
+  'incident-failed',
 ] as const;
 const webhookSchema = z
   .object({
@@ -216,6 +221,27 @@ const serverSchema = z
   .strict()
   .default({});
 
+/**
+ * Incident playbooks started by the control plane. A SARIF upload with a new finding at or above
+ * sast.blockAt in a version deployed now proposes an incident per volume that version writes (a
+ * planned run awaiting approval through the API or the dashboard) and alerts. autoRun approves
+ * such a proposal by itself — off unless enabled, only at or above atOrAbove (default critical),
+ * and only for the listed volumes when a list is given: restoring a volume is not undone lightly.
+ */
+const incidentsSchema = z
+  .object({
+    autoRun: z
+      .object({
+        enabled: z.boolean().default(false),
+        atOrAbove: severity.default('critical'),
+        volumes: z.array(z.string()).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .default({});
+
 const reportSchema = z
   .object({ schedule: cronSchema.optional(), dir: z.string().optional() })
   .strict()
@@ -232,6 +258,7 @@ export const configSchema = z
     certificates: z.record(name, certificateSchema).default({}),
     sast: sastSchema,
     alerts: alertsSchema,
+    incidents: incidentsSchema,
     report: reportSchema,
   })
   .strict()
@@ -256,6 +283,7 @@ export const configSchema = z
     c.sast.seed.forEach(
       (s, i) => s.workload && ref(c.workloads, 'workload', s.workload, ['sast', 'seed', i, 'workload']),
     );
+    c.incidents.autoRun.volumes?.forEach((v, i) => ref(c.volumes, 'volume', v, ['incidents', 'autoRun', 'volumes', i]));
     for (const [n, cert] of Object.entries(c.certificates)) {
       if (cert.workload) ref(c.workloads, 'workload', cert.workload, ['certificates', n, 'workload']);
       if (cert.renewBefore >= cert.validity) {

@@ -10,10 +10,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { conflict, errnoCode, fromSystemError } from '../base/errors.js';
 import type { Clock } from '../platform/clock.js';
-import { describeResult, runCommand } from '../platform/local/exec.js';
+import { describeResult } from '../platform/local/exec.js';
 import type { CertMaterial, CertTarget, InstalledMaterial } from '../tls/index.js';
 import type { CertificateFacts, WorkloadFacts } from './facts.js';
-import { runningPid } from './service.js';
+import { workloadService } from './service.js';
 
 async function readOptional(path: string | undefined): Promise<string | undefined> {
   if (!path) return undefined;
@@ -52,12 +52,10 @@ export function configCertTarget(cert: CertificateFacts, workload: WorkloadFacts
       if (cert.caFile) await writeAtomic(cert.caFile, bundlePem, 0o644);
     },
     async reload(): Promise<void> {
-      const cmd = workload?.config.reload;
-      if (!cmd || !workload) return;
-      const pid = await runningPid(o.dataDir, workload.name);
-      if (!pid) return; // not running: it reads the new files when it starts
-      const r = await runCommand(cmd, { cwd: workload.cwd, env: { ...process.env, HOLDFAST_SERVICE_PID: String(pid) }, timeoutMs: 30_000, clock: o.clock });
-      if (r.exitCode !== 0) throw conflict('INCIDENT_RELOAD_FAILED', `reload workload ${workload.name} for certificate ${cert.name}: ${describeResult(r)}`);
+      if (!workload) return;
+      // Not running (or no reload command): nothing to tell; it reads the new files when it starts.
+      const r = await workloadService(o.dataDir, workload, o.clock).reload();
+      if (r && r.exitCode !== 0) throw conflict('INCIDENT_RELOAD_FAILED', `reload workload ${workload.name} for certificate ${cert.name}: ${describeResult(r)}`);
     },
   };
 }

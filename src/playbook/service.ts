@@ -1,36 +1,22 @@
 /**
- * Starting and stopping a local workload for a playbook. Unlike platform/local's LocalService,
- * whose child lives and dies with `holdfast serve`, a playbook run is a short CLI process that may
- * be killed (kill -9) and resumed by another: the service it starts must outlive it. So the child
- * is detached and unreferenced, and its pid is kept in a file (<dataDir>/services/<name>.pid) that
- * the next process — a resume, an abort, a test's cleanup — stops it by.
- *
- * The version to run is passed to the start command as HOLDFAST_DEPLOY_COMMIT and
- * HOLDFAST_DEPLOY_IMAGE_DIGEST: on one machine the start command decides what "run version X" means.
+ * Starting and stopping a workload for a playbook: platform/local's LocalService (the same one
+ * `holdfast serve` uses, so an incident stops and restarts the very process serve manages, and
+ * serve goes on managing it), bound to a workload as the config declares it. The names below are
+ * what the steps and the CLI call; the behaviour (detached child, pid file, adoption) is there.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { conflict } from '../base/errors.js';
-import type { Clock } from '../platform/clock.js';
-import { describeResult, runCommand } from '../platform/local/exec.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { LocalService, pidFileOf, runningPidIn, type ServiceVersion } from '../platform/local/service.js';
 import type { WorkloadFacts } from './facts.js';
 
-export const pidFileOf = (dataDir: string, workload: string) => join(dataDir, 'services', `${workload}.pid`);
+export { alive, pidFileOf } from '../platform/local/service.js';
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+export function workloadService(dataDir: string, w: WorkloadFacts, clock: Clock, env: NodeJS.ProcessEnv = process.env): LocalService {
+  return new LocalService({ name: w.name, start: w.config.start, stop: w.config.stop, reload: w.config.reload, cwd: w.cwd, env, dataDir }, clock);
 }
 
-export async function runningPid(dataDir: string, workload: string): Promise<number | undefined> {
-  const pid = Number((await readFile(pidFileOf(dataDir, workload), 'utf8').catch(() => '')).trim());
-  return pid > 0 && alive(pid) ? pid : undefined;
+export function runningPid(dataDir: string, workload: string): Promise<number | undefined> {
+  return runningPidIn(pidFileOf(dataDir, workload));
 }
 
 export interface StartedService {
@@ -39,57 +25,13 @@ export interface StartedService {
 }
 
 /** Starts the workload unless the process in its pid file still runs; returns its pid either way. */
-export async function startWorkload(dataDir: string, w: WorkloadFacts, version: { commit?: string | undefined; imageDigest?: string | undefined }, env: NodeJS.ProcessEnv = process.env): Promise<StartedService> {
-  const logFile = join(dataDir, 'services', `${w.name}.log`);
-  const existing = await runningPid(dataDir, w.name);
-  if (existing) return { pid: existing, logFile };
-  if (!w.config.start) throw conflict('INCIDENT_NO_START', `start workload ${w.name}: it has no start command in the config`);
-  mkdirSync(join(dataDir, 'services'), { recursive: true, mode: 0o700 });
-  const fd = openSync(logFile, 'a');
-  try {
-    const child = spawn('/bin/sh', ['-c', `exec ${w.config.start}`], {
-      cwd: w.cwd,
-      env: { ...env, HOLDFAST_DEPLOY_COMMIT: version.commit ?? '', HOLDFAST_DEPLOY_IMAGE_DIGEST: version.imageDigest ?? '' },
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
-    child.once('error', () => undefined);
-    child.unref();
-    if (!child.pid) throw conflict('INCIDENT_START_FAILED', `start workload ${w.name}: the start command could not be run`);
-    await writeFile(pidFileOf(dataDir, w.name), `${child.pid}\n`, { mode: 0o600 });
-    return { pid: child.pid, logFile };
-  } finally {
-    closeSync(fd);
-  }
+export async function startWorkload(dataDir: string, w: WorkloadFacts, version: ServiceVersion, env: NodeJS.ProcessEnv = process.env, clock: Clock = systemClock): Promise<StartedService> {
+  const s = await workloadService(dataDir, w, clock, env).start(version);
+  if (!s) throw conflict('INCIDENT_NO_START', `start workload ${w.name}: it has no start command in the config`);
+  return { pid: s.pid, logFile: s.logFile };
 }
 
-/**
- * Stops the workload: its stop command when it has one, else SIGTERM to the process group in its
- * pid file, SIGKILL after `graceMs`. Stopping a stopped workload is a no-op (resume may repeat it).
- */
-export async function stopWorkload(dataDir: string, w: WorkloadFacts, clock: Clock, graceMs = 10_000): Promise<{ stopped: boolean; how: string }> {
-  if (w.config.stop) {
-    const r = await runCommand(w.config.stop, { cwd: w.cwd, timeoutMs: graceMs, clock });
-    if (r.exitCode !== 0) throw conflict('INCIDENT_STOP_FAILED', `stop workload ${w.name}: ${describeResult(r)}`);
-  }
-  const pid = await runningPid(dataDir, w.name);
-  if (!pid) return { stopped: Boolean(w.config.stop), how: w.config.stop ? 'stop command' : 'not running' };
-  const kill = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    }
-  };
-  kill('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  if (alive(pid)) kill('SIGKILL');
-  while (alive(pid)) await new Promise((r) => setTimeout(r, 10));
-  await rm(pidFileOf(dataDir, w.name), { force: true });
-  return { stopped: true, how: `SIGTERM to process group ${pid}` };
+/** Stops the workload (stop command, else SIGTERM to its process group, SIGKILL after `graceMs`); a stopped one is a no-op. */
+export function stopWorkload(dataDir: string, w: WorkloadFacts, clock: Clock, graceMs = 10_000): Promise<{ stopped: boolean; how: string }> {
+  return workloadService(dataDir, w, clock).stop(graceMs);
 }

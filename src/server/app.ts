@@ -12,6 +12,7 @@ import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { sarifRoutes } from './routes/sarif.js';
+import { incidentRoutes } from './routes/incidents.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 
 const statusOf: Record<ErrorKind, number> = {
@@ -54,6 +55,7 @@ export async function buildApp(cp: ControlPlane, o: AppOptions): Promise<Fastify
   await app.register(metricsRoutes, { cp });
   await app.register(apiRoutes, { cp });
   await app.register(sarifRoutes, { cp });
+  await app.register(incidentRoutes, { cp });
   await app.register(dashboardRoutes, { cp, token: o.token, secure: o.https !== undefined });
   return app;
 }

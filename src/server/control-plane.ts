@@ -14,9 +14,11 @@ import type { Clock } from '../platform/clock.js';
 import { LocalService } from '../platform/local/service.js';
 import { Alerter } from './alerts/alerter.js';
 import type { BackupPort, CertificatePort, RepositoryPort, SastPort } from './ports.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { Scheduler, type Job } from './scheduler/scheduler.js';
 import { jobsFor } from './scheduler/jobs.js';
 import { HealthSweep } from './scheduler/health-sweep.js';
+import { IncidentEngine, type ServerIncidents } from './engines/incidents.js';
+import { decideSkip } from './engines/incident-decisions.js';
 
 export interface ControlPlaneDeps {
   loaded: LoadedConfig;
@@ -57,6 +59,8 @@ export class ControlPlane {
    */
   readonly verdicts = new Map<string, { at: number; value: unknown }>();
   readonly sast: SastPort;
+  /** Incident playbooks: the journal, approvals and aborts run in this process, the SARIF trigger (engines/incidents.ts). */
+  readonly incidents: ServerIncidents & IncidentEngine;
   ready = false;
 
   constructor(readonly d: ControlPlaneDeps) {
@@ -94,12 +98,21 @@ export class ControlPlane {
             reload: w.reload,
             cwd: d.loaded.resolvePath(w.cwd ?? '.'),
             env: d.env,
-            logFile: join(this.dataDir, 'logs', `${name}.log`),
+            dataDir: this.dataDir,
           },
           d.clock,
         ),
       );
     }
+    this.incidents = new IncidentEngine({
+      loaded: d.loaded,
+      catalog: d.catalog,
+      clock: d.clock,
+      env: d.env ?? process.env,
+      log: d.log.child({ part: 'incidents' }),
+      alerter: this.alerter,
+      policy: () => ({ threshold: config.sast.blockAt, autoRun: config.incidents.autoRun }),
+    });
     this.health = new HealthSweep(this);
     this.scheduler = new Scheduler({
       runs: this.runs,
@@ -107,8 +120,25 @@ export class ControlPlane {
       log: d.log.child({ part: 'scheduler' }),
       slots: (repo) => config.repositories[repo]?.maxConcurrent ?? 1,
       events: this.health.schedulerEvents(),
+      skip: (job) => this.skipForIncident(job),
     });
     for (const job of jobsFor(this)) this.scheduler.add(job);
+  }
+
+  /** A backup or verification of a volume, or a renewal of a certificate of a workload on it, waits out an incident there. */
+  private skipForIncident(job: Job): { skip: boolean; reason: string; message: string } {
+    const cert = job.kind === 'certificate' ? this.config.certificates[job.target] : undefined;
+    const volumes =
+      job.kind === 'backup' || job.kind === 'verify'
+        ? [job.target]
+        : cert?.workload
+          ? (this.config.workloads[cert.workload]?.volumes ?? [])
+          : [];
+    for (const v of volumes) {
+      const inc = this.incidents.runningOn(v);
+      if (inc) return decideSkip({ job, incident: inc, runnerAlive: !inc.interrupted });
+    }
+    return decideSkip({ job, incident: undefined, runnerAlive: false });
   }
 
   get config() {
@@ -173,7 +203,13 @@ export class ControlPlane {
       if (!existsSync(this.d.loaded.resolvePath(c.certFile)))
         await this.scheduler.runNow(`certificate/${name}`);
     }
-    if (o.startServices ?? true) for (const s of this.services.values()) s.start();
+    if (o.startServices ?? true)
+      for (const s of this.services.values()) {
+        // A service already running from its pid file (started by an earlier serve, or restarted by
+        // an incident) is adopted, not started twice: from here on this process reloads and stops it.
+        const r = await s.start();
+        if (r) this.d.log.info(`workload ${s.spec.name}: ${r.adopted ? 'adopted running' : 'started'} process ${r.pid}`);
+      }
     this.scheduler.start(o.intervalMs ?? 1000);
     this.health.start(o.healthIntervalMs);
     this.ready = true;

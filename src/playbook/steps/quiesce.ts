@@ -41,7 +41,7 @@ export const quiesceStep: StepKind = {
     const started = [];
     for (const w of env.facts.workloads) {
       const v: { commit?: string; imageDigest?: string } = prev.find((p) => p.workload === w.name) ?? {};
-      const s = await startWorkload(env.facts.dataDir, w, v, env.env);
+      const s = await startWorkload(env.facts.dataDir, w, v, env.env, env.clock);
       started.push(`${w.name} (pid ${s.pid}, version ${v.commit?.slice(0, 12) ?? 'as configured'})`);
     }
     return `started again: ${started.join(', ') || 'nothing'}`;

@@ -36,7 +36,7 @@ export const restartStep: StepKind = {
     const started = [];
     for (const w of env.facts.workloads) {
       const v = versions.get(w.name)!;
-      const s = await startWorkload(env.facts.dataDir, w, v, env.env);
+      const s = await startWorkload(env.facts.dataDir, w, v, env.env, env.clock);
       const open = env.catalog.deployments.timeline(w.name).find((d) => !d.endedAt);
       if (open?.commit !== v.commit) {
         env.catalog.deployments.record({ workload: w.name, commit: v.commit!, imageDigest: v.imageDigest, at: env.clock.now(), volumes: [env.facts.volume.name] });

@@ -39,7 +39,45 @@ export const sarifRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app,
           additionalProperties: false,
         },
         response: {
-          201: { type: 'object', additionalProperties: true },
+          201: {
+            type: 'object',
+            additionalProperties: true,
+            properties: {
+              incidents: {
+                type: 'object',
+                description:
+                  'Incidents this upload proposed (awaiting approval, or auto-run by incidents.autoRun) and the ones it could not (why)',
+                properties: {
+                  proposed: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        id: { type: 'string' },
+                        volume: { type: 'string' },
+                        findingId: { type: 'string' },
+                        message: { type: 'string' },
+                        autoRun: { type: 'boolean' },
+                        autoRunMessage: { type: 'string' },
+                      },
+                    },
+                  },
+                  refused: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        volume: { type: 'string' },
+                        findingId: { type: 'string' },
+                        message: { type: 'string' },
+                      },
+                    },
+                  },
+                  triggerMs: { type: 'integer' },
+                },
+              },
+            },
+          },
           400: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
         },
       },
@@ -57,7 +95,9 @@ export const sarifRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app,
           ref: req.query.ref ?? 'main',
           imageDigest: req.query.imageDigest,
         });
-        return reply.code(201).send(r);
+        // New findings at or above sast.blockAt in a deployed version become incident proposals (engines/incidents.ts).
+        const incidents = await cp.incidents.onNewFindings(r.newFindings.map((f) => f.id));
+        return reply.code(201).send({ ...r, incidents });
       } catch (e) {
         if (
           isHoldfastError(e) &&

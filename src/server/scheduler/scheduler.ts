@@ -55,6 +55,12 @@ export class Scheduler {
       log: Logger;
       slots: (repository: string) => number;
       events?: SchedulerEvents;
+      /**
+       * Asked just before a due (or triggered) run starts: a run skipped is recorded with its reason
+       * as a run that never started (status missed), logged, and not reported as missed or failed —
+       * it was not lost to downtime or a fault but held back on purpose (an incident on its volume).
+       */
+      skip?: (job: Job) => { skip: boolean; reason: string; message: string };
     },
   ) {}
 
@@ -198,6 +204,20 @@ export class Scheduler {
         continue;
       }
       this.queue.splice(i, 1);
+      const skip = this.o.skip?.(job);
+      if (skip?.skip) {
+        this.o.runs.recordMissed({
+          kind: job.kind,
+          policy: job.policy,
+          target: job.target,
+          repository: job.repository,
+          scheduledFor,
+          reason: skip.reason,
+          message: skip.message,
+        });
+        this.o.log.info(skip.message);
+        continue;
+      }
       this.launch(job, scheduledFor);
     }
   }
