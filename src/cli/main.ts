@@ -17,6 +17,7 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['backup'], load: async () => (await import('./commands/backup.js')).registerBackupCommand },
   { names: ['restore'], load: async () => (await import('./commands/restore.js')).registerRestoreCommand },
   { names: ['snapshots', 'ls', 'diff'], load: async () => (await import('./commands/snapshots.js')).registerSnapshotCommands },
+  { names: ['locks', 'unlock'], load: async () => (await import('./commands/locks.js')).registerLockCommands },
   { names: ['check'], load: async () => (await import('./commands/check.js')).registerCheckCommand },
   { names: ['forget', 'prune'], load: async () => (await import('./commands/forget.js')).registerForgetCommands },
   { names: ['tls'], load: async () => (await import('./commands/tls.js')).registerTlsCommands },

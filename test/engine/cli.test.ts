@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync, mkdirSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prng, treeDifferences } from '../../src/backup/testing.js';
+import { acquireShared, Repository } from '../../src/backup/index.js';
+import { openBlobStore } from '../../src/storage/index.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'holdfast.js');
 let work: string;
@@ -104,6 +106,11 @@ describe('holdfast CLI', () => {
     while (packs(repo).length < 3) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
+    // The killed backup's lock is left behind, marked stale (its pid is gone); unlock removes it.
+    const left = JSON.parse(ok(repo, 'locks', '--json').out) as { pid: number; stale?: string }[];
+    assert.deepEqual(left.map((l) => [l.pid, l.stale]), [[child.pid, `process ${child.pid} on this host no longer exists`]]);
+    assert.equal((JSON.parse(ok(repo, 'unlock', '--json').out) as { removed: unknown[] }).removed.length, 1);
+    assert.deepEqual(JSON.parse(ok(repo, 'locks', '--json').out), []);
     assert.equal(JSON.parse(ok(repo, 'snapshots', '--json').out).length, 0);
     ok(repo, 'check', '--read-data');
     const next = JSON.parse(ok(repo, 'backup', src, '--json').out) as { bytesAdded: number; bytes: number };
@@ -111,6 +118,18 @@ describe('holdfast CLI', () => {
     ok(repo, 'check', '--read-data');
     ok(repo, 'restore', 'latest', '--target', join(work, 'kill-out'));
     assert.deepEqual(treeDifferences(src, join(work, 'kill-out')), []);
+  });
+
+  it('unlock keeps a live lock unless told --remove-all', async () => {
+    const repo = join(work, 'live-lock-repo');
+    ok(repo, 'repo', 'init');
+    const held = await acquireShared(await Repository.open(await openBlobStore(repo), 'test-password-1'));
+    assert.match(ok(repo, 'unlock').out, /no stale locks to remove/);
+    const live = JSON.parse(ok(repo, 'locks', '--json').out) as { pid: number; stale?: string; exclusive: boolean }[];
+    assert.deepEqual(live.map((l) => [l.pid, l.stale, l.exclusive]), [[process.pid, undefined, false]]);
+    assert.match(ok(repo, 'unlock', '--remove-all').out, /removed 1 lock/);
+    assert.deepEqual(JSON.parse(ok(repo, 'locks', '--json').out), []);
+    await held.release();
   });
 
   it('survives kill -9 mid-prune at several moments', async () => {

@@ -29,18 +29,42 @@ function ownerIsDead(l: { host: string; pid: number }): boolean {
   }
 }
 
-export async function listLocks(repo: Repository, now = new Date()): Promise<LockInfo[]> {
-  const out: LockInfo[] = [];
+export interface LockEntry extends LockInfo {
+  /** Why it no longer counts: its owner on this host is gone, or it was not refreshed in time. */
+  stale?: string;
+}
+
+/** Every lock in the repository, the stale ones marked with why. */
+export async function inspectLocks(repo: Repository, now = new Date()): Promise<LockEntry[]> {
+  const out: LockEntry[] = [];
   for await (const b of repo.store.list('locks/')) {
     try {
       const l = await repo.loadJson(b.name, lockSchema);
-      if (now.getTime() - new Date(l.refreshed).getTime() < STALE_MS && !ownerIsDead(l)) out.push({ ...l, name: b.name });
+      const age = now.getTime() - new Date(l.refreshed).getTime();
+      const stale = ownerIsDead(l) ? `process ${l.pid} on this host no longer exists` : age >= STALE_MS ? `not refreshed for ${Math.round(age / 60_000)} min` : undefined;
+      out.push({ ...l, name: b.name, ...(stale ? { stale } : {}) });
     } catch (e) {
       // A lock deleted between list and get was released: not an error.
       if (!isHoldfastError(e, 'BLOB_NOT_FOUND')) throw e;
     }
   }
   return out;
+}
+
+/** The locks that count: held by a live process. */
+export async function listLocks(repo: Repository, now = new Date()): Promise<LockInfo[]> {
+  return (await inspectLocks(repo, now)).filter((l) => !l.stale);
+}
+
+/**
+ * Removes the stale locks (nothing else needs them), or with `all` every lock — only for when the
+ * operator knows the owners are gone (a host that died within the last STALE_MS): a live backup
+ * whose lock is removed is no longer protected from a concurrent prune.
+ */
+export async function removeLocks(repo: Repository, o: { all?: boolean } = {}, now = new Date()): Promise<LockEntry[]> {
+  const doomed = (await inspectLocks(repo, now)).filter((l) => o.all || l.stale);
+  for (const l of doomed) await repo.store.delete(l.name);
+  return doomed;
 }
 
 export interface HeldLock {
