@@ -115,6 +115,24 @@ describe('holdfast CLI on S3', () => {
     ok(await holdfast(['check', '--read-data'], env), 'check');
   });
 
+  it('extends the retention of older packs a new backup reuses, so its data is held as long as it is', async () => {
+    const prefix = 'extend-repo';
+    const env = envFor(s3.url(s3.buckets.locked, prefix));
+    const src = join(work, 'extend-src');
+    await makeTree(src, { seed: 9, bigBytes: 1024 * 1024 });
+    ok(await holdfast(['repo', 'init'], env), 'init');
+    ok(await holdfast(['backup', src, '--lock-days', '1'], env), 'backup --lock-days 1');
+    const data = (await keys(s3.buckets.locked, `${prefix}/`)).filter((k) => k.startsWith('data/'));
+    // Nothing changed: the second backup writes no pack and references only the first one's.
+    ok(await holdfast(['backup', src, '--lock-days', '3'], env), 'backup --lock-days 3');
+    assert.deepEqual((await keys(s3.buckets.locked, `${prefix}/`)).filter((k) => k.startsWith('data/')), data);
+    for (const k of data) {
+      const r = await s3.admin.send(new GetObjectRetentionCommand({ Bucket: s3.buckets.locked, Key: `${prefix}/${k}` }));
+      const days = (r.Retention!.RetainUntilDate!.getTime() - Date.now()) / 86_400_000;
+      assert.ok(days > 2.9 && days <= 3, `${k} held for ${days.toFixed(2)} days, not the second backup's 3`);
+    }
+  });
+
   it('refuses --lock-days in a bucket without object lock with one line, exit 2, and leaves no data behind', async () => {
     const prefix = 'nolock-repo';
     const env = envFor(s3.url(s3.buckets.plain, prefix));
