@@ -21,6 +21,7 @@ export interface Caches {
   restorePoints: WatchCache<CustomObject>;
   restores: WatchCache<CustomObject>;
   certificatePolicies: WatchCache<CustomObject>;
+  incidents: WatchCache<CustomObject>;
   snapshots: WatchCache<CustomObject>;
   pvcs: WatchCache<k8s.V1PersistentVolumeClaim>;
   pods: WatchCache<k8s.V1Pod>;

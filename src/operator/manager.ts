@@ -17,6 +17,7 @@ import { RecentlyCreated, type Caches, type CustomObject, type OperatorContext, 
 import { LeaderElector } from './leader/index.js';
 import { reconcileRestore } from './restore/controller.js';
 import { reconcileCertificatePolicy } from './tls/controller.js';
+import { INCIDENT_LABEL, INCIDENT_NAMESPACE_LABEL, reconcileIncident } from './incident/index.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './runtime/backoff.js';
 import { WorkQueue } from './runtime/queue.js';
 
@@ -49,6 +50,8 @@ export interface OperatorHandle {
   resync(): void;
   /** Reconciles run by this replica (a follower runs none). */
   reconciles(): number;
+  /** Of those, Incident reconciles. */
+  incidentReconciles(): number;
   /** Watch restarts after errors, summed over all caches. */
   watchRestarts(): number;
   /** `release: false` simulates a crash: the lease is left to expire. */
@@ -81,6 +84,19 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   let certQ: WorkQueue;
   // eslint-disable-next-line prefer-const
   let restoreQ: WorkQueue;
+  // eslint-disable-next-line prefer-const
+  let incidentQ: WorkQueue;
+  const allIncidents = () => caches.incidents.list().forEach((i) => incidentQ.add(`${i.metadata!.namespace}/${i.metadata!.name}`));
+  // An object an Incident waits on changed: wake the Incident that labelled it, and the unfinished
+  // Incidents of its namespace (pods, workloads and policies carry no label of ours).
+  const incidentsOf = (obj: k8s.KubernetesObject) => {
+    const l = obj.metadata?.labels ?? {};
+    if (l[INCIDENT_LABEL] && l[INCIDENT_NAMESPACE_LABEL]) incidentQ.add(`${l[INCIDENT_NAMESPACE_LABEL]}/${l[INCIDENT_LABEL]}`);
+    for (const i of caches.incidents.list(obj.metadata?.namespace)) {
+      const phase = (i.status as { phase?: string } | undefined)?.phase;
+      if (phase !== 'Succeeded' && phase !== 'Failed') incidentQ.add(`${i.metadata!.namespace}/${i.metadata!.name}`);
+    }
+  };
   const allRestores = () => caches.restores.list().forEach((r) => restoreQ.add(`${r.metadata!.namespace}/${r.metadata!.name}`));
   const allPolicies = () => caches.policies.list().forEach((p) => backupQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
   const allCerts = (ns?: string) => caches.certificatePolicies.list(ns).forEach((p) => certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
@@ -100,15 +116,35 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     restorePoints: cache(`${h}/restorepoints`, custom(apis, GROUP, VERSION, 'restorepoints'), (rp) => {
       ownerPolicy(rp);
       allRestores();
+      incidentsOf(rp);
     }),
-    restores: cache(`${h}/restores`, custom(apis, GROUP, VERSION, 'restores'), (r) => restoreQ.add(`${r.metadata!.namespace}/${r.metadata!.name}`)),
-    certificatePolicies: cache(`${h}/certificatepolicies`, custom(apis, GROUP, VERSION, 'certificatepolicies'), (p) => certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`)),
+    restores: cache(`${h}/restores`, custom(apis, GROUP, VERSION, 'restores'), (r) => {
+      restoreQ.add(`${r.metadata!.namespace}/${r.metadata!.name}`);
+      incidentsOf(r);
+    }),
+    certificatePolicies: cache(`${h}/certificatepolicies`, custom(apis, GROUP, VERSION, 'certificatepolicies'), (p) => {
+      certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`);
+      incidentsOf(p);
+    }),
+    incidents: cache(`${h}/incidents`, custom(apis, GROUP, VERSION, 'incidents'), (i) => incidentQ.add(`${i.metadata!.namespace}/${i.metadata!.name}`)),
     snapshots: cache('/apis/snapshot.storage.k8s.io/v1/volumesnapshots', custom(apis, 'snapshot.storage.k8s.io', 'v1', 'volumesnapshots'), ownerPolicy),
     pvcs: cache('/api/v1/persistentvolumeclaims', () => apis.core.listPersistentVolumeClaimForAllNamespaces(), ownerPolicy),
-    pods: cache('/api/v1/pods', () => apis.core.listPodForAllNamespaces(), ownerPolicy),
-    jobs: cache('/apis/batch/v1/jobs', () => apis.batch.listJobForAllNamespaces({ labelSelector: `${L.managedBy}=holdfast` }), ownerPolicy, `${L.managedBy}=holdfast`),
-    deployments: cache('/apis/apps/v1/deployments', () => apis.apps.listDeploymentForAllNamespaces(), (d) => allCerts(d.metadata?.namespace)),
-    statefulSets: cache('/apis/apps/v1/statefulsets', () => apis.apps.listStatefulSetForAllNamespaces(), (d) => allCerts(d.metadata?.namespace)),
+    pods: cache('/api/v1/pods', () => apis.core.listPodForAllNamespaces(), (p) => {
+      ownerPolicy(p);
+      incidentsOf(p);
+    }),
+    jobs: cache('/apis/batch/v1/jobs', () => apis.batch.listJobForAllNamespaces({ labelSelector: `${L.managedBy}=holdfast` }), (j) => {
+      ownerPolicy(j);
+      incidentsOf(j);
+    }, `${L.managedBy}=holdfast`),
+    deployments: cache('/apis/apps/v1/deployments', () => apis.apps.listDeploymentForAllNamespaces(), (d) => {
+      allCerts(d.metadata?.namespace);
+      incidentsOf(d);
+    }),
+    statefulSets: cache('/apis/apps/v1/statefulsets', () => apis.apps.listStatefulSetForAllNamespaces(), (d) => {
+      allCerts(d.metadata?.namespace);
+      incidentsOf(d);
+    }),
   };
 
   const ctx: OperatorContext = {
@@ -125,6 +161,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   backupQ = new WorkQueue('backup', (key) => reconcileBackupPolicy(ctx, key), backoff, log, 2);
   certQ = new WorkQueue('certificates', (key) => reconcileCertificatePolicy(ctx, key), backoff, log, 1);
   restoreQ = new WorkQueue('restores', (key) => reconcileRestore(ctx, key), backoff, log, 1);
+  incidentQ = new WorkQueue('incidents', (key) => reconcileIncident(ctx, key), backoff, log, 2);
 
   const elector = new LeaderElector({
     coordination: apis.coordination,
@@ -141,14 +178,17 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       backupQ.start();
       certQ.start();
       restoreQ.start();
+      incidentQ.start();
       allPolicies();
       allCerts();
       allRestores();
+      allIncidents();
     },
     onStoppedLeading: () => {
       backupQ.stop();
       certQ.stop();
       restoreQ.stop();
+      incidentQ.stop();
     },
   });
 
@@ -159,6 +199,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       allPolicies();
       allCerts();
       allRestores();
+      allIncidents();
     }
   }, 5 * 60_000);
   resyncTimer.unref();
@@ -173,13 +214,16 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       await backupQ.idle();
       await certQ.idle();
       await restoreQ.idle();
+      await incidentQ.idle();
     },
     resync: () => {
       allPolicies();
       allCerts();
       allRestores();
+      allIncidents();
     },
-    reconciles: () => backupQ.reconciles + certQ.reconciles + restoreQ.reconciles,
+    reconciles: () => backupQ.reconciles + certQ.reconciles + restoreQ.reconciles + incidentQ.reconciles,
+    incidentReconciles: () => incidentQ.reconciles,
     watchRestarts: () => Object.values(caches).reduce((n, c: WatchCache<k8s.KubernetesObject>) => n + c.restarts, 0),
     async stop(opts = {}) {
       clearInterval(resyncTimer);
@@ -188,6 +232,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       backupQ.stop();
       certQ.stop();
       restoreQ.stop();
+      incidentQ.stop();
       await Promise.all(Object.values(caches).map((c: WatchCache<k8s.KubernetesObject>) => c.stop()));
     },
   };

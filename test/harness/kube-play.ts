@@ -128,3 +128,85 @@ export async function readySnapshot(kc: k8s.KubeConfig, ns: string, name: string
     merge,
   );
 }
+
+/**
+ * The StatefulSet controller and the kubelet for the StatefulSets of a namespace, in the
+ * background until `stop()`: pods `<name>-<i>` built from the pod template (so they mount what it
+ * mounts, owned by the StatefulSet), replaced when the template's image changes, removed when
+ * scaled down, reported Running with the image digest `digestOf(image)`, and the StatefulSet's
+ * status written (observedGeneration, ready and updated replicas) once its pods match. Jobs are
+ * not played: tests finish them with finishJob at the moment they choose.
+ */
+export function playStatefulSets(kc: k8s.KubeConfig, ns: string, digestOf: (image: string) => string): { stop(): Promise<void>; rounds(): number } {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  let stopped = false;
+  let rounds = 0;
+  const round = async () => {
+    for (const s of (await apps.listNamespacedStatefulSet({ namespace: ns })).items) {
+      const name = s.metadata!.name!;
+      const want = s.spec?.replicas ?? 1;
+      const tpl = s.spec!.template;
+      const image = tpl.spec!.containers[0]!.image!;
+      const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: `play.holdfast.dev/statefulset=${name}` })).items;
+      let changed = false;
+      for (const p of pods) {
+        const i = Number(p.metadata!.name!.slice(name.length + 1));
+        if (i >= want || p.metadata?.annotations?.['play.holdfast.dev/image'] !== image) {
+          await core.deleteNamespacedPod({ namespace: ns, name: p.metadata!.name!, gracePeriodSeconds: 0 }).catch(() => undefined);
+          changed = true;
+        }
+      }
+      if (changed) continue; // create replacements next round, once the old ones are gone
+      for (let i = 0; i < want; i++) {
+        const pod = `${name}-${i}`;
+        if (pods.some((p) => p.metadata!.name === pod)) continue;
+        await core.createNamespacedPod({
+          namespace: ns,
+          body: {
+            metadata: {
+              name: pod,
+              labels: { ...tpl.metadata?.labels, 'play.holdfast.dev/statefulset': name },
+              annotations: { 'play.holdfast.dev/image': image },
+              ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name, uid: s.metadata!.uid!, controller: true }],
+            },
+            spec: { ...tpl.spec!, schedulerName: 'holdfast-test-none' },
+          },
+        });
+        await core.patchNamespacedPodStatus(
+          {
+            name: pod, namespace: ns,
+            body: { status: { phase: 'Running', containerStatuses: tpl.spec!.containers.map((c) => ({ name: c.name, image: c.image!, imageID: `${c.image!.replace(/[@:][^/]*$/, '')}@${digestOf(c.image!)}`, ready: true, restartCount: 0, started: true, state: { running: { startedAt: new Date().toISOString() } } })) } },
+          },
+          merge,
+        );
+        changed = true;
+      }
+      if (changed) continue;
+      const st = s.status;
+      if (st?.observedGeneration !== s.metadata!.generation || st?.readyReplicas !== want || st?.replicas !== want)
+        await apps.patchNamespacedStatefulSetStatus(
+          { namespace: ns, name, body: { status: { observedGeneration: s.metadata!.generation, replicas: want, readyReplicas: want, updatedReplicas: want, currentReplicas: want, availableReplicas: want } } },
+          merge,
+        );
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await round();
+        rounds++;
+      } catch {
+        /* the API server may be restarting; try again */
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    rounds: () => rounds,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}

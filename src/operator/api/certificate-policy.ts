@@ -51,6 +51,8 @@ export const certificatePolicyStatusSchema = z
     /** Workloads whose pod template already carries the current serial. */
     rolledOut: z.array(z.string()).optional(),
     pendingRollout: z.array(z.string()).optional(),
+    /** Value of the `holdfast.dev/reissue` annotation already acted upon (a forced reissue with a new key runs once). */
+    handledReissue: z.string().optional(),
   })
   .strict();
 

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { backupPolicySpecSchema, backupPolicyStatusSchema } from './backup-policy.js';
 import { backupRepositorySpecSchema, backupRepositoryStatusSchema } from './backup-repository.js';
 import { certificatePolicySpecSchema, certificatePolicyStatusSchema } from './certificate-policy.js';
+import { incidentSpecSchema, incidentStatusSchema } from './incident.js';
 import { restorePointSpecSchema, restorePointStatusSchema } from './restore-point.js';
 import { restoreSpecSchema, restoreStatusSchema } from './restore.js';
 
@@ -17,6 +18,7 @@ export * from './common.js';
 export * from './backup-policy.js';
 export * from './backup-repository.js';
 export * from './certificate-policy.js';
+export * from './incident.js';
 export * from './restore-point.js';
 export * from './restore.js';
 
@@ -110,6 +112,20 @@ export const KINDS = {
       { name: 'Secret', type: 'string', jsonPath: '.spec.secretName' },
       { name: 'Not After', type: 'date', jsonPath: '.status.notAfter' },
       ready('certificate'),
+      age,
+    ],
+  },
+  Incident: {
+    kind: 'Incident',
+    plural: 'incidents',
+    singular: 'incident',
+    shortNames: ['hfincident'],
+    spec: incidentSpecSchema,
+    status: incidentStatusSchema,
+    printerColumns: [
+      { name: 'PVC', type: 'string', jsonPath: '.spec.pvc' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Restore Point', type: 'string', jsonPath: '.status.plan.restorePoint' },
       age,
     ],
   },

@@ -18,6 +18,8 @@ import { CA_ID_ANNOTATION, loadOrCreateCa } from './ca-secret.js';
 import { planRollout, type WorkloadView } from './rollout-plan.js';
 
 const SPEC_HASH = 'holdfast.dev/spec-hash';
+/** A new value forces one reissue with a new key (an incident after a possible key leak); acted on once, recorded in status.handledReissue. */
+export const REISSUE_ANNOTATION = 'holdfast.dev/reissue';
 export const serialAnnotation = (secret: string) => `tls.holdfast.dev/${secret.slice(0, 63)}`;
 
 const specHash = (s: CertificatePolicySpec) =>
@@ -109,7 +111,9 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
 
     let serial = current?.serial;
     let times = current;
-    if (decision.renew) {
+    const reissue = obj.metadata?.annotations?.[REISSUE_ANNOTATION];
+    const forced = reissue !== undefined && reissue !== status.handledReissue;
+    if (decision.renew || forced) {
       const leaf = await issueLeaf(
         { name: `${namespace}/${name}`, ...(spec.commonName ? { commonName: spec.commonName } : {}), sans, usages: ['serverAuth'], algorithm: 'ecdsa-p256', lifetimeMs },
         ca,
@@ -130,9 +134,11 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
       );
       serial = leaf.serial.toLowerCase();
       times = { notBefore: leaf.notBefore, notAfter: leaf.notAfter, serial, keyMatches: true, issuerCaId: ca.id, specMatches: true };
-      const verb = current ? 'Renewed' : 'Issued';
-      await ctx.events.record(involved, 'Normal', verb, `${verb.toLowerCase()} ${secretWhere} (serial ${serial}, ${decision.reason}: ${decision.message}), valid until ${leaf.notAfter.toISOString()}`);
+      const verb = forced && current ? 'Reissued' : current ? 'Renewed' : 'Issued';
+      const why = forced && !decision.renew ? `annotation ${REISSUE_ANNOTATION}=${reissue}: new key` : `${decision.reason}: ${decision.message}`;
+      await ctx.events.record(involved, 'Normal', verb, `${verb.toLowerCase()} ${secretWhere} (serial ${serial}, ${why}), valid until ${leaf.notAfter.toISOString()}`);
     }
+    if (forced) status.handledReissue = reissue;
 
     if (spec.trustBundle) {
       const cm = spec.trustBundle.configMapName;
@@ -184,7 +190,7 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     if (next.renewAt) status.renewalTime = next.renewAt.toISOString();
     status.rolledOut = plan.done;
     status.pendingRollout = [...plan.inFlight, ...plan.patch, ...plan.waiting];
-    cond({ type: 'Ready', status: 'True', reason: decision.renew ? decision.reason : 'Valid', message: `${secretWhere} valid until ${status.notAfter}` });
+    cond({ type: 'Ready', status: 'True', reason: decision.renew ? decision.reason : forced ? 'Reissued' : 'Valid', message: `${secretWhere} valid until ${status.notAfter}` });
     cond({ type: 'RolledOut', status: plan.reason === 'Complete' || plan.reason === 'NothingToRoll' ? 'True' : 'False', reason: plan.reason, message: plan.message });
     await write();
     const untilRenew = next.renewAt ? next.renewAt.getTime() - now.getTime() : 3_600_000;

@@ -1,0 +1,122 @@
+/**
+ * The Incident controller: one reconcile entry per Incident, non-blocking. Each reconcile loads the
+ * journal from `status.steps`, lets the playbook engine (src/playbook/engine.ts) run the pending
+ * steps in order up to the first that waits — only the read-only ones until `spec.approved` — and
+ * writes the status back once, guarded by the resourceVersion it read (a stale cache loses the
+ * write with a 409 and the next reconcile sees the fresh object, so status never goes backwards).
+ * API trouble (unreachable, RBAC) keeps the step running and retries; a step that cannot succeed
+ * fails the Incident with its reason. Succeeded and Failed are final.
+ */
+import { isHoldfastError } from '../../base/errors.js';
+import { advance, type AdvanceResult } from '../../playbook/index.js';
+import { call, mergePatch } from '../../platform/kubernetes/index.js';
+import { API_VERSION, GROUP, VERSION, incidentSpecSchema, type IncidentStatus } from '../api/index.js';
+import type { OperatorContext } from '../context.js';
+import { setCondition, type ConditionInput } from '../runtime/conditions.js';
+import type { ReconcileResult } from '../runtime/queue.js';
+import { noteWaiting, statusJournal, type StepEvent } from './journal.js';
+import { beforeApproval, kubePlaybook } from './playbook.js';
+import { kubeStepKinds } from './steps/index.js';
+import { StepFailure, type IncidentEnv } from './steps/types.js';
+
+export const INCIDENT_PLURAL = 'incidents';
+
+export async function reconcileIncident(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
+  const [namespace, name] = key.split('/') as [string, string];
+  const obj = ctx.caches.incidents.get(name, namespace);
+  if (!obj || obj.metadata?.deletionTimestamp) return {};
+  const status: IncidentStatus = structuredClone((obj.status ?? {}) as IncidentStatus);
+  if (status.phase === 'Succeeded' || status.phase === 'Failed') return {};
+  const now = () => ctx.clock.now();
+  const before = JSON.stringify(status);
+  const involved = { apiVersion: API_VERSION, kind: 'Incident', namespace, name, uid: obj.metadata!.uid! };
+  const cond = (c: ConditionInput) => (status.conditions = setCondition(status.conditions, c, now(), obj.metadata?.generation));
+  const events: StepEvent[] = [];
+  status.startedAt ??= now().toISOString();
+  status.observedGeneration = obj.metadata?.generation;
+
+  const finish = async (result: ReconcileResult): Promise<ReconcileResult> => {
+    if (JSON.stringify(status) !== before) {
+      try {
+        await call(`write status of Incident ${key}`, () =>
+          ctx.apis.custom.patchNamespacedCustomObjectStatus(
+            { group: GROUP, version: VERSION, namespace, plural: INCIDENT_PLURAL, name, body: { metadata: { resourceVersion: obj.metadata!.resourceVersion }, status } },
+            mergePatch,
+          ),
+        );
+      } catch (e) {
+        // Our cache was behind: what this reconcile did is idempotent, so redo it on the fresh object.
+        if (isHoldfastError(e, 'K8S_CONFLICT')) return { requeueAfterMs: 500 };
+        throw e;
+      }
+    }
+    for (const ev of events) await ctx.events.record(involved, ev.type, ev.reason, ev.message);
+    return result;
+  };
+  const failed = (reason: string, message: string) => {
+    status.phase = 'Failed';
+    status.completedAt = now().toISOString();
+    cond({ type: 'Ready', status: 'False', reason, message });
+    events.push({ type: 'Warning', reason, message: message.slice(0, 1000) });
+    return finish({});
+  };
+
+  const parsed = incidentSpecSchema.safeParse(obj.spec);
+  if (!parsed.success) return failed('InvalidSpec', `spec: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+  const spec = parsed.data;
+  let pb;
+  try {
+    pb = kubePlaybook(spec.playbook);
+  } catch (e) {
+    return failed((e as StepFailure).reason ?? 'UnknownPlaybook', (e as Error).message);
+  }
+  status.phase ??= 'Planning';
+  cond(spec.approved
+    ? { type: 'Approved', status: 'True', reason: 'Approved', message: 'spec.approved is true' }
+    : { type: 'Approved', status: 'False', reason: 'AwaitingApproval', message: 'set spec.approved to true to run the plan; nothing in the cluster changes before' });
+
+  const journal = statusJournal(status, pb.order.map((id) => ({ id, uses: pb.steps.find((s) => s.id === id)!.uses })), now, events);
+  const ref = { namespace, name, uid: obj.metadata!.uid! };
+  const runnable = spec.approved ? pb : beforeApproval(pb);
+  let result: AdvanceResult;
+  try {
+    result = await advance(runnable, journal, async (def) => {
+      const env: IncidentEnv = {
+        ctx, obj, ref, spec, status, involved, stepId: def.id, with: def.with,
+        outputsOf: (uses) => status.steps?.find((s) => s.uses === uses && s.phase === 'Completed')?.outputs,
+        event: (type, reason, message) => events.push({ type, reason, message }),
+      };
+      try {
+        return await kubeStepKinds.get(def.uses)!.run(env);
+      } catch (e) {
+        // The API server being away or an RBAC denial is not the step's failure: keep it running, retry.
+        if (isHoldfastError(e) && (e.kind === 'transient' || e.kind === 'auth'))
+          return { state: 'waiting', message: e.message, retryAfterMs: e.kind === 'auth' ? 30_000 : 2_000 };
+        throw e;
+      }
+    });
+  } catch (e) {
+    const reason = e instanceof StepFailure ? e.reason : 'StepFailed';
+    const step = status.steps?.find((s) => s.phase === 'Failed');
+    return failed(reason, `${step ? `step ${step.name}: ` : ''}${(e as Error).message}`);
+  }
+
+  if (result.state === 'waiting') {
+    status.phase = 'Running';
+    noteWaiting(status, result.step, result.message);
+    cond({ type: 'Ready', status: 'False', reason: 'StepWaiting', message: `step ${result.step}: ${result.message}` });
+    return finish({ requeueAfterMs: result.retryAfterMs });
+  }
+  if (!spec.approved) {
+    if (status.phase !== 'AwaitingApproval') events.push({ type: 'Normal', reason: 'AwaitingApproval', message: `plan ready: ${status.plan?.message ?? ''}`.slice(0, 1000) });
+    status.phase = 'AwaitingApproval';
+    cond({ type: 'Ready', status: 'False', reason: 'AwaitingApproval', message: `plan: ${status.plan?.message ?? 'ready'}; set spec.approved to true to run it` });
+    return finish({});
+  }
+  status.phase = 'Succeeded';
+  status.completedAt = now().toISOString();
+  const msg = `restored ${spec.pvc} from ${status.plan?.restorePoint ?? 'the chosen restore point'}, restarted on the known-good version, certificates reissued; report in ConfigMap ${status.report?.configMap ?? '(none)'}`;
+  cond({ type: 'Ready', status: 'True', reason: 'Succeeded', message: msg });
+  events.push({ type: 'Normal', reason: 'Succeeded', message: msg });
+  return finish({});
+}

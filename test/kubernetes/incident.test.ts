@@ -1,0 +1,283 @@
+/**
+ * The Incident kind against a real API server: the whole SAST-aware recovery on Kubernetes. v1
+ * (digest A, clean) runs and is backed up; v2 (digest B, vulnerable) is rolled out and backed up;
+ * an Incident naming B plans the v1 point and waits for approval having changed nothing; approved,
+ * it scales the StatefulSet down, keeps the PVC as evidence, restores v1 in place through a Restore,
+ * restarts on digest A, reissues the TLS certificate with a new key, verifies and reports — with
+ * the operator crashed twice on the way (a new one finishes, creating nothing twice). And the
+ * refusal: no clean restore point, Failed with the options, nothing changed.
+ *
+ * The test plays the kubelet and StatefulSet controller (playStatefulSets: pods from the template,
+ * image digests, rollout status) and the Job controller (finishJob, when the test decides).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
+import { startKube, type Kube } from '../harness/kube.js';
+import { DIGEST_A, DIGEST_B, eventually, finishJob, playStatefulSets, pvc, testLogger } from '../harness/kube-play.js';
+
+let kube: Kube;
+let core: k8s.CoreV1Api;
+let apps: k8s.AppsV1Api;
+let batch: k8s.BatchV1Api;
+let custom: k8s.CustomObjectsApi;
+let ops: string;
+const ops_running: OperatorHandle[] = [];
+const players: { stop(): Promise<void> }[] = [];
+const G = { group: 'holdfast.dev', version: 'v1alpha1' };
+const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const V1 = 'registry.example/shop-db:1.4';
+const V2 = 'registry.example/shop-db:2.0';
+const digestOf = (image: string) => /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1] ?? (image === V2 ? DIGEST_B : DIGEST_A);
+const FINDING = { id: 'f-7c1e', ruleId: 'js/sql-injection', severity: 'high', message: 'query built from request input' };
+
+before(async () => {
+  kube = await startKube();
+  core = kube.kc.makeApiClient(k8s.CoreV1Api);
+  apps = kube.kc.makeApiClient(k8s.AppsV1Api);
+  batch = kube.kc.makeApiClient(k8s.BatchV1Api);
+  custom = kube.kc.makeApiClient(k8s.CustomObjectsApi);
+  ops = await kube.namespace('ops');
+});
+after(async () => {
+  for (const p of players) await p.stop();
+  for (const op of ops_running) await op.stop().catch(() => undefined);
+  await kube?.stop();
+});
+
+async function operator(identity: string): Promise<OperatorHandle> {
+  const op = await startOperator({
+    namespace: ops, kubeConfig: kube.kc, log: testLogger(), identity, dataMoverImage: 'holdfast:test',
+    leaseDurationMs: 2000, renewDeadlineMs: 1500, retryMs: 200, backoff: { baseMs: 100, maxMs: 2000 },
+  });
+  ops_running.push(op);
+  return op;
+}
+
+type Cond = { type: string; status: string; reason: string; message: string };
+type Step = { name: string; uses: string; phase: string; attempts: number; startedAt?: string; completedAt?: string; message?: string; outputs?: Record<string, string> };
+type IncidentStatus = {
+  phase?: string;
+  conditions?: Cond[];
+  plan?: { decision?: string; restorePoint?: string; snapshotId?: string; message?: string; reasoning?: string[]; workloads?: string[]; certificatePolicies?: string[] };
+  steps?: Step[];
+  evidence?: { job: string; restorePoint?: string; snapshotId?: string };
+  restore?: { name: string; phase?: string };
+  certificates?: { policy: string; oldSerial?: string; newSerial?: string; oldKeyId?: string; newKeyId?: string }[];
+  report?: { configMap: string };
+};
+const incident = async (ns: string, name: string) =>
+  ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name })) as { status?: IncidentStatus }).status ?? {};
+const cond = (s: IncidentStatus, type: string) => s.conditions?.find((c) => c.type === type);
+const list = async (ns: string, plural: string, labelSelector?: string) =>
+  ((await custom.listNamespacedCustomObject({ ...G, namespace: ns, plural, ...(labelSelector ? { labelSelector } : {}) })) as { items: { metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] }; spec: Record<string, unknown>; status?: Record<string, unknown> }[] }).items;
+
+function statefulSet(name: string, claim: string, secret: string): k8s.V1StatefulSet {
+  return {
+    metadata: { name },
+    spec: {
+      replicas: 1,
+      serviceName: name,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          containers: [{ name: 'db', image: V1, volumeMounts: [{ name: 'data', mountPath: '/var/lib/db' }, { name: 'tls', mountPath: '/etc/tls' }] }],
+          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }, { name: 'tls', secret: { secretName: secret } }],
+        },
+      },
+    },
+  };
+}
+
+/** What the approval gate must leave alone: workload spec, TLS key, and any Restore or incident Job. */
+async function clusterState(ns: string) {
+  const s = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' });
+  const tls = await core.readNamespacedSecret({ namespace: ns, name: 'db-tls' }).catch(() => undefined);
+  return {
+    replicas: s.spec!.replicas,
+    image: s.spec!.template.spec!.containers[0]!.image,
+    generation: s.metadata!.generation,
+    key: tls?.data?.['tls.key'],
+    restores: (await list(ns, 'restores')).length,
+    jobs: (await batch.listNamespacedJob({ namespace: ns })).items.filter((j) => j.metadata?.labels?.['holdfast.dev/incident']).length,
+    pods: (await core.listNamespacedPod({ namespace: ns })).items.map((p) => p.metadata!.name).sort().join(','),
+  };
+}
+
+/** A triggered backup run of `policy`, its Job finished by the test with `snapshot`; returns the RestorePoint. */
+async function backup(ns: string, trigger: string, snapshot: string) {
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', name: 'nightly', body: { metadata: { annotations: { 'holdfast.dev/trigger': trigger } } } }, merge);
+  const job = await eventually(`the backup Job for ${trigger}`, async () =>
+    (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/policy=nightly' })).items.find((j) => !j.status?.conditions?.length && !j.metadata?.deletionTimestamp));
+  await finishJob(kube.kc, ns, job.metadata!.name!, { ok: true, message: JSON.stringify({ type: 'summary', snapshot, time: new Date().toISOString() }) });
+  return eventually(`RestorePoint of ${snapshot}`, async () => (await list(ns, 'restorepoints')).find((r) => r.status?.snapshotId === snapshot));
+}
+
+const incidentJobs = async (ns: string) => (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/incident=cve' })).items;
+
+test('an approved Incident restores the last clean point in place, keeps evidence, restarts on digest A, reissues TLS and reports — across two operator crashes', async () => {
+  const ns = await kube.namespace('shop');
+  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
+  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/shop', credentials: { secretName: 'repo' } } } });
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'certificatepolicies', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'CertificatePolicy', metadata: { name: 'db' }, spec: { secretName: 'db-tls', dnsNames: [`db.${ns}.svc`], lifetime: '720h' } } });
+  await apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('db', 'data', 'db-tls') });
+  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'nightly' }, spec: { repository: 'main', schedule: '0 3 * * *' } } });
+  let op = await operator('op-1');
+
+  // v1 (A) runs with its certificate rolled out, and is backed up.
+  const cp = async () => ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'certificatepolicies', name: 'db' })) as { status?: { serial?: string; conditions?: Cond[] } }).status ?? {};
+  const serial1 = await eventually('the certificate rolled out', async () => {
+    const s = await cp();
+    return s.conditions?.some((c) => c.type === 'RolledOut' && c.status === 'True' && c.reason === 'Complete') ? s.serial : undefined;
+  });
+  await eventually('db-0 on digest A', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_A));
+  const rp1 = await backup(ns, 't1', 'snap-v1');
+  assert.deepEqual((rp1.status!.provenance as { workloads: { workload: string; imageDigest: string }[] }).workloads.map((w) => [w.workload, w.imageDigest]), [[`${ns}/StatefulSet/db`, DIGEST_A]]);
+
+  // v2 (B) is rolled out and backed up.
+  await apps.patchNamespacedStatefulSet({ namespace: ns, name: 'db', body: { spec: { template: { spec: { containers: [{ name: 'db', image: V2 }] } } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch));
+  await eventually('db-0 on digest B', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
+  await new Promise((r) => setTimeout(r, 20)); // the second backup's time is strictly later
+  const rp2 = await backup(ns, 't2', 'snap-v2');
+  assert.notEqual(rp2.metadata.name, rp1.metadata.name);
+
+  // The Incident plans at once and changes nothing before approval.
+  const before = await clusterState(ns);
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'incidents',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', vulnerable: { imageDigests: [DIGEST_B], finding: FINDING }, clean: { imageDigests: [DIGEST_A] } } },
+  });
+  const planned = await eventually('AwaitingApproval', async () => {
+    const s = await incident(ns, 'cve');
+    return s.phase === 'AwaitingApproval' ? s : undefined;
+  });
+  assert.equal(planned.plan!.restorePoint, `${ns}/${rp1.metadata.name}`, 'the v1 point is chosen');
+  assert.equal(planned.plan!.snapshotId, 'snap-v1');
+  assert.equal(planned.plan!.decision, 'chosen');
+  assert.ok(planned.plan!.reasoning!.some((l) => l.startsWith('1 restore point(s) taken at or after the exposure are not candidates')), planned.plan!.reasoning!.join('\n'));
+  assert.ok(planned.plan!.reasoning!.some((l) => l.startsWith('restore point snap-v1') && l.includes('chosen')), planned.plan!.reasoning!.join('\n'));
+  assert.deepEqual(planned.plan!.workloads, ['StatefulSet/db']);
+  assert.deepEqual(planned.plan!.certificatePolicies, ['db']);
+  assert.deepEqual([cond(planned, 'Approved')?.status, cond(planned, 'Approved')?.reason], ['False', 'AwaitingApproval']);
+  assert.deepEqual(planned.steps!.map((s) => [s.name, s.phase]), [
+    ['assess', 'Completed'], ['choose', 'Completed'], ['quiesce', 'Pending'], ['evidence', 'Pending'], ['restore', 'Pending'],
+    ['restart', 'Pending'], ['rotate-tls', 'Pending'], ['verify', 'Pending'], ['report', 'Pending'],
+  ]);
+  op.resync();
+  await op.idle();
+  assert.deepEqual(await clusterState(ns), before, 'nothing changed before approval');
+  const printed = kube.kubectl(['get', 'hfincident', '-n', ns]);
+  assert.match(printed.stdout.split('\n')[0]!, /^NAME\s+PVC\s+PHASE\s+RESTORE POINT\s+AGE/, printed.stderr);
+  assert.match(printed.stdout, new RegExp(`cve\\s+data\\s+AwaitingApproval\\s+${ns}/${rp1.metadata.name}`));
+
+  // Approved: quiesce and the evidence Job; the operator crashes with the Job running.
+  const reconcilesBefore = op.incidentReconciles();
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve', body: { spec: { approved: true } } }, merge);
+  const [evJob] = await eventually('the evidence Job', async () => {
+    const j = await incidentJobs(ns);
+    return j.length ? j : undefined;
+  });
+  assert.ok(evJob!.spec!.template.spec!.containers[0]!.args!.includes('incident-evidence'), 'tagged as evidence');
+  assert.equal(evJob!.spec!.template.spec!.volumes!.find((v) => v.name === 'data')!.persistentVolumeClaim!.claimName, 'data');
+  assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0, 'scaled down before the evidence backup');
+  assert.equal((await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.length, 0, 'no pod mounts the PVC');
+  const mid = await incident(ns, 'cve');
+  assert.equal(mid.phase, 'Running');
+  assert.deepEqual([cond(mid, 'Approved')?.status], ['True']);
+  const counted = [op.incidentReconciles() - reconcilesBefore, op.apis.kc.calls];
+  await op.stop({ release: false });
+
+  await finishJob(kube.kc, ns, evJob!.metadata!.name!, { ok: true, message: JSON.stringify({ type: 'summary', snapshot: 'snap-evidence', time: new Date().toISOString() }) });
+  op = await operator('op-2');
+  const restore = await eventually('the Restore', async () => (await list(ns, 'restores')).find((r) => r.metadata.labels?.['holdfast.dev/incident'] === 'cve'), 20_000);
+  await op.stop({ release: false });
+
+  op = await operator('op-3');
+  const rJob = await eventually('the restore Job', async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: `holdfast.dev/restore=${restore.metadata.name}` })).items[0], 20_000);
+  await finishJob(kube.kc, ns, rJob.metadata!.name!, { ok: true, message: '{}' });
+  const done = await eventually('Succeeded', async () => {
+    const s = await incident(ns, 'cve');
+    if (s.phase === 'Failed') throw new Error(`Failed: ${JSON.stringify(s.conditions)}`);
+    return s.phase === 'Succeeded' ? s : undefined;
+  }, 60_000);
+
+  // The restore: InPlace from the v1 point, owned by the Incident; exactly one, and one evidence Job.
+  assert.deepEqual(restore.spec, { restorePoint: rp1.metadata.name, target: { mode: 'InPlace' } });
+  assert.deepEqual(restore.metadata.ownerReferences?.map((o) => [o.kind, o.name]), [['Incident', 'cve']]);
+  assert.equal((await list(ns, 'restores')).length, 1, 'one Restore across three operators');
+  assert.equal((await incidentJobs(ns)).length, 1, 'one evidence Job across three operators');
+  // The evidence: a RestorePoint of the v2 state, labelled, recording digest B.
+  const evRp = (await list(ns, 'restorepoints', 'holdfast.dev/evidence=true'));
+  assert.equal(evRp.length, 1);
+  assert.equal(evRp[0]!.status!.snapshotId, 'snap-evidence');
+  assert.deepEqual((evRp[0]!.status!.provenance as { workloads: { imageDigest: string }[] }).workloads.map((w) => w.imageDigest), [DIGEST_B]);
+  assert.equal(done.evidence!.restorePoint, `${ns}/${evRp[0]!.metadata.name}`);
+  // The workload runs digest A, pinned.
+  const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' });
+  assert.equal(sts.spec!.replicas, 1);
+  assert.equal(sts.spec!.template.spec!.containers[0]!.image, `registry.example/shop-db@${DIGEST_A}`);
+  const pod = await core.readNamespacedPod({ namespace: ns, name: 'db-0' });
+  assert.ok(pod.status!.containerStatuses![0]!.imageID!.endsWith(DIGEST_A));
+  // The TLS Secret has a new key, from the same CA.
+  const tls = await core.readNamespacedSecret({ namespace: ns, name: 'db-tls' });
+  assert.notEqual(tls.data!['tls.key'], before.key, 'a new private key');
+  const leaf = new X509Certificate(Buffer.from(tls.data!['tls.crt']!, 'base64'));
+  assert.notEqual(leaf.serialNumber.toLowerCase(), serial1);
+  const cert = done.certificates![0]!;
+  assert.deepEqual([cert.policy, cert.oldSerial, cert.newSerial], ['db', serial1, leaf.serialNumber.toLowerCase()]);
+  assert.notEqual(cert.oldKeyId, cert.newKeyId);
+  assert.equal(sts.spec!.template.metadata!.annotations!['tls.holdfast.dev/db-tls'], leaf.serialNumber.toLowerCase(), 'the workload was rolled to the new certificate');
+  // The report names the finding, the restore point and why, the evidence and both serials.
+  const report = (await core.readNamespacedConfigMap({ namespace: ns, name: 'cve-report' })).data!['report.md']!;
+  for (const want of [FINDING.id, FINDING.ruleId, rp1.metadata.name, 'snap-v1', 'snap-evidence', serial1!, leaf.serialNumber.toLowerCase(), 'the latest with only clean versions'])
+    assert.ok(report.includes(want), `report.md lacks ${want}:\n${report}`);
+  assert.doesNotMatch(report, /PRIVATE KEY/);
+  // Phases and conditions: every step completed; the crashes show as no second attempt of a completed step.
+  assert.ok(done.steps!.every((s) => s.phase === 'Completed' && s.attempts === 1 && s.startedAt && s.completedAt), JSON.stringify(done.steps));
+  assert.deepEqual([cond(done, 'Ready')?.status, cond(done, 'Ready')?.reason], ['True', 'Succeeded']);
+  const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=cve' })).items.map((e) => e.reason);
+  for (const r of ['AwaitingApproval', 'StepStarted', 'StepCompleted', 'ScaledDown', 'EvidencePreserved', 'RestoreCreated', 'Restarted', 'ReissueRequested', 'Succeeded']) assert.ok(events.includes(r), `no ${r} Event: ${events.join(', ')}`);
+  console.log(`# incident: ${counted[0]} reconciles and ${counted[1]} API calls by the first operator from approval to the evidence Job; ${op.incidentReconciles()} reconciles by the last to Succeeded`);
+});
+
+test('an Incident with no clean restore point fails with NoCleanRestorePoint and the options, and changes nothing', async () => {
+  const ns = await kube.namespace('refuse');
+  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  await apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('db', 'data', 'db-tls') });
+  await eventually('db-0 running', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.phase === 'Running');
+  const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
+  for (const [name, digest, t] of [['p1', DIGEST_A, '2026-11-01T03:00:00Z'], ['p2', DIGEST_B, '2026-11-02T03:00:00Z']] as const) {
+    await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
+    await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status: { snapshotId: `s-${name}`, time: t, provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: digest }] } } } }, merge);
+  }
+  const op = ops_running.at(-1)!;
+  await op.idle();
+  const before = await clusterState(ns);
+  // Both versions are vulnerable, and the Incident is even approved: still nothing may change.
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'incidents',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_A, DIGEST_B] } } },
+  });
+  const s = await eventually('Failed', async () => {
+    const x = await incident(ns, 'cve');
+    return x.phase === 'Failed' ? x : undefined;
+  });
+  const ready = cond(s, 'Ready')!;
+  assert.equal(ready.reason, 'NoCleanRestorePoint');
+  assert.match(ready.message, /no restore point can be chosen, nothing was changed/);
+  assert.match(ready.message, /options: .*spec\.clean\.imageDigests.*spec\.onUnknown: Skip.*Restore/);
+  assert.equal(s.plan!.decision, 'refused');
+  assert.ok(s.plan!.reasoning!.some((l) => l.includes('s-p1') || l.includes('not candidates')), s.plan!.reasoning!.join('\n'));
+  assert.deepEqual(s.steps!.map((x) => x.phase), ['Completed', 'Failed', 'Pending', 'Pending', 'Pending', 'Pending', 'Pending', 'Pending', 'Pending']);
+  op.resync();
+  await op.idle();
+  assert.deepEqual(await clusterState(ns), before, 'nothing changed');
+  const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=cve' })).items.map((e) => `${e.type} ${e.reason}`);
+  assert.ok(events.includes('Warning NoCleanRestorePoint'), events.join(', '));
+});
