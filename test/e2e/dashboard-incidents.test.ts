@@ -2,15 +2,17 @@
  * The incident view of the dashboard, end to end, in a real Chromium against a real `holdfast
  * serve` of the example shop (test/playbook/harness.ts's Story: examples/shop/server.ts ran v1,
  * was backed up, ran v2, was backed up; real Bandit reports judge v1 clean and v2 vulnerable).
- * Incidents are made the way users make them: the trigger proposes one for the new finding, a
- * CI upload (POST /api/v1/sarif) brings a finding whose message carries markup, and `holdfast
- * incident run --yes` runs one — held right after its live evidence backup, killed (kill -9) and
- * resumed, so the page is seen running, interrupted and finished.
+ * Incidents are made the way users make them: the trigger (onNewFindings, what an upload calls)
+ * proposes one for the B602 finding; a CI upload (POST /api/v1/sarif) brings a finding whose
+ * message carries markup, and serve proposes an incident for it itself. The proposal is approved
+ * with the page's button and runs inside serve — held right after its live evidence backup, serve
+ * killed (kill -9) and started again, the run resumed with the page's button — so the page is
+ * seen running, interrupted and finished; the markup one is aborted with its button.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -55,7 +57,9 @@ describe('the dashboard incident view', { timeout: 600_000 }, () => {
   const s = new Story();
   const serve = new Serve();
   let findingId = '';
+  let proposal = '';
   let token = '';
+  const serveEnv = () => ({ ...s.env, HOLDFAST_PLAYBOOK_HOLD: 'evidence-live:backed-up' });
   let ca: Buffer;
 
   const get = (path: string, o: { method?: string; body?: string; type?: string } = {}): Promise<{ status: number; text: string; ms: number }> =>
@@ -88,10 +92,9 @@ describe('the dashboard incident view', { timeout: 600_000 }, () => {
     const doc = parseDocument(readFileSync(s.config, 'utf8'));
     doc.setIn(['server', 'listen'], `127.0.0.1:${await freePort()}`);
     writeFileSync(s.config, doc.toString());
-    // holdfast serve starts the workloads it declares; the shop already runs (the playbook's
-    // detached service, as the harness deployed it), so serve's copy finds the port taken and
-    // exits. It is told the deployed commit so its start script records the same version.
-    await serve.start(s.config, { ...s.env, HOLDFAST_DEPLOY_COMMIT: v2 });
+    // Serve adopts the shop the harness started (its pid file); the hold stops the run it approves
+    // right after the live evidence backup, once per incident, so the run resumed later passes it.
+    await serve.start(s.config, serveEnv());
     token = readFileSync(join(s.dataDir, 'api-token'), 'utf8').trim();
     ca = readFileSync(join(s.dataDir, 'tls', 'ca.crt'));
   });
@@ -112,7 +115,7 @@ describe('the dashboard incident view', { timeout: 600_000 }, () => {
   }
 
   it('lists a proposal first, awaiting approval, and its page shows the plan: the restore point chosen and why', async () => {
-    const id = await propose(findingId);
+    const id = (proposal = await propose(findingId));
     const plan = JSON.parse(s.ok(['incident', 'plan', '--volume', 'shop-data', '--finding', findingId, '--json'])) as { choice: { snapshotId: string; steps: string[] }; steps: { id: string }[] };
     const { b, page } = await login();
     try {
@@ -154,7 +157,9 @@ describe('the dashboard incident view', { timeout: 600_000 }, () => {
     assert.equal(up.status, 201, up.text);
     const hostile = s.catalog((c) => c.sast.listFindings({ states: ['open'] }).find((f) => f.message.includes('<script>')));
     assert.ok(hostile, 'the upload made a finding whose message holds markup');
-    const id = await propose(hostile.id);
+    const proposed = (JSON.parse(up.text) as { incidents: { proposed: { id: string; findingId: string }[] } }).incidents.proposed;
+    assert.deepEqual(proposed.map((p) => p.findingId), [hostile.id], 'serve proposed an incident for the new finding');
+    const id = proposed[0]!.id;
     const { b, page } = await login();
     try {
       const row = page.locator(`#incidents tr.incident[data-incident="${id}"]`);
@@ -164,42 +169,56 @@ describe('the dashboard incident view', { timeout: 600_000 }, () => {
       assert.equal(await page.locator('[data-testid=target] .finding-message').innerText(), `shell=True with ${markup}`);
       assert.equal(await page.locator('#content img, #content script').count(), 0, 'no element was made from the message');
       assert.equal(await page.title(), `Incident ${id}`, 'no script from the message ran');
+
+      // Not wanted: aborted from the page. The tick is required (the browser refuses to post without it).
+      await page.click('[data-testid=abort]');
+      assert.equal(page.url(), `${serve.url}/ui/incidents/${id}`, 'nothing posted without the tick');
+      await page.check('[data-testid=abort-confirm]');
+      await Promise.all([page.waitForURL(`${serve.url}/ui/incidents/${id}?notice=aborted`), page.click('[data-testid=abort]')]);
+      assert.equal(await page.locator('#incident').getAttribute('data-status'), 'aborted');
+      assert.equal(await page.locator('[data-testid=approve]').count(), 0);
+      assert.equal(s.catalog((c) => c.audit.list({ object: `incident:${id}`, action: 'incident.abort-requested' })[0]?.actor), 'dashboard');
     } finally {
       await b.close();
     }
   });
 
-  it('follows a run step by step (running, interrupted by kill -9, resumed), then shows the evidence, the new certificate and the report', async () => {
-    const proc = s.cliAsync(['incident', 'run', '--volume', 'shop-data', '--finding', findingId, '--yes', '--json'], { HOLDFAST_PLAYBOOK_HOLD: 'evidence-live:backed-up' });
-    const id = await s.waitHeld('evidence-live:backed-up');
+  it('approves the proposal from its page and follows the run in serve: held, serve killed -9 and started again, resumed from the page, to the end', async () => {
+    const id = proposal;
     const { b, page } = await login();
     try {
-      const row = page.locator(`#incidents tr.incident[data-incident="${id}"]`);
-      assert.equal(await row.getAttribute('data-status'), 'running');
       await page.goto(`${serve.url}/ui/incidents/${id}`);
-      // Held inside evidence-live: that step is the running one, and the table is the journal.
+      await Promise.all([page.waitForURL(`${serve.url}/ui/incidents/${id}?notice=approved`), page.click('[data-testid=approve]')]);
+      assert.match(await page.locator('.notice').innerText(), /Approved: the run has started/);
+      assert.equal(s.catalog((c) => c.audit.list({ object: `incident:${id}`, action: 'incident.approved' })[0]?.actor), 'dashboard');
+      const marker = join(s.dataDir, 'incidents', id, 'held-evidence-live-backed-up');
+      for (const t = Date.now(); !existsSync(marker); await new Promise((r) => setTimeout(r, 100)))
+        if (Date.now() - t > 120_000) throw new Error(`the run did not reach its hold point:\n${serve.stderr.slice(-3000)}`);
+
+      // Held inside evidence-live: the page, refreshing itself, marks that step as the running one, and its table is the journal.
       const running = page.locator('tr.step.running');
-      assert.equal(await running.getAttribute('data-step'), 'evidence-live');
+      await page.waitForSelector('tr.step.running[data-step="evidence-live"]', { timeout: 30_000 });
       assert.equal(await running.getAttribute('aria-current'), 'step');
       assert.match(await running.innerText(), /running now/);
-      const journal = () => (JSON.parse(s.ok(['incident', 'status', id, '--json'])) as { steps: { step: string; status: string; attempts: number }[] }).steps;
+      assert.equal(await page.locator('tr.step[data-step="choose"]').getAttribute('data-status'), 'completed');
+      const journal = () => (JSON.parse(s.ok(['incident', 'status', id, '--json'])) as { steps: { step: string; status: string; attempts: number }[] }).steps.map((x) => ({ step: x.step, status: x.status, attempts: x.attempts }));
       const table = () => page.locator('tr.step').evaluateAll((rows) => rows.map((r) => ({ step: r.getAttribute('data-step'), status: r.getAttribute('data-status'), attempts: Number(r.children[4]!.textContent) })));
-      assert.deepEqual(await table(), journal().map((x) => ({ step: x.step, status: x.status, attempts: x.attempts })));
-      assert.match(await page.locator('[data-testid=restore-point]').innerText(), new RegExp(`^${s.v1Snapshot}$`));
+      assert.deepEqual(await table(), journal());
+      assert.equal(await page.locator('[data-testid=approve], [data-testid=resume], [data-testid=abort]').count(), 0, 'nothing to press while it runs');
 
-      // Render time of the page while a run is in progress, over HTTPS with the token.
+      // Render time of the page while serve runs the incident, over HTTPS with the token.
       const held: number[] = [];
       for (let i = 0; i < 20; i++) held.push((await get(`/ui/incidents/${id}`)).ms);
 
-      // kill -9: without a reload, the page refreshes itself into "interrupted" and stops refreshing.
-      process.kill(proc.pid, 'SIGKILL');
-      await proc.done;
-      await page.waitForSelector('#incident h2 .badge[data-state="interrupted"]', { timeout: 30_000 });
+      // kill -9 of serve, then serve again: without a reload, the page refreshes itself into "interrupted" and stops refreshing.
+      serve.child!.kill('SIGKILL');
+      await new Promise((r) => serve.child!.once('exit', r));
+      await serve.start(s.config, serveEnv());
+      await page.waitForSelector('#incident h2 .badge[data-state="interrupted"]', { timeout: 60_000 });
       assert.equal(await page.locator('#auto-refresh').count(), 0);
       assert.match(await page.locator('tr.step[data-step="evidence-live"]').innerText(), /interrupted/);
 
-      // Resumed from the CLI; the page, reloaded once, follows it by itself to the end.
-      const resumed = s.cliAsync(['incident', 'resume', id, '--json']);
+      // Resumed with the page's button; the page follows it by itself to the end.
       let done = false;
       const during: number[] = [];
       let sawOtherRunningStep = false;
@@ -209,23 +228,17 @@ describe('the dashboard incident view', { timeout: 600_000 }, () => {
           during.push(r.ms);
           const m = /class="step running" data-step="([a-z-]+)"/.exec(r.text);
           if (m && m[1] !== 'evidence-live') sawOtherRunningStep = true;
-          await new Promise((res) => setTimeout(res, 150));
+          await new Promise((res) => setTimeout(res, 100));
         }
       })();
-      // Reloaded once the journal names the resuming process (before, it still shows the killed one).
-      for (let t = Date.now(); !/id="auto-refresh"|data-status="succeeded"/.test((await get(`/ui/incidents/${id}`)).text); ) {
-        if (Date.now() - t > 60_000) throw new Error('the resume did not start');
-        await new Promise((res) => setTimeout(res, 50));
-      }
-      await page.reload();
-      const result = await resumed.done;
-      assert.equal(result.code, 0, result.err);
-      await page.waitForSelector('#incident[data-status="succeeded"]', { timeout: 30_000 });
+      await Promise.all([page.waitForURL(`${serve.url}/ui/incidents/${id}?notice=approved`), page.click('[data-testid=resume]')]);
+      await page.waitForSelector('#incident[data-status="succeeded"]', { timeout: 120_000 });
       done = true;
       await sampler;
-      assert.ok(sawOtherRunningStep, 'a later step was seen marked running while the resume ran');
-      assert.deepEqual(await table(), journal().map((x) => ({ step: x.step, status: x.status, attempts: x.attempts })));
+      assert.ok(sawOtherRunningStep, 'a later step was seen marked running while the resumed run went on');
+      assert.deepEqual(await table(), journal());
       assert.equal((await table()).find((x) => x.step === 'evidence-live')!.attempts, 2, 'the interrupted step ran twice');
+      assert.ok((await table()).every((x) => x.status === 'completed'));
 
       // Evidence: the two snapshots the repository holds for this incident, one of them sealed.
       const snaps = (await s.snapshots()).filter((x) => x.tags.includes(`incident:${id}`));

@@ -30,13 +30,13 @@ test('orders proposals first, then running and failed ones, then the newest fini
   assert.deepEqual(orderIncidents(rows, 1).map((r) => r.id), ['e', 'b', 'f', 'c', 'd'], 'only the newest finished ones are kept');
 });
 
-const actions: [string, Parameters<typeof actionsFor>[0]['status'], boolean, { approve: boolean; abort: boolean }][] = [
-  ['a proposal can be approved or aborted', 'proposed', false, { approve: true, abort: true }],
-  ['a failed run can be aborted; it is resumed, not approved', 'failed', false, { approve: false, abort: true }],
-  ['a run whose process is alive offers nothing (the runner would refuse)', 'running', false, { approve: false, abort: false }],
-  ['an interrupted run can be aborted', 'running', true, { approve: false, abort: true }],
-  ['a succeeded run offers nothing', 'succeeded', false, { approve: false, abort: false }],
-  ['an aborted run offers nothing', 'aborted', false, { approve: false, abort: false }],
+const actions: [string, Parameters<typeof actionsFor>[0]['status'], boolean, ReturnType<typeof actionsFor>][] = [
+  ['a proposal can be approved or aborted', 'proposed', false, { approve: true, resume: false, abort: true }],
+  ['a failed run can be resumed or aborted', 'failed', false, { approve: false, resume: true, abort: true }],
+  ['a run whose process is alive offers nothing (the control plane would refuse)', 'running', false, { approve: false, resume: false, abort: false }],
+  ['an interrupted run can be resumed or aborted', 'running', true, { approve: false, resume: true, abort: true }],
+  ['a succeeded run offers nothing', 'succeeded', false, { approve: false, resume: false, abort: false }],
+  ['an aborted run offers nothing', 'aborted', false, { approve: false, resume: false, abort: false }],
 ];
 for (const [name, status, interrupted, want] of actions) test(name, () => assert.deepEqual(actionsFor({ status }, interrupted), want));
 

@@ -28,13 +28,14 @@ export function orderIncidents<T extends Pick<IncidentRow, 'status' | 'createdAt
   return [...sorted.filter((r) => groupOf(r.status) !== 'finished'), ...fin];
 }
 
-/** What a person may do to an incident from the dashboard, and why not otherwise. */
-export function actionsFor(i: Pick<IncidentRow, 'status'>, interrupted: boolean): { approve: boolean; abort: boolean } {
-  return {
-    approve: i.status === 'proposed',
-    // A running run is aborted only once its process is gone (interrupted); the runner refuses otherwise.
-    abort: i.status === 'proposed' || i.status === 'failed' || (i.status === 'running' && interrupted),
-  };
+/**
+ * What a person may do to an incident from the dashboard: approve a proposal, resume (approve
+ * again) a failed or interrupted run, abort any of those. A run whose process is alive offers
+ * nothing: cp.incidents would refuse it with INCIDENT_RUNNING.
+ */
+export function actionsFor(i: Pick<IncidentRow, 'status'>, interrupted: boolean): { approve: boolean; resume: boolean; abort: boolean } {
+  const stopped = i.status === 'failed' || (i.status === 'running' && interrupted);
+  return { approve: i.status === 'proposed', resume: stopped, abort: i.status === 'proposed' || stopped };
 }
 
 export interface ChoiceView {

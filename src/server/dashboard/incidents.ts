@@ -9,7 +9,8 @@ import { formatBytes } from '../../base/format.js';
 import type { IncidentRow } from '../../catalog/incidents.js';
 import type { ControlPlane } from '../control-plane.js';
 import { ago, badge, html, Html } from './html.js';
-import { incidentStore, planOf, readIncident, type IncidentRecord, type PlanResult } from './incident-data.js';
+import type { IncidentDetail } from '../engines/incidents.js';
+import { readIncident, type IncidentRecord } from './incident-data.js';
 import { actionsFor, choiceView, journalView, orderIncidents, type ChoiceView, type JournalView } from './incident-view.js';
 import { layout } from './page.js';
 
@@ -33,7 +34,7 @@ function targetOf(cp: ControlPlane, row: IncidentRow): Html {
 
 export function incidentsSection(cp: ControlPlane): Html {
   const now = cp.d.clock.now();
-  const rows = orderIncidents(incidentStore(cp).list(100));
+  const rows = orderIncidents(cp.incidents.list({ limit: 100 }));
   const proposed = rows.filter((r) => r.status === 'proposed').length;
   return html`<section id="incidents" class="${proposed ? 'attention' : ''}">
     <h2>Incidents${proposed ? html` ${badge('proposed', `${proposed} awaiting approval`)}` : ''}</h2>
@@ -48,7 +49,7 @@ export function incidentsSection(cp: ControlPlane): Html {
               ${rows.map(
                 (r) => html`<tr class="incident" data-incident="${r.id}" data-status="${r.status}">
                   <td class="nowrap"><a href="/ui/incidents/${encodeURIComponent(r.id)}">${r.id}</a></td>
-                  <td>${badge(r.status, r.status === 'proposed' ? 'awaiting approval' : r.status)}</td>
+                  <td>${badge(r.interrupted ? 'interrupted' : r.status, r.status === 'proposed' ? 'awaiting approval' : r.interrupted ? 'interrupted' : r.status)}</td>
                   <td>${r.volume}</td>
                   <td>${targetOf(cp, r)}</td>
                   <td class="nowrap">${ago(r.createdAt, now)}</td>
@@ -75,12 +76,12 @@ function choiceBlock(c: ChoiceView | undefined): Html {
   </div>`;
 }
 
-function planSection(p: PlanResult): Html {
-  if ('refused' in p)
+function planSection(p: NonNullable<IncidentDetail['plan']>): Html {
+  if ('error' in p)
     return html`<section id="plan">
       <h2>Plan ${badge('failed', 'refused')}</h2>
-      <p role="alert">${p.refused}</p>
-      ${p.explanation ? html`<pre>${p.explanation}</pre>` : ''}
+      <p role="alert" data-code="${p.code}">${p.error}</p>
+      <p class="muted">Approving is refused until this is fixed; abort the proposal if it is no longer wanted.</p>
     </section>`;
   const { plan } = p;
   return html`<section id="plan">
@@ -252,14 +253,31 @@ export function incidentBody(cp: ControlPlane, rec: IncidentRecord, notice?: Pag
       </table>
       ${actions(row, can)}
     </section>
-    ${row.status === 'proposed' ? planSection(planOf(cp, row)) : html`<section id="decision"><h2>Restore point</h2>${choiceBlock(v.choice)}${v.affected.length ? html`<ul>${v.affected.map((a) => html`<li>${a.workload} ran <code>${a.version}</code> from ${a.since}${a.until ? ` until ${a.until}` : ''}: ${a.why}</li>`)}</ul>` : ''}</section>`}
+    ${row.status === 'proposed' && rec.plan ? planSection(rec.plan) : html`<section id="decision"><h2>Restore point</h2>${choiceBlock(v.choice)}${v.affected.length ? html`<ul>${v.affected.map((a) => html`<li>${a.workload} ran <code>${a.version}</code> from ${a.since}${a.until ? ` until ${a.until}` : ''}: ${a.why}</li>`)}</ul>` : ''}</section>`}
     ${stepsSection(rec, v)} ${evidenceSection(v)} ${certificatesSection(v)} ${verifySection(v)} ${reportSection(row, v)}
     <p><a href="/ui#incidents">← all incidents</a></p>`;
 }
 
-/** Approve / Abort, as plain POST forms: the session cookie is SameSite=Strict and the CSP allows forms to 'self' only. */
-function actions(_row: IncidentRow, _can: { approve: boolean; abort: boolean }): Html {
-  return html``;
+/**
+ * Approve / Resume / Abort as plain POST forms to this page's own paths: the session cookie is
+ * SameSite=Strict, the CSP allows forms to 'self' only, and the route checks the Origin. Abort
+ * asks for a tick first (HTML `required`, no script): it undoes what the run did.
+ */
+function actions(row: IncidentRow, can: ReturnType<typeof actionsFor>): Html {
+  if (!can.approve && !can.resume && !can.abort) return html``;
+  const base = `/ui/incidents/${encodeURIComponent(row.id)}`;
+  return html`<div class="actions">
+    ${can.approve ? html`<form method="post" action="${base}/approve"><button type="submit" class="approve" data-testid="approve">Approve and run</button> <span class="muted">runs the plan below in holdfast serve</span></form>` : ''}
+    ${can.resume ? html`<form method="post" action="${base}/approve"><button type="submit" class="approve" data-testid="resume">Resume</button> <span class="muted">continues from the journal; completed steps are not repeated</span></form>` : ''}
+    ${
+      can.abort
+        ? html`<form method="post" action="${base}/abort">
+            <label><input type="checkbox" name="confirm" value="yes" required data-testid="abort-confirm" /> undo what this incident did (evidence is kept)</label>
+            <button type="submit" class="abort" data-testid="abort">Abort</button>
+          </form>`
+        : ''
+    }
+  </div>`;
 }
 
 export function incidentPage(cp: ControlPlane, id: string, notice?: PageNotice): { page: Html; body: Html } | undefined {
