@@ -223,6 +223,13 @@ export class ControlPlane {
       Promise.all([this.scheduler.idle(), this.alerter.idle()]),
       new Promise((r) => setTimeout(r, 10_000).unref()),
     ]);
+    // An incident run here is not cut off mid-restore by stopping its workloads under it (its
+    // restart would then start them again after we are gone, an orphan): it finishes first. A
+    // kill -9 instead leaves it interrupted in the journal, to resume.
+    const running = this.incidents.list().filter((i) => i.runningHere);
+    if (running.length)
+      this.d.log.info(`waiting for incident ${running.map((i) => i.id).join(', ')} to finish before stopping workloads`);
+    await this.incidents.idle();
     for (const s of this.services.values())
       await s
         .stop()
