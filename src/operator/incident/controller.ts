@@ -11,9 +11,10 @@ import { isHoldfastError } from '../../base/errors.js';
 import { advance, type AdvanceResult } from '../../playbook/index.js';
 import { call, mergePatch } from '../../platform/kubernetes/index.js';
 import { API_VERSION, GROUP, VERSION, incidentSpecSchema, type IncidentStatus } from '../api/index.js';
-import type { OperatorContext } from '../context.js';
+import type { CustomObject, OperatorContext } from '../context.js';
 import { setCondition, type ConditionInput } from '../runtime/conditions.js';
 import type { ReconcileResult } from '../runtime/queue.js';
+import { activeConflict } from './active.js';
 import { noteWaiting, statusJournal, type StepEvent } from './journal.js';
 import { beforeApproval, kubePlaybook } from './playbook.js';
 import { kubeStepKinds } from './steps/index.js';
@@ -74,6 +75,19 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
   cond(spec.approved
     ? { type: 'Approved', status: 'True', reason: 'Approved', message: 'spec.approved is true' }
     : { type: 'Approved', status: 'False', reason: 'AwaitingApproval', message: 'set spec.approved to true to run the plan; nothing in the cluster changes before' });
+
+  // One incident per PVC: checked until this one has changed anything (only read-only steps started).
+  const mutating = (n: string) => kubeStepKinds.get(pb.steps.find((s) => s.id === n)!.uses)!.mutates;
+  if (!status.steps?.some((s) => s.phase !== 'Pending' && mutating(s.name))) {
+    const view = (i: CustomObject) => ({
+      name: i.metadata!.name!,
+      pvc: String((i.spec as { pvc?: unknown } | undefined)?.pvc ?? ''),
+      createdAt: new Date(String(i.metadata?.creationTimestamp ?? 0)),
+      phase: (i.status as { phase?: string } | undefined)?.phase,
+    });
+    const clash = activeConflict(view(obj), ctx.caches.incidents.list(namespace).map(view));
+    if (clash) return failed(clash.reason, clash.message);
+  }
 
   const journal = statusJournal(status, pb.order.map((id) => ({ id, uses: pb.steps.find((s) => s.id === id)!.uses })), now, events);
   const ref = { namespace, name, uid: obj.metadata!.uid! };
