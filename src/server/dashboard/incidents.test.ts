@@ -38,6 +38,10 @@ test('markup in step errors, outputs and the incident message is shown as text, 
   assert.match(r.body, /reload failed: &lt;script&gt;alert\(1\)&lt;\/script&gt;&lt;img src=x onerror=alert\(2\)&gt;/);
   assert.match(r.body, /<code>snap&lt;script&gt;/);
   assert.match(r.headers['content-security-policy'] as string, /default-src 'self'/);
+  // A failed run offers Resume and Abort, no Approve.
+  assert.match(r.body, /data-testid="resume"/);
+  assert.match(r.body, /data-testid="abort"/);
+  assert.ok(!r.body.includes('data-testid="approve"'));
 });
 
 test('the main page lists the incident, escaped the same way', async () => {

@@ -25,7 +25,7 @@ td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-alig
 .card b{font-size:20px;display:block}code{font-size:12px}.muted{color:#667}ul.problems{margin:4px 0;color:#7f1d1d}
 pre{background:#111;color:#eee;padding:8px;overflow:auto;font-size:12px}
 .warn{background:#fff1c2;color:#6b4500}section.attention{border:2px solid #e0a800}tr.step.running{background:#fff8dc;font-weight:600}
-tr.step.running td:first-child{border-left:4px solid #e0a800}.notice{padding:6px 10px;border-radius:4px}.actions form{display:inline-block;margin-right:16px}
+tr.step.running td:first-child{border-left:4px solid #e0a800}tr.step[data-status=failed],tr.step[data-status=undo-failed]{background:#fdecec}.notice{padding:6px 10px;border-radius:4px}.actions form{display:inline-block;margin-right:16px}
 button{font:inherit;padding:4px 14px;cursor:pointer}button.approve{background:#14532d;color:#fff;border:0;border-radius:4px}
 button.abort{background:#7f1d1d;color:#fff;border:0;border-radius:4px}ol.reasoning li{margin:2px 0}table.facts th{width:120px}`;
 
