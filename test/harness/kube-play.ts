@@ -3,7 +3,9 @@
  * termination messages), the Job controller (Job status) and the CSI snapshotter (VolumeSnapshot
  * readyToUse). All through the real API's status subresources, as those components do.
  */
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 import { createLogger, silentLogger, type Logger } from '../../src/base/log.js';
 
 /** Silent unless HOLDFAST_TEST_LOG=debug|info: operator logs for debugging a failing test. */
@@ -209,4 +211,21 @@ export function playStatefulSets(kc: k8s.KubeConfig, ns: string, digestOf: (imag
       await loop;
     },
   };
+}
+
+/**
+ * deploy/operator/rbac.yaml as shipped, bound to `user` (the harness's unprivileged user) instead of
+ * the ServiceAccount, with its namespaced Role in `leaseNs`: an operator started with that user's
+ * kubeconfig proves the shipped least-privilege rules suffice for what it does.
+ */
+export async function bindShippedRbac(kc: k8s.KubeConfig, user: string, leaseNs: string): Promise<void> {
+  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  const docs = parseAllDocuments(readFileSync(new URL('../../deploy/operator/rbac.yaml', import.meta.url), 'utf8')).map((d) => d.toJS());
+  const subjects = [{ kind: 'User', name: user, apiGroup: 'rbac.authorization.k8s.io' }];
+  for (const doc of docs) {
+    if (doc.kind === 'ClusterRole') await rbac.createClusterRole({ body: doc });
+    else if (doc.kind === 'ClusterRoleBinding') await rbac.createClusterRoleBinding({ body: { ...doc, subjects } });
+    else if (doc.kind === 'Role') await rbac.createNamespacedRole({ namespace: leaseNs, body: { ...doc, metadata: { ...doc.metadata, namespace: leaseNs } } });
+    else if (doc.kind === 'RoleBinding') await rbac.createNamespacedRoleBinding({ namespace: leaseNs, body: { ...doc, metadata: { ...doc.metadata, namespace: leaseNs }, subjects } });
+  }
 }

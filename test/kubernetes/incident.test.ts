@@ -7,7 +7,8 @@
  * the operator crashed twice on the way (a new one finishes, creating nothing twice). And the
  * refusal: no clean restore point, Failed with the options, nothing changed.
  *
- * The test plays the kubelet and StatefulSet controller (playStatefulSets: pods from the template,
+ * The operators run with only the shipped RBAC (deploy/operator/rbac.yaml, bound to an unprivileged
+ * user). The test plays the kubelet and StatefulSet controller (playStatefulSets: pods from the template,
  * image digests, rollout status) and the Job controller (finishJob, when the test decides).
  */
 import { after, before, test } from 'node:test';
@@ -16,7 +17,7 @@ import { X509Certificate } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
 import { startKube, type Kube } from '../harness/kube.js';
-import { DIGEST_A, DIGEST_B, eventually, finishJob, playStatefulSets, pvc, testLogger } from '../harness/kube-play.js';
+import { bindShippedRbac, DIGEST_A, DIGEST_B, eventually, finishJob, playStatefulSets, pvc, testLogger } from '../harness/kube-play.js';
 
 let kube: Kube;
 let core: k8s.CoreV1Api;
@@ -40,6 +41,8 @@ before(async () => {
   batch = kube.kc.makeApiClient(k8s.BatchV1Api);
   custom = kube.kc.makeApiClient(k8s.CustomObjectsApi);
   ops = await kube.namespace('ops');
+  // The operators run as an unprivileged user holding only deploy/operator/rbac.yaml's rules.
+  await bindShippedRbac(kube.kc, kube.userName, ops);
 });
 after(async () => {
   for (const p of players) await p.stop();
@@ -49,7 +52,7 @@ after(async () => {
 
 async function operator(identity: string): Promise<OperatorHandle> {
   const op = await startOperator({
-    namespace: ops, kubeConfig: kube.kc, log: testLogger(), identity, dataMoverImage: 'holdfast:test',
+    namespace: ops, kubeConfig: kube.userKubeconfig(), log: testLogger(), identity, dataMoverImage: 'holdfast:test',
     leaseDurationMs: 2000, renewDeadlineMs: 1500, retryMs: 200, backoff: { baseMs: 100, maxMs: 2000 },
   });
   ops_running.push(op);
