@@ -2,9 +2,9 @@
  * operator: Holdfast on Kubernetes. Terms:
  *
  * - Kind: a custom resource type (api/): BackupRepository, BackupPolicy, RestorePoint, Restore,
- *   CertificatePolicy. CRD manifests are generated from their zod schemas (crd/).
+ *   CertificatePolicy, Incident. CRD manifests are generated from their zod schemas (crd/).
  * - Controller: one reconcile entry per kind and concern (backup/controller.ts,
- *   tls/controller.ts), reading watched caches and writing through the API; controllers never call
+ *   tls/controller.ts, incident/controller.ts), reading watched caches and writing through the API; controllers never call
  *   each other and coordinate through objects and status.
  * - Run: one backup of every selected PVC of a policy, for one schedule slot or manual trigger.
  * - Item: one PVC in one run, advanced one step per reconcile (backup/step.ts).

@@ -339,3 +339,43 @@ test('a failed evidence backup stops the Incident before the restore: Failed, no
   assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0, 'the workload stays stopped: the vulnerable version is not brought back');
   assert.equal(s.workloads![0]!.replicas, 1, 'the replicas to scale back to are recorded');
 });
+
+test('with the RestorePoints and repository in the operator team\'s namespace, the Restore goes there and the repository Secret is mirrored for the evidence Job', async () => {
+  const team = await kube.namespace('backups');
+  const ns = await kube.namespace('app');
+  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  await core.createNamespacedSecret({ namespace: team, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
+  await custom.createNamespacedCustomObject({ ...G, namespace: team, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/app', credentials: { secretName: 'repo' } } } });
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  const sts = statefulSet('db', 'data', 'db-tls');
+  sts.spec!.template.spec!.containers[0]!.image = V2;
+  await apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
+  const rpApi = { ...G, namespace: team, plural: 'restorepoints' };
+  await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'app-data-1' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
+  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'app-data-1', body: { status: { snapshotId: 's-1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, container: 'db', image: V1, imageDigest: DIGEST_A }] } } } }, merge);
+  await eventually('db-0 on digest B', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'incidents',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] } } },
+  });
+  const [job] = await eventually('the evidence Job', async () => {
+    const j = await incidentJobs(ns);
+    return j.length ? j : undefined;
+  });
+  assert.equal(job!.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'HOLDFAST_PASSWORD')!.valueFrom!.secretKeyRef!.name, 'holdfast-repo-main');
+  assert.equal(Buffer.from((await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-repo-main' })).data!.password!, 'base64').toString(), 'pw');
+  await finishJob(kube.kc, ns, job!.metadata!.name!, { ok: true, message: '{"snapshotId":"s-evidence"}' });
+  const restore = await eventually('the Restore in the team namespace', async () => (await list(team, 'restores')).find((r) => r.metadata.labels?.['holdfast.dev/incident-namespace'] === ns));
+  assert.equal(restore.metadata.ownerReferences, undefined, 'no owner across namespaces');
+  assert.deepEqual(restore.spec, { restorePoint: 'app-data-1', target: { mode: 'InPlace' } });
+  const rJob = await eventually('the restore Job in the app namespace', async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: `holdfast.dev/restore=${restore.metadata.name}` })).items[0]);
+  await finishJob(kube.kc, ns, rJob.metadata!.name!, { ok: true, message: '{}' });
+  const s = await eventually('Succeeded', async () => {
+    const x = await incident(ns, 'cve');
+    if (x.phase === 'Failed') throw new Error(`Failed: ${JSON.stringify(x.conditions)}`);
+    return x.phase === 'Succeeded' ? x : undefined;
+  }, 30_000);
+  assert.equal(s.evidence!.restorePoint?.split('/')[0], team, 'the evidence RestorePoint sits beside the others');
+  assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.template.spec!.containers[0]!.image, `registry.example/shop-db@${DIGEST_A}`);
+  assert.match((await core.readNamespacedConfigMap({ namespace: ns, name: 'cve-report' })).data!['report.md']!, /no CertificatePolicy serves the affected workloads/);
+});
