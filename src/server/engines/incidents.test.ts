@@ -90,6 +90,11 @@ describe('incidents in the control plane', () => {
     assert.equal(t.cp.runs.list({ status: 'failed' }).length, 0);
     await t.cp.alerter.idle();
     assert.deepEqual(t.cp.evidence.alerts({ limit: 10 }), []);
+    const o = (await req('GET', '/api/v1/overview')).json() as { runs: { missedLast24h: number; skippedLast24h: number } };
+    assert.deepEqual([o.runs.missedLast24h, o.runs.skippedLast24h], [0, 3], 'counted as skipped, not missed');
+    const tl = (await req('GET', '/api/v1/timeline')).json() as { type: string; status: string; detail: string }[];
+    const skips = tl.filter((e) => e.detail.includes('IncidentActive'));
+    assert.ok(skips.length >= 2 && skips.every((e) => e.status === 'info'), JSON.stringify(skips));
   });
 
   it('keeps skipping while the incident is interrupted (its process gone), and says to resume or abort it', async () => {

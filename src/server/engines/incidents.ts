@@ -83,6 +83,8 @@ export interface UploadIncidents {
   refused: { volume: string; findingId: string; message: string }[];
   /** Time from the upload's findings to the proposals being in the journal (and their alerts queued). */
   triggerMs: number;
+  /** Set when the trigger itself failed (the report is ingested all the same; alerted). */
+  error?: string;
 }
 
 export class IncidentEngine implements ServerIncidents {
@@ -152,6 +154,7 @@ export class IncidentEngine implements ServerIncidents {
     this.d.log.info(d.message, { incident: id, actor });
     // resumeIncident marks the row running before its first await: once it returns a promise, the
     // journal says running (or it has already refused, e.g. INCIDENT_ACTIVE from the unique index).
+    // test/e2e/incident-serve.test.ts pins this: approve answers `running`, not the finished run.
     const run = resumeIncident(this.runnerDeps(), id);
     const now = this.store.require(id);
     if (now.status !== 'running' || now.runnerPid !== process.pid) {
@@ -203,7 +206,17 @@ export class IncidentEngine implements ServerIncidents {
     if (findingIds.length === 0) return out;
     const policy = this.d.policy();
     const proposeOnly: TriggerPolicy = { threshold: policy.threshold };
-    const outcomes = await onNewFindings(this.runnerDeps(), findingIds, proposeOnly);
+    let outcomes: Awaited<ReturnType<typeof onNewFindings>>;
+    try {
+      outcomes = await onNewFindings(this.runnerDeps(), findingIds, proposeOnly);
+    } catch (e) {
+      // The report is ingested already: failing the upload would make CI send it again, and a
+      // re-upload has no new findings, so the incident would be lost. Say so instead, loudly.
+      const message = `incident trigger for ${findingIds.length} new finding(s) failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.d.log.error(message, { stack: e instanceof Error ? e.stack : undefined });
+      this.d.alerter.fire({ event: 'incident-refused', key: `trigger:${findingIds.join(',')}`, severity: 'critical', summary: message, details: { findings: findingIds } });
+      return { ...out, error: message, triggerMs: Math.round(performance.now() - t0) };
+    }
     const toApprove: string[] = [];
     for (const o of outcomes) {
       const f = this.d.catalog.sast.getFinding(o.findingId);

@@ -9,7 +9,8 @@ export interface Overview {
   volumes: { total: number; backedUp: number; verified: number };
   certificates: { total: number; valid: number };
   findings: { open: Record<string, number>; overdue: number };
-  runs: { running: number; failedLast24h: number; missedLast24h: number };
+  /** missed: fire times lost to downtime or a busy slot; skipped: runs held back while an incident ran on their volume. */
+  runs: { running: number; failedLast24h: number; missedLast24h: number; skippedLast24h: number };
   startedAt: string;
 }
 
@@ -50,7 +51,8 @@ export async function overview(cp: ControlPlane): Promise<Overview> {
     runs: {
       running: cp.runs.running().length,
       failedLast24h: recent.filter((r) => r.status === 'failed').length,
-      missedLast24h: recent.filter((r) => r.status === 'missed').length,
+      missedLast24h: recent.filter((r) => r.status === 'missed' && r.reason !== 'IncidentActive').length,
+      skippedLast24h: recent.filter((r) => r.status === 'missed' && r.reason === 'IncidentActive').length,
     },
     startedAt: cp.startedAt.toISOString(),
   };

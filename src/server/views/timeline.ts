@@ -52,7 +52,8 @@ export function timeline(cp: ControlPlane, limit = 200, routine = limit): Timeli
     out.push({
       time: (r.finishedAt ?? r.scheduledFor).toISOString(),
       type,
-      status: r.status === 'succeeded' ? 'ok' : 'failed',
+      // A run skipped while an incident held its volume was not lost to a fault: information, not a failure.
+      status: r.status === 'succeeded' ? 'ok' : r.reason === 'IncidentActive' ? 'info' : 'failed',
       title: `${r.kind} ${r.policy}/${r.target}`,
       detail,
     });
