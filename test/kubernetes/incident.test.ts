@@ -50,6 +50,8 @@ after(async () => {
   await kube?.stop();
 });
 
+const latestOp = () => ops_running.at(-1)!;
+
 async function operator(identity: string): Promise<OperatorHandle> {
   const op = await startOperator({
     namespace: ops, kubeConfig: kube.userKubeconfig(), log: testLogger(), identity, dataMoverImage: 'holdfast:test',
@@ -280,8 +282,7 @@ test('an Incident with no clean restore point fails with NoCleanRestorePoint and
     await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
     await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status: { snapshotId: `s-${name}`, time: t, provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: digest }] } } } }, merge);
   }
-  const op = ops_running.at(-1)!;
-  await op.idle();
+  await latestOp().idle();
   const before = await clusterState(ns);
   // Both versions are vulnerable, and the Incident is even approved: still nothing may change.
   await custom.createNamespacedCustomObject({
@@ -299,14 +300,14 @@ test('an Incident with no clean restore point fails with NoCleanRestorePoint and
   assert.equal(s.plan!.decision, 'refused');
   assert.ok(s.plan!.reasoning!.some((l) => l.includes('s-p1') || l.includes('not candidates')), s.plan!.reasoning!.join('\n'));
   assert.deepEqual(s.steps!.map((x) => x.phase), ['Completed', 'Failed', 'Pending', 'Pending', 'Pending', 'Pending', 'Pending', 'Pending', 'Pending']);
-  op.resync();
-  await op.idle();
+  latestOp().resync();
+  await latestOp().idle();
   assert.deepEqual(await clusterState(ns), before, 'nothing changed');
   const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=cve' })).items.map((e) => `${e.type} ${e.reason}`);
   assert.ok(events.includes('Warning NoCleanRestorePoint'), events.join(', '));
 });
 
-test('a failed evidence backup stops the Incident before the restore: Failed, no Restore, the PVC untouched', async () => {
+test('a failed evidence backup stops the Incident before the restore (Failed, no Restore, the PVC untouched); holdfast.dev/retry resumes it to Succeeded', async () => {
   const ns = await kube.namespace('evfail');
   players.push(playStatefulSets(kube.kc, ns, digestOf));
   await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
@@ -338,6 +339,27 @@ test('a failed evidence backup stops the Incident before the restore: Failed, no
   assert.equal((await list(ns, 'restores')).length, 0, 'no restore without evidence');
   assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0, 'the workload stays stopped: the vulnerable version is not brought back');
   assert.equal(s.workloads![0]!.replicas, 1, 'the replicas to scale back to are recorded');
+  latestOp().resync();
+  await latestOp().idle();
+  assert.equal((await incident(ns, 'cve')).phase, 'Failed', 'Failed is final until a retry is asked for');
+
+  // The repository is fixed; a retry resumes from the failed step with a new evidence Job.
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve', body: { metadata: { annotations: { 'holdfast.dev/retry': '1' } } } }, merge);
+  const second = await eventually('a second evidence Job', async () => (await incidentJobs(ns)).find((j) => j.metadata!.name !== job!.metadata!.name));
+  await finishJob(kube.kc, ns, second.metadata!.name!, { ok: true, message: '{"snapshotId":"s-evidence"}' });
+  const restore = await eventually('the Restore', async () => (await list(ns, 'restores'))[0]);
+  const rJob = await eventually('the restore Job', async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: `holdfast.dev/restore=${restore.metadata.name}` })).items[0]);
+  await finishJob(kube.kc, ns, rJob.metadata!.name!, { ok: true, message: '{}' });
+  const ok = await eventually('Succeeded', async () => {
+    const x = await incident(ns, 'cve');
+    return x.phase === 'Succeeded' ? x : undefined;
+  }, 30_000);
+  assert.deepEqual(ok.steps!.map((x) => x.attempts), [1, 1, 1, 2, 1, 1, 1, 1, 1], 'only the failed step ran again');
+  assert.equal((await incidentJobs(ns)).length, 2, 'the failed evidence Job stays as the record');
+  assert.equal((await list(ns, 'restorepoints', 'holdfast.dev/evidence=true')).length, 1);
+  assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 1);
+  const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=cve' })).items.map((e) => e.reason);
+  assert.ok(events.includes('Retried'), events.join(', '));
 });
 
 test('with the RestorePoints and repository in the operator team\'s namespace, the Restore goes there and the repository Secret is mirrored for the evidence Job', async () => {

@@ -3,7 +3,9 @@
  * taken before a vulnerable version went live, keep the current state as evidence, restart on the
  * known-good version, reissue the affected certificates with new keys, verify, and report. The
  * operator plans it at once (nothing changes), waits for `spec.approved`, then drives the same
- * playbook engine as `holdfast incident run`, journaling each step in `status.steps`.
+ * playbook engine as `holdfast incident run`, journaling each step in `status.steps`. A Failed
+ * Incident resumes from its failed step when the annotation `holdfast.dev/retry` gets a new value
+ * (after the cause is fixed), as `holdfast incident resume` does.
  */
 import { z } from 'zod';
 import { baseStatus, objectName } from './common.js';
@@ -124,6 +126,8 @@ export const incidentStatusSchema = z
       .max(50)
       .optional(),
     report: z.object({ configMap: objectName }).strict().optional(),
+    /** Value of the `holdfast.dev/retry` annotation already acted upon: a Failed Incident resumes once per new value. */
+    handledRetry: z.string().optional(),
   })
   .strict();
 

@@ -21,18 +21,35 @@ import { kubeStepKinds } from './steps/index.js';
 import { StepFailure, type IncidentEnv } from './steps/types.js';
 
 export const INCIDENT_PLURAL = 'incidents';
+/** A new value resumes a Failed Incident from its failed step, once. */
+export const RETRY_ANNOTATION = 'holdfast.dev/retry';
 
 export async function reconcileIncident(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
   const [namespace, name] = key.split('/') as [string, string];
   const obj = ctx.caches.incidents.get(name, namespace);
   if (!obj || obj.metadata?.deletionTimestamp) return {};
   const status: IncidentStatus = structuredClone((obj.status ?? {}) as IncidentStatus);
-  if (status.phase === 'Succeeded' || status.phase === 'Failed') return {};
+  const retry = obj.metadata?.annotations?.[RETRY_ANNOTATION];
+  if (status.phase === 'Succeeded' || (status.phase === 'Failed' && (retry === undefined || retry === status.handledRetry))) return {};
   const now = () => ctx.clock.now();
   const before = JSON.stringify(status);
+  const resumed = status.phase === 'Failed';
+  if (resumed) {
+    // Resume as `holdfast incident resume` does: the failed step runs again (a new attempt, so its
+    // Job or Restore gets a new name); completed steps stay completed.
+    status.handledRetry = retry;
+    status.phase = 'Running';
+    delete status.completedAt;
+    for (const r of status.steps ?? [])
+      if (r.phase === 'Failed') {
+        r.phase = 'Pending';
+        delete r.completedAt;
+        delete r.message;
+      }
+  }
   const involved = { apiVersion: API_VERSION, kind: 'Incident', namespace, name, uid: obj.metadata!.uid! };
   const cond = (c: ConditionInput) => (status.conditions = setCondition(status.conditions, c, now(), obj.metadata?.generation));
-  const events: StepEvent[] = [];
+  const events: StepEvent[] = resumed ? [{ type: 'Normal', reason: 'Retried', message: `annotation ${RETRY_ANNOTATION}=${retry}: resuming from the failed step` }] : [];
   status.startedAt ??= now().toISOString();
   status.observedGeneration = obj.metadata?.generation;
 
@@ -97,6 +114,7 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
     result = await advance(runnable, journal, async (def) => {
       const env: IncidentEnv = {
         ctx, obj, ref, spec, status, involved, stepId: def.id, with: def.with,
+        attempt: status.steps?.find((s) => s.name === def.id)?.attempts ?? 1,
         outputsOf: (uses) => status.steps?.find((s) => s.uses === uses && s.phase === 'Completed')?.outputs,
         event: (type, reason, message) => events.push({ type, reason, message }),
       };

@@ -39,10 +39,10 @@ export const evidenceStep: KubeStepKind = {
     const repoName = rpSpec.data.repository;
     const repo = backupRepositorySpecSchema.safeParse(ctx.caches.repositories.get(repoName, rpNs)?.spec);
     if (!repo.success) throw new StepFailure('RepositoryNotFound', `BackupRepository ${rpNs}/${repoName} does not exist or is invalid`);
-    const item = incidentNames.evidenceItem(ref, rpNs, spec.pvc);
+    const item = incidentNames.evidenceItem(ref, rpNs, spec.pvc, env.attempt);
     const jobName = names.job(item);
     const rpOut = names.restorePoint(item);
-    status.evidence ??= { job: `${ns}/${jobName}` };
+    if (status.evidence?.job !== `${ns}/${jobName}`) status.evidence = { job: `${ns}/${jobName}` };
 
     // Recorded already (an earlier attempt got this far): done.
     const recorded = lookup<CustomObject>(ctx, 'RestorePoint', ctx.caches.restorePoints, rpNs, rpOut);

@@ -18,8 +18,8 @@ export const restoreStep: KubeStepKind = {
     const { ctx, ref, status } = env;
     const [rpNs, rpName] = (status.plan?.restorePoint ?? '').split('/') as [string, string];
     if (!rpNs || !rpName) throw new StepFailure('RestorePointNotFound', 'no restore point was chosen');
-    const name = incidentNames.restore(ref);
-    status.restore ??= { name: `${rpNs}/${name}` };
+    const name = incidentNames.restore(ref, env.attempt);
+    if (status.restore?.name !== `${rpNs}/${name}`) status.restore = { name: `${rpNs}/${name}` };
     const existing = lookup<CustomObject>(ctx, 'Restore', ctx.caches.restores, rpNs, name);
     if (!existing) {
       const body: CustomObject = {

@@ -22,6 +22,8 @@ export interface IncidentEnv {
   status: IncidentStatus;
   involved: InvolvedObject;
   stepId: string;
+  /** This step's attempt (1 until a retry of a Failed Incident): part of the names of what it creates. */
+  attempt: number;
   with: Record<string, unknown>;
   /** Outputs journaled by the completed step of this kind, if any. */
   outputsOf(uses: string): Record<string, string> | undefined;
