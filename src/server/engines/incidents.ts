@@ -20,10 +20,13 @@ import { IncidentStore, type IncidentRow, type IncidentStepRow } from '../../cat
 import type { LoadedConfig } from '../../config/index.js';
 import type { Clock } from '../../platform/clock.js';
 import { alive } from '../../platform/local/service.js';
-import { abortIncident, explainPlan, loadPlaybook, onNewFindings, planIncident, resumeIncident, type AbortReport, type IncidentParams, type IncidentPlan, type RunnerDeps, type TriggerPolicy } from '../../playbook/index.js';
+import { abortIncident, explainPlan, loadPlaybook, planIncident, resumeIncident, type AbortReport, type IncidentParams, type IncidentPlan, type RunnerDeps } from '../../playbook/index.js';
 import type { Severity } from '../../sast/index.js';
 import type { Alerter } from '../alerts/alerter.js';
-import { decideApprove, decideAutoRun, type AutoRunPolicy } from './incident-decisions.js';
+import { decideApprove, type AutoRunPolicy } from './incident-decisions.js';
+import { proposeForUpload, withdrawResolved, type TriggerDeps, type UploadIncidents } from './incident-trigger.js';
+
+export type { UploadIncidents } from './incident-trigger.js';
 
 /** A journal row as the API shows it. */
 export interface IncidentSummary extends IncidentRow {
@@ -75,16 +78,6 @@ export interface IncidentEngineDeps {
   alerter: Pick<Alerter, 'fire'>;
   /** Read when findings arrive, so a reloaded config applies: threshold = sast.blockAt, and incidents.autoRun. */
   policy: () => { threshold: Severity; autoRun: AutoRunPolicy };
-}
-
-/** What a SARIF upload did about incidents: listed in the upload's response. */
-export interface UploadIncidents {
-  proposed: { id: string; volume: string; findingId: string; message: string; autoRun: boolean; autoRunMessage: string }[];
-  refused: { volume: string; findingId: string; message: string }[];
-  /** Time from the upload's findings to the proposals being in the journal (and their alerts queued). */
-  triggerMs: number;
-  /** Set when the trigger itself failed (the report is ingested all the same; alerted). */
-  error?: string;
 }
 
 export class IncidentEngine implements ServerIncidents {
@@ -164,6 +157,7 @@ export class IncidentEngine implements ServerIncidents {
     const done = run.then(
       (r) => {
         this.d.log.info(`incident ${id}: ${r.status}`, { incident: id });
+        withdrawResolved(this.triggerDeps(), r);
       },
       (e: unknown) => {
         const message = e instanceof Error ? e.message : String(e);
@@ -194,62 +188,13 @@ export class IncidentEngine implements ServerIncidents {
     return r?.status === 'running' ? this.summary(r) : undefined;
   }
 
-  /**
-   * The trigger, for a SARIF upload's new findings: src/playbook's onNewFindings decides and writes
-   * the proposals (never running anything itself here: an auto-run is a proposal the policy then
-   * approves, in the background, so the upload returns at once and the 409 guard is the same as
-   * for a person). Every proposal and every refusal is alerted.
-   */
-  async onNewFindings(findingIds: readonly string[]): Promise<UploadIncidents> {
-    const t0 = performance.now();
-    const out: UploadIncidents = { proposed: [], refused: [], triggerMs: 0 };
-    if (findingIds.length === 0) return out;
-    const policy = this.d.policy();
-    const proposeOnly: TriggerPolicy = { threshold: policy.threshold };
-    let outcomes: Awaited<ReturnType<typeof onNewFindings>>;
-    try {
-      outcomes = await onNewFindings(this.runnerDeps(), findingIds, proposeOnly);
-    } catch (e) {
-      // The report is ingested already: failing the upload would make CI send it again, and a
-      // re-upload has no new findings, so the incident would be lost. Say so instead, loudly.
-      const message = `incident trigger for ${findingIds.length} new finding(s) failed: ${e instanceof Error ? e.message : String(e)}`;
-      this.d.log.error(message, { stack: e instanceof Error ? e.stack : undefined });
-      this.d.alerter.fire({ event: 'incident-refused', key: `trigger:${findingIds.join(',')}`, severity: 'critical', summary: message, details: { findings: findingIds } });
-      return { ...out, error: message, triggerMs: Math.round(performance.now() - t0) };
-    }
-    const toApprove: string[] = [];
-    for (const o of outcomes) {
-      const f = this.d.catalog.sast.getFinding(o.findingId);
-      const what = f ? `${f.severity} ${f.ruleId}` : o.findingId;
-      for (const inc of o.incidents) {
-        if (inc.status === 'refused' || !inc.id) {
-          out.refused.push({ volume: inc.volume, findingId: o.findingId, message: inc.message });
-          this.d.alerter.fire({
-            event: 'incident-refused',
-            key: `${o.findingId}:${inc.volume}`,
-            severity: 'critical',
-            summary: `no incident proposed for volume ${inc.volume} (finding ${o.findingId}, ${what}): ${inc.message}`,
-            details: { finding: o.findingId, rule: f?.ruleId, severity: f?.severity, volume: inc.volume, reason: inc.message },
-          });
-          continue;
-        }
-        const auto = decideAutoRun(policy.autoRun, (f?.severity ?? 'low') as Severity, inc.volume);
-        const row = this.store.require(inc.id);
-        out.proposed.push({ id: inc.id, volume: inc.volume, findingId: o.findingId, message: row.message ?? inc.message, autoRun: auto.run, autoRunMessage: auto.message });
-        this.d.alerter.fire({
-          event: 'incident-proposed',
-          key: inc.id,
-          severity: 'critical',
-          summary: `incident ${inc.id} proposed for volume ${inc.volume}: ${inc.message}; ${auto.run ? 'auto-run by policy' : `approve with POST /api/v1/incidents/${inc.id}/approve`}`,
-          details: { incident: inc.id, finding: o.findingId, rule: f?.ruleId, severity: f?.severity, volume: inc.volume, plan: row.message, autoRun: auto.run },
-        });
-        if (auto.run) toApprove.push(inc.id);
-      }
-    }
-    out.triggerMs = Math.round(performance.now() - t0);
-    for (const id of toApprove)
-      await this.approve(id, 'incidents.autoRun').catch((e: unknown) => this.d.log.warn(`auto-run of incident ${id}: ${e instanceof Error ? e.message : String(e)}`));
-    return out;
+  /** The trigger, for a SARIF upload's new findings (incident-trigger.ts): proposals, refusals, their alerts, auto-run approvals. */
+  onNewFindings(findingIds: readonly string[]): Promise<UploadIncidents> {
+    return proposeForUpload(this.triggerDeps(), findingIds);
+  }
+
+  private triggerDeps(): TriggerDeps {
+    return { runner: this.runnerDeps(), store: this.store, alerter: this.d.alerter, log: this.d.log, policy: this.d.policy(), approve: (id, actor) => this.approve(id, actor) };
   }
 
   async idle(): Promise<void> {
