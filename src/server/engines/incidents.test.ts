@@ -55,7 +55,7 @@ describe('incidents in the control plane', () => {
     assert.match(body.json().message, /^approve incident: .*force/);
   });
 
-  it('shows a proposal whose plan is refused now with the reason instead of a plan', async () => {
+  it('shows a proposal whose plan is refused now with the reason instead of a plan, and refuses to approve it', async () => {
     store.create({ id: 'inc-proposed', playbook: 'restore-secure-and-rotate', volume: 'data', status: 'proposed', configFile: 'x', params, steps });
     const r = await req('GET', '/api/v1/incidents/inc-proposed');
     assert.equal(r.statusCode, 200);
@@ -65,6 +65,12 @@ describe('incidents in the control plane', () => {
     assert.equal(body.steps.length, 1);
     assert.match(body.plan.code, /^INCIDENT_/);
     assert.match(body.plan.error, /volume data/);
+    // Approving it is refused the same way, and changes nothing.
+    const approve = await req('POST', '/api/v1/incidents/inc-proposed/approve');
+    assert.equal(approve.statusCode, 409, approve.body);
+    assert.equal(approve.json().code, body.plan.code);
+    assert.equal(store.get('inc-proposed')!.status, 'proposed');
+    assert.equal(store.steps('inc-proposed')[0]!.status, 'pending');
     const report = await req('GET', '/api/v1/incidents/inc-proposed/report');
     assert.deepEqual([report.statusCode, report.json().code], [404, 'INCIDENT_NO_REPORT']);
   });

@@ -143,6 +143,10 @@ export class IncidentEngine implements ServerIncidents {
     if (d.reason === 'finished') throw conflict('INCIDENT_FINISHED', d.message);
     if (d.reason === 'volume-busy') throw conflict('INCIDENT_ACTIVE', d.message);
     if (!d.ok) throw conflict('INCIDENT_RUNNING', d.message);
+    // A proposal is planned again first: what held when it was proposed (a clean restore point,
+    // the CA, a start command) may not hold now, and a run refused here changes nothing, while one
+    // that fails at its first step stays failed on the volume until someone aborts it.
+    if (row.status === 'proposed') this.plan(id);
     this.d.catalog.audit.append({ actor, action: 'incident.approved', object: `incident:${id}`, details: { reason: d.reason, from: row.status } });
     this.d.log.info(d.message, { incident: id, actor });
     // resumeIncident marks the row running before its first await: once it returns a promise, the
