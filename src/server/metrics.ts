@@ -178,6 +178,22 @@ export function createMetrics(cp: ControlPlane): { registry: Registry; scrape():
       m.set({ event: event!, status: status! }, n);
     }
   });
+  g(
+    'holdfast_incidents',
+    'Incident playbook runs by volume and status (proposed = awaiting approval; interrupted = running in the journal, its process gone).',
+    ['volume', 'status'],
+    (m) => {
+      const counts = new Map<string, number>();
+      for (const i of cp.incidents.list({ limit: 100_000 })) {
+        const k = `${i.volume}\n${i.interrupted ? 'interrupted' : i.status}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      for (const [k, n] of counts) {
+        const [volume, status] = k.split('\n');
+        m.set({ volume: volume!, status: status! }, n);
+      }
+    },
+  );
   return {
     registry: reg,
     async scrape() {

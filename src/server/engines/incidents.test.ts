@@ -121,6 +121,13 @@ describe('incidents in the control plane', () => {
     assert.deepEqual([r.statusCode, r.json().code], [409, 'INCIDENT_FINISHED']);
   });
 
+  it('counts incidents by volume and status in /metrics, an interrupted run apart', async () => {
+    const text = (await req('GET', '/metrics')).body;
+    assert.match(text, /holdfast_incidents\{volume="data",status="proposed"\} 1/);
+    assert.match(text, /holdfast_incidents\{volume="data",status="interrupted"\} 1/);
+    assert.match(text, /holdfast_incidents\{volume="other",status="succeeded"\} 1/);
+  });
+
   it('lists the incident routes in /openapi.json under the incidents tag', async () => {
     const doc = (await req('GET', '/openapi.json')).json() as { paths: Record<string, Record<string, { tags: string[]; responses: Record<string, unknown> }>> };
     assert.deepEqual(Object.keys(doc.paths['/api/v1/incidents/{id}/approve']!), ['post']);
