@@ -55,6 +55,19 @@ describe('incidents in the control plane', () => {
     assert.match(body.json().message, /^approve incident: .*force/);
   });
 
+  it('refuses with 409 to approve an incident while this server is aborting it', async () => {
+    // A failed run whose quiesce completed: its undo starts the workload again (here it cannot: no start command).
+    store.create({ id: 'inc-abort', playbook: 'restore-secure-and-rotate', volume: 'data', status: 'running', configFile: 'x', params, steps: [{ step: 'quiesce', uses: 'quiesce' }] });
+    store.completeStep('inc-abort', 'quiesce', { previousVersions: [] });
+    store.setStatus('inc-abort', 'failed', { message: 'step restore: disk full', runnerPid: null });
+    const aborting = t.cp.incidents.abort('inc-abort', 'test');
+    await assert.rejects(t.cp.incidents.approve('inc-abort', 'test'), (e: Error & { code?: string }) => e.code === 'INCIDENT_RUNNING');
+    const r = await aborting;
+    assert.equal(r.incident.status, 'aborted');
+    assert.deepEqual(r.notUndone.map((x) => x.step), ['quiesce']);
+    assert.match(r.notUndone[0]!.why, /undo failed: start workload app: it has no start command/);
+  });
+
   it('shows a proposal whose plan is refused now with the reason instead of a plan, and refuses to approve it', async () => {
     store.create({ id: 'inc-proposed', playbook: 'restore-secure-and-rotate', volume: 'data', status: 'proposed', configFile: 'x', params, steps });
     const r = await req('GET', '/api/v1/incidents/inc-proposed');

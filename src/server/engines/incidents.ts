@@ -32,7 +32,7 @@ export type { UploadIncidents } from './incident-trigger.js';
 export interface IncidentSummary extends IncidentRow {
   /** `running` in the journal but its process is gone: resume (approve) or abort it. */
   interrupted: boolean;
-  /** Being run by this server process now. */
+  /** Being run (or aborted) by this server process now. */
   runningHere: boolean;
 }
 
@@ -59,7 +59,7 @@ export interface ServerIncidents {
    * INCIDENT_ACTIVE or INCIDENT_FINISHED (409) when it must not run now.
    */
   approve(id: string, actor: string): Promise<IncidentSummary>;
-  /** Undoes what can be undone (src/playbook abortIncident). Throws INCIDENT_RUNNING (409) while it runs. */
+  /** Undoes what can be undone (src/playbook abortIncident), in the request. Throws INCIDENT_RUNNING (409) while it runs or is being aborted. */
   abort(id: string, actor: string): Promise<AbortReport>;
   /** The report file the report step wrote, if it exists. */
   reportPath(id: string, format?: 'html' | 'md'): string | undefined;
@@ -178,7 +178,10 @@ export class IncidentEngine implements ServerIncidents {
     this.require(id);
     if (this.here.has(id)) throw conflict('INCIDENT_RUNNING', `abort incident ${id}: it is running now in this server; wait for it to stop`);
     this.d.catalog.audit.append({ actor, action: 'incident.abort-requested', object: `incident:${id}` });
-    return abortIncident(this.runnerDeps(), id);
+    // Held like a run while its undos run, so an approve meanwhile is a 409, not a run racing the undo.
+    const undo = abortIncident(this.runnerDeps(), id);
+    this.here.set(id, undo.then(() => undefined, () => undefined).finally(() => this.here.delete(id)));
+    return undo;
   }
 
   reportPath(id: string, format: 'html' | 'md' = 'html'): string | undefined {
