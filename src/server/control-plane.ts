@@ -207,7 +207,8 @@ export class ControlPlane {
       for (const s of this.services.values()) {
         // A service already running from its pid file (started by an earlier serve, or restarted by
         // an incident) is adopted, not started twice: from here on this process reloads and stops it.
-        const r = await s.start();
+        // A workload that cannot start is logged, not fatal: backups, certificates and the API still serve.
+        const r = await s.start().catch((e: unknown) => void this.d.log.error(e instanceof Error ? e.message : String(e)));
         if (r) this.d.log.info(`workload ${s.spec.name}: ${r.adopted ? 'adopted running' : 'started'} process ${r.pid}`);
       }
     this.scheduler.start(o.intervalMs ?? 1000);
