@@ -94,7 +94,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     if (l[INCIDENT_LABEL] && l[INCIDENT_NAMESPACE_LABEL]) incidentQ.add(`${l[INCIDENT_NAMESPACE_LABEL]}/${l[INCIDENT_LABEL]}`);
     for (const i of caches.incidents.list(obj.metadata?.namespace)) {
       const phase = (i.status as { phase?: string } | undefined)?.phase;
-      if (phase !== 'Succeeded' && phase !== 'Failed') incidentQ.add(`${i.metadata!.namespace}/${i.metadata!.name}`);
+      if (phase !== 'Succeeded' && phase !== 'Failed' && phase !== 'Aborted') incidentQ.add(`${i.metadata!.namespace}/${i.metadata!.name}`);
     }
   };
   const allRestores = () => caches.restores.list().forEach((r) => restoreQ.add(`${r.metadata!.namespace}/${r.metadata!.name}`));

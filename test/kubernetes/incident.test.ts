@@ -43,6 +43,7 @@ before(async () => {
   ops = await kube.namespace('ops');
   // The operators run as an unprivileged user holding only deploy/operator/rbac.yaml's rules.
   await bindShippedRbac(kube.kc, kube.userName, ops);
+  await operator('op-1');
 });
 after(async () => {
   for (const p of players) await p.stop();
@@ -133,7 +134,7 @@ test('an approved Incident restores the last clean point in place, keeps evidenc
   await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'certificatepolicies', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'CertificatePolicy', metadata: { name: 'db' }, spec: { secretName: 'db-tls', dnsNames: [`db.${ns}.svc`], lifetime: '720h' } } });
   await apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('db', 'data', 'db-tls') });
   await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'nightly' }, spec: { repository: 'main', schedule: '0 3 * * *' } } });
-  let op = await operator('op-1');
+  let op = latestOp();
 
   // v1 (A) runs with its certificate rolled out, and is backed up.
   const cp = async () => ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'certificatepolicies', name: 'db' })) as { status?: { serial?: string; conditions?: Cond[] } }).status ?? {};
@@ -400,4 +401,39 @@ test('with the RestorePoints and repository in the operator team\'s namespace, t
   assert.equal(s.evidence!.restorePoint?.split('/')[0], team, 'the evidence RestorePoint sits beside the others');
   assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.template.spec!.containers[0]!.image, `registry.example/shop-db@${DIGEST_A}`);
   assert.match((await core.readNamespacedConfigMap({ namespace: ns, name: 'cve-report' })).data!['report.md']!, /no CertificatePolicy serves the affected workloads/);
+});
+
+test('spec.abort during the evidence backup scales the workload back to its recorded replicas and image, keeps the evidence, and restores nothing', async () => {
+  const ns = await kube.namespace('abort');
+  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
+  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/ab', credentials: { secretName: 'repo' } } } });
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  const sts = statefulSet('db', 'data', 'db-tls');
+  sts.spec!.replicas = 2;
+  sts.spec!.template.spec!.containers[0]!.image = V2;
+  await apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
+  const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
+  await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'p1' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
+  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'p1', body: { status: { snapshotId: 's-p1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A }] } } } }, merge);
+  await eventually('two pods on digest B', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.filter((p) => p.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B)).length === 2);
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'incidents',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] }, certificatePolicies: [] } },
+  });
+  await eventually('the evidence Job', async () => (await incidentJobs(ns)).length > 0);
+  assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0);
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve', body: { spec: { abort: true } } }, merge);
+  const s = await eventually('Aborted', async () => {
+    const x = await incident(ns, 'cve');
+    return x.phase === 'Aborted' ? (x as IncidentStatus & { abort?: { undone: string[]; notUndone: { step: string; why: string }[] } }) : undefined;
+  });
+  assert.deepEqual(s.abort!.undone, ['quiesce: StatefulSet db back to 2 replica(s)']);
+  assert.deepEqual(s.abort!.notUndone.map((n) => n.step), ['evidence']);
+  assert.equal(cond(s, 'Ready')?.reason, 'Aborted');
+  const back = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' });
+  assert.deepEqual([back.spec!.replicas, back.spec!.template.spec!.containers[0]!.image], [2, V2], 'as it was before the incident');
+  await eventually('the pods back', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.length === 2);
+  assert.equal((await list(ns, 'restores')).length, 0, 'nothing restored');
+  assert.equal((await incidentJobs(ns)).length, 1, 'the evidence Job is kept');
 });

@@ -40,6 +40,8 @@ export const incidentSpecSchema = z
     certificatePolicies: z.array(objectName).max(50).optional(),
     /** The approval gate: nothing in the cluster changes until this is true. */
     approved: z.boolean().default(false),
+    /** Stop the run and undo what can be undone (status.abort says what was and what cannot be). */
+    abort: z.boolean().default(false),
     playbook: z.string().min(1).default('restore-secure-and-rotate'),
   })
   .strict();
@@ -63,7 +65,7 @@ export const incidentStepStatusSchema = z
 export const incidentStatusSchema = z
   .object({
     ...baseStatus,
-    phase: z.enum(['Planning', 'AwaitingApproval', 'Running', 'Succeeded', 'Failed']).optional(),
+    phase: z.enum(['Planning', 'AwaitingApproval', 'Running', 'Succeeded', 'Failed', 'Aborted']).optional(),
     startedAt: z.string().datetime().optional(),
     completedAt: z.string().datetime().optional(),
     plan: z
@@ -126,6 +128,13 @@ export const incidentStatusSchema = z
       .max(50)
       .optional(),
     report: z.object({ configMap: objectName }).strict().optional(),
+    abort: z
+      .object({
+        undone: z.array(z.string()).max(50),
+        notUndone: z.array(z.object({ step: z.string(), why: z.string() }).strict()).max(50),
+      })
+      .strict()
+      .optional(),
     /** Value of the `holdfast.dev/retry` annotation already acted upon: a Failed Incident resumes once per new value. */
     handledRetry: z.string().optional(),
   })

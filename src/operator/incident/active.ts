@@ -14,7 +14,7 @@ export interface IncidentView {
 export function activeConflict(self: IncidentView, others: readonly IncidentView[]): { reason: 'IncidentActive'; message: string } | undefined {
   const older = (o: IncidentView) => o.createdAt.getTime() < self.createdAt.getTime() || (o.createdAt.getTime() === self.createdAt.getTime() && o.name < self.name);
   const blocking = others
-    .filter((o) => o.name !== self.name && o.pvc === self.pvc && o.phase !== 'Succeeded' && o.phase !== 'Failed' && older(o))
+    .filter((o) => o.name !== self.name && o.pvc === self.pvc && o.phase !== 'Succeeded' && o.phase !== 'Failed' && o.phase !== 'Aborted' && older(o))
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
   if (!blocking) return undefined;
   return {

@@ -14,10 +14,12 @@ import { API_VERSION, GROUP, VERSION, incidentSpecSchema, type IncidentStatus } 
 import type { CustomObject, OperatorContext } from '../context.js';
 import { setCondition, type ConditionInput } from '../runtime/conditions.js';
 import type { ReconcileResult } from '../runtime/queue.js';
+import { planAbort } from './abort.js';
 import { activeConflict } from './active.js';
 import { noteWaiting, statusJournal, type StepEvent } from './journal.js';
 import { beforeApproval, kubePlaybook } from './playbook.js';
 import { kubeStepKinds } from './steps/index.js';
+import { undoQuiesce } from './steps/quiesce.js';
 import { StepFailure, type IncidentEnv } from './steps/types.js';
 
 export const INCIDENT_PLURAL = 'incidents';
@@ -30,10 +32,12 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
   if (!obj || obj.metadata?.deletionTimestamp) return {};
   const status: IncidentStatus = structuredClone((obj.status ?? {}) as IncidentStatus);
   const retry = obj.metadata?.annotations?.[RETRY_ANNOTATION];
-  if (status.phase === 'Succeeded' || (status.phase === 'Failed' && (retry === undefined || retry === status.handledRetry))) return {};
+  const abortAsked = (obj.spec as { abort?: unknown } | undefined)?.abort === true;
+  if (status.phase === 'Succeeded' || status.phase === 'Aborted') return {};
+  if (status.phase === 'Failed' && !abortAsked && (retry === undefined || retry === status.handledRetry)) return {};
   const now = () => ctx.clock.now();
   const before = JSON.stringify(status);
-  const resumed = status.phase === 'Failed';
+  const resumed = status.phase === 'Failed' && !abortAsked;
   if (resumed) {
     // Resume as `holdfast incident resume` does: the failed step runs again (a new attempt, so its
     // Job or Restore gets a new name); completed steps stay completed.
@@ -87,6 +91,17 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
     pb = kubePlaybook(spec.playbook);
   } catch (e) {
     return failed((e as StepFailure).reason ?? 'UnknownPlaybook', (e as Error).message);
+  }
+  if (spec.abort) {
+    const plan = planAbort(status.steps ?? [], status.evidence?.restorePoint);
+    const did = plan.undoQuiesce ? await undoQuiesce(ctx, namespace, status.workloads ?? []) : [];
+    status.phase = 'Aborted';
+    status.completedAt = now().toISOString();
+    status.abort = { undone: plan.undone.map((s) => (s === 'quiesce' && did.length ? `${s}: ${did.join(', ')}` : s)), notUndone: plan.notUndone };
+    const msg = `aborted; undone: ${status.abort.undone.join('; ') || 'nothing'}; not undone: ${plan.notUndone.map((n) => `${n.step} (${n.why})`).join('; ') || 'nothing'}`;
+    cond({ type: 'Ready', status: 'False', reason: 'Aborted', message: msg.slice(0, 2000) });
+    events.push({ type: 'Warning', reason: 'Aborted', message: msg.slice(0, 1000) });
+    return finish({});
   }
   status.phase ??= 'Planning';
   cond(spec.approved

@@ -4,7 +4,10 @@
  * by waiting once, before anything is scaled: a crash after the scale-down must not lose what to
  * scale back to); then each is scaled to zero, and the step waits until no pod mounts the PVC.
  */
+import * as k8s from '@kubernetes/client-node';
 import { call, mergePatch, podsMountingClaim } from '../../../platform/kubernetes/index.js';
+import type { RecordedWorkload } from '../../api/index.js';
+import type { OperatorContext } from '../../context.js';
 import { affectedWorkloads } from '../affected.js';
 import { workloadsIn, liveWorkload } from '../observe.js';
 import { done, waiting, type KubeStepKind } from './types.js';
@@ -40,3 +43,21 @@ export const quiesceStep: KubeStepKind = {
     return done({ workloads: status.workloads.map((w) => `${w.kind}/${w.name}=${w.replicas}`).join(',') || 'none' });
   },
 };
+
+const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
+
+/** Abort's undo of quiesce: each workload back to its recorded replicas and images; returns what it did. */
+export async function undoQuiesce(ctx: OperatorContext, ns: string, recorded: readonly RecordedWorkload[]): Promise<string[]> {
+  const did: string[] = [];
+  for (const w of recorded) {
+    if (!liveWorkload(ctx, ns, w.kind, w.name)) continue;
+    const body = { spec: { replicas: w.replicas, template: { spec: { containers: w.containers.map((c) => ({ name: c.name, image: c.image })) } } } };
+    await call(`scale ${w.kind} ${ns}/${w.name} back to ${w.replicas}`, () =>
+      w.kind === 'Deployment'
+        ? ctx.apis.apps.patchNamespacedDeployment({ namespace: ns, name: w.name, body }, strategic)
+        : ctx.apis.apps.patchNamespacedStatefulSet({ namespace: ns, name: w.name, body }, strategic),
+    );
+    did.push(`${w.kind} ${w.name} back to ${w.replicas} replica(s)`);
+  }
+  return did;
+}
