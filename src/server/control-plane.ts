@@ -18,7 +18,7 @@ import { Scheduler, type Job } from './scheduler/scheduler.js';
 import { jobsFor } from './scheduler/jobs.js';
 import { HealthSweep } from './scheduler/health-sweep.js';
 import { IncidentEngine, type ServerIncidents } from './engines/incidents.js';
-import { decideSkip } from './engines/incident-decisions.js';
+import { decideSkip, decideStart } from './engines/incident-decisions.js';
 
 export interface ControlPlaneDeps {
   loaded: LoadedConfig;
@@ -196,8 +196,10 @@ export class ControlPlane {
       startServices?: boolean;
     } = {},
   ): Promise<void> {
-    for (const v of Object.values(this.config.volumes))
-      if (v.create) mkdirSync(this.d.loaded.resolvePath(v.path), { recursive: true });
+    const active = Object.keys(this.config.volumes).flatMap((v) => this.incidents.store.active(v) ?? []);
+    for (const [name, v] of Object.entries(this.config.volumes))
+      // Mid-incident a missing volume directory may be the restore's swap in progress: never fill it with an empty one.
+      if (v.create && !active.some((a) => a.volume === name)) mkdirSync(this.d.loaded.resolvePath(v.path), { recursive: true });
     // A service cannot serve TLS before its certificate exists: issue missing ones first.
     for (const [name, c] of Object.entries(this.config.certificates)) {
       if (!existsSync(this.d.loaded.resolvePath(c.certFile)))
@@ -207,6 +209,11 @@ export class ControlPlane {
       for (const s of this.services.values()) {
         // A service already running from its pid file (started by an earlier serve, or restarted by
         // an incident) is adopted, not started twice: from here on this process reloads and stops it.
+        const held = decideStart({ workload: s.spec.name, volumes: this.config.workloads[s.spec.name]?.volumes ?? [], active });
+        if (!held.start && !(await s.pid())) {
+          this.d.log.warn(held.message);
+          continue;
+        }
         // A workload that cannot start is logged, not fatal: backups, certificates and the API still serve.
         const r = await s.start().catch((e: unknown) => void this.d.log.error(e instanceof Error ? e.message : String(e)));
         if (r) this.d.log.info(`workload ${s.spec.name}: ${r.adopted ? 'adopted running' : 'started'} process ${r.pid}`);

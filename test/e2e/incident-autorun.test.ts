@@ -46,6 +46,7 @@ test('a finding that incidents.autoRun covers is proposed once per volume, alert
     // One upload with both high findings, auto-run on: one incident for the volume (the first of
     // the most severe, in the upload's order), the second withdrawn in its favour, and the kept one runs by itself.
     autoRun = true;
+    const t0 = performance.now();
     const out = await engine.onNewFindings([md5.id, findingId]);
     assert.equal(out.refused.length, 0, JSON.stringify(out.refused));
     assert.equal(out.proposed.length, 1, JSON.stringify(out));
@@ -61,6 +62,7 @@ test('a finding that incidents.autoRun covers is proposed once per volume, alert
     assert.equal(alert.details.autoRun, true);
     assert.match(alert.summary, /auto-run by policy$/);
     await engine.idle();
+    console.log(`auto-run: findings → proposal ${out.triggerMs} ms; findings → incident succeeded ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const row = engine.get(p.id)!;
     assert.equal(row.incident.status, 'succeeded', row.incident.message);
     assert.equal(readFileSync(join(s.data, 'items.jsonl'), 'utf8'), s.v1Items);

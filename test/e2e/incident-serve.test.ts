@@ -10,9 +10,10 @@
  *  2. v1's clean report, then a later v2 report with one more shell=True call: a proposal, and an
  *     `incident-proposed` alert naming it;
  *  3. approve through the API: 202, a second approve 409, a backup asked for meanwhile is skipped
- *     with its reason; the incident succeeds — the shop serve started was stopped and restarted by
- *     the playbook, the data equals the v1 backup, the served certificate has a new key, a TLS
- *     client connecting throughout saw no failed handshake;
+ *     with its reason; serve is killed -9 between the restore's two renames, and the next serve
+ *     neither starts the shop nor recreates the volume; approve resumes it and it succeeds — the
+ *     shop serve started was stopped and restarted by the playbook, the data equals the v1 backup,
+ *     the served certificate has a new key, a TLS client connecting throughout saw no failed handshake;
  *  4. serve still manages the restarted shop: the next renewal reloads it, a serve restarted after
  *     kill -9 adopts it from its pid file, stopping serve stops it, and no process is left.
  */
@@ -257,7 +258,8 @@ alerts:
     assert.equal(await serve.stop(), 0, serve.stderr.slice(-2000));
     assert.equal(alive(servePid), false, 'stopping serve stopped the shop');
     assert.equal(await shop.pid(), undefined);
-    await serve.start(config, { ...env, HOLDFAST_DEPLOY_COMMIT: v2 });
+    // This serve also holds an incident run between the restore's two renames (the kill -9 point).
+    await serve.start(config, { ...env, HOLDFAST_DEPLOY_COMMIT: v2, HOLDFAST_PLAYBOOK_HOLD: 'restore:between-renames' });
     await healthy(v2);
     for (let i = 0; i < 3; i++) assert.equal(await postItem({ by: 'v2', n: i, note: 'written by the vulnerable version' }), 201);
     await backup();
@@ -319,10 +321,9 @@ alerts:
       assert.ok(openapi.paths[path], `${path} in /openapi.json`);
   });
 
-  it('runs the approved incident in the server: 409 on a second approve, backups skipped meanwhile; the shop is stopped, restored to v1, restarted with a new key', async () => {
+  it('runs the approved incident in the server: 409 on a second approve, backups skipped; killed -9 mid-restore, a new serve leaves the shop down, approve resumes it; the shop is restored to v1 with a new key', async () => {
     keyBefore = (await trustedHandshake({ host: '127.0.0.1', port: shopPort, serverName: 'localhost' }, shopCa())).keyId!;
     client = new TlsLoop(shopPort, shopCa());
-    const t0 = performance.now();
     const approved = await api<{ id: string; status: string; runningHere: boolean }>(`/api/v1/incidents/${proposalId}/approve`, { method: 'POST', type: 'application/json', body: JSON.stringify({ actor: 'e2e-operator' }) });
     assert.equal(approved.status, 202, approved.text);
     assert.deepEqual([approved.body.status, approved.body.runningHere], ['running', true]);
@@ -330,21 +331,42 @@ alerts:
     assert.deepEqual([again.status, again.body.code], [409, 'INCIDENT_RUNNING'], again.text);
     const abort = await api<{ code: string }>(`/api/v1/incidents/${proposalId}/abort`, { method: 'POST' });
     assert.deepEqual([abort.status, abort.body.code], [409, 'INCIDENT_RUNNING']);
+    await eventually('the run held between the restore renames', async () => existsSync(join(dataDir, 'incidents', proposalId, 'held-restore-between-renames')));
     // A backup asked for while the incident runs is skipped with its reason: not run, not failed, no alert.
     assert.equal((await api('/api/v1/jobs/backup/shop/shop-data/run', { method: 'POST' })).status, 202);
 
+    // kill -9 of serve in the middle of the swap: the volume directory is not there, the shop is stopped.
+    const killed = new Promise((r) => serve.child!.once('exit', r));
+    serve.child!.kill('SIGKILL');
+    await killed;
+    assert.equal(existsSync(join(dir, 'data')), false, 'between the renames');
+    assert.equal(alive(servePid), false, 'the shop was stopped by the quiesce step');
+    const from = serve.stderr.length;
+    await serve.start(config, env);
+    assert.match(serve.stderr.slice(from), new RegExp(`workload shop: not started: incident ${proposalId} is running on volume shop-data`));
+    assert.equal(existsSync(join(dir, 'data')), false, 'serve did not create an empty volume under the interrupted restore');
+    const interrupted = (await api<{ incident: { interrupted: boolean } }>(`/api/v1/incidents/${proposalId}`)).body;
+    assert.equal(interrupted.incident.interrupted, true);
+    assert.equal((await api('/api/v1/jobs/backup/shop/shop-data/run', { method: 'POST' })).status, 202);
+
+    const t0 = performance.now();
+    const resumed = await api<{ status: string }>(`/api/v1/incidents/${proposalId}/approve`, { method: 'POST' });
+    assert.deepEqual([resumed.status, resumed.body.status], [202, 'running'], resumed.text);
     const done = await eventually('the incident finished', async () => {
-      const d = (await api<{ incident: { status: string; message?: string } }>(`/api/v1/incidents/${proposalId}`)).body;
+      const d = (await api<{ incident: { status: string; message?: string }; steps: { step: string; attempts: number }[] }>(`/api/v1/incidents/${proposalId}`)).body;
       return d.incident.status !== 'running' && d;
     }, 240_000);
     const ms = performance.now() - t0;
     await client.stop();
     assert.equal(done.incident.status, 'succeeded', `${done.incident.message}\n${serve.stderr.slice(-4000)}`);
-    console.log(`incident in serve: approve → succeeded ${(ms / 1000).toFixed(1)} s; TLS client ${client.ok} ok, ${client.refused} refused (shop stopped), ${client.failed.length} failed handshakes`);
+    console.log(`incident in serve: resume (approve) → succeeded ${(ms / 1000).toFixed(1)} s; TLS client ${client.ok} ok, ${client.refused} refused (shop stopped), ${client.failed.length} failed handshakes`);
     assert.deepEqual(client.failed, [], 'no failed TLS handshake');
+    assert.equal(done.steps.find((x) => x.step === 'restore')!.attempts, 2, 'the interrupted restore ran again');
+    assert.equal(done.steps.find((x) => x.step === 'quiesce')!.attempts, 1, 'nothing completed ran twice');
 
     const skipped = (await api<{ kind: string; target: string; status: string; reason?: string; message?: string }[]>('/api/v1/runs?status=missed&limit=1000')).body.filter((r) => r.reason === 'IncidentActive');
     assert.ok(skipped.some((r) => r.kind === 'backup' && r.target === 'shop-data' && r.message === `backup/shop/shop-data skipped: incident ${proposalId} is running`), JSON.stringify(skipped));
+    assert.ok(skipped.some((r) => r.kind === 'backup' && /skipped: incident \S+ was interrupted \(process \d+ is gone; resume or abort it\)$/.test(r.message ?? '')), JSON.stringify(skipped));
     assert.equal(hook.received.some((a) => a.event === 'schedule-missed' || a.event === 'backup-failed'), false, 'a skip is not alerted as a failure');
 
     // The shop serve started was stopped and restarted by the playbook, on v1, with the v1 data.

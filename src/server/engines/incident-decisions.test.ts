@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideApprove, decideAutoRun, decideSkip, decideWithdraw, type ApproveInput } from './incident-decisions.js';
+import { decideApprove, decideAutoRun, decideSkip, decideStart, decideWithdraw, type ApproveInput } from './incident-decisions.js';
 
 const proposed: ApproveInput = {
   incident: { id: 'inc-1', volume: 'shop-data', status: 'proposed', runnerPid: undefined },
@@ -83,5 +83,20 @@ describe('decideWithdraw', () => {
       const d = decideWithdraw(input);
       assert.deepEqual([d.withdraw, d.reason], [withdraw, reason], d.message);
       assert.match(d.message, /inc-/);
+    });
+});
+
+describe('decideStart', () => {
+  const cases: [string, Parameters<typeof decideStart>[0], boolean][] = [
+    ['starts a workload whose volumes have no incident', { workload: 'shop', volumes: ['shop-data'], active: [] }, true],
+    ['starts a workload when the incident is on another volume', { workload: 'shop', volumes: ['shop-data'], active: [{ id: 'inc-1', volume: 'logs', status: 'running' }] }, true],
+    ['does not start a workload whose volume an interrupted incident holds', { workload: 'shop', volumes: ['shop-data'], active: [{ id: 'inc-1', volume: 'shop-data', status: 'running' }] }, false],
+    ['does not start a workload whose volume a failed incident holds', { workload: 'shop', volumes: ['shop-data', 'logs'], active: [{ id: 'inc-1', volume: 'logs', status: 'failed' }] }, false],
+  ];
+  for (const [name, input, start] of cases)
+    it(name, () => {
+      const d = decideStart(input);
+      assert.equal(d.start, start, d.message);
+      if (!start) assert.match(d.message, /not started: incident inc-1 is (running|failed) on volume/);
     });
 });

@@ -105,3 +105,17 @@ export function decideWithdraw(i: WithdrawInput): { withdraw: boolean; reason: s
     return { withdraw: true, reason: 'resolved', message: `withdrawn: incident ${i.succeeded} restored volume ${i.proposal.volume} and the version with finding ${i.proposal.findingId ?? '?'} is no longer deployed` };
   return { withdraw: false, reason: 'keep', message: `incident ${i.proposal.id} stays proposed` };
 }
+
+/**
+ * Whether serve starts a workload (or creates a volume directory) at start-up. Not while an
+ * incident on one of its volumes is active (running, interrupted or failed): the incident stopped
+ * it on purpose, its volume may be mid-swap (between the restore's renames the directory is not
+ * there, and creating it would put an empty volume under the resume), and its resume or abort
+ * starts it again. Serve adopting a workload that is running anyway is not a start.
+ */
+export function decideStart(o: { workload: string; volumes: readonly string[]; active: readonly { id: string; volume: string; status: string }[] }): { start: boolean; reason: string; message: string } {
+  const held = o.active.find((a) => o.volumes.includes(a.volume));
+  if (held)
+    return { start: false, reason: 'IncidentActive', message: `workload ${o.workload}: not started: incident ${held.id} is ${held.status} on volume ${held.volume}; it starts it again when resumed (approve) or aborted` };
+  return { start: true, reason: 'Start', message: `workload ${o.workload}: start` };
+}
