@@ -259,7 +259,7 @@ test('an approved Incident restores the last clean point in place, keeps evidenc
   assert.equal(sts.spec!.template.metadata!.annotations!['tls.holdfast.dev/db-tls'], leaf.serialNumber.toLowerCase(), 'the workload was rolled to the new certificate');
   // The report names the finding, the restore point and why, the evidence and both serials.
   const report = (await core.readNamespacedConfigMap({ namespace: ns, name: 'cve-report' })).data!['report.md']!;
-  for (const want of [FINDING.id, FINDING.ruleId, rp1.metadata.name, 'snap-v1', 'snap-evidence', serial1!, leaf.serialNumber.toLowerCase(), 'the latest with only clean versions'])
+  for (const want of [FINDING.id, FINDING.ruleId, rp1.metadata.name, 'snap-v1', 'snap-evidence', serial1!, leaf.serialNumber.toLowerCase(), 'the latest with only clean versions', '| report | report | Completed | 1 |'])
     assert.ok(report.includes(want), `report.md lacks ${want}:\n${report}`);
   assert.doesNotMatch(report, /PRIVATE KEY/);
   // Phases and conditions: every step completed; the crashes show as no second attempt of a completed step.

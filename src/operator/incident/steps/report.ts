@@ -6,9 +6,15 @@
 import type * as k8s from '@kubernetes/client-node';
 import { isHoldfastError } from '../../../base/errors.js';
 import { call } from '../../../platform/kubernetes/index.js';
+import type { IncidentStatus } from '../../api/index.js';
 import { incidentLabels, incidentNames, INCIDENT_UID_LABEL } from '../names.js';
 import { renderReport } from '../report.js';
 import { done, StepFailure, type KubeStepKind } from './types.js';
+
+/** The timeline as it will stand once this step completes: the report is its own last entry. */
+function asWritten(status: IncidentStatus, stepId: string, now: Date): IncidentStatus {
+  return { ...status, steps: status.steps?.map((s) => (s.name === stepId ? { ...s, phase: 'Completed' as const, completedAt: now.toISOString() } : s)) };
+}
 
 export const reportStep: KubeStepKind = {
   uses: 'report',
@@ -18,7 +24,7 @@ export const reportStep: KubeStepKind = {
     const name = incidentNames.report(ref);
     const body: k8s.V1ConfigMap = {
       metadata: { name, namespace: ref.namespace, labels: incidentLabels(ref) },
-      data: { 'report.md': renderReport(ref.name, ref.namespace, spec, status, ctx.clock.now()) },
+      data: { 'report.md': renderReport(ref.name, ref.namespace, spec, asWritten(status, env.stepId, ctx.clock.now()), ctx.clock.now()) },
     };
     try {
       await call(`create ConfigMap ${ref.namespace}/${name}`, () => ctx.apis.core.createNamespacedConfigMap({ namespace: ref.namespace, body }));
