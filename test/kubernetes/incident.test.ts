@@ -437,3 +437,35 @@ test('spec.abort during the evidence backup scales the workload back to its reco
   assert.equal((await list(ns, 'restores')).length, 0, 'nothing restored');
   assert.equal((await incidentJobs(ns)).length, 1, 'the evidence Job is kept');
 });
+
+test('a spec edited before approval is planned again, so what is approved is what the spec says now', async () => {
+  const ns = await kube.namespace('replan');
+  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  await apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('db', 'data', 'db-tls') });
+  const C = 'sha256:' + 'c3'.repeat(32);
+  const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
+  for (const [name, digest, t] of [['p1', DIGEST_A, '2026-11-01T03:00:00Z'], ['p2', C, '2026-11-02T03:00:00Z']] as const) {
+    await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
+    await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status: { snapshotId: `s-${name}`, time: t, provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: digest }] } } } }, merge);
+  }
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'incidents',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A, C] } } },
+  });
+  const first = await eventually('the first plan', async () => {
+    const s = await incident(ns, 'cve');
+    return s.phase === 'AwaitingApproval' ? s : undefined;
+  });
+  assert.equal(first.plan!.restorePoint, `${ns}/p2`);
+  // C turns out to be vulnerable too.
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve', body: { spec: { vulnerable: { imageDigests: [DIGEST_B, C] } } } }, merge);
+  const second = await eventually('the new plan', async () => {
+    const s = await incident(ns, 'cve');
+    return s.phase === 'AwaitingApproval' && s.plan?.restorePoint === `${ns}/p1` ? s : undefined;
+  });
+  assert.deepEqual(second.steps!.slice(0, 2).map((x) => [x.name, x.phase, x.attempts]), [['assess', 'Completed', 2], ['choose', 'Completed', 2]]);
+  assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 1, 'still nothing changed');
+  const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=cve' })).items.map((e) => e.reason);
+  assert.ok(events.includes('Replanned'), events.join(', '));
+});

@@ -83,6 +83,8 @@ export const incidentStatusSchema = z
         running: z.array(versionSchema).max(200).optional(),
         knownGood: z.array(versionSchema).max(200).optional(),
         certificatePolicies: z.array(z.string()).max(50).optional(),
+        /** The spec the plan was made from (all but approved and abort): a change before the run starts plans again. */
+        specHash: z.string().optional(),
       })
       .strict()
       .optional(),

@@ -7,6 +7,7 @@
  * API trouble (unreachable, RBAC) keeps the step running and retries; a step that cannot succeed
  * fails the Incident with its reason. Succeeded and Failed are final.
  */
+import { createHash } from 'node:crypto';
 import { isHoldfastError } from '../../base/errors.js';
 import { advance, type AdvanceResult } from '../../playbook/index.js';
 import { call, mergePatch } from '../../platform/kubernetes/index.js';
@@ -108,9 +109,17 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
     ? { type: 'Approved', status: 'True', reason: 'Approved', message: 'spec.approved is true' }
     : { type: 'Approved', status: 'False', reason: 'AwaitingApproval', message: 'set spec.approved to true to run the plan; nothing in the cluster changes before' });
 
-  // One incident per PVC: checked until this one has changed anything (only read-only steps started).
+  // Until this Incident has changed anything: one incident per PVC, and the plan follows the spec.
   const mutating = (n: string) => kubeStepKinds.get(pb.steps.find((s) => s.id === n)!.uses)!.mutates;
+  const { approved: _a, abort: _b, ...planned } = spec;
+  const specHash = createHash('sha256').update(JSON.stringify(planned)).digest('hex').slice(0, 16);
   if (!status.steps?.some((s) => s.phase !== 'Pending' && mutating(s.name))) {
+    if (status.plan && status.plan.specHash !== specHash) {
+      // Edited since the plan was shown: approve what the spec says now, not what it said then.
+      delete status.plan;
+      for (const r of status.steps ?? []) r.phase = 'Pending';
+      events.push({ type: 'Normal', reason: 'Replanned', message: 'spec changed before the run started: planning again' });
+    }
     const view = (i: CustomObject) => ({
       name: i.metadata!.name!,
       pvc: String((i.spec as { pvc?: unknown } | undefined)?.pvc ?? ''),
@@ -148,6 +157,7 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
     return failed(reason, `${step ? `step ${step.name}: ` : ''}${(e as Error).message}`);
   }
 
+  if (status.plan) status.plan.specHash = specHash;
   if (result.state === 'waiting') {
     status.phase = 'Running';
     noteWaiting(status, result.step, result.message);
