@@ -12,6 +12,8 @@ declare module 'fastify' {
     hide?: boolean;
     consumes?: string[];
     produces?: string[];
+    /** An optional JSON body, documented only: the route checks it itself (zod), since Fastify's validator would drop unknown keys silently instead of refusing them. */
+    optionalBody?: Record<string, unknown>;
   }
 }
 
@@ -57,6 +59,7 @@ export function collectOpenApi(app: FastifyInstance, info: { title: string; vers
       responses,
     };
     if (s.body) op.requestBody = { content: { 'application/json': { schema: s.body } } };
+    if (s.optionalBody) op.requestBody = { required: false, content: { 'application/json': { schema: s.optionalBody } } };
     if (Array.isArray(s.consumes))
       op.requestBody = {
         required: true,

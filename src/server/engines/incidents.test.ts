@@ -146,5 +146,8 @@ describe('incidents in the control plane', () => {
     assert.deepEqual(Object.keys(doc.paths['/api/v1/incidents/{id}/approve']!), ['post']);
     assert.ok(doc.paths['/api/v1/incidents/{id}/approve']!.post!.responses['409']);
     assert.deepEqual(doc.paths['/api/v1/incidents/{id}/report']!.get!.tags, ['incidents']);
+    const body = (doc.paths['/api/v1/incidents/{id}/approve']!.post as unknown as { requestBody: { required: boolean; content: Record<string, { schema: { properties: Record<string, unknown> } }> } }).requestBody;
+    assert.equal(body.required, false);
+    assert.ok(body.content['application/json']!.schema.properties.actor);
   });
 });

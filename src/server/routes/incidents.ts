@@ -14,7 +14,7 @@ import type { ControlPlane } from '../control-plane.js';
 
 const idParams = z.object({ id: z.string().regex(/^[A-Za-z0-9-]{1,80}$/, 'an incident id like inc-20261201-101500-9f2c') }).strict();
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
-const actionBody = z.object({ actor: z.string().min(1).max(100).optional() }).strict().optional();
+const actionBody = z.object({ actor: z.string().min(1).max(100).optional().describe('who approves or aborts, for the audit log (default "api")') }).strict().optional();
 const reportQuery = z.object({ format: z.enum(['html', 'md']).default('html') }).strict();
 
 const json = (s: z.ZodTypeAny) => zodToJsonSchema(s, { target: 'openApi3', $refStrategy: 'none' }) as Record<string, unknown>;
@@ -52,6 +52,7 @@ export const incidentRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (a
         summary: 'Approve a proposed incident (or continue a failed one): it runs in the server, in the background',
         tags: ['incidents'],
         params: json(idParams),
+        optionalBody: json(actionBody.unwrap()),
         response: { 202: anyObject, 404: error, 409: error },
       },
     },
@@ -69,6 +70,7 @@ export const incidentRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (a
         summary: 'Abort an incident: undo what can be undone, newest first, and say what cannot',
         tags: ['incidents'],
         params: json(idParams),
+        optionalBody: json(actionBody.unwrap()),
         response: { 200: anyObject, 404: error, 409: error },
       },
     },
