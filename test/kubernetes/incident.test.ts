@@ -257,6 +257,11 @@ test('an approved Incident restores the last clean point in place, keeps evidenc
   assert.deepEqual([cert.policy, cert.oldSerial, cert.newSerial], ['db', serial1, leaf.serialNumber.toLowerCase()]);
   assert.notEqual(cert.oldKeyId, cert.newKeyId);
   assert.equal(sts.spec!.template.metadata!.annotations!['tls.holdfast.dev/db-tls'], leaf.serialNumber.toLowerCase(), 'the workload was rolled to the new certificate');
+  const cpAfter = (await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'certificatepolicies', name: 'db' })) as { metadata: { annotations?: Record<string, string> }; status?: { handledReissue?: string } };
+  assert.ok(cpAfter.metadata.annotations?.['holdfast.dev/reissue']?.startsWith('cve-'));
+  assert.equal(cpAfter.status?.handledReissue, cpAfter.metadata.annotations?.['holdfast.dev/reissue'], 'the certificate controller acted on the reissue once');
+  const cpEvents = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=db,involvedObject.kind=CertificatePolicy' })).items.map((e) => `${e.reason}: ${e.message}`);
+  assert.ok(cpEvents.some((e) => e.startsWith('Reissued: reissued Secret') && e.includes('holdfast.dev/reissue=cve-')), cpEvents.join('\n'));
   // The report names the finding, the restore point and why, the evidence and both serials.
   const report = (await core.readNamespacedConfigMap({ namespace: ns, name: 'cve-report' })).data!['report.md']!;
   for (const want of [FINDING.id, FINDING.ruleId, rp1.metadata.name, 'snap-v1', 'snap-evidence', serial1!, leaf.serialNumber.toLowerCase(), 'the latest with only clean versions', '| report | report | Completed | 1 |'])
