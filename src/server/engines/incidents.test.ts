@@ -134,6 +134,17 @@ describe('incidents in the control plane', () => {
     assert.deepEqual([r.statusCode, r.json().code], [409, 'INCIDENT_FINISHED']);
   });
 
+  it('puts each incident on the timeline as it stands, an interrupted one as failed', async () => {
+    const tl = (await req('GET', '/api/v1/timeline')).json() as { type: string; status: string; title: string }[];
+    const incidents = tl.filter((e) => e.type === 'incident');
+    assert.deepEqual(incidents.map((e) => [e.title, e.status]).sort(), [
+      ['incident inc-abort on data: aborted', 'info'],
+      ['incident inc-done on other: succeeded', 'ok'],
+      ['incident inc-proposed on data: proposed', 'info'],
+      ['incident inc-running on data: interrupted', 'failed'],
+    ]);
+  });
+
   it('counts incidents by volume and status in /metrics, an interrupted run apart', async () => {
     const text = (await req('GET', '/metrics')).body;
     assert.match(text, /holdfast_incidents\{volume="data",status="proposed"\} 1/);

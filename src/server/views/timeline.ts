@@ -1,13 +1,13 @@
 /**
  * One timeline of everything that happened: deploys, scans, backups, verifications, certificate
- * rotations, alerts. Newest first. Routine entries (successful backups and verifications, probes)
+ * rotations, alerts, incidents. Newest first. Routine entries (successful backups and verifications, probes)
  * can be capped separately, so a backup every minute does not push last week's deploy off the page.
  */
 import type { ControlPlane } from '../control-plane.js';
 
 export interface TimelineEntry {
   time: string;
-  type: 'deploy' | 'scan' | 'backup' | 'verification' | 'certificate' | 'alert' | 'missed' | 'report';
+  type: 'deploy' | 'scan' | 'backup' | 'verification' | 'certificate' | 'alert' | 'missed' | 'report' | 'incident';
   status: 'ok' | 'failed' | 'info';
   title: string;
   detail: string;
@@ -73,6 +73,15 @@ export function timeline(cp: ControlPlane, limit = 200, routine = limit): Timeli
       status: a.status === 'failed' ? 'failed' : 'info',
       title: `alert ${a.event} → ${a.webhook}`,
       detail: `${String(a.payload.summary ?? '')} (${a.status}, ${a.attempts} attempt(s))`,
+    });
+  // An incident as it stands now (proposed, running, failed, finished), at its last change.
+  for (const i of cp.incidents.list({ limit }))
+    out.push({
+      time: new Date(i.finishedAt ?? i.updatedAt).toISOString(),
+      type: 'incident',
+      status: i.status === 'succeeded' ? 'ok' : i.status === 'failed' || i.interrupted ? 'failed' : 'info',
+      title: `incident ${i.id} on ${i.volume}: ${i.interrupted ? 'interrupted' : i.status}`,
+      detail: i.message ?? '',
     });
   out.sort((a, b) => b.time.localeCompare(a.time));
   const isRoutine = (e: TimelineEntry) =>
