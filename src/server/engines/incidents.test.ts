@@ -145,6 +145,15 @@ describe('incidents in the control plane', () => {
     ]);
   });
 
+  it('lists a proposal awaiting approval and an interrupted run among the overview problems, and not a finished one', async () => {
+    const o = (await req('GET', '/api/v1/overview')).json() as { status: string; problems: string[] };
+    assert.equal(o.status, 'degraded');
+    const about = o.problems.filter((p) => p.startsWith('incident '));
+    assert.equal(about.length, 2, JSON.stringify(about));
+    assert.ok(about.some((p) => p.startsWith('incident inc-proposed on volume data awaits approval')));
+    assert.ok(about.some((p) => p.startsWith('incident inc-running on volume data was interrupted: resume (approve) or abort it')));
+  });
+
   it('counts incidents by volume and status in /metrics, an interrupted run apart', async () => {
     const text = (await req('GET', '/metrics')).body;
     assert.match(text, /holdfast_incidents\{volume="data",status="proposed"\} 1/);

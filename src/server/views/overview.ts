@@ -35,6 +35,13 @@ export async function overview(cp: ControlPlane): Promise<Overview> {
   const deployedCritical = findings.filter((f) => f.severity === 'critical' && f.deployedIn.length > 0);
   for (const f of deployedCritical)
     problems.push(`critical finding ${f.ruleId} is in the version deployed on ${f.deployedIn.join(', ')}`);
+  // An incident waiting for a person (a proposal: a vulnerable version runs) or stuck (failed,
+  // interrupted: its volume may be mid-restore and its workloads down) is a problem until handled.
+  for (const i of cp.incidents.list({ limit: 1000 })) {
+    if (i.status === 'proposed') problems.push(`incident ${i.id} on volume ${i.volume} awaits approval: ${i.message ?? ''}`);
+    else if (i.status === 'failed' || i.interrupted)
+      problems.push(`incident ${i.id} on volume ${i.volume} ${i.interrupted ? 'was interrupted' : 'failed'}: resume (approve) or abort it${i.message ? ` — ${i.message}` : ''}`);
+  }
   const recent = cp.runs
     .list({ limit: 500 })
     .filter((r) => now - (r.finishedAt ?? r.scheduledFor).getTime() < 86_400_000);
