@@ -3,6 +3,7 @@
  * termination messages), the Job controller (Job status) and the CSI snapshotter (VolumeSnapshot
  * readyToUse). All through the real API's status subresources, as those components do.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
@@ -132,28 +133,39 @@ export async function readySnapshot(kc: k8s.KubeConfig, ns: string, name: string
 }
 
 /**
- * The StatefulSet controller and the kubelet for the StatefulSets of a namespace, in the
- * background until `stop()`: pods `<name>-<i>` built from the pod template (so they mount what it
- * mounts, owned by the StatefulSet), replaced when the template's image changes, removed when
- * scaled down, reported Running with the image digest `digestOf(image)`, and the StatefulSet's
- * status written (observedGeneration, ready and updated replicas) once its pods match. Jobs are
- * not played: tests finish them with finishJob at the moment they choose.
+ * The StatefulSet and Deployment controllers and the kubelet for a namespace, in the background
+ * until `stop()`: pods built from the pod template (so they mount what it mounts), owned as those
+ * controllers own them (a StatefulSet's pods `<name>-<i>`; a Deployment's through a ReplicaSet
+ * `<name>-<hash>` with the pod-template-hash label), replaced when the template's image changes,
+ * removed when scaled down, reported Running with the image digest `digestOf(image)`, and the
+ * workload's status written (observedGeneration, ready and updated replicas) once its pods match.
+ * Jobs are not played: tests finish them with finishJob at the moment they choose.
  */
-export function playStatefulSets(kc: k8s.KubeConfig, ns: string, digestOf: (image: string) => string): { stop(): Promise<void>; rounds(): number } {
+export function playWorkloads(kc: k8s.KubeConfig, ns: string, digestOf: (image: string) => string): { stop(): Promise<void>; rounds(): number } {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   let stopped = false;
   let rounds = 0;
+  type W = { kind: 'StatefulSet' | 'Deployment'; obj: k8s.V1StatefulSet | k8s.V1Deployment };
   const round = async () => {
-    for (const s of (await apps.listNamespacedStatefulSet({ namespace: ns })).items) {
+    const all: W[] = [
+      ...(await apps.listNamespacedStatefulSet({ namespace: ns })).items.map((obj) => ({ kind: 'StatefulSet' as const, obj })),
+      ...(await apps.listNamespacedDeployment({ namespace: ns })).items.map((obj) => ({ kind: 'Deployment' as const, obj })),
+    ];
+    for (const { kind, obj: s } of all) {
       const name = s.metadata!.name!;
       const want = s.spec?.replicas ?? 1;
       const tpl = s.spec!.template;
       const image = tpl.spec!.containers[0]!.image!;
-      const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: `play.holdfast.dev/statefulset=${name}` })).items;
+      const hash = createHash('sha256').update(image).digest('hex').slice(0, 10);
+      const owner = kind === 'StatefulSet'
+        ? { apiVersion: 'apps/v1', kind: 'StatefulSet', name, uid: s.metadata!.uid!, controller: true }
+        : { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${hash}`, uid: s.metadata!.uid!, controller: true };
+      const podName = (i: number) => (kind === 'StatefulSet' ? `${name}-${i}` : `${name}-${hash}-${i}`);
+      const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: `play.holdfast.dev/workload=${kind}.${name}` })).items;
       let changed = false;
       for (const p of pods) {
-        const i = Number(p.metadata!.name!.slice(name.length + 1));
+        const i = Number(p.metadata?.annotations?.['play.holdfast.dev/index']);
         if (i >= want || p.metadata?.annotations?.['play.holdfast.dev/image'] !== image) {
           await core.deleteNamespacedPod({ namespace: ns, name: p.metadata!.name!, gracePeriodSeconds: 0 }).catch(() => undefined);
           changed = true;
@@ -161,16 +173,16 @@ export function playStatefulSets(kc: k8s.KubeConfig, ns: string, digestOf: (imag
       }
       if (changed) continue; // create replacements next round, once the old ones are gone
       for (let i = 0; i < want; i++) {
-        const pod = `${name}-${i}`;
+        const pod = podName(i);
         if (pods.some((p) => p.metadata!.name === pod)) continue;
         await core.createNamespacedPod({
           namespace: ns,
           body: {
             metadata: {
               name: pod,
-              labels: { ...tpl.metadata?.labels, 'play.holdfast.dev/statefulset': name },
-              annotations: { 'play.holdfast.dev/image': image },
-              ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name, uid: s.metadata!.uid!, controller: true }],
+              labels: { ...tpl.metadata?.labels, 'play.holdfast.dev/workload': `${kind}.${name}`, ...(kind === 'Deployment' ? { 'pod-template-hash': hash } : {}) },
+              annotations: { 'play.holdfast.dev/image': image, 'play.holdfast.dev/index': String(i) },
+              ownerReferences: [owner],
             },
             spec: { ...tpl.spec!, schedulerName: 'holdfast-test-none' },
           },
@@ -186,11 +198,10 @@ export function playStatefulSets(kc: k8s.KubeConfig, ns: string, digestOf: (imag
       }
       if (changed) continue;
       const st = s.status;
-      if (st?.observedGeneration !== s.metadata!.generation || st?.readyReplicas !== want || st?.replicas !== want)
-        await apps.patchNamespacedStatefulSetStatus(
-          { namespace: ns, name, body: { status: { observedGeneration: s.metadata!.generation, replicas: want, readyReplicas: want, updatedReplicas: want, currentReplicas: want, availableReplicas: want } } },
-          merge,
-        );
+      if (st?.observedGeneration === s.metadata!.generation && st?.readyReplicas === want && st?.replicas === want) continue;
+      const status = { observedGeneration: s.metadata!.generation, replicas: want, readyReplicas: want, updatedReplicas: want, availableReplicas: want };
+      if (kind === 'StatefulSet') await apps.patchNamespacedStatefulSetStatus({ namespace: ns, name, body: { status: { ...status, currentReplicas: want } } }, merge);
+      else await apps.patchNamespacedDeploymentStatus({ namespace: ns, name, body: { status } }, merge);
     }
   };
   const loop = (async () => {

@@ -8,7 +8,7 @@
  * refusal: no clean restore point, Failed with the options, nothing changed.
  *
  * The operators run with only the shipped RBAC (deploy/operator/rbac.yaml, bound to an unprivileged
- * user). The test plays the kubelet and StatefulSet controller (playStatefulSets: pods from the template,
+ * user). The test plays the kubelet and the StatefulSet and Deployment controllers (playWorkloads: pods from the template,
  * image digests, rollout status) and the Job controller (finishJob, when the test decides).
  */
 import { after, before, test } from 'node:test';
@@ -17,7 +17,7 @@ import { X509Certificate } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
 import { startKube, type Kube } from '../harness/kube.js';
-import { bindShippedRbac, DIGEST_A, DIGEST_B, eventually, finishJob, playStatefulSets, pvc, testLogger } from '../harness/kube-play.js';
+import { bindShippedRbac, DIGEST_A, DIGEST_B, eventually, finishJob, playWorkloads, pvc, testLogger } from '../harness/kube-play.js';
 
 let kube: Kube;
 let core: k8s.CoreV1Api;
@@ -127,7 +127,7 @@ const incidentJobs = async (ns: string) => (await batch.listNamespacedJob({ name
 
 test('an approved Incident restores the last clean point in place, keeps evidence, restarts on digest A, reissues TLS and reports — across two operator crashes', async () => {
   const ns = await kube.namespace('shop');
-  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  players.push(playWorkloads(kube.kc, ns, digestOf));
   await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
   await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/shop', credentials: { secretName: 'repo' } } } });
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
@@ -279,7 +279,7 @@ test('an approved Incident restores the last clean point in place, keeps evidenc
 
 test('an Incident with no clean restore point fails with NoCleanRestorePoint and the options, and changes nothing', async () => {
   const ns = await kube.namespace('refuse');
-  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  players.push(playWorkloads(kube.kc, ns, digestOf));
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   await apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('db', 'data', 'db-tls') });
   await eventually('db-0 running', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.phase === 'Running');
@@ -315,7 +315,7 @@ test('an Incident with no clean restore point fails with NoCleanRestorePoint and
 
 test('a failed evidence backup stops the Incident before the restore (Failed, no Restore, the PVC untouched); holdfast.dev/retry resumes it to Succeeded', async () => {
   const ns = await kube.namespace('evfail');
-  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  players.push(playWorkloads(kube.kc, ns, digestOf));
   await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
   await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/ev', credentials: { secretName: 'repo' } } } });
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
@@ -368,20 +368,21 @@ test('a failed evidence backup stops the Incident before the restore (Failed, no
   assert.ok(events.includes('Retried'), events.join(', '));
 });
 
-test('with the RestorePoints and repository in the operator team\'s namespace, the Restore goes there and the repository Secret is mirrored for the evidence Job', async () => {
+test('a Deployment whose RestorePoints and repository live in the backup team\'s namespace: the Restore goes there, the repository Secret is mirrored for the evidence Job', async () => {
   const team = await kube.namespace('backups');
   const ns = await kube.namespace('app');
-  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  players.push(playWorkloads(kube.kc, ns, digestOf));
   await core.createNamespacedSecret({ namespace: team, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
   await custom.createNamespacedCustomObject({ ...G, namespace: team, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/app', credentials: { secretName: 'repo' } } } });
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  // A Deployment this time: its pods belong to it through a ReplicaSet.
   const sts = statefulSet('db', 'data', 'db-tls');
   sts.spec!.template.spec!.containers[0]!.image = V2;
-  await apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
+  await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'db' }, spec: { replicas: 1, selector: sts.spec!.selector, template: sts.spec!.template } } });
   const rpApi = { ...G, namespace: team, plural: 'restorepoints' };
   await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'app-data-1' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
-  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'app-data-1', body: { status: { snapshotId: 's-1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, container: 'db', image: V1, imageDigest: DIGEST_A }] } } } }, merge);
-  await eventually('db-0 on digest B', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
+  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'app-data-1', body: { status: { snapshotId: 's-1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/Deployment/db`, container: 'db', image: V1, imageDigest: DIGEST_A }] } } } }, merge);
+  await eventually('the pod on digest B', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items[0]?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
   await custom.createNamespacedCustomObject({
     ...G, namespace: ns, plural: 'incidents',
     body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] } } },
@@ -404,13 +405,15 @@ test('with the RestorePoints and repository in the operator team\'s namespace, t
     return x.phase === 'Succeeded' ? x : undefined;
   }, 30_000);
   assert.equal(s.evidence!.restorePoint?.split('/')[0], team, 'the evidence RestorePoint sits beside the others');
-  assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.template.spec!.containers[0]!.image, `registry.example/shop-db@${DIGEST_A}`);
+  const dep = await apps.readNamespacedDeployment({ namespace: ns, name: 'db' });
+  assert.deepEqual([dep.spec!.replicas, dep.spec!.template.spec!.containers[0]!.image], [1, `registry.example/shop-db@${DIGEST_A}`]);
+  assert.deepEqual(s.plan!.workloads, ['Deployment/db']);
   assert.match((await core.readNamespacedConfigMap({ namespace: ns, name: 'cve-report' })).data!['report.md']!, /no CertificatePolicy serves the affected workloads/);
 });
 
 test('spec.abort during the evidence backup scales the workload back to its recorded replicas and image, keeps the evidence, and restores nothing', async () => {
   const ns = await kube.namespace('abort');
-  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  players.push(playWorkloads(kube.kc, ns, digestOf));
   await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
   await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/ab', credentials: { secretName: 'repo' } } } });
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
@@ -445,7 +448,7 @@ test('spec.abort during the evidence backup scales the workload back to its reco
 
 test('a spec edited before approval is planned again, so what is approved is what the spec says now', async () => {
   const ns = await kube.namespace('replan');
-  players.push(playStatefulSets(kube.kc, ns, digestOf));
+  players.push(playWorkloads(kube.kc, ns, digestOf));
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   await apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('db', 'data', 'db-tls') });
   const C = 'sha256:' + 'c3'.repeat(32);
