@@ -313,7 +313,7 @@ test('an Incident with no clean restore point fails with NoCleanRestorePoint and
   assert.ok(events.includes('Warning NoCleanRestorePoint'), events.join(', '));
 });
 
-test('a failed evidence backup stops the Incident before the restore (Failed, no Restore, the PVC untouched); holdfast.dev/retry resumes it to Succeeded', async () => {
+test('a failed evidence backup stops the Incident before the restore (Failed, no Restore, the PVC untouched), a failed Restore stops it naming the evidence, and holdfast.dev/retry resumes each to Succeeded', async () => {
   const ns = await kube.namespace('evfail');
   players.push(playWorkloads(kube.kc, ns, digestOf));
   await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
@@ -353,14 +353,26 @@ test('a failed evidence backup stops the Incident before the restore (Failed, no
   await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve', body: { metadata: { annotations: { 'holdfast.dev/retry': '1' } } } }, merge);
   const second = await eventually('a second evidence Job', async () => (await incidentJobs(ns)).find((j) => j.metadata!.name !== job!.metadata!.name));
   await finishJob(kube.kc, ns, second.metadata!.name!, { ok: true, message: '{"snapshotId":"s-evidence"}' });
+  // The restore fails midway: the run stops at a clear state naming the evidence, and resumes again.
   const restore = await eventually('the Restore', async () => (await list(ns, 'restores'))[0]);
   const rJob = await eventually('the restore Job', async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: `holdfast.dev/restore=${restore.metadata.name}` })).items[0]);
-  await finishJob(kube.kc, ns, rJob.metadata!.name!, { ok: true, message: '{}' });
+  await finishJob(kube.kc, ns, rJob.metadata!.name!, { ok: false, message: 'connection reset' });
+  const stopped = await eventually('Failed at the restore', async () => {
+    const x = await incident(ns, 'cve');
+    return x.phase === 'Failed' ? x : undefined;
+  });
+  assert.equal(cond(stopped, 'Ready')?.reason, 'RestoreFailed');
+  assert.match(cond(stopped, 'Ready')!.message, /step restore: Restore .* failed: .*the evidence RestorePoint .* holds the state before it/);
+  assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0, 'nothing starts on a half-restored volume');
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve', body: { metadata: { annotations: { 'holdfast.dev/retry': '2' } } } }, merge);
+  const restore2 = await eventually('a second Restore', async () => (await list(ns, 'restores')).find((r) => r.metadata.name !== restore.metadata.name));
+  const rJob2 = await eventually('its Job', async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: `holdfast.dev/restore=${restore2.metadata.name}` })).items[0]);
+  await finishJob(kube.kc, ns, rJob2.metadata!.name!, { ok: true, message: '{}' });
   const ok = await eventually('Succeeded', async () => {
     const x = await incident(ns, 'cve');
     return x.phase === 'Succeeded' ? x : undefined;
   }, 30_000);
-  assert.deepEqual(ok.steps!.map((x) => x.attempts), [1, 1, 1, 2, 1, 1, 1, 1, 1], 'only the failed step ran again');
+  assert.deepEqual(ok.steps!.map((x) => x.attempts), [1, 1, 1, 2, 2, 1, 1, 1, 1], 'only the failed steps ran again');
   assert.equal((await incidentJobs(ns)).length, 2, 'the failed evidence Job stays as the record');
   assert.equal((await list(ns, 'restorepoints', 'holdfast.dev/evidence=true')).length, 1);
   assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 1);
