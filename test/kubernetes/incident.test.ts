@@ -123,13 +123,25 @@ async function backup(ns: string, trigger: string, snapshot: string) {
   return eventually(`RestorePoint of ${snapshot}`, async () => (await list(ns, 'restorepoints')).find((r) => r.status?.snapshotId === snapshot));
 }
 
+/** A recorded RestorePoint of `pvcNs/data` in `ns`, as the backup controller leaves one. */
+async function restorePoint(ns: string, name: string, time: string, workload: Record<string, string>, pvcNs = ns) {
+  const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
+  await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name }, spec: { repository: 'main', pvc: { namespace: pvcNs, name: 'data' } } } });
+  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status: { snapshotId: `s-${name}`, time, provenance: { workloads: [workload] } } } }, merge);
+}
+
+/** A backup Secret and BackupRepository `main` in `ns`. */
+async function repository(ns: string) {
+  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
+  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: `s3:https://minio.example:9000/b/${ns}`, credentials: { secretName: 'repo' } } } });
+}
+
 const incidentJobs = async (ns: string) => (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/incident=cve' })).items;
 
 test('an approved Incident restores the last clean point in place, keeps evidence, restarts on digest A, reissues TLS and reports — across two operator crashes', async () => {
   const ns = await kube.namespace('shop');
   players.push(playWorkloads(kube.kc, ns, digestOf));
-  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
-  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/shop', credentials: { secretName: 'repo' } } } });
+  await repository(ns);
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'certificatepolicies', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'CertificatePolicy', metadata: { name: 'db' }, spec: { secretName: 'db-tls', dnsNames: [`db.${ns}.svc`], lifetime: '720h' } } });
   await apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('db', 'data', 'db-tls') });
@@ -283,11 +295,8 @@ test('an Incident with no clean restore point fails with NoCleanRestorePoint and
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   await apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('db', 'data', 'db-tls') });
   await eventually('db-0 running', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.phase === 'Running');
-  const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
-  for (const [name, digest, t] of [['p1', DIGEST_A, '2026-11-01T03:00:00Z'], ['p2', DIGEST_B, '2026-11-02T03:00:00Z']] as const) {
-    await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
-    await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status: { snapshotId: `s-${name}`, time: t, provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: digest }] } } } }, merge);
-  }
+  await restorePoint(ns, 'p1', '2026-11-01T03:00:00Z', { workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A });
+  await restorePoint(ns, 'p2', '2026-11-02T03:00:00Z', { workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_B });
   await latestOp().idle();
   const before = await clusterState(ns);
   // Both versions are vulnerable, and the Incident is even approved: still nothing may change.
@@ -316,15 +325,12 @@ test('an Incident with no clean restore point fails with NoCleanRestorePoint and
 test('a failed evidence backup stops the Incident before the restore (Failed, no Restore, the PVC untouched), a failed Restore stops it naming the evidence, and holdfast.dev/retry resumes each to Succeeded', async () => {
   const ns = await kube.namespace('evfail');
   players.push(playWorkloads(kube.kc, ns, digestOf));
-  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
-  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/ev', credentials: { secretName: 'repo' } } } });
+  await repository(ns);
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   const sts = statefulSet('db', 'data', 'db-tls');
   sts.spec!.template.spec!.containers[0]!.image = V2;
   await apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
-  const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
-  await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'p1' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
-  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'p1', body: { status: { snapshotId: 's-p1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A }] } } } }, merge);
+  await restorePoint(ns, 'p1', '2026-11-01T03:00:00Z', { workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A });
   await eventually('db-0 on digest B', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
   await custom.createNamespacedCustomObject({
     ...G, namespace: ns, plural: 'incidents',
@@ -384,16 +390,13 @@ test('a Deployment whose RestorePoints and repository live in the backup team\'s
   const team = await kube.namespace('backups');
   const ns = await kube.namespace('app');
   players.push(playWorkloads(kube.kc, ns, digestOf));
-  await core.createNamespacedSecret({ namespace: team, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
-  await custom.createNamespacedCustomObject({ ...G, namespace: team, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/app', credentials: { secretName: 'repo' } } } });
+  await repository(team);
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   // A Deployment this time: its pods belong to it through a ReplicaSet.
   const sts = statefulSet('db', 'data', 'db-tls');
   sts.spec!.template.spec!.containers[0]!.image = V2;
   await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'db' }, spec: { replicas: 1, selector: sts.spec!.selector, template: sts.spec!.template } } });
-  const rpApi = { ...G, namespace: team, plural: 'restorepoints' };
-  await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'app-data-1' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
-  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'app-data-1', body: { status: { snapshotId: 's-1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/Deployment/db`, container: 'db', image: V1, imageDigest: DIGEST_A }] } } } }, merge);
+  await restorePoint(team, 'app-data-1', '2026-11-01T03:00:00Z', { workload: `${ns}/Deployment/db`, container: 'db', image: V1, imageDigest: DIGEST_A }, ns);
   await eventually('the pod on digest B', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items[0]?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
   await custom.createNamespacedCustomObject({
     ...G, namespace: ns, plural: 'incidents',
@@ -426,16 +429,13 @@ test('a Deployment whose RestorePoints and repository live in the backup team\'s
 test('spec.abort during the evidence backup scales the workload back to its recorded replicas and image, keeps the evidence, and restores nothing', async () => {
   const ns = await kube.namespace('abort');
   players.push(playWorkloads(kube.kc, ns, digestOf));
-  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
-  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: 's3:https://minio.example:9000/b/ab', credentials: { secretName: 'repo' } } } });
+  await repository(ns);
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   const sts = statefulSet('db', 'data', 'db-tls');
   sts.spec!.replicas = 2;
   sts.spec!.template.spec!.containers[0]!.image = V2;
   await apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
-  const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
-  await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'p1' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
-  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'p1', body: { status: { snapshotId: 's-p1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A }] } } } }, merge);
+  await restorePoint(ns, 'p1', '2026-11-01T03:00:00Z', { workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A });
   await eventually('two pods on digest B', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.filter((p) => p.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B)).length === 2);
   await custom.createNamespacedCustomObject({
     ...G, namespace: ns, plural: 'incidents',
@@ -464,11 +464,8 @@ test('a spec edited before approval is planned again, so what is approved is wha
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   await apps.createNamespacedStatefulSet({ namespace: ns, body: statefulSet('db', 'data', 'db-tls') });
   const C = 'sha256:' + 'c3'.repeat(32);
-  const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
-  for (const [name, digest, t] of [['p1', DIGEST_A, '2026-11-01T03:00:00Z'], ['p2', C, '2026-11-02T03:00:00Z']] as const) {
-    await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } } } });
-    await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status: { snapshotId: `s-${name}`, time: t, provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: digest }] } } } }, merge);
-  }
+  await restorePoint(ns, 'p1', '2026-11-01T03:00:00Z', { workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A });
+  await restorePoint(ns, 'p2', '2026-11-02T03:00:00Z', { workload: `${ns}/StatefulSet/db`, imageDigest: C });
   await custom.createNamespacedCustomObject({
     ...G, namespace: ns, plural: 'incidents',
     body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A, C] } } },
