@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { advance, type StepOutcome } from '../../playbook/index.js';
 import type { IncidentStatus } from '../api/index.js';
 import { statusJournal, stringOutputs, type StepEvent } from './journal.js';
+import { StepFailure } from './steps/types.js';
 
 const pb = {
   order: ['a', 'b', 'c'],
@@ -42,4 +43,11 @@ test('a throwing step is journaled Failed with its message and a Warning Event',
 
 test('outputs that are not strings are kept as JSON text', () => {
   assert.deepEqual(stringOutputs({ a: 'x', b: [1, 2], c: { d: true } }), { a: 'x', b: '[1,2]', c: '{"d":true}' });
+});
+
+test('a step failure carries its condition reason and a stable error code spelled from it', () => {
+  const a = new StepFailure('NoCleanRestorePoint', 'x');
+  const b = new StepFailure('PVCNotFound', 'y', 'invalid-input');
+  assert.deepEqual([a.reason, a.code, a.kind], ['NoCleanRestorePoint', 'INCIDENT_NO_CLEAN_RESTORE_POINT', 'conflict']);
+  assert.deepEqual([b.code, b.kind], ['INCIDENT_PVC_NOT_FOUND', 'invalid-input']);
 });

@@ -41,7 +41,7 @@ export interface KubeStepKind {
 /** A step that cannot succeed as things are: the Incident fails with `reason` as its condition reason. */
 export class StepFailure extends HoldfastError {
   constructor(readonly reason: string, message: string, kind: ErrorKind = 'conflict') {
-    super(`INCIDENT_${reason.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`, kind, message);
+    super(`INCIDENT_${reason.replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`, kind, message);
   }
 }
 
