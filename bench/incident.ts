@@ -46,7 +46,9 @@ try {
     writesFailed: writes.failures,
     handshakesOk: tls.ok,
     handshakesRefused: tls.refused,
-    handshakesFailed: tls.failed.length,
+    // A reset while the shop is stopped is the listener closing on its backlog: outage, counted with the refused.
+    handshakesResetWhileStopped: tls.failed.length - tls.failedOutside(at('quiesce', 'started_at'), at('restart', 'completed_at')).length,
+    handshakesFailed: tls.failedOutside(at('quiesce', 'started_at'), at('restart', 'completed_at')).length,
     stepMs: Object.fromEntries(steps.map((x) => [x.step, Date.parse(x.completed_at) - Date.parse(x.started_at)])),
   };
   console.log(JSON.stringify(result, null, 2));

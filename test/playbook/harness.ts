@@ -24,7 +24,7 @@ import { CaStore, DEFAULT_KEY_ALGORITHM, TlsEngine, issueLeaf } from '../../src/
 import { Checkout, bandit } from '../sast/scanners.js';
 import { TlsLoop } from './loops.js';
 
-export { TlsLoop, WriteLoop } from './loops.js';
+export { stopWindow, TlsLoop, WriteLoop } from './loops.js';
 
 // Cheap scrypt for the repositories this suite creates, in this process and in the CLI it runs.
 process.env.HOLDFAST_TEST_FAST_KDF = '1';

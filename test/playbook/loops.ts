@@ -6,12 +6,14 @@ import { connect } from 'node:tls';
  * New TLS connections in a loop, each verifying the chain against the CA and the name. A refused
  * connection (nothing listening: the service is stopped for the restore) is downtime, counted
  * apart; anything else that fails — a reset mid-handshake, an untrusted or mismatched certificate —
- * is a failed handshake.
+ * is a failed handshake, except a reset inside the stop window (`failedOutside`): closing a
+ * listener resets the connections still in its kernel backlog, which is the same downtime.
  */
 export class TlsLoop {
   ok = 0;
   refused = 0;
   failed: string[] = [];
+  private readonly failedAt: { at: number; code: string }[] = [];
   readonly fingerprints = new Set<string>();
   running = true;
   private readonly loop: Promise<void>;
@@ -36,7 +38,10 @@ export class TlsLoop {
       s.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(t);
         if (e.code === 'ECONNREFUSED') this.refused++;
-        else this.failed.push(e.code ?? e.message);
+        else {
+          this.failed.push(e.code ?? e.message);
+          this.failedAt.push({ at: Date.now(), code: e.code ?? e.message });
+        }
         resolve();
       });
     });
@@ -51,6 +56,16 @@ export class TlsLoop {
     this.running = false;
     await this.loop;
   }
+  /** The failures that are failed handshakes given that the service was stopped from `from` to `to` (ms since the epoch). */
+  failedOutside(from: number, to: number): string[] {
+    return this.failedAt.filter((f) => !(f.code === 'ECONNRESET' && f.at >= from && f.at <= to)).map((f) => f.code);
+  }
+}
+
+/** When the service was down for the swap, from the incident journal: quiesce started → restart completed. */
+export function stopWindow(steps: readonly { step: string; startedAt?: string | undefined; completedAt?: string | undefined }[]): [number, number] {
+  const at = (step: string, k: 'startedAt' | 'completedAt') => Date.parse(steps.find((x) => x.step === step)?.[k] ?? '');
+  return [at('quiesce', 'startedAt'), at('restart', 'completedAt')];
 }
 
 /** POSTs an item every `everyMs` and keeps the times of the ones that succeeded: the gaps are write outages. */
