@@ -486,3 +486,62 @@ test('a spec edited before approval is planned again, so what is approved is wha
   const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=cve' })).items.map((e) => e.reason);
   assert.ok(events.includes('Replanned'), events.join(', '));
 });
+
+test('backups of a PVC pause while an Incident runs on it (the evidence Job is its only backup), are recorded as paused naming the Incident, not failed, and start again once it is aborted', async () => {
+  const ns = await kube.namespace('hold');
+  players.push(playWorkloads(kube.kc, ns, digestOf));
+  await repository(ns);
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  const sts = statefulSet('db', 'data', 'db-tls');
+  sts.spec!.template.spec!.containers[0]!.image = V2;
+  await apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
+  await restorePoint(ns, 'p1', '2026-11-01T03:00:00Z', { workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A });
+  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'nightly' }, spec: { repository: 'main', schedule: '0 3 * * *' } } });
+  await eventually('db-0 on digest B', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'incidents',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] }, certificatePolicies: [] } },
+  });
+  await eventually('the evidence Job', async () => (await incidentJobs(ns)).length > 0);
+  assert.equal((await incident(ns, 'cve')).phase, 'Running');
+
+  type Policy = { status?: { handledTrigger?: string; currentRun?: unknown; lastRun?: { id: string; succeeded: number; failed: number }; conditions?: Cond[] } };
+  const policy = async () => ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', name: 'nightly' })) as Policy).status ?? {};
+  const trigger = async (t: string) => custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', name: 'nightly', body: { metadata: { annotations: { 'holdfast.dev/trigger': t } } } }, merge);
+  const policyJobs = async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/policy=nightly' })).items;
+  await trigger('t1');
+  const s = await eventually('the run t1 finished', async () => {
+    const x = await policy();
+    return x.handledTrigger === 't1' && !x.currentRun && x.lastRun ? x : undefined;
+  });
+  assert.deepEqual(await policyJobs(), [], 'no backup Job for a PVC an Incident holds');
+  assert.deepEqual([s.lastRun!.succeeded, s.lastRun!.failed], [0, 0], 'paused is not a failure');
+  const paused = s.conditions!.find((c) => c.type === 'Paused')!;
+  assert.deepEqual([paused.status, paused.reason], ['True', 'IncidentActive']);
+  assert.match(paused.message, new RegExp(`1 PVC\\(s\\) paused: ${ns}/data: Incident ${ns}/cve \\(Running\\) is running on it: no backup Job is started; its evidence Job is the only backup`));
+  const ready = s.conditions!.find((c) => c.type === 'Ready')!;
+  assert.deepEqual([ready.status, ready.reason], ['True', 'LastRunSucceeded']);
+  assert.match(ready.message, /1 paused by an Incident/);
+  const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=nightly,involvedObject.kind=BackupPolicy' })).items;
+  const ev = events.filter((e) => e.reason === 'BackupPaused');
+  assert.equal(ev.length, 1, events.map((e) => `${e.reason}: ${e.message}`).join('\n'));
+  assert.equal(ev[0]!.type, 'Normal');
+  assert.match(ev[0]!.message!, new RegExp(`${ns}/data: Incident ${ns}/cve`));
+  assert.ok(!events.some((e) => e.type === 'Warning'), events.map((e) => `${e.type} ${e.reason}`).join(', '));
+
+  // Aborted: the hold ends and the next run backs the PVC up again.
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve', body: { spec: { abort: true } } }, merge);
+  await eventually('Aborted', async () => (await incident(ns, 'cve')).phase === 'Aborted');
+  await trigger('t2');
+  const [job] = await eventually('the backup Job of run t2', async () => {
+    const j = await policyJobs();
+    return j.length ? j : undefined;
+  });
+  assert.equal(job!.spec!.template.spec!.volumes!.find((v) => v.name === 'data')!.persistentVolumeClaim!.claimName, 'data');
+  await finishJob(kube.kc, ns, job!.metadata!.name!, { ok: true, message: JSON.stringify({ type: 'summary', snapshot: 'snap-after', time: new Date().toISOString() }) });
+  const after2 = await eventually('the run t2 finished', async () => {
+    const x = await policy();
+    return x.handledTrigger === 't2' && !x.currentRun && x.lastRun?.succeeded === 1 ? x : undefined;
+  });
+  assert.deepEqual(['status', 'reason'].map((k) => after2.conditions!.find((c) => c.type === 'Paused')![k as 'status']), ['False', 'NoIncident']);
+});

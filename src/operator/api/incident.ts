@@ -10,6 +10,13 @@
 import { z } from 'zod';
 import { baseStatus, objectName } from './common.js';
 
+/**
+ * Put on an Incident when it first changes the cluster, taken off once nothing is left to undo
+ * (Succeeded, Aborted, or the undo of a deletion done). While it is there the Incident holds its
+ * PVC: the backup controller starts no policy backup of it (backup/incident-hold.ts).
+ */
+export const INCIDENT_FINALIZER = 'holdfast.dev/incident';
+
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'an image digest is sha256:<64 hex digits>');
 const stepId = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/);
 

@@ -15,6 +15,7 @@ import {
 import type { CustomObject, OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { sameConditions, setCondition, type ConditionInput } from '../runtime/conditions.js';
+import { incidentHold, incidentOnPvc } from './incident-hold.js';
 import { reconcileItem, type Item } from './item.js';
 import { names } from './objects.js';
 import { reportRepository } from './repository-status.js';
@@ -56,6 +57,19 @@ export async function reconcileBackupPolicy(ctx: OperatorContext, key: string): 
     await call(`write status of BackupPolicy ${key}`, () =>
       ctx.apis.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body }, mergePatch),
     );
+  };
+  /** The Paused condition names each held PVC and its Incident; a Normal Event per PVC when it first pauses in a run. */
+  const reportPaused = async (runId: string, paused: readonly string[]) => {
+    const old = status.conditions?.find((c) => c.type === 'Paused');
+    if (!paused.length) {
+      if (old?.status === 'True') cond({ type: 'Paused', status: 'False', reason: 'NoIncident', message: `run ${runId}: no selected PVC is held by an Incident` });
+      return;
+    }
+    const message = `run ${runId}: ${paused.length} PVC(s) paused: ${paused.join('; ')}`.slice(0, 2000);
+    cond({ type: 'Paused', status: 'True', reason: 'IncidentActive', message });
+    if (old?.message === message) return;
+    const sameRun = old?.message.startsWith(`run ${runId}:`) === true;
+    for (const p of paused) if (!sameRun || !old!.message.includes(p)) await ctx.events.record(involved, 'Normal', 'BackupPaused', `run ${runId}: ${p}`.slice(0, 1000));
   };
   const notReady = async (reason: string, message: string, event = true): Promise<ReconcileResult> => {
     const old = status.conditions;
@@ -132,15 +146,18 @@ export async function reconcileBackupPolicy(ctx: OperatorContext, key: string): 
     }
 
     const failedBy = new Map((run.failed ?? []).map((f) => [f.pvc, f]));
+    const incidents = ctx.caches.incidents.list().map(incidentOnPvc);
     const items: Item[] = selection.pvcs.map((pvc) => {
       const pvcKey = `${pvc.metadata!.namespace}/${pvc.metadata!.name}`;
       const f = failedBy.get(pvcKey);
+      const hold = incidentHold({ namespace: pvc.metadata!.namespace!, name: pvc.metadata!.name! }, incidents);
       return {
         ref: { policyNamespace: namespace, policy: name, runId: run.id, namespace: pvc.metadata!.namespace!, pvc: pvc.metadata!.name! },
         pvc,
         spec,
         repository: { name: spec.repository, spec: repoSpec.data, secretName: names.repoSecret(spec.repository) },
         ...(f ? { failed: f.message } : {}),
+        ...(hold.reason === 'IncidentActive' ? { heldBy: hold.message } : {}),
       };
     });
     // The data mover reads the password from a Secret in its own namespace: mirror it where needed.
@@ -160,18 +177,22 @@ export async function reconcileBackupPolicy(ctx: OperatorContext, key: string): 
     });
     for (const f of newFailures) await warn(f.reason, `${f.pvc}: ${f.message}`);
     if (newFailures.length) run.failed = [...(run.failed ?? []), ...newFailures].slice(-1000);
-    const settled = outcomes.every((o) => o.step.action === 'Done' || o.failure);
+    const paused = outcomes.flatMap((o, i) => (o.step.action === 'Paused' ? [`${items[i]!.ref.namespace}/${items[i]!.ref.pvc}: ${o.step.message}`] : []));
+    await reportPaused(run.id, paused);
+    // A paused PVC is settled for this run (skipped, not failed): waiting for an Incident could block the schedule for days.
+    const settled = outcomes.every((o) => o.step.action === 'Done' || o.step.action === 'Paused' || o.failure);
+    const pausedNote = paused.length ? `, ${paused.length} paused by an Incident` : '';
     if (settled) {
       status.lastRun = { id: run.id, startedAt: run.startedAt, finishedAt: now.toISOString(), succeeded: done, failed };
       delete status.currentRun;
-      cond({ type: 'Running', status: 'False', reason: 'RunFinished', message: `run ${run.id}: ${done} succeeded, ${failed} failed` });
+      cond({ type: 'Running', status: 'False', reason: 'RunFinished', message: `run ${run.id}: ${done} succeeded, ${failed} failed${pausedNote}` });
       if (failed > 0) {
         const first = (run.failed ?? [])[0];
         cond({ type: 'Ready', status: 'False', reason: 'LastRunFailed', message: `run ${run.id}: ${failed} of ${items.length} PVCs failed (first: ${first?.pvc}: ${first?.reason})` });
-      } else cond({ type: 'Ready', status: 'True', reason: 'LastRunSucceeded', message: `run ${run.id}: ${done} restore points recorded` });
-      await ctx.events.record(involved, failed ? 'Warning' : 'Normal', failed ? 'RunFailed' : 'RunSucceeded', `run ${run.id}: ${done} succeeded, ${failed} failed`);
+      } else cond({ type: 'Ready', status: 'True', reason: 'LastRunSucceeded', message: `run ${run.id}: ${done} restore points recorded${pausedNote}` });
+      await ctx.events.record(involved, failed ? 'Warning' : 'Normal', failed ? 'RunFailed' : 'RunSucceeded', `run ${run.id}: ${done} succeeded, ${failed} failed${pausedNote}`);
     } else {
-      cond({ type: 'Running', status: 'True', reason: 'RunInProgress', message: `run ${run.id}: ${done} of ${items.length} PVCs done, ${failed} failed` });
+      cond({ type: 'Running', status: 'True', reason: 'RunInProgress', message: `run ${run.id}: ${done} of ${items.length} PVCs done, ${failed} failed${pausedNote}` });
       if (!status.conditions?.some((c: Condition) => c.type === 'Ready')) cond({ type: 'Ready', status: 'True', reason: 'RunInProgress', message: selection.message });
     }
     await write();

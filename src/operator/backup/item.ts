@@ -20,6 +20,8 @@ export interface Item {
   spec: BackupPolicySpec;
   repository: { name: string; spec: BackupRepositorySpec; secretName: string };
   failed?: string;
+  /** An Incident holds the PVC (incident-hold.ts): why; a backup not yet begun pauses. */
+  heldBy?: string;
 }
 
 export interface ItemOutcome {
@@ -50,6 +52,7 @@ function observe(ctx: OperatorContext, it: Item) {
     restorePoint: obsRestorePoint(rp),
     clone: clone !== undefined,
     ...(it.failed !== undefined ? { failed: it.failed } : {}),
+    ...(it.heldBy !== undefined ? { heldBy: it.heldBy } : {}),
     ...(vs ? { snapshot: { ready: vsStatus.readyToUse === true, ...(vsStatus.error?.message ? { error: vsStatus.error.message } : {}) } } : {}),
     ...(job && js
       ? { job: { state: js.state, ...(js.message ? { message: js.message } : {}), postHooksPending: job.metadata?.annotations?.[A.postHooks] === 'pending' } }

@@ -22,6 +22,11 @@ const cases: [string, ItemObservation, string, string?][] = [
   ['a clone gets the data mover Job', { ...snap, snapshot: { ready: true }, clone: true }, 'StartJob'],
   ['a recorded snapshot backup removes its clone and VolumeSnapshot', { ...snap, restorePoint: true, snapshot: { ready: true }, clone: true }, 'Cleanup'],
   ['a failed snapshot backup still removes its clone', { ...snap, failed: 'JobFailed', snapshot: { ready: true }, clone: true }, 'Cleanup'],
+  ['a direct backup of a PVC an Incident holds is paused with the Incident named', { ...direct, heldBy: 'Incident shop/cve (Running) is running on it' }, 'Paused', 'Incident shop/cve (Running) is running on it'],
+  ['a snapshot backup of a held PVC takes no VolumeSnapshot', { ...snap, heldBy: 'Incident shop/cve (Running)' }, 'Paused'],
+  ['a Job started before the Incident held the PVC is waited for, not abandoned', { ...direct, heldBy: 'Incident shop/cve (Running)', job: job('Running') }, 'WaitJob'],
+  ['a VolumeSnapshot taken before the hold is still cloned and backed up, so nothing leaks', { ...snap, heldBy: 'Incident shop/cve (Running)', snapshot: { ready: true } }, 'Clone'],
+  ['a backup recorded before the hold is cleaned up as usual', { ...direct, heldBy: 'Incident shop/cve (Running)', restorePoint: true, job: job('Succeeded') }, 'Cleanup'],
 ];
 for (const [name, o, action, message] of cases)
   test(name, () => {

@@ -6,6 +6,7 @@
  *   Direct:   Capture (pre hooks, Job) → WaitJob → PostHooks → Record → Cleanup → Done
  *   Snapshot: Capture (pre hooks, VolumeSnapshot, post hooks) → WaitSnapshot → Clone → StartJob
  *             → WaitJob → Record → Cleanup (clone, VolumeSnapshot) → Done
+ *   Either, while an Incident holds the PVC and nothing was begun: Paused (settled for the run, not a failure)
  */
 export interface ItemObservation {
   mode: 'Direct' | 'Snapshot';
@@ -16,6 +17,8 @@ export interface ItemObservation {
   snapshot?: { ready: boolean; error?: string };
   clone: boolean;
   job?: { state: 'Running' | 'Succeeded' | 'Failed'; message?: string; postHooksPending: boolean };
+  /** An Incident holds the PVC (incident-hold.ts): why. Only a backup not yet begun pauses; one in flight finishes. */
+  heldBy?: string;
 }
 
 export type ItemAction =
@@ -28,6 +31,7 @@ export type ItemAction =
   | 'Record'
   | 'Fail'
   | 'Cleanup'
+  | 'Paused'
   | 'Done';
 
 export interface ItemStep {
@@ -46,6 +50,8 @@ export function nextStep(o: ItemObservation): ItemStep {
     if (leftovers) return { action: 'Cleanup', reason: 'Failed', message: `failed (${o.failed}): remove the clone and VolumeSnapshot` };
     return { action: 'Done', reason: 'Failed', message: o.failed };
   }
+  // Begun already (a Job, or a VolumeSnapshot taken before the hold): finish it, or its objects leak.
+  if (o.heldBy !== undefined && !o.job && !o.snapshot && !o.clone) return { action: 'Paused', reason: 'IncidentActive', message: o.heldBy };
   if (o.job) {
     if (o.job.state === 'Running') return { action: 'WaitJob', reason: 'JobRunning', message: 'the data mover Job is running' };
     if (o.job.postHooksPending) return { action: 'PostHooks', reason: 'JobFinished', message: 'the Job finished: run the post hooks' };
