@@ -77,6 +77,9 @@ type IncidentStatus = {
 };
 const incident = async (ns: string, name: string) =>
   ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name })) as { status?: IncidentStatus }).status ?? {};
+const incidentObject = async (ns: string, name: string) =>
+  (await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name })) as { metadata: { finalizers?: string[]; deletionTimestamp?: string } };
+const FINALIZER = 'holdfast.dev/incident';
 const cond = (s: IncidentStatus, type: string) => s.conditions?.find((c) => c.type === type);
 const list = async (ns: string, plural: string, labelSelector?: string) =>
   ((await custom.listNamespacedCustomObject({ ...G, namespace: ns, plural, ...(labelSelector ? { labelSelector } : {}) })) as { items: { metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] }; spec: Record<string, unknown>; status?: Record<string, unknown> }[] }).items;
@@ -318,6 +321,7 @@ test('an Incident with no clean restore point fails with NoCleanRestorePoint and
   latestOp().resync();
   await latestOp().idle();
   assert.deepEqual(await clusterState(ns), before, 'nothing changed');
+  assert.equal((await incidentObject(ns, 'cve')).metadata.finalizers, undefined, 'no finalizer: it changed nothing, so a deletion has nothing to undo');
   const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=cve' })).items.map((e) => `${e.type} ${e.reason}`);
   assert.ok(events.includes('Warning NoCleanRestorePoint'), events.join(', '));
 });
@@ -424,6 +428,12 @@ test('a Deployment whose RestorePoints and repository live in the backup team\'s
   assert.deepEqual([dep.spec!.replicas, dep.spec!.template.spec!.containers[0]!.image], [1, `registry.example/shop-db@${DIGEST_A}`]);
   assert.deepEqual(s.plan!.workloads, ['Deployment/db']);
   assert.match((await core.readNamespacedConfigMap({ namespace: ns, name: 'cve-report' })).data!['report.md']!, /no CertificatePolicy serves the affected workloads/);
+
+  // Succeeded: nothing is left to undo, so the finalizer is off and a deletion goes through at once.
+  await eventually('the finalizer off the Succeeded Incident', async () => !(await incidentObject(ns, 'cve')).metadata.finalizers?.includes(FINALIZER));
+  await custom.deleteNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve' });
+  await assert.rejects(incidentObject(ns, 'cve'), (e: { code?: number }) => e.code === 404, 'gone without waiting for the operator');
+  assert.equal((await list(team, 'restorepoints', 'holdfast.dev/evidence=true')).length, 1, 'the evidence RestorePoint stays');
 });
 
 test('spec.abort during the evidence backup scales the workload back to its recorded replicas and image, keeps the evidence, and restores nothing', async () => {
@@ -456,6 +466,47 @@ test('spec.abort during the evidence backup scales the workload back to its reco
   await eventually('the pods back', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.length === 2);
   assert.equal((await list(ns, 'restores')).length, 0, 'nothing restored');
   assert.equal((await incidentJobs(ns)).length, 1, 'the evidence Job is kept');
+  await eventually('the finalizer off the Aborted Incident', async () => !(await incidentObject(ns, 'cve')).metadata.finalizers?.includes(FINALIZER));
+});
+
+test('deleting an Incident during its evidence backup runs the abort\'s undo first: the workload is back on its recorded replicas and image, the finalizer is removed, the object is gone, the evidence stays', async () => {
+  const ns = await kube.namespace('delete');
+  players.push(playWorkloads(kube.kc, ns, digestOf));
+  await repository(ns);
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  const sts = statefulSet('db', 'data', 'db-tls');
+  sts.spec!.replicas = 2;
+  sts.spec!.template.spec!.containers[0]!.image = V2;
+  await apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
+  await restorePoint(ns, 'p1', '2026-11-01T03:00:00Z', { workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A });
+  await eventually('two pods on digest B', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.filter((p) => p.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B)).length === 2);
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'incidents',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] }, certificatePolicies: [] } },
+  });
+  await eventually('the evidence Job', async () => (await incidentJobs(ns)).length > 0);
+  assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0, 'scaled to zero mid-run');
+  assert.deepEqual((await incidentObject(ns, 'cve')).metadata.finalizers, [FINALIZER], 'the finalizer went on before the first change');
+
+  await custom.deleteNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve' });
+  await eventually('the Incident gone', async () => {
+    try {
+      await incidentObject(ns, 'cve');
+      return false;
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return true;
+      throw e;
+    }
+  });
+  const back = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' });
+  assert.deepEqual([back.spec!.replicas, back.spec!.template.spec!.containers[0]!.image], [2, V2], 'as it was before the incident');
+  await eventually('the pods back', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.length === 2);
+  assert.equal((await list(ns, 'restores')).length, 0, 'nothing restored');
+  assert.equal((await incidentJobs(ns)).length, 1, 'the evidence Job is kept');
+  const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=cve' })).items.filter((e) => e.reason === 'DeletedMidRun');
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.type, 'Warning');
+  assert.match(events[0]!.message!, /^deleted while Running: undone: quiesce: StatefulSet db back to 2 replica\(s\); not undone: evidence \(evidence is never deleted\); the evidence Job .* is kept$/);
 });
 
 test('a spec edited before approval is planned again, so what is approved is what the spec says now', async () => {

@@ -6,6 +6,10 @@
  * write with a 409 and the next reconcile sees the fresh object, so status never goes backwards).
  * API trouble (unreachable, RBAC) keeps the step running and retries; a step that cannot succeed
  * fails the Incident with its reason. Succeeded and Failed are final.
+ *
+ * The holdfast.dev/incident finalizer (finalizer.ts) goes on just before the first step that changes
+ * the cluster and comes off at Succeeded or Aborted; deleting an Incident that carries it runs the
+ * abort's undo first (deleted.ts), so a deletion mid-run never leaves the workloads scaled to zero.
  */
 import { createHash } from 'node:crypto';
 import { isHoldfastError } from '../../base/errors.js';
@@ -15,13 +19,14 @@ import { API_VERSION, GROUP, VERSION, incidentSpecSchema, type IncidentStatus } 
 import type { CustomObject, OperatorContext } from '../context.js';
 import { setCondition, type ConditionInput } from '../runtime/conditions.js';
 import type { ReconcileResult } from '../runtime/queue.js';
-import { planAbort } from './abort.js';
 import { activeConflict } from './active.js';
+import { undoDeleted } from './deleted.js';
+import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizer.js';
 import { noteWaiting, statusJournal, type StepEvent } from './journal.js';
 import { beforeApproval, kubePlaybook } from './playbook.js';
 import { kubeStepKinds } from './steps/index.js';
-import { undoQuiesce } from './steps/quiesce.js';
-import { StepFailure, type IncidentEnv } from './steps/types.js';
+import { StepFailure, waiting, type IncidentEnv } from './steps/types.js';
+import { undoRun } from './undo.js';
 
 export const INCIDENT_PLURAL = 'incidents';
 /** A new value resumes a Failed Incident from its failed step, once. */
@@ -30,14 +35,23 @@ export const RETRY_ANNOTATION = 'holdfast.dev/retry';
 export async function reconcileIncident(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
   const [namespace, name] = key.split('/') as [string, string];
   const obj = ctx.caches.incidents.get(name, namespace);
-  if (!obj || obj.metadata?.deletionTimestamp) return {};
+  if (!obj) return {};
+  if (obj.metadata?.deletionTimestamp) return hasFinalizer(obj) ? undoDeleted(ctx, obj) : {};
   const status: IncidentStatus = structuredClone((obj.status ?? {}) as IncidentStatus);
   const retry = obj.metadata?.annotations?.[RETRY_ANNOTATION];
   const abortAsked = (obj.spec as { abort?: unknown } | undefined)?.abort === true;
-  if (status.phase === 'Succeeded' || status.phase === 'Aborted') return {};
+  if (status.phase === 'Succeeded' || status.phase === 'Aborted') {
+    // Nothing is left to undo: a later deletion goes through at once. (The status write that made it
+    // final woke this reconcile; the finalizer comes off after it, never before.)
+    if (hasFinalizer(obj)) await releaseFinalizer(ctx, obj);
+    return {};
+  }
   if (status.phase === 'Failed' && !abortAsked && (retry === undefined || retry === status.handledRetry)) return {};
   const now = () => ctx.clock.now();
   const before = JSON.stringify(status);
+  // The resourceVersion the status write is guarded by: adding the finalizer moves it on.
+  let resourceVersion = obj.metadata?.resourceVersion;
+  let finalized = hasFinalizer(obj);
   const resumed = status.phase === 'Failed' && !abortAsked;
   if (resumed) {
     // Resume as `holdfast incident resume` does: the failed step runs again (a new attempt, so its
@@ -63,7 +77,7 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
       try {
         await call(`write status of Incident ${key}`, () =>
           ctx.apis.custom.patchNamespacedCustomObjectStatus(
-            { group: GROUP, version: VERSION, namespace, plural: INCIDENT_PLURAL, name, body: { metadata: { resourceVersion: obj.metadata!.resourceVersion }, status } },
+            { group: GROUP, version: VERSION, namespace, plural: INCIDENT_PLURAL, name, body: { metadata: { resourceVersion }, status } },
             mergePatch,
           ),
         );
@@ -94,12 +108,11 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
     return failed((e as StepFailure).reason ?? 'UnknownPlaybook', (e as Error).message);
   }
   if (spec.abort) {
-    const plan = planAbort(status.steps ?? [], status.evidence?.restorePoint);
-    const did = plan.undoQuiesce ? await undoQuiesce(ctx, namespace, status.workloads ?? []) : [];
+    const undo = await undoRun(ctx, namespace, status);
     status.phase = 'Aborted';
     status.completedAt = now().toISOString();
-    status.abort = { undone: plan.undone.map((s) => (s === 'quiesce' && did.length ? `${s}: ${did.join(', ')}` : s)), notUndone: plan.notUndone };
-    const msg = `aborted; undone: ${status.abort.undone.join('; ') || 'nothing'}; not undone: ${plan.notUndone.map((n) => `${n.step} (${n.why})`).join('; ') || 'nothing'}`;
+    status.abort = { undone: undo.undone, notUndone: undo.notUndone };
+    const msg = `aborted; ${undo.summary}`;
     cond({ type: 'Ready', status: 'False', reason: 'Aborted', message: msg.slice(0, 2000) });
     events.push({ type: 'Warning', reason: 'Aborted', message: msg.slice(0, 1000) });
     return finish({});
@@ -142,9 +155,17 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
         outputsOf: (uses) => status.steps?.find((s) => s.uses === uses && s.phase === 'Completed')?.outputs,
         event: (type, reason, message) => events.push({ type, reason, message }),
       };
+      const kind = kubeStepKinds.get(def.uses)!;
       try {
-        return await kubeStepKinds.get(def.uses)!.run(env);
+        if (kind.mutates && !finalized) {
+          // Before the first change: from now on a deletion undoes what this run did before it goes.
+          resourceVersion = await addFinalizer(ctx, obj, resourceVersion);
+          finalized = true;
+        }
+        return await kind.run(env);
       } catch (e) {
+        // Our copy was stale when adding the finalizer: the status write would lose too; redo on the fresh object.
+        if (!finalized && isHoldfastError(e, 'K8S_CONFLICT')) return waiting('the Incident changed while adding its finalizer: trying again', 500);
         // The API server being away or an RBAC denial is not the step's failure: keep it running, retry.
         if (isHoldfastError(e) && (e.kind === 'transient' || e.kind === 'auth'))
           return { state: 'waiting', message: e.message, retryAfterMs: e.kind === 'auth' ? 30_000 : 2_000 };
@@ -176,4 +197,12 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
   cond({ type: 'Ready', status: 'True', reason: 'Succeeded', message: msg });
   events.push({ type: 'Normal', reason: 'Succeeded', message: msg });
   return finish({});
+}
+
+async function releaseFinalizer(ctx: OperatorContext, obj: CustomObject): Promise<void> {
+  try {
+    await removeFinalizer(ctx, obj);
+  } catch (e) {
+    if (!isHoldfastError(e, 'K8S_CONFLICT')) throw e; // a newer copy is on its way: its reconcile retries
+  }
 }
