@@ -47,6 +47,7 @@ test('every Holdfast kind and the CSI snapshot kinds are served', async () => {
     'restorepoints.holdfast.dev',
     'restores.holdfast.dev',
     'certificatepolicies.holdfast.dev',
+    'incidents.holdfast.dev',
     'volumesnapshots.snapshot.storage.k8s.io',
     'volumesnapshotclasses.snapshot.storage.k8s.io',
     'volumesnapshotcontents.snapshot.storage.k8s.io',
@@ -125,4 +126,28 @@ test('a status written through the main resource is ignored, because status is a
     body: { apiVersion: `${group}/${version}`, kind: 'RestorePoint', metadata: { name: 'rp2' }, spec: { repository: 'main', pvc: { namespace: ns, name: 'data' } }, status: { snapshotId: 'forged' } },
   })) as { status?: unknown };
   assert.equal(created.status, undefined);
+});
+
+const incident = (name: string, spec: Record<string, unknown>) => ({ apiVersion: `${group}/${version}`, kind: 'Incident', metadata: { name }, spec });
+const DIGEST = 'sha256:' + 'b2'.repeat(32);
+
+test('an Incident is stored unapproved and not aborted unless it says so, with the built-in playbook and fail-closed choice', async () => {
+  const created = (await api.createNamespacedCustomObject({
+    group, version, namespace: ns, plural: 'incidents', body: incident('cve', { pvc: 'data', vulnerable: { imageDigests: [DIGEST] } }),
+  })) as { spec: { approved: boolean; abort: boolean; onUnknown: string; playbook: string } };
+  assert.deepEqual([created.spec.approved, created.spec.abort, created.spec.onUnknown, created.spec.playbook], [false, false, 'Refuse', 'restore-secure-and-rotate']);
+});
+
+test('an Incident naming a vulnerable image by tag instead of digest is rejected naming spec.vulnerable.imageDigests', async () => {
+  const body = await rejection(
+    api.createNamespacedCustomObject({ group, version, namespace: ns, plural: 'incidents', body: incident('tag', { pvc: 'data', vulnerable: { imageDigests: ['shop-db:2.0'] } }) }),
+  );
+  assert.match(body, /spec\.vulnerable\.imageDigests/);
+});
+
+test('an Incident without a vulnerable digest is rejected: there is nothing to judge restore points by', async () => {
+  const body = await rejection(
+    api.createNamespacedCustomObject({ group, version, namespace: ns, plural: 'incidents', body: incident('none', { pvc: 'data', vulnerable: { imageDigests: [] } }) }),
+  );
+  assert.match(body, /spec\.vulnerable\.imageDigests/);
 });

@@ -39,6 +39,7 @@ test('the CRDs, including the CSI snapshot ones, pass a server-side dry run', ()
   const out = dryRun(['-f', deploy('crds'), '-f', deploy('crds/external')]);
   assert.match(out, /backuppolicies\.holdfast\.dev .*\(server dry run\)/);
   assert.match(out, /volumesnapshots\.snapshot\.storage\.k8s\.io .*\(server dry run\)/);
+  assert.match(out, /incidents\.holdfast\.dev .*\(server dry run\)/);
 });
 
 test('the operator namespace, RBAC and Deployment pass a server-side dry run', () => {
@@ -49,7 +50,7 @@ test('the operator namespace, RBAC and Deployment pass a server-side dry run', (
 
 test('the examples are valid custom resources', () => {
   const out = dryRun(['-n', ns, '-f', deploy('examples')]);
-  for (const what of ['backuprepository.holdfast.dev/main', 'backuppolicy.holdfast.dev/nightly', 'certificatepolicy.holdfast.dev/shop', 'restore.holdfast.dev/shop-data-before-incident'])
+  for (const what of ['backuprepository.holdfast.dev/main', 'backuppolicy.holdfast.dev/nightly', 'certificatepolicy.holdfast.dev/shop', 'restore.holdfast.dev/shop-data-before-incident', 'incident.holdfast.dev/shop-data-cve'])
     assert.ok(out.includes(what), `${what} missing from:\n${out}`);
 });
 
@@ -70,6 +71,13 @@ test('kubectl get shows the printer columns of the generated CRDs', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout.split('\n')[0]!, /^NAME\s+SCHEDULE\s+PVCS\s+LAST RUN\s+READY\s+AGE/);
   assert.match(r.stdout, /nightly\s+0 3 \* \* \*/);
+  // The Incident example applies as it is (unapproved: without an operator nothing acts on it).
+  const inc = kube.kubectl(['apply', '-n', ns, '-f', deploy('examples/incident.yaml')]);
+  assert.equal(inc.status, 0, inc.stderr);
+  const got = kube.kubectl(['get', 'hfincident', '-n', ns, '-o', 'jsonpath={.items[0].spec.approved} {.items[0].spec.pvc}']);
+  assert.equal(got.stdout, 'false data', got.stderr);
+  const cols = kube.kubectl(['get', 'hfincident', '-n', ns]);
+  assert.match(cols.stdout.split('\n')[0]!, /^NAME\s+PVC\s+PHASE\s+RESTORE POINT\s+AGE/, cols.stderr);
 });
 
 test('holdfast operator run leads through its Lease and releases it on SIGTERM', async () => {
