@@ -8,7 +8,7 @@
  * downtime must report the missed runs.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -18,6 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseDocument } from 'yaml';
 import { launchBrowser, screenshotDir } from '../harness/browser.js';
 import { deadPort, WebhookReceiver } from '../harness/webhook.js';
+import { Serve } from '../harness/serve.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const shopDir = join(root, 'examples', 'shop');
@@ -122,42 +123,6 @@ function post(url: string, ca: Buffer, body: string): Promise<boolean> {
   });
 }
 
-class Serve {
-  child: ChildProcess | undefined;
-  stderr = '';
-  url = '';
-  constructor(
-    readonly config: string,
-    readonly env: NodeJS.ProcessEnv,
-  ) {}
-  async start(): Promise<void> {
-    this.stderr = '';
-    const child = spawn(process.execPath, [join(root, 'bin/holdfast.js'), 'serve', '--config', this.config], {
-      cwd: root,
-      env: this.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    this.child = child;
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (c: string) => (this.stderr += c));
-    const deadline = Date.now() + 60_000;
-    while (!/holdfast serving (https:\/\/\S+) /.test(this.stderr)) {
-      if (child.exitCode !== null) throw new Error(`holdfast serve exited ${child.exitCode}: ${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`holdfast serve did not start: ${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    this.url = /holdfast serving (https:\/\/\S+) /.exec(this.stderr)![1]!;
-  }
-  async stop(): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(t);
-  }
-}
 
 describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
   let tmp: string;
@@ -451,8 +416,8 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
   it('writes the review with `holdfast report` beside the running server', () => {
     const r = spawnSync(
       process.execPath,
-      [join(root, 'bin/holdfast.js'), 'report', '--config', serve.config, '--out', join(tmp, 'reviews')],
-      { encoding: 'utf8', env: serve.env, timeout: 60_000 },
+      [join(root, 'bin/holdfast.js'), 'report', '--config', serve.config!, '--out', join(tmp, 'reviews')],
+      { encoding: 'utf8', env: serve.env!, timeout: 60_000 },
     );
     assert.equal(r.status, 0, r.stderr);
     const [md, html] = r.stdout.trim().split('\n');

@@ -10,7 +10,6 @@
  * seen running, interrupted and finished; the markup one is aborted with its button.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -23,35 +22,10 @@ import { onNewFindings } from '../../src/playbook/index.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { launchBrowser, screenshotDir } from '../harness/browser.js';
 import { banditReports, freePort, Story, v2, digest } from '../playbook/harness.js';
+import { Serve } from '../harness/serve.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const markup = `<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>`;
 
-/** `holdfast serve` as a child process, ready once it prints the address it serves. */
-class Serve {
-  child: ChildProcess | undefined;
-  stderr = '';
-  url = '';
-  async start(config: string, env: NodeJS.ProcessEnv): Promise<void> {
-    const child = spawn(process.execPath, [join(root, 'bin/holdfast.js'), 'serve', '--config', config], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child = child;
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => (this.stderr += c));
-    for (const deadline = Date.now() + 60_000; !/holdfast serving (https:\/\/\S+) /.test(this.stderr); ) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`holdfast serve did not start: ${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    this.url = /holdfast serving (https:\/\/\S+) /.exec(this.stderr)![1]!;
-  }
-  async stop(): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(t);
-  }
-}
 
 describe('the dashboard incident view', { timeout: 600_000 }, () => {
   const s = new Story();

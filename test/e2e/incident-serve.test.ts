@@ -18,7 +18,6 @@
  *     kill -9 adopts it from its pid file, stopping serve stops it, and no process is left.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -31,6 +30,7 @@ import { systemClock } from '../../src/platform/clock.js';
 import { Checkout, bandit } from '../sast/scanners.js';
 import { banditReports, digest, freePort, stopWindow, TlsLoop, v1, v2 } from '../playbook/harness.js';
 import { WebhookReceiver } from '../harness/webhook.js';
+import { Serve } from '../harness/serve.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -52,34 +52,6 @@ function scannedAt(report: Buffer, time: string): Buffer {
   return Buffer.from(JSON.stringify(log));
 }
 
-class Serve {
-  child: ChildProcess | undefined;
-  stderr = '';
-  url = '';
-  async start(config: string, env: NodeJS.ProcessEnv): Promise<void> {
-    const child = spawn(process.execPath, [join(root, 'bin/holdfast.js'), 'serve', '--config', config], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child = child;
-    // The log of every start is kept (for failures); this start is ready when its own line says so.
-    const from = this.stderr.length;
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => (this.stderr += c));
-    const ready = () => /holdfast serving (https:\/\/\S+) /.exec(this.stderr.slice(from));
-    for (const deadline = Date.now() + 60_000; !ready(); ) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`holdfast serve did not start: ${this.stderr.slice(from)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    this.url = ready()![1]!;
-  }
-  async stop(): Promise<number | null> {
-    const c = this.child;
-    if (!c || c.exitCode !== null) return c?.exitCode ?? null;
-    const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), 30_000);
-    const code = await exited;
-    clearTimeout(t);
-    return code;
-  }
-}
 
 interface Reply<T> {
   status: number;
