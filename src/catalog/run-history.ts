@@ -1,11 +1,11 @@
 /**
- * Run history: every scheduled run of the control plane (backup, verify, certificate, report) with
+ * Run history: every scheduled run of the control plane (backup, verify, certificate, report, prune) with
  * its outcome and log lines, plus the scheduler's marks (the last fire time accounted for per job)
  * from which missed runs are found after downtime.
  */
 import type Database from 'better-sqlite3';
 
-export type RunKind = 'backup' | 'verify' | 'certificate' | 'report';
+export type RunKind = 'backup' | 'verify' | 'certificate' | 'report' | 'prune';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'missed';
 
 export interface RunRow {

@@ -31,8 +31,27 @@ const repositorySchema = z
     password: secretRefSchema,
     /** Created at start-up when the location holds no repository yet. */
     init: z.boolean().default(true),
-    /** How many backups or verifications may run against this repository at once. */
+    /** How many backups, verifications or prunes may run against this repository at once. */
     maxConcurrent: z.number().int().positive().default(1),
+    /**
+     * Scheduled prune: frees what retention (forget) left unreferenced. Safe beside running backups
+     * (the engine defers deleting what a live backup may use); packs younger than `grace` are never
+     * touched. `false` turns it off (e.g. a WORM bucket, or a prune run from elsewhere).
+     */
+    prune: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            /** Daily at a quiet hour by default (03:17 UTC: off the hour, when schedules bunch up). */
+            schedule: cronSchema.default('17 3 * * *'),
+            grace: durationSchema.default('1h'),
+            timeout: durationSchema.default('2h'),
+            missedAfter: durationSchema.default('1h'),
+          })
+          .strict(),
+      ])
+      .default({}),
   })
   .strict();
 
@@ -183,6 +202,8 @@ export const alertEvents = [
   'incident-proposed',
   'incident-refused',
   'incident-failed',
+  // A scheduled prune failed: the repository keeps growing until it works again.
+  'prune-failed',
 ] as const;
 const webhookSchema = z
   .object({
@@ -299,6 +320,7 @@ export const configSchema = z
 export type HoldfastConfig = z.infer<typeof configSchema>;
 export type SecretRef = z.infer<typeof secretRefSchema>;
 export type RepositoryConfig = HoldfastConfig['repositories'][string];
+export type PruneConfig = Exclude<RepositoryConfig['prune'], false>;
 export type VolumeConfig = HoldfastConfig['volumes'][string];
 export type WorkloadConfig = HoldfastConfig['workloads'][string];
 export type BackupPolicyConfig = HoldfastConfig['backupPolicies'][string];

@@ -110,6 +110,8 @@ describe('control plane API', () => {
         [
           ['backup/hourly/data', '2026-12-01T09:00:00.000Z'],
           ['verify/hourly/data', '2026-12-01T08:30:00.000Z'],
+          // The repository's prune, on by default: daily at 03:17 UTC.
+          ['prune/local', '2026-12-02T03:17:00.000Z'],
         ],
       );
       const run = await t.app.inject({ method: 'POST', url: '/api/v1/jobs/backup/hourly/data/run', headers });

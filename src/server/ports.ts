@@ -28,6 +28,26 @@ export interface RepositoryPort {
   snapshots(): Promise<SnapshotInfo[]>;
   /** Applies retention; returns the ids removed. */
   forget?(o: { policy: Record<string, unknown>; tags?: string[] }): Promise<string[]>;
+  /**
+   * Frees what no snapshot references (two-phase: condemn, then delete once no backup that started
+   * before the condemnation is alive). Throws REPO_LOCKED (conflict) when another prune holds the
+   * repository, BLOB_* / DISK_FULL from the store.
+   */
+  prune(o: { graceMs: number }): Promise<PruneOutcome>;
+}
+
+export interface PruneOutcome {
+  /** Bytes of the packs deleted (on disk / in the bucket). */
+  freedBytes: number;
+  deletedPacks: number;
+  condemnedPacks: number;
+  repackedPacks: number;
+  rescuedPacks: number;
+  deletedOrphans: number;
+  /** Deletion plans kept for a later prune, each saying which live backups it waits for. */
+  deferred: string[];
+  /** Packs the store's object lock holds. */
+  held: number;
 }
 
 export interface BackupPort {

@@ -7,7 +7,8 @@ import type { Migration } from './types.js';
 import { core } from './001-core.js';
 import { controlPlane } from './002-control-plane.js';
 import { incidents } from './003-incidents.js';
+import { pruneRuns } from './004-prune-runs.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [core, controlPlane, incidents];
+export const migrations: readonly Migration[] = [core, controlPlane, incidents, pruneRuns];

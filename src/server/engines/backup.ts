@@ -5,6 +5,7 @@ import {
   forget,
   initRepository,
   listSnapshots,
+  prune,
   Repository,
   restore,
   runBackup,
@@ -27,36 +28,65 @@ export function backupEngine(clock: Clock): BackupPort {
         await initRepository(store, password);
         repo = await Repository.open(store, password);
       }
-      return bind(repo, clock);
+      return bind(repo, clock, () => Repository.open(store, password));
     },
   };
 }
 
-function bind(repo: Repository, clock: Clock): RepositoryPort {
+/**
+ * The engine's in-memory index only grows (loadIndex adds segments, it never drops one), which is
+ * right for a CLI process that lives for one command. The control plane keeps opened repositories
+ * for days: once a prune (its own or `holdfast prune` elsewhere) has deleted packs and rewritten
+ * the index, an instance opened before still maps blobs to the deleted packs — a backup would
+ * deduplicate against data that is gone, a restore would read it. A segment this instance read that
+ * is no longer in the store is the sign of such a rewrite: the instance is then opened afresh.
+ * Callers check while they hold a shared lock, so a prune deleting after the check defers (or only
+ * deletes packs the fresh index already lists as condemned).
+ */
+async function rewrittenSince(repo: Repository): Promise<boolean> {
+  if (repo.loadedSegments.size === 0) return false;
+  const present = new Set<string>();
+  for await (const b of repo.store.list('index/')) present.add(b.name);
+  for (const name of repo.loadedSegments) if (!present.has(name)) return true;
+  return false;
+}
+
+function bind(first: Repository, clock: Clock, reopen: () => Promise<Repository>): RepositoryPort {
+  let repo = first;
+  const current = async (): Promise<Repository> => {
+    if (await rewrittenSince(repo)) repo = await reopen();
+    return repo;
+  };
   return {
     async backup(o) {
-      const r = await runBackup(repo, {
-        source: o.source,
-        tags: o.tags,
-        provenance: o.provenance,
-        excludes: o.excludes,
-        now: () => clock.now(),
-      });
-      const s = r.snapshot.summary;
-      return {
-        snapshotId: r.snapshotId,
-        time: new Date(r.snapshot.time),
-        bytes: s.bytes,
-        files: s.files,
-        addedBytes: s.bytesAdded,
-      };
+      const guard = await acquireShared(repo);
+      try {
+        const r = await runBackup(await current(), {
+          source: o.source,
+          tags: o.tags,
+          provenance: o.provenance,
+          excludes: o.excludes,
+          now: () => clock.now(),
+        });
+        const s = r.snapshot.summary;
+        return {
+          snapshotId: r.snapshotId,
+          time: new Date(r.snapshot.time),
+          bytes: s.bytes,
+          files: s.files,
+          addedBytes: s.bytesAdded,
+        };
+      } finally {
+        await guard.release();
+      }
     },
     async restore(o) {
       const lock = await acquireShared(repo);
       try {
-        await repo.loadIndex();
-        const snapshot = await findSnapshot(repo, o.snapshot);
-        const r = await restore(repo, { snapshot, target: o.target });
+        const r0 = await current();
+        await r0.loadIndex();
+        const snapshot = await findSnapshot(r0, o.snapshot);
+        const r = await restore(r0, { snapshot, target: o.target });
         return { bytes: r.bytes, files: r.files };
       } finally {
         await lock.release();
@@ -79,6 +109,24 @@ function bind(repo: Repository, clock: Clock): RepositoryPort {
         filter: (s) => (o.tags ?? []).every((t) => s.snapshot.tags.includes(t)),
       });
       return r.removed;
+    },
+    async prune(o) {
+      // Always a fresh instance: prune rewrites the index from what it holds in memory, so an
+      // instance that still lists packs an earlier prune deleted would write them back.
+      repo = await reopen();
+      // The engine compares `now` with pack mtimes (grace) and lock start times (deferral); with the
+      // system clock these agree, and a test clock set ahead makes the repository look older.
+      const r = await prune(repo, { graceMs: o.graceMs, now: () => clock.now() });
+      return {
+        freedBytes: r.deletedBytes,
+        deletedPacks: r.deletedPacks,
+        condemnedPacks: r.condemnedPacks,
+        repackedPacks: r.repackedPacks,
+        rescuedPacks: r.rescuedPacks,
+        deletedOrphans: r.deletedOrphans,
+        deferred: r.deferred,
+        held: r.held.length,
+      };
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Read endpoints of the API (/api/v1/...): overview, volumes and restore points, runs and their logs, certificates, findings, timeline, alerts; and "run a job now". */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ControlPlane } from '../control-plane.js';
 import { certificateViews, findingViews, volumeViews } from '../views/health.js';
 import { overview } from '../views/overview.js';
@@ -54,7 +54,7 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
 
   app.get<{
     Querystring: {
-      kind?: 'backup' | 'verify' | 'certificate' | 'report';
+      kind?: 'backup' | 'verify' | 'certificate' | 'report' | 'prune';
       status?: 'running' | 'succeeded' | 'failed' | 'missed';
       limit?: number;
     };
@@ -67,7 +67,7 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
         querystring: {
           type: 'object',
           properties: {
-            kind: { type: 'string', enum: ['backup', 'verify', 'certificate', 'report'] },
+            kind: { type: 'string', enum: ['backup', 'verify', 'certificate', 'report', 'prune'] },
             status: { type: 'string', enum: ['running', 'succeeded', 'failed', 'missed'] },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
@@ -118,28 +118,34 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
         })),
   );
 
+  const runNow = (id: string, reply: FastifyReply) => {
+    if (!cp.scheduler.list().some((j) => j.id === id))
+      return reply.code(409).send({ code: 'JOB_NOT_FOUND', message: `job ${id}: not in the config` });
+    const queued = cp.scheduler.trigger(id);
+    return reply
+      .code(202)
+      .send({ job: id, queued, message: queued ? 'queued' : 'already queued or running' });
+  };
+  const runSchema = (properties: Record<string, { type: 'string' }>) => ({
+    schema: {
+      summary: 'Queue a job now, outside its schedule',
+      tags: ['runs'],
+      params: { type: 'object', properties },
+      response: { 202: anyObject, 409: error },
+    },
+  });
+
   app.post<{ Params: { kind: string; policy: string; target: string } }>(
     '/api/v1/jobs/:kind/:policy/:target/run',
-    {
-      schema: {
-        summary: 'Queue a job now, outside its schedule',
-        tags: ['runs'],
-        params: {
-          type: 'object',
-          properties: { kind: { type: 'string' }, policy: { type: 'string' }, target: { type: 'string' } },
-        },
-        response: { 202: anyObject, 409: error },
-      },
-    },
-    async (req, reply) => {
-      const id = `${req.params.kind}/${req.params.policy}/${req.params.target}`;
-      if (!cp.scheduler.list().some((j) => j.id === id))
-        return reply.code(409).send({ code: 'JOB_NOT_FOUND', message: `job ${id}: not in the config` });
-      const queued = cp.scheduler.trigger(id);
-      return reply
-        .code(202)
-        .send({ job: id, queued, message: queued ? 'queued' : 'already queued or running' });
-    },
+    runSchema({ kind: { type: 'string' }, policy: { type: 'string' }, target: { type: 'string' } }),
+    async (req, reply) => runNow(`${req.params.kind}/${req.params.policy}/${req.params.target}`, reply),
+  );
+
+  // Jobs with a two-part id: prune/<repository>, certificate/<name>, report/review.
+  app.post<{ Params: { kind: string; target: string } }>(
+    '/api/v1/jobs/:kind/:target/run',
+    runSchema({ kind: { type: 'string' }, target: { type: 'string' } }),
+    async (req, reply) => runNow(`${req.params.kind}/${req.params.target}`, reply),
   );
 
   app.get(

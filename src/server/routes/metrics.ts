@@ -2,9 +2,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControlPlane } from '../control-plane.js';
 import { createMetrics } from '../metrics.js';
+import { registerPruneMetrics } from './prune-metrics.js';
 
 export const metricsRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, { cp }) => {
   const metrics = createMetrics(cp);
+  registerPruneMetrics(metrics.registry, cp);
   app.get(
     '/metrics',
     { schema: { summary: 'Prometheus metrics', tags: ['metrics'], produces: ['text/plain'] } },

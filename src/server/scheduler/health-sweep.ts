@@ -38,14 +38,24 @@ export class HealthSweep {
       },
       failed(job, run) {
         const event =
-          job.kind === 'backup' ? 'backup-failed' : job.kind === 'verify' ? 'verification-failed' : undefined;
+          job.kind === 'backup'
+            ? 'backup-failed'
+            : job.kind === 'verify'
+              ? 'verification-failed'
+              : job.kind === 'prune'
+                ? 'prune-failed'
+                : undefined;
         if (!event) return;
         cp.alerter.fire({
           event,
           key: `${job.id}:${run.reason ?? 'failed'}`,
-          severity: 'critical',
+          // A failed prune loses no backup: the repository only grows until the next one works.
+          severity: event === 'prune-failed' ? 'warning' : 'critical',
           summary: run.message ?? `${job.id} failed`,
-          details: { job: job.id, run: run.id, reason: run.reason, policy: job.policy, volume: job.target },
+          details:
+            job.kind === 'prune'
+              ? { job: job.id, run: run.id, reason: run.reason, repository: job.target }
+              : { job: job.id, run: run.id, reason: run.reason, policy: job.policy, volume: job.target },
         });
       },
     };

@@ -19,7 +19,7 @@ export interface RunContext {
 }
 
 export interface Job {
-  /** "backup/<policy>/<volume>", "verify/<policy>/<volume>", "certificate/<name>", "report/review". */
+  /** "backup/<policy>/<volume>", "verify/<policy>/<volume>", "certificate/<name>", "prune/<repository>", "report/review". */
   id: string;
   kind: RunKind;
   policy: string;
@@ -30,6 +30,11 @@ export interface Job {
   timeoutMs: number;
   missedAfterMs: number;
   runAtStart: boolean;
+  /**
+   * The job's own hold-back, asked like the scheduler's `skip` just before it starts (a prune of a
+   * repository waits out an incident on any of its volumes: the scheduler's skip knows volumes only).
+   */
+  skip?(): { skip: boolean; reason: string; message: string };
   execute(ctx: RunContext): Promise<Omit<FinishRun, 'status'>>;
 }
 
@@ -204,7 +209,8 @@ export class Scheduler {
         continue;
       }
       this.queue.splice(i, 1);
-      const skip = this.o.skip?.(job);
+      const own = job.skip?.();
+      const skip = own?.skip ? own : this.o.skip?.(job);
       if (skip?.skip) {
         this.o.runs.recordMissed({
           kind: job.kind,
