@@ -37,10 +37,10 @@ export interface PointView {
   versions: ObservedVersion[];
 }
 
-/** Recorded RestorePoints (with a snapshot and a time) of `namespace/pvc`, in any namespace, incident evidence excluded. */
-export function restorePointsOf(ctx: OperatorContext, namespace: string, pvc: string): PointView[] {
+/** Recorded RestorePoints (with a snapshot and a time) of `namespace/pvc`, in any namespace, incident evidence excluded; from the cache unless `objects` are given. */
+export function restorePointsOf(ctx: OperatorContext, namespace: string, pvc: string, objects: readonly CustomObject[] = ctx.caches.restorePoints.list()): PointView[] {
   const out: PointView[] = [];
-  for (const rp of ctx.caches.restorePoints.list()) {
+  for (const rp of objects) {
     if (rp.metadata?.labels?.[EVIDENCE_LABEL] === 'true' || rp.metadata?.deletionTimestamp) continue;
     const spec = restorePointSpecSchema.safeParse(rp.spec);
     if (!spec.success || spec.data.pvc.namespace !== namespace || spec.data.pvc.name !== pvc) continue;

@@ -4,8 +4,14 @@
  * CertificatePolicies that serve them; choose feeds the RestorePoints' provenance and the running
  * pods to the SAST restore-point choice (policy/restore-point.ts) and records the reasoning. A
  * refused choice fails the Incident with NoCleanRestorePoint and the options, having changed nothing.
+ * Both read caches, which can lag behind a PVC or RestorePoint created a moment before the Incident
+ * (separate watches, no order between them): a refusal is final, so it is confirmed against the API
+ * server first.
  */
-import { certificatePolicySpecSchema } from '../../api/index.js';
+import { isHoldfastError } from '../../../base/errors.js';
+import { call } from '../../../platform/kubernetes/index.js';
+import { certificatePolicySpecSchema, GROUP, VERSION } from '../../api/index.js';
+import type { CustomObject, OperatorContext } from '../../context.js';
 import { chooseRestorePoint, explainChoice } from '../../../policy/restore-point.js';
 import { affectedCertificatePolicies, affectedWorkloads } from '../affected.js';
 import { chooseInputFrom } from '../facts.js';
@@ -23,7 +29,7 @@ export const assessStep: KubeStepKind = {
   mutates: false,
   async run(env) {
     const { ctx, ref, spec } = env;
-    if (!ctx.caches.pvcs.get(spec.pvc, ref.namespace)) throw new StepFailure('PVCNotFound', `PVC ${ref.namespace}/${spec.pvc} does not exist`, 'invalid-input');
+    if (!ctx.caches.pvcs.get(spec.pvc, ref.namespace) && !(await pvcExists(ctx, ref.namespace, spec.pvc))) throw new StepFailure('PVCNotFound', `PVC ${ref.namespace}/${spec.pvc} does not exist`, 'invalid-input');
     const workloads = affectedWorkloads(workloadsIn(ctx, ref.namespace), spec.pvc);
     const policies = ctx.caches.certificatePolicies.list(ref.namespace).flatMap((p) => {
       const s = certificatePolicySpecSchema.safeParse(p.spec);
@@ -58,8 +64,8 @@ export const chooseStep: KubeStepKind = {
   mutates: false,
   async run(env) {
     const { ctx, ref, spec } = env;
-    const points = restorePointsOf(ctx, ref.namespace, spec.pvc);
-    const choice = chooseRestorePoint(
+    let points = restorePointsOf(ctx, ref.namespace, spec.pvc);
+    const choose = () => chooseRestorePoint(
       chooseInputFrom({
         volume: `${ref.namespace}/${spec.pvc}`,
         target: targetWords(env),
@@ -71,6 +77,12 @@ export const chooseStep: KubeStepKind = {
         onUnknown: spec.onUnknown === 'Skip' ? 'skip' : 'refuse',
       }),
     );
+    let choice = choose();
+    if (choice.decision !== 'chosen') {
+      const live = (await call('list RestorePoints', () => ctx.apis.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'restorepoints' }))) as { items: CustomObject[] };
+      points = restorePointsOf(ctx, ref.namespace, spec.pvc, live.items);
+      choice = choose();
+    }
     const reasoning = explainChoice(choice).split('\n').slice(1).map((l) => l.trim().replace(/^- /, ''));
     const point = choice.decision === 'chosen' ? points.find((p) => p.snapshotId === choice.snapshotId) : undefined;
     env.status.plan = {
@@ -85,3 +97,13 @@ export const chooseStep: KubeStepKind = {
     return done({ restorePoint: point.id, snapshotId: point.snapshotId, reason: choice.reason });
   },
 };
+
+async function pvcExists(ctx: OperatorContext, namespace: string, name: string): Promise<boolean> {
+  try {
+    await call(`read PVC ${namespace}/${name}`, () => ctx.apis.core.readNamespacedPersistentVolumeClaim({ namespace, name }));
+    return true;
+  } catch (e) {
+    if (isHoldfastError(e, 'K8S_NOT_FOUND')) return false;
+    throw e;
+  }
+}
