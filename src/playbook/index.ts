@@ -11,7 +11,8 @@
  * - evidence: backups of the state an incident replaces, tagged `incident-evidence`; never deleted by a playbook.
  * - engine: the walk over a playbook's steps against a journal (engine.ts), shared by the local
  *   runner (journal in the catalog) and the Kubernetes Incident controller (journal in its status).
- * - trigger: the decision that a new finding warrants an incident (trigger.ts).
+ * - trigger: the decision that a new finding warrants an incident (trigger.ts); one proposal per
+ *   volume for one report (withdraw.ts, propose.ts's proposeForReport).
  *
  * Drives backup/, tls/, sast/, policy/ and platform/local; nothing below imports it.
  */
@@ -24,7 +25,8 @@ export { runIncident, resumeIncident, abortIncident, newIncidentId, type RunnerD
 export { startWorkload, stopWorkload, runningPid, pidFileOf, alive } from './service.js';
 export { knownStepKinds } from './steps/index.js';
 export { EVIDENCE_TAG } from './steps/evidence.js';
-export { onNewFindings, type TriggerOutcome } from './propose.js';
+export { onNewFindings, proposeForReport, findingsBefore, withdrawProposal, type TriggerOutcome, type ReportProposals } from './propose.js';
+export { decideWithdraw, type WithdrawInput } from './withdraw.js';
 export { decideTrigger, type TriggerInput, type TriggerDecision, type TriggerPolicy } from './trigger.js';
 export { renderMarkdown, renderHtml } from './report.js';
 export { keyIdOf } from './checks.js';

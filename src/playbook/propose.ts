@@ -4,14 +4,20 @@
  * run; `holdfast incident approve <id>` runs it) or, where the policy says so, a run. This is the
  * call for the place SARIF is ingested (the control plane's upload already knows which findings
  * are new); a refused plan (no clean restore point) proposes nothing and says why.
+ *
+ * `proposeForReport` is what every place that ingests one report calls — the control plane's
+ * upload and `holdfast sast ingest --config`: the report's new findings, most severe first, with
+ * at most one proposal per volume (withdraw.ts); the caller alerts or prints.
  */
 import { isHoldfastError } from '../base/errors.js';
+import type { Catalog } from '../catalog/index.js';
 import { IncidentStore } from '../catalog/incidents.js';
-import type { Severity } from '../sast/index.js';
+import { compareSeverity, type Severity } from '../sast/index.js';
 import { loadPlaybook, planIncident } from './plan.js';
 import { newIncidentId, runIncident, type RunnerDeps } from './runner.js';
 import { decideTrigger, type TriggerDecision, type TriggerPolicy } from './trigger.js';
 import type { IncidentParams } from './facts.js';
+import { decideWithdraw } from './withdraw.js';
 
 export interface TriggerOutcome {
   findingId: string;
@@ -54,5 +60,73 @@ export async function onNewFindings(d: RunnerDeps, findingIds: readonly string[]
     }
     out.push({ findingId: id, decision, incidents });
   }
+  return out;
+}
+
+/**
+ * The open findings of a repository that a report is about to bring: call before ingesting, then
+ * `newIds()` after — the ones open now that were not there before (a reopened finding is not new:
+ * its incident, if any, was decided when it was first seen).
+ */
+export function findingsBefore(catalog: Catalog, repository: string): { newIds(): string[] } {
+  const before = new Set(catalog.sast.listFindings({ repository }).map((f) => f.id));
+  return {
+    newIds: () =>
+      catalog.sast
+        .listFindings({ repository, states: ['open'] })
+        .filter((f) => !before.has(f.id))
+        .map((f) => f.id),
+  };
+}
+
+/** A proposal withdrawn: journaled as aborted (nothing ran) and audited. */
+export function withdrawProposal(d: Pick<RunnerDeps, 'catalog' | 'clock'>, id: string, reason: string, message: string): void {
+  new IncidentStore(d.catalog.db, () => d.clock.now()).setStatus(id, 'aborted', { message });
+  d.catalog.audit.append({ actor: 'trigger', action: 'incident.withdrawn', object: `incident:${id}`, details: { reason } });
+}
+
+export interface ReportProposals {
+  outcomes: TriggerOutcome[];
+  /** One per volume, for its most severe new finding; `alsoFindings` are the others it covers. */
+  proposed: { id: string; volume: string; findingId: string; message: string; alsoFindings: string[] }[];
+  /** No incident could be planned (e.g. no clean restore point): why. */
+  refused: { volume: string; findingId: string; message: string }[];
+  /** Second proposals for a volume from this report, withdrawn in favour of the first. */
+  withdrawn: { id: string; volume: string; findingId: string; message: string }[];
+}
+
+/**
+ * One report's new findings to proposals: most severe first, so the proposal kept for a volume is
+ * the one for its worst finding; the others on that volume are withdrawn naming it. Proposes only
+ * (no auto-run here: a caller that may run incidents approves a proposal itself).
+ */
+export async function proposeForReport(d: RunnerDeps, findingIds: readonly string[], policy: { threshold: Severity }): Promise<ReportProposals> {
+  const out: ReportProposals = { outcomes: [], proposed: [], refused: [], withdrawn: [] };
+  if (findingIds.length === 0) return out;
+  const sast = d.catalog.sast;
+  const severity = (id: string) => (sast.getFinding(id)?.severity ?? 'low') as Severity;
+  const ids = [...findingIds].sort((a, b) => compareSeverity(severity(a), severity(b)));
+  out.outcomes = await onNewFindings(d, ids, { threshold: policy.threshold });
+  const store = new IncidentStore(d.catalog.db, () => d.clock.now());
+  const kept = new Map<string, ReportProposals['proposed'][number]>();
+  for (const o of out.outcomes)
+    for (const inc of o.incidents) {
+      if (inc.status === 'refused' || !inc.id) {
+        out.refused.push({ volume: inc.volume, findingId: o.findingId, message: inc.message });
+        continue;
+      }
+      const first = kept.get(inc.volume);
+      const w = decideWithdraw({ proposal: { id: inc.id, volume: inc.volume, findingId: o.findingId }, keptForUpload: first?.id, stillDeployed: true });
+      if (w.withdraw) {
+        withdrawProposal(d, inc.id, w.reason, w.message);
+        d.log(w.message);
+        first!.alsoFindings.push(o.findingId);
+        out.withdrawn.push({ id: inc.id, volume: inc.volume, findingId: o.findingId, message: w.message });
+        continue;
+      }
+      const p = { id: inc.id, volume: inc.volume, findingId: o.findingId, message: store.require(inc.id).message ?? inc.message, alsoFindings: [] };
+      kept.set(inc.volume, p);
+      out.proposed.push(p);
+    }
   return out;
 }

@@ -17,7 +17,10 @@ import {
   type Severity,
   type VerdictTarget,
 } from '../../sast/index.js';
+import { loadConfig } from '../../config/index.js';
+import { findingsBefore } from '../../playbook/index.js';
 import { catalogOptions, cliClock, collect, emit, parseSeverity, parseTime, withCatalog, type CatalogFlags } from './sast-catalog.js';
+import { catalogOfConfig, describeIncidents, proposeForIngest, type IngestIncidents } from './sast-incidents.js';
 import { registerDeployCommands } from './deploy.js';
 import { registerRestorePointCommands } from './restore-point.js';
 
@@ -37,6 +40,7 @@ type IngestFlags = CatalogFlags & {
   scanTime?: string;
   sourceRoot?: string;
   maxSize?: string;
+  config?: string;
 };
 
 function findingRows(list: FindingRow[], sla: ReturnType<typeof parseSla>): string[][] {
@@ -67,11 +71,25 @@ function registerSastGroup(program: Command): void {
     .option('--scan-time <iso>', 'when the scan ran (default: the run’s invocation time, else now)')
     .option('--source-root <dir>', 'absolute checkout root the scanner ran in, stripped from absolute paths')
     .option('--max-size <size>', 'refuse reports larger than this once decompressed', '256M')
+    .option('-c, --config <file>', "holdfast.yaml: also propose incidents for the report's new findings, as holdfast serve's upload does (catalog: the one serve uses, unless --catalog)")
     .addHelpText(
       'after',
-      '\nExamples:\n  bandit -r . -f sarif -o bandit.sarif\n  holdfast sast ingest bandit.sarif --repository github.com/acme/shop --commit $(git rev-parse HEAD) --ref refs/heads/main\n  semgrep scan --sarif --config rules.yml | holdfast sast ingest - --repository github.com/acme/shop --commit 3f2a91c --ref main --image-digest sha256:…',
+      [
+        '',
+        'Without --config the report is only ingested: no incident is proposed. With --config, a new finding at or',
+        "above the config's sast.blockAt in a version deployed now proposes one incident per volume that version",
+        'writes (for its most severe new finding), exactly as a SARIF upload to holdfast serve does. Nothing runs and',
+        'no alert is sent from here: the proposal is in the catalog, where serve\'s dashboard and alerts see it, and',
+        '`holdfast incident approve <id>` runs it.',
+        '',
+        'Examples:',
+        '  bandit -r . -f sarif -o bandit.sarif',
+        '  holdfast sast ingest bandit.sarif --repository github.com/acme/shop --commit $(git rev-parse HEAD) --ref refs/heads/main',
+        '  holdfast sast ingest bandit.sarif --config holdfast.yaml --repository github.com/acme/shop --commit $(git rev-parse HEAD) --ref main --json',
+        '  semgrep scan --sarif --config rules.yml | holdfast sast ingest - --repository github.com/acme/shop --commit 3f2a91c --ref main --image-digest sha256:…',
+      ].join('\n'),
     )
-    .action(async (file: string, flags: IngestFlags) => {
+    .action(async (file: string, flags: IngestFlags, cmd: Command) => {
       if (flags.commit !== undefined) checkCommit(flags.commit.toLowerCase());
       const envelope = {
         repository: flags.repository,
@@ -83,10 +101,19 @@ function registerSastGroup(program: Command): void {
         sourceRoot: flags.sourceRoot,
       };
       const max = parseSize(flags.maxSize);
+      // A bad config fails before anything is written.
+      const loaded = flags.config ? await loadConfig(flags.config) : undefined;
+      const catalog = loaded && cmd.getOptionValueSource('catalog') === 'default' ? catalogOfConfig(loaded) : flags.catalog;
       const bytes = await readReportFile(file, max);
-      const summary = await withCatalog(flags, (c) => ingestReport(bytes, envelope, { catalog: c, clock: cliClock, name: file === '-' ? 'stdin' : file, maxBytes: max, actor: 'cli' }));
+      const name = file === '-' ? 'stdin' : file;
+      const { summary, incidents } = await withCatalog({ ...flags, catalog }, async (c) => {
+        const before = findingsBefore(c, flags.repository);
+        const summary = await ingestReport(bytes, envelope, { catalog: c, clock: cliClock, name, maxBytes: max, actor: 'cli' });
+        const incidents: IngestIncidents | undefined = loaded ? await proposeForIngest(loaded, c, before.newIds(), { json: flags.json, file: name }) : undefined;
+        return { summary, incidents };
+      });
       for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
-      emit(flags, summary, () =>
+      emit(flags, incidents ? { ...summary, incidents } : summary, () =>
         [
           `ingested ${file === '-' ? 'stdin' : file} for ${summary.repository}@${summary.commit.slice(0, 12)} (${summary.ref}): ${summary.scans.length} run(s)`,
           ...summary.scans.map((s) =>
@@ -95,6 +122,7 @@ function registerSastGroup(program: Command): void {
               : `  ${s.tool} (${s.category}): ${s.status}, ${s.results} result(s): ${s.new} new, ${s.unchanged} unchanged, ${s.reopened} reopened, ${s.fixed} fixed, ${s.suppressed} suppressed` +
                 (s.status === 'complete' ? '' : ` — ${s.statusReason}; nothing marked fixed`),
           ),
+          ...(incidents && loaded ? describeIncidents(incidents, flags.config!) : []),
         ].join('\n'),
       );
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideApprove, decideAutoRun, decideSkip, decideStart, decideWithdraw, type ApproveInput } from './incident-decisions.js';
+import { decideApprove, decideAutoRun, decideSkip, decideStart, type ApproveInput } from './incident-decisions.js';
 
 const proposed: ApproveInput = {
   incident: { id: 'inc-1', volume: 'shop-data', status: 'proposed', runnerPid: undefined },
@@ -66,24 +66,6 @@ describe('decideSkip', () => {
     assert.equal(d.skip, true);
     assert.match(d.message, /interrupted \(process 7 is gone; resume or abort it\)/);
   });
-});
-
-describe('decideWithdraw', () => {
-  const proposal = { id: 'inc-2', volume: 'shop-data', findingId: 'f2' };
-  const cases: [string, Parameters<typeof decideWithdraw>[0], boolean, string][] = [
-    ['keeps a proposal nothing else covers', { proposal, stillDeployed: true }, false, 'keep'],
-    ['withdraws a second proposal for the same volume from the same upload', { proposal, keptForUpload: 'inc-1', stillDeployed: true }, true, 'same-upload'],
-    ['keeps the proposal the upload kept', { proposal, keptForUpload: 'inc-2', stillDeployed: true }, false, 'keep'],
-    ['withdraws a proposal whose version is gone after an incident on its volume succeeded', { proposal, succeeded: 'inc-1', stillDeployed: false }, true, 'resolved'],
-    ['keeps a proposal whose version still runs after another incident succeeded', { proposal, succeeded: 'inc-1', stillDeployed: true }, false, 'keep'],
-    ['keeps a proposal whose version is gone while no incident has succeeded on the volume', { proposal, stillDeployed: false }, false, 'keep'],
-  ];
-  for (const [name, input, withdraw, reason] of cases)
-    it(name, () => {
-      const d = decideWithdraw(input);
-      assert.deepEqual([d.withdraw, d.reason], [withdraw, reason], d.message);
-      assert.match(d.message, /inc-/);
-    });
 });
 
 describe('decideStart', () => {

@@ -1,13 +1,14 @@
 /** Binds the SARIF upload to src/sast's ingester, writing into the control plane's catalog. */
 import type { Catalog } from '../../catalog/index.js';
 import type { Clock } from '../../platform/clock.js';
+import { findingsBefore } from '../../playbook/index.js';
 import { ingestBytes } from '../../sast/index.js';
 import type { SastPort } from '../ports.js';
 
 export function sastEngine(catalog: Catalog, clock: Clock): SastPort {
   return {
     async ingest(report, o) {
-      const before = new Set(catalog.sast.listFindings({ repository: o.repository }).map((f) => f.id));
+      const before = findingsBefore(catalog, o.repository);
       const s = ingestBytes(
         report,
         {
@@ -18,9 +19,9 @@ export function sastEngine(catalog: Catalog, clock: Clock): SastPort {
         },
         { catalog, clock, name: o.name, actor: 'api' },
       );
-      const newFindings = catalog.sast
-        .listFindings({ repository: o.repository, states: ['open'] })
-        .filter((f) => !before.has(f.id))
+      const newFindings = before
+        .newIds()
+        .map((id) => catalog.sast.getFinding(id)!)
         .map((f) => ({ id: f.id, severity: f.severity, ruleId: f.ruleId, message: f.message }));
       return {
         scans: s.scans.length,
