@@ -40,7 +40,7 @@ const repositorySchema = z
      */
     prune: z
       .union([
-        z.literal(false),
+        z.literal(false, { errorMap: () => ({ message: 'prune is false (off) or { schedule, grace } (on by default)' }) }),
         z
           .object({
             /** Daily at a quiet hour by default (03:17 UTC: off the hour, when schedules bunch up). */

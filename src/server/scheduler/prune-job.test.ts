@@ -72,6 +72,8 @@ describe('prune in the config', () => {
     assert.deepEqual(repo(''), { ...repo(''), prune: { schedule: '17 3 * * *', grace: 3_600_000, timeout: 7_200_000, missedAfter: 3_600_000 } });
   });
   it('turns off with prune: false', () => assert.equal(repo(', prune: false').prune, false));
+  it('refuses prune: true with what it takes instead', () =>
+    assert.throws(() => repo(', prune: true'), /repositories\.local\.prune: prune is false \(off\) or \{ schedule, grace \}/));
   it('refuses a bad schedule at its line', () =>
     assert.throws(() => repo(', prune: { schedule: "every day" }'), /repositories\.local\.prune.*invalid cron expression "every day"/s));
 });
