@@ -37,8 +37,13 @@ export interface RepositoryPort {
 }
 
 export interface PruneOutcome {
-  /** Bytes of the packs deleted (on disk / in the bucket). */
+  /**
+   * How much the repository's packs shrank during the prune: the packs deleted minus what repacking
+   * wrote again (a backup writing meanwhile counts against it too; never below 0).
+   */
   freedBytes: number;
+  /** Bytes of the packs deleted (their live blobs, if repacked, were written again first). */
+  deletedBytes: number;
   deletedPacks: number;
   condemnedPacks: number;
   repackedPacks: number;

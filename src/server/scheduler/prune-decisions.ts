@@ -36,7 +36,7 @@ export function decidePruneHold(i: PruneHoldInput): { skip: boolean; reason: str
 export function describePrune(r: PruneOutcome): string {
   const parts = [
     `freed ${formatBytes(r.freedBytes)} (${r.deletedPacks} pack(s) deleted` +
-      `${r.repackedPacks ? `, ${r.repackedPacks} repacked` : ''}` +
+      `${r.repackedPacks ? `, ${r.repackedPacks} of them repacked: ${formatBytes(r.deletedBytes)} deleted` : ''}` +
       `${r.deletedOrphans ? `, ${r.deletedOrphans} orphan(s)` : ''})`,
   ];
   if (r.condemnedPacks) parts.push(`${r.condemnedPacks} pack(s) condemned`);

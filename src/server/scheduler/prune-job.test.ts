@@ -52,10 +52,15 @@ describe('prune decisions', () => {
       assert.match(d.message, message);
     });
 
-  const none: PruneOutcome = { freedBytes: 0, deletedPacks: 0, condemnedPacks: 0, repackedPacks: 0, rescuedPacks: 0, deletedOrphans: 0, deferred: [], held: 0 };
+  const none: PruneOutcome = { freedBytes: 0, deletedBytes: 0, deletedPacks: 0, condemnedPacks: 0, repackedPacks: 0, rescuedPacks: 0, deletedOrphans: 0, deferred: [], held: 0 };
   const lines: [string, Partial<PruneOutcome>, string][] = [
     ['says nothing was freed when nothing was unreferenced', {}, 'freed 0 B (0 pack(s) deleted)'],
-    ['names the bytes and packs freed and the repacks', { freedBytes: 3 << 20, deletedPacks: 4, condemnedPacks: 4, repackedPacks: 1 }, 'freed 3.00 MiB (4 pack(s) deleted, 1 repacked), 4 pack(s) condemned'],
+    ['names the bytes and packs freed', { freedBytes: 3 << 20, deletedBytes: 3 << 20, deletedPacks: 4, condemnedPacks: 4 }, 'freed 3.00 MiB (4 pack(s) deleted), 4 pack(s) condemned'],
+    [
+      'says how much the deleted packs held when repacking wrote part of them again',
+      { freedBytes: 3 << 20, deletedBytes: 5 << 20, deletedPacks: 4, condemnedPacks: 4, repackedPacks: 1 },
+      'freed 3.00 MiB (4 pack(s) deleted, 1 of them repacked: 5.00 MiB deleted), 4 pack(s) condemned',
+    ],
     [
       'says what waits for a live backup',
       { condemnedPacks: 2, deferred: ['2 packs wait for 1 backup(s) running since 2026-12-01T03:17:00.000Z'] },
