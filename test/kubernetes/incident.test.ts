@@ -452,6 +452,8 @@ test('spec.abort during the evidence backup scales the workload back to its reco
     body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] }, certificatePolicies: [] } },
   });
   await eventually('the evidence Job', async () => (await incidentJobs(ns)).length > 0);
+  // Abort once the status says so, as a user watching `kubectl get` would: the Job is visible a moment before.
+  await eventually('the evidence step running in status', async () => (await incident(ns, 'cve')).steps?.find((x) => x.uses === 'preserve-evidence')?.phase === 'Running');
   assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0);
   await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve', body: { spec: { abort: true } } }, merge);
   const s = await eventually('Aborted', async () => {
@@ -572,7 +574,9 @@ test('backups of a PVC pause while an Incident runs on it (the evidence Job is i
   assert.match(paused.message, new RegExp(`1 PVC\\(s\\) paused: ${ns}/data: Incident ${ns}/cve \\(Running\\) is running on it: no backup Job is started; its evidence Job is the only backup`));
   const ready = s.conditions!.find((c) => c.type === 'Ready')!;
   assert.deepEqual([ready.status, ready.reason], ['True', 'LastRunSucceeded']);
-  assert.match(ready.message, /1 paused by an Incident/);
+  // The run's own record (Ready's message moves on to "next run at ..." on the next reconcile).
+  const running = s.conditions!.find((c) => c.type === 'Running')!;
+  assert.deepEqual([running.reason, running.message], ['RunFinished', `run ${s.lastRun!.id}: 0 succeeded, 0 failed, 1 paused by an Incident`]);
   const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=nightly,involvedObject.kind=BackupPolicy' })).items;
   const ev = events.filter((e) => e.reason === 'BackupPaused');
   assert.equal(ev.length, 1, events.map((e) => `${e.reason}: ${e.message}`).join('\n'));
