@@ -1,13 +1,15 @@
 /**
  * Conditions that are not a run's outcome but a state of the world, checked every `intervalMs`:
  * verification gone stale, a certificate expiring, the served certificate, a critical finding in
- * a version that is deployed. Each becomes an alert (de-duplicated by the alerter). Run outcomes
- * (failed backup or verification, missed schedule) arrive as scheduler events.
+ * a version that is deployed, an incident proposed elsewhere (the CLI) that nobody was alerted
+ * about. Each becomes an alert (de-duplicated by the alerter). Run outcomes (failed backup,
+ * verification or prune, missed schedule) arrive as scheduler events.
  */
 import { decideExpiryAlert, decideVerification } from '../../policy/schedule-health.js';
 import type { ControlPlane } from '../control-plane.js';
 import { versionVerdict } from '../views/verdict.js';
 import { probeAndRecord, readWrittenCert } from './certificate-job.js';
+import { alertUnalertedProposals } from './proposal-alerts.js';
 import type { SchedulerEvents } from './scheduler.js';
 
 export class HealthSweep {
@@ -68,6 +70,7 @@ export class HealthSweep {
       this.verifications();
       await this.certificates();
       this.findings();
+      alertUnalertedProposals(this.cp);
       this.history();
     } catch (e) {
       this.cp.d.log.error(`health sweep: ${e instanceof Error ? e.message : String(e)}`);
