@@ -3,13 +3,19 @@
  * does (the same src/playbook proposeForReport), on the example shop of test/playbook/harness.ts —
  * v1 clean and backed up, v2 vulnerable, deployed and backed up — with real Bandit reports of v2's
  * code grown by new vulnerable files, so the findings are new. Without --config it only ingests.
+ * A real `holdfast serve` of the same config runs beside it: its health sweep alerts the CLI's
+ * proposal to a real webhook receiver, and its API lists it.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseDocument } from 'yaml';
+import { Serve } from '../harness/serve.js';
+import { WebhookReceiver } from '../harness/webhook.js';
 import { Checkout, bandit } from '../sast/scanners.js';
-import { Story, v2 } from '../playbook/harness.js';
+import { freePort, Story, v2 } from '../playbook/harness.js';
 
 /** Bandit on v2's code plus extra files; each extra file is a new place, so its findings are new. */
 function reportWith(files: Record<string, string>): Buffer {
@@ -27,6 +33,10 @@ const md5 = 'import hashlib\n\n\ndef digest(b):\n    return hashlib.md5(b).hexdi
 
 describe('holdfast sast ingest --config proposes incidents like the upload', { timeout: 300_000 }, () => {
   const s = new Story();
+  const serve = new Serve();
+  const hook = new WebhookReceiver();
+  let proposalId = '';
+  let withdrawnId = '';
   const ingest = (file: string, extra: string[]) => ['sast', 'ingest', file, '--repository', 'github.com/acme/notes', '--commit', v2, '--ref', 'main', ...extra];
   const incidents = () => s.catalog((c) => c.db.prepare('SELECT id, volume, status, message FROM incidents ORDER BY created_at').all() as { id: string; volume: string; status: string; message: string }[]);
 
@@ -34,8 +44,17 @@ describe('holdfast sast ingest --config proposes incidents like the upload', { t
     await s.setUp();
     // The catalog comes from the config (its server.dataDir, as serve's), not from the environment.
     delete s.env.HOLDFAST_CATALOG;
+    const doc = parseDocument(readFileSync(s.config, 'utf8'));
+    doc.setIn(['server', 'listen'], `127.0.0.1:${await freePort()}`);
+    doc.setIn(['alerts'], doc.createNode({ webhooks: [{ name: 'ops', url: await hook.start(), backoff: '200ms' }] }));
+    writeFileSync(s.config, doc.toString());
+    await serve.start(s.config, s.env);
   });
-  after(() => s.dispose());
+  after(async () => {
+    await serve.stop();
+    await s.dispose();
+    await hook.close();
+  });
 
   it('says in --help that without --config it only ingests', () => {
     const help = s.ok(['sast', 'ingest', '--help']);
@@ -71,6 +90,8 @@ describe('holdfast sast ingest --config proposes incidents like the upload', { t
     assert.equal(inc.proposed.length, 1, JSON.stringify(inc));
     const [p] = inc.proposed;
     assert.equal(p!.volume, 'shop-data');
+    proposalId = p!.id;
+    withdrawnId = inc.withdrawn[0]?.id ?? '';
     const newHigh = inc.decisions.filter((d) => d.reason === 'proposed').map((d) => d.findingId);
     assert.equal(newHigh.length, 2, `two new high findings: ${JSON.stringify(inc.decisions)}`);
     assert.deepEqual([p!.findingId, ...p!.alsoFindings].sort(), [...newHigh].sort());
@@ -82,6 +103,22 @@ describe('holdfast sast ingest --config proposes incidents like the upload', { t
     s.catalog((c) => assert.deepEqual(c.audit.list({ object: `incident:${p!.id}`, action: 'incident.proposed' }).map((a) => a.actor), ['trigger']));
     // `incident list` (the journal serve reads) shows it awaiting approval.
     assert.match(s.ok(['incident', 'list', '--config', s.config]), new RegExp(`${p!.id}.*proposed`));
+  });
+
+  it('is alerted by the serve running beside it (the CLI sends none), the withdrawn one never, and listed by its API', async () => {
+    const a = await hook.waitFor((x) => x.event === 'incident-proposed' && x.key === proposalId, 90_000);
+    assert.match(a.summary, new RegExp(`^incident ${proposalId} proposed for volume shop-data outside this server`));
+    assert.equal(a.details.volume, 'shop-data');
+    assert.ok(withdrawnId && !hook.received.some((x) => x.key === withdrawnId), 'the withdrawn proposal is never alerted');
+    const token = readFileSync(join(s.dataDir, 'api-token'), 'utf8').trim();
+    const ca = readFileSync(join(s.dataDir, 'tls', 'ca.crt'));
+    const listed = await new Promise<{ id: string; status: string }[]>((resolve, reject) => {
+      request(new URL('/api/v1/incidents', serve.url), { ca, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let t = '';
+        res.setEncoding('utf8').on('data', (c: string) => (t += c)).on('end', () => resolve(JSON.parse(t)));
+      }).on('error', reject).end();
+    });
+    assert.equal(listed.find((i) => i.id === proposalId)?.status, 'proposed');
   });
 
   it('prints the proposal and how to approve it, and says when a report brings no new finding', () => {
