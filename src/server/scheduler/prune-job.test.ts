@@ -115,8 +115,8 @@ describe('the scheduled prune in the control plane', () => {
       assert.match(metrics, new RegExp(`holdfast_prune_last_freed_bytes\\{repository="local"\\} ${run!.bytes}`));
       assert.match(metrics, /holdfast_prune_last_run_failed\{repository="local"\} 0/);
       assert.match(metrics, /holdfast_prune_last_deferred_plans\{repository="local"\} 0/);
-      const tl = (await t.app.inject({ method: 'GET', url: '/api/v1/timeline', headers: { authorization: `Bearer ${t.token}` } })).json() as { title: string; detail: string }[];
-      assert.ok(tl.some((e) => e.title === 'prune local/local' && e.detail === run!.message), JSON.stringify(tl.slice(0, 5)));
+      const tl = (await t.app.inject({ method: 'GET', url: '/api/v1/timeline', headers: { authorization: `Bearer ${t.token}` } })).json() as { type: string; title: string; detail: string }[];
+      assert.ok(tl.some((e) => e.type === 'prune' && e.title === 'prune local/local' && e.detail === run!.message), JSON.stringify(tl.slice(0, 5)));
 
       const verify = await t.cp.scheduler.runNow('verify/hourly/data');
       assert.equal(verify!.status, 'succeeded', verify!.message);

@@ -7,11 +7,13 @@ import type { ControlPlane } from '../control-plane.js';
 
 export interface TimelineEntry {
   time: string;
-  type: 'deploy' | 'scan' | 'backup' | 'verification' | 'certificate' | 'alert' | 'missed' | 'report' | 'incident';
+  type: 'deploy' | 'scan' | 'backup' | 'prune' | 'verification' | 'certificate' | 'alert' | 'missed' | 'report' | 'incident';
   status: 'ok' | 'failed' | 'info';
   title: string;
   detail: string;
 }
+
+const RUN_TYPE: Partial<Record<string, TimelineEntry['type']>> = { verify: 'verification', report: 'report', prune: 'prune' };
 
 export function timeline(cp: ControlPlane, limit = 200, routine = limit): TimelineEntry[] {
   const out: TimelineEntry[] = [];
@@ -35,14 +37,7 @@ export function timeline(cp: ControlPlane, limit = 200, routine = limit): Timeli
       });
   for (const r of cp.runs.list({ limit: limit * 2 })) {
     if (r.status === 'running' || r.kind === 'certificate') continue;
-    const type =
-      r.status === 'missed'
-        ? 'missed'
-        : r.kind === 'verify'
-          ? 'verification'
-          : r.kind === 'report'
-            ? 'report'
-            : 'backup';
+    const type = r.status === 'missed' ? 'missed' : (RUN_TYPE[r.kind] ?? 'backup');
     const detail =
       r.status === 'succeeded'
         ? r.kind === 'backup'
