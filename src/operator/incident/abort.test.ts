@@ -30,3 +30,16 @@ test('after the certificates were reissued the new key is kept', () => {
   const p = planAbort(upTo(7));
   assert.ok(p.notUndone.some((x) => x.step === 'rotate-tls' && /old key may have leaked/.test(x.why)));
 });
+
+test('a Restore the cluster shows counts as started even when the status write that said so was lost: the workloads stay down', () => {
+  // Status says evidence completed and restore pending; the Restore object exists all the same.
+  const p = planAbort(upTo(4, false), 'shop/data-ev', { restore: true, evidence: true });
+  assert.equal(p.undoQuiesce, false);
+  assert.deepEqual(p.notUndone.map((x) => x.step), ['restore', 'evidence', 'quiesce']);
+});
+
+test('an evidence Job the status does not know of yet is named as kept', () => {
+  const p = planAbort(upTo(3, false), undefined, { evidence: true });
+  assert.equal(p.undoQuiesce, true);
+  assert.deepEqual(p.notUndone.map((x) => x.step), ['evidence']);
+});

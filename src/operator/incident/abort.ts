@@ -13,7 +13,20 @@ export interface AbortPlan {
   notUndone: { step: string; why: string }[];
 }
 
-export function planAbort(steps: readonly Pick<IncidentStepStatus, 'name' | 'uses' | 'phase'>[], evidence?: string): AbortPlan {
+/**
+ * What the cluster shows this Incident created, whatever its status says: a status write can be
+ * lost to a conflict (the user's abort patch lands between a reconcile's read and its write), so the
+ * step that created a Restore may still read Pending. An abort must not scale workloads back up
+ * over a restore that is running.
+ */
+export interface ObservedSideEffects {
+  restore?: boolean;
+  evidence?: boolean;
+}
+
+export function planAbort(steps: readonly Pick<IncidentStepStatus, 'name' | 'uses' | 'phase'>[], evidence?: string, observed: ObservedSideEffects = {}): AbortPlan {
+  const seen = (uses: string) => (uses === 'restore' && observed.restore) || (uses === 'preserve-evidence' && observed.evidence);
+  steps = steps.map((s) => (s.phase === 'Pending' && seen(s.uses) ? { ...s, phase: 'Running' as const } : s));
   const started = (uses: string) => steps.some((s) => s.uses === uses && s.phase !== 'Pending');
   const plan: AbortPlan = { undoQuiesce: false, undone: [], notUndone: [] };
   for (const s of [...steps].reverse()) {

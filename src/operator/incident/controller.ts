@@ -26,7 +26,7 @@ import { noteWaiting, statusJournal, type StepEvent } from './journal.js';
 import { beforeApproval, kubePlaybook } from './playbook.js';
 import { kubeStepKinds } from './steps/index.js';
 import { StepFailure, waiting, type IncidentEnv } from './steps/types.js';
-import { undoRun } from './undo.js';
+import { observedSideEffects, undoRun } from './undo.js';
 
 export const INCIDENT_PLURAL = 'incidents';
 /** A new value resumes a Failed Incident from its failed step, once. */
@@ -108,7 +108,7 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
     return failed((e as StepFailure).reason ?? 'UnknownPlaybook', (e as Error).message);
   }
   if (spec.abort) {
-    const undo = await undoRun(ctx, namespace, status);
+    const undo = await undoRun(ctx, namespace, status, observedSideEffects(ctx, obj.metadata!.uid!));
     status.phase = 'Aborted';
     status.completedAt = now().toISOString();
     status.abort = { undone: undo.undone, notUndone: undo.notUndone };

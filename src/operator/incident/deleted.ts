@@ -10,14 +10,14 @@ import { API_VERSION, type IncidentStatus } from '../api/index.js';
 import type { CustomObject, OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { removeFinalizer } from './finalizer.js';
-import { undoRun } from './undo.js';
+import { observedSideEffects, undoRun } from './undo.js';
 
 export async function undoDeleted(ctx: OperatorContext, obj: CustomObject): Promise<ReconcileResult> {
   const { namespace, name, uid } = obj.metadata as { namespace: string; name: string; uid: string };
   const status = (obj.status ?? {}) as IncidentStatus;
   const phase = status.phase ?? 'Planning';
   if (phase !== 'Succeeded' && phase !== 'Aborted') {
-    const undo = await undoRun(ctx, namespace, status);
+    const undo = await undoRun(ctx, namespace, status, observedSideEffects(ctx, uid));
     const evidence = status.evidence?.restorePoint ? `RestorePoint ${status.evidence.restorePoint}` : status.evidence?.job ? `Job ${status.evidence.job}` : undefined;
     const message = `deleted while ${phase}: ${undo.summary}${evidence ? `; the evidence ${evidence} is kept` : ''}`;
     await ctx.events.record({ apiVersion: API_VERSION, kind: 'Incident', namespace, name, uid }, 'Warning', 'DeletedMidRun', message.slice(0, 1000));

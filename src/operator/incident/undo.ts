@@ -6,7 +6,8 @@
  */
 import type { IncidentStatus } from '../api/index.js';
 import type { OperatorContext } from '../context.js';
-import { planAbort } from './abort.js';
+import { planAbort, type ObservedSideEffects } from './abort.js';
+import { INCIDENT_UID_LABEL } from './names.js';
 import { undoQuiesce } from './steps/quiesce.js';
 
 export interface UndoResult {
@@ -16,8 +17,14 @@ export interface UndoResult {
   summary: string;
 }
 
-export async function undoRun(ctx: OperatorContext, namespace: string, status: IncidentStatus): Promise<UndoResult> {
-  const plan = planAbort(status.steps ?? [], status.evidence?.restorePoint);
+/** The Restore and evidence Job of this Incident as the caches show them (see ObservedSideEffects). */
+export function observedSideEffects(ctx: OperatorContext, uid: string): ObservedSideEffects {
+  const ours = (o: { metadata?: { labels?: Record<string, string> } }) => o.metadata?.labels?.[INCIDENT_UID_LABEL] === uid;
+  return { restore: ctx.caches.restores.list().some(ours), evidence: ctx.caches.jobs.list().some(ours) };
+}
+
+export async function undoRun(ctx: OperatorContext, namespace: string, status: IncidentStatus, observed: ObservedSideEffects = {}): Promise<UndoResult> {
+  const plan = planAbort(status.steps ?? [], status.evidence?.restorePoint, observed);
   const did = plan.undoQuiesce ? await undoQuiesce(ctx, namespace, status.workloads ?? []) : [];
   const undone = plan.undone.map((s) => (s === 'quiesce' && did.length ? `${s}: ${did.join(', ')}` : s));
   const summary = `undone: ${undone.join('; ') || 'nothing'}; not undone: ${plan.notUndone.map((n) => `${n.step} (${n.why})`).join('; ') || 'nothing'}`;
