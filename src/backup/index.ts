@@ -9,6 +9,7 @@
 export { initRepository, Repository, type InitOptions, type RepositoryOptions } from './repository/repository.js';
 export { backup, type BackupOptions, type BackupProgress, type BackupResult } from './archiver/archiver.js';
 export { restore, type RestoreOptions, type RestoreProgress, type RestoreResult } from './restorer/restorer.js';
+export { compareData } from './restorer/compare.js';
 export { listSnapshots, findSnapshot, type Snapshot, type SnapshotRef } from './snapshot/snapshot.js';
 export { provenanceSchema, type Provenance, type WorkloadVersion, type HookRun } from './snapshot/provenance.js';
 export type { TreeNode } from './snapshot/tree.js';

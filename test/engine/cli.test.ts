@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync, readFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prng, treeDifferences } from '../../src/backup/testing.js';
@@ -118,6 +118,41 @@ describe('holdfast CLI', () => {
     ok(repo, 'check', '--read-data');
     ok(repo, 'restore', 'latest', '--target', join(work, 'kill-out'));
     assert.deepEqual(treeDifferences(src, join(work, 'kill-out')), []);
+  });
+
+  it('restores in place exactly with --overwrite --delete --verify: what a later version added is gone, and --verify alone names it with exit 5', () => {
+    const repo = join(work, 'exact-repo');
+    ok(repo, 'repo', 'init');
+    const src = join(work, 'exact-src');
+    bigTree(src, 3, 300_000, 21);
+    mkdirSync(join(src, 'base'));
+    writeFileSync(join(src, 'base', 'keep'), 'v1');
+    const v1 = (JSON.parse(ok(repo, 'backup', src, '--json').out) as { snapshot: string }).snapshot;
+    // The volume as a later version left it: one file rewritten, new files and a new directory.
+    const vol = join(work, 'exact-vol');
+    ok(repo, 'restore', v1, '--target', vol);
+    writeFileSync(join(vol, 'seg-0'), 'rewritten by v2');
+    writeFileSync(join(vol, 'base', 'v2-table'), 'new in v2');
+    mkdirSync(join(vol, 'v2-dir', 'deep'), { recursive: true });
+    writeFileSync(join(vol, 'v2-dir', 'deep', 'x'), 'x');
+    // A planted link out of the volume: removing it must not remove what it points to.
+    const outside = join(work, 'exact-outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'precious'), 'not yours');
+    symlinkSync(outside, join(vol, 'base', 'escape'));
+
+    const lax = hf(repo, 'restore', v1, '--target', vol, '--overwrite', '--verify');
+    assert.equal(lax.code, 5, lax.err);
+    assert.match(lax.err, /^holdfast: restore [0-9a-f]{8} into .*: the target differs from the snapshot in 5 place\(s\): base\/escape: not in the restore point; base\/v2-table: not in the restore point; v2-dir: not in the restore point.*--delete removes/);
+    assert.equal(lax.err.trim().split('\n').length, 1);
+
+    const exact = JSON.parse(ok(repo, 'restore', v1, '--target', vol, '--overwrite', '--delete', '--verify', '--json').out) as { removed: number; verified: boolean };
+    assert.deepEqual([exact.removed, exact.verified], [3, true]);
+    assert.deepEqual(treeDifferences(src, vol), []);
+    assert.equal(readFileSync(join(outside, 'precious'), 'utf8'), 'not yours');
+    const path = hf(repo, 'restore', `${v1}:base`, '--target', join(work, 'exact-path'), '--delete');
+    assert.equal(path.code, 2);
+    assert.match(path.err, /--delete and --verify work on a whole snapshot/);
   });
 
   it('unlock keeps a live lock unless told --remove-all', async () => {

@@ -30,6 +30,12 @@ export interface RestoreOptions {
   target: string;
   /** Allow a non-empty target; existing entries that the snapshot names are replaced. */
   overwrite?: boolean;
+  /**
+   * With overwrite: also remove what the snapshot does not name, so the target holds exactly the
+   * snapshot (an in-place restore: a file a later version created must not survive). Done per
+   * directory once its children are restored, before its own metadata is applied.
+   */
+  deleteExtras?: boolean;
   onProgress?: (p: RestoreProgress) => void;
   onWarning?: (m: string) => void;
 }
@@ -38,6 +44,8 @@ export interface RestoreResult {
   files: number;
   dirs: number;
   bytes: number;
+  /** Entries removed by deleteExtras (a removed directory counts once). */
+  removed?: number;
 }
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -171,6 +179,17 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
     const settled = await Promise.allSettled(t.nodes.map((c) => place(join(path, c.name), c)));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    if (opts.deleteExtras) {
+      const named = new Set(t.nodes.map((c) => c.name));
+      for (const name of await readdir(path)) {
+        if (named.has(name)) continue;
+        // rm removes a symlink itself, never what it points to.
+        await rm(join(path, name), { recursive: true, force: true }).catch((e: unknown) => {
+          throw fromSystemError(`remove ${join(path, name)} (not in snapshot ${opts.snapshot.id.slice(0, 8)})`, e);
+        });
+        result.removed = (result.removed ?? 0) + 1;
+      }
+    }
     dirMeta.push({ path, node: n });
   };
 

@@ -1,8 +1,8 @@
 /** `holdfast restore <snapshot>[:path] --target <dir>`. */
 import type { Command } from 'commander';
 import { formatBytes } from '../../base/format.js';
-import { invalidInput } from '../../base/errors.js';
-import { findSnapshot, restore } from '../../backup/index.js';
+import { corrupt, invalidInput } from '../../base/errors.js';
+import { compareData, findSnapshot, restore } from '../../backup/index.js';
 import { openRepo, print, progressReporter, repoOptions, type RepoFlags } from '../common.js';
 
 export function registerRestoreCommand(program: Command): void {
@@ -10,17 +10,35 @@ export function registerRestoreCommand(program: Command): void {
     .description('restore a snapshot, or one path in it (<snapshot>:<path>), into a target directory')
     .requiredOption('--target <dir>', 'where to restore; must be empty or absent unless --overwrite')
     .option('--overwrite', 'restore into a non-empty target, replacing what the snapshot names')
-    .addHelpText('after', '\nExamples:\n  holdfast restore latest --target /tmp/restore\n  holdfast restore 3f2a91c0:db/segments --target /srv/db-restore')
-    .action(async (ref: string, flags: RepoFlags & { target: string; overwrite?: boolean }) => {
+    .option('--delete', 'after restoring, remove what the snapshot does not name from the target, so it holds exactly the snapshot (an in-place restore of a volume)')
+    .option('--verify', 'after restoring, compare the target with the snapshot (type, size, mode, mtime of every entry, and nothing extra); exit 5 when they differ')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  holdfast restore latest --target /tmp/restore\n  holdfast restore 3f2a91c0:db/segments --target /srv/db-restore\n  holdfast restore 3f2a91c0 --target /var/lib/db --overwrite --delete --verify   # the volume becomes exactly the snapshot',
+    )
+    .action(async (ref: string, flags: RepoFlags & { target: string; overwrite?: boolean; delete?: boolean; verify?: boolean }) => {
       const colon = ref.indexOf(':');
       const snapRef = colon >= 0 ? ref.slice(0, colon) : ref;
       const path = colon >= 0 ? ref.slice(colon + 1) : undefined;
       if (!snapRef) throw invalidInput('SNAPSHOT_REF', `restore ${ref}: no snapshot given before ':'`);
+      if (path && (flags.delete || flags.verify)) throw invalidInput('RESTORE_FLAGS', `restore ${ref}: --delete and --verify work on a whole snapshot, not on a path in it`);
+      if (flags.delete && !flags.overwrite) throw invalidInput('RESTORE_FLAGS', `restore ${ref}: --delete needs --overwrite (it only makes sense over existing data)`);
       const repo = await openRepo(flags);
       const snapshot = await findSnapshot(repo, snapRef);
       const progress = progressReporter(flags, () => snapshot.snapshot.summary.bytes);
-      const r = await restore(repo, { snapshot, target: flags.target, ...(path ? { path } : {}), overwrite: !!flags.overwrite, onProgress: (p) => progress.update(p) });
+      const r = await restore(repo, { snapshot, target: flags.target, ...(path ? { path } : {}), overwrite: !!flags.overwrite, deleteExtras: !!flags.delete, onProgress: (p) => progress.update(p) });
       progress.done();
-      print(flags, { type: 'summary', snapshot: snapshot.id, target: flags.target, ...r }, () => `restored ${r.files} files, ${r.dirs} dirs, ${formatBytes(r.bytes)} from ${snapshot.id.slice(0, 8)} to ${flags.target}`);
+      const removed = flags.delete ? (r.removed ?? 0) : undefined;
+      const check = flags.verify ? await compareData(repo, flags.target, snapshot.id) : undefined;
+      const summary = { type: 'summary', snapshot: snapshot.id, target: flags.target, ...r, ...(removed !== undefined ? { removed } : {}), ...(check ? { verified: check.problems.length === 0, problems: check.problems.slice(0, 20) } : {}) };
+      if (check?.problems.length)
+        throw corrupt('RESTORE_VERIFY_FAILED', `restore ${snapshot.id.slice(0, 8)} into ${flags.target}: the target differs from the snapshot in ${check.problems.length} place(s): ${check.problems.slice(0, 3).join('; ')}${flags.delete ? '' : ' (--delete removes entries the snapshot does not name)'}`);
+      print(flags, summary, () =>
+        [
+          `restored ${r.files} files, ${r.dirs} dirs, ${formatBytes(r.bytes)} from ${snapshot.id.slice(0, 8)} to ${flags.target}`,
+          ...(removed !== undefined ? [`removed ${removed} entr${removed === 1 ? 'y' : 'ies'} the snapshot does not name`] : []),
+          ...(check ? [`verified: ${check.entries} entries equal to the snapshot`] : []),
+        ].join('\n'),
+      );
     });
 }

@@ -5,10 +5,9 @@
  * until the report step removes it (its content is the sealed evidence snapshot). Undo swaps back.
  */
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { acquireShared, findSnapshot, restore } from '../../backup/index.js';
+import { acquireShared, compareData, findSnapshot, restore } from '../../backup/index.js';
 import { conflict, fromSystemError } from '../../base/errors.js';
 import { swapPaths } from '../facts.js';
-import { compareData } from '../data-check.js';
 import { nextSwapAction } from '../swap.js';
 import type { StepEnv, StepKind } from './types.js';
 

@@ -2,7 +2,7 @@
  * Step 6: prove the outcome. The health check passes; every endpoint serves the new certificate,
  * with a key that differs from the old one, and a handshake verifying against Holdfast's trust
  * bundle succeeds; the running version is the known-good one (when the workload reports it); and
- * the volume matched the restore point's manifest when it was swapped in (data-check.ts).
+ * the volume matched the restore point's manifest when it was swapped in (compareData in src/backup/restorer/compare.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { conflict } from '../../base/errors.js';

@@ -5,7 +5,10 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findSnapshot, walkTree, type Repository, type TreeNode } from '../backup/index.js';
+import { walkTree } from '../maintenance/walk.js';
+import type { Repository } from '../repository/repository.js';
+import { findSnapshot } from '../snapshot/snapshot.js';
+import type { TreeNode } from '../snapshot/tree.js';
 
 async function listDir(root: string, prefix = '', out = new Set<string>()): Promise<Set<string>> {
   for (const e of await readdir(join(root, prefix), { withFileTypes: true })) {
