@@ -235,6 +235,7 @@ test('a Restore into a new PVC maps the StorageClass, runs holdfast restore, and
   const job = await eventually('the restore Job', async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/restore=new' })).items[0]);
   const c = job.spec!.template.spec!.containers[0]!;
   assert.deepEqual(c.args!.slice(0, 4), ['restore', '77aa01', '--target', '/data']);
+  assert.deepEqual(c.args!.slice(-3), ['--overwrite', '--verify', '--json'], 'a new PVC is verified; nothing in it to delete');
   assert.equal(job.spec!.template.spec!.volumes!.find((v) => v.name === 'data')!.persistentVolumeClaim!.claimName, 'data-restored');
   assert.equal(c.env!.find((e) => e.name === 'HOLDFAST_PASSWORD')!.valueFrom!.secretKeyRef!.name, 'holdfast-repo-main');
   await finishJob(kube.kc, ns, job.metadata!.name!, { ok: true, message: '{}' });

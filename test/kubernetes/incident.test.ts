@@ -239,6 +239,8 @@ test('an approved Incident restores the last clean point in place, keeps evidenc
   op = await operator('op-3');
   const op3Calls = op.apis.kc.calls;
   const rJob = await eventually('the restore Job', async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: `holdfast.dev/restore=${restore.metadata.name}` })).items[0], 20_000);
+  // In place the PVC becomes exactly the v1 point, checked against its manifest by the data mover itself.
+  assert.deepEqual(rJob.spec!.template.spec!.containers[0]!.args!.filter((a) => a.startsWith('--') && a !== '--target' && a !== '--repo'), ['--overwrite', '--delete', '--verify', '--json']);
   await finishJob(kube.kc, ns, rJob.metadata!.name!, { ok: true, message: '{}' });
   const done = await eventually('Succeeded', async () => {
     const s = await incident(ns, 'cve');

@@ -48,6 +48,9 @@ export interface RestoreResult {
   removed?: number;
 }
 
+/** At the top of a volume, entries the filesystem owns (ext4's lost+found): never removed, never compared. */
+export const FILESYSTEM_OWNED: ReadonlySet<string> = new Set(['lost+found']);
+
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /**
  * Node's utimes takes seconds as a double, which holds about a quarter of a microsecond at
@@ -182,7 +185,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
     if (opts.deleteExtras) {
       const named = new Set(t.nodes.map((c) => c.name));
       for (const name of await readdir(path)) {
-        if (named.has(name)) continue;
+        if (named.has(name) || (path === target && FILESYSTEM_OWNED.has(name))) continue;
         // rm removes a symlink itself, never what it points to.
         await rm(join(path, name), { recursive: true, force: true }).catch((e: unknown) => {
           throw fromSystemError(`remove ${join(path, name)} (not in snapshot ${opts.snapshot.id.slice(0, 8)})`, e);

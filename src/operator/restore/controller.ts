@@ -90,7 +90,7 @@ export async function reconcileRestore(ctx: OperatorContext, key: string): Promi
     const jobName = `hfr-${name.slice(0, 40).replace(/[^a-z0-9-]/g, '-')}-${createHash('sha256').update(`${namespace}/${name}/${obj.metadata!.uid}`).digest('hex').slice(0, 8)}`;
     const job = ctx.caches.jobs.get(jobName, target.namespace) ?? ctx.recent.get<k8s.V1Job>('Job', target.namespace, jobName);
     if (!job) {
-      const body = restoreJob(jobName, target.namespace, target.pvc, snapshotId, repo.data.url, secretName, repo.data.credentials, ctx.settings.dataMoverImage, name);
+      const body = restoreJob(jobName, target.namespace, target.pvc, snapshotId, repo.data.url, secretName, repo.data.credentials, ctx.settings.dataMoverImage, name, spec.target.mode);
       await call(`create Job ${jobName} in namespace ${target.namespace}`, () => ctx.apis.batch.createNamespacedJob({ namespace: target.namespace, body })).catch((e) => {
         if (!isHoldfastError(e, 'K8S_CONFLICT')) throw e;
       });
@@ -120,7 +120,7 @@ export async function reconcileRestore(ctx: OperatorContext, key: string): Promi
 
 function restoreJob(
   name: string, namespace: string, pvc: string, snapshot: string, url: string, secretName: string,
-  creds: { passwordKey: string; accessKeyIdKey?: string; secretAccessKeyKey?: string }, image: string, restore: string,
+  creds: { passwordKey: string; accessKeyIdKey?: string; secretAccessKeyKey?: string }, image: string, restore: string, mode: 'InPlace' | 'NewPVC',
 ): k8s.V1Job {
   const env: k8s.V1EnvVar[] = [{ name: 'HOME', value: '/tmp' }, { name: 'HOLDFAST_PASSWORD', valueFrom: { secretKeyRef: { name: secretName, key: creds.passwordKey } } }];
   if (creds.accessKeyIdKey) env.push({ name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: secretName, key: creds.accessKeyIdKey } } });
@@ -137,7 +137,9 @@ function restoreJob(
           automountServiceAccountToken: false,
           containers: [{
             name: 'data-mover', image,
-            args: ['restore', snapshot, '--target', '/data', '--repo', url, '--overwrite', '--json'],
+            // In place the PVC becomes exactly the restore point (what a later version added goes); either way the Job
+            // fails unless the volume then matches the snapshot's manifest.
+            args: ['restore', snapshot, '--target', '/data', '--repo', url, '--overwrite', ...(mode === 'InPlace' ? ['--delete'] : []), '--verify', '--json'],
             env,
             volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }],
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
