@@ -51,6 +51,13 @@ export class MasterIndex {
     }
   }
 
+  /** Forgets everything, for a reload after the index was rewritten. */
+  clear(): void {
+    this.blobs.clear();
+    this.packs.clear();
+    this.condemned = new Set();
+  }
+
   addPack(id: string, blobs: PackedBlob[]): void {
     this.addSegment(segmentOf([{ id, blobs }]));
   }

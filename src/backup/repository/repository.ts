@@ -107,11 +107,24 @@ export class Repository {
   /** Index segments this process has read or written: prune may replace exactly these. */
   readonly loadedSegments = new Set<string>();
 
+  /**
+   * Brings the in-memory index up to date: reads the segments not read yet (they are immutable).
+   * A segment read before that is gone now means a prune rewrote the index and deleted packs; what
+   * this instance holds may name them (a long-lived instance — the control plane keeps repositories
+   * open for days — would deduplicate against deleted data), so it starts over from the store.
+   */
   async loadIndex(): Promise<void> {
-    for await (const b of this.store.list('index/')) {
-      const seg = await this.loadJson(b.name, segmentSchema);
-      this.index.addSegment(seg);
-      this.loadedSegments.add(b.name);
+    const present: string[] = [];
+    for await (const b of this.store.list('index/')) present.push(b.name);
+    const now = new Set(present);
+    if ([...this.loadedSegments].some((name) => !now.has(name))) {
+      this.index.clear();
+      this.loadedSegments.clear();
+    }
+    for (const name of present) {
+      if (this.loadedSegments.has(name)) continue;
+      this.index.addSegment(await this.loadJson(name, segmentSchema));
+      this.loadedSegments.add(name);
     }
     this.index.condemned = await this.condemnedPacks();
   }

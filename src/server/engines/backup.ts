@@ -33,66 +33,42 @@ export function backupEngine(clock: Clock): BackupPort {
   };
 }
 
-/**
- * The engine's in-memory index only grows (loadIndex adds segments, it never drops one), which is
- * right for a CLI process that lives for one command. The control plane keeps opened repositories
- * for days: once a prune (its own or `holdfast prune` elsewhere) has deleted packs and rewritten
- * the index, an instance opened before still maps blobs to the deleted packs — a backup would
- * deduplicate against data that is gone, a restore would read it. A segment this instance read that
- * is no longer in the store is the sign of such a rewrite: the instance is then opened afresh.
- * Callers check while they hold a shared lock, so a prune deleting after the check defers (or only
- * deletes packs the fresh index already lists as condemned).
- */
-async function rewrittenSince(repo: Repository): Promise<boolean> {
-  if (repo.loadedSegments.size === 0) return false;
-  const present = new Set<string>();
-  for await (const b of repo.store.list('index/')) present.add(b.name);
-  for (const name of repo.loadedSegments) if (!present.has(name)) return true;
-  return false;
-}
-
 async function packBytes(repo: Repository): Promise<number> {
   let n = 0;
   for await (const b of repo.store.list('data/')) n += b.size;
   return n;
 }
 
-function bind(first: Repository, clock: Clock, reopen: () => Promise<Repository>): RepositoryPort {
-  let repo = first;
-  const current = async (): Promise<Repository> => {
-    if (await rewrittenSince(repo)) repo = await reopen();
-    return repo;
-  };
+/**
+ * The control plane keeps an opened repository for days; its index stays right across a prune made
+ * here or elsewhere because every operation reloads it under its lock (Repository.loadIndex starts
+ * over when the index was rewritten).
+ */
+function bind(repo: Repository, clock: Clock, reopen: () => Promise<Repository>): RepositoryPort {
   return {
     async backup(o) {
-      const guard = await acquireShared(repo);
-      try {
-        const r = await runBackup(await current(), {
-          source: o.source,
-          tags: o.tags,
-          provenance: o.provenance,
-          excludes: o.excludes,
-          now: () => clock.now(),
-        });
-        const s = r.snapshot.summary;
-        return {
-          snapshotId: r.snapshotId,
-          time: new Date(r.snapshot.time),
-          bytes: s.bytes,
-          files: s.files,
-          addedBytes: s.bytesAdded,
-        };
-      } finally {
-        await guard.release();
-      }
+      const r = await runBackup(repo, {
+        source: o.source,
+        tags: o.tags,
+        provenance: o.provenance,
+        excludes: o.excludes,
+        now: () => clock.now(),
+      });
+      const s = r.snapshot.summary;
+      return {
+        snapshotId: r.snapshotId,
+        time: new Date(r.snapshot.time),
+        bytes: s.bytes,
+        files: s.files,
+        addedBytes: s.bytesAdded,
+      };
     },
     async restore(o) {
       const lock = await acquireShared(repo);
       try {
-        const r0 = await current();
-        await r0.loadIndex();
-        const snapshot = await findSnapshot(r0, o.snapshot);
-        const r = await restore(r0, { snapshot, target: o.target });
+        await repo.loadIndex();
+        const snapshot = await findSnapshot(repo, o.snapshot);
+        const r = await restore(repo, { snapshot, target: o.target });
         return { bytes: r.bytes, files: r.files };
       } finally {
         await lock.release();
@@ -117,8 +93,8 @@ function bind(first: Repository, clock: Clock, reopen: () => Promise<Repository>
       return r.removed;
     },
     async prune(o) {
-      // Always a fresh instance: prune rewrites the index from what it holds in memory, so an
-      // instance that still lists packs an earlier prune deleted would write them back.
+      // Prune deletes, and runs once a day: on a fresh open, so a repository that is gone or was
+      // replaced fails it the way a CLI prune would, instead of being acted on by a days-old instance.
       repo = await reopen();
       // The engine compares `now` with pack mtimes (grace) and lock start times (deferral); with the
       // system clock these agree, and a test clock set ahead makes the repository look older.
