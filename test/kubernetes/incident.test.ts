@@ -438,8 +438,9 @@ test('a Deployment whose RestorePoints and repository live in the backup team\'s
   assert.equal((await list(team, 'restorepoints', 'holdfast.dev/evidence=true')).length, 1, 'the evidence RestorePoint stays');
 });
 
-test('spec.abort during the evidence backup scales the workload back to its recorded replicas and image, keeps the evidence, and restores nothing', async () => {
-  const ns = await kube.namespace('abort');
+/** A two-replica StatefulSet on v2 (digest B) over PVC data, and an approved Incident held at its evidence backup (the Job exists). */
+async function incidentAtEvidence(prefix: string): Promise<string> {
+  const ns = await kube.namespace(prefix);
   players.push(playWorkloads(kube.kc, ns, digestOf));
   await repository(ns);
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
@@ -454,6 +455,11 @@ test('spec.abort during the evidence backup scales the workload back to its reco
     body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] }, certificatePolicies: [] } },
   });
   await eventually('the evidence Job', async () => (await incidentJobs(ns)).length > 0);
+  return ns;
+}
+
+test('spec.abort during the evidence backup scales the workload back to its recorded replicas and image, keeps the evidence, and restores nothing', async () => {
+  const ns = await incidentAtEvidence('abort');
   // Abort once the status says so, as a user watching `kubectl get` would: the Job is visible a moment before.
   await eventually('the evidence step running in status', async () => (await incident(ns, 'cve')).steps?.find((x) => x.uses === 'preserve-evidence')?.phase === 'Running');
   assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0);
@@ -474,21 +480,7 @@ test('spec.abort during the evidence backup scales the workload back to its reco
 });
 
 test('deleting an Incident during its evidence backup runs the abort\'s undo first: the workload is back on its recorded replicas and image, the finalizer is removed, the object is gone, the evidence stays', async () => {
-  const ns = await kube.namespace('delete');
-  players.push(playWorkloads(kube.kc, ns, digestOf));
-  await repository(ns);
-  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
-  const sts = statefulSet('db', 'data', 'db-tls');
-  sts.spec!.replicas = 2;
-  sts.spec!.template.spec!.containers[0]!.image = V2;
-  await apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
-  await restorePoint(ns, 'p1', '2026-11-01T03:00:00Z', { workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A });
-  await eventually('two pods on digest B', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.filter((p) => p.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B)).length === 2);
-  await custom.createNamespacedCustomObject({
-    ...G, namespace: ns, plural: 'incidents',
-    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] }, certificatePolicies: [] } },
-  });
-  await eventually('the evidence Job', async () => (await incidentJobs(ns)).length > 0);
+  const ns = await incidentAtEvidence('delete');
   assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0, 'scaled to zero mid-run');
   assert.deepEqual((await incidentObject(ns, 'cve')).metadata.finalizers, [FINALIZER], 'the finalizer went on before the first change');
 

@@ -7,6 +7,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { isHoldfastError } from '../../base/errors.js';
 import type { ControlPlane } from '../control-plane.js';
 
+/** What the upload says of each incident it proposed or withdrew (OpenAPI). */
+const proposal = { id: { type: 'string' }, volume: { type: 'string' }, findingId: { type: 'string' }, message: { type: 'string' } } as const;
+
 export const sarifRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, { cp }) => {
   // Scoped to this plugin: here JSON bodies stay raw bytes.
   app.removeContentTypeParser('application/json');
@@ -53,10 +56,7 @@ export const sarifRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app,
                     items: {
                       type: 'object',
                       properties: {
-                        id: { type: 'string' },
-                        volume: { type: 'string' },
-                        findingId: { type: 'string' },
-                        message: { type: 'string' },
+                        ...proposal,
                         autoRun: { type: 'boolean' },
                         autoRunMessage: { type: 'string' },
                         alsoFindings: { type: 'array', items: { type: 'string' } },
@@ -66,26 +66,11 @@ export const sarifRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app,
                   withdrawn: {
                     type: 'array',
                     description: 'second proposals for a volume from this upload, withdrawn in favour of the first',
-                    items: {
-                      type: 'object',
-                      properties: {
-                        id: { type: 'string' },
-                        volume: { type: 'string' },
-                        findingId: { type: 'string' },
-                        message: { type: 'string' },
-                      },
-                    },
+                    items: { type: 'object', properties: proposal },
                   },
                   refused: {
                     type: 'array',
-                    items: {
-                      type: 'object',
-                      properties: {
-                        volume: { type: 'string' },
-                        findingId: { type: 'string' },
-                        message: { type: 'string' },
-                      },
-                    },
+                    items: { type: 'object', properties: { volume: proposal.volume, findingId: proposal.findingId, message: proposal.message } },
                   },
                   triggerMs: { type: 'integer' },
                   error: { type: 'string' },
