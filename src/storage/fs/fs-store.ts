@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HoldfastError, errnoCode, fromSystemError, notFound } from '../../base/errors.js';
 import { checkBlobName, type BlobInfo, type BlobStore, type PutOptions } from '../blob-store.js';
+import { faultPoint } from '../../base/faults.js';
 
 export const TEMP_PREFIX = '.tmp-';
 
@@ -91,6 +92,8 @@ export class FsBlobStore implements BlobStore {
       } finally {
         await fh.close();
       }
+      // Every publish and delete is a fault point: the reliability suite kills at each in turn.
+      await faultPoint(`fs:publish:${name.split('/')[0]}`);
       if (options.ifNotExists) {
         // link() fails if the target exists, which makes create-if-absent atomic.
         try {
@@ -193,6 +196,7 @@ export class FsBlobStore implements BlobStore {
 
   async delete(name: string): Promise<void> {
     this.handles.evict(this.path(name));
+    await faultPoint(`fs:delete:${name.split('/')[0]}`);
     try {
       await rm(this.path(name), { force: true });
     } catch (e) {
