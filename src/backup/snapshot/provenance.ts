@@ -17,6 +17,15 @@ export const workloadVersionSchema = z.object({
     .string()
     .regex(/^sha256:[0-9a-f]{64}$/, 'imageDigest must be sha256:<64 hex digits>')
     .optional(),
+  /**
+   * A reference the image can be pulled by, "repo@sha256:<64 hex>", when the platform reported one.
+   * imageDigest alone may be a config digest no registry serves (containerd's bare "sha256:" imageID),
+   * so an incident restart pins by this, never by repo + imageDigest.
+   */
+  imageRef: z
+    .string()
+    .regex(/^[^\s@]+@sha256:[0-9a-f]{64}$/, 'imageRef must be repo@sha256:<64 hex digits>')
+    .optional(),
   /** Source commit (7–40 hex digits) the workload was built from. */
   commit: z
     .string()

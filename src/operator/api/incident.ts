@@ -53,7 +53,7 @@ export const incidentSpecSchema = z
   })
   .strict();
 
-const versionSchema = z.object({ workload: z.string(), container: z.string().optional(), image: z.string().optional(), imageDigest: z.string().optional() }).strict();
+const versionSchema = z.object({ workload: z.string(), container: z.string().optional(), image: z.string().optional(), imageDigest: z.string().optional(), imageRef: z.string().optional() }).strict();
 
 export const incidentStepStatusSchema = z
   .object({

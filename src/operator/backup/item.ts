@@ -73,6 +73,7 @@ function provenanceOf(ctx: OperatorContext, it: Item, pods: readonly k8s.V1Pod[]
       container: c.container,
       ...(c.image ? { image: c.image } : {}),
       ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
+      ...(c.imageRef ? { imageRef: c.imageRef } : {}),
     })),
     hooks,
     labels: { policy: `${it.ref.policyNamespace}/${it.ref.policy}`, run: it.ref.runId, operator: ctx.settings.namespace },

@@ -15,6 +15,8 @@ export interface ObservedVersion {
   container?: string | undefined;
   image?: string | undefined;
   imageDigest?: string | undefined;
+  /** "repo@sha256:…" a node can pull (pullableRef); absent when the kubelet reported a bare digest. */
+  imageRef?: string | undefined;
 }
 
 export interface Observation {

@@ -65,5 +65,6 @@ export function runningVersions(ctx: OperatorContext, namespace: string, pvc: st
     container: c.container,
     ...(c.image ? { image: c.image } : {}),
     ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
+    ...(c.imageRef ? { imageRef: c.imageRef } : {}),
   }));
 }

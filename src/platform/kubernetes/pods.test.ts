@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
-import { imageDigest, mountingContainers, podsMountingClaim, workloadOf } from './pods.js';
+import { imageDigest, mountingContainers, pullableRef, podsMountingClaim, workloadOf } from './pods.js';
 
 const D = 'sha256:' + 'ab'.repeat(32);
 const pod = (name: string, claim: string, extra: Partial<k8s.V1Pod> = {}): k8s.V1Pod => ({
@@ -15,6 +15,16 @@ test('imageDigest reads the digest from every runtime spelling of imageID', () =
   assert.equal(imageDigest('docker://deadbeef'), undefined);
   assert.equal(imageDigest(undefined), undefined);
 });
+
+for (const [imageID, want] of [
+  [`docker-pullable://registry:5000/shop/db@${D}`, `registry:5000/shop/db@${D}`],
+  [`docker.io/library/postgres@${D}`, `docker.io/library/postgres@${D}`],
+  [D, undefined],
+  ['docker://' + 'ab'.repeat(32), undefined],
+  [`@${D}`, undefined],
+  [undefined, undefined],
+] as const)
+  test(`pullableRef of ${imageID}: ${want ?? 'none, nothing can pull it'}`, () => assert.equal(pullableRef(imageID), want));
 
 test('only running pods of the same namespace that mount the claim are selected', () => {
   const pods = [
@@ -36,4 +46,12 @@ test('a pod of a Deployment is reported as the Deployment, not its ReplicaSet', 
 test('containers without a reported imageID are recorded without a digest rather than guessed', () => {
   const p = pod('a', 'data', { status: { phase: 'Pending', containerStatuses: [] } });
   assert.deepEqual(mountingContainers([p]), [{ workload: 'shop/Pod/a', pod: 'a', container: 'app', image: 'shop:1.2' }]);
+});
+
+test('a container records the pullable reference beside the digest only when imageID names a repository', () => {
+  assert.equal(mountingContainers([pod('a', 'data')])[0]!.imageRef, `shop@${D}`);
+  const bare = pod('b', 'data', { status: { phase: 'Running', containerStatuses: [{ name: 'app', image: 'shop:1.2', imageID: D, ready: true, restartCount: 0 }] } });
+  const [c] = mountingContainers([bare]);
+  assert.equal(c!.imageDigest, D, 'the digest is still the identity SAST verdicts use');
+  assert.equal(c!.imageRef, undefined);
 });

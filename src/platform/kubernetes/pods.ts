@@ -13,6 +13,8 @@ export interface MountingContainer {
   image?: string;
   /** "sha256:<64 hex>" from status.containerStatuses[].imageID, when the kubelet reported one. */
   imageDigest?: string;
+  /** "repo@sha256:<64 hex>": a reference a node can pull, when imageID named the repository (see pullableRef). */
+  imageRef?: string;
 }
 
 export function podsMountingClaim(pods: readonly k8s.V1Pod[], namespace: string, claim: string): k8s.V1Pod[] {
@@ -28,6 +30,17 @@ export function podsMountingClaim(pods: readonly k8s.V1Pod[], namespace: string,
 /** imageID is "docker-pullable://repo@sha256:…", "repo@sha256:…" or "sha256:…" depending on the runtime. */
 export function imageDigest(imageID: string | undefined): string | undefined {
   const m = /(sha256:[0-9a-f]{64})$/.exec(imageID ?? '');
+  return m?.[1];
+}
+
+/**
+ * The reference the digest can be pulled by: "repo@sha256:…" from "docker-pullable://repo@sha256:…"
+ * or "repo@sha256:…". A bare "sha256:…" (containerd for an image without a registry digest, e.g. one
+ * imported with `ctr`) is the image's config digest: it identifies the image but no registry serves a
+ * manifest by it, so `repo@<config digest>` fails with ErrImagePull. Undefined then.
+ */
+export function pullableRef(imageID: string | undefined): string | undefined {
+  const m = /^(?:docker-pullable:\/\/)?([^\s@/:][^\s@]*@sha256:[0-9a-f]{64})$/.exec(imageID ?? '');
   return m?.[1];
 }
 
@@ -49,12 +62,14 @@ export function mountingContainers(pods: readonly k8s.V1Pod[]): MountingContaine
     for (const c of pod.spec?.containers ?? []) {
       const s = statuses.get(c.name);
       const digest = imageDigest(s?.imageID);
+      const ref = pullableRef(s?.imageID);
       out.push({
         workload: workloadOf(pod),
         pod: pod.metadata?.name ?? '',
         container: c.name,
         image: c.image,
         ...(digest ? { imageDigest: digest } : {}),
+        ...(ref ? { imageRef: ref } : {}),
       });
     }
   }

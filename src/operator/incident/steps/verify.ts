@@ -9,7 +9,7 @@ import { mountingContainers, podsMountingClaim, rolloutComplete, workloadOf } fr
 import { certificatePolicySpecSchema } from '../../api/index.js';
 import type { CustomObject } from '../../context.js';
 import { liveWorkload } from '../observe.js';
-import { digestOf, planRestart } from '../restart-plan.js';
+import { planRestart } from '../restart-plan.js';
 import { chainProblem, leafOf, readSecret } from '../tls-secret.js';
 import { done, StepFailure, waiting, type KubeStepKind } from './types.js';
 
@@ -37,10 +37,11 @@ export const verifyStep: KubeStepKind = {
       const wrong = Object.entries(t.images).filter(([c, img]) => containers.find((x) => x.name === c)?.image !== img);
       if (wrong.length) throw new StepFailure('VerifyFailed', `${t.kind} ${t.name} no longer runs the known-good image for ${wrong.map(([c]) => c).join(', ')}`);
       if (!rolloutComplete(live.obj)) return waiting(`waiting for ${t.kind} ${t.name} to be ready`, 2_000);
-      const expected = new Set(Object.values(t.images).map(digestOf).filter((d): d is string => !!d));
+      // Each container against its own expected digest; one the plan left unchanged (a sidecar) is not checked.
       const mine = mountingContainers(pods.filter((p) => workloadOf(p) === `${ns}/${t.kind}/${t.name}`)).filter((c) => t.images[c.container]);
       if (t.replicas > 0 && mine.length === 0) return waiting(`waiting for pods of ${t.kind} ${t.name} to mount PVC ${spec.pvc}`, 2_000);
-      const stale = mine.filter((c) => !c.imageDigest || !expected.has(c.imageDigest));
+      const stale = mine.filter((c) => t.digests[c.container] && c.imageDigest !== t.digests[c.container]);
+      const expected = new Set(Object.values(t.digests));
       if (stale.length) return waiting(`waiting for pods of ${t.kind} ${t.name} still on other versions: ${[...new Set(stale.map((c) => c.pod))].join(', ')}`, 2_000);
       checks.push(`${t.kind} ${t.name}: ${t.replicas} replica(s) ready on ${[...expected].map((d) => d.slice(0, 19)).join(', ') || Object.values(t.images).join(', ')}`);
     }
