@@ -87,7 +87,10 @@ export async function openRepo(flags: RepoFlags, opts: RepositoryOptions & { loa
   // Say "no repository there" before asking for a password that could not help.
   if (!(await store.stat('config')))
     throw notFound('REPO_NOT_FOUND', `open repository ${store.location}: no repository there (run 'holdfast repo init')`);
-  const repo = await Repository.open(store, await readPassword(flags), { ...opts, ...(lockDays ? { lockDays } : {}) });
+  // Damage that a command can work around (a segment, snapshot or plan that cannot be read) is
+  // skipped, and said on stderr so it never passes silently.
+  const onWarning = (m: string) => process.stderr.write(`warning: ${m}\n`);
+  const repo = await Repository.open(store, await readPassword(flags), { onWarning, ...opts, ...(lockDays ? { lockDays } : {}) });
   if (opts.loadIndex !== false) await repo.loadIndex();
   return repo;
 }

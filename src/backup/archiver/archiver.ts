@@ -11,7 +11,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BigIntStats } from 'node:fs';
-import { errnoCode, fromSystemError, invalidInput } from '../../base/errors.js';
+import { errnoCode, fromSystemError, invalidInput, isHoldfastError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
 import { parseTree, encodeTree, type Tree, type TreeNode } from '../snapshot/tree.js';
 import { saveSnapshot, type Snapshot } from '../snapshot/snapshot.js';
@@ -80,9 +80,13 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   const ticker = opts.onProgress ? setInterval(report, 250) : undefined;
 
   const loadParentTree = async (id: string | undefined): Promise<Map<string, TreeNode>> => {
-    if (!id) return new Map();
-    const t = parseTree(await repo.loadBlob(id, 'tree'), id);
-    return new Map(t.nodes.map((n) => [n.name, n]));
+    // A parent tree that is lost or damaged only costs the shortcut: this directory is read in full.
+    if (!id || !repo.has(id)) return new Map();
+    const t = await repo.loadBlob(id, 'tree').then((b) => parseTree(b, id)).catch((e: unknown) => {
+      if (isHoldfastError(e) && e.kind === 'corrupt') return undefined;
+      throw e;
+    });
+    return new Map(t?.nodes.map((n) => [n.name, n]));
   };
 
   const fileNode = async (
@@ -99,7 +103,9 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       prev.mtimeNs === ns(st.mtimeNs) &&
       prev.ctimeNs === ns(st.ctimeNs) &&
       prev.inode === Number(st.ino) &&
-      prev.content !== undefined;
+      prev.content !== undefined &&
+      // Reused content must still be stored (a damaged index segment or a prune's plan can lose it).
+      prev.content.every((id) => repo.has(id));
     progress.files++;
     progress.bytes += size;
     if (same) {

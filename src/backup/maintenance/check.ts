@@ -12,7 +12,7 @@ import { listSnapshots } from '../snapshot/snapshot.js';
 import { walkTree } from './walk.js';
 
 export interface CheckProblem {
-  kind: 'missing-pack' | 'missing-blob' | 'damaged-pack' | 'damaged-blob' | 'unreadable-snapshot' | 'unindexed-pack';
+  kind: 'missing-pack' | 'missing-blob' | 'damaged-pack' | 'damaged-blob' | 'unreadable-snapshot' | 'unindexed-pack' | 'damaged-index' | 'damaged-plan';
   object: string;
   message: string;
   /** Files (snapshot id:path) whose content is affected. */
@@ -98,6 +98,18 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
       report.errors.push({ kind: 'unreadable-snapshot', object: s.id, message: `snapshot ${label}: ${e instanceof HoldfastError ? e.message : String(e)}` });
     }
   }
+  reportDamagedMetadata(repo, report);
   for (const e of report.errors) if (e.kind === 'damaged-pack' && affected.has(e.object)) e.affects = [...new Set(affected.get(e.object))];
   return report;
+}
+
+/** Index segments, snapshots and plans the repository skipped because they cannot be read. */
+function reportDamagedMetadata(repo: Repository, report: CheckReport): void {
+  for (const d of repo.damaged) {
+    if (d.kind === 'index')
+      report.errors.push({ kind: 'damaged-index', object: d.name, message: `damaged index segment: ${d.reason}; run 'holdfast repair index' to rebuild the index from the packs` });
+    else if (d.kind === 'snapshot')
+      report.errors.push({ kind: 'unreadable-snapshot', object: d.name, message: `damaged snapshot: ${d.reason}; it cannot be restored — run 'holdfast repair snapshots --forget' to remove it` });
+    else report.notices.push({ kind: 'damaged-plan', object: d.name, message: `damaged deletion plan: ${d.reason}; ignored (its packs are kept), the next prune removes it` });
+  }
 }

@@ -4,7 +4,7 @@
  * or index segments themselves.
  */
 import { z } from 'zod';
-import { authFailed, corrupt, conflict, invalidInput, isHoldfastError, notFound } from '../../base/errors.js';
+import { authFailed, corrupt, conflict, invalidInput, isHoldfastError, notFound, type HoldfastError } from '../../base/errors.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { Chunker, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from '../chunker/fastcdc.js';
 import { keyFileSchema, newMasterKey, unwrapMasterKey, wrapMasterKey, type KdfParams, type KeyFile, type MasterKey } from '../crypto/keys.js';
@@ -24,7 +24,20 @@ export interface RepositoryOptions {
   /** Upper bound of pack uploads in flight: bounds memory (each is ~16 MiB). */
   uploadConcurrency?: number;
   packSize?: number;
+  /** Told about damage that was skipped (an index segment, snapshot or plan that cannot be read). */
+  onWarning?: (message: string) => void;
 }
+
+/** A metadata object that could not be read and was skipped; `check` reports it, `repair` fixes it. */
+export interface DamagedObject {
+  kind: 'index' | 'snapshot' | 'deletion';
+  /** The object's full name in the store ("index/3f2a…"). */
+  name: string;
+  reason: string;
+}
+
+/** Damage (the bytes are wrong) is skipped and reported; anything else (network, permission) is not. */
+export const isDamage = (e: unknown): e is HoldfastError => isHoldfastError(e) && e.kind === 'corrupt';
 
 /**
  * Index segments are validated by hand, not by zod: a repository's index has one row per blob, and
@@ -51,6 +64,12 @@ async function readKeyFiles(store: BlobStore): Promise<{ name: string; file: Key
   }
   return out;
 }
+
+const DAMAGE_ADVICE: Record<DamagedObject['kind'], string> = {
+  index: "blobs only it lists are unreachable until 'holdfast repair index' rebuilds the index from the packs",
+  snapshot: "that snapshot cannot be restored; 'holdfast repair snapshots --forget' removes it",
+  deletion: 'its packs are kept; the next prune removes the plan',
+};
 
 export async function initRepository(store: BlobStore, password: string, opts: InitOptions = {}): Promise<void> {
   if (await store.stat('config')) throw conflict('REPO_EXISTS', `init ${store.location}: a repository already exists there`);
@@ -103,17 +122,48 @@ export class Repository {
     throw authFailed('WRONG_PASSWORD', `open repository ${store.location}: wrong password (no key matches)`);
   }
 
-  /** The index as of now, minus packs condemned by a pending prune. */
   /** Index segments this process has read or written: prune may replace exactly these. */
   readonly loadedSegments = new Set<string>();
+  private readonly damage = new Map<string, DamagedObject>();
+
+  /** Metadata objects skipped because they cannot be read, in the order they were found. */
+  get damaged(): DamagedObject[] {
+    return [...this.damage.values()];
+  }
+
+  /**
+   * Records a damaged object once and warns about it: one flipped bit in one segment, snapshot or
+   * plan must not make the rest of the repository unusable, but it must never pass silently.
+   */
+  noteDamage(kind: DamagedObject['kind'], name: string, e: HoldfastError): void {
+    if (this.damage.has(name)) return;
+    this.damage.set(name, { kind, name, reason: e.message });
+    this.opts.onWarning?.(`${e.message}; skipped (${DAMAGE_ADVICE[kind]})`);
+  }
 
   /**
    * Brings the in-memory index up to date: reads the segments not read yet (they are immutable).
    * A segment read before that is gone now means a prune rewrote the index and deleted packs; what
    * this instance holds may name them (a long-lived instance — the control plane keeps repositories
    * open for days — would deduplicate against deleted data), so it starts over from the store.
+   * A segment that cannot be decrypted or parsed is skipped and recorded in `damaged`: the blobs
+   * it alone lists are unreachable until `holdfast repair index` rebuilds the index from the packs.
    */
   async loadIndex(): Promise<void> {
+    // A segment listed and then deleted before we read it was replaced by a prune (the new segment
+    // is written first): list again, and the replacement is there.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.loadIndexOnce();
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !isHoldfastError(e, 'BLOB_NOT_FOUND')) throw e;
+      }
+    }
+    this.index.condemned = await this.condemnedPacks();
+  }
+
+  private async loadIndexOnce(): Promise<void> {
     const present: string[] = [];
     for await (const b of this.store.list('index/')) present.push(b.name);
     const now = new Set(present);
@@ -121,18 +171,38 @@ export class Repository {
       this.index.clear();
       this.loadedSegments.clear();
     }
+    for (const d of this.damaged) if (d.kind === 'index' && !now.has(d.name)) this.damage.delete(d.name);
     for (const name of present) {
-      if (this.loadedSegments.has(name)) continue;
-      this.index.addSegment(await this.loadJson(name, segmentSchema));
+      if (this.loadedSegments.has(name) || this.damage.has(name)) continue;
+      try {
+        this.index.addSegment(await this.loadJson(name, segmentSchema));
+      } catch (e) {
+        if (!isDamage(e)) throw e;
+        this.noteDamage('index', name, e);
+        continue;
+      }
       this.loadedSegments.add(name);
     }
-    this.index.condemned = await this.condemnedPacks();
   }
 
+  /**
+   * Packs named by pending deletion plans. A plan that cannot be read is ignored (its packs stay
+   * live): prune rewrites the index before deleting any pack, so ignoring a plan never makes a
+   * reader use a pack that is gone; prune removes the damaged plan.
+   */
   async condemnedPacks(): Promise<Set<string>> {
     const out = new Set<string>();
     for await (const b of this.store.list('deletions/')) {
-      const plan = await this.loadJson(b.name, z.object({ packs: z.array(z.string()) }).passthrough());
+      let plan: { packs: string[] };
+      try {
+        plan = await this.loadJson(b.name, z.object({ packs: z.array(z.string()) }).passthrough());
+      } catch (e) {
+        // A plan carried out between list and get is simply done.
+        if (isHoldfastError(e, 'BLOB_NOT_FOUND')) continue;
+        if (!isDamage(e)) throw e;
+        this.noteDamage('deletion', b.name, e);
+        continue;
+      }
       for (const p of plan.packs) out.add(p);
     }
     return out;

@@ -4,8 +4,8 @@
  * pack and index segment it needs: a snapshot that exists is complete.
  */
 import { z } from 'zod';
-import { invalidInput, notFound } from '../../base/errors.js';
-import type { Repository } from '../repository/repository.js';
+import { corrupt, invalidInput, isHoldfastError, notFound } from '../../base/errors.js';
+import { isDamage, type Repository } from '../repository/repository.js';
 import { nameId } from '../repository/format.js';
 import { provenanceSchema } from './provenance.js';
 
@@ -42,11 +42,28 @@ export interface SnapshotRef {
   snapshot: Snapshot;
 }
 
+/**
+ * Every snapshot that can be read, oldest first. One that cannot be decrypted or parsed is skipped
+ * and recorded in `repo.damaged` (check reports it, `repair snapshots --forget` removes it): one
+ * flipped bit must not hide every other snapshot, nor stop the next backup.
+ */
 export async function listSnapshots(repo: Repository): Promise<SnapshotRef[]> {
   const names: string[] = [];
   for await (const b of repo.store.list('snapshots/')) names.push(b.name);
-  const out = await Promise.all(names.map(async (n) => ({ id: nameId(n), snapshot: await repo.loadJson(n, snapshotSchema) })));
-  return out.sort((a, b) => a.snapshot.time.localeCompare(b.snapshot.time));
+  const read = await Promise.all(
+    names.map(async (n): Promise<SnapshotRef | undefined> => {
+      try {
+        return { id: nameId(n), snapshot: await repo.loadJson(n, snapshotSchema) };
+      } catch (e) {
+        // Forgotten between list and get: it is simply gone.
+        if (isHoldfastError(e, 'BLOB_NOT_FOUND')) return undefined;
+        if (!isDamage(e)) throw e;
+        repo.noteDamage('snapshot', n, e);
+        return undefined;
+      }
+    }),
+  );
+  return read.filter((s): s is SnapshotRef => s !== undefined).sort((a, b) => a.snapshot.time.localeCompare(b.snapshot.time));
 }
 
 /** Resolves "latest", a full id or a unique prefix of at least 4 characters. */
@@ -59,7 +76,11 @@ export async function findSnapshot(repo: Repository, ref: string, all?: Snapshot
   }
   if (ref.length < 4) throw invalidInput('SNAPSHOT_REF', `find snapshot ${ref}: give at least 4 characters of the id`);
   const m = snaps.filter((s) => s.id.startsWith(ref));
-  if (m.length === 0) throw notFound('SNAPSHOT_NOT_FOUND', `find snapshot ${ref}: no such snapshot`);
+  if (m.length === 0) {
+    const damaged = repo.damaged.find((d) => d.kind === 'snapshot' && nameId(d.name).startsWith(ref));
+    if (damaged) throw corrupt('SNAPSHOT_DAMAGED', `find snapshot ${ref}: ${damaged.reason}; it cannot be restored ('holdfast repair snapshots --forget' removes it)`);
+    throw notFound('SNAPSHOT_NOT_FOUND', `find snapshot ${ref}: no such snapshot`);
+  }
   if (m.length > 1) throw invalidInput('SNAPSHOT_AMBIGUOUS', `find snapshot ${ref}: prefix matches ${m.length} snapshots`);
   return m[0]!;
 }

@@ -1,0 +1,142 @@
+/**
+ * Damage through the real `holdfast` binary: one flipped bit in one metadata object (an index
+ * segment, a snapshot, a deletion plan) must cost only what that object describes, never the whole
+ * repository; damaged and truncated packs must be named with the files they cost; and the repair
+ * commands must bring a damaged repository back to one that `check` passes.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prng, treeDifferences } from '../../src/backup/testing.js';
+import { acquireShared, Repository } from '../../src/backup/index.js';
+import { openBlobStore } from '../../src/storage/index.js';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'holdfast.js');
+let work: string;
+const env = (repo: string) => ({ ...process.env, HOLDFAST_REPO: repo, HOLDFAST_PASSWORD: 'test-password-1', HOLDFAST_TEST_FAST_KDF: '1' });
+
+function hf(repo: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { env: env(repo), encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function ok(repo: string, ...args: string[]) {
+  const r = hf(repo, ...args);
+  assert.equal(r.code, 0, `holdfast ${args.join(' ')} failed (${r.code}): ${r.err}${r.out}`);
+  return r;
+}
+const okJson = <T>(repo: string, ...args: string[]) => JSON.parse(ok(repo, ...args, '--json').out) as T;
+
+function files(dir: string, n: number, size: number, seed: number): string {
+  mkdirSync(dir, { recursive: true });
+  const rnd = prng(seed);
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, `f-${i}`), rnd(size));
+  return dir;
+}
+/** Objects of one kind in a filesystem repository, by full path. */
+function objects(repo: string, kind: 'index' | 'snapshots' | 'deletions' | 'data'): string[] {
+  const dir = join(repo, kind);
+  if (!existsSync(dir)) return [];
+  if (kind !== 'data') return readdirSync(dir).map((n) => join(dir, n));
+  return readdirSync(dir).flatMap((d) => readdirSync(join(dir, d)).map((n) => join(dir, d, n)));
+}
+/** Flips one bit in the middle of a file, the damage a bad sector or a bad RAM stick does. */
+function flipBit(path: string, at = 0.5): void {
+  const b = readFileSync(path);
+  b[Math.floor(b.length * at)]! ^= 0x10;
+  writeFileSync(path, b);
+}
+const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+const snapshotId = (repo: string, src: string) => okJson<{ snapshot: string }>(repo, 'backup', src).snapshot;
+
+function restoresExactly(repo: string, snap: string, src: string, out: string): void {
+  ok(repo, 'restore', snap, '--target', out);
+  assert.deepEqual(treeDifferences(src, out), []);
+}
+
+describe('damaged repositories', () => {
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'hf-damage-'));
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('a flipped bit in one index segment costs only the blobs it lists: other snapshots restore, check names the segment and says to repair the index', () => {
+    const repo = join(work, 'seg-repo');
+    ok(repo, 'repo', 'init');
+    const a = files(join(work, 'seg-a'), 3, 200_000, 1);
+    const snapA = snapshotId(repo, a);
+    const segsA = objects(repo, 'index');
+    const b = files(join(work, 'seg-b'), 3, 200_000, 2);
+    const snapB = snapshotId(repo, b);
+    const victim = segsA[0]!;
+    flipBit(victim);
+
+    ok(repo, 'restore', snapB, '--target', join(work, 'seg-out-b'));
+    assert.deepEqual(treeDifferences(b, join(work, 'seg-out-b')), []);
+    const lost = hf(repo, 'restore', snapA, '--target', join(work, 'seg-out-a'));
+    assert.equal(lost.code, 5);
+    assert.match(lost.err, new RegExp(`warning: decrypt index/${base(victim)}: authentication failed.*repair index`));
+    // The next backup still works, and stores its own copy of anything only the damaged segment listed.
+    const snapA2 = snapshotId(repo, a);
+    restoresExactly(repo, snapA2, a, join(work, 'seg-out-a2'));
+
+    const check = hf(repo, 'check');
+    assert.equal(check.code, 5, check.out + check.err);
+    assert.match(check.out, new RegExp(`error: damaged index segment: decrypt index/${base(victim)}: .*run 'holdfast repair index'`));
+  });
+
+  it('a flipped bit in one snapshot file hides only that snapshot: the rest list and restore, the next backup runs, check names it', () => {
+    const repo = join(work, 'snap-repo');
+    ok(repo, 'repo', 'init');
+    const src = files(join(work, 'snap-src'), 3, 100_000, 3);
+    const first = snapshotId(repo, src);
+    writeFileSync(join(src, 'f-0'), 'changed');
+    const second = snapshotId(repo, src);
+    flipBit(join(repo, 'snapshots', second));
+
+    const list = ok(repo, 'snapshots', '--json');
+    assert.deepEqual((JSON.parse(list.out) as { id: string }[]).map((s) => s.id), [first]);
+    assert.match(list.err, new RegExp(`warning: decrypt snapshots/${second}: authentication failed.*repair snapshots --forget`));
+    ok(repo, 'restore', first, '--target', join(work, 'snap-out-1'));
+    // The damaged snapshot was the newest of this source, so it would have been the parent.
+    writeFileSync(join(src, 'f-1'), 'changed too');
+    const third = snapshotId(repo, src);
+    restoresExactly(repo, third, src, join(work, 'snap-out-3'));
+    const asked = hf(repo, 'restore', second.slice(0, 8), '--target', join(work, 'snap-out-2'));
+    assert.equal(asked.code, 5);
+    assert.match(asked.err, /^holdfast: find snapshot [0-9a-f]{8}: decrypt snapshots\/[0-9a-f]+: authentication failed.*repair snapshots --forget/m);
+
+    const check = hf(repo, 'check');
+    assert.equal(check.code, 5);
+    assert.match(check.out, new RegExp(`error: damaged snapshot: decrypt snapshots/${second}: .*repair snapshots --forget`));
+  });
+
+  it('a flipped bit in a deletion plan is ignored with a warning: restores and backups go on', async () => {
+    const repo = join(work, 'plan-repo');
+    ok(repo, 'repo', 'init');
+    const src = files(join(work, 'plan-src'), 2, 150_000, 4);
+    snapshotId(repo, src);
+    files(src, 2, 150_000, 5);
+    const keep = snapshotId(repo, src);
+    ok(repo, 'forget', '--keep-last', '1');
+    // A backup running (its shared lock) keeps prune from carrying out its plan: the plan stays.
+    const held = await acquireShared(await Repository.open(await openBlobStore(repo), 'test-password-1'));
+    try {
+      ok(repo, 'prune', '--grace', '0s');
+      const plans = objects(repo, 'deletions');
+      assert.equal(plans.length, 1);
+      flipBit(plans[0]!);
+      const r = ok(repo, 'restore', keep, '--target', join(work, 'plan-out'));
+      assert.match(r.err, /warning: decrypt deletions\/[0-9a-f]+: authentication failed.*next prune removes the plan/);
+      assert.deepEqual(treeDifferences(src, join(work, 'plan-out')), []);
+      files(src, 1, 10_000, 6);
+      ok(repo, 'backup', src);
+      const check = ok(repo, 'check');
+      assert.match(check.out, /notice: damaged deletion plan: decrypt deletions\//);
+    } finally {
+      await held.release();
+    }
+  });
+});
