@@ -1,8 +1,12 @@
 /**
  * Does a directory hold exactly what a snapshot's manifest says? Entry by entry: type, size, mode,
- * and mtime to the millisecond, plus anything present that the manifest does not name. Content is
- * not re-read here: the restore already authenticated every chunk against its id as it wrote it.
+ * owner and group (numeric), and mtime to the millisecond, plus anything present that the manifest
+ * does not name. Content is not re-read here: the restore already authenticated every chunk against
+ * its id as it wrote it. Ownership counts because a restore without the right to chown (a non-root
+ * data mover) leaves every file owned by itself, and an application that checks ownership (PostgreSQL
+ * refuses a data directory it does not own) fails on a volume that would otherwise look "verified".
  */
+import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { walkTree } from '../maintenance/walk.js';
@@ -17,6 +21,14 @@ async function listDir(root: string, prefix = '', out = new Set<string>()): Prom
     out.add(p);
     if (e.isDirectory()) await listDir(root, p, out);
   }
+  return out;
+}
+
+/** Mode (not for a symlink, whose mode Linux ignores), owner and group of one entry against its node. */
+export function metadataProblems(path: string, n: Pick<TreeNode, 'type' | 'mode' | 'uid' | 'gid'>, st: Pick<Stats, 'mode' | 'uid' | 'gid'>): string[] {
+  const out: string[] = [];
+  if (n.type !== 'symlink' && (st.mode & 0o7777) !== (n.mode & 0o7777)) out.push(`${path}: mode ${(st.mode & 0o7777).toString(8)}, the restore point has ${(n.mode & 0o7777).toString(8)}`);
+  if (st.uid !== n.uid || st.gid !== n.gid) out.push(`${path}: owned by ${st.uid}:${st.gid}, the restore point has ${n.uid}:${n.gid}`);
   return out;
 }
 
@@ -36,8 +48,11 @@ export async function compareData(repo: Repository, root: string, snapshotId: st
       if (st!.size !== (n.size ?? 0)) problems.push(`${path}: ${st!.size} bytes, the restore point has ${n.size}`);
       if (Math.floor(Number(BigInt(n.mtimeNs) / 1_000_000n)) !== Math.floor(st!.mtimeMs)) problems.push(`${path}: modified at another time than in the restore point`);
     }
-    if (n.type !== 'symlink' && (st!.mode & 0o7777) !== (n.mode & 0o7777)) problems.push(`${path}: mode ${(st!.mode & 0o7777).toString(8)}, the restore point has ${(n.mode & 0o7777).toString(8)}`);
+    problems.push(...metadataProblems(path, n, st!));
   });
+  // The top directory carries the source directory's own metadata (a database directory is often 0700).
+  const top = snap.snapshot.root;
+  if (top) problems.push(...metadataProblems('.', { type: 'dir', ...top }, await lstat(root)));
   for (const p of await listDir(root)) if (!seen.has(p) && !FILESYSTEM_OWNED.has(p.split('/')[0]!)) problems.push(`${p}: not in the restore point`);
   return { entries: seen.size, bytes, problems };
 }
