@@ -5,7 +5,8 @@
  *
  * Sockets, FIFOs and devices are skipped with a warning; a file that vanishes mid-walk is skipped
  * too (live volumes change), but an unreadable file fails the backup: silently missing data is
- * worse than a failed run.
+ * worse than a failed run. A file that changes while it is read is stored as read, with a warning
+ * (see changed.ts).
  */
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -16,6 +17,8 @@ import type { Repository } from '../repository/repository.js';
 import { parseTree, encodeTree, type Tree, type TreeNode } from '../snapshot/tree.js';
 import { saveSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import { provenanceSchema, type Provenance } from '../snapshot/provenance.js';
+import { faultPoint } from '../../base/faults.js';
+import { changedWhileRead } from './changed.js';
 import { ChunkPool } from './chunk-pool.js';
 import { excludeMatcher } from './excludes.js';
 import { Semaphore, mapLimit } from './semaphore.js';
@@ -49,6 +52,13 @@ export interface BackupResult {
 
 const ns = (v: bigint) => v.toString();
 
+/** A file's content as read, its length, and whether it changed under the reader. */
+interface FileRead {
+  content: string[];
+  size: number;
+  changed: boolean;
+}
+
 export async function backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now();
@@ -67,7 +77,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   const progress: BackupProgress = { files: 0, dirs: 0, bytes: 0, bytesRead: 0, bytesAdded: 0 };
   const skipped: string[] = [];
   let unchanged = 0;
-  const hardlinks = new Map<string, Promise<string[] | undefined>>();
+  const hardlinks = new Map<string, Promise<FileRead | undefined>>();
   const warn = (m: string) => {
     skipped.push(m);
     opts.onWarning?.(m);
@@ -113,11 +123,15 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       return { ...base, size, content: prev.content };
     }
     const linkKey = st.nlink > 1n ? `${st.dev}:${st.ino}` : undefined;
-    const read = async () => {
+    const read = async (): Promise<FileRead | undefined> => {
       await fileSlots.acquire();
       try {
         progress.currentPath = rel;
-        return (await pool.chunkFile(abs)).content;
+        await faultPoint('archiver:before-read');
+        const r = await pool.chunkFile(abs);
+        const changed = changedWhileRead({ size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino }, r.after, r.size);
+        if (changed) warn(`${rel} changed while being read; stored as read`);
+        return { content: r.content, size: r.size, changed };
       } catch (e) {
         if (errnoCode((e as { cause?: unknown }).cause) === 'ENOENT') {
           warn(`skipped ${rel}: removed during backup`);
@@ -128,13 +142,20 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         fileSlots.release();
       }
     };
-    let content: string[] | undefined;
+    let r: FileRead | undefined;
     if (linkKey) {
       let p = hardlinks.get(linkKey);
       if (!p) hardlinks.set(linkKey, (p = read()));
-      content = await p;
-    } else content = await read();
-    return content ? { ...base, size, content } : undefined;
+      r = await p;
+    } else r = await read();
+    if (!r) return undefined;
+    // The size is what was read, so the content and the size always agree. A file that changed
+    // under the reader keeps its mtime from before the read and gets no ctimeNs: a node without
+    // ctimeNs never matches a later lstat, so the next backup reads the file again.
+    progress.bytes += r.size - size;
+    const node: TreeNode = { ...base, size: r.size, content: r.content };
+    if (r.changed) delete node.ctimeNs;
+    return node;
   };
 
   const walk = async (abs: string, rel: string, parentSubtree: string | undefined): Promise<string> => {

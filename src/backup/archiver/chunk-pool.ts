@@ -7,13 +7,20 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../workers.js';
 import { fromSystemError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
-import type { WorkerReply } from './chunk-protocol.js';
+import type { StatAfterRead, WorkerReply } from './chunk-protocol.js';
 import { KnownIds } from './known-ids.js';
+
+/** A file as read: its chunk ids, the bytes read (their total length), and its fstat after the read. */
+export interface ChunkedFile {
+  content: string[];
+  size: number;
+  after: StatAfterRead;
+}
 
 interface Job {
   path: string;
   content: string[];
-  resolve(v: { content: string[]; size: number }): void;
+  resolve(v: ChunkedFile): void;
   reject(e: unknown): void;
 }
 
@@ -45,7 +52,7 @@ export class ChunkPool {
     }
   }
 
-  chunkFile(path: string): Promise<{ content: string[]; size: number }> {
+  chunkFile(path: string): Promise<ChunkedFile> {
     if (this.failure) return Promise.reject(this.failure);
     const job = this.nextJob++;
     return new Promise((resolve, reject) => {
@@ -85,7 +92,7 @@ export class ChunkPool {
     this.bytesRead += m.size;
     // Resolve only after this file's chunks are in a pack buffer, so the tree never names a blob
     // that a failure could still drop.
-    void this.tail.then(() => (this.failure ? job.reject(this.failure) : job.resolve({ content: job.content, size: m.size })));
+    void this.tail.then(() => (this.failure ? job.reject(this.failure) : job.resolve({ content: job.content, size: m.size, after: m.after })));
   }
 
   private fail(e: unknown): void {

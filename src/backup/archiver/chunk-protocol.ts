@@ -16,7 +16,16 @@ export interface WorkerInit {
 
 export type WorkerRequest = WorkerInit | { kind: 'file'; job: number; path: string };
 
+/** The open file's fstat once it was read to EOF: the archiver compares it with the walk's lstat. */
+export interface StatAfterRead {
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+}
+
 export type WorkerReply =
   | { job: number; kind: 'chunk'; id: string; rawLength: number; sealed?: ArrayBuffer }
-  | { job: number; kind: 'done'; size: number }
+  /** `size`: the bytes read, which is the sum of the chunk lengths sent. */
+  | { job: number; kind: 'done'; size: number; after: StatAfterRead }
   | { job: number; kind: 'error'; code?: string; message: string };

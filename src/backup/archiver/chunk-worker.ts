@@ -6,12 +6,12 @@
  * Memory stays bounded: the worker holds at most two maximum-size chunks of file data, and stops
  * (Atomics.wait) while the main thread has more than `maxOutstanding` sealed bytes not yet packed.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { Chunker, gearTable } from '../chunker/fastcdc.js';
 import { blobId, sealBlobInto } from '../crypto/seal.js';
 import { KnownIds } from './known-ids.js';
-import type { WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
+import type { StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
 
 let init: WorkerInit;
 let chunker: Chunker;
@@ -33,6 +33,7 @@ function chunkFile(job: number, path: string): void {
   const max = init.chunker.max;
   const fd = openSync(path, 'r');
   let total = 0;
+  let after: StatAfterRead;
   try {
     let start = 0;
     let end = 0;
@@ -67,10 +68,14 @@ function chunkFile(job: number, path: string): void {
       }
       start += len;
     }
+    // Stat the file we read, not the path: with the walk's lstat it tells whether what we read
+    // is what the snapshot will describe (see changed.ts).
+    const st = fstatSync(fd, { bigint: true });
+    after = { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino };
   } finally {
     closeSync(fd);
   }
-  post({ job, kind: 'done', size: total });
+  post({ job, kind: 'done', size: total, after });
 }
 
 parentPort!.on('message', (msg: WorkerRequest) => {
