@@ -53,6 +53,14 @@ export const FILESYSTEM_OWNED: ReadonlySet<string> = new Set(['lost+found']);
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /**
+ * Ownership is restored by whoever may: root, or a non-root process holding CAP_CHOWN (a data-mover
+ * Job granted that capability). Anyone else keeps the files as their own and `--verify` reports it;
+ * only root's failure to chown is an error.
+ */
+const tolerateChown = (e: unknown) => {
+  if (isRoot) throw e;
+};
+/**
  * Node's utimes takes seconds as a double, which holds about a quarter of a microsecond at
  * today's epoch and is truncated on the way to the kernel. Aiming at the middle of the recorded
  * microsecond makes the truncation land inside it: times are restored to microsecond precision.
@@ -126,7 +134,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
       if (n.size !== undefined && pos !== n.size) throw corrupt('RESTORE_SIZE', `restore ${path}: content is ${pos} bytes, snapshot says ${n.size}`);
       // Skipped zero chunks at the end leave a hole: extend to the full size.
       if (written < pos) await fh.truncate(pos);
-      if (isRoot) await fh.chown(n.uid, n.gid);
+      await fh.chown(n.uid, n.gid).catch(tolerateChown);
       await fh.chmod(n.mode);
       await fh.utimes(nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs));
     } catch (e) {
@@ -150,7 +158,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
       await symlink(n.linkTarget ?? '', path).catch((e: unknown) => {
         throw fromSystemError(`create symlink ${path}`, e);
       });
-      if (isRoot) await lchown(path, n.uid, n.gid).catch(() => {});
+      await lchown(path, n.uid, n.gid).catch(() => {});
       await lutimes(path, nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs)).catch(() => {});
     } else {
       const key = n.links && n.links > 1 && n.inode !== undefined ? `${n.device}:${n.inode}` : undefined;
@@ -205,9 +213,15 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   // Directory metadata last: writing children changes a directory's mtime.
   for (const { path, node: d } of dirMeta.reverse()) {
     if (path === target && isRootDir && !root) continue;
-    if (isRoot) await chown(path, d.uid, d.gid).catch(() => {});
-    await chmod(path, d.mode);
-    await utimes(path, nsToSeconds(d.atimeNs ?? d.mtimeNs), nsToSeconds(d.mtimeNs));
+    // A directory this user does not own (a volume's root made by root, a data mover without
+    // CAP_FOWNER) refuses chmod: that is a missing permission to report, not a bug.
+    try {
+      await chown(path, d.uid, d.gid).catch(() => {});
+      await chmod(path, d.mode);
+      await utimes(path, nsToSeconds(d.atimeNs ?? d.mtimeNs), nsToSeconds(d.mtimeNs));
+    } catch (e) {
+      throw fromSystemError(`set mode and times of directory ${path}`, e);
+    }
   }
   return result;
 }
@@ -219,8 +233,10 @@ async function prepareTarget(target: string, overwrite: boolean): Promise<void> 
     if (!overwrite && (await readdir(target)).length > 0)
       throw conflict('RESTORE_TARGET_NOT_EMPTY', `restore to ${target}: directory is not empty (use --overwrite to restore into it)`);
   } catch (e) {
-    if (errnoCode(e) !== 'ENOENT') throw e;
-    await mkdir(target, { recursive: true, mode: 0o700 });
+    if (errnoCode(e) !== 'ENOENT') throw fromSystemError(`restore to ${target}`, e);
+    await mkdir(target, { recursive: true, mode: 0o700 }).catch((e2: unknown) => {
+      throw fromSystemError(`create restore target ${target}`, e2);
+    });
   }
 }
 

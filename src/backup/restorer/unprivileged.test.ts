@@ -1,7 +1,9 @@
 /**
- * `holdfast restore --verify` as the data mover runs it: a restore by a user that cannot chown
- * leaves everything owned by itself, and must not call that verified (PostgreSQL refuses a data
- * directory it does not own). Needs root, to create files owned by other users and to drop to one.
+ * `holdfast restore` as an unprivileged data mover runs it. A restore by a user that cannot chown
+ * leaves everything owned by itself, and `--verify` must not call that verified (PostgreSQL refuses
+ * a data directory it does not own). A target it may not write is a missing permission: exit 3 and
+ * one line naming the path, never "internal error". Needs root, to create files owned by other users
+ * and to drop to one.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,11 +16,16 @@ import { metadataProblems } from './compare.js';
 const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'holdfast.js');
 const NOBODY = 65534;
 
-describe('restore --verify compares owner, group and mode', () => {
+describe('restore by a user that is not root', () => {
   let work: string;
+  const env = () => ({ ...process.env, HOLDFAST_REPO: join(work, 'repo'), HOLDFAST_PASSWORD: 'test-password-1', HOLDFAST_TEST_FAST_KDF: '1', HOME: work });
   const hf = (uid: number, ...args: string[]) => {
-    const env = { ...process.env, HOLDFAST_REPO: join(work, 'repo'), HOLDFAST_PASSWORD: 'test-password-1', HOLDFAST_TEST_FAST_KDF: '1', HOME: work };
-    const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', uid, gid: uid });
+    const r = spawnSync(process.execPath, [bin, ...args], { env: env(), encoding: 'utf8', uid, gid: uid });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  /** As nobody holding capabilities, the way a data-mover Job's securityContext grants them (setpriv: util-linux). */
+  const hfWithCaps = (caps: string, ...args: string[]) => {
+    const r = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, process.execPath, bin, ...args], { env: env(), encoding: 'utf8' });
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
 
@@ -54,6 +61,29 @@ describe('restore --verify compares owner, group and mode', () => {
     assert.equal(r.code, 5, r.err);
     assert.match(r.err, /pgdata: owned by 65534:65534, the restore point has 999:999/);
     assert.doesNotMatch(r.out, /verified/);
+  });
+
+  it('a non-root restore holding CAP_CHOWN, CAP_FOWNER and CAP_DAC_OVERRIDE keeps ownership and is verified', () => {
+    const r = hfWithCaps('+chown,+fowner,+dac_override', 'restore', 'latest', '--target', join(work, 'with-caps'), '--verify', '--json');
+    assert.equal(r.code, 0, r.err);
+    assert.equal((JSON.parse(r.out) as { verified: boolean }).verified, true);
+  });
+
+  it('a target it may not create is a permission error (exit 3) naming it, not an internal error', () => {
+    const parent = join(work, 'root-only');
+    mkdirSync(parent, { mode: 0o755 });
+    const r = hf(NOBODY, 'restore', 'latest', '--target', join(parent, 'x'));
+    assert.equal(r.code, 3, r.err);
+    assert.equal(r.err, `holdfast: create restore target ${join(parent, 'x')}: permission denied\n`);
+  });
+
+  it('a volume root owned by root (mode 0777) that refuses chmod is a permission error, not an internal error', () => {
+    const vol = join(work, 'volume-root');
+    mkdirSync(vol);
+    chmodSync(vol, 0o777);
+    const r = hf(NOBODY, 'restore', 'latest', '--target', vol, '--overwrite');
+    assert.equal(r.code, 3, r.err);
+    assert.equal(r.err, `holdfast: set mode and times of directory ${vol}: permission denied\n`);
   });
 });
 
