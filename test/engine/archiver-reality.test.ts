@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -72,5 +72,52 @@ describe('archiver on real files', () => {
     // metadata taken before the change; the one after that may skip it.
     assert.equal(summary(ok(repo, ['backup', src, '--json'])).filesUnchanged, 0);
     assert.equal(summary(ok(repo, ['backup', src, '--json'])).filesUnchanged, 1);
+  });
+  it('skips a file and a directory it may not read, lists them, exits 0 and says so; --fail-on-unreadable makes that an error', () => {
+    const repo = join(work, 'perm-repo');
+    const src = join(work, 'perm-src');
+    mkdirSync(join(src, 'locked'), { recursive: true });
+    writeFileSync(join(src, 'readable.txt'), 'yes');
+    writeFileSync(join(src, 'secret.key'), 'no');
+    writeFileSync(join(src, 'locked', 'inner.txt'), 'no');
+    chmodSync(join(src, 'secret.key'), 0o000);
+    chmodSync(join(src, 'locked'), 0o000);
+    chmodSync(work, 0o777);
+    ok(repo, ['repo', 'init'], { as: 'nobody' });
+    const b = hf(repo, ['backup', src], { as: 'nobody' });
+    assert.equal(b.code, 0, b.err);
+    assert.match(b.err, /warning: skipped secret\.key: permission denied/);
+    assert.match(b.err, /warning: skipped locked: permission denied/);
+    assert.match(b.out, /2 entries could not be read and are not in snapshot [0-9a-f]{8}/);
+    const j = summary(ok(repo, ['backup', src, '--json'], { as: 'nobody' }));
+    assert.equal(j.skipped.length, 2, JSON.stringify(j.skipped));
+    const restored = join(work, 'perm-out');
+    ok(repo, ['restore', 'latest', '--target', restored]);
+    assert.deepEqual(readdirSync(restored).sort(), ['readable.txt']);
+    const strict = hf(repo, ['backup', src, '--fail-on-unreadable'], { as: 'nobody' });
+    assert.equal(strict.code, 3, strict.err);
+    assert.match(strict.err, /^holdfast: .*(secret\.key|locked).*permission denied/m);
+    assert.equal((JSON.parse(ok(repo, ['snapshots', '--json']).out) as unknown[]).length, 2);
+  });
+
+  it('skips a path longer than PATH_MAX with a warning and backs up the rest', () => {
+    const repo = join(work, 'deep-repo');
+    ok(repo, ['repo', 'init']);
+    const src = join(work, 'deep-src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'shallow.txt'), 'here');
+    // 45 levels of 100-character names: 4545 bytes below src. Built with relative cd, as only
+    // relative paths can reach that deep.
+    const seg = 'd'.repeat(100);
+    execFileSync('bash', ['-c', `cd "$1" && for i in $(seq 45); do mkdir ${seg} && cd ${seg}; done && echo deep > file`, 'bash', src]);
+    const b = hf(repo, ['backup', src, '--json']);
+    assert.equal(b.code, 0, b.err);
+    assert.match(b.err, /path (is )?longer than the system allows/);
+    const s = summary(b);
+    assert.equal(s.skipped.length, 1, JSON.stringify(s.skipped));
+    const restored = join(work, 'deep-out');
+    ok(repo, ['restore', 'latest', '--target', restored]);
+    assert.equal(readFileSync(join(restored, 'shallow.txt'), 'utf8'), 'here');
+    ok(repo, ['check', '--read-data']);
   });
 });

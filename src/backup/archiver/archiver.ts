@@ -4,8 +4,9 @@
  * mtime, ctime, inode) match the parent snapshot are not read at all: their chunk list is reused.
  *
  * Sockets, FIFOs and devices are skipped with a warning; a file that vanishes mid-walk is skipped
- * too (live volumes change), but an unreadable file fails the backup: silently missing data is
- * worse than a failed run. A file that changes while it is read is stored as read, with a warning
+ * too (live volumes change). An entry the backup may not read (permission denied, a path longer
+ * than PATH_MAX) is skipped with a warning and listed in the summary, as restic and kopia do;
+ * `failOnUnreadable` makes it fail the backup instead. A file that changes while it is read is stored as read, with a warning
  * (see changed.ts).
  */
 import { lstat, readdir, readlink } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { saveSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import { provenanceSchema, type Provenance } from '../snapshot/provenance.js';
 import { faultPoint } from '../../base/faults.js';
 import { changedWhileRead } from './changed.js';
+import { shortPath, unreadableReason } from './unreadable.js';
 import { ChunkPool } from './chunk-pool.js';
 import { excludeMatcher } from './excludes.js';
 import { Semaphore, mapLimit } from './semaphore.js';
@@ -41,6 +43,11 @@ export interface BackupOptions {
   parent?: { id: string; snapshot: Snapshot };
   onProgress?: (p: BackupProgress) => void;
   onWarning?: (message: string) => void;
+  /**
+   * Fail the backup at the first entry it may not read (permission denied, path too long) instead
+   * of skipping it with a warning; no snapshot is written then.
+   */
+  failOnUnreadable?: boolean;
   threads?: number;
   now?: () => Date;
 }
@@ -48,6 +55,8 @@ export interface BackupOptions {
 export interface BackupResult {
   snapshotId: string;
   snapshot: Snapshot;
+  /** Entries skipped because they could not be read (also in the snapshot's summary.skipped). */
+  unreadable: number;
 }
 
 const ns = (v: bigint) => v.toString();
@@ -81,6 +90,15 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   const warn = (m: string) => {
     skipped.push(m);
     opts.onWarning?.(m);
+  };
+  let unreadable = 0;
+  /** An entry the backup may not read: skipped with a warning, or fatal when the caller says so. */
+  const cannotRead = (rel: string, action: string, e: unknown): undefined => {
+    const reason = unreadableReason(errnoCode((e as { cause?: unknown }).cause) ?? errnoCode(e));
+    if (!reason || opts.failOnUnreadable) throw fromSystemError(`${action} ${shortPath(rel)}`, e);
+    unreadable++;
+    warn(`skipped ${shortPath(rel)}: ${reason}`);
+    return undefined;
   };
   const report = () => {
     progress.bytesRead = pool.bytesRead;
@@ -137,7 +155,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
           warn(`skipped ${rel}: removed during backup`);
           return undefined;
         }
-        throw e;
+        return cannotRead(rel, 'read', e);
       } finally {
         fileSlots.release();
       }
@@ -148,7 +166,11 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       if (!p) hardlinks.set(linkKey, (p = read()));
       r = await p;
     } else r = await read();
-    if (!r) return undefined;
+    if (!r) {
+      progress.files--;
+      progress.bytes -= size;
+      return undefined;
+    }
     // The size is what was read, so the content and the size always agree. A file that changed
     // under the reader keeps its mtime from before the read and gets no ctimeNs: a node without
     // ctimeNs never matches a later lstat, so the next backup reads the file again.
@@ -158,15 +180,21 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     return node;
   };
 
-  const walk = async (abs: string, rel: string, parentSubtree: string | undefined): Promise<string> => {
-    progress.dirs++;
-    const prevNodes = await loadParentTree(parentSubtree);
+  /** Returns the directory's tree id, or undefined when it was skipped (unreadable or gone). */
+  const walk = async (abs: string, rel: string, parentSubtree: string | undefined): Promise<string | undefined> => {
     let names: string[];
     try {
       names = (await readdir(abs)).sort();
     } catch (e) {
-      throw fromSystemError(`read directory ${rel || '.'}`, e);
+      if (!rel) throw fromSystemError(`read directory ${source}`, e);
+      if (errnoCode(e) === 'ENOENT') {
+        warn(`skipped ${rel}: removed during backup`);
+        return undefined;
+      }
+      return cannotRead(rel, 'read directory', e);
     }
+    progress.dirs++;
+    const prevNodes = await loadParentTree(parentSubtree);
     // A bounded number of entries per directory at a time: with all of them at once, a directory
     // of 20k files held 20k pending stats and closures (100 MB of heap) for no extra speed.
     const nodes = await mapLimit(names, 32, async (name): Promise<TreeNode | undefined> => {
@@ -178,7 +206,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         st = await lstat(childAbs, { bigint: true });
       } catch (e) {
         if (errnoCode(e) === 'ENOENT') return undefined;
-        throw fromSystemError(`stat ${childRel}`, e);
+        return cannotRead(childRel, 'stat', e);
       }
       const base: TreeNode = {
         name,
@@ -195,9 +223,12 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       const prev = prevNodes.get(name);
       if (st.isDirectory()) {
         const subtree = await walk(childAbs, childRel, prev?.type === 'dir' ? prev.subtree : undefined);
-        return { ...base, type: 'dir', subtree };
+        return subtree ? { ...base, type: 'dir', subtree } : undefined;
       }
-      if (st.isSymbolicLink()) return { ...base, type: 'symlink', linkTarget: await readlink(childAbs) };
+      if (st.isSymbolicLink()) {
+        const linkTarget = await readlink(childAbs).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? undefined : cannotRead(childRel, 'read symlink', e)));
+        return linkTarget === undefined ? undefined : { ...base, type: 'symlink', linkTarget };
+      }
       if (st.isFile()) return fileNode(childAbs, childRel, st, base, prev);
       warn(
         `skipped ${childRel}: ${st.isSocket() ? 'socket' : st.isFIFO() ? 'FIFO' : 'device'} files are not backed up`,
@@ -210,7 +241,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   };
 
   try {
-    const rootTree = await walk(source, '', opts.parent?.snapshot.tree);
+    const rootTree = (await walk(source, '', opts.parent?.snapshot.tree))!;
     await pool.close();
     await repo.flush();
     report();
@@ -239,7 +270,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       },
     };
     const snapshotId = await saveSnapshot(repo, snapshot);
-    return { snapshotId, snapshot };
+    return { snapshotId, snapshot, unreadable };
   } finally {
     if (ticker) clearInterval(ticker);
     await pool.close().catch(() => {});

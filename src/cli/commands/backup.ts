@@ -1,4 +1,14 @@
-/** `holdfast backup <dir>`. */
+/**
+ * `holdfast backup <dir>`.
+ *
+ * Exit status: 0 when the snapshot is saved, also when entries were skipped (unreadable files,
+ * over-long paths, sockets, files removed meanwhile): each is a warning on stderr, in the
+ * snapshot's summary.skipped, and counted in the last line, so a scheduled run keeps its snapshot
+ * of everything else. restic exits 3 for such an "incomplete snapshot", but our 3 means a wrong
+ * password or a missing permission on the repository, and a non-zero exit would make a scheduler
+ * retry a backup that did its job. With --fail-on-unreadable the first unreadable entry ends the
+ * backup with no snapshot: exit 3 for permission denied, 9 for a path too long.
+ */
 import type { Command } from 'commander';
 import { formatBytes, formatDuration } from '../../base/format.js';
 import { runBackup } from '../../backup/index.js';
@@ -11,6 +21,7 @@ interface BackupFlags extends RepoFlags {
   provenance?: string;
   volume?: string;
   parent: boolean;
+  failOnUnreadable?: boolean;
 }
 
 async function readProvenance(path: string | undefined, volume: string | undefined) {
@@ -29,6 +40,7 @@ export function registerBackupCommand(program: Command): void {
     .option('--provenance <file.json>', 'JSON provenance: {"volume", "workloads":[{"workload","imageDigest","commit"}], "labels"}')
     .option('--volume <name>', 'the volume this directory is (recorded in provenance)')
     .option('--no-parent', 'read every file, ignoring the previous snapshot')
+    .option('--fail-on-unreadable', 'fail (exit 3, no snapshot) at the first file or directory that cannot be read, instead of skipping it with a warning (exit 0)')
     .option('--lock-days <n>', 'object-lock retention in days for everything written (S3 with object lock)')
     .addHelpText(
       'after',
@@ -44,17 +56,21 @@ export function registerBackupCommand(program: Command): void {
         excludes: flags.exclude,
         provenance,
         noParent: !flags.parent,
+        failOnUnreadable: !!flags.failOnUnreadable,
         onProgress: (p) => progress.update(p),
         onWarning: (m) => process.stderr.write(flags.json ? JSON.stringify({ type: 'warning', message: m }) + '\n' : `warning: ${m}\n`),
       });
       progress.done();
       const s = r.snapshot.summary;
       const ms = Date.parse(s.finishedAt) - Date.parse(s.startedAt);
-      print(flags, { type: 'summary', snapshot: r.snapshotId, ...s }, () =>
+      print(flags, { type: 'summary', snapshot: r.snapshotId, ...s, unreadable: r.unreadable }, () =>
         [
           `snapshot ${r.snapshotId.slice(0, 8)} saved`,
           `files: ${s.files} (${s.filesUnchanged} unchanged), dirs: ${s.dirs}`,
           `processed ${formatBytes(s.bytes)} in ${formatDuration(ms)}, read ${formatBytes(s.bytesRead)}, added ${formatBytes(s.bytesAdded)} to the repository`,
+          ...(r.unreadable
+            ? [`incomplete: ${r.unreadable} ${r.unreadable === 1 ? 'entry could not be read and is' : 'entries could not be read and are'} not in snapshot ${r.snapshotId.slice(0, 8)} (warnings above; --fail-on-unreadable makes this an error)`]
+            : []),
         ].join('\n'),
       );
     });
