@@ -1,0 +1,114 @@
+/**
+ * The seeded campaign: builds a lab per backend, plans every trial from the seed (the list of
+ * fault points comes from traced runs, so it follows the code), runs them a few at a time, and
+ * tallies. A trial is named by its id and numbered; `--seed S --only <id or #n>` runs just that one.
+ */
+import { seededRandom } from '../harness/fault-proxy.js';
+import { COMMANDS, type CommandSpec } from './commands.js';
+import type { Lab } from './lab.js';
+import { killTrial, problems, tracePoints, type Family, type TrialResult } from './trials.js';
+
+export interface Planned {
+  id: string;
+  family: Family;
+  run(): Promise<TrialResult>;
+}
+
+export interface KillPlanOptions {
+  seed: number;
+  /** Kill budget for this lab: named points first (all of them when they fit), seeded random times for the rest. */
+  kills: number;
+  /** At least this share of the budget goes to random-time kills. */
+  randomShare?: number;
+  commands?: string[];
+  /** Random-time kills only (S3: every fs fault point is also an S3 put, so points add little there). */
+  randomOnly?: boolean;
+  /** Command arguments to use instead of the catalog's (S3 prunes with --grace 0s: object dates cannot be set back). */
+  adjust?: (spec: CommandSpec) => CommandSpec;
+  /** Leave these trials out of the plan (the CI slice leaves out known failures). */
+  exclude?: (id: string) => boolean;
+  /** At most this many named points per command, spread evenly (the CI slice keeps it short). */
+  maxPointsPerCommand?: number;
+  log?: (line: string) => void;
+}
+
+/** A seeded stream per purpose, so adding trials of one kind does not shift another's draws. */
+export const streamFor = (seed: number, purpose: string) => {
+  let h = seed >>> 0;
+  for (const ch of purpose) h = Math.imul(h ^ ch.charCodeAt(0), 0x9e3779b1) >>> 0;
+  return seededRandom(h);
+};
+
+/** Picks `n` of `items` spread evenly, starting at a seeded offset (all when n ≥ length). */
+export function sample<T>(items: T[], n: number, random: () => number): T[] {
+  if (n >= items.length) return items;
+  const step = items.length / n;
+  const start = random() * step;
+  return Array.from({ length: n }, (_, i) => items[Math.floor(start + i * step)]!);
+}
+
+export async function planKills(lab: Lab, o: KillPlanOptions): Promise<Planned[]> {
+  const specs = COMMANDS.filter((c) => !o.commands || o.commands.includes(c.name)).map((c) => (o.adjust ? o.adjust(c) : c));
+  const pointTrials: Planned[] = [];
+  const durations = new Map<string, number>();
+  for (const spec of specs) {
+    const { hits, run } = await tracePoints(lab, spec);
+    durations.set(spec.name, run.ms);
+    o.log?.(`${lab.backend} ${spec.name}: ${hits.length} fault points reached (${[...new Set(hits.map((h) => h.point))].join(', ')})`);
+    if (o.randomOnly) continue;
+    const mine: Planned[] = [];
+    for (const h of hits) {
+      const id = `${lab.backend}/kill-point/${spec.name}/${h.point}@${h.nth}`;
+      if (!o.exclude?.(id)) mine.push({ id, family: 'kill-point', run: () => killTrial(lab, spec, h, id, 'kill-point') });
+    }
+    pointTrials.push(...sample(mine, o.maxPointsPerCommand ?? Infinity, streamFor(o.seed, `${lab.backend}:points:${spec.name}`)));
+  }
+  const minRandom = Math.ceil(o.kills * (o.randomShare ?? 0.25));
+  const points = sample(pointTrials, Math.max(0, o.kills - minRandom), streamFor(o.seed, `${lab.backend}:points`));
+  const random = streamFor(o.seed, `${lab.backend}:random-kill`);
+  const randomTrials: Planned[] = [];
+  const eligible = specs.filter((s) => !o.exclude?.(`${lab.backend}/random-kill/${s.name}/`));
+  for (let i = 0; eligible.length && randomTrials.length < o.kills - points.length; i++) {
+    const spec = eligible[i % eligible.length]!;
+    // Seeded from the seed and trial alone (not from measured durations), so a trial keeps its
+    // delay across runs; a delay reaches across start-up into the command's work.
+    const d = durations.get(spec.name) ?? 1000;
+    const afterMs = Math.round(d * (0.3 + 0.8 * random()));
+    const id = `${lab.backend}/random-kill/${spec.name}/#${i}`;
+    randomTrials.push({ id, family: 'random-kill', run: () => killTrial(lab, spec, { afterMs }, id, 'random-kill') });
+  }
+  return [...points, ...randomTrials];
+}
+
+/** Runs planned trials `jobs` at a time, logging one line per trial (and its problems). */
+export async function runPlanned(plan: Planned[], jobs: number, log: (line: string) => void): Promise<TrialResult[]> {
+  const results: TrialResult[] = new Array(plan.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < plan.length; i = next++) {
+      const p = plan[i]!;
+      let r: TrialResult;
+      try {
+        r = await p.run();
+      } catch (e) {
+        r = {
+          id: p.id,
+          family: p.family,
+          backend: p.id.startsWith('s3/') ? 's3' : 'fs',
+          command: p.id.split('/')[2] ?? '?',
+          detail: 'the trial itself failed',
+          killed: false,
+          runs: [],
+          verdict: { lost: [], silentWrong: [], notes: [`trial error: ${e instanceof Error ? e.message : String(e)}`] },
+          ms: 0,
+        };
+      }
+      results[i] = r;
+      const bad = problems(r);
+      log(`[#${i + 1}/${plan.length}] ${r.id} ${r.killed ? 'killed' : 'not killed'} — ${bad.length ? 'FAIL' : 'ok'} (${(r.ms / 1000).toFixed(1)}s)`);
+      for (const b of bad) log(`    ${b}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  return results;
+}
