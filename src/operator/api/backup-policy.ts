@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { retentionSchema } from '../../policy/retention.js';
 import { baseStatus, dnsLabel, objectName } from './common.js';
+import { dataMoverSchema } from './data-mover.js';
 
 export const hookSchema = z
   .object({
@@ -58,6 +59,8 @@ export const backupPolicySpecSchema = z
       .strict()
       .optional(),
     tags: z.array(z.string().min(1)).optional(),
+    /** Security settings of the data-mover Jobs (backups, and restores of its points unless the Restore sets its own). */
+    dataMover: dataMoverSchema.optional(),
   })
   .strict();
 

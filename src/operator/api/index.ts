@@ -15,6 +15,7 @@ import { restorePointSpecSchema, restorePointStatusSchema } from './restore-poin
 import { restoreSpecSchema, restoreStatusSchema } from './restore.js';
 
 export * from './common.js';
+export * from './data-mover.js';
 export * from './backup-policy.js';
 export * from './backup-repository.js';
 export * from './certificate-policy.js';

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { baseStatus, dnsLabel, objectName } from './common.js';
+import { dataMoverSchema } from './data-mover.js';
 
 export const restoreSpecSchema = z
   .object({
@@ -21,6 +22,8 @@ export const restoreSpecSchema = z
     /** Maps source namespaces to target namespaces when restoring many points at once. */
     namespaceMapping: z.record(dnsLabel).optional(),
     storageClassMapping: z.record(objectName).optional(),
+    /** Security settings of the restore Job; the BackupPolicy's that recorded the point when omitted. */
+    dataMover: dataMoverSchema.optional(),
   })
   .strict();
 

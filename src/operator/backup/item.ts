@@ -107,6 +107,7 @@ async function startJob(ctx: OperatorContext, it: Item, claimName: string, prove
     tags: [...(it.spec.tags ?? []), `policy=${it.ref.policy}`, `pvc=${it.ref.namespace}/${it.ref.pvc}`],
     image: ctx.settings.dataMoverImage,
     postHooksPending,
+    security: it.spec.dataMover,
     ...(ctx.settings.dataMoverServiceAccount ? { serviceAccountName: ctx.settings.dataMoverServiceAccount } : {}),
   });
   const name = body.metadata!.name!;

@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import type { Provenance } from '../../backup/snapshot/provenance.js';
-import type { BackupPolicySpec, BackupRepositorySpec } from '../api/index.js';
+import type { BackupPolicySpec, BackupRepositorySpec, DataMoverSettings } from '../api/index.js';
+import { dataMoverSecurity } from '../datamover/security.js';
 import { CLONE_LABEL } from './select.js';
 
 export const L = {
@@ -80,6 +81,16 @@ export interface JobInput {
   image: string;
   postHooksPending: boolean;
   serviceAccountName?: string;
+  security?: DataMoverSettings | undefined;
+}
+
+/**
+ * A repository on a volume (`url` a path, `volume.claimName` the PVC) is mounted at its path, for
+ * backups and restores alike: without it the data mover finds an empty directory there.
+ */
+export function repositoryVolume(spec: BackupRepositorySpec): { volumes: k8s.V1Volume[]; mounts: k8s.V1VolumeMount[] } {
+  if (!spec.volume) return { volumes: [], mounts: [] };
+  return { volumes: [{ name: 'repository', persistentVolumeClaim: { claimName: spec.volume.claimName } }], mounts: [{ name: 'repository', mountPath: spec.url }] };
 }
 
 /** The data mover writes its JSON summary to the termination message, which the controller reads. */
@@ -101,10 +112,10 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
     // The root filesystem is read-only; the engine's scratch space (and HOME) is an emptyDir.
     { name: 'tmp', mountPath: '/tmp' },
   ];
-  if (repo.spec.volume) {
-    volumes.push({ name: 'repository', persistentVolumeClaim: { claimName: repo.spec.volume.claimName } });
-    mounts.push({ name: 'repository', mountPath: repo.spec.url });
-  }
+  const repoVolume = repositoryVolume(repo.spec);
+  volumes.push(...repoVolume.volumes);
+  mounts.push(...repoVolume.mounts);
+  const security = dataMoverSecurity(i.security);
   const args = ['backup', '/data', '--repo', repo.spec.url, '--provenance', '/etc/holdfast/provenance.json', '--json'];
   for (const t of i.tags) args.push('--tag', t);
   const meta = { labels: labels(ref), annotations: { [A.provenance]: prov, [A.pvcNamespace]: ref.namespace } };
@@ -127,7 +138,7 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
           hostname: 'holdfast-data-mover',
           ...(i.serviceAccountName ? { serviceAccountName: i.serviceAccountName } : {}),
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: security.pod,
           containers: [
             {
               name: 'data-mover',
@@ -144,7 +155,7 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
               volumeMounts: mounts,
               terminationMessagePath: '/dev/termination-log',
               terminationMessagePolicy: 'File',
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: security.container,
             },
           ],
           volumes,

@@ -14,7 +14,9 @@ import type { OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { setCondition, type ConditionInput } from '../runtime/conditions.js';
 import { jobState, names } from '../backup/objects.js';
+import { policyDataMover } from '../datamover/policy-settings.js';
 import { ensureRepositorySecret } from '../backup/secret.js';
+import { restoreJob } from './job.js';
 import { planRestore, RESTORE_LABEL } from './plan.js';
 
 type RestoreStatus = { phase?: string; targetPVC?: { namespace: string; name: string }; conditions?: ReturnType<typeof setCondition>; observedGeneration?: number };
@@ -90,7 +92,11 @@ export async function reconcileRestore(ctx: OperatorContext, key: string): Promi
     const jobName = `hfr-${name.slice(0, 40).replace(/[^a-z0-9-]/g, '-')}-${createHash('sha256').update(`${namespace}/${name}/${obj.metadata!.uid}`).digest('hex').slice(0, 8)}`;
     const job = ctx.caches.jobs.get(jobName, target.namespace) ?? ctx.recent.get<k8s.V1Job>('Job', target.namespace, jobName);
     if (!job) {
-      const body = restoreJob(jobName, target.namespace, target.pvc, snapshotId, repo.data.url, secretName, repo.data.credentials, ctx.settings.dataMoverImage, name, spec.target.mode);
+      // The Restore's own settings, else those of the policy that recorded the point (same volume, same owner).
+      const body = restoreJob({
+        name: jobName, namespace: target.namespace, pvc: target.pvc, snapshot: snapshotId, repository: repo.data, secretName,
+        image: ctx.settings.dataMoverImage, restore: name, mode: spec.target.mode, security: spec.dataMover ?? policyDataMover(ctx, namespace, rpSpec.data.policy),
+      });
       await call(`create Job ${jobName} in namespace ${target.namespace}`, () => ctx.apis.batch.createNamespacedJob({ namespace: target.namespace, body })).catch((e) => {
         if (!isHoldfastError(e, 'K8S_CONFLICT')) throw e;
       });
@@ -116,37 +122,4 @@ export async function reconcileRestore(ctx: OperatorContext, key: string): Promi
     if (isHoldfastError(e) && e.kind === 'auth') return blocked('Forbidden', e.message);
     throw e;
   }
-}
-
-function restoreJob(
-  name: string, namespace: string, pvc: string, snapshot: string, url: string, secretName: string,
-  creds: { passwordKey: string; accessKeyIdKey?: string; secretAccessKeyKey?: string }, image: string, restore: string, mode: 'InPlace' | 'NewPVC',
-): k8s.V1Job {
-  const env: k8s.V1EnvVar[] = [{ name: 'HOME', value: '/tmp' }, { name: 'HOLDFAST_PASSWORD', valueFrom: { secretKeyRef: { name: secretName, key: creds.passwordKey } } }];
-  if (creds.accessKeyIdKey) env.push({ name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: secretName, key: creds.accessKeyIdKey } } });
-  if (creds.secretAccessKeyKey) env.push({ name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: secretName, key: creds.secretAccessKeyKey } } });
-  const labels = { 'app.kubernetes.io/managed-by': 'holdfast', [RESTORE_LABEL]: restore };
-  return {
-    metadata: { name, namespace, labels },
-    spec: {
-      backoffLimit: 0,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          containers: [{
-            name: 'data-mover', image,
-            // In place the PVC becomes exactly the restore point (what a later version added goes); either way the Job
-            // fails unless the volume then matches the snapshot's manifest.
-            args: ['restore', snapshot, '--target', '/data', '--repo', url, '--overwrite', ...(mode === 'InPlace' ? ['--delete'] : []), '--verify', '--json'],
-            env,
-            volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }],
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-          }],
-          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: pvc } }, { name: 'tmp', emptyDir: {} }],
-        },
-      },
-    },
-  };
 }

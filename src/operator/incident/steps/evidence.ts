@@ -13,6 +13,7 @@ import { call, mergePatch } from '../../../platform/kubernetes/index.js';
 import { API_VERSION, GROUP, VERSION, backupRepositorySpecSchema, restorePointSpecSchema } from '../../api/index.js';
 import { lookup, type CustomObject } from '../../context.js';
 import { dataMoverJob, jobState, labels, names } from '../../backup/objects.js';
+import { policyDataMover } from '../../datamover/policy-settings.js';
 import { ensureRepositorySecret } from '../../backup/secret.js';
 import { parseSummary, terminationMessage } from '../../backup/summary.js';
 import { EVIDENCE_LABEL, incidentLabels, incidentNames } from '../names.js';
@@ -73,6 +74,8 @@ export const evidenceStep: KubeStepKind = {
         tags: [EVIDENCE_TAG, `incident=${ns}/${ref.name}`, `pvc=${ns}/${spec.pvc}`],
         image: ctx.settings.dataMoverImage,
         postHooksPending: false,
+        // The volume is the one the chosen point's policy backs up: the same reader settings apply.
+        security: policyDataMover(ctx, rpNs, rpSpec.data.policy),
         ...(ctx.settings.dataMoverServiceAccount ? { serviceAccountName: ctx.settings.dataMoverServiceAccount } : {}),
       });
       body.metadata!.labels = { ...body.metadata!.labels, ...incidentLabels(ref) };

@@ -1,0 +1,44 @@
+/**
+ * How a data-mover pod runs: the security settings a BackupPolicy or Restore may set for the Jobs it
+ * starts. A deliberately small subset of the Kubernetes pod and container security contexts: the
+ * fields that decide whether the data mover can read a volume owned by another user and restore
+ * ownership, and nothing that mounts the host. What is not set keeps Holdfast's default, which
+ * passes Pod Security `restricted` (see operator/datamover/security.ts and docs/kubernetes.md,
+ * "Data mover security").
+ */
+import { z } from 'zod';
+
+const id = z.number().int().nonnegative().max(2147483647);
+/** Linux capability names as Kubernetes writes them (no CAP_ prefix), e.g. DAC_READ_SEARCH. */
+const capability = z.string().regex(/^[A-Z][A-Z_]*$/, 'a capability name like CHOWN or DAC_READ_SEARCH (no CAP_ prefix)');
+
+export const dataMoverSchema = z
+  .object({
+    /** Merged over the default pod securityContext (runAsNonRoot, uid/gid 10001, seccomp RuntimeDefault). */
+    podSecurityContext: z
+      .object({
+        runAsUser: id.optional(),
+        runAsGroup: id.optional(),
+        runAsNonRoot: z.boolean().optional(),
+        /** The kubelet makes the volume group-owned by fsGroup (recursively, unless OnRootMismatch finds the root right). */
+        fsGroup: id.optional(),
+        fsGroupChangePolicy: z.enum(['OnRootMismatch', 'Always']).optional(),
+        supplementalGroups: z.array(id).max(32).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Merged over the default container securityContext (no privilege escalation, read-only root, drop ALL). */
+    securityContext: z
+      .object({
+        runAsUser: id.optional(),
+        runAsGroup: id.optional(),
+        runAsNonRoot: z.boolean().optional(),
+        /** Added to the default drop of ALL. Only effective for uid 0: Kubernetes 1.34 grants no ambient capabilities. */
+        capabilities: z.object({ add: z.array(capability).max(16).optional() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type DataMoverSettings = z.infer<typeof dataMoverSchema>;

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dataMoverJob, type JobInput } from './objects.js';
+
+const input: JobInput = {
+  ref: { policyNamespace: 'shop', policy: 'nightly', runId: 'r1', namespace: 'shop', pvc: 'pgdata' },
+  claimName: 'pgdata',
+  repository: { name: 'main', secretName: 'repo', spec: { url: '/repo', credentials: { secretName: 'repo', passwordKey: 'password' }, volume: { claimName: 'backups' } } },
+  provenance: { workloads: [], hooks: [], labels: {} },
+  tags: [],
+  image: 'holdfast:1',
+  postHooksPending: false,
+};
+
+test('the backup Job runs non-root with seccomp RuntimeDefault, as Pod Security restricted requires (never runAsNonRoot: false)', () => {
+  const pod = dataMoverJob(input).spec!.template.spec!;
+  assert.equal(pod.securityContext!.runAsNonRoot, true);
+  assert.deepEqual(pod.securityContext!.seccompProfile, { type: 'RuntimeDefault' });
+  assert.deepEqual(pod.containers[0]!.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  assert.deepEqual(pod.containers[0]!.volumeMounts!.find((m) => m.name === 'repository'), { name: 'repository', mountPath: '/repo' });
+});
+
+test('a policy\'s dataMover settings land in the backup Job', () => {
+  const pod = dataMoverJob({ ...input, security: { podSecurityContext: { runAsUser: 999, runAsGroup: 999 }, securityContext: { capabilities: { add: ['DAC_READ_SEARCH'] } } } }).spec!.template.spec!;
+  assert.equal(pod.securityContext!.runAsUser, 999);
+  assert.equal(pod.securityContext!.runAsGroup, 999);
+  assert.deepEqual(pod.containers[0]!.securityContext!.capabilities, { drop: ['ALL'], add: ['DAC_READ_SEARCH'] });
+});
