@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prng, treeDifferences } from '../../src/backup/testing.js';
@@ -138,5 +138,68 @@ describe('damaged repositories', () => {
     } finally {
       await held.release();
     }
+  });
+
+  it('restores from an intact copy when the live copy of a blob is damaged (two copies after a repack); check --read-data counts no file as lost', async () => {
+    const repo = join(work, 'dup-repo');
+    ok(repo, 'repo', 'init');
+    const src = files(join(work, 'dup-src'), 4, 200_000, 7);
+    snapshotId(repo, src);
+    rmSync(join(src, 'f-0'));
+    rmSync(join(src, 'f-1'));
+    const keep = snapshotId(repo, src);
+    ok(repo, 'forget', '--keep-last', '1');
+    const before = new Set(objects(repo, 'data'));
+    // Prune copies the live half of the first pack into a new one; a running backup (its lock)
+    // keeps the old pack until later, so both copies exist.
+    const held = await acquireShared(await Repository.open(await openBlobStore(repo), 'test-password-1'));
+    try {
+      ok(repo, 'prune', '--grace', '0s');
+      const repacked = objects(repo, 'data').filter((p) => !before.has(p));
+      assert.equal(repacked.length, 1);
+      flipBit(repacked[0]!, 0.3);
+      restoresExactly(repo, keep, src, join(work, 'dup-out'));
+      const check = ok(repo, 'check', '--read-data');
+      assert.match(check.out, new RegExp(`notice: pack ${base(repacked[0]!).slice(0, 12)}.*intact cop`));
+      assert.doesNotMatch(check.out, /affects/);
+    } finally {
+      await held.release();
+    }
+  });
+
+  it('plain check compares pack sizes with the index: a truncated pack is an error naming the pack and the files it costs, even a cut in the header alone', () => {
+    const repo = join(work, 'trunc-repo');
+    ok(repo, 'repo', 'init');
+    const src = files(join(work, 'trunc-src'), 3, 150_000, 8);
+    snapshotId(repo, src);
+    const [data] = objects(repo, 'data').sort((x, y) => statSync(y).size - statSync(x).size);
+    const size = statSync(data!).size;
+    // One byte off the end: the blobs are intact, the header is not.
+    truncateSync(data!, size - 1);
+    let check = hf(repo, 'check');
+    assert.equal(check.code, 5, check.out);
+    assert.match(check.out, new RegExp(`error: pack ${base(data!).slice(0, 12)} is ${size - 1} bytes, its index entries say ${size} \\(truncated\\); no file is lost yet`));
+    // Half: the files whose chunks were cut are named.
+    truncateSync(data!, Math.floor(size / 2));
+    check = hf(repo, 'check');
+    assert.equal(check.code, 5, check.out);
+    assert.match(check.out, new RegExp(`error: pack ${base(data!).slice(0, 12)} is ${Math.floor(size / 2)} bytes.*\\(truncated\\); lost: [12] file\\(s\\) in snapshot\\(s\\) [0-9a-f]{8}`));
+    // Three chunks of 150 kB: only the one wholly before the cut survives.
+    assert.equal(check.out.match(/ {2}affects [0-9a-f]{8}:f-\d\n/g)?.length, 2, check.out);
+  });
+
+  it('a deleted index segment: check says the index is incomplete and names the files, instead of calling the pack an orphan', () => {
+    const repo = join(work, 'lostseg-repo');
+    ok(repo, 'repo', 'init');
+    const src = files(join(work, 'lostseg-src'), 2, 100_000, 9);
+    const snap = snapshotId(repo, src);
+    const [data] = objects(repo, 'data').sort((x, y) => statSync(y).size - statSync(x).size);
+    // The segment that lists the data pack: the larger of the two.
+    const [seg] = objects(repo, 'index').sort((x, y) => statSync(y).size - statSync(x).size);
+    rmSync(seg!);
+    const check = hf(repo, 'check');
+    assert.equal(check.code, 5, check.out);
+    assert.match(check.out, new RegExp(`error: pack ${base(data!).slice(0, 12)} holds data that snapshots use \\(2 file\\(s\\) in snapshot\\(s\\) ${snap.slice(0, 8)}\\) but no index names it: index incomplete — run 'holdfast repair index'`));
+    assert.doesNotMatch(check.out, /prune removes it/);
   });
 });

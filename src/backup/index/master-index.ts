@@ -69,6 +69,15 @@ export class MasterIndex {
     return list.find((l) => !this.condemned.has(l.pack)) ?? list[0];
   }
 
+  /**
+   * Every copy to try, in order: live copies first, then condemned ones (still present until their
+   * plan is carried out). A reader falls back along this list when a copy is damaged or gone.
+   */
+  copies(id: string): BlobLocation[] {
+    const list = this.blobs.get(id) ?? [];
+    return [...list.filter((l) => !this.condemned.has(l.pack)), ...list.filter((l) => this.condemned.has(l.pack))];
+  }
+
   /** Whether a new backup may reuse this blob instead of storing it. */
   hasLive(id: string): boolean {
     return this.blobs.get(id)?.some((l) => !this.condemned.has(l.pack)) ?? false;

@@ -1,18 +1,35 @@
 /**
- * check: proves a repository restorable. The structural check follows every snapshot to every
- * blob and confirms the index places it in a pack that exists. `readData` also downloads every
- * pack, checks its name (SHA-256), decrypts its header and every blob and verifies each blob's id,
- * then names the files that a damaged pack affects, so the user knows what is lost.
+ * check: proves a repository restorable, and when it is not, says exactly what is lost.
+ *
+ * Terms: a *copy* is one blob in one pack (a repack or two concurrent writers leave several); a
+ * copy is *bad* when its pack is missing, truncated before it, or (with `readData`) it fails to
+ * decrypt or verify. A blob is *lost* when it has no good copy; only lost blobs cost files.
+ *
+ * The structural check lists the store and compares every pack's size with the size its index
+ * entries imply, follows every snapshot to every blob, and reads the header of each pack no index
+ * names (a damaged or deleted segment hides packs whose data snapshots still need). `readData`
+ * also downloads every pack, checks its name (SHA-256), its header and every blob.
+ * A damaged pack whose blobs all have intact copies elsewhere is a notice; one that costs files is
+ * an error naming the pack, the snapshots and files, and what to do.
  */
 import { createHash } from 'node:crypto';
-import { HoldfastError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
-import { packName, readPackHeader } from '../pack/pack.js';
+import { isDamage } from '../repository/repository.js';
+import { expectedPackSize, packName, readPackHeader } from '../pack/pack.js';
 import { listSnapshots } from '../snapshot/snapshot.js';
-import { walkTree } from './walk.js';
+import { parseTree } from '../snapshot/tree.js';
 
 export interface CheckProblem {
-  kind: 'missing-pack' | 'missing-blob' | 'damaged-pack' | 'damaged-blob' | 'unreadable-snapshot' | 'unindexed-pack' | 'damaged-index' | 'damaged-plan';
+  kind:
+    | 'missing-pack'
+    | 'missing-blob'
+    | 'damaged-pack'
+    | 'damaged-blob'
+    | 'unreadable-snapshot'
+    | 'unindexed-pack'
+    | 'index-incomplete'
+    | 'damaged-index'
+    | 'damaged-plan';
   object: string;
   message: string;
   /** Files (snapshot id:path) whose content is affected. */
@@ -26,8 +43,19 @@ export interface CheckReport {
   readData: boolean;
   bytesRead: number;
   errors: CheckProblem[];
-  /** Not damage: e.g. packs left by an interrupted backup, which prune removes. */
+  /** Not damage, or damage that costs nothing: packs left by an interrupted backup, damaged copies with an intact twin. */
   notices: CheckProblem[];
+}
+
+type ProblemSink = (pack: string, kind: PackProblem['kind'], reason: string, bad: Iterable<string>, structural?: boolean) => void;
+
+/** What is wrong with one pack, and which of its copies cannot be used because of it. */
+interface PackProblem {
+  kind: 'missing-pack' | 'damaged-pack';
+  reasons: string[];
+  badCopies: Set<string>;
+  /** The pack's size or header is wrong: it cannot be re-indexed from itself, even if no blob is lost. */
+  structural: boolean;
 }
 
 export async function checkRepository(repo: Repository, opts: { readData?: boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<CheckReport> {
@@ -36,71 +64,184 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
   for await (const b of repo.store.list('data/')) stored.set(b.name.slice(b.name.lastIndexOf('/') + 1), b.size);
   report.packs = stored.size;
 
-  for (const p of repo.index.packs.keys())
-    if (!stored.has(p)) report.errors.push({ kind: 'missing-pack', object: p, message: `pack ${p.slice(0, 12)} is in the index but not in the store` });
-  for (const p of stored.keys())
-    if (!repo.index.packs.has(p)) report.notices.push({ kind: 'unindexed-pack', object: p, message: `pack ${p.slice(0, 12)} is not indexed (left by an interrupted backup; prune removes it)` });
-
-  // Which blobs are bad, then which files use them.
-  const badBlobs = new Map<string, string>();
-  if (opts.readData) {
-    let done = 0;
-    const byPack = repo.index.byPack();
-    for (const [packId] of repo.index.packs) {
-      if (!stored.has(packId)) continue;
-      opts.onProgress?.(done++, repo.index.packs.size);
-      const data = await repo.store.get(packName(packId));
-      report.bytesRead += data.length;
-      const problem = (message: string) => {
-        report.errors.push({ kind: 'damaged-pack', object: packId, message });
-        for (const { id } of byPack.get(packId) ?? [])
-          if (repo.index.locations(id).every((l) => l.pack === packId || badPack(l.pack))) badBlobs.set(id, packId);
-      };
-      const badPack = (p: string) => report.errors.some((e) => e.object === p);
-      if (createHash('sha256').update(data).digest('hex') !== packId) {
-        problem(`pack ${packId.slice(0, 12)}: content does not match its name (damaged or truncated)`);
-        continue;
-      }
-      try {
-        readPackHeader(repo.workerKeys().encKey, data, packId);
-      } catch (e) {
-        problem(e instanceof HoldfastError ? e.message : String(e));
-        continue;
-      }
-      for (const { id, loc: l } of byPack.get(packId) ?? []) {
-        try {
-          repo.openBlob(id, data.subarray(l.offset, l.offset + l.length), packId);
-        } catch (e) {
-          report.errors.push({ kind: 'damaged-blob', object: id, message: e instanceof HoldfastError ? e.message : String(e) });
-          badBlobs.set(id, packId);
-        }
-      }
+  const problems = new Map<string, PackProblem>();
+  const problem: ProblemSink = (pack, kind, reason, bad, structural = false) => {
+    const p = problems.get(pack) ?? { kind, reasons: [], badCopies: new Set<string>(), structural: false };
+    p.reasons.push(reason);
+    p.structural ||= structural;
+    for (const id of bad) p.badCopies.add(id);
+    problems.set(pack, p);
+  };
+  const byPack = repo.index.byPack();
+  for (const [pack, blobs] of byPack) {
+    const size = stored.get(pack);
+    const short = pack.slice(0, 12);
+    if (size === undefined) {
+      problem(pack, 'missing-pack', `pack ${short} is in the index but not in the store`, blobs.map((b) => b.id));
+      continue;
+    }
+    const expected = expectedPackSize(blobs.map((b) => ({ ...b.loc, id: b.id })));
+    if (size !== expected) {
+      const cut = blobs.filter((b) => b.loc.offset + b.loc.length > size).map((b) => b.id);
+      problem(pack, 'damaged-pack', `pack ${short} is ${size} bytes, its index entries say ${expected} (${size < expected ? 'truncated' : 'bytes added'})`, cut, true);
     }
   }
+
+  if (opts.readData) await readAllPacks(repo, stored, byPack, problem, report, opts.onProgress);
+
+  // Packs no index names: their headers say whether snapshots still need them.
+  const unindexed = new Map<string, string>();
+  for (const [pack, size] of stored) {
+    if (repo.index.packs.has(pack)) continue;
+    try {
+      for (const b of await repo.packHeader(pack, size)) unindexed.set(b.id, pack);
+    } catch (e) {
+      if (!isDamage(e)) throw e;
+      report.errors.push({ kind: 'unindexed-pack', object: pack, message: `pack ${pack.slice(0, 12)} is in no index and its header cannot be read (${e.message}); what it held is lost unless stored elsewhere` });
+    }
+  }
+
+  const bad = (id: string, pack: string) => problems.get(pack)?.badCopies.has(id) ?? false;
+  /** Files that lose data, by the pack (damaged or unindexed) that explains it. */
+  const affected = new Map<string, Set<string>>();
+  const affect = (pack: string, file: string) => {
+    const set = affected.get(pack) ?? new Set<string>();
+    set.add(file);
+    affected.set(pack, set);
+  };
+  const reported = new Set<string>();
+  /** Records what a blob's state costs `file`; true when the blob cannot be read. */
+  const visitBlob = (id: string, file: string, label: string, path: string): boolean => {
+    const copies = repo.index.copies(id);
+    if (copies.length === 0) {
+      const holder = unindexed.get(id);
+      if (holder) affect(holder, file);
+      else report.errors.push({ kind: 'missing-blob', object: id, message: `snapshot ${label}: ${path || '/'} needs blob ${id.slice(0, 12)}, which is not in the index and in no pack; the data is lost ('holdfast repair snapshots' salvages the rest)`, affects: [file] });
+      return true;
+    }
+    if (copies.every((c) => bad(id, c.pack))) {
+      for (const c of copies) affect(c.pack, file);
+      return true;
+    }
+    return false;
+  };
 
   const snaps = await listSnapshots(repo);
   report.snapshots = snaps.length;
-  const affected = new Map<string, string[]>();
   for (const s of snaps) {
     const label = s.id.slice(0, 8);
-    const visitBlob = (id: string, path: string) => {
-      if (!repo.index.lookup(id)) report.errors.push({ kind: 'missing-blob', object: id, message: `snapshot ${label}: ${path || '/'} needs blob ${id.slice(0, 12)}, which is not in the index` });
-      const bad = badBlobs.get(id);
-      if (bad) affected.set(bad, [...(affected.get(bad) ?? []), `${label}:${path}`]);
+    const walk = async (treeId: string, prefix: string): Promise<void> => {
+      if (visitBlob(treeId, `${label}:${prefix || '/'}`, label, prefix)) return;
+      let nodes;
+      try {
+        nodes = parseTree(await repo.loadBlob(treeId, 'tree'), treeId).nodes;
+      } catch (e) {
+        if (!isDamage(e)) throw e;
+        const key = `${treeId}:${label}:${prefix}`;
+        if (!reported.has(key)) report.errors.push({ kind: 'damaged-blob', object: treeId, message: `snapshot ${label}: directory ${prefix || '/'} cannot be read (${e.message}); everything below it is lost from this snapshot ('holdfast repair snapshots' salvages the rest)`, affects: [`${label}:${prefix || '/'}`] });
+        reported.add(key);
+        return;
+      }
+      for (const n of nodes) {
+        const path = prefix ? `${prefix}/${n.name}` : n.name;
+        for (const c of n.content ?? []) visitBlob(c, `${label}:${path}`, label, path);
+        if (n.type === 'dir' && n.subtree) await walk(n.subtree, path);
+      }
     };
-    try {
-      visitBlob(s.snapshot.tree, '');
-      await walkTree(repo, s.snapshot.tree, (path, n) => {
-        for (const c of n.content ?? []) visitBlob(c, path);
-        if (n.subtree) visitBlob(n.subtree, path);
+    await walk(s.snapshot.tree, '');
+  }
+
+  // A pack is the only source of a blob when no other pack holds a good copy of it.
+  const onlySource = (pack: string) => (byPack.get(pack) ?? []).some((b) => !repo.index.copies(b.id).some((c) => c.pack !== pack && !bad(b.id, c.pack)));
+  judgePacks(problems, affected, onlySource, report);
+  for (const pack of new Set(unindexed.values())) {
+    const files = affected.get(pack);
+    if (files)
+      report.errors.push({
+        kind: 'index-incomplete',
+        object: pack,
+        message: `pack ${pack.slice(0, 12)} holds data that snapshots use (${describe(files)}) but no index names it: index incomplete — run 'holdfast repair index'`,
+        affects: [...files],
       });
-    } catch (e) {
-      report.errors.push({ kind: 'unreadable-snapshot', object: s.id, message: `snapshot ${label}: ${e instanceof HoldfastError ? e.message : String(e)}` });
-    }
+    else report.notices.push({ kind: 'unindexed-pack', object: pack, message: `pack ${pack.slice(0, 12)} is not indexed and holds nothing snapshots use (left by an interrupted backup; prune removes it)` });
   }
   reportDamagedMetadata(repo, report);
-  for (const e of report.errors) if (e.kind === 'damaged-pack' && affected.has(e.object)) e.affects = [...new Set(affected.get(e.object))];
   return report;
+}
+
+/** Downloads every indexed pack and records the copies that fail, with why. */
+async function readAllPacks(
+  repo: Repository,
+  stored: Map<string, number>,
+  byPack: ReturnType<Repository['index']['byPack']>,
+  problem: ProblemSink,
+  report: CheckReport,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  let done = 0;
+  for (const [pack, blobs] of byPack) {
+    if (!stored.has(pack)) continue;
+    onProgress?.(done++, byPack.size);
+    const short = pack.slice(0, 12);
+    const data = await repo.store.get(packName(pack));
+    report.bytesRead += data.length;
+    if (createHash('sha256').update(data).digest('hex') !== pack) problem(pack, 'damaged-pack', `pack ${short}: content does not match its name`, []);
+    try {
+      readPackHeader(repo.workerKeys().encKey, data, pack);
+    } catch (e) {
+      if (!isDamage(e)) throw e;
+      problem(pack, 'damaged-pack', e.message, [], true);
+    }
+    const failed: string[] = [];
+    for (const { id, loc } of blobs) {
+      try {
+        if (loc.offset + loc.length > data.length) throw new Error('cut off');
+        repo.openBlob(id, data.subarray(loc.offset, loc.offset + loc.length), pack);
+      } catch {
+        failed.push(id);
+      }
+    }
+    if (failed.length) problem(pack, 'damaged-pack', `${failed.length} of ${blobs.length} blobs in pack ${short} fail to decrypt or verify`, failed);
+  }
+}
+
+/**
+ * A pack problem that costs files is an error; so is a cut or damaged header on a pack that is the
+ * only source of some blob (nothing is lost yet, but the pack can no longer be re-indexed from
+ * itself). Damaged copies whose blobs all have intact twins are notices.
+ */
+function judgePacks(problems: Map<string, PackProblem>, affected: Map<string, Set<string>>, onlySource: (pack: string) => boolean, report: CheckReport): void {
+  for (const [pack, p] of problems) {
+    const files = affected.get(pack);
+    const what = p.reasons.join('; ');
+    if (files)
+      report.errors.push({
+        kind: p.kind,
+        object: pack,
+        message: `${what}; lost: ${describe(files)}, no intact copy elsewhere — restore those from another backup, then run 'holdfast repair snapshots' to salvage the rest`,
+        affects: [...files],
+      });
+    else if (p.structural && onlySource(pack))
+      report.errors.push({
+        kind: p.kind,
+        object: pack,
+        message: `${what}; no file is lost yet (its blobs read through the index), but the pack cannot be re-indexed from its header — keep the index ('holdfast repair index' keeps its entries) and back up the sources again`,
+      });
+    else if (p.kind === 'missing-pack')
+      report.notices.push({ kind: p.kind, object: pack, message: `${what}; nothing is lost (every blob snapshots use has a copy elsewhere): run 'holdfast repair index' to drop the stale entries` });
+    else
+      report.notices.push({
+        kind: p.kind,
+        object: pack,
+        message: `${what}; nothing snapshots use is lost (each damaged blob has an intact copy elsewhere, or is unused): run 'holdfast repair index --read-all-data' to drop the damaged copies`,
+      });
+  }
+}
+
+/** "3 file(s) in snapshot(s) 1a2b3c4d, 5e6f7a8b". */
+function describe(files: Set<string>): string {
+  const snaps = new Set([...files].map((f) => f.slice(0, f.indexOf(':'))));
+  return `${files.size} file(s) in snapshot(s) ${[...snaps].join(', ')}`;
 }
 
 /** Index segments, snapshots and plans the repository skipped because they cannot be read. */

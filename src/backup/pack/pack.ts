@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { corrupt } from '../../base/errors.js';
-import { open, seal } from '../crypto/seal.js';
+import { SEAL_OVERHEAD, open, seal } from '../crypto/seal.js';
 
 export type BlobType = 'data' | 'tree';
 
@@ -43,7 +43,7 @@ export class PackBuilder {
   }
 
   finish(encKey: Buffer): { id: string; data: Buffer; blobs: PackedBlob[] } {
-    const header = Buffer.from(JSON.stringify(this.blobs.map((b) => [b.type === 'data' ? 0 : 1, b.id, b.offset, b.length, b.rawLength])));
+    const header = headerJson(this.blobs);
     const sealedHeader = seal(encKey, header, HEADER_AAD);
     const trailer = Buffer.alloc(4);
     trailer.writeUInt32LE(sealedHeader.length);
@@ -53,17 +53,77 @@ export class PackBuilder {
   }
 }
 
+function headerJson(blobs: readonly PackedBlob[]): Buffer {
+  return Buffer.from(JSON.stringify(blobs.map((b) => [b.type === 'data' ? 0 : 1, b.id, b.offset, b.length, b.rawLength])));
+}
+
+/**
+ * The exact size of a pack holding these blobs, as PackBuilder writes it: the header is a function
+ * of the blob list, so the index alone says how long each pack must be, and a truncated pack is
+ * caught by listing the store, without reading it.
+ */
+export function expectedPackSize(blobs: readonly PackedBlob[]): number {
+  const sorted = [...blobs].sort((a, b) => a.offset - b.offset);
+  const end = sorted.reduce((m, b) => Math.max(m, b.offset + b.length), 0);
+  return end + headerJson(sorted).length + SEAL_OVERHEAD + 4;
+}
+
 export function packName(id: string): string {
   return `data/${id.slice(0, 2)}/${id}`;
 }
 
-/** Reads the blob list from a whole pack. Used by check and index rebuild. */
+/** Reads the blob list from a whole pack. Used by check --read-data and repair --read-all-data. */
 export function readPackHeader(encKey: Buffer, pack: Buffer, packId: string): PackedBlob[] {
   const what = `pack ${packId.slice(0, 12)}`;
   if (pack.length < 4) throw corrupt('PACK_TRUNCATED', `open ${what}: truncated (${pack.length} bytes)`);
   const hlen = pack.readUInt32LE(pack.length - 4);
   if (hlen + 4 > pack.length) throw corrupt('PACK_TRUNCATED', `open ${what}: header length ${hlen} exceeds pack size`);
-  const raw = open(encKey, pack.subarray(pack.length - 4 - hlen, pack.length - 4), HEADER_AAD, `${what} header`);
-  const rows = JSON.parse(raw.toString()) as [number, string, number, number, number][];
-  return rows.map(([t, id, offset, length, rawLength]) => ({ type: t === 0 ? 'data' : 'tree', id, offset, length, rawLength }));
+  return openHeader(encKey, pack.subarray(pack.length - 4 - hlen, pack.length - 4), packId, pack.length);
+}
+
+/** Bytes read from a pack's end at first: a header of a few thousand blobs fits, so one request usually does. */
+const TAIL_GUESS = 64 * 1024;
+
+/**
+ * Reads the blob list of a pack of `size` bytes without downloading the pack: its tail (trailer
+ * and, usually, the header) in one ranged read, the rest of the header in a second if it is longer.
+ * This is what rebuilding the index reads of each pack.
+ */
+export async function fetchPackHeader(get: (range: { offset: number; length: number }) => Promise<Buffer>, encKey: Buffer, packId: string, size: number): Promise<PackedBlob[]> {
+  const what = `pack ${packId.slice(0, 12)}`;
+  if (size < 4) throw corrupt('PACK_TRUNCATED', `open ${what}: truncated (${size} bytes)`);
+  const tailLen = Math.min(size, TAIL_GUESS);
+  let tail = await get({ offset: size - tailLen, length: tailLen });
+  if (tail.length !== tailLen) throw corrupt('PACK_TRUNCATED', `open ${what}: shorter than the store says (${size - tailLen + tail.length} of ${size} bytes)`);
+  const hlen = tail.readUInt32LE(tail.length - 4);
+  if (hlen + 4 > size) throw corrupt('PACK_TRUNCATED', `open ${what}: header length ${hlen} exceeds pack size ${size} (truncated?)`);
+  if (hlen + 4 > tailLen) tail = await get({ offset: size - 4 - hlen, length: hlen + 4 });
+  if (tail.length < hlen + 4) throw corrupt('PACK_TRUNCATED', `open ${what}: header cut short`);
+  return openHeader(encKey, tail.subarray(tail.length - 4 - hlen, tail.length - 4), packId, size);
+}
+
+/**
+ * Decrypts a header and checks what can be checked without the blobs: every row well formed and
+ * every blob inside the pack, before the header. A header that passes is trusted only as far as the
+ * AEAD tag goes; the blobs it lists are verified when they are read.
+ */
+function openHeader(encKey: Buffer, sealedHeader: Buffer, packId: string, packSize: number): PackedBlob[] {
+  const what = `pack ${packId.slice(0, 12)}`;
+  const raw = open(encKey, sealedHeader, HEADER_AAD, `${what} header`);
+  let rows: unknown;
+  try {
+    rows = JSON.parse(raw.toString());
+  } catch {
+    throw corrupt('PACK_HEADER', `open ${what} header: not valid JSON`);
+  }
+  const blobsEnd = packSize - 4 - sealedHeader.length;
+  if (!Array.isArray(rows)) throw corrupt('PACK_HEADER', `open ${what} header: not a list of blobs`);
+  return rows.map((r: unknown, i) => {
+    const ok =
+      Array.isArray(r) && r.length === 5 && (r[0] === 0 || r[0] === 1) && typeof r[1] === 'string' && /^[0-9a-f]{64}$/.test(r[1]) &&
+      [r[2], r[3], r[4]].every((n) => Number.isSafeInteger(n) && (n as number) >= 0) && (r[2] as number) + (r[3] as number) <= blobsEnd;
+    if (!ok) throw corrupt('PACK_HEADER', `open ${what} header: entry ${i} is malformed or lies outside the pack`);
+    const [t, id, offset, length, rawLength] = r as [number, string, number, number, number];
+    return { type: t === 0 ? 'data' : 'tree', id, offset, length, rawLength };
+  });
 }

@@ -10,7 +10,7 @@ import { Chunker, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from '../chun
 import { keyFileSchema, newMasterKey, unwrapMasterKey, wrapMasterKey, type KdfParams, type KeyFile, type MasterKey } from '../crypto/keys.js';
 import { blobId, decodeBlob, open, seal, sealBlobInto } from '../crypto/seal.js';
 import { MasterIndex, segmentOf, type IndexSegment } from '../index/master-index.js';
-import { PackBuilder, packName, type BlobType, type PackedBlob } from '../pack/pack.js';
+import { PackBuilder, fetchPackHeader, packName, type BlobType, type PackedBlob } from '../pack/pack.js';
 import { FORMAT_VERSION, PACK_TARGET_SIZE, configSchema, nameId, newConfig, randomName, type RepoConfig } from './format.js';
 
 export interface InitOptions {
@@ -63,6 +63,27 @@ async function readKeyFiles(store: BlobStore): Promise<{ name: string; file: Key
     if (parsed.success) out.push({ name: b.name, file: parsed.data });
   }
   return out;
+}
+
+/** A copy of a blob that cannot be used (damaged, or its pack is gone): try the next copy. */
+const isCopyFailure = (e: unknown): e is HoldfastError => isDamage(e) || isHoldfastError(e, 'BLOB_NOT_FOUND');
+
+function copyFailure(pack: string, e: HoldfastError): string {
+  return e.code === 'BLOB_NOT_FOUND' ? `pack ${pack.slice(0, 12)} is missing` : e.message;
+}
+
+export function blobNotIndexed(id: string, context?: string): HoldfastError {
+  return corrupt(
+    'BLOB_MISSING',
+    `${context ? `${context}: ` : ''}load blob ${id.slice(0, 12)}: not in the index (run 'holdfast repair index' to rebuild the index from the packs; if it is still missing, the data is lost and 'holdfast repair snapshots' salvages the rest)`,
+  );
+}
+
+export function noIntactCopy(id: string, tried: string[], context?: string): HoldfastError {
+  return corrupt(
+    'BLOB_UNREADABLE',
+    `${context ? `${context}: ` : ''}load blob ${id.slice(0, 12)}: no intact copy in ${tried.length} pack(s) tried (${tried.join('; ')}); run 'holdfast check --read-data' to list what is affected and 'holdfast repair snapshots' to salvage the rest`,
+  );
 }
 
 const DAMAGE_ADVICE: Record<DamagedObject['kind'], string> = {
@@ -320,12 +341,39 @@ export class Repository {
     this.throwUploadError();
   }
 
-  async loadBlob(id: string, expect?: BlobType): Promise<Buffer> {
-    const loc = this.index.lookup(id);
-    if (!loc) throw corrupt('BLOB_MISSING', `load blob ${id.slice(0, 12)}: not in the index (repository damaged or pruned)`);
-    if (expect && loc.type !== expect) throw corrupt('BLOB_TYPE', `load blob ${id.slice(0, 12)}: is a ${loc.type} blob, expected ${expect}`);
-    const sealed = await this.store.get(packName(loc.pack), { offset: loc.offset, length: loc.length });
-    return this.openBlob(id, sealed, loc.pack);
+  /**
+   * Reads a blob, trying each copy the index knows (a repack or two concurrent writers leave
+   * several) until one decrypts and verifies: a damaged or missing copy is skipped, and the error,
+   * when no copy works, names the blob and every pack tried.
+   */
+  async loadBlob(id: string, expect?: BlobType, context?: string): Promise<Buffer> {
+    const first = this.index.lookup(id);
+    if (first && expect && first.type !== expect) throw corrupt('BLOB_TYPE', `load blob ${id.slice(0, 12)}: is a ${first.type} blob, expected ${expect}`);
+    return this.loadFromCopies(id, async (sealed, pack) => this.openBlob(id, sealed, pack), context);
+  }
+
+  /** The copy loop of loadBlob, with the opening step given (the restorer opens on worker threads). */
+  async loadFromCopies(id: string, openCopy: (sealed: Buffer, pack: string) => Promise<Buffer>, context?: string): Promise<Buffer> {
+    const copies = this.index.copies(id);
+    if (copies.length === 0) throw blobNotIndexed(id, context);
+    const tried: string[] = [];
+    for (const loc of copies) {
+      try {
+        return await openCopy(await this.store.get(packName(loc.pack), { offset: loc.offset, length: loc.length }), loc.pack);
+      } catch (e) {
+        if (!isCopyFailure(e)) throw e;
+        tried.push(copyFailure(loc.pack, e));
+      }
+    }
+    throw noIntactCopy(id, tried, context);
+  }
+
+  /**
+   * The blob list a pack's own header gives, read with at most two ranged reads (never the whole
+   * pack). Throws `corrupt` when the header cannot be read or does not fit a pack of `size` bytes.
+   */
+  async packHeader(pack: string, size: number): Promise<PackedBlob[]> {
+    return fetchPackHeader((range) => this.store.get(packName(pack), range), this.master.encKey, pack, size);
   }
 
   /** Decrypts and verifies one blob read from `pack`; throws `corrupt` naming both. */

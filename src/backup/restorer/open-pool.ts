@@ -7,7 +7,6 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { corrupt } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
-import { packName } from '../pack/pack.js';
 import { startWorker } from '../workers.js';
 import type { OpenReply } from './open-protocol.js';
 
@@ -33,18 +32,23 @@ export class OpenPool {
     }
   }
 
-  /** Reads a blob from its pack and opens it: verified plaintext, or a `corrupt` error. */
-  async load(id: string): Promise<Buffer> {
-    const loc = this.repo.index.lookup(id);
-    if (!loc) throw corrupt('BLOB_MISSING', `load blob ${id.slice(0, 12)}: not in the index (repository damaged or pruned)`);
-    const sealed = await this.repo.store.get(packName(loc.pack), { offset: loc.offset, length: loc.length });
-    if (sealed.length < INLINE_BELOW || this.workers.length === 0) return this.repo.openBlob(id, sealed, loc.pack);
+  /**
+   * Reads a blob and opens it: verified plaintext. A copy that is damaged or whose pack is gone is
+   * skipped for the next copy the index knows; the error, when none works, names the blob, every
+   * pack tried and `context` (what it was read for: "restore /target/db/seg-1").
+   */
+  async load(id: string, context?: string): Promise<Buffer> {
+    return this.repo.loadFromCopies(id, (sealed, pack) => this.open(id, pack, sealed), context);
+  }
+
+  private open(id: string, pack: string, sealed: Buffer): Promise<Buffer> {
+    if (sealed.length < INLINE_BELOW || this.workers.length === 0) return Promise.resolve().then(() => this.repo.openBlob(id, sealed, pack));
     const ab = sealed.byteOffset === 0 && sealed.byteLength === sealed.buffer.byteLength ? (sealed.buffer as ArrayBuffer) : (sealed.buffer.slice(sealed.byteOffset, sealed.byteOffset + sealed.byteLength) as ArrayBuffer);
     const job = this.next++;
     const w = this.workers[this.turn++ % this.workers.length]!;
     return new Promise((resolve, reject) => {
       this.pending.set(job, { resolve, reject });
-      w.postMessage({ kind: 'open', job, id, pack: loc.pack, sealed: ab }, [ab]);
+      w.postMessage({ kind: 'open', job, id, pack, sealed: ab }, [ab]);
     });
   }
 

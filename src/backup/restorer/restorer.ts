@@ -114,7 +114,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
       // Read ahead a few chunks so fetching and writing overlap.
       const ahead: Promise<Buffer>[] = [];
       const fetch = (id: string) => {
-        const p = pool.load(id);
+        const p = pool.load(id, `restore ${path}`);
         // Awaited in order below; this only keeps an abandoned read-ahead from being "unhandled".
         p.catch(() => {});
         ahead.push(p);

@@ -1,0 +1,66 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { isHoldfastError } from '../../base/errors.js';
+import { PackBuilder, expectedPackSize, fetchPackHeader, readPackHeader } from './pack.js';
+
+const key = randomBytes(32);
+function pack(blobs: number, size = 1000) {
+  const b = new PackBuilder();
+  for (let i = 0; i < blobs; i++) b.add(i % 2 ? 'tree' : 'data', randomBytes(32).toString('hex'), randomBytes(size + i), size + i);
+  return b.finish(key);
+}
+/** A ranged reader over a buffer that counts the bytes it hands out. */
+function reader(data: Buffer) {
+  const r = { bytes: 0, calls: 0, get: async ({ offset, length }: { offset: number; length: number }) => {
+    r.calls++;
+    const out = data.subarray(offset, offset + length);
+    r.bytes += out.length;
+    return out;
+  } };
+  return r;
+}
+const corruptWith = (code: string) => (e: unknown) => isHoldfastError(e, code);
+
+describe('pack headers', () => {
+  it('the size the index implies is exactly the size written', () => {
+    for (const n of [1, 7, 300]) {
+      const p = pack(n);
+      assert.equal(expectedPackSize([...p.blobs].reverse()), p.data.length);
+    }
+  });
+
+  it('reads a header from the tail of a pack, not the whole pack, and agrees with the full read', async () => {
+    const p = pack(20, 50_000);
+    const r = reader(p.data);
+    const fetched = await fetchPackHeader(r.get, key, p.id, p.data.length);
+    assert.deepEqual(fetched, readPackHeader(key, p.data, p.id));
+    assert.deepEqual(fetched, p.blobs);
+    assert.equal(r.calls, 1);
+    assert.ok(r.bytes <= 64 * 1024, `read ${r.bytes} bytes`);
+  });
+
+  it('reads a header longer than the first tail read with a second ranged read', async () => {
+    const p = pack(1500, 10);
+    const r = reader(p.data);
+    assert.equal((await fetchPackHeader(r.get, key, p.id, p.data.length)).length, 1500);
+    assert.equal(r.calls, 2);
+  });
+
+  it('names a truncated pack, a damaged header and a header that places blobs outside the pack', async () => {
+    const p = pack(3);
+    const cut = p.data.subarray(0, p.data.length - 1);
+    await assert.rejects(fetchPackHeader(reader(cut).get, key, p.id, cut.length), (e) => corruptWith('DECRYPT_FAILED')(e) || corruptWith('PACK_TRUNCATED')(e));
+    const flipped = Buffer.from(p.data);
+    flipped[flipped.length - 10]! ^= 1;
+    await assert.rejects(fetchPackHeader(reader(flipped).get, key, p.id, flipped.length), corruptWith('DECRYPT_FAILED'));
+    // The store says the pack is longer than the bytes it returns.
+    await assert.rejects(fetchPackHeader(reader(cut).get, key, p.id, p.data.length), corruptWith('PACK_TRUNCATED'));
+    // A well-sealed header whose entry points past the blobs (a hostile pack).
+    const b = new PackBuilder();
+    b.add('data', 'ab'.repeat(32), randomBytes(10), 1);
+    b.blobs[0]!.length = 10_000;
+    const bad = b.finish(key);
+    await assert.rejects(fetchPackHeader(reader(bad.data).get, key, bad.id, bad.data.length), corruptWith('PACK_HEADER'));
+  });
+});
