@@ -29,6 +29,8 @@ function ok(repo: string, args: string[], opts: { as?: 'nobody' } = {}) {
   return r;
 }
 const summary = (r: { out: string }) => JSON.parse(r.out) as { files: number; filesUnchanged: number; skipped: string[]; snapshot: string };
+const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const under = (dir: string, name: Buffer) => Buffer.concat([Buffer.from(dir + '/'), name]);
 
 describe('archiver on real files', () => {
   before(() => {
@@ -73,6 +75,40 @@ describe('archiver on real files', () => {
     assert.equal(summary(ok(repo, ['backup', src, '--json'])).filesUnchanged, 0);
     assert.equal(summary(ok(repo, ['backup', src, '--json'])).filesUnchanged, 1);
   });
+  it('backs up and restores names that are not UTF-8 byte for byte, beside a real U+FFFD name', () => {
+    const repo = join(work, 'names-repo');
+    ok(repo, ['repo', 'init']);
+    const src = join(work, 'names-src');
+    mkdirSync(src);
+    const latin1 = bytes('caf', [0xe9], '.txt');
+    const ff = bytes([0xff], '.txt');
+    const fe = bytes([0xfe], '.txt');
+    const realFffd = bytes('\u{fffd}.txt');
+    const dir = bytes('dir', [0xff]);
+    for (const [n, c] of [[latin1, 'latin1'], [ff, 'ff'], [fe, 'fe'], [realFffd, 'fffd']] as const) writeFileSync(under(src, n), c);
+    mkdirSync(under(src, dir));
+    writeFileSync(Buffer.concat([under(src, dir), Buffer.from('/inside')]), 'inside');
+    const b = ok(repo, ['backup', src, '--json']);
+    assert.deepEqual(summary(b).skipped, []);
+    assert.equal(summary(b).files, 5);
+    const restored = join(work, 'names-out');
+    ok(repo, ['restore', 'latest', '--target', restored]);
+    const names = (d: string) => readdirSync(d, { encoding: 'buffer' }).map((x) => x.toString('hex')).sort();
+    assert.deepEqual(names(restored), names(src));
+    for (const n of [latin1, ff, fe, realFffd]) assert.ok(readFileSync(under(restored, n)).equals(readFileSync(under(src, n))));
+    assert.equal(readFileSync(Buffer.concat([under(restored, dir), Buffer.from('/inside')])).toString(), 'inside');
+    ok(repo, ['check', '--read-data']);
+    // ls shows an escaped form, and restore accepts it as a path (a directory's content goes into the target).
+    const ls = ok(repo, ['ls', 'latest']).out.split('\n');
+    assert.ok(ls.includes('caf\\xe9.txt'), ls.join('|'));
+    assert.ok(ls.includes('dir\\xff/inside'), ls.join('|'));
+    const one = join(work, 'names-one');
+    ok(repo, ['restore', 'latest:dir\\xff', '--target', one]);
+    assert.deepEqual(names(one), [Buffer.from('inside').toString('hex')]);
+    // A later backup of the same source works and finds every file unchanged.
+    assert.equal(summary(ok(repo, ['backup', src, '--json'])).filesUnchanged, 5);
+  });
+
   it('skips a file and a directory it may not read, lists them, exits 0 and says so; --fail-on-unreadable makes that an error', () => {
     const repo = join(work, 'perm-repo');
     const src = join(work, 'perm-src');

@@ -11,11 +11,12 @@
  */
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { errnoCode, fromSystemError, invalidInput, isHoldfastError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
 import { parseTree, encodeTree, type Tree, type TreeNode } from '../snapshot/tree.js';
+import { isUtf8, makeNamesUnique, nameBytes, nodeName } from '../snapshot/names.js';
 import { saveSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import { provenanceSchema, type Provenance } from '../snapshot/provenance.js';
 import { faultPoint } from '../../base/faults.js';
@@ -60,6 +61,7 @@ export interface BackupResult {
 }
 
 const ns = (v: bigint) => v.toString();
+const SLASH = Buffer.from('/');
 
 /** A file's content as read, its length, and whether it changed under the reader. */
 interface FileRead {
@@ -114,11 +116,11 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       if (isHoldfastError(e) && e.kind === 'corrupt') return undefined;
       throw e;
     });
-    return new Map(t?.nodes.map((n) => [n.name, n]));
+    return new Map(t?.nodes.map((n) => [nameBytes(n).toString('latin1'), n]));
   };
 
   const fileNode = async (
-    abs: string,
+    abs: Buffer,
     rel: string,
     st: BigIntStats,
     base: TreeNode,
@@ -181,10 +183,11 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   };
 
   /** Returns the directory's tree id, or undefined when it was skipped (unreadable or gone). */
-  const walk = async (abs: string, rel: string, parentSubtree: string | undefined): Promise<string | undefined> => {
-    let names: string[];
+  // Paths are bytes from here on: a name that is not UTF-8 would not survive a string (names.ts).
+  const walk = async (abs: Buffer, rel: string, parentSubtree: string | undefined): Promise<string | undefined> => {
+    let names: Buffer[];
     try {
-      names = (await readdir(abs)).sort();
+      names = (await readdir(abs, { encoding: 'buffer' })).sort(Buffer.compare);
     } catch (e) {
       if (!rel) throw fromSystemError(`read directory ${source}`, e);
       if (errnoCode(e) === 'ENOENT') {
@@ -198,8 +201,9 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     // A bounded number of entries per directory at a time: with all of them at once, a directory
     // of 20k files held 20k pending stats and closures (100 MB of heap) for no extra speed.
     const nodes = await mapLimit(names, 32, async (name): Promise<TreeNode | undefined> => {
-      const childAbs = join(abs, name);
-      const childRel = rel ? `${rel}/${name}` : name;
+      const childAbs = Buffer.concat([abs, SLASH, name]);
+      const named = nodeName(name);
+      const childRel = rel ? `${rel}/${named.name}` : named.name;
       if (exclude(childRel)) return undefined;
       let st: BigIntStats;
       try {
@@ -209,7 +213,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         return cannotRead(childRel, 'stat', e);
       }
       const base: TreeNode = {
-        name,
+        ...named,
         type: 'file',
         mode: Number(st.mode & 0o7777n),
         uid: Number(st.uid),
@@ -220,14 +224,16 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         device: Number(st.dev),
         links: Number(st.nlink),
       };
-      const prev = prevNodes.get(name);
+      const prev = prevNodes.get(name.toString('latin1'));
       if (st.isDirectory()) {
         const subtree = await walk(childAbs, childRel, prev?.type === 'dir' ? prev.subtree : undefined);
         return subtree ? { ...base, type: 'dir', subtree } : undefined;
       }
       if (st.isSymbolicLink()) {
-        const linkTarget = await readlink(childAbs).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? undefined : cannotRead(childRel, 'read symlink', e)));
-        return linkTarget === undefined ? undefined : { ...base, type: 'symlink', linkTarget };
+        const target = await readlink(childAbs, { encoding: 'buffer' }).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? undefined : cannotRead(childRel, 'read symlink', e)));
+        if (target === undefined) return undefined;
+        const raw = isUtf8(target) ? {} : { linkTargetRaw: target.toString('base64') };
+        return { ...base, type: 'symlink', linkTarget: target.toString('utf8'), ...raw };
       }
       if (st.isFile()) return fileNode(childAbs, childRel, st, base, prev);
       warn(
@@ -236,12 +242,13 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       return undefined;
     });
     const tree: Tree = { nodes: nodes.filter((n): n is TreeNode => n !== undefined) };
+    makeNamesUnique(tree.nodes);
     const encoded = encodeTree(tree);
     return (await repo.saveBlob('tree', encoded)).id;
   };
 
   try {
-    const rootTree = (await walk(source, '', opts.parent?.snapshot.tree))!;
+    const rootTree = (await walk(Buffer.from(source), '', opts.parent?.snapshot.tree))!;
     await pool.close();
     await repo.flush();
     report();

@@ -8,6 +8,7 @@ import { startWorker } from '../workers.js';
 import { fromSystemError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { StatAfterRead, WorkerReply } from './chunk-protocol.js';
+import { escapeName } from '../snapshot/names.js';
 import { KnownIds } from './known-ids.js';
 
 /** A file as read: its chunk ids, the bytes read (their total length), and its fstat after the read. */
@@ -18,7 +19,8 @@ export interface ChunkedFile {
 }
 
 interface Job {
-  path: string;
+  /** Bytes, as the walk has it: a name need not be UTF-8. */
+  path: Buffer;
   content: string[];
   resolve(v: ChunkedFile): void;
   reject(e: unknown): void;
@@ -52,7 +54,7 @@ export class ChunkPool {
     }
   }
 
-  chunkFile(path: string): Promise<ChunkedFile> {
+  chunkFile(path: Buffer): Promise<ChunkedFile> {
     if (this.failure) return Promise.reject(this.failure);
     const job = this.nextJob++;
     return new Promise((resolve, reject) => {
@@ -86,7 +88,7 @@ export class ChunkPool {
     else this.idle.push(w);
     if (m.kind === 'error') {
       const e = Object.assign(new Error(m.message), { code: m.code });
-      job.reject(fromSystemError(`read ${job.path}`, e));
+      job.reject(fromSystemError(`read ${escapeName(job.path)}`, e));
       return;
     }
     this.bytesRead += m.size;

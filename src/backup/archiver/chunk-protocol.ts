@@ -14,7 +14,8 @@ export interface WorkerInit {
   maxOutstanding: number;
 }
 
-export type WorkerRequest = WorkerInit | { kind: 'file'; job: number; path: string };
+/** `path` is bytes (a Buffer arrives as a Uint8Array): a name need not be UTF-8. */
+export type WorkerRequest = WorkerInit | { kind: 'file'; job: number; path: Uint8Array };
 
 /** The open file's fstat once it was read to EOF: the archiver compares it with the walk's lstat. */
 export interface StatAfterRead {

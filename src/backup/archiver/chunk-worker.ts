@@ -29,9 +29,9 @@ function waitForRoom(): void {
   while (Atomics.load(outstanding, 0) > init.maxOutstanding) Atomics.wait(outstanding, 0, Atomics.load(outstanding, 0), 100);
 }
 
-function chunkFile(job: number, path: string): void {
+function chunkFile(job: number, path: Uint8Array): void {
   const max = init.chunker.max;
-  const fd = openSync(path, 'r');
+  const fd = openSync(Buffer.from(path.buffer, path.byteOffset, path.byteLength), 'r');
   let total = 0;
   let after: StatAfterRead;
   try {

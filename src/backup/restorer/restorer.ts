@@ -9,10 +9,11 @@
  */
 import { constants } from 'node:fs';
 import { chmod, chown, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink, utimes } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { conflict, corrupt, errnoCode, fromSystemError, invalidInput, notFound } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
-import { isSafeName, parseTree, type TreeNode } from '../snapshot/tree.js';
+import { isSafeName, linkTargetBytes, parseTree, type TreeNode } from '../snapshot/tree.js';
+import { escapeName, nameBytes } from '../snapshot/names.js';
 import type { SnapshotRef } from '../snapshot/snapshot.js';
 import { Semaphore } from '../archiver/semaphore.js';
 import { OpenPool } from './open-pool.js';
@@ -51,6 +52,14 @@ export interface RestoreResult {
 /** At the top of a volume, entries the filesystem owns (ext4's lost+found): never removed, never compared. */
 export const FILESYSTEM_OWNED: ReadonlySet<string> = new Set(['lost+found']);
 
+/**
+ * Paths are bytes: a snapshot's names need not be UTF-8 and are created exactly as stored
+ * (names.ts); messages show them escaped.
+ */
+const SLASH = Buffer.from('/');
+const child = (dir: Buffer, n: TreeNode) => Buffer.concat([dir, SLASH, nameBytes(n)]);
+const show = (p: Buffer) => escapeName(p);
+
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /**
  * Ownership is restored by whoever may: root, or a non-root process holding CAP_CHOWN (a data-mover
@@ -80,11 +89,12 @@ function isZero(b: Buffer): boolean {
 
 export async function restore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
   const target = resolve(opts.target);
+  const targetBytes = Buffer.from(target);
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0 };
   const slots = new Semaphore(6);
   /** First restored path of each hardlinked inode, resolved once that file is fully written. */
-  const linked = new Map<string, Promise<string>>();
-  const dirMeta: { path: string; node: TreeNode }[] = [];
+  const linked = new Map<string, Promise<Buffer>>();
+  const dirMeta: { path: Buffer; node: TreeNode }[] = [];
 
   // Find the node the user asked for. A whole snapshot's root carries the source directory's own
   // metadata (a database directory is often 0700 and owned by its service user).
@@ -104,9 +114,9 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   await prepareTarget(target, !!opts.overwrite);
   const pool = new OpenPool(repo);
 
-  const writeFile = async (path: string, n: TreeNode) => {
+  const writeFile = async (path: Buffer, n: TreeNode) => {
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((e: unknown) => {
-      throw fromSystemError(`create ${path}`, e);
+      throw fromSystemError(`create ${show(path)}`, e);
     });
     try {
       let pos = 0;
@@ -131,14 +141,14 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
         pos += data.length;
         result.bytes += data.length;
       }
-      if (n.size !== undefined && pos !== n.size) throw corrupt('RESTORE_SIZE', `restore ${path}: content is ${pos} bytes, snapshot says ${n.size}`);
+      if (n.size !== undefined && pos !== n.size) throw corrupt('RESTORE_SIZE', `restore ${show(path)}: content is ${pos} bytes, snapshot says ${n.size}`);
       // Skipped zero chunks at the end leave a hole: extend to the full size.
       if (written < pos) await fh.truncate(pos);
       await fh.chown(n.uid, n.gid).catch(tolerateChown);
       await fh.chmod(n.mode);
       await fh.utimes(nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs));
     } catch (e) {
-      throw fromSystemError(`write ${path}`, e);
+      throw fromSystemError(`write ${show(path)}`, e);
     } finally {
       await fh.close();
     }
@@ -146,17 +156,17 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
     opts.onProgress?.({ files: result.files, bytes: result.bytes });
   };
 
-  const place = async (path: string, n: TreeNode): Promise<void> => {
+  const place = async (path: Buffer, n: TreeNode): Promise<void> => {
     if (opts.overwrite) await clearForReplace(path, n.type);
     if (n.type === 'dir') {
       await mkdir(path).catch((e: unknown) => {
-        if (errnoCode(e) !== 'EEXIST') throw fromSystemError(`create directory ${path}`, e);
+        if (errnoCode(e) !== 'EEXIST') throw fromSystemError(`create directory ${show(path)}`, e);
       });
       await assertRealDir(path);
       await restoreDir(path, n);
     } else if (n.type === 'symlink') {
-      await symlink(n.linkTarget ?? '', path).catch((e: unknown) => {
-        throw fromSystemError(`create symlink ${path}`, e);
+      await symlink(linkTargetBytes(n), path).catch((e: unknown) => {
+        throw fromSystemError(`create symlink ${show(path)}`, e);
       });
       await lchown(path, n.uid, n.gid).catch(() => {});
       await lutimes(path, nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs)).catch(() => {});
@@ -165,7 +175,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
       const first = key ? linked.get(key) : undefined;
       if (first) {
         await link(await first, path).catch((e: unknown) => {
-          throw fromSystemError(`restore hardlink ${path}`, e);
+          throw fromSystemError(`restore hardlink ${show(path)}`, e);
         });
         return;
       }
@@ -183,20 +193,21 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
     }
   };
 
-  const restoreDir = async (path: string, n: TreeNode) => {
+  const restoreDir = async (path: Buffer, n: TreeNode) => {
     const t = parseTree(await repo.loadBlob(n.subtree!, 'tree'), n.subtree!);
     result.dirs++;
     // Settle every sibling before reporting a failure, so nothing is still writing after restore returns.
-    const settled = await Promise.allSettled(t.nodes.map((c) => place(join(path, c.name), c)));
+    const settled = await Promise.allSettled(t.nodes.map((c) => place(child(path, c), c)));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     if (opts.deleteExtras) {
-      const named = new Set(t.nodes.map((c) => c.name));
-      for (const name of await readdir(path)) {
-        if (named.has(name) || (path === target && FILESYSTEM_OWNED.has(name))) continue;
+      const named = new Set(t.nodes.map((c) => nameBytes(c).toString('latin1')));
+      for (const name of await readdir(path, { encoding: 'buffer' })) {
+        if (named.has(name.toString('latin1')) || (path.equals(targetBytes) && FILESYSTEM_OWNED.has(name.toString()))) continue;
+        const extra = Buffer.concat([path, SLASH, name]);
         // rm removes a symlink itself, never what it points to.
-        await rm(join(path, name), { recursive: true, force: true }).catch((e: unknown) => {
-          throw fromSystemError(`remove ${join(path, name)} (not in snapshot ${opts.snapshot.id.slice(0, 8)})`, e);
+        await rm(extra, { recursive: true, force: true }).catch((e: unknown) => {
+          throw fromSystemError(`remove ${show(extra)} (not in snapshot ${opts.snapshot.id.slice(0, 8)})`, e);
         });
         result.removed = (result.removed ?? 0) + 1;
       }
@@ -205,14 +216,14 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   };
 
   try {
-    if (node.type === 'dir') await restoreDir(target, node);
-    else await place(join(target, node.name), node);
+    if (node.type === 'dir') await restoreDir(targetBytes, node);
+    else await place(child(targetBytes, node), node);
   } finally {
     await pool.close();
   }
   // Directory metadata last: writing children changes a directory's mtime.
   for (const { path, node: d } of dirMeta.reverse()) {
-    if (path === target && isRootDir && !root) continue;
+    if (path.equals(targetBytes) && isRootDir && !root) continue;
     // A directory this user does not own (a volume's root made by root, a data mover without
     // CAP_FOWNER) refuses chmod: that is a missing permission to report, not a bug.
     try {
@@ -220,7 +231,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
       await chmod(path, d.mode);
       await utimes(path, nsToSeconds(d.atimeNs ?? d.mtimeNs), nsToSeconds(d.mtimeNs));
     } catch (e) {
-      throw fromSystemError(`set mode and times of directory ${path}`, e);
+      throw fromSystemError(`set mode and times of directory ${show(path)}`, e);
     }
   }
   return result;
@@ -240,13 +251,13 @@ async function prepareTarget(target: string, overwrite: boolean): Promise<void> 
   }
 }
 
-async function assertRealDir(path: string): Promise<void> {
+async function assertRealDir(path: Buffer): Promise<void> {
   const st = await lstat(path);
-  if (!st.isDirectory()) throw corrupt('RESTORE_ESCAPE', `restore ${path}: is not a directory after creation; refusing to write through it`);
+  if (!st.isDirectory()) throw corrupt('RESTORE_ESCAPE', `restore ${show(path)}: is not a directory after creation; refusing to write through it`);
 }
 
 /** In overwrite mode: remove whatever stands where the snapshot puts an entry of another kind. */
-async function clearForReplace(path: string, want: TreeNode['type']): Promise<void> {
+async function clearForReplace(path: Buffer, want: TreeNode['type']): Promise<void> {
   const st = await lstat(path).catch(() => undefined);
   if (!st) return;
   if (want === 'dir' && st.isDirectory()) return;
