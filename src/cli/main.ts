@@ -19,6 +19,7 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['snapshots', 'ls', 'diff'], load: async () => (await import('./commands/snapshots.js')).registerSnapshotCommands },
   { names: ['locks', 'unlock'], load: async () => (await import('./commands/locks.js')).registerLockCommands },
   { names: ['check'], load: async () => (await import('./commands/check.js')).registerCheckCommand },
+  { names: ['repair'], load: async () => (await import('./commands/repair.js')).registerRepairCommands },
   { names: ['forget', 'prune'], load: async () => (await import('./commands/forget.js')).registerForgetCommands },
   { names: ['tls'], load: async () => (await import('./commands/tls.js')).registerTlsCommands },
   { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServeCommand },

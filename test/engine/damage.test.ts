@@ -75,7 +75,7 @@ describe('damaged repositories', () => {
 
     ok(repo, 'restore', snapB, '--target', join(work, 'seg-out-b'));
     assert.deepEqual(treeDifferences(b, join(work, 'seg-out-b')), []);
-    const lost = hf(repo, 'restore', snapA, '--target', join(work, 'seg-out-a'));
+    const lost = hf(repo, 'restore', snapA, '--target', join(work, 'seg-out-lost'));
     assert.equal(lost.code, 5);
     assert.match(lost.err, new RegExp(`warning: decrypt index/${base(victim)}: authentication failed.*repair index`));
     // The next backup still works, and stores its own copy of anything only the damaged segment listed.
@@ -85,6 +85,14 @@ describe('damaged repositories', () => {
     const check = hf(repo, 'check');
     assert.equal(check.code, 5, check.out + check.err);
     assert.match(check.out, new RegExp(`error: damaged index segment: decrypt index/${base(victim)}: .*run 'holdfast repair index'`));
+
+    const repaired = okJson<{ removedSegments: string[]; foundPacks: string[]; unreadable: unknown[] }>(repo, 'repair', 'index');
+    assert.ok(repaired.removedSegments.includes(`index/${base(victim)}`));
+    assert.ok(repaired.foundPacks.length >= 1);
+    assert.deepEqual(repaired.unreadable, []);
+    assert.equal(objects(repo, 'index').length, 1);
+    ok(repo, 'check', '--read-data');
+    restoresExactly(repo, snapA, a, join(work, 'seg-out-a'));
   });
 
   it('a flipped bit in one snapshot file hides only that snapshot: the rest list and restore, the next backup runs, check names it', () => {
@@ -201,5 +209,54 @@ describe('damaged repositories', () => {
     assert.equal(check.code, 5, check.out);
     assert.match(check.out, new RegExp(`error: pack ${base(data!).slice(0, 12)} holds data that snapshots use \\(2 file\\(s\\) in snapshot\\(s\\) ${snap.slice(0, 8)}\\) but no index names it: index incomplete — run 'holdfast repair index'`));
     assert.doesNotMatch(check.out, /prune removes it/);
+
+    // Killed right after the new segment is written: old and new both stand, nothing is lost,
+    // and running it again finishes the job.
+    const killed = spawnSync(process.execPath, [bin, 'repair', 'index'], { env: { ...env(repo), HOLDFAST_FAULT: 'repair-index:segment-written=kill' } });
+    assert.equal(killed.signal, 'SIGKILL');
+    assert.equal(objects(repo, 'index').length, 2);
+    ok(repo, 'check');
+    ok(repo, 'unlock');
+    ok(repo, 'repair', 'index');
+    assert.equal(objects(repo, 'index').length, 1);
+    ok(repo, 'check', '--read-data');
+    restoresExactly(repo, snap, src, join(work, 'lostseg-out'));
+  });
+
+  it('repair snapshots salvages what is left: names the lost file, saves a copy tagged repaired that records the original, --forget removes the original and unreadable snapshot files', () => {
+    const repo = join(work, 'salvage-repo');
+    ok(repo, 'repo', 'init');
+    const src = files(join(work, 'salvage-src'), 3, 150_000, 10);
+    mkdirSync(join(src, 'sub'));
+    writeFileSync(join(src, 'sub', 'small'), 'still here');
+    const snap = snapshotId(repo, src);
+    const other = snapshotId(repo, files(join(work, 'salvage-other'), 1, 1000, 11));
+    const [data] = objects(repo, 'data').sort((x, y) => statSync(y).size - statSync(x).size);
+    flipBit(data!);
+    flipBit(join(repo, 'snapshots', other));
+
+    const found = hf(repo, 'check', '--read-data');
+    assert.equal(found.code, 5);
+    const lostFile = /affects [0-9a-f]{8}:(f-\d)/.exec(found.out)?.[1];
+    assert.ok(lostFile, found.out);
+    const idx = okJson<{ damagedBlobs: { pack: string }[] }>(repo, 'repair', 'index', '--read-all-data');
+    assert.deepEqual(idx.damagedBlobs.map((d) => d.pack), [base(data!)]);
+
+    const dry = ok(repo, 'repair', 'snapshots', '--dry-run');
+    assert.match(dry.out, new RegExp(`snapshot ${snap.slice(0, 8)}: would save repaired copy\n {2}would remove ${lostFile}: its first chunk is lost`));
+    assert.match(dry.out, new RegExp(`unreadable snapshots/${other}: decrypt`));
+    assert.equal(objects(repo, 'snapshots').length, 2);
+
+    const r = okJson<{ snapshots: { id: string; newId: string; removed: boolean; changes: { path: string; action: string }[] }[]; unreadable: { removed: boolean }[] }>(repo, 'repair', 'snapshots', '--forget');
+    assert.deepEqual(r.snapshots.map((s) => [s.id, s.removed, s.changes]), [[snap, true, [{ path: lostFile, action: 'removed', detail: 'its first chunk is lost' }]]]);
+    assert.deepEqual(r.unreadable.map((u) => u.removed), [true]);
+    const list = okJson<{ id: string; tags: string[]; original: string }[]>(repo, 'snapshots');
+    assert.deepEqual(list.map((s) => [s.id, s.tags, s.original]), [[r.snapshots[0]!.newId, ['repaired'], snap]]);
+    const check = ok(repo, 'check', '--read-data');
+    assert.match(check.out, /notice: pack .*nothing snapshots use is lost/);
+    const out = join(work, 'salvage-out');
+    ok(repo, 'restore', 'latest', '--target', out);
+    rmSync(join(src, lostFile!));
+    assert.deepEqual(treeDifferences(src, out), []);
   });
 });

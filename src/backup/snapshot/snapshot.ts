@@ -18,6 +18,8 @@ export const snapshotSchema = z.object({
   /** The backed-up directory's own metadata, so a full restore gives the target the same mode and owner. */
   root: z.object({ mode: z.number().int(), uid: z.number().int(), gid: z.number().int(), mtimeNs: z.string().regex(/^\d+$/) }).optional(),
   parent: z.string().optional(),
+  /** Set by `repair snapshots`: the id of the damaged snapshot this one salvages. */
+  original: z.string().optional(),
   tags: z.array(z.string()),
   provenance: provenanceSchema,
   summary: z.object({
