@@ -85,6 +85,12 @@ describe('damaged repositories', () => {
     const check = hf(repo, 'check');
     assert.equal(check.code, 5, check.out + check.err);
     assert.match(check.out, new RegExp(`error: damaged index segment: decrypt index/${base(victim)}: .*run 'holdfast repair index'`));
+    // Prune would see the packs only that segment lists as unreferenced and delete them.
+    const packsBefore = objects(repo, 'data').length;
+    const prune = hf(repo, 'prune', '--grace', '0s');
+    assert.equal(prune.code, 5, prune.err);
+    assert.match(prune.err, new RegExp(`holdfast: prune: refusing to delete anything while index/${base(victim)} cannot be read; run 'holdfast repair index' first`));
+    assert.equal(objects(repo, 'data').length, packsBefore);
 
     const repaired = okJson<{ removedSegments: string[]; foundPacks: string[]; unreadable: unknown[] }>(repo, 'repair', 'index');
     assert.ok(repaired.removedSegments.includes(`index/${base(victim)}`));
@@ -235,6 +241,9 @@ describe('damaged repositories', () => {
     flipBit(data!);
     flipBit(join(repo, 'snapshots', other));
 
+    const restore = hf(repo, 'restore', snap, '--target', join(work, 'salvage-before'));
+    assert.equal(restore.code, 5);
+    assert.match(restore.err, new RegExp(`^holdfast: restore .*/salvage-before/f-\\d: load blob [0-9a-f]{12}: no intact copy in 1 pack\\(s\\) tried \\(decrypt blob [0-9a-f]{12} from pack ${base(data!).slice(0, 12)}: authentication failed.*\\); run 'holdfast check --read-data'`, 'm'));
     const found = hf(repo, 'check', '--read-data');
     assert.equal(found.code, 5);
     const lostFile = /affects [0-9a-f]{8}:(f-\d)/.exec(found.out)?.[1];

@@ -61,6 +61,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     // Re-read the index after listing snapshots: a backup that finished since the caller loaded it
     // names blobs only the newer segments know.
     await repo.loadIndex();
+    repo.assertUndamaged('prune');
     const used = await referencedBlobs(repo, snaps.map((s) => s.snapshot.tree));
     const byPack = repo.index.byPack();
 

@@ -163,6 +163,18 @@ export class Repository {
   }
 
   /**
+   * For commands that delete data (prune): while an index segment is skipped, the packs only it
+   * lists look unreferenced and would be deleted though snapshots use them; while a snapshot is
+   * skipped, so would the data only it uses. A damaged deletion plan is no reason to stop.
+   */
+  assertUndamaged(action: string): void {
+    const d = this.damaged.filter((x) => x.kind !== 'deletion');
+    if (d.length === 0) return;
+    const fix = [...new Set(d.map((x) => (x.kind === 'index' ? "'holdfast repair index'" : "'holdfast repair snapshots --forget'")))].join(' and ');
+    throw corrupt('REPO_DAMAGED', `${action}: refusing to delete anything while ${d.map((x) => x.name).join(', ')} cannot be read; run ${fix} first`);
+  }
+
+  /**
    * Brings the in-memory index up to date: reads the segments not read yet (they are immutable).
    * A segment read before that is gone now means a prune rewrote the index and deleted packs; what
    * this instance holds may name them (a long-lived instance — the control plane keeps repositories
