@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../../src/backup/testing.js';
+import { listSnapshots, Repository, type TreeNode } from '../../src/backup/index.js';
+import { saveSnapshot } from '../../src/backup/snapshot/snapshot.js';
+import { encodeTree, parseTree } from '../../src/backup/snapshot/tree.js';
+import { FsBlobStore } from '../../src/storage/index.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'holdfast.js');
 let work: string;
@@ -155,5 +159,39 @@ describe('archiver on real files', () => {
     ok(repo, ['restore', 'latest', '--target', restored]);
     assert.equal(readFileSync(join(restored, 'shallow.txt'), 'utf8'), 'here');
     ok(repo, ['check', '--read-data']);
+  });
+  it('refuses a tree bomb before writing anything, and still restores a snapshot that names one directory twice', async () => {
+    const repo = join(work, 'bomb-repo');
+    ok(repo, ['repo', 'init']);
+    const src = join(work, 'bomb-src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'a.txt'), 'content');
+    ok(repo, ['backup', src]);
+    // A hostile author holding the key: trees that name one subtree 64 times, five levels deep
+    // (a billion paths from six small trees), and a tree that names a real directory twice.
+    const r = await Repository.open(new FsBlobStore(repo), 'test-password-1');
+    await r.loadIndex();
+    const [genuine] = await listSnapshots(r);
+    const leaf = parseTree(await r.loadBlob(genuine!.snapshot.tree, 'tree'), genuine!.snapshot.tree).nodes[0]!;
+    const dir = (name: string, subtree: string): TreeNode => ({ name, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: leaf.mtimeNs, subtree });
+    let level = (await r.saveBlob('tree', encodeTree({ nodes: [leaf] }))).id;
+    const twice = (await r.saveBlob('tree', encodeTree({ nodes: [dir('one', level), dir('two', level)] }))).id;
+    for (let l = 0; l < 5; l++) level = (await r.saveBlob('tree', encodeTree({ nodes: Array.from({ length: 64 }, (_, i) => dir(`d${i}`, level)) }))).id;
+    await r.flush();
+    await saveSnapshot(r, { ...genuine!.snapshot, tree: level, tags: ['bomb'] });
+    await saveSnapshot(r, { ...genuine!.snapshot, tree: twice, tags: ['twice'] });
+    const snaps = JSON.parse(ok(repo, ['snapshots', '--json']).out) as { id: string; tags: string[] }[];
+    const bomb = snaps.find((x) => x.tags.includes('bomb'))!.id;
+    const dup = snaps.find((x) => x.tags.includes('twice'))!.id;
+    // Without a bound this restore writes until the disk is full; the guard only keeps a failing
+    // run from hanging the suite.
+    const out = join(work, 'bomb-out');
+    const res = spawnSync(process.execPath, [bin, 'restore', bomb, '--target', out], { env: env(repo), encoding: 'utf8', timeout: 120_000 });
+    assert.equal(res.status, 8, res.stderr);
+    assert.match(res.stderr, /holds 2164527168 files and directories, more than the \d+ free inodes/);
+    assert.equal(existsSync(out), false);
+    const out2 = join(work, 'twice-out');
+    ok(repo, ['restore', dup, '--target', out2]);
+    for (const d of ['one', 'two']) assert.equal(readFileSync(join(out2, d, 'a.txt'), 'utf8'), 'content');
   });
 });

@@ -6,17 +6,21 @@
  * symlink (planted in the target, or restored earlier from a crafted snapshot) can never redirect
  * a write outside the target. Every chunk is verified against its id before it is written. Chunks
  * of zeros are skipped and the file is truncated to size, which restores sparse files as sparse.
+ * Before anything is written the trees are counted (expand.ts), so a snapshot that cannot fit the
+ * target's filesystem, such as a crafted "tree bomb", is refused at once (room.ts).
  */
 import { constants } from 'node:fs';
 import { chmod, chown, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink, utimes } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { conflict, corrupt, errnoCode, fromSystemError, invalidInput, notFound } from '../../base/errors.js';
+import { HoldfastError, conflict, corrupt, errnoCode, fromSystemError, invalidInput, notFound } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
-import { isSafeName, linkTargetBytes, parseTree, type TreeNode } from '../snapshot/tree.js';
+import { isSafeName, linkTargetBytes, parseTree, type Tree, type TreeNode } from '../snapshot/tree.js';
 import { escapeName, nameBytes } from '../snapshot/names.js';
 import type { SnapshotRef } from '../snapshot/snapshot.js';
 import { Semaphore } from '../archiver/semaphore.js';
 import { OpenPool } from './open-pool.js';
+import { expand } from './expand.js';
+import { inodesAt, roomFor } from './room.js';
 
 export interface RestoreProgress {
   files: number;
@@ -101,14 +105,35 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   const root = opts.snapshot.snapshot.root;
   let node: TreeNode = { name: '', type: 'dir', mode: root?.mode ?? 0o755, uid: root?.uid ?? 0, gid: root?.gid ?? 0, mtimeNs: root?.mtimeNs ?? '0', subtree: opts.snapshot.snapshot.tree };
   let isRootDir = true;
+  /** Trees named more than once (see expand.ts) are parsed once and kept. */
+  let repeated = new Set<string>();
+  const kept = new Map<string, Promise<Tree>>();
+  const loadTree = (id: string): Promise<Tree> => {
+    const k = kept.get(id);
+    if (k) return k;
+    const p = repo.loadBlob(id, 'tree').then((b) => parseTree(b, id));
+    if (repeated.has(id)) kept.set(id, p);
+    return p;
+  };
   for (const part of (opts.path ?? '').split('/').filter(Boolean)) {
     if (!isSafeName(part)) throw invalidInput('RESTORE_PATH', `restore ${opts.path}: invalid path component ${JSON.stringify(part)}`);
     if (node.type !== 'dir') throw notFound('RESTORE_PATH', `restore ${opts.path}: ${part} is inside a ${node.type}, not a directory`);
-    const t = parseTree(await repo.loadBlob(node.subtree!, 'tree'), node.subtree!);
+    const t = await loadTree(node.subtree!);
     const next = t.nodes.find((n) => n.name === part);
     if (!next) throw notFound('RESTORE_PATH', `restore ${opts.path}: no ${part} in snapshot ${opts.snapshot.id.slice(0, 8)}`);
     node = next;
     isRootDir = false;
+  }
+
+  // Count before writing: a snapshot that cannot fit is refused with nothing written.
+  if (node.type === 'dir') {
+    const e = await expand(loadTree, node.subtree!);
+    repeated = e.repeated;
+    const { fits, room } = roomFor(e.entries, await inodesAt(target), !!opts.overwrite);
+    if (!fits) {
+      const what = `${opts.snapshot.id.slice(0, 8)}${opts.path ? `:${opts.path}` : ''}`;
+      throw new HoldfastError('RESTORE_TOO_MANY_ENTRIES', 'resource', `restore ${what} to ${target}: it holds ${e.entries} files and directories, more than the ${room} ${opts.overwrite ? '' : 'free '}inodes of that filesystem (a snapshot whose trees repeat a subtree this often is damaged or crafted; restore a path inside it with <snapshot>:<path>, or restore elsewhere)`);
+    }
   }
 
   await prepareTarget(target, !!opts.overwrite);
@@ -194,7 +219,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   };
 
   const restoreDir = async (path: Buffer, n: TreeNode) => {
-    const t = parseTree(await repo.loadBlob(n.subtree!, 'tree'), n.subtree!);
+    const t = await loadTree(n.subtree!);
     result.dirs++;
     // Settle every sibling before reporting a failure, so nothing is still writing after restore returns.
     const settled = await Promise.allSettled(t.nodes.map((c) => place(child(path, c), c)));
