@@ -125,6 +125,37 @@ test('a CertificatePolicy issues a TLS Secret and trust bundle, rolls mounting w
   assert.doesNotMatch(JSON.stringify((await core.listNamespacedEvent({ namespace: ns })).items), /PRIVATE KEY/);
 });
 
+test('a CA lost after it issued certificates is not silently replaced: CAMissing until it is restored or a new one is asked for', async () => {
+  const custom = kube.kc.makeApiClient(k8s.CustomObjectsApi);
+  const api = { group: 'holdfast.dev', version: 'v1alpha1', namespace: ns, plural: 'certificatepolicies' };
+  await custom.createNamespacedCustomObject({
+    ...api,
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'CertificatePolicy', metadata: { name: 'keep' }, spec: { secretName: 'keep-tls', dnsNames: [`keep.${ns}.svc`], lifetime: '720h' } },
+  });
+  const keep = async () => (await core.readNamespacedSecret({ namespace: ns, name: 'keep-tls' }).catch(() => undefined));
+  const issued = await eventually('the keep-tls Secret', keep);
+  // The operator's namespace deleted and re-created (kubectl delete -f deploy/operator, then apply):
+  // its CA Secret is gone, and a new operator process starts with nothing cached.
+  await op.stop();
+  await core.deleteNamespacedSecret({ namespace: ns, name: 'holdfast-ca' });
+  op = await startOperator({ namespace: ns, kubeConfig: kube.kc, log: testLogger(), clock, identity: 'after-reinstall', leaseDurationMs: 3000, renewDeadlineMs: 2000, retryMs: 300, backoff: { baseMs: 100, maxMs: 1000 } });
+  type Cond = { type: string; reason: string; message: string };
+  const ready = async () => ((await custom.getNamespacedCustomObject({ ...api, name: 'keep' })) as { status?: { conditions?: Cond[] } }).status?.conditions?.find((c) => c.type === 'Ready');
+  const missing = await eventually('CAMissing', async () => ((await ready())?.reason === 'CAMissing' ? ready() : undefined), 60_000);
+  assert.match(missing!.message, /CA Secret .*holdfast-ca is missing but Secret .*keep-tls was issued by CA .*holdfast\.dev\/new-ca=true/);
+  assert.equal(await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' }).then(() => 'exists', () => 'missing'), 'missing', 'no new CA was made');
+  assert.equal(pem((await keep())!, 'ca.crt'), pem(issued, 'ca.crt'), 'nothing was reissued');
+
+  await custom.patchNamespacedCustomObject({ ...api, name: 'keep', body: { metadata: { annotations: { 'holdfast.dev/new-ca': 'true' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  op.resync();
+  const reissued = await eventually('keep-tls from a new CA', async () => {
+    const s = await keep();
+    return s && pem(s, 'ca.crt') !== pem(issued, 'ca.crt') ? s : undefined;
+  }, 60_000);
+  const newCa = await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' });
+  assert.equal(pem(reissued, 'ca.crt'), pem(newCa, 'ca.crt'));
+});
+
 test('a cron schedule starts a run at its slot and not before, named after the slot', async () => {
   const custom = kube.kc.makeApiClient(k8s.CustomObjectsApi);
   const batch = kube.kc.makeApiClient(k8s.BatchV1Api);

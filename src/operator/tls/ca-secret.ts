@@ -1,6 +1,7 @@
 /**
  * The in-cluster CA lives in a Secret in the operator's namespace (ca.crt, ca.key, and its id in an
- * annotation), so every replica and every restart issues from the same root. Created on first use.
+ * annotation), so every replica and every restart issues from the same root. Created on first use,
+ * and not again once certificates were issued: see missing-ca.ts.
  * CA rotation is the TLS engine's job (src/tls rotation) and is not driven from the cluster yet.
  */
 import { createPrivateKey } from 'node:crypto';
@@ -21,32 +22,42 @@ function fromSecret(s: k8s.V1Secret, where: string): CertAuthority {
   return { id: s.metadata?.annotations?.[CA_ID_ANNOTATION] ?? 'unknown', root: { certPem: Buffer.from(d['ca.crt'], 'base64').toString(), key } };
 }
 
-export async function loadOrCreateCa(ctx: OperatorContext, name: string): Promise<CertAuthority> {
-  const known = cache.get(ctx)?.get(name);
-  if (known) return known;
-  const namespace = ctx.settings.namespace;
-  const where = `CA Secret ${namespace}/${name}`;
-  let ca: CertAuthority;
-  try {
-    ca = fromSecret(await call(`read ${where}`, () => ctx.apis.core.readNamespacedSecret({ namespace, name })), where);
-  } catch (e) {
-    if (!isHoldfastError(e, 'K8S_NOT_FOUND')) throw e;
-    ca = await createAuthority({ id: newCaId(ctx.clock.now()), commonName: 'Holdfast in-cluster CA', algorithm: 'ecdsa-p256', lifetimeMs: TEN_YEARS }, ctx.clock);
-    const body: k8s.V1Secret = {
-      metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'holdfast' }, annotations: { [CA_ID_ANNOTATION]: ca.id } },
-      type: 'Opaque',
-      stringData: { 'ca.crt': ca.root.certPem, 'ca.key': ca.root.key.export({ type: 'pkcs8', format: 'pem' }).toString() },
-    };
-    try {
-      await call(`create ${where}`, () => ctx.apis.core.createNamespacedSecret({ namespace, body }));
-    } catch (x) {
-      // Another replica won the race: use its CA, never two roots.
-      if (!isHoldfastError(x, 'K8S_CONFLICT')) throw x;
-      ca = fromSecret(await call(`read ${where}`, () => ctx.apis.core.readNamespacedSecret({ namespace, name })), where);
-    }
-  }
+function remember(ctx: OperatorContext, name: string, ca: CertAuthority): CertAuthority {
   const m = cache.get(ctx) ?? new Map<string, CertAuthority>();
   m.set(name, ca);
   cache.set(ctx, m);
   return ca;
+}
+
+/** The CA in Secret `name` of the operator's namespace, or undefined when that Secret does not exist. */
+export async function loadCa(ctx: OperatorContext, name: string): Promise<CertAuthority | undefined> {
+  const known = cache.get(ctx)?.get(name);
+  if (known) return known;
+  const namespace = ctx.settings.namespace;
+  const where = `CA Secret ${namespace}/${name}`;
+  try {
+    return remember(ctx, name, fromSecret(await call(`read ${where}`, () => ctx.apis.core.readNamespacedSecret({ namespace, name })), where));
+  } catch (e) {
+    if (isHoldfastError(e, 'K8S_NOT_FOUND')) return undefined;
+    throw e;
+  }
+}
+
+/** A new CA in Secret `name`; if another replica created one first, that one (never two roots). */
+export async function createCa(ctx: OperatorContext, name: string): Promise<CertAuthority> {
+  const namespace = ctx.settings.namespace;
+  const where = `CA Secret ${namespace}/${name}`;
+  let ca = await createAuthority({ id: newCaId(ctx.clock.now()), commonName: 'Holdfast in-cluster CA', algorithm: 'ecdsa-p256', lifetimeMs: TEN_YEARS }, ctx.clock);
+  const body: k8s.V1Secret = {
+    metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'holdfast' }, annotations: { [CA_ID_ANNOTATION]: ca.id } },
+    type: 'Opaque',
+    stringData: { 'ca.crt': ca.root.certPem, 'ca.key': ca.root.key.export({ type: 'pkcs8', format: 'pem' }).toString() },
+  };
+  try {
+    await call(`create ${where}`, () => ctx.apis.core.createNamespacedSecret({ namespace, body }));
+  } catch (x) {
+    if (!isHoldfastError(x, 'K8S_CONFLICT')) throw x;
+    ca = fromSecret(await call(`read ${where}`, () => ctx.apis.core.readNamespacedSecret({ namespace, name })), where);
+  }
+  return remember(ctx, name, ca);
 }

@@ -14,7 +14,8 @@ import { API_VERSION, GROUP, VERSION, certificatePolicySpecSchema, type Certific
 import type { OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { setCondition, type ConditionInput } from '../runtime/conditions.js';
-import { CA_ID_ANNOTATION, loadOrCreateCa } from './ca-secret.js';
+import { CA_ID_ANNOTATION, createCa, loadCa } from './ca-secret.js';
+import { missingCaDecision, NEW_CA_ANNOTATION } from './missing-ca.js';
 import { planRollout, type WorkloadView } from './rollout-plan.js';
 
 const SPEC_HASH = 'holdfast.dev/spec-hash';
@@ -94,7 +95,6 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
       return fail('InvalidSpec', (e as Error).message);
     }
     const renewBeforeMs = spec.renewBefore ? parseDuration(spec.renewBefore, 'spec.renewBefore') : undefined;
-    const ca = await loadOrCreateCa(ctx, spec.issuer.name);
     const hash = specHash(spec);
     const secretWhere = `Secret ${namespace}/${spec.secretName}`;
     const readSecret = () => ctx.apis.core.readNamespacedSecret({ namespace, name: spec.secretName });
@@ -106,6 +106,17 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     }
     if (secret && secret.type !== 'kubernetes.io/tls')
       return fail('SecretNotTLS', `${secretWhere} exists with type ${secret.type}; delete it or choose another secretName`);
+    let ca = await loadCa(ctx, spec.issuer.name);
+    if (!ca) {
+      const missing = missingCaDecision({
+        caSecret: `${ctx.settings.namespace}/${spec.issuer.name}`,
+        tlsSecret: secretWhere,
+        issuedByCaId: secret?.metadata?.annotations?.[CA_ID_ANNOTATION],
+        newCaRequested: obj.metadata?.annotations?.[NEW_CA_ANNOTATION] !== undefined,
+      });
+      if (!missing.create) return fail(missing.reason, missing.message);
+      ca = await createCa(ctx, spec.issuer.name);
+    }
     const current = installed(secret, hash);
     const decision = renewalDecision({ now, installed: current, activeCaId: ca.id, ...(renewBeforeMs ? { timing: { renewBeforeMs } } : {}) });
 
