@@ -111,7 +111,8 @@ export const KINDS = {
     status: certificatePolicyStatusSchema,
     printerColumns: [
       { name: 'Secret', type: 'string', jsonPath: '.spec.secretName' },
-      { name: 'Not After', type: 'date', jsonPath: '.status.notAfter' },
+      // `string`, not `date`: kubectl prints a date column as an age, and a future expiry as <invalid>.
+      { name: 'Not After', type: 'string', jsonPath: '.status.notAfter' },
       ready('certificate'),
       age,
     ],
