@@ -68,17 +68,23 @@ export async function runningPod(kc: k8s.KubeConfig, ns: string, name: string, c
   );
 }
 
-/** The Job controller and kubelet: one pod of the Job that terminated with `message`, and the Job's status. */
+/**
+ * The Job controller and kubelet: one pod of the Job that terminated with `message`, and the Job's
+ * status. The pod is made from the Job's template, as the Job controller makes it, so admission
+ * (Pod Security in a namespace that enforces it) judges exactly what the operator asked for.
+ */
 export async function finishJob(kc: k8s.KubeConfig, ns: string, job: string, outcome: { message: string; ok: boolean }): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const pod = `${job}-x`.slice(0, 63);
   const now = new Date().toISOString();
+  const template = (await batch.readNamespacedJob({ namespace: ns, name: job })).spec!.template;
   await core.createNamespacedPod({
     namespace: ns,
     body: {
-      metadata: { name: pod, labels: { 'batch.kubernetes.io/job-name': job, 'job-name': job } },
-      spec: { schedulerName: 'holdfast-test-none', restartPolicy: 'Never', containers: [{ name: 'data-mover', image: 'holdfast' }] },
+      metadata: { ...template.metadata, name: pod, labels: { ...template.metadata?.labels, 'batch.kubernetes.io/job-name': job, 'job-name': job } },
+      // No scheduler may pick it up on a real cluster either.
+      spec: { ...template.spec!, schedulerName: 'holdfast-test-none' },
     },
   });
   await core.patchNamespacedPodStatus(
@@ -225,18 +231,36 @@ export function playWorkloads(kc: k8s.KubeConfig, ns: string, digestOf: (image: 
 }
 
 /**
- * deploy/operator/rbac.yaml as shipped, bound to `user` (the harness's unprivileged user) instead of
+ * deploy/operator/10-rbac.yaml as shipped, bound to `user` (the harness's unprivileged user) instead of
  * the ServiceAccount, with its namespaced Role in `leaseNs`: an operator started with that user's
- * kubeconfig proves the shipped least-privilege rules suffice for what it does.
+ * kubeconfig proves the shipped least-privilege rules suffice for what it does. `drop` removes one
+ * verb on one resource (to see the operator report Forbidden). Binding again replaces the cluster
+ * role. The returned function removes the cluster-scoped objects: left behind, the holdfast-operator
+ * ClusterRole makes a later `helm install` on the same cluster fail.
  */
-export async function bindShippedRbac(kc: k8s.KubeConfig, user: string, leaseNs: string): Promise<void> {
+export async function bindShippedRbac(kc: k8s.KubeConfig, user: string, leaseNs: string, drop?: { resource: string; verb: string }): Promise<() => Promise<void>> {
   const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-  const docs = parseAllDocuments(readFileSync(new URL('../../deploy/operator/rbac.yaml', import.meta.url), 'utf8')).map((d) => d.toJS());
+  const docs = parseAllDocuments(readFileSync(new URL('../../deploy/operator/10-rbac.yaml', import.meta.url), 'utf8')).map((d) => d.toJS());
   const subjects = [{ kind: 'User', name: user, apiGroup: 'rbac.authorization.k8s.io' }];
+  const conflictOk = (e: { code?: number }) => {
+    if (e.code !== 409) throw e;
+  };
+  const cluster: (() => Promise<unknown>)[] = [];
   for (const doc of docs) {
-    if (doc.kind === 'ClusterRole') await rbac.createClusterRole({ body: doc });
-    else if (doc.kind === 'ClusterRoleBinding') await rbac.createClusterRoleBinding({ body: { ...doc, subjects } });
-    else if (doc.kind === 'Role') await rbac.createNamespacedRole({ namespace: leaseNs, body: { ...doc, metadata: { ...doc.metadata, namespace: leaseNs } } });
-    else if (doc.kind === 'RoleBinding') await rbac.createNamespacedRoleBinding({ namespace: leaseNs, body: { ...doc, metadata: { ...doc.metadata, namespace: leaseNs }, subjects } });
+    const name = doc.metadata.name as string;
+    if (doc.kind === 'ClusterRole') {
+      if (drop) for (const r of doc.rules) if (r.resources.includes(drop.resource)) r.verbs = r.verbs.filter((v: string) => v !== drop.verb);
+      await rbac.deleteClusterRole({ name }).catch(() => undefined);
+      await rbac.createClusterRole({ body: doc });
+      cluster.push(() => rbac.deleteClusterRole({ name }));
+    } else if (doc.kind === 'ClusterRoleBinding') {
+      await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
+      await rbac.createClusterRoleBinding({ body: { ...doc, subjects } });
+      cluster.push(() => rbac.deleteClusterRoleBinding({ name }));
+    } else if (doc.kind === 'Role') await rbac.createNamespacedRole({ namespace: leaseNs, body: { ...doc, metadata: { ...doc.metadata, namespace: leaseNs } } }).catch(conflictOk);
+    else if (doc.kind === 'RoleBinding') await rbac.createNamespacedRoleBinding({ namespace: leaseNs, body: { ...doc, metadata: { ...doc.metadata, namespace: leaseNs }, subjects } }).catch(conflictOk);
   }
+  return async () => {
+    for (const remove of cluster) await remove().catch(() => undefined);
+  };
 }

@@ -185,6 +185,17 @@ export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
   }
 }
 
+/** The kubeconfig at `path`, acting as `user` (the admin credentials must be allowed to impersonate). */
+export function impersonating(path: string, user: string): k8s.KubeConfig {
+  const u = new k8s.KubeConfig();
+  u.loadFromFile(path);
+  const current = u.getCurrentUser();
+  if (!current) throw new Error(`${path}: no current user to impersonate with`);
+  // client-node reads `impersonateUser` (the Impersonate-User header); any other key silently runs as admin.
+  u.users = u.users.map((x) => (x.name === current.name ? { ...x, impersonateUser: user } : x));
+  return u;
+}
+
 export async function startKube(): Promise<Kube> {
   const external = process.env.HOLDFAST_KUBECONFIG;
   return external ? externalKube(external) : localKube();
@@ -228,14 +239,8 @@ async function externalKube(path: string): Promise<Kube> {
     kc,
     local: false,
     userName: process.env.HOLDFAST_TEST_USER ?? 'holdfast-test-user',
-    userKubeconfig() {
-      // Impersonation gives the RBAC tests an unprivileged identity on any cluster.
-      const u = new k8s.KubeConfig();
-      u.loadFromFile(path);
-      const user = u.getCurrentUser();
-      if (user) (user as { impersonate?: string }).impersonate = process.env.HOLDFAST_TEST_USER ?? 'holdfast-test-user';
-      return u;
-    },
+    // Impersonation gives the RBAC tests an unprivileged identity on any cluster.
+    userKubeconfig: () => impersonating(path, process.env.HOLDFAST_TEST_USER ?? 'holdfast-test-user'),
     restartApiServer: notLocal,
     stopApiServer: notLocal,
     startApiServer: notLocal,

@@ -249,3 +249,59 @@ test('a Restore into a new PVC maps the StorageClass, runs holdfast restore, and
   assert.match(s.conditions!.find((x) => x.reason === 'VolumeInUse')!.message, new RegExp(`mounted by ${ns}/db-0`));
   assert.equal((await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/restore=inplace' })).items.length, 0);
 });
+
+test('in a namespace that enforces Pod Security restricted, backup and restore pods are admitted, carry the policy\'s dataMover settings, and mount a repository that lives on a volume', async () => {
+  const ns = await kube.namespace('restricted');
+  await core.patchNamespace({ name: ns, body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  // The PodSecurity admission plugin is on (the default): a pod that may run as root is refused here.
+  const refused = await core
+    .createNamespacedPod({ namespace: ns, body: { metadata: { name: 'root-ok' }, spec: { schedulerName: 'holdfast-test-none', containers: [{ name: 'c', image: 'x' }] } } })
+    .then(() => undefined, (e: { code?: number; message?: string }) => e);
+  assert.equal(refused?.code, 403);
+  assert.match(String((refused as { message?: string } | undefined)?.message), /forbidden: violates PodSecurity .{0,8}restricted:latest/);
+
+  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: PASSWORD } } });
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'backuprepositories',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'onvol' }, spec: { url: '/repo', volume: { claimName: 'backups' }, credentials: { secretName: 'repo' } } },
+  });
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('pgdata', { app: 'pg' }) });
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('backups', { role: 'repository' }) });
+  // The database's own uid reads its 0700 volume and restores files as their owner, within restricted.
+  const dataMover = { podSecurityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999, fsGroupChangePolicy: 'OnRootMismatch' } };
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'backuppolicies',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'pg', annotations: { 'holdfast.dev/trigger': 't1' } }, spec: { repository: 'onvol', schedule: '0 3 * * *', selector: { matchLabels: { app: 'pg' } }, dataMover } },
+  });
+
+  const dataMoverPod = (j: k8s.V1Job) => j.spec!.template.spec!;
+  const [backupJob] = await eventually('the backup Job', async () => {
+    const j = await jobsIn(ns, 'pg');
+    return j.length ? j : undefined;
+  });
+  const bPod = dataMoverPod(backupJob!);
+  assert.deepEqual(plain(bPod.securityContext), { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } });
+  assert.deepEqual(plain(bPod.containers[0]!.volumeMounts!.find((m) => m.name === 'repository')), { name: 'repository', mountPath: '/repo' });
+  // Admitted: finishJob creates the pod from the Job's template, as the Job controller does.
+  await finishJob(kube.kc, ns, backupJob!.metadata!.name!, { ok: true, message: JSON.stringify({ type: 'summary', snapshot: '9e0c4a11', time: '2026-12-01T03:00:05Z' }) });
+  const rp = await eventually('the RestorePoint', async () => {
+    const l = (await custom.listNamespacedCustomObject({ ...G, namespace: ns, plural: 'restorepoints', labelSelector: 'holdfast.dev/policy=pg' })) as { items: { metadata: { name: string }; status?: { snapshotId?: string } }[] };
+    return l.items.find((i) => i.status?.snapshotId && i.metadata.name.startsWith('pgdata'));
+  });
+
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'restores',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Restore', metadata: { name: 'pg-back' }, spec: { restorePoint: rp.metadata.name, target: { mode: 'NewPVC', pvcName: 'pgdata-restored' } } },
+  });
+  const restoreJob = await eventually('the restore Job', async () => (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/restore=pg-back' })).items[0]);
+  const rPod = dataMoverPod(restoreJob);
+  assert.deepEqual(plain(rPod.volumes!.find((v) => v.name === 'repository')), { name: 'repository', persistentVolumeClaim: { claimName: 'backups' } });
+  assert.deepEqual(plain(rPod.containers[0]!.volumeMounts!.find((m) => m.name === 'repository')), { name: 'repository', mountPath: '/repo' });
+  assert.deepEqual(rPod.containers[0]!.args!.slice(0, 6), ['restore', '9e0c4a11', '--target', '/data', '--repo', '/repo']);
+  assert.equal(rPod.securityContext!.runAsUser, 999, 'the restore takes the settings of the policy that recorded the point');
+  assert.deepEqual(plain(rPod.securityContext!.seccompProfile), { type: 'RuntimeDefault' });
+  assert.deepEqual(plain(rPod.containers[0]!.securityContext), { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  await finishJob(kube.kc, ns, restoreJob.metadata!.name!, { ok: true, message: '{}' });
+  await eventually('the Restore Succeeded', async () =>
+    ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'restores', name: 'pg-back' })) as { status?: { phase?: string } }).status?.phase === 'Succeeded');
+});

@@ -7,7 +7,7 @@
  * the operator crashed twice on the way (a new one finishes, creating nothing twice). And the
  * refusal: no clean restore point, Failed with the options, nothing changed.
  *
- * The operators run with only the shipped RBAC (deploy/operator/rbac.yaml, bound to an unprivileged
+ * The operators run with only the shipped RBAC (deploy/operator/10-rbac.yaml, bound to an unprivileged
  * user). The test plays the kubelet and the StatefulSet and Deployment controllers (playWorkloads: pods from the template,
  * image digests, rollout status) and the Job controller (finishJob, when the test decides).
  */
@@ -20,6 +20,7 @@ import { startKube, type Kube } from '../harness/kube.js';
 import { bindShippedRbac, DIGEST_A, DIGEST_B, eventually, finishJob, playWorkloads, pvc, testLogger } from '../harness/kube-play.js';
 
 let kube: Kube;
+let unbindRbac: (() => Promise<void>) | undefined;
 let core: k8s.CoreV1Api;
 let apps: k8s.AppsV1Api;
 let batch: k8s.BatchV1Api;
@@ -41,13 +42,14 @@ before(async () => {
   batch = kube.kc.makeApiClient(k8s.BatchV1Api);
   custom = kube.kc.makeApiClient(k8s.CustomObjectsApi);
   ops = await kube.namespace('ops');
-  // The operators run as an unprivileged user holding only deploy/operator/rbac.yaml's rules.
-  await bindShippedRbac(kube.kc, kube.userName, ops);
+  // The operators run as an unprivileged user holding only deploy/operator/10-rbac.yaml's rules.
+  unbindRbac = await bindShippedRbac(kube.kc, kube.userName, ops);
   await operator('op-1');
 });
 after(async () => {
   for (const p of players) await p.stop();
   for (const op of ops_running) await op.stop().catch(() => undefined);
+  await unbindRbac?.();
   await kube?.stop();
 });
 
@@ -127,7 +129,12 @@ async function backup(ns: string, trigger: string, snapshot: string) {
 }
 
 /** A recorded RestorePoint of `pvcNs/data` in `ns`, as the backup controller leaves one. */
-async function restorePoint(ns: string, name: string, time: string, workload: Record<string, string>, pvcNs = ns) {
+/**
+ * A RestorePoint as the backup controller records it: the harness's kubelet reports imageID
+ * `registry.example/shop-db@<digest>`, so the provenance has that pullable reference beside the digest.
+ */
+async function restorePoint(ns: string, name: string, time: string, recorded: Record<string, string>, pvcNs = ns) {
+  const workload = recorded.imageDigest && !recorded.imageRef ? { ...recorded, imageRef: `registry.example/shop-db@${recorded.imageDigest}` } : recorded;
   const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
   await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name }, spec: { repository: 'main', pvc: { namespace: pvcNs, name: 'data' } } } });
   await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status: { snapshotId: `s-${name}`, time, provenance: { workloads: [workload] } } } }, merge);

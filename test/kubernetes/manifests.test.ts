@@ -7,7 +7,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { HELM, startKube, type Kube } from '../harness/kube.js';
@@ -48,6 +50,25 @@ test('the operator namespace, RBAC and Deployment pass a server-side dry run', (
     assert.ok(out.includes(what), `${what} missing from:\n${out}`);
 });
 
+test('kubectl apply -f deploy/crds -f deploy/operator installs on a fresh cluster in one go: the Namespace comes before what lives in it', () => {
+  // kubectl reads a directory's files in name order. deploy/operator as shipped, in its own file names,
+  // with the namespace renamed to one this cluster has never seen.
+  const fresh = `holdfast-fresh-${randomBytes(3).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'hf-operator-'));
+  try {
+    for (const name of readdirSync(deploy('operator')))
+      writeFileSync(join(dir, name), readFileSync(join(deploy('operator'), name), 'utf8').replaceAll('holdfast-system', fresh));
+    const r = kube.kubectl(['apply', '-f', deploy('crds'), '-f', dir]);
+    assert.equal(r.status, 0, `a first apply on a fresh cluster failed:\n${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`namespace/${fresh} created`));
+    assert.match(r.stdout, /deployment\.apps\/holdfast-operator created/);
+  } finally {
+    // The ClusterRole must not outlive the test (a later helm install would find it).
+    kube.kubectl(['delete', '--wait=false', '--ignore-not-found', '-f', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the examples are valid custom resources', () => {
   const out = dryRun(['-n', ns, '-f', deploy('examples')]);
   for (const what of ['backuprepository.holdfast.dev/main', 'backuppolicy.holdfast.dev/nightly', 'certificatepolicy.holdfast.dev/shop', 'restore.holdfast.dev/shop-data-before-incident', 'incident.holdfast.dev/shop-data-cve'])
@@ -78,6 +99,21 @@ test('kubectl get shows the printer columns of the generated CRDs', () => {
   assert.equal(got.stdout, 'false data', got.stderr);
   const cols = kube.kubectl(['get', 'hfincident', '-n', ns]);
   assert.match(cols.stdout.split('\n')[0]!, /^NAME\s+PVC\s+PHASE\s+RESTORE POINT\s+AGE/, cols.stderr);
+});
+
+test('kubectl get hfcert shows when a valid certificate expires, not <invalid>', async () => {
+  // A `date` column prints an age, and a time in the future has none: kubectl showed <invalid>.
+  const applied = kube.kubectl(['apply', '-n', ns, '-f', deploy('examples/certificate.yaml')]);
+  assert.equal(applied.status, 0, applied.stderr);
+  const notAfter = '2099-01-02T03:04:05Z';
+  await kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObjectStatus(
+    { group: 'holdfast.dev', version: 'v1alpha1', plural: 'certificatepolicies', namespace: ns, name: 'shop', body: { status: { notAfter } } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  const r = kube.kubectl(['get', 'hfcert', 'shop', '-n', ns]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.split('\n')[0]!, /^NAME\s+SECRET\s+NOT AFTER\s+READY\s+AGE/);
+  assert.match(r.stdout.split('\n')[1]!, new RegExp(`^shop\\s+shop-tls\\s+${notAfter}\\s`));
 });
 
 test('holdfast operator run leads through its Lease and releases it on SIGTERM', async () => {

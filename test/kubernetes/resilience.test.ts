@@ -6,12 +6,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { startOperator, type OperatorHandle, type OperatorOptions } from '../../src/operator/manager.js';
-import { startKube, type Kube } from '../harness/kube.js';
-import { eventually, finishJob, pvc, testLogger } from '../harness/kube-play.js';
+import { podExec } from '../../src/platform/kubernetes/index.js';
+import { impersonating, startKube, type Kube } from '../harness/kube.js';
+import { bindShippedRbac, DIGEST_A, eventually, finishJob, pvc, runningPod, testLogger } from '../harness/kube-play.js';
 
 let kube: Kube;
 let core: k8s.CoreV1Api;
@@ -28,6 +27,7 @@ before(async () => {
 });
 after(async () => {
   for (const op of running) await op.stop().catch(() => undefined);
+  for (const u of unbind) await u();
   await kube?.stop();
 });
 
@@ -117,24 +117,9 @@ test('a run resumes after the API server restarts in the middle of it, without d
   await op.stop();
 });
 
-/** deploy/operator/rbac.yaml, bound to the harness's unprivileged user instead of the ServiceAccount. */
+const unbind: (() => Promise<void>)[] = [];
 async function grantShippedRbac(user: string, leaseNs: string, drop?: { resource: string; verb: string }) {
-  const rbac = kube.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-  const docs = parseAllDocuments(readFileSync(new URL('../../deploy/operator/rbac.yaml', import.meta.url), 'utf8')).map((d) => d.toJS());
-  const subject = [{ kind: 'User', name: user, apiGroup: 'rbac.authorization.k8s.io' }];
-  for (const doc of docs) {
-    if (doc.kind === 'ClusterRole') {
-      if (drop)
-        for (const r of doc.rules) if (r.resources.includes(drop.resource)) r.verbs = r.verbs.filter((v: string) => v !== drop.verb);
-      await rbac.deleteClusterRole({ name: doc.metadata.name }).catch(() => undefined);
-      await rbac.createClusterRole({ body: doc });
-    } else if (doc.kind === 'ClusterRoleBinding') {
-      await rbac.deleteClusterRoleBinding({ name: doc.metadata.name }).catch(() => undefined);
-      await rbac.createClusterRoleBinding({ body: { ...doc, subjects: subject } });
-    } else if (doc.kind === 'Role') await rbac.createNamespacedRole({ namespace: leaseNs, body: { ...doc, metadata: { ...doc.metadata, namespace: leaseNs } } }).catch(() => undefined);
-    else if (doc.kind === 'RoleBinding')
-      await rbac.createNamespacedRoleBinding({ namespace: leaseNs, body: { ...doc, metadata: { ...doc.metadata, namespace: leaseNs }, subjects: subject } }).catch(() => undefined);
-  }
+  unbind.push(await bindShippedRbac(kube.kc, user, leaseNs, drop));
 }
 
 test('with the shipped RBAC minus "create jobs" the policy reports Forbidden, and with it the backup runs', async () => {
@@ -153,4 +138,32 @@ test('with the shipped RBAC minus "create jobs" the policy reports Forbidden, an
   op.resync();
   await eventually('the Job once RBAC allows it', async () => (await jobs(ns)).length === 1);
   await op.stop();
+});
+
+/** Who the API server says a kubeconfig is (SelfSubjectReview). */
+async function whoAmI(kc: k8s.KubeConfig): Promise<string | undefined> {
+  const r = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+  return r.status?.userInfo?.username;
+}
+
+test('the unprivileged identity of the RBAC tests is unprivileged, also when made by impersonation (an external cluster)', async () => {
+  assert.equal(await whoAmI(kube.userKubeconfig()), kube.userName);
+  assert.equal(await whoAmI(impersonating(kube.kubeconfigPath, kube.userName)), kube.userName);
+});
+
+test('the shipped RBAC lets hooks exec into pods: the WebSocket exec is authorized as get and create on pods/exec', async () => {
+  const ns = await kube.namespace('rbac-exec');
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
+  await runningPod(kube.kc, ns, 'db-0', 'data', 'db', DIGEST_A);
+  await grantShippedRbac(kube.userName, ns);
+  const authz = kube.kc.makeApiClient(k8s.AuthorizationV1Api);
+  for (const verb of ['get', 'create']) {
+    const r = await authz.createSubjectAccessReview({ body: { spec: { user: kube.userName, resourceAttributes: { namespace: ns, verb, resource: 'pods', subresource: 'exec', name: 'db-0' } } } });
+    assert.equal(r.status?.allowed, true, `${verb} pods/exec: ${r.status?.reason ?? 'denied'}`);
+  }
+  // The exec itself, as the hook runner does it with the operator's identity: past authorization, the
+  // API server refuses only because no kubelet runs the pod (400), never for RBAC (403).
+  const r = await podExec(kube.userKubeconfig())({ namespace: ns, name: 'db-0' }, 'db', ['true'], 10_000);
+  assert.equal(r.outcome, 'failed');
+  assert.match(r.message, /HTTP 400/);
 });

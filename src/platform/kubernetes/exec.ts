@@ -64,7 +64,7 @@ export function podExec(kc: k8s.KubeConfig) {
 const refusals: Record<string, string> = {
   '400': 'the API server refused exec (HTTP 400): the pod is not running on a node or the container is not running',
   '401': 'the API server rejected the credentials (HTTP 401)',
-  '403': 'forbidden (HTTP 403): the operator may not create pods/exec here (RBAC)',
+  '403': 'forbidden (HTTP 403): the operator may not exec here (RBAC: it needs get and create on pods/exec)',
   '404': 'pod or container not found (HTTP 404)',
 };
 
