@@ -4,7 +4,7 @@
  * tallies. A trial is named by its id and numbered; `--seed S --only <id or #n>` runs just that one.
  */
 import { seededRandom } from '../harness/fault-proxy.js';
-import { COMMANDS, type CommandSpec } from './commands.js';
+import { COMMANDS, rerun, type CommandSpec } from './commands.js';
 import type { Lab } from './lab.js';
 import { killTrial, problems, tracePoints, type Family, type TrialResult } from './trials.js';
 
@@ -23,8 +23,6 @@ export interface KillPlanOptions {
   commands?: string[];
   /** Random-time kills only (S3: every fs fault point is also an S3 put, so points add little there). */
   randomOnly?: boolean;
-  /** Command arguments to use instead of the catalog's (S3 prunes with --grace 0s: object dates cannot be set back). */
-  adjust?: (spec: CommandSpec) => CommandSpec;
   /** Leave these trials out of the plan (the CI slice leaves out known failures). */
   exclude?: (id: string) => boolean;
   /** At most this many named points per command, spread evenly (the CI slice keeps it short). */
@@ -48,7 +46,9 @@ export function sample<T>(items: T[], n: number, random: () => number): T[] {
 }
 
 export async function planKills(lab: Lab, o: KillPlanOptions): Promise<Planned[]> {
-  const specs = COMMANDS.filter((c) => !o.commands || o.commands.includes(c.name)).map((c) => (o.adjust ? o.adjust(c) : c));
+  // S3 prunes with --grace 0s (lab.pruneArgs): object dates cannot be set back past the grace period.
+  const adjust = (c: CommandSpec): CommandSpec => (c.name === 'prune' ? { ...c, prepare: () => lab.pruneArgs, recover: (ctx) => rerun(ctx, lab.pruneArgs) } : c);
+  const specs = COMMANDS.filter((c) => !o.commands || o.commands.includes(c.name)).map(adjust);
   const pointTrials: Planned[] = [];
   const durations = new Map<string, number>();
   for (const spec of specs) {
@@ -80,12 +80,25 @@ export async function planKills(lab: Lab, o: KillPlanOptions): Promise<Planned[]
   return [...points, ...randomTrials];
 }
 
-/** Runs planned trials `jobs` at a time, logging one line per trial (and its problems). */
-export async function runPlanned(plan: Planned[], jobs: number, log: (line: string) => void): Promise<TrialResult[]> {
+/**
+ * Merges groups of trials round-robin, so a campaign cut short by its time limit has run some of
+ * every kind rather than all of the first.
+ */
+export function interleave<T>(groups: T[][]): T[] {
+  const out: T[] = [];
+  for (let i = 0; out.length < groups.reduce((a, g) => a + g.length, 0); i++) for (const g of groups) if (i < g.length) out.push(g[i]!);
+  return out;
+}
+
+/**
+ * Runs planned trials `jobs` at a time, logging one line per trial (and its problems). After
+ * `deadline` (ms since the epoch) no trial starts; the ones not run are left out of the results.
+ */
+export async function runPlanned(plan: Planned[], jobs: number, log: (line: string) => void, deadline = Infinity): Promise<TrialResult[]> {
   const results: TrialResult[] = new Array(plan.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < plan.length; i = next++) {
+    for (let i = next++; i < plan.length && Date.now() < deadline; i = next++) {
       const p = plan[i]!;
       let r: TrialResult;
       try {
@@ -110,5 +123,7 @@ export async function runPlanned(plan: Planned[], jobs: number, log: (line: stri
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
-  return results;
+  const ran = results.filter(Boolean);
+  if (ran.length < plan.length) log(`time limit reached: ran ${ran.length} of ${plan.length} planned trials`);
+  return ran;
 }

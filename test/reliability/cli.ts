@@ -97,6 +97,8 @@ export const run = (site: Site, args: string[], o: RunOptions = {}): Promise<Run
 /** One line for a report: the command, how it ended, and the first line of what it said. */
 export function describeRun(r: RunResult): string {
   const how = r.timedOut ? 'timed out' : r.signal ? `killed (${r.signal})` : `exit ${r.code}`;
-  const said = (r.err.trim() || r.out.trim()).split('\n')[0] ?? '';
+  // The one line a failing command owes its user starts "holdfast:"; warnings come before it.
+  const errLines = r.err.trim().split('\n').filter(Boolean);
+  const said = errLines.find((l) => l.startsWith('holdfast:')) ?? errLines[0] ?? r.out.trim().split('\n')[0] ?? '';
   return `holdfast ${r.args.join(' ')} → ${how}${said ? `: ${said.slice(0, 300)}` : ''}`;
 }

@@ -19,6 +19,14 @@ export const KNOWN_FAILING: KnownFailing[] = [
   },
   { match: /\/random-kill\/(prune|forget --prune)\//, why: "issue 19, prune's crash window (lead): a random kill can land in it" },
   { match: /\/kill-point\/repo init\/fs:publish:config@/, why: 'issue 19, repo init killed after the key file and before the config (lead)' },
+  {
+    // Neither takes a lock, so prune deletes packs they are about to read: restore exits 4 and
+    // check reports damage that is not there. Loud, not silent, but a false alarm at 3 a.m.
+    match: /\/concurrency\/(prune-paused\/fs:(delete:deletions|publish:index@[2-9]|delete:index@)|together\/)/,
+    why: 'issue 19, restore and check take no lock: beside a prune they fail or report false damage (lead)',
+  },
+  { match: /\/flip\/keys\//, why: 'issue 19, a malformed key file breaks every command with exit 70 (repair helper)' },
+  { match: /\/flip\/locks\//, why: 'issue 19, unlock cannot remove a damaged lock, and it blocks prune (repair helper)' },
 ];
 
 export const knownFailure = (id: string): KnownFailing | undefined => KNOWN_FAILING.find((k) => k.match.test(id));

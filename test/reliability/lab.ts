@@ -18,6 +18,13 @@ export interface Lab {
   empty(name: string): Site;
   discard(site: Site): Promise<void>;
   close(): Promise<void>;
+  /** The site as the command under test reaches it (on S3: through the fault proxy). */
+  underFaults(site: Site): Site;
+  /**
+   * How prune is run here: on the filesystem as a user runs it (the templates are dated back past
+   * the grace period); on S3 with `--grace 0s`, because object dates cannot be set back.
+   */
+  pruneArgs: string[];
 }
 
 export interface Backend {
@@ -26,6 +33,7 @@ export interface Backend {
   copy(from: Site, to: Site): Promise<void>;
   discard(site: Site): Promise<void>;
   close(): Promise<void>;
+  underFaults?(site: Site): Site;
 }
 
 export function fsBackend(root: string): Backend {
@@ -56,5 +64,7 @@ export async function openLab(root: string, seed: number, b: Backend): Promise<L
     empty: (name) => b.site(name),
     discard: (s) => b.discard(s),
     close: () => b.close(),
+    underFaults: (s) => (b.underFaults ? b.underFaults(s) : s),
+    pruneArgs: b.backend === 's3' ? ['prune', '--grace', '0s'] : ['prune'],
   };
 }
