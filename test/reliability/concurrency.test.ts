@@ -11,7 +11,7 @@ import { CI_SEED, runSlice } from './slice.js';
 it(`backup, prune, restore and check on one repository at once lose nothing, on a directory and on S3 (seed ${CI_SEED})`, async () => {
   const { report, failed, log } = await runSlice({
     rounds: 2,
-    s3Kills: 2,
+    s3Kills: 1,
     s3Rounds: 1,
     commands: ['backup', 'forget'],
     families: ['concurrency', 'random-kill', 'kill-point'],

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { CI_SEED, runSlice } from './slice.js';
 
 it(`kill -9 at named points and random times of backup, forget, prune, key and init loses nothing (seed ${CI_SEED})`, async () => {
-  const { report, failed, log } = await runSlice({ kills: 12, maxPointsPerCommand: 2, families: ['kill-point', 'random-kill'] });
+  const { report, failed, log } = await runSlice({ kills: 10, maxPointsPerCommand: 2, families: ['kill-point', 'random-kill'] });
   assert.deepEqual(failed, [], log);
-  assert.ok(report.tally.total.kills >= 10, `only ${report.tally.total.kills} of the trials killed their process:\n${log}`);
+  assert.ok(report.tally.total.kills >= 8, `only ${report.tally.total.kills} of the trials killed their process:\n${log}`);
   for (const command of ['backup', 'prune', 'key passwd']) assert.ok(report.results.some((r) => r.command === command && r.killed), `no kill of ${command}\n${log}`);
 });
