@@ -154,6 +154,25 @@ describe('damaged repositories', () => {
     }
   });
 
+  it('a backup whose parent snapshot has a damaged tree runs without it and stores fresh trees, which heal the old snapshot too', () => {
+    const repo = join(work, 'tree-repo');
+    ok(repo, 'repo', 'init');
+    const src = files(join(work, 'tree-src'), 2, 50_000, 12);
+    mkdirSync(join(src, 'sub'));
+    writeFileSync(join(src, 'sub', 'x'), 'x');
+    const first = snapshotId(repo, src);
+    // Two packs: data and trees; the trees' is the smaller.
+    const [trees] = objects(repo, 'data').sort((x, y) => statSync(x).size - statSync(y).size);
+    flipBit(trees!, 0.2);
+    const second = snapshotId(repo, src);
+    assert.notEqual(second, first);
+    restoresExactly(repo, second, src, join(work, 'tree-out'));
+    // The fresh copy serves the first snapshot too: the damaged one costs nothing any more.
+    restoresExactly(repo, first, src, join(work, 'tree-out-first'));
+    const check = ok(repo, 'check', '--read-data');
+    assert.match(check.out, new RegExp(`notice: .*pack ${base(trees!).slice(0, 12)}.*nothing snapshots use is lost`));
+  });
+
   it('restores from an intact copy when the live copy of a blob is damaged (two copies after a repack); check --read-data counts no file as lost', async () => {
     const repo = join(work, 'dup-repo');
     ok(repo, 'repo', 'init');

@@ -54,6 +54,7 @@ export class MasterIndex {
   /** Forgets everything, for a reload after the index was rewritten. */
   clear(): void {
     this.blobs.clear();
+    this.badCopies.clear();
     this.packs.clear();
     this.condemned = new Set();
   }
@@ -75,12 +76,24 @@ export class MasterIndex {
    */
   copies(id: string): BlobLocation[] {
     const list = this.blobs.get(id) ?? [];
-    return [...list.filter((l) => !this.condemned.has(l.pack)), ...list.filter((l) => this.condemned.has(l.pack))];
+    const rank = (l: BlobLocation) => (this.badCopies.has(`${l.pack}:${id}`) ? 2 : this.condemned.has(l.pack) ? 1 : 0);
+    return [...list].sort((a, b) => rank(a) - rank(b));
+  }
+
+  /**
+   * Copies found damaged or missing when read ("pack:blob"). This process neither deduplicates
+   * against them nor tries them first again: a backup whose parent tree is damaged stores a fresh
+   * copy of the tree instead of pointing the new snapshot at the damaged one.
+   */
+  private readonly badCopies = new Set<string>();
+
+  markBad(id: string, pack: string): void {
+    this.badCopies.add(`${pack}:${id}`);
   }
 
   /** Whether a new backup may reuse this blob instead of storing it. */
   hasLive(id: string): boolean {
-    return this.blobs.get(id)?.some((l) => !this.condemned.has(l.pack)) ?? false;
+    return this.blobs.get(id)?.some((l) => !this.condemned.has(l.pack) && !this.badCopies.has(`${l.pack}:${id}`)) ?? false;
   }
 
   /** Blobs grouped by the pack that holds them (each copy listed under its own pack). */

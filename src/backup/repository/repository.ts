@@ -374,6 +374,7 @@ export class Repository {
         return await openCopy(await this.store.get(packName(loc.pack), { offset: loc.offset, length: loc.length }), loc.pack);
       } catch (e) {
         if (!isCopyFailure(e)) throw e;
+        this.index.markBad(id, loc.pack);
         tried.push(copyFailure(loc.pack, e));
       }
     }
