@@ -102,6 +102,8 @@ describe('archiver on real files', () => {
     for (const n of [latin1, ff, fe, realFffd]) assert.ok(readFileSync(under(restored, n)).equals(readFileSync(under(src, n))));
     assert.equal(readFileSync(Buffer.concat([under(restored, dir), Buffer.from('/inside')])).toString(), 'inside');
     ok(repo, ['check', '--read-data']);
+    // --verify (what a Kubernetes in-place restore runs) finds the exact names where it put them.
+    ok(repo, ['restore', 'latest', '--target', join(work, 'names-verify'), '--verify']);
     // ls shows an escaped form, and restore accepts it as a path (a directory's content goes into the target).
     const ls = ok(repo, ['ls', 'latest']).out.split('\n');
     assert.ok(ls.includes('caf\\xe9.txt'), ls.join('|'));

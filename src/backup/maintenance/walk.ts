@@ -1,16 +1,25 @@
 /** Walking snapshot trees: shared by ls, diff, check and prune. */
 import type { Repository } from '../repository/repository.js';
 import { parseTree, type TreeNode } from '../snapshot/tree.js';
+import { nameBytes } from '../snapshot/names.js';
 
-export type Visit = (path: string, node: TreeNode) => void | Promise<void>;
+/**
+ * `path` is relative to the snapshot root, built from the readable names (what ls and diff show);
+ * `raw` is the same path as the bytes a restore creates, for code that looks at restored files
+ * (names need not be UTF-8, see snapshot/names.ts).
+ */
+export type Visit = (path: string, node: TreeNode, raw: Buffer) => void | Promise<void>;
 
-/** Depth-first, entries in name order; `path` is relative to the snapshot root. */
-export async function walkTree(repo: Repository, treeId: string, visit: Visit, prefix = ''): Promise<void> {
+const SLASH = Buffer.from('/');
+
+/** Depth-first, entries in tree order. */
+export async function walkTree(repo: Repository, treeId: string, visit: Visit, prefix = '', rawPrefix: Buffer = Buffer.alloc(0)): Promise<void> {
   const tree = parseTree(await repo.loadBlob(treeId, 'tree'), treeId);
   for (const n of tree.nodes) {
     const p = prefix ? `${prefix}/${n.name}` : n.name;
-    await visit(p, n);
-    if (n.type === 'dir' && n.subtree) await walkTree(repo, n.subtree, visit, p);
+    const raw = rawPrefix.length ? Buffer.concat([rawPrefix, SLASH, nameBytes(n)]) : nameBytes(n);
+    await visit(p, n, raw);
+    if (n.type === 'dir' && n.subtree) await walkTree(repo, n.subtree, visit, p, raw);
   }
 }
 

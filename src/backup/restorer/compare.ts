@@ -8,17 +8,21 @@
  */
 import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { walkTree } from '../maintenance/walk.js';
 import type { Repository } from '../repository/repository.js';
 import { findSnapshot } from '../snapshot/snapshot.js';
 import type { TreeNode } from '../snapshot/tree.js';
+import { escapeName } from '../snapshot/names.js';
 import { FILESYSTEM_OWNED } from './restorer.js';
 
-async function listDir(root: string, prefix = '', out = new Set<string>()): Promise<Set<string>> {
-  for (const e of await readdir(join(root, prefix), { withFileTypes: true })) {
-    const p = prefix ? `${prefix}/${e.name}` : e.name;
-    out.add(p);
+// Paths are compared as bytes (latin1 keys): a restored name need not be UTF-8 (snapshot/names.ts).
+const SLASH = Buffer.from('/');
+const under = (root: Buffer, rel: Buffer) => Buffer.concat([root, SLASH, rel]);
+
+async function listDir(root: Buffer, prefix?: Buffer, out = new Set<string>()): Promise<Set<string>> {
+  for (const e of await readdir(prefix ? under(root, prefix) : root, { withFileTypes: true, encoding: 'buffer' })) {
+    const p = prefix ? under(prefix, e.name) : e.name;
+    out.add(p.toString('latin1'));
     if (e.isDirectory()) await listDir(root, p, out);
   }
   return out;
@@ -38,9 +42,10 @@ export async function compareData(repo: Repository, root: string, snapshotId: st
   const problems: string[] = [];
   const seen = new Set<string>();
   let bytes = 0;
-  await walkTree(repo, snap.snapshot.tree, async (path: string, n: TreeNode) => {
-    seen.add(path);
-    const st = await lstat(join(root, path)).catch(() => undefined);
+  const rootBytes = Buffer.from(root);
+  await walkTree(repo, snap.snapshot.tree, async (path: string, n: TreeNode, raw: Buffer) => {
+    seen.add(raw.toString('latin1'));
+    const st = await lstat(under(rootBytes, raw)).catch(() => undefined);
     const type = st?.isDirectory() ? 'dir' : st?.isSymbolicLink() ? 'symlink' : st?.isFile() ? 'file' : 'missing';
     if (type !== n.type) return void problems.push(`${path}: is ${type}, the restore point has a ${n.type}`);
     if (n.type === 'file') {
@@ -53,7 +58,10 @@ export async function compareData(repo: Repository, root: string, snapshotId: st
   // The top directory carries the source directory's own metadata (a database directory is often 0700).
   const top = snap.snapshot.root;
   if (top) problems.push(...metadataProblems('.', { type: 'dir', ...top }, await lstat(root)));
-  for (const p of await listDir(root)) if (!seen.has(p) && !FILESYSTEM_OWNED.has(p.split('/')[0]!)) problems.push(`${p}: not in the restore point`);
+  for (const key of await listDir(rootBytes)) {
+    const p = escapeName(Buffer.from(key, 'latin1'));
+    if (!seen.has(key) && !FILESYSTEM_OWNED.has(p.split('/')[0]!)) problems.push(`${p}: not in the restore point`);
+  }
   return { entries: seen.size, bytes, problems };
 }
 
