@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prng, treeDifferences } from '../../src/backup/testing.js';
-import { acquireShared, Repository } from '../../src/backup/index.js';
+import { acquireShared, findSnapshot, Repository, walkTree, type TreeNode } from '../../src/backup/index.js';
 import { openBlobStore } from '../../src/storage/index.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'holdfast.js');
@@ -286,5 +286,44 @@ describe('damaged repositories', () => {
     ok(repo, 'restore', 'latest', '--target', out);
     rmSync(join(src, lostFile!));
     assert.deepEqual(treeDifferences(src, out), []);
+  });
+
+  it('repair snapshots truncates a file at its first lost chunk and keeps a directory whose tree is lost as an empty one, naming both', async () => {
+    const repo = join(work, 'cut-repo');
+    ok(repo, 'repo', 'init');
+    const src = join(work, 'cut-src');
+    files(join(src, 'keep'), 1, 1000, 13);
+    files(join(src, 'gone'), 2, 1000, 14);
+    writeFileSync(join(src, 'big'), prng(15)(6_000_000));
+    const snap = snapshotId(repo, src);
+    // Find the third chunk of big and the tree of gone/, and flip a bit inside each.
+    const r = await Repository.open(await openBlobStore(repo), 'test-password-1');
+    await r.loadIndex();
+    const nodes = new Map<string, TreeNode>();
+    await walkTree(r, (await findSnapshot(r, snap)).snapshot.tree, (path, n) => void nodes.set(path, n));
+    const big = nodes.get('big')!;
+    assert.ok(big.content!.length >= 4, `big has ${big.content!.length} chunks`);
+    const damage = (id: string) => {
+      const loc = r.index.lookup(id)!;
+      const file = objects(repo, 'data').find((p) => base(p) === loc.pack)!;
+      const b = readFileSync(file);
+      b[loc.offset + 20]! ^= 1;
+      writeFileSync(file, b);
+    };
+    damage(big.content![2]!);
+    damage(nodes.get('gone')!.subtree!);
+    const keptBytes = [0, 1].reduce((a, i) => a + r.index.lookup(big.content![i]!)!.rawLength, 0);
+
+    ok(repo, 'repair', 'index', '--read-all-data');
+    const out = ok(repo, 'repair', 'snapshots', '--forget').out;
+    assert.match(out, new RegExp(`snapshot ${snap.slice(0, 8)}: save repaired copy [0-9a-f]{8}, removed the original`));
+    assert.match(out, new RegExp(`\n {2}truncate big: kept the first ${keptBytes} of 6000000 bytes`));
+    assert.match(out, /\n {2}empty gone: its tree [0-9a-f]{12} is lost/);
+    ok(repo, 'check');
+    const restored = join(work, 'cut-out');
+    ok(repo, 'restore', 'latest', '--target', restored);
+    assert.deepEqual(readFileSync(join(restored, 'big')), readFileSync(join(src, 'big')).subarray(0, keptBytes));
+    assert.deepEqual(readdirSync(join(restored, 'gone')), []);
+    assert.deepEqual(readdirSync(join(restored, 'keep')), ['f-0']);
   });
 });
