@@ -178,13 +178,21 @@ describe('archiver on real files', () => {
     const dir = (name: string, subtree: string): TreeNode => ({ name, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtimeNs: leaf.mtimeNs, subtree });
     let level = (await r.saveBlob('tree', encodeTree({ nodes: [leaf] }))).id;
     const twice = (await r.saveBlob('tree', encodeTree({ nodes: [dir('one', level), dir('two', level)] }))).id;
-    for (let l = 0; l < 5; l++) level = (await r.saveBlob('tree', encodeTree({ nodes: Array.from({ length: 64 }, (_, i) => dir(`d${i}`, level)) }))).id;
+    const wide = (below: string) => Array.from({ length: 64 }, (_, i) => dir(`d${i}`, below));
+    for (let l = 0; l < 4; l++) level = (await r.saveBlob('tree', encodeTree({ nodes: wide(level) }))).id;
+    const bombPlus = (await r.saveBlob('tree', encodeTree({ nodes: [...wide(level), { ...leaf, name: 'extra.txt' }] }))).id;
+    level = (await r.saveBlob('tree', encodeTree({ nodes: wide(level) }))).id;
     await r.flush();
     await saveSnapshot(r, { ...genuine!.snapshot, tree: level, tags: ['bomb'] });
+    await saveSnapshot(r, { ...genuine!.snapshot, tree: bombPlus, tags: ['bomb-plus'] });
     await saveSnapshot(r, { ...genuine!.snapshot, tree: twice, tags: ['twice'] });
     const snaps = JSON.parse(ok(repo, ['snapshots', '--json']).out) as { id: string; tags: string[] }[];
     const bomb = snaps.find((x) => x.tags.includes('bomb'))!.id;
     const dup = snaps.find((x) => x.tags.includes('twice'))!.id;
+    // diff skips subtrees equal on both sides, so two bombs differ by one file at their cost.
+    const d = spawnSync(process.execPath, [bin, 'diff', bomb, snaps.find((x) => x.tags.includes('bomb-plus'))!.id], { env: env(repo), encoding: 'utf8', timeout: 120_000 });
+    assert.equal(d.status, 0, d.stderr);
+    assert.deepEqual(d.stdout.trim().split('\n'), ['+ extra.txt', '1 changes']);
     // Without a bound this restore writes until the disk is full; the guard only keeps a failing
     // run from hanging the suite.
     const out = join(work, 'bomb-out');
@@ -195,5 +203,22 @@ describe('archiver on real files', () => {
     const out2 = join(work, 'twice-out');
     ok(repo, ['restore', dup, '--target', out2]);
     for (const d of ['one', 'two']) assert.equal(readFileSync(join(out2, d, 'a.txt'), 'utf8'), 'content');
+  });
+  it('diff names what changed, including names that are not UTF-8', () => {
+    const repo = join(work, 'diff-repo');
+    ok(repo, ['repo', 'init']);
+    const src = join(work, 'diff-src');
+    mkdirSync(join(src, 'dir', 'same'), { recursive: true });
+    for (const [p, c] of [['a.txt', 'one'], ['gone.txt', 'x'], ['dir/b.txt', 'b'], ['dir/same/s.txt', 's']] as const) writeFileSync(join(src, p), c);
+    ok(repo, ['backup', src]);
+    writeFileSync(join(src, 'a.txt'), 'two');
+    execFileSync('rm', [join(src, 'gone.txt')]);
+    writeFileSync(join(src, 'dir', 'new.txt'), 'n');
+    chmodSync(join(src, 'dir', 'b.txt'), 0o600);
+    writeFileSync(under(src, bytes('caf', [0xe9])), 'latin1');
+    ok(repo, ['backup', src]);
+    const snaps = JSON.parse(ok(repo, ['snapshots', '--json']).out) as { id: string }[];
+    const d = ok(repo, ['diff', snaps[0]!.id, snaps[1]!.id]).out.trim().split('\n');
+    assert.deepEqual(d, ['M a.txt', '+ caf\\xe9', 'U dir/b.txt', '+ dir/new.txt', '- gone.txt', '5 changes']);
   });
 });
