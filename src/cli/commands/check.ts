@@ -9,7 +9,23 @@ export function registerCheckCommand(program: Command): void {
   repoOptions(program.command('check'))
     .description('verify the repository: structure, and with --read-data every byte of every pack')
     .option('--read-data', 'download, decrypt and verify every blob (slow, thorough)')
-    .addHelpText('after', '\nExit status is 5 when damage is found; the report names the damaged packs and the files they affect.')
+    .addHelpText(
+      'after',
+      `
+Plain check lists the store (every pack's size against the size its index entries imply), reads
+every snapshot and tree, and the header of any pack no index names. --read-data also reads every
+byte. A file counts as affected only when a blob it uses has no intact copy anywhere; damaged
+copies with an intact twin are notices.
+
+Exit status is 5 when damage is found. Each error names the damaged object, the snapshots and files
+it costs, and what to run: 'holdfast repair index' (damaged or missing index segments, an index
+naming packs that are gone), 'holdfast repair snapshots' (salvage snapshots whose data is lost).
+
+Examples:
+  holdfast check                          # structure and sizes: fast
+  holdfast check --read-data              # every byte: slow, thorough
+  holdfast check --json                   # { errors: [{ kind, object, message, affects }], notices: [...] }`,
+    )
     .action(async (flags: RepoFlags & { readData?: boolean }) => {
       const repo = await openRepo(flags);
       const r = await checkRepository(repo, { readData: !!flags.readData });
