@@ -9,6 +9,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import { Chunker, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from '../chunker/fastcdc.js';
 import { keyFileSchema, newMasterKey, unwrapMasterKey, wrapMasterKey, type KdfParams, type KeyFile, type MasterKey } from '../crypto/keys.js';
 import { blobId, decodeBlob, open, seal, sealBlobInto } from '../crypto/seal.js';
+import { faultPoint } from '../../base/faults.js';
 import { MasterIndex, segmentOf, type IndexSegment } from '../index/master-index.js';
 import { PackBuilder, fetchPackHeader, packName, type BlobType, type PackedBlob } from '../pack/pack.js';
 import { FORMAT_VERSION, PACK_TARGET_SIZE, configSchema, nameId, newConfig, randomName, type RepoConfig } from './format.js';
@@ -55,12 +56,32 @@ const segmentSchema = z.custom<IndexSegment>((v) => {
   return true;
 }, 'not an index segment');
 
-async function readKeyFiles(store: BlobStore): Promise<{ name: string; file: KeyFile }[]> {
-  const out: { name: string; file: KeyFile }[] = [];
+interface KeyFiles {
+  keys: { name: string; file: KeyFile }[];
+  /** Key files that do not parse: named and skipped, so one bad file never locks everyone out. */
+  damaged: { name: string; reason: string }[];
+}
+
+async function readKeyFiles(store: BlobStore): Promise<KeyFiles> {
+  const out: KeyFiles = { keys: [], damaged: [] };
   for await (const b of store.list('keys/')) {
-    const raw = await store.get(b.name);
-    const parsed = keyFileSchema.safeParse(JSON.parse(raw.toString()));
-    if (parsed.success) out.push({ name: b.name, file: parsed.data });
+    let raw: Buffer;
+    try {
+      raw = await store.get(b.name);
+    } catch (e) {
+      if (isHoldfastError(e, 'BLOB_NOT_FOUND')) continue; // removed meanwhile (key remove, passwd)
+      throw e;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString());
+    } catch {
+      out.damaged.push({ name: b.name, reason: 'not valid JSON' });
+      continue;
+    }
+    const parsed = keyFileSchema.safeParse(json);
+    if (parsed.success) out.keys.push({ name: b.name, file: parsed.data });
+    else out.damaged.push({ name: b.name, reason: `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}` });
   }
   return out;
 }
@@ -92,13 +113,42 @@ const DAMAGE_ADVICE: Record<DamagedObject['kind'], string> = {
   deletion: 'its packs are kept; the next prune removes the plan',
 };
 
+/** The master key this password opens, trying every key file; a key that fails to open is skipped. */
+async function unwrapAny(keys: KeyFiles['keys'], password: string, accept: (m: MasterKey) => boolean): Promise<{ master: MasterKey; name: string } | undefined> {
+  for (const k of keys) {
+    const master = await unwrapMasterKey(k.file, password, k.name).catch((e: unknown) => {
+      if (isHoldfastError(e) && e.kind === 'corrupt') return undefined;
+      throw e;
+    });
+    if (master && accept(master)) return { master, name: k.name };
+  }
+  return undefined;
+}
+
+/**
+ * Key first, config last: the config is what makes a repository exist. A re-run after an init
+ * killed between the two finishes it with the key already written, when this password opens it;
+ * otherwise it says exactly what to remove.
+ */
 export async function initRepository(store: BlobStore, password: string, opts: InitOptions = {}): Promise<void> {
   if (await store.stat('config')) throw conflict('REPO_EXISTS', `init ${store.location}: a repository already exists there`);
-  const master = newMasterKey();
+  const existing = await readKeyFiles(store);
+  let master: MasterKey;
+  if (existing.keys.length + existing.damaged.length > 0) {
+    for await (const other of store.list('')) {
+      if (!other.name.startsWith('keys/'))
+        throw conflict('REPO_NO_CONFIG', `init ${store.location}: holds ${other.name} but no config; this is a damaged repository, not an interrupted init: nothing was written`);
+    }
+    const found = await unwrapAny(existing.keys, password, () => true);
+    if (!found)
+      throw conflict('REPO_INIT_INTERRUPTED', `init ${store.location}: an interrupted init left key files that this password does not open; run init again with that password, or remove ${store.location}/keys/ (it holds nothing else) and init anew`);
+    master = found.master;
+  } else {
+    master = newMasterKey();
+    await store.put(randomName('keys'), Buffer.from(JSON.stringify(await wrapMasterKey(master, password, opts.kdf), null, 2)), { ifNotExists: true });
+    await faultPoint('init:key-written');
+  }
   const config = newConfig(opts.chunker ?? DEFAULT_CHUNKER);
-  const key = await wrapMasterKey(master, password, opts.kdf);
-  // Key first: a crash between the two leaves no config, so init can simply be run again.
-  await store.put(randomName('keys'), Buffer.from(JSON.stringify(key, null, 2)), { ifNotExists: true });
   await store.put('config', seal(master.encKey, Buffer.from(JSON.stringify(config)), Buffer.from('config')), { ifNotExists: true });
 }
 
@@ -123,25 +173,48 @@ export class Repository {
   }
 
   static async open(store: BlobStore, password: string, opts: RepositoryOptions = {}): Promise<Repository> {
+    const { keys, damaged } = await readKeyFiles(store);
     const configBlob = await store.get('config').catch((e: unknown) => {
-      if (isHoldfastError(e, 'BLOB_NOT_FOUND'))
-        throw notFound('REPO_NOT_FOUND', `open repository ${store.location}: no repository there (run 'holdfast repo init')`);
-      throw e;
+      if (!isHoldfastError(e, 'BLOB_NOT_FOUND')) throw e;
+      if (keys.length + damaged.length > 0)
+        throw notFound('REPO_INIT_INTERRUPTED', `open repository ${store.location}: it has key files but no config (an interrupted 'holdfast repo init'); run init again with the same password to finish it`);
+      throw notFound('REPO_NOT_FOUND', `open repository ${store.location}: no repository there (run 'holdfast repo init')`);
     });
-    const keys = await readKeyFiles(store);
-    if (keys.length === 0) throw corrupt('REPO_NO_KEYS', `open repository ${store.location}: no key files`);
-    for (const k of keys) {
-      const master = await unwrapMasterKey(k.file, password, k.name);
-      if (!master) continue;
-      const raw = open(master.encKey, configBlob, Buffer.from('config'), 'config');
-      const parsedJson = JSON.parse(raw.toString()) as { version?: unknown };
-      if (parsedJson.version !== FORMAT_VERSION)
-        throw invalidInput('REPO_VERSION', `open repository ${store.location}: format version ${String(parsedJson.version)} is not supported (this Holdfast reads version ${FORMAT_VERSION})`);
-      const config = configSchema.parse(parsedJson);
-      return new Repository(store, config, master, k.name, opts);
+    if (keys.length === 0)
+      throw corrupt('REPO_NO_KEYS', `open repository ${store.location}: no usable key files${damaged.length ? ` (${damaged.map((d) => `${d.name}: ${d.reason}`).join('; ')})` : ''}`);
+    let opened = false;
+    // A key this password opens but whose master key does not open the config (left by an
+    // interrupted init, or damaged) is skipped: another key may be the repository's.
+    const found = await unwrapAny(keys, password, (m) => {
+      opened = true;
+      try {
+        open(m.encKey, configBlob, Buffer.from('config'), 'config');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!found) {
+      if (opened) throw corrupt('CONFIG_DAMAGED', `open repository ${store.location}: the password opens a key, but no key opens the config (the config is damaged)`);
+      throw authFailed('WRONG_PASSWORD', `open repository ${store.location}: wrong password (no key matches)`);
     }
-    throw authFailed('WRONG_PASSWORD', `open repository ${store.location}: wrong password (no key matches)`);
+    const raw = open(found.master.encKey, configBlob, Buffer.from('config'), 'config');
+    let parsedJson: { version?: unknown };
+    try {
+      parsedJson = JSON.parse(raw.toString()) as { version?: unknown };
+    } catch {
+      throw corrupt('CONFIG_DAMAGED', `open repository ${store.location}: config is not valid JSON`);
+    }
+    if (parsedJson.version !== FORMAT_VERSION)
+      throw invalidInput('REPO_VERSION', `open repository ${store.location}: format version ${String(parsedJson.version)} is not supported (this Holdfast reads version ${FORMAT_VERSION})`);
+    const config = configSchema.parse(parsedJson);
+    const repo = new Repository(store, config, found.master, found.name, opts);
+    repo.damagedKeys = damaged;
+    return repo;
   }
+
+  /** Key files that could not be parsed when the repository was opened (named by `key list`). */
+  damagedKeys: KeyFiles['damaged'] = [];
 
   /** Index segments this process has read or written: prune may replace exactly these. */
   readonly loadedSegments = new Set<string>();
@@ -409,14 +482,16 @@ export class Repository {
 
   // ---- keys ----
 
-  async listKeys(): Promise<{ id: string; current: boolean; created: string; host: string; user: string }[]> {
-    return (await readKeyFiles(this.store)).map((k) => ({
+  async listKeys(): Promise<{ id: string; current: boolean; created: string; host: string; user: string; damaged?: string }[]> {
+    const { keys, damaged } = await readKeyFiles(this.store);
+    const unusable = damaged.map((d) => ({ id: nameId(d.name), current: false, created: '?', host: '?', user: '?', damaged: d.reason }));
+    return keys.map((k) => ({
       id: nameId(k.name),
       current: k.name === this.keyName,
       created: k.file.created,
       host: k.file.host,
       user: k.file.user,
-    }));
+    })).concat(unusable);
   }
 
   async addKey(password: string, kdf?: KdfParams): Promise<string> {
@@ -426,8 +501,9 @@ export class Repository {
   }
 
   async removeKey(idPrefix: string): Promise<string> {
-    const keys = await readKeyFiles(this.store);
-    const matches = keys.filter((k) => nameId(k.name).startsWith(idPrefix));
+    const { keys, damaged } = await readKeyFiles(this.store);
+    // A damaged key file can be removed too: it opens nothing.
+    const matches = [...keys, ...damaged].filter((k) => nameId(k.name).startsWith(idPrefix));
     if (matches.length === 0) throw notFound('KEY_NOT_FOUND', `remove key ${idPrefix}: no such key`);
     if (matches.length > 1) throw invalidInput('KEY_AMBIGUOUS', `remove key ${idPrefix}: prefix matches ${matches.length} keys`);
     const k = matches[0]!;

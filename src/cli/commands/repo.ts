@@ -22,7 +22,7 @@ export function registerRepoCommands(program: Command): void {
     .action(async (flags: RepoFlags) => {
       const r = await openRepo(flags, { loadIndex: false });
       const keys = await r.listKeys();
-      print(flags, keys, () => formatTable(['', 'id', 'user', 'host', 'created'], keys.map((k) => [k.current ? '*' : '', k.id.slice(0, 12), k.user, k.host, k.created])));
+      print(flags, keys, () => formatTable(['', 'id', 'user', 'host', 'created'], keys.map((k) => [k.current ? '*' : '', k.id.slice(0, 12), k.user, k.host, k.damaged ? `damaged: ${k.damaged} (remove it with 'holdfast key remove ${k.id.slice(0, 12)}')` : k.created])));
     });
   repoOptions(key.command('add'))
     .description('add a password (from --new-password-file, HOLDFAST_NEW_PASSWORD, or a prompt)')
