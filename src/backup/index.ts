@@ -18,5 +18,5 @@ export { forget, type ForgetOptions, type ForgetResult } from './maintenance/for
 export { prune, type PruneOptions, type PruneResult } from './maintenance/prune.js';
 export { diffSnapshots, type DiffEntry } from './maintenance/diff.js';
 export { walkTree } from './maintenance/walk.js';
-export { acquireShared, inspectLocks, listLocks, removeLocks, type LockEntry } from './repository/locks.js';
+export { acquireShared, inspectLocks, listLocks, removeLocks, withSharedLock, type LockEntry } from './repository/locks.js';
 export { runBackup } from './run.js';

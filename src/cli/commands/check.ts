@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { HoldfastError } from '../../base/errors.js';
 import { formatBytes } from '../../base/format.js';
-import { checkRepository } from '../../backup/index.js';
+import { checkRepository, withSharedLock } from '../../backup/index.js';
 import { openRepo, print, repoOptions, type RepoFlags } from '../common.js';
 
 export function registerCheckCommand(program: Command): void {
@@ -27,8 +27,9 @@ Examples:
   holdfast check --json                   # { errors: [{ kind, object, message, affects }], notices: [...] }`,
     )
     .action(async (flags: RepoFlags & { readData?: boolean }) => {
-      const repo = await openRepo(flags);
-      const r = await checkRepository(repo, { readData: !!flags.readData });
+      // Locked before the index is read: a prune beside it must not delete packs it is about to read.
+      const repo = await openRepo(flags, { loadIndex: false });
+      const r = await withSharedLock(repo, 'check', () => checkRepository(repo, { readData: !!flags.readData }));
       print(flags, r, () => {
         const lines = [`checked ${r.snapshots} snapshots, ${r.packs} packs, ${r.blobs} blobs${r.readData ? `, read ${formatBytes(r.bytesRead)}` : ''}`];
         for (const n of r.notices) lines.push(`notice: ${n.message}`);

@@ -12,7 +12,14 @@ import { openRepo, print, repoOptions, type RepoFlags } from '../common.js';
 const table = (locks: LockEntry[]) =>
   formatTable(
     ['kind', 'host', 'pid', 'since', 'refreshed', 'state'],
-    locks.map((l) => [l.exclusive ? 'exclusive (prune)' : 'shared (backup/restore)', l.host, String(l.pid), l.started, l.refreshed, l.stale ? `stale: ${l.stale}` : 'held']),
+    locks.map((l) => [
+      `${l.exclusive ? 'exclusive' : 'shared'} (${l.purpose ?? (l.exclusive ? 'prune' : 'backup/restore')})`,
+      l.host,
+      String(l.pid),
+      l.started,
+      l.refreshed,
+      [l.unreadable ? `unreadable: ${l.unreadable}` : '', l.stale ? `stale: ${l.stale}` : l.unreadable ? 'counted as held' : 'held'].filter(Boolean).join('; '),
+    ]),
   );
 
 export function registerLockCommands(program: Command): void {
@@ -24,7 +31,7 @@ export function registerLockCommands(program: Command): void {
       print(flags, locks, () => (locks.length ? table(locks) : 'no locks: nothing is running against this repository'));
     });
   repoOptions(program.command('unlock'))
-    .description('remove stale locks (left by a crashed or killed process); live ones are kept unless --remove-all')
+    .description('remove stale locks (left by a crashed or killed process) and locks that cannot be read; live ones are kept unless --remove-all')
     .option('--remove-all', 'also remove live locks: only when you know their owners are gone (a backup whose lock is removed is no longer protected from prune)')
     .addHelpText('after', '\nExamples:\n  holdfast unlock --repo /backups/repo\n  holdfast unlock --remove-all   # the host that held them is known dead')
     .action(async (flags: RepoFlags & { removeAll?: boolean }) => {

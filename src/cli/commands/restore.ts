@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../base/format.js';
 import { corrupt, invalidInput } from '../../base/errors.js';
-import { compareData, findSnapshot, restore } from '../../backup/index.js';
+import { compareData, findSnapshot, restore, withSharedLock } from '../../backup/index.js';
 import { openRepo, print, progressReporter, repoOptions, type RepoFlags } from '../common.js';
 
 export function registerRestoreCommand(program: Command): void {
@@ -23,13 +23,16 @@ export function registerRestoreCommand(program: Command): void {
       if (!snapRef) throw invalidInput('SNAPSHOT_REF', `restore ${ref}: no snapshot given before ':'`);
       if (path && (flags.delete || flags.verify)) throw invalidInput('RESTORE_FLAGS', `restore ${ref}: --delete and --verify work on a whole snapshot, not on a path in it`);
       if (flags.delete && !flags.overwrite) throw invalidInput('RESTORE_FLAGS', `restore ${ref}: --delete needs --overwrite (it only makes sense over existing data)`);
-      const repo = await openRepo(flags);
-      const snapshot = await findSnapshot(repo, snapRef);
-      const progress = progressReporter(flags, () => snapshot.snapshot.summary.bytes);
-      const r = await restore(repo, { snapshot, target: flags.target, ...(path ? { path } : {}), overwrite: !!flags.overwrite, deleteExtras: !!flags.delete, onProgress: (p) => progress.update(p) });
-      progress.done();
+      // Locked before the index is read, so a prune beside it keeps every pack it may read.
+      const repo = await openRepo(flags, { loadIndex: false });
+      const { snapshot, r, check } = await withSharedLock(repo, 'restore', async () => {
+        const snapshot = await findSnapshot(repo, snapRef);
+        const progress = progressReporter(flags, () => snapshot.snapshot.summary.bytes);
+        const r = await restore(repo, { snapshot, target: flags.target, ...(path ? { path } : {}), overwrite: !!flags.overwrite, deleteExtras: !!flags.delete, onProgress: (p) => progress.update(p) });
+        progress.done();
+        return { snapshot, r, check: flags.verify ? await compareData(repo, flags.target, snapshot.id) : undefined };
+      });
       const removed = flags.delete ? (r.removed ?? 0) : undefined;
-      const check = flags.verify ? await compareData(repo, flags.target, snapshot.id) : undefined;
       const summary = { type: 'summary', snapshot: snapshot.id, target: flags.target, ...r, ...(removed !== undefined ? { removed } : {}), ...(check ? { verified: check.problems.length === 0, problems: check.problems.slice(0, 20) } : {}) };
       if (check?.problems.length)
         throw corrupt('RESTORE_VERIFY_FAILED', `restore ${snapshot.id.slice(0, 8)} into ${flags.target}: the target differs from the snapshot in ${check.problems.length} place(s): ${check.problems.slice(0, 3).join('; ')}${flags.delete ? '' : ' (--delete removes entries the snapshot does not name)'}`);

@@ -5,7 +5,7 @@
  * until the report step removes it (its content is the sealed evidence snapshot). Undo swaps back.
  */
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { acquireShared, compareData, findSnapshot, restore } from '../../backup/index.js';
+import { compareData, findSnapshot, restore, withSharedLock } from '../../backup/index.js';
 import { conflict, fromSystemError } from '../../base/errors.js';
 import { swapPaths } from '../facts.js';
 import { nextSwapAction } from '../swap.js';
@@ -58,17 +58,13 @@ export const restoreStep: StepKind = {
         await rm(p.scratch, { recursive: true, force: true });
         await mkdir(p.scratch, { recursive: true, mode: 0o700 });
         const repo = await env.repo();
-        const lock = await acquireShared(repo);
         try {
-          await repo.loadIndex();
-          const r = await restore(repo, { snapshot: await findSnapshot(repo, snapshotId), target: p.scratch });
+          const r = await withSharedLock(repo, 'restore', async () => restore(repo, { snapshot: await findSnapshot(repo, snapshotId), target: p.scratch }));
           restored = { files: r.files, bytes: r.bytes };
         } catch (e) {
           // The volume was never touched: drop the partial copy and stop, resumable.
           await rm(p.scratch, { recursive: true, force: true }).catch(() => undefined);
           throw e;
-        } finally {
-          await lock.release();
         }
         await env.hold('restored');
         await writeFile(p.restored, `${snapshotId}\n`);

@@ -9,7 +9,7 @@ import {
   Repository,
   restore,
   runBackup,
-  acquireShared,
+  withSharedLock,
 } from '../../backup/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { RetentionPolicy } from '../../policy/retention.js';
@@ -64,15 +64,10 @@ function bind(repo: Repository, clock: Clock, reopen: () => Promise<Repository>)
       };
     },
     async restore(o) {
-      const lock = await acquireShared(repo);
-      try {
-        await repo.loadIndex();
-        const snapshot = await findSnapshot(repo, o.snapshot);
-        const r = await restore(repo, { snapshot, target: o.target });
+      return withSharedLock(repo, 'restore', async () => {
+        const r = await restore(repo, { snapshot: await findSnapshot(repo, o.snapshot), target: o.target });
         return { bytes: r.bytes, files: r.files };
-      } finally {
-        await lock.release();
-      }
+      });
     },
     async snapshots() {
       return (await listSnapshots(repo)).map((s) => ({
