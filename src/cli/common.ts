@@ -89,8 +89,11 @@ export async function openRepo(flags: RepoFlags, opts: RepositoryOptions & { loa
     throw notFound('REPO_NOT_FOUND', `open repository ${store.location}: no repository there (run 'holdfast repo init')`);
   // Damage that a command can work around (a segment, snapshot or plan that cannot be read) is
   // skipped, and said on stderr so it never passes silently.
-  const onWarning = (m: string) => process.stderr.write(`warning: ${m}\n`);
-  const repo = await Repository.open(store, await readPassword(flags), { onWarning, ...opts, ...(lockDays ? { lockDays } : {}) });
+  const onWarning = (m: string) => process.stderr.write(`warning: ${m}
+`);
+  // Test suites shrink packs so that a few small files give many packs for prune to work on.
+  const packSize = Number(process.env.HOLDFAST_TEST_PACK_SIZE) || undefined;
+  const repo = await Repository.open(store, await readPassword(flags), { onWarning, ...(packSize ? { packSize } : {}), ...opts, ...(lockDays ? { lockDays } : {}) });
   if (opts.loadIndex !== false) await repo.loadIndex();
   return repo;
 }

@@ -47,6 +47,11 @@ export interface BlobStore {
    * can be deleted while the snapshot is still meant to be locked. Throws BLOB_NOT_FOUND.
    */
   extendRetention?(name: string, until: Date): Promise<void>;
+  /**
+   * Removes what interrupted writes left (a filesystem's `.tmp-*` files) if older than `before`,
+   * returning how many. Stores whose writes leave nothing behind do not implement it.
+   */
+  sweepTemporaries?(before: Date): Promise<number>;
   close?(): Promise<void>;
 }
 

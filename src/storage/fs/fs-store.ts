@@ -190,6 +190,24 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** Temporaries are beside their targets, so every directory of the store is searched. */
+  async sweepTemporaries(before: Date): Promise<number> {
+    let removed = 0;
+    const sweep = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const ent of entries) {
+        const p = join(dir, ent.name);
+        if (ent.isDirectory()) await sweep(p);
+        else if (ent.name.startsWith(TEMP_PREFIX)) {
+          const s = await stat(p).catch(() => undefined);
+          if (s && s.mtime < before && (await rm(p, { force: true }).then(() => true, () => false))) removed++;
+        }
+      }
+    };
+    await sweep(this.root);
+    return removed;
+  }
+
   async close(): Promise<void> {
     await this.handles.closeAll();
   }
