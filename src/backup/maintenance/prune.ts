@@ -140,10 +140,12 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     // use them, writers do not deduplicate against them) or packs that nothing names (orphans that
     // the next prune deletes); never an index entry for a deleted pack.
     await faultPoint('prune:index-rewrite');
-    if ([...doomed].some((p) => repo.index.packs.has(p)) && !(await rewriteIndex(repo, doomed))) {
-      result.deferred.push('old index segments are held by object lock; the condemned packs they name are kept until their retention ends');
-      return result;
-    }
+    if ([...doomed].some((p) => repo.index.packs.has(p)))
+      for (const pack of await rewriteIndex(repo, doomed)) {
+        doomed.delete(pack);
+        held.set(pack, now());
+        result.held.push({ name: packName(pack), until: 'the index segment naming it may be deleted (object lock)' });
+      }
     await faultPoint('prune:index-rewritten');
     for (const pack of doomed) {
       try {
@@ -295,24 +297,29 @@ async function repack(repo: Repository, pack: string, needed: readonly { id: str
 }
 
 /**
- * One new segment for every pack still present, then the old segments this prune read. Returns
- * false when the store's retention holds an old segment: it still names the doomed packs, so they
- * must stay (their plans stay too, and a prune after the retention ends completes the work).
+ * One new segment for every pack still present, then the old segments this prune read. An old
+ * segment the store's retention holds stays; the doomed packs it names are returned, to be kept
+ * (still indexed, still condemned, their plan kept) until a prune after its retention ends.
  */
-async function rewriteIndex(repo: Repository, doomed: ReadonlySet<string>): Promise<boolean> {
+async function rewriteIndex(repo: Repository, doomed: ReadonlySet<string>): Promise<Set<string>> {
   const old: string[] = [];
   for await (const b of repo.store.list('index/')) if (repo.loadedSegments.has(b.name)) old.push(b.name);
   const packs = [...repo.index.byPack()].filter(([p]) => !doomed.has(p)).map(([id, blobs]) => ({ id, blobs: blobs.map((b) => ({ ...b.loc, id: b.id })) }));
   repo.loadedSegments.add(await repo.saveJson('index', segmentOf(packs)));
   await faultPoint('prune:index-segment-written');
+  const stillNamed = new Set<string>();
   for (const name of old) {
     try {
       await repo.store.delete(name);
+      repo.loadedSegments.delete(name);
     } catch (e) {
-      if (isHoldfastError(e, 'BLOB_HELD')) return false;
-      throw e;
+      if (!isHoldfastError(e, 'BLOB_HELD')) throw e;
+      const seg = await repo.loadJson(name, heldSegmentSchema);
+      for (const p of seg.packs) if (doomed.has(p.id)) stillNamed.add(p.id);
     }
-    repo.loadedSegments.delete(name);
   }
-  return true;
+  return stillNamed;
 }
+
+/** Only which packs a segment names: enough to know what a held segment keeps indexed. */
+const heldSegmentSchema = z.object({ packs: z.array(z.object({ id: z.string() }).passthrough()) }).passthrough();
