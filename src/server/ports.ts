@@ -22,7 +22,15 @@ export interface RepositoryPort {
     tags: string[];
     provenance: Provenance;
     excludes: string[];
-  }): Promise<{ snapshotId: string; time: Date; bytes: number; files: number; addedBytes: number }>;
+  }): Promise<{
+    snapshotId: string;
+    time: Date;
+    bytes: number;
+    files: number;
+    addedBytes: number;
+    /** Entries left out or stored with a caveat (unreadable, changed while read), one message each. */
+    skipped?: string[];
+  }>;
   /** Restores into `target` (which must be empty), reading and authenticating every chunk. */
   restore(o: { snapshot: string; target: string }): Promise<{ bytes: number; files: number }>;
   snapshots(): Promise<SnapshotInfo[]>;

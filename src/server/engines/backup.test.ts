@@ -4,6 +4,7 @@
  * a prune made through another instance (its in-memory index must not outlive the index rewrite).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,23 @@ describe('the backup port beside a prune', () => {
       mkdirSync(target);
       const restored = await a.restore({ snapshot: again.snapshotId, target });
       assert.equal(restored.bytes, first.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('reports what a backup left out, so the scheduler can warn about it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'holdfast-port-'));
+    try {
+      const src = join(dir, 'vol');
+      mkdirSync(src);
+      writeFileSync(join(src, 'kept.txt'), 'kept');
+      execFileSync('mkfifo', [join(src, 'a-fifo')]);
+      const port = backupEngine(new ManualClock(new Date()));
+      const repo = await port.open(join(dir, 'repo'), password, { init: true });
+      const provenance = provenanceSchema.parse({ volume: 'vol', workloads: [], hooks: [], labels: {} });
+      const r = await repo.backup({ source: src, tags: [], provenance, excludes: [] });
+      assert.equal(r.files, 1);
+      assert.deepEqual(r.skipped, ['skipped a-fifo: FIFO files are not backed up']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -61,6 +61,7 @@ function bind(repo: Repository, clock: Clock, reopen: () => Promise<Repository>)
         bytes: s.bytes,
         files: s.files,
         addedBytes: s.bytesAdded,
+        skipped: s.skipped,
       };
     },
     async restore(o) {

@@ -162,6 +162,8 @@ export function backupJob(
           'info',
           `snapshot ${result.snapshotId.slice(0, 12)}: ${result.files} files, ${result.bytes} bytes (${result.addedBytes} new)`,
         );
+        // An unreadable file no longer fails the backup (the rest is kept); it must not go unseen.
+        for (const m of result.skipped ?? []) ctx.log('warn', m);
         return {
           snapshotId: result.snapshotId,
           bytes: result.bytes,
