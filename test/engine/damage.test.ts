@@ -269,6 +269,9 @@ describe('damaged repositories', () => {
     assert.ok(lostFile, found.out);
     const idx = okJson<{ damagedBlobs: { pack: string }[] }>(repo, 'repair', 'index', '--read-all-data');
     assert.deepEqual(idx.damagedBlobs.map((d) => d.pack), [base(data!)]);
+    const lost = hf(repo, 'check');
+    assert.equal(lost.code, 5);
+    assert.match(lost.out, new RegExp(`error: snapshot ${snap.slice(0, 8)}: ${lostFile} needs blob [0-9a-f]{12}, which is not in the index and in no pack; the data is lost — run 'holdfast repair snapshots'`));
 
     const dry = ok(repo, 'repair', 'snapshots', '--dry-run');
     assert.match(dry.out, new RegExp(`snapshot ${snap.slice(0, 8)}: would save repaired copy\n {2}would remove ${lostFile}: its first chunk is lost`));

@@ -112,16 +112,21 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
     set.add(file);
     affected.set(pack, set);
   };
-  const reported = new Set<string>();
-  /** Records what a blob's state costs `file`; true when the blob cannot be read. */
   const used = new Set<string>();
+  /** Blobs no index and no pack has, with the files that need them (one error per blob, not per use). */
+  const missing = new Map<string, { first: string; files: Set<string> }>();
+  /** Records what a blob's state costs `file`; true when the blob cannot be read. */
   const visitBlob = (id: string, file: string, label: string, path: string): boolean => {
     used.add(id);
     const copies = repo.index.copies(id);
     if (copies.length === 0) {
       const holder = unindexed.get(id);
       if (holder) affect(holder, file);
-      else report.errors.push({ kind: 'missing-blob', object: id, message: `snapshot ${label}: ${path || '/'} needs blob ${id.slice(0, 12)}, which is not in the index and in no pack; the data is lost ('holdfast repair snapshots' salvages the rest)`, affects: [file] });
+      else {
+        const m = missing.get(id) ?? { first: `snapshot ${label}: ${path || '/'}`, files: new Set<string>() };
+        m.files.add(file);
+        missing.set(id, m);
+      }
       return true;
     }
     if (copies.every((c) => bad(id, c.pack))) {
@@ -142,9 +147,7 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
         nodes = parseTree(await repo.loadBlob(treeId, 'tree'), treeId).nodes;
       } catch (e) {
         if (!isDamage(e)) throw e;
-        const key = `${treeId}:${label}:${prefix}`;
-        if (!reported.has(key)) report.errors.push({ kind: 'damaged-blob', object: treeId, message: `snapshot ${label}: directory ${prefix || '/'} cannot be read (${e.message}); everything below it is lost from this snapshot ('holdfast repair snapshots' salvages the rest)`, affects: [`${label}:${prefix || '/'}`] });
-        reported.add(key);
+        report.errors.push({ kind: 'damaged-blob', object: treeId, message: `snapshot ${label}: directory ${prefix || '/'} cannot be read (${e.message}); everything below it is lost from this snapshot ('holdfast repair snapshots' salvages the rest)`, affects: [`${label}:${prefix || '/'}`] });
         return;
       }
       for (const n of nodes) {
@@ -159,6 +162,13 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
   // A pack is the only source of a blob snapshots use when no other pack holds a good copy of it.
   const onlySource = (pack: string) => (byPack.get(pack) ?? []).some((b) => used.has(b.id) && !repo.index.copies(b.id).some((c) => c.pack !== pack && !bad(b.id, c.pack)));
   judgePacks(problems, affected, onlySource, report);
+  for (const [id, m] of missing)
+    report.errors.push({
+      kind: 'missing-blob',
+      object: id,
+      message: `${m.first} needs blob ${id.slice(0, 12)}, which is not in the index and in no pack${m.files.size > 1 ? ` (as do ${m.files.size - 1} more file(s): ${describe(m.files)})` : ''}; the data is lost — run 'holdfast repair snapshots' to salvage the rest`,
+      affects: [...m.files],
+    });
   for (const pack of new Set(unindexed.values())) {
     const files = affected.get(pack);
     if (files)
