@@ -59,7 +59,11 @@ interface PackProblem {
 }
 
 export async function checkRepository(repo: Repository, opts: { readData?: boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<CheckReport> {
-  const report: CheckReport = { snapshots: 0, packs: 0, blobs: repo.index.blobCount, readData: !!opts.readData, bytesRead: 0, errors: [], notices: [] };
+  // Snapshots first, then the index, then the packs: a snapshot is written after its segments and a
+  // segment after its pack, so a backup finishing meanwhile cannot look like missing data.
+  const snaps = await listSnapshots(repo);
+  await repo.loadIndex();
+  const report: CheckReport = { snapshots: snaps.length, packs: 0, blobs: repo.index.blobCount, readData: !!opts.readData, bytesRead: 0, errors: [], notices: [] };
   const stored = new Map<string, number>();
   for await (const b of repo.store.list('data/')) stored.set(b.name.slice(b.name.lastIndexOf('/') + 1), b.size);
   report.packs = stored.size;
@@ -136,8 +140,6 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
     return false;
   };
 
-  const snaps = await listSnapshots(repo);
-  report.snapshots = snaps.length;
   for (const s of snaps) {
     const label = s.id.slice(0, 8);
     const walk = async (treeId: string, prefix: string): Promise<void> => {

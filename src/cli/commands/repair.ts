@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { repairIndex } from '../../backup/maintenance/repair-index.js';
 import { repairSnapshots } from '../../backup/maintenance/repair-snapshots.js';
-import { openRepo, print, progressReporter, repoOptions, type RepoFlags } from '../common.js';
+import { openRepo, print, repoOptions, type RepoFlags } from '../common.js';
 
 const short = (name: string) => name.slice(name.lastIndexOf('/') + 1).slice(0, 12);
 
@@ -45,9 +45,9 @@ Exit status is 0 when the index was rebuilt, even if packs were unreadable (they
     )
     .action(async (flags: RepoFlags & { readAllData?: boolean }) => {
       const repo = await openRepo(flags);
-      const progress = progressReporter(flags);
-      const r = await repairIndex(repo, { readAllData: !!flags.readAllData, onProgress: (done) => progress.update({ files: done, bytes: 0 }) });
-      progress.done();
+      const tty = process.stderr.isTTY && !flags.json;
+      const r = await repairIndex(repo, { readAllData: !!flags.readAllData, ...(tty ? { onProgress: (done: number, total: number) => process.stderr.write(`\rread ${done + 1} of ${total} packs   `) } : {}) });
+      if (tty) process.stderr.write('\n');
       print(flags, r, () => {
         const lines = [`read ${r.packs} packs: indexed ${r.blobs} blobs in ${r.indexed} packs; replaced ${r.removedSegments.length} index segments with one`];
         for (const p of r.foundPacks) lines.push(`found pack ${short(p)}, which no index named`);
