@@ -132,8 +132,10 @@ export async function repairSnapshots(repo: Repository, opts: RepairSnapshotsOpt
       if (opts.dryRun) continue;
       if (root) {
         await repo.flush();
+        // Run again without --forget, the same salvage is already there: do not save it twice.
+        const earlier = snaps.find((x) => x.snapshot.original === s.id && x.snapshot.tree === root.id);
         const repaired: Snapshot = { ...s.snapshot, tree: root.id, tags: [...new Set([...s.snapshot.tags, REPAIRED_TAG])], original: s.id };
-        entry.newId = await saveSnapshot(repo, repaired);
+        entry.newId = earlier?.id ?? (await saveSnapshot(repo, repaired));
       }
       if (opts.forget) entry.removed = await deleteSnapshot(repo, `snapshots/${s.id}`);
     }
