@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -92,15 +92,22 @@ describe('archiver on real files', () => {
     for (const [n, c] of [[latin1, 'latin1'], [ff, 'ff'], [fe, 'fe'], [realFffd, 'fffd']] as const) writeFileSync(under(src, n), c);
     mkdirSync(under(src, dir));
     writeFileSync(Buffer.concat([under(src, dir), Buffer.from('/inside')]), 'inside');
+    // A symlink whose name and target are not UTF-8, and a hardlink under such a name.
+    const link = bytes('link', [0xfe]);
+    const hard = bytes('hard', [0xfd]);
+    symlinkSync(latin1, under(src, link));
+    linkSync(under(src, ff), under(src, hard));
     const b = ok(repo, ['backup', src, '--json']);
     assert.deepEqual(summary(b).skipped, []);
-    assert.equal(summary(b).files, 5);
+    assert.equal(summary(b).files, 6);
     const restored = join(work, 'names-out');
     ok(repo, ['restore', 'latest', '--target', restored]);
     const names = (d: string) => readdirSync(d, { encoding: 'buffer' }).map((x) => x.toString('hex')).sort();
     assert.deepEqual(names(restored), names(src));
     for (const n of [latin1, ff, fe, realFffd]) assert.ok(readFileSync(under(restored, n)).equals(readFileSync(under(src, n))));
     assert.equal(readFileSync(Buffer.concat([under(restored, dir), Buffer.from('/inside')])).toString(), 'inside');
+    assert.ok(readlinkSync(under(restored, link), { encoding: 'buffer' }).equals(latin1));
+    assert.equal(statSync(under(restored, hard)).ino, statSync(under(restored, ff)).ino);
     ok(repo, ['check', '--read-data']);
     // --verify (what a Kubernetes in-place restore runs) finds the exact names where it put them.
     ok(repo, ['restore', 'latest', '--target', join(work, 'names-verify'), '--verify']);
@@ -112,7 +119,7 @@ describe('archiver on real files', () => {
     ok(repo, ['restore', 'latest:dir\\xff', '--target', one]);
     assert.deepEqual(names(one), [Buffer.from('inside').toString('hex')]);
     // A later backup of the same source works and finds every file unchanged.
-    assert.equal(summary(ok(repo, ['backup', src, '--json'])).filesUnchanged, 5);
+    assert.equal(summary(ok(repo, ['backup', src, '--json'])).filesUnchanged, 6);
   });
 
   it('skips a file and a directory it may not read, lists them, exits 0 and says so; --fail-on-unreadable makes that an error', () => {
