@@ -114,7 +114,7 @@ function waitReady(port: number, ca: string, token: string, deadlineMs: number):
   })();
 }
 
-function exited(p: ChildProcess | undefined, graceMs = 5000): Promise<void> {
+export function exited(p: ChildProcess | undefined, graceMs = 5000): Promise<void> {
   if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const t = setTimeout(() => p.kill('SIGKILL'), graceMs);
