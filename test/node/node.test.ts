@@ -75,6 +75,16 @@ if (!process.env.HOLDFAST_REAL_NODE) {
     };
     const containerId = (name: string) => ok(['get', 'pod', name, '-o', 'jsonpath={.status.containerStatuses[0].containerID}']);
     const execWorks = (name: string) => assert.equal(ok(['exec', '-i', name, '--', 'sh', '-c', 'cat; echo -n :from-pod'], 'hi'), 'hi:from-pod');
+    // A restarted kubelet answers exec with "pod does not exist" until it has synced its pods again:
+    // what must hold is that exec comes back, into the same container.
+    const execComesBack = async (name: string) => {
+      const end = Date.now() + 120_000;
+      while (Date.now() < end) {
+        if (node!.kubectl(['exec', name, '--', 'true']).status === 0) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      execWorks(name);
+    };
 
     before(async () => {
       node = await startRealNode();
@@ -109,7 +119,7 @@ if (!process.env.HOLDFAST_REAL_NODE) {
       ok(['wait', '--for=condition=Ready', 'node/hfnode', '--timeout=120s']);
       ok(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=120s']);
       assert.equal(containerId('sleeper'), id, 'the container was replaced');
-      execWorks('sleeper');
+      await execComesBack('sleeper');
     });
 
     it('keeps a running pod and exec through a containerd restart', async () => {
@@ -117,7 +127,7 @@ if (!process.env.HOLDFAST_REAL_NODE) {
       await node!.restartContainerd();
       ok(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=120s']);
       assert.equal(containerId('sleeper'), id, 'the container was replaced');
-      execWorks('sleeper');
+      await execComesBack('sleeper');
     });
 
     it('tears down leaving no process, mount, link, chain, netns, cgroup or changed sysctl', async () => {
