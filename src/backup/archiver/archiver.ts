@@ -6,8 +6,9 @@
  * Sockets, FIFOs and devices are skipped with a warning; a file that vanishes mid-walk is skipped
  * too (live volumes change). An entry the backup may not read (permission denied, a path longer
  * than PATH_MAX) is skipped with a warning and listed in the summary, as restic and kopia do;
- * `failOnUnreadable` makes it fail the backup instead. A file that changes while it is read is stored as read, with a warning
- * (see changed.ts).
+ * `failOnUnreadable` makes it fail the backup instead. A file is read no further than the size
+ * its lstat gave, so a file that grows faster than it is read still ends; one that changes while
+ * it is read is stored as read, with a warning (see changed.ts).
  */
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -148,7 +149,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       try {
         progress.currentPath = rel;
         await faultPoint('archiver:before-read');
-        const r = await pool.chunkFile(abs);
+        const r = await pool.chunkFile(abs, size);
         const changed = changedWhileRead({ size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino }, r.after, r.size);
         if (changed) warn(`${rel} changed while being read; stored as read`);
         return { content: r.content, size: r.size, changed };

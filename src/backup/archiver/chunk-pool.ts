@@ -21,6 +21,7 @@ export interface ChunkedFile {
 interface Job {
   /** Bytes, as the walk has it: a name need not be UTF-8. */
   path: Buffer;
+  limit: number;
   content: string[];
   resolve(v: ChunkedFile): void;
   reject(e: unknown): void;
@@ -54,13 +55,14 @@ export class ChunkPool {
     }
   }
 
-  chunkFile(path: Buffer): Promise<ChunkedFile> {
+  /** Reads at most `limit` bytes (the size lstat gave; see chunk-protocol.ts). */
+  chunkFile(path: Buffer, limit: number): Promise<ChunkedFile> {
     if (this.failure) return Promise.reject(this.failure);
     const job = this.nextJob++;
     return new Promise((resolve, reject) => {
-      this.jobs.set(job, { path, content: [], resolve, reject });
+      this.jobs.set(job, { path, limit, content: [], resolve, reject });
       const w = this.idle.pop();
-      if (w) w.postMessage({ kind: 'file', job, path });
+      if (w) w.postMessage({ kind: 'file', job, path, limit });
       else this.queue.push({ job });
     });
   }
@@ -84,7 +86,8 @@ export class ChunkPool {
     }
     this.jobs.delete(m.job);
     const next = this.queue.shift();
-    if (next) w.postMessage({ kind: 'file', job: next.job, path: this.jobs.get(next.job)!.path });
+    const queued = next && this.jobs.get(next.job);
+    if (queued) w.postMessage({ kind: 'file', job: next.job, path: queued.path, limit: queued.limit });
     else this.idle.push(w);
     if (m.kind === 'error') {
       const e = Object.assign(new Error(m.message), { code: m.code });

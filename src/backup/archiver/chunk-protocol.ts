@@ -14,8 +14,12 @@ export interface WorkerInit {
   maxOutstanding: number;
 }
 
-/** `path` is bytes (a Buffer arrives as a Uint8Array): a name need not be UTF-8. */
-export type WorkerRequest = WorkerInit | { kind: 'file'; job: number; path: Uint8Array };
+/**
+ * `path` is bytes (a Buffer arrives as a Uint8Array): a name need not be UTF-8. `limit` is the
+ * size the walk's lstat saw: the worker reads no further, so a file that grows faster than it is
+ * read still ends, and an append-only file is stored as it was at the stat.
+ */
+export type WorkerRequest = WorkerInit | { kind: 'file'; job: number; path: Uint8Array; limit: number };
 
 /** The open file's fstat once it was read to EOF: the archiver compares it with the walk's lstat. */
 export interface StatAfterRead {

@@ -29,7 +29,7 @@ function waitForRoom(): void {
   while (Atomics.load(outstanding, 0) > init.maxOutstanding) Atomics.wait(outstanding, 0, Atomics.load(outstanding, 0), 100);
 }
 
-function chunkFile(job: number, path: Uint8Array): void {
+function chunkFile(job: number, path: Uint8Array, limit: number): void {
   const max = init.chunker.max;
   const fd = openSync(Buffer.from(path.buffer, path.byteOffset, path.byteLength), 'r');
   let total = 0;
@@ -44,7 +44,7 @@ function chunkFile(job: number, path: Uint8Array): void {
         end -= start;
         start = 0;
         while (end < buf.length) {
-          const n = readSync(fd, buf, end, buf.length - end, null);
+          const n = total < limit ? readSync(fd, buf, end, Math.min(buf.length - end, limit - total), null) : 0;
           if (n === 0) {
             eof = true;
             break;
@@ -88,7 +88,7 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     return;
   }
   try {
-    chunkFile(msg.job, msg.path);
+    chunkFile(msg.job, msg.path, msg.limit);
   } catch (e) {
     const code = typeof e === 'object' && e && 'code' in e ? String((e as { code: unknown }).code) : undefined;
     post({ job: msg.job, kind: 'error', code, message: e instanceof Error ? e.message : String(e) });
