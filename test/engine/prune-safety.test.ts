@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,13 +36,14 @@ function ok(repo: string, ...args: string[]) {
 const snapshotIds = (repo: string): string[] => (JSON.parse(ok(repo, 'snapshots', '--json')) as { id: string }[]).map((s) => s.id);
 
 /** v1 = a..f; v2 drops a, c, e and adds g; v1 is forgotten: prune then condemns and repacks. */
-function seedRepository(root: string): { repo: string; v2: string; v2src: string } {
+function seedRepository(root: string): { repo: string; v2: string; v2src: string; a: Buffer } {
   const repo = join(root, 'repo');
   // One path changed in place, so retention sees one group and keeps only the newer snapshot.
   const v2src = join(root, 'live');
   const rnd = prng(7);
   mkdirSync(v2src, { recursive: true });
-  for (const f of 'abcdef') writeFileSync(join(v2src, f), rnd(300_000));
+  const contents = [...'abcdef'].map((f) => [f, rnd(300_000)] as const);
+  for (const [f, data] of contents) writeFileSync(join(v2src, f), data);
   ok(repo, 'repo', 'init');
   ok(repo, 'backup', v2src, '--tag', 'v1');
   for (const f of 'ace') rmSync(join(v2src, f));
@@ -50,7 +51,20 @@ function seedRepository(root: string): { repo: string; v2: string; v2src: string
   ok(repo, 'backup', v2src, '--tag', 'v2');
   ok(repo, 'forget', '--keep-last', '1');
   const [v2] = snapshotIds(repo);
-  return { repo, v2: v2!, v2src };
+  return { repo, v2: v2!, v2src, a: contents[0]![1] };
+}
+
+/**
+ * v3 = v2 plus `a` back as it was in the forgotten v1 (a user undoing a deletion): its only copy
+ * is in a pack prune condemns, so a backup beside prune deduplicates against exactly the data at
+ * risk; plus one new file.
+ */
+function makeV3(seed: { v2src: string; a: Buffer }, dir: string, salt: number): string {
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(seed.v2src, dir, { recursive: true, preserveTimestamps: true });
+  writeFileSync(join(dir, 'a'), seed.a);
+  writeFileSync(join(dir, 'h'), prng(salt)(1000));
+  return dir;
 }
 
 /** What a user relies on after anything happened: every snapshot restores exactly, check passes. */
@@ -86,7 +100,7 @@ function distinctPoints(order: readonly string[]): string[] {
 }
 
 describe('prune never loses a snapshot', () => {
-  let seed: { repo: string; v2: string; v2src: string };
+  let seed: ReturnType<typeof seedRepository>;
   let order: string[];
   let points: string[];
   before(() => {
@@ -112,10 +126,7 @@ describe('prune never loses a snapshot', () => {
       const r = hf(repo, ['prune', '--grace', '0s'], { HOLDFAST_FAULT: `${point}=kill` });
       assert.equal(r.code, null, `prune was not killed at ${point}`);
       // Straight after the crash: a backup that deduplicates against what prune touched, then restores.
-      const v3src = join(work, 'v3src');
-      rmSync(v3src, { recursive: true, force: true });
-      cpSync(seed.v2src, v3src, { recursive: true, preserveTimestamps: true });
-      writeFileSync(join(v3src, 'h'), prng(99)(1000));
+      const v3src = makeV3(seed, join(work, 'v3src'), 99);
       ok(repo, 'backup', v3src, '--tag', 'v3');
       const v3 = snapshotIds(repo).find((id) => id !== seed.v2)!;
       const expected = new Map([
@@ -145,9 +156,7 @@ describe('prune never loses a snapshot', () => {
           if (prune.exitCode !== null) throw new Error(`prune exited (${prune.exitCode}) before reaching ${point}: ${err}`);
           await sleep(20);
         }
-        rmSync(v3src, { recursive: true, force: true });
-        cpSync(seed.v2src, v3src, { recursive: true, preserveTimestamps: true });
-        writeFileSync(join(v3src, 'h'), prng(98)(1000));
+        makeV3(seed, v3src, 98);
         ok(repo, 'backup', v3src, '--tag', 'v3');
         v3 = snapshotIds(repo).find((id) => id !== seed.v2)!;
         assertIntact(repo, new Map([[seed.v2, seed.v2src]]), `beside prune paused at ${point}`);
@@ -171,7 +180,7 @@ describe('prune never loses a snapshot', () => {
 });
 
 describe('restore and check beside prune', () => {
-  let seed: { repo: string; v2: string; v2src: string };
+  let seed: ReturnType<typeof seedRepository>;
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'hf-prune-readers-'));
     seed = seedRepository(join(work, 'seed'));
@@ -207,4 +216,46 @@ describe('restore and check beside prune', () => {
       assert.ok(second.deletedPacks > 0);
       assertIntact(repo, new Map([[seed.v2, seed.v2src]]), `after a ${reader} beside prune`);
     });
+});
+
+describe('prune and damaged copies', () => {
+  let seed: ReturnType<typeof seedRepository>;
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'hf-prune-copies-'));
+    seed = seedRepository(join(work, 'seed'));
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('never deletes the intact old copy of a blob whose repacked copy is damaged', async () => {
+    const repo = join(work, 'repo');
+    cpSync(seed.repo, repo, { recursive: true });
+    const packsNow = () => new Set(readdirSync(join(repo, 'data'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)));
+    const before = packsNow();
+    // A reader holding the repository makes prune repack but keep the old copies for now.
+    const gate = join(work, 'gate');
+    const reader = spawn(process.execPath, [bin, 'check'], { env: env(repo, { HOLDFAST_FAULT: `check:index-loaded=pause:${gate}` }), stdio: 'ignore' });
+    const exited = new Promise((res) => reader.on('exit', res));
+    try {
+      while (!existsSync(`${gate}.reached`)) await sleep(20);
+      const first = JSON.parse(ok(repo, 'prune', '--grace', '0s', '--json')) as { repackedPacks: number; deletedPacks: number };
+      assert.ok(first.repackedPacks > 0 && first.deletedPacks === 0);
+    } finally {
+      writeFileSync(gate, '');
+    }
+    await exited;
+    // Damage every new copy the repack wrote (a bit in the middle of each new data pack).
+    const fresh = [...packsNow()].filter((p) => !before.has(p));
+    assert.ok(fresh.length > 0);
+    for (const p of fresh) {
+      const bytes = readFileSync(p);
+      bytes[bytes.length >> 2]! ^= 0x10;
+      writeFileSync(p, bytes);
+    }
+    const second = JSON.parse(ok(repo, 'prune', '--grace', '0s', '--json')) as { kept: string[] };
+    assert.ok(second.kept.length > 0, 'prune did not notice that the copies it relied on are damaged');
+    assert.match(second.kept[0]!, /last intact copy of blob/);
+    const out = join(work, 'out');
+    ok(repo, 'restore', seed.v2, '--target', out);
+    assert.deepEqual(treeDifferences(seed.v2src, out), []);
+  });
 });

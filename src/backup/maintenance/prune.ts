@@ -50,6 +50,8 @@ export interface PruneResult {
   held: { name: string; until?: string }[];
   /** Incomplete writes (`.tmp-*`) older than the grace period, removed. */
   deletedTemporaries: number;
+  /** Condemned packs kept because they hold the last intact copy of a needed blob, with why. */
+  kept: string[];
 }
 
 const planSchema = z.object({ time: z.string(), packs: z.array(z.string()) });
@@ -58,7 +60,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
   const now = opts.now ?? (() => new Date());
   const grace = opts.graceMs ?? 3_600_000;
   const log = opts.log ?? (() => {});
-  const result: PruneResult = { condemnedPacks: 0, repackedPacks: 0, deletedPacks: 0, deletedBytes: 0, deletedOrphans: 0, rescuedPacks: 0, deferred: [], held: [], deletedTemporaries: 0 };
+  const result: PruneResult = { condemnedPacks: 0, repackedPacks: 0, deletedPacks: 0, deletedBytes: 0, deletedOrphans: 0, rescuedPacks: 0, deferred: [], held: [], deletedTemporaries: 0, kept: [] };
   const lock = opts.dryRun ? undefined : await acquireExclusive(repo);
   try {
     const packInfo = new Map<string, { size: number; modified: Date }>();
@@ -127,7 +129,12 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
       }
       carriedOut.push({ name, packs: plan.packs });
     }
-    await assertReplacementsIntact(repo, doomed, byPack, usedNow);
+    for (const [pack, why] of await lastIntactCopies(repo, doomed, byPack, usedNow)) {
+      doomed.delete(pack);
+      result.rescuedPacks++;
+      log(why);
+      result.kept.push(why);
+    }
     const held = await heldPacks(repo, doomed, now());
     for (const [pack, until] of held) {
       doomed.delete(pack);
@@ -188,16 +195,17 @@ function needsThisCopy(repo: Repository, blobs: readonly { id: string }[], pack:
 
 /**
  * A doomed pack may hold the last intact copy of a blob whose other copy (written by a repack) is
- * damaged: before deleting, read every surviving copy of each used blob in the doomed packs and
- * verify it. The cost is the repacked data, read once more; unused packs cost nothing.
+ * damaged: before deleting, read the surviving copies of each used blob in the doomed packs and
+ * verify one. A pack whose blob has no intact copy elsewhere is kept (rescued, and named). The
+ * cost is the repacked data, read once more; packs with no used blob cost nothing.
  */
-async function assertReplacementsIntact(repo: Repository, doomed: ReadonlySet<string>, byPack: Map<string, { id: string }[]>, used: ReadonlySet<string>): Promise<void> {
+async function lastIntactCopies(repo: Repository, doomed: ReadonlySet<string>, byPack: Map<string, { id: string }[]>, used: ReadonlySet<string>): Promise<Map<string, string>> {
+  const keep = new Map<string, string>();
   for (const pack of doomed)
     for (const { id } of byPack.get(pack) ?? []) {
-      if (!used.has(id)) continue;
-      const copies = repo.index.locations(id).filter((l) => !doomed.has(l.pack));
+      if (!used.has(id) || keep.has(pack)) continue;
       let intact = false;
-      for (const l of copies) {
+      for (const l of repo.index.locations(id).filter((l) => !doomed.has(l.pack))) {
         try {
           repo.openBlob(id, await repo.store.get(packName(l.pack), { offset: l.offset, length: l.length }), l.pack);
           intact = true;
@@ -206,9 +214,9 @@ async function assertReplacementsIntact(repo: Repository, doomed: ReadonlySet<st
           if (!(e instanceof HoldfastError) || (e.kind !== 'corrupt' && e.kind !== 'not-found')) throw e;
         }
       }
-      if (!intact)
-        throw corrupt('PRUNE_COPY_DAMAGED', `prune: blob ${id.slice(0, 12)} is needed by a snapshot and its copy outside pack ${pack.slice(0, 12)} is damaged or missing; nothing was deleted. Run 'holdfast check --read-data' and 'holdfast repair index'`);
+      if (!intact) keep.set(pack, `kept pack ${pack.slice(0, 12)}: it holds the last intact copy of blob ${id.slice(0, 12)} (the other copy is damaged or missing; run 'holdfast check --read-data')`);
     }
+  return keep;
 }
 
 /** The doomed packs that the store's retention still holds, with until when. */

@@ -125,6 +125,8 @@ async function runPrune(flags: RepoFlags, opts: { graceMs?: number; dryRun?: boo
     [
       `condemned ${r.condemnedPacks} packs (${r.repackedPacks} repacked), deleted ${r.deletedPacks} packs (${formatBytes(r.deletedBytes)}) and ${r.deletedOrphans} orphans, rescued ${r.rescuedPacks}`,
       ...r.deferred.map((d) => `deferred: ${d}; run prune again later`),
+      ...r.kept.map((k) => `warning: ${k}`),
+      ...(r.deletedTemporaries ? [`removed ${r.deletedTemporaries} incomplete write(s) left by interrupted commands`] : []),
       ...r.held.map((h) => `held by object lock: ${h.name}${h.until ? ` until ${h.until}` : ''}`),
     ].join('\n'),
   );
