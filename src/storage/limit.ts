@@ -34,6 +34,7 @@ export class LimitedBlobStore implements BlobStore {
   readonly gate: Semaphore;
   heldUntil?: (name: string) => Promise<Date | undefined>;
   extendRetention?: (name: string, until: Date) => Promise<void>;
+  sweepTemporaries?: (before: Date) => Promise<number>;
 
   constructor(
     readonly inner: BlobStore,
@@ -43,6 +44,7 @@ export class LimitedBlobStore implements BlobStore {
     this.gate = new Semaphore(limit);
     if (inner.heldUntil) this.heldUntil = (name) => this.gate.run(() => inner.heldUntil!(name));
     if (inner.extendRetention) this.extendRetention = (name, until) => this.gate.run(() => inner.extendRetention!(name, until));
+    if (inner.sweepTemporaries) this.sweepTemporaries = (before) => this.gate.run(() => inner.sweepTemporaries!(before));
   }
 
   put(name: string, data: Uint8Array, options?: PutOptions): Promise<void> {

@@ -65,10 +65,12 @@ export class RetryingBlobStore implements BlobStore {
     this.log = options.log ?? silentLogger;
     if (inner.heldUntil) this.heldUntil = (name) => this.run('heldUntil', name, () => inner.heldUntil!(name));
     if (inner.extendRetention) this.extendRetention = (name, until) => this.run('extendRetention', name, () => inner.extendRetention!(name, until));
+    if (inner.sweepTemporaries) this.sweepTemporaries = (before) => this.run('sweepTemporaries', '', () => inner.sweepTemporaries!(before));
   }
 
   heldUntil?: (name: string) => Promise<Date | undefined>;
   extendRetention?: (name: string, until: Date) => Promise<void>;
+  sweepTemporaries?: (before: Date) => Promise<number>;
 
   private run<T>(op: string, name: string, fn: (attempt: number) => Promise<T>): Promise<T> {
     return withRetry(fn, {

@@ -22,6 +22,7 @@ export class ReadAheadBlobStore implements BlobStore {
   readonly location: string;
   heldUntil?: (name: string) => Promise<Date | undefined>;
   extendRetention?: (name: string, until: Date) => Promise<void>;
+  sweepTemporaries?: (before: Date) => Promise<number>;
   /** Insertion order is recency order: a hit re-inserts its window. */
   private readonly windows = new Map<string, Window>();
   /** Reads the inner store was asked for, for tests and the bench. */
@@ -35,6 +36,7 @@ export class ReadAheadBlobStore implements BlobStore {
     this.location = inner.location;
     if (inner.heldUntil) this.heldUntil = (n) => inner.heldUntil!(n);
     if (inner.extendRetention) this.extendRetention = (n, until) => inner.extendRetention!(n, until);
+    if (inner.sweepTemporaries) this.sweepTemporaries = (before) => inner.sweepTemporaries!(before);
   }
 
   async get(name: string, range?: { offset: number; length: number }): Promise<Buffer> {

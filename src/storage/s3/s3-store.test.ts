@@ -12,6 +12,7 @@ import { blobStoreConformance } from '../testing.js';
 import { startS3Server, type S3TestServer } from '../../../test/harness/s3-server.js';
 import type { LookupFunction } from 'node:net';
 import { connectS3 } from './s3-open.js';
+import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 
 let s3: S3TestServer;
 const ready = startS3Server({ virtualDomain: 'localhost' });
@@ -45,6 +46,21 @@ describe('S3 store specifics', () => {
     const back = await store.get('data/mp/big');
     assert.ok(back.equals(data));
     assert.deepEqual(await store.get('data/mp/big', { offset: 5 * 1024 * 1024 - 3, length: 10 }), data.subarray(5 * 1024 * 1024 - 3, 5 * 1024 * 1024 + 7));
+    await store.close();
+  });
+
+  it('aborts multipart uploads a killed writer left, once they are older than the cut-off', async () => {
+    const store = await connectS3(s3.url(s3.buckets.plain, prefix()), { env: s3.env() });
+    // A writer killed between CreateMultipartUpload and Complete leaves exactly this behind.
+    const client = (store as unknown as { c: S3Client }).c;
+    const Key = `${(store as unknown as { cfg: { location: { prefix: string } } }).cfg.location.prefix}data/ab/abandoned`;
+    await client.send(new CreateMultipartUploadCommand({ Bucket: s3.buckets.plain, Key }));
+    const pending = async () => ((await client.send(new ListMultipartUploadsCommand({ Bucket: s3.buckets.plain, Prefix: Key }))).Uploads ?? []).length;
+    assert.equal(await pending(), 1);
+    assert.equal(await store.sweepTemporaries(new Date(Date.now() - 3_600_000)), 0, 'a young upload may belong to a running backup');
+    assert.equal(await pending(), 1);
+    assert.equal(await store.sweepTemporaries(new Date(Date.now() + 60_000)), 1);
+    assert.equal(await pending(), 0);
     await store.close();
   });
 

@@ -12,12 +12,14 @@
  * and free nothing) after checking the retention, so a held blob fails with BLOB_HELD up front.
  */
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectRetentionCommand,
   PutObjectRetentionCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
@@ -239,6 +241,34 @@ export class S3BlobStore implements BlobStore {
         throw conflict('BLOB_HELD', `delete ${name} in ${this.location}: held by object lock (a version is still under retention)`);
       throw this.fail('delete', name, e);
     }
+  }
+
+  /**
+   * Multipart uploads a killed writer never completed nor aborted keep their parts (and their
+   * cost) forever unless a lifecycle rule ends them: prune aborts those started before `before`.
+   */
+  async sweepTemporaries(before: Date): Promise<number> {
+    let aborted = 0;
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      let res;
+      try {
+        res = await this.c.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.cfg.location.prefix, KeyMarker, UploadIdMarker }));
+      } catch (e) {
+        throw this.fail('list incomplete uploads in', '', e);
+      }
+      for (const u of res.Uploads ?? [])
+        if (u.Key && u.UploadId && u.Initiated && u.Initiated < before) {
+          await this.c.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId })).catch((e: unknown) => {
+            if (classifyS3Error(e).code !== 'BLOB_NOT_FOUND') throw this.fail('abort incomplete upload of', u.Key!, e);
+          });
+          aborted++;
+        }
+      ({ NextKeyMarker: KeyMarker, NextUploadIdMarker: UploadIdMarker } = res);
+      if (!res.IsTruncated) break;
+    } while (KeyMarker);
+    return aborted;
   }
 
   async close(): Promise<void> {
