@@ -24,7 +24,8 @@ export function backupEngine(clock: Clock): BackupPort {
       try {
         repo = await Repository.open(store, password);
       } catch (e) {
-        if (!o.init || !isHoldfastError(e, 'REPO_NOT_FOUND')) throw e;
+        // A repository whose init was killed before its config is finished the same way.
+        if (!o.init || !(isHoldfastError(e, 'REPO_NOT_FOUND') || isHoldfastError(e, 'REPO_INIT_INTERRUPTED'))) throw e;
         await initRepository(store, password);
         repo = await Repository.open(store, password);
       }
