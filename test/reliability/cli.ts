@@ -99,6 +99,8 @@ export function describeRun(r: RunResult): string {
   const how = r.timedOut ? 'timed out' : r.signal ? `killed (${r.signal})` : `exit ${r.code}`;
   // The one line a failing command owes its user starts "holdfast:"; warnings come before it.
   const errLines = r.err.trim().split('\n').filter(Boolean);
-  const said = errLines.find((l) => l.startsWith('holdfast:')) ?? errLines[0] ?? r.out.trim().split('\n')[0] ?? '';
+  const at = errLines.findIndex((l) => l.startsWith('holdfast:'));
+  // An internal error's line ends where its stack trace starts: the next line is the error itself.
+  const said = at >= 0 ? errLines.slice(at, /: $|:$/.test(errLines[at]!) ? at + 2 : at + 1).join(' ') : (errLines[0] ?? r.out.trim().split('\n')[0] ?? '');
   return `holdfast ${r.args.join(' ')} → ${how}${said ? `: ${said.slice(0, 300)}` : ''}`;
 }

@@ -3,7 +3,8 @@
  * not lose, and how a user recovers after a crash: run it again (after `holdfast unlock` if it says
  * the repository is locked), or, for a password change, again with whichever password opens.
  */
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { treeDifferences } from '../../src/backup/testing.js';
 import { describeRun, run, NEW_PASSWORD, PASSWORD, type RunResult, type Site } from './cli.js';
 import { short, type Verdict } from './invariants.js';
@@ -116,8 +117,20 @@ export const COMMANDS: CommandSpec[] = [
     name: 'repo init',
     template: 'none',
     prepare: () => ['repo', 'init'],
-    recover: (ctx, args) => rerun(ctx, args),
+    recover: async (ctx, args) => {
+      const first = await rerun(ctx, args);
+      if (!first.failed || !ctx.site.dir) return first;
+      // "A re-run either completes it or says exactly what to remove": do what it says, once.
+      const named = [...first.failed.matchAll(/remove\s+'?([^\s',;]+)/gi)].map((m) => m[1]!.replace(/[.)]$/, ''));
+      const paths = named.map((n) => (isAbsolute(n) ? n : join(ctx.site.dir!, n))).filter((p) => p.startsWith(ctx.site.dir!) && existsSync(p));
+      if (!paths.length) return first;
+      for (const p of paths) rmSync(p, { recursive: true, force: true });
+      const again = await rerun(ctx, args);
+      return { ...again, steps: [...first.steps, `removed what it named: ${paths.join(', ')}`, ...again.steps] };
+    },
   },
+  // A rebuild of a healthy index: every step of it (new segment written, old ones deleted) killed.
+  plain('repair index', 'forgotten', ['repair', 'index']),
   {
     name: 'restore',
     template: 'base',

@@ -2,8 +2,10 @@
  * Bit flips: one seeded bit flipped in one file of each kind a repository holds (config, keys,
  * index segments, snapshots, packs, locks, deletion plans), then every user-facing command run
  * over it. No restore may exit 0 with wrong bytes; damage that makes a snapshot unrestorable must
- * be reported by `check --read-data`; and prune must not make the damage worse (a snapshot that
- * restored before prune still restores after it).
+ * be reported by `check --read-data`; prune must not make the damage worse (a snapshot that
+ * restored before prune still restores after it); and the repair check's help prescribes
+ * (`repair index --read-all-data`, `repair snapshots --forget`) must leave a repository that
+ * passes `check --read-data` and still restores every snapshot that restored before.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +21,11 @@ import { snapshotIdOf, trialSource, type SnapshotRecord } from './world.js';
 export const FLIP_KINDS = ['config', 'keys', 'index', 'snapshots', 'data', 'locks', 'deletions'] as const;
 export type FlipKind = (typeof FLIP_KINDS)[number];
 
-/** Files of a kind in a repository directory, sorted (temporaries left out). */
+/**
+ * Files of a kind in a repository directory (temporaries left out), sorted by size, then name:
+ * names are random per run but sizes follow from the seeded sources, so the seed picks the same
+ * file (the same pack, the same segment) every run.
+ */
 export function filesOfKind(repoDir: string, kind: FlipKind): string[] {
   const top = join(repoDir, kind);
   let st;
@@ -38,7 +44,8 @@ export function filesOfKind(repoDir: string, kind: FlipKind): string[] {
     }
   };
   walk(top);
-  return out;
+  const size = new Map(out.map((f) => [f, statSync(f).size]));
+  return out.sort((a, b) => size.get(a)! - size.get(b)! || a.localeCompare(b));
 }
 
 /** Flips bit `bit` of a file in place. */
@@ -137,6 +144,23 @@ export async function flipTrial(lab: Lab, kind: FlipKind, k: number, seed: numbe
   v.silentWrong.push(...after.silentWrong);
   // Prune may not delete what still held a restorable snapshot's data.
   v.lost.push(...after.lost.map((l) => `${l} (restored before prune, not after)`));
+
+  // Damage check reports is repaired as its help says; then check passes and nothing that
+  // restored before is lost.
+  if (check.code !== 0 && !FATAL_KINDS.includes(kind)) {
+    for (const args of [['repair', 'index', '--read-all-data'], ['repair', 'snapshots', '--forget'], ['check', '--read-data']]) {
+      const r = await run(ctx.site, args);
+      runs.push(describeRun(r));
+      const ie = internalError(r);
+      if (ie) v.notes.push(ie);
+      // The whole report, not just its last line: this is what the maintainer needs to see.
+      if (r.code !== 0) v.notes.push(`after one damaged ${kind} file, ${args.join(' ')} fails: ${describeRun(r)} [${(r.out + r.err).trim().split('\n').slice(-6).join(' | ')}]`);
+    }
+    const repaired = emptyVerdict();
+    for (const s of restoredBefore) await restoreMatches(ctx.site, 'reliability-pw-1', s, ctx.dir, repaired);
+    v.silentWrong.push(...repaired.silentWrong);
+    v.lost.push(...repaired.lost.map((l) => `${l} (restored before repair, not after)`));
+  }
 
   const unrestorable = template.snapshots.length - restoredBefore.length;
   const mattered = !listed.ids || unrestorable > 0 || b.code !== 0 || !freshOk;

@@ -92,6 +92,10 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     options,
     planned: chosen.length,
     tally: tally(results),
-    results: results.map((r) => ({ ...r, problems: problems(r), ...(knownFailure(r.id) && problems(r).length ? { known: knownFailure(r.id)!.why } : {}) })),
+    results: results.map((r) => {
+      const p = problems(r);
+      const known = p.length ? knownFailure(r.id, p) : undefined;
+      return { ...r, problems: p, ...(known ? { known: known.why } : {}) };
+    }),
   };
 }
