@@ -18,11 +18,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, KUBECTL, KUBE_APISERVER, KUBE_VERSION } from './kube.js';
 import { containerdSock, containerdToml, cniConflist, kubeProxyYaml, kubeconfig, kubeletYaml, NODE_IP, NODE_NAME, PORTS, SERVICE_CIDR, type Paths } from './node-config.js';
-import { hostDiff, mountPoints, OUTSIDE_DIRS, recordHost, removeCgroups, restoreSysctls, type HostState } from './node-host.js';
+import { OUTSIDE_DIRS, recordHost } from './node-host.js';
+import { cleanHost, killAll, pidsMentioning, podPids, saveRecord, sweepStaleRuns, type RunRecord } from './node-teardown.js';
 import { importImages, PAUSE_IMAGE } from './node-images.js';
 
 const bin = (name: string) => join(process.env.HOME ?? '/root', '.cache', 'holdfast', 'bin', `${name}-${KUBE_VERSION}`);
@@ -100,71 +101,19 @@ async function until(what: string, ms: number, ok: () => boolean | Promise<boole
   throw new Error(`real node: ${what} not within ${ms / 1000}s${tail}`);
 }
 
-/** PIDs whose command line names `needle` (the shims and anything else started for this run). */
-function pidsMentioning(needle: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle)) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-/** PIDs in the network namespace `nsLink` (as readlink /proc/PID/ns/net prints it). */
-function pidsInNetns(nsLink: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readlinkSync(`/proc/${e}/ns/net`) === nsLink) out.push(Number(e));
-    } catch {
-      /* gone or kernel thread */
-    }
-  }
-  return out;
-}
-
-/** Every process in the kubepods cgroups (the pods' containers) of every hierarchy. */
-function podPids(): number[] {
-  const out = new Set<number>();
-  const walk = (dir: string) => {
-    try {
-      for (const l of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (l) out.add(Number(l));
-      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name));
-    } catch {
-      /* gone */
-    }
-  };
-  for (const m of mountPoints(readFileSync('/proc/self/mountinfo', 'utf8')))
-    if (m.startsWith('/sys/fs/cgroup/')) for (const d of ['kubepods', 'k8s.io']) if (existsSync(join(m, d))) walk(join(m, d));
-  return [...out];
-}
-
-function killAll(pids: number[]): void {
-  for (const pid of pids)
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-}
-
 export async function startRealNode(): Promise<RealNode> {
   preflight();
   const t0 = Date.now();
+  const stale = await sweepStaleRuns();
+  if (stale.length) throw new Error(`real node: an earlier run left things it could not clean:\n${stale.join('\n')}`);
   const id = randomBytes(3).toString('hex');
   const paths: Paths = { state: mkdtempSync('/var/tmp/holdfast-node-'), run: `/run/hf-node-${id}` };
   const netns = `hf-node-${id}`;
   const prefixes = [paths.state, paths.run, '/run/netns', ...OUTSIDE_DIRS];
-  const before: HostState = recordHost(prefixes);
+  const record: RunRecord = { paths, netns, nsLink: '', prefixes, before: recordHost(prefixes) };
   const procs = new Map<string, { args: string[]; p?: ChildProcess }>();
   const log = (name: string) => join(paths.state, 'logs', `${name}.log`);
   const nsenter = ['nsenter', `--net=/run/netns/${netns}`, '--'];
-  let nsLink = '';
 
   const start = (name: string) => {
     const entry = procs.get(name)!;
@@ -184,7 +133,6 @@ export async function startRealNode(): Promise<RealNode> {
   const containerdUp = () => sh(nsenter[0]!, [...nsenter.slice(1), 'ctr', '-a', sock, 'version']).status === 0;
 
   const stop = async (): Promise<string[]> => {
-    const problems: string[] = [];
     // While the kubelet runs: it unmounts volumes and CNI removes pod namespaces as pods go.
     if (procs.get('kubelet')?.p?.exitCode === null && procs.get('kube-apiserver')?.p?.exitCode === null) {
       kubectl(['delete', 'jobs,pods', '--all', '--all-namespaces', '--wait=true', '--timeout=60s', '--grace-period=1']);
@@ -196,38 +144,18 @@ export async function startRealNode(): Promise<RealNode> {
       await sleep(500);
       for (const t of ctr(['tasks', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['tasks', 'delete', '-f', t]);
     }
-    killAll(podPids());
     // The runc v2 shims outlive containerd; they name its socket on their command line.
+    killAll(podPids());
     killAll(pidsMentioning(paths.run));
     await exited(procs.get('containerd')?.p);
-    killAll(pidsMentioning(paths.run));
-    if (nsLink) killAll(pidsInNetns(nsLink));
-    await sleep(300);
-
-    // Ours and the pods' (containerd names them cni-*); deleting ours takes the bridges, veths and
-    // every iptables rule and per-namespace sysctl the kubelet, kube-proxy and CNI set with it.
-    for (const n of existsSync('/run/netns') ? readdirSync('/run/netns') : [])
-      if (!before.netns.includes(n) && (n === netns || n.startsWith('cni-'))) sh('ip', ['netns', 'delete', n]);
-    // Deepest first: the kubelet bind-mounts its root onto itself and mounts volumes beneath.
-    const mine = (m: string) => prefixes.some((p) => m === p || m.startsWith(`${p}/`)) && !before.mounts.includes(m);
-    const mounts = mountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).filter(mine).sort((a, b) => b.length - a.length);
-    for (const m of mounts) if (sh('umount', [m]).status !== 0) sh('umount', ['-l', m]);
-    restoreSysctls(before);
-    problems.push(...removeCgroups(before).map((f) => `cgroup not removable: ${f}`));
-    for (const d of OUTSIDE_DIRS) if (!before.dirs.includes(d)) rmSync(d, { recursive: true, force: true });
-    rmSync(paths.run, { recursive: true, force: true });
-    const leftPids = [...pidsMentioning(paths.run), ...pidsMentioning(paths.state), ...(nsLink ? pidsInNetns(nsLink) : [])];
-    problems.push(...[...new Set(leftPids)].map((p) => `process ${p} left running: ${readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ')}`));
-    problems.push(...hostDiff(before, recordHost(prefixes)));
-    if (problems.length === 0) rmSync(paths.state, { recursive: true, force: true });
-    else problems.push(`(state and logs kept in ${paths.state})`);
-    return problems;
+    return cleanHost(record);
   };
 
   try {
     mkdirSync(join(paths.state, 'logs'), { recursive: true });
     mkdirSync(join(paths.state, 'cni'), { recursive: true });
     mkdirSync(paths.run, { recursive: true });
+    saveRecord(record);
     // The namespace: loopback plus one bridge holding the node address, and no default route.
     must('ip', ['netns', 'add', netns]);
     const inNs = (args: string[]) => must('ip', ['-n', netns, ...args]);
@@ -249,8 +177,9 @@ export async function startRealNode(): Promise<RealNode> {
     writeFileSync(join(paths.state, 'kube-proxy.yaml'), kubeProxyYaml(paths));
 
     // How /proc/PID/ns/net names this namespace: finds stray processes at teardown.
-    nsLink = `net:[${statSync(`/run/netns/${netns}`).ino}]`;
-    if (nsLink === readlinkSync('/proc/self/ns/net')) throw new Error(`real node: netns ${netns} is the host's own namespace`);
+    record.nsLink = `net:[${statSync(`/run/netns/${netns}`).ino}]`;
+    if (record.nsLink === readlinkSync('/proc/self/ns/net')) throw new Error(`real node: netns ${netns} is the host's own namespace`);
+    saveRecord(record);
     define('containerd', ['containerd', '--config', join(paths.state, 'containerd.toml')]);
     const etcdUrl = `http://127.0.0.1:${PORTS.etcd}`;
     const peerUrl = `http://127.0.0.1:${PORTS.etcdPeer}`;

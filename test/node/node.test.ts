@@ -7,6 +7,7 @@
  * nothing reports as passed that did not run.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -111,6 +112,19 @@ if (!process.env.HOLDFAST_REAL_NODE) {
       ok(['apply', '-f', '-'], pod('sleeper', 'sleep 3600'));
       ok(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=180s']);
       execWorks('sleeper');
+    });
+
+    it('has no route out of its network namespace, for the node or for a pod', () => {
+      const routes = spawnSync('ip', ['-n', node!.netns, 'route', 'show'], { encoding: 'utf8' }).stdout;
+      assert.match(routes, /10\.89\.0\.0\/24 dev hfnode0/);
+      assert.doesNotMatch(routes, /^default/m);
+      assert.doesNotMatch(ok(['exec', 'sleeper', '--', 'ip', 'route']), /^default/m);
+    });
+
+    it('lets a pod reach the API server through the kubernetes Service (kube-proxy)', () => {
+      // nc exits 0 only if the TCP connection to the ClusterIP was made (DNAT to 10.89.0.1:6443).
+      const r = node!.kubectl(['exec', 'sleeper', '--', 'sh', '-c', 'echo | nc -w 5 10.0.0.1 443 >/dev/null; echo rc=$?']);
+      assert.equal(r.stdout.trim(), 'rc=0', r.stderr);
     });
 
     it('keeps a running pod and exec through a kubelet restart', async () => {
