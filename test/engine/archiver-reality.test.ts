@@ -213,6 +213,22 @@ describe('archiver on real files', () => {
     assert.equal(res.status, 8, res.stderr);
     assert.match(res.stderr, /holds 2164527168 files and directories, more than the \d+ free inodes/);
     assert.equal(existsSync(out), false);
+    // ls streams: the listing of a billion paths starts at once in bounded memory (collected
+    // first, it never printed a line). Read the first lines, then stop it.
+    const ls = spawn(process.execPath, [bin, 'ls', bomb], { env: env(repo), stdio: ['ignore', 'pipe', 'pipe'] });
+    const first = await new Promise<string[]>((res) => {
+      let text = '';
+      const guard = setTimeout(() => ls.kill('SIGKILL'), 120_000);
+      ls.stdout.on('data', (c: Buffer) => {
+        text += c.toString();
+        if (text.split('\n').length > 3) {
+          clearTimeout(guard);
+          ls.kill('SIGKILL');
+        }
+      });
+      ls.on('exit', () => res(text.split('\n').slice(0, 3)));
+    });
+    assert.deepEqual(first, ['d0', 'd0/d0', 'd0/d0/d0']);
     const out2 = join(work, 'twice-out');
     ok(repo, ['restore', dup, '--target', out2]);
     for (const d of ['one', 'two']) assert.equal(readFileSync(join(out2, d, 'a.txt'), 'utf8'), 'content');

@@ -4,6 +4,12 @@ import { formatBytes, formatTable } from '../../base/format.js';
 import { diffSnapshots, findSnapshot, listSnapshots, walkTree } from '../../backup/index.js';
 import { openRepo, print, repoOptions, type RepoFlags } from '../common.js';
 
+/** Writes to stdout, waiting while its buffer is full (a pipe to a slow reader). */
+async function write(text: string): Promise<void> {
+  if (!text || process.stdout.write(text)) return;
+  await new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
 export function registerSnapshotCommands(program: Command): void {
   repoOptions(program.command('snapshots'))
     .description('list snapshots, oldest first')
@@ -28,11 +34,19 @@ export function registerSnapshotCommands(program: Command): void {
     .action(async (ref: string, flags: RepoFlags & { long?: boolean }) => {
       const repo = await openRepo(flags);
       const s = await findSnapshot(repo, ref);
-      const rows: { path: string; type: string; mode: string; size: number; mtime: string }[] = [];
-      await walkTree(repo, s.snapshot.tree, (path, n) => {
-        rows.push({ path, type: n.type, mode: (n.mode & 0o7777).toString(8).padStart(4, '0'), size: n.size ?? 0, mtime: new Date(Number(BigInt(n.mtimeNs) / 1_000_000n)).toISOString() });
+      // Streamed, not collected: a snapshot may name millions of paths (or, crafted, billions of
+      // them by repeating one subtree), and the listing must start at once in bounded memory. The
+      // output is the same as printing the whole list: pretty JSON with --json, a line per entry.
+      let count = 0;
+      await walkTree(repo, s.snapshot.tree, async (path, n) => {
+        const r = { path, type: n.type, mode: (n.mode & 0o7777).toString(8).padStart(4, '0'), size: n.size ?? 0, mtime: new Date(Number(BigInt(n.mtimeNs) / 1_000_000n)).toISOString() };
+        const line = flags.json
+          ? `${count ? ',\n' : '[\n'}  ${JSON.stringify(r, null, 2).split('\n').join('\n  ')}`
+          : `${flags.long ? `${r.type.padEnd(7)} ${r.mode} ${String(r.size).padStart(12)} ${r.mtime} ${r.path}` : r.path}\n`;
+        count++;
+        await write(line);
       });
-      print(flags, rows, () => rows.map((r) => (flags.long ? `${r.type.padEnd(7)} ${r.mode} ${String(r.size).padStart(12)} ${r.mtime} ${r.path}` : r.path)).join('\n'));
+      await write(flags.json ? (count ? '\n]\n' : '[]\n') : count ? '' : '\n');
     });
 
   repoOptions(program.command('diff <a> <b>'))
