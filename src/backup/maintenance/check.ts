@@ -19,6 +19,9 @@ import { expectedPackSize, packName, readPackHeader } from '../pack/pack.js';
 import { listSnapshots } from '../snapshot/snapshot.js';
 import { parseTree } from '../snapshot/tree.js';
 
+/** Entries walked in directories with damage below them before naming more affected files stops. */
+const MAX_DAMAGED_REVISITS = 1_000_000;
+
 export interface CheckProblem {
   kind:
     | 'missing-pack'
@@ -140,26 +143,45 @@ export async function checkRepository(repo: Repository, opts: { readData?: boole
     return false;
   };
 
+  // A tree is content-addressed, so one whose whole subtree was found sound is sound wherever it
+  // appears again: each distinct tree is walked once, and a crafted "tree bomb" (one directory
+  // named twice at every level: billions of paths from a few blobs) costs what it stores. Only
+  // trees with damage below are walked again, to name every affected path, up to a budget.
+  const sound = new Set<string>();
+  const walked = new Set<string>();
+  let revisits = 0;
+  let truncated = false;
   for (const s of snaps) {
     const label = s.id.slice(0, 8);
-    const walk = async (treeId: string, prefix: string): Promise<void> => {
-      if (visitBlob(treeId, `${label}:${prefix || '/'}`, label, prefix)) return;
+    const walk = async (treeId: string, prefix: string): Promise<boolean> => {
+      if (sound.has(treeId)) return true;
+      if (visitBlob(treeId, `${label}:${prefix || '/'}`, label, prefix)) return false;
       let nodes;
       try {
         nodes = parseTree(await repo.loadBlob(treeId, 'tree'), treeId).nodes;
       } catch (e) {
         if (!isDamage(e)) throw e;
         report.errors.push({ kind: 'damaged-blob', object: treeId, message: `snapshot ${label}: directory ${prefix || '/'} cannot be read (${e.message}); everything below it is lost from this snapshot ('holdfast repair snapshots' salvages the rest)`, affects: [`${label}:${prefix || '/'}`] });
-        return;
+        return false;
       }
+      if (walked.has(treeId) && (revisits += nodes.length) > MAX_DAMAGED_REVISITS) {
+        truncated = true;
+        return false;
+      }
+      walked.add(treeId);
+      let ok = true;
       for (const n of nodes) {
         const path = prefix ? `${prefix}/${n.name}` : n.name;
-        for (const c of n.content ?? []) visitBlob(c, `${label}:${path}`, label, path);
-        if (n.type === 'dir' && n.subtree) await walk(n.subtree, path);
+        for (const c of n.content ?? []) if (visitBlob(c, `${label}:${path}`, label, path)) ok = false;
+        if (n.type === 'dir' && n.subtree && !(await walk(n.subtree, path))) ok = false;
       }
+      if (ok) sound.add(treeId);
+      return ok;
     };
     await walk(s.snapshot.tree, '');
   }
+  if (truncated)
+    report.notices.push({ kind: 'damaged-blob', object: '', message: `the list of affected files is cut short after ${MAX_DAMAGED_REVISITS} entries under damaged directories` });
 
   // A pack is the only source of a blob snapshots use when no other pack holds a good copy of it.
   const onlySource = (pack: string) => (byPack.get(pack) ?? []).some((b) => used.has(b.id) && !repo.index.copies(b.id).some((c) => c.pack !== pack && !bad(b.id, c.pack)));
