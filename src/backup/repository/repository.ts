@@ -125,6 +125,12 @@ async function unwrapAny(keys: KeyFiles['keys'], password: string, accept: (m: M
   return undefined;
 }
 
+/** Whether the store holds key files and nothing else: what an init killed before its config leaves. */
+async function onlyKeys(store: BlobStore): Promise<boolean> {
+  for await (const b of store.list('')) if (!b.name.startsWith('keys/')) return false;
+  return true;
+}
+
 /**
  * Key first, config last: the config is what makes a repository exist. A re-run after an init
  * killed between the two finishes it with the key already written, when this password opens it;
@@ -135,10 +141,8 @@ export async function initRepository(store: BlobStore, password: string, opts: I
   const existing = await readKeyFiles(store);
   let master: MasterKey;
   if (existing.keys.length + existing.damaged.length > 0) {
-    for await (const other of store.list('')) {
-      if (!other.name.startsWith('keys/'))
-        throw conflict('REPO_NO_CONFIG', `init ${store.location}: holds ${other.name} but no config; this is a damaged repository, not an interrupted init: nothing was written`);
-    }
+    if (!(await onlyKeys(store)))
+      throw conflict('REPO_NO_CONFIG', `init ${store.location}: holds data but no config; this is a damaged repository, not an interrupted init: nothing was written`);
     const found = await unwrapAny(existing.keys, password, () => true);
     if (!found)
       throw conflict('REPO_INIT_INTERRUPTED', `init ${store.location}: an interrupted init left key files that this password does not open; run init again with that password, or remove ${store.location}/keys/ (it holds nothing else) and init anew`);
@@ -174,9 +178,9 @@ export class Repository {
 
   static async open(store: BlobStore, password: string, opts: RepositoryOptions = {}): Promise<Repository> {
     const { keys, damaged } = await readKeyFiles(store);
-    const configBlob = await store.get('config').catch((e: unknown) => {
+    const configBlob = await store.get('config').catch(async (e: unknown) => {
       if (!isHoldfastError(e, 'BLOB_NOT_FOUND')) throw e;
-      if (keys.length + damaged.length > 0)
+      if (keys.length + damaged.length > 0 && (await onlyKeys(store)))
         throw notFound('REPO_INIT_INTERRUPTED', `open repository ${store.location}: it has key files but no config (an interrupted 'holdfast repo init'); run init again with the same password to finish it`);
       throw notFound('REPO_NOT_FOUND', `open repository ${store.location}: no repository there (run 'holdfast repo init')`);
     });
