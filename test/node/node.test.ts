@@ -1,18 +1,21 @@
 /**
  * The real one-node cluster (test/harness/node.ts): real Pods, a Job with a PVC, exec, kubelet and
- * containerd restarts, and a teardown that leaves the machine as it found it.
+ * containerd restarts, a teardown that leaves the machine as it found it, and the sweep of a run
+ * whose test process was killed before its teardown (the next bring-up cleans up after it).
  *
  * Opt-in while its cost in CI is unmeasured: runs only with HOLDFAST_REAL_NODE=1, as root, after
  * scripts/node/prepare.sh (docs/kubernetes.md). Without it this file registers no test at all, so
  * nothing reports as passed that did not run.
  */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startRealNode, type RealNode } from '../harness/node.js';
 import { BUSYBOX_IMAGE } from '../harness/node-images.js';
+
+const harness = new URL('../harness/node.ts', import.meta.url).pathname;
 
 const pod = (name: string, script: string, extra = '') => `apiVersion: v1
 kind: Pod
@@ -152,6 +155,41 @@ if (!process.env.HOLDFAST_REAL_NODE) {
       assert.deepEqual(leftovers, []);
       assert.equal(existsSync(state), false, `${state} still there`);
       assert.equal(existsSync(node!.paths.run), false);
+    });
+  });
+
+  // In this file, not its own: two clusters cannot run at once, and files run in parallel.
+  describe('a real node whose test process was killed', { timeout: 15 * 60_000 }, () => {
+    it('is swept by the next bring-up, which then tears down clean', async () => {
+      const sysctl = (k: string) => readFileSync(`/proc/sys/${k}`, 'utf8').trim();
+      const panicBefore = sysctl('kernel/panic');
+      // Its own process group, so one SIGKILL takes the runner and every component it started.
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { startRealNode } = await import(${JSON.stringify(harness)}); await startRealNode(); console.log('up'); setInterval(() => {}, 1e6);`], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => b.toString().includes('up') && resolve());
+        child.once('exit', (code) => reject(new Error(`the first run exited (${code}) before its cluster was up`)));
+      });
+      const killedRun = readdirSync('/run').filter((e) => e.startsWith('hf-node-'));
+      process.kill(-child.pid!, 'SIGKILL');
+      assert.equal(killedRun.length, 1);
+      // What the killed run leaves: its namespace, its run folder, the kubelet's sysctls.
+      assert.ok(existsSync(`/run/${killedRun[0]}`));
+      assert.ok(existsSync(`/run/netns/${killedRun[0]}`));
+
+      const next = await startRealNode();
+      let left: string[] | undefined;
+      try {
+        assert.equal(existsSync(`/run/${killedRun[0]}`), false, 'the killed run was not swept');
+        left = await next.stop();
+      } finally {
+        // A running cluster keeps this test process alive: never leave one behind on a failure.
+        if (!left) await next.stop();
+      }
+      assert.deepEqual(left, []);
+      assert.equal(sysctl('kernel/panic'), panicBefore);
     });
   });
 }
