@@ -17,54 +17,53 @@ import { BUSYBOX_IMAGE } from '../harness/node-images.js';
 
 const harness = new URL('../harness/node.ts', import.meta.url).pathname;
 
-const pod = (name: string, script: string, extra = '') => `apiVersion: v1
-kind: Pod
-metadata: {name: ${name}}
-spec:
-  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: ${BUSYBOX_IMAGE}
-    imagePullPolicy: Never
-    command: ["sh", "-c", ${JSON.stringify(script)}]
-${extra}`;
+/** A busybox pod spec that runs `script` once; `claim` mounts that PVC at /data. */
+const podSpec = (script: string, claim?: string) => ({
+  restartPolicy: 'Never',
+  terminationGracePeriodSeconds: 1,
+  containers: [
+    {
+      name: 'main',
+      image: BUSYBOX_IMAGE,
+      imagePullPolicy: 'Never',
+      command: ['sh', '-c', script],
+      ...(claim ? { volumeMounts: [{ name: 'data', mountPath: '/data' }] } : {}),
+    },
+  ],
+  ...(claim ? { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }] } : {}),
+});
 
-const pvcJob = (hostDir: string) => `apiVersion: v1
-kind: PersistentVolume
-metadata: {name: data-pv}
-spec:
-  capacity: {storage: 10Mi}
-  accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: manual
-  hostPath: {path: ${hostDir}, type: DirectoryOrCreate}
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data, namespace: default}
-spec:
-  storageClassName: manual
-  accessModes: [ReadWriteOnce]
-  resources: {requests: {storage: 10Mi}}
----
-apiVersion: batch/v1
-kind: Job
-metadata: {name: writer, namespace: default}
-spec:
-  backoffLimit: 1
-  template:
-    spec:
-      restartPolicy: Never
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: main
-        image: ${BUSYBOX_IMAGE}
-        imagePullPolicy: Never
-        command: ["sh", "-c", "cat /var/run/secrets/kubernetes.io/serviceaccount/namespace > /data/from-job"]
-        volumeMounts: [{name: data, mountPath: /data}]
-      volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
-`;
+const list = (...items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+const pod = (name: string, script: string) => list({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: podSpec(script) });
+
+const pvcJob = (hostDir: string) =>
+  list(
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'data-pv' },
+      spec: {
+        capacity: { storage: '10Mi' },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        storageClassName: 'manual',
+        hostPath: { path: hostDir, type: 'DirectoryOrCreate' },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: 'default' },
+      spec: { storageClassName: 'manual', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } } },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'writer', namespace: 'default' },
+      // The projected ServiceAccount token's namespace file: TokenRequest through the Node authorizer works.
+      spec: { backoffLimit: 1, template: { spec: podSpec('cat /var/run/secrets/kubernetes.io/serviceaccount/namespace > /data/from-job', 'data') } },
+    },
+  );
 
 if (!process.env.HOLDFAST_REAL_NODE) {
   console.log('real-node suite: set HOLDFAST_REAL_NODE=1 (after scripts/node/prepare.sh)');
