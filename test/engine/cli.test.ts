@@ -11,20 +11,9 @@ import { join } from 'node:path';
 import { prng, treeDifferences } from '../../src/backup/testing.js';
 import { acquireShared, Repository } from '../../src/backup/index.js';
 import { openBlobStore } from '../../src/storage/index.js';
+import { bin, env, hf, ok } from './cli.js';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'holdfast.js');
 let work: string;
-const env = (repo: string) => ({ ...process.env, HOLDFAST_REPO: repo, HOLDFAST_PASSWORD: 'test-password-1', HOLDFAST_TEST_FAST_KDF: '1' });
-
-function hf(repo: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { env: env(repo), encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-function ok(repo: string, ...args: string[]) {
-  const r = hf(repo, ...args);
-  assert.equal(r.code, 0, `holdfast ${args.join(' ')} failed: ${r.err}`);
-  return r;
-}
 function bigTree(dir: string, files: number, size: number, seed: number) {
   mkdirSync(dir, { recursive: true });
   const rnd = prng(seed);

@@ -5,29 +5,19 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng, treeDifferences } from '../../src/backup/testing.js';
+import { bin, env as engineEnv, run } from './cli.js';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'holdfast.js');
 let work: string;
-const env = (repo: string, extra: Record<string, string> = {}) => ({
-  ...process.env,
-  HOLDFAST_REPO: repo,
-  HOLDFAST_PASSWORD: 'test-password-1',
-  HOLDFAST_TEST_FAST_KDF: '1',
-  // Two 300 kB chunks per pack: a few files make enough packs for prune to condemn and repack.
-  HOLDFAST_TEST_PACK_SIZE: '600000',
-  ...extra,
-});
-
-function hf(repo: string, args: string[], extra: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { env: env(repo, extra), encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+// Two 300 kB chunks per pack: a few files make enough packs for prune to condemn and repack.
+const SMALL_PACKS = { HOLDFAST_TEST_PACK_SIZE: '600000' };
+const env = (repo: string, extra: Record<string, string> = {}) => engineEnv(repo, { ...SMALL_PACKS, ...extra });
+const hf = (repo: string, args: string[], extra: Record<string, string> = {}) => run(repo, args, { ...SMALL_PACKS, ...extra });
 function ok(repo: string, ...args: string[]) {
   const r = hf(repo, args);
   assert.equal(r.code, 0, `holdfast ${args.join(' ')} failed (${r.code}): ${r.err}`);

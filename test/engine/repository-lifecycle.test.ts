@@ -4,7 +4,6 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -12,20 +11,11 @@ import { join } from 'node:path';
 import { prng, treeDifferences } from '../../src/backup/testing.js';
 import { Repository } from '../../src/backup/index.js';
 import { FsBlobStore } from '../../src/storage/index.js';
+import { PASSWORD, ok as okRun, run as hf } from './cli.js';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'holdfast.js');
+const ok = (repo: string, ...args: string[]) => okRun(repo, ...args).out;
+
 let work: string;
-const PASSWORD = 'test-password-1';
-
-function hf(repo: string, args: string[], extra: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, HOLDFAST_REPO: repo, HOLDFAST_PASSWORD: PASSWORD, HOLDFAST_TEST_FAST_KDF: '1', ...extra }, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-function ok(repo: string, ...args: string[]) {
-  const r = hf(repo, args);
-  assert.equal(r.code, 0, `holdfast ${args.join(' ')} failed (${r.code}): ${r.err}`);
-  return r.out;
-}
 function source(name: string): string {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
