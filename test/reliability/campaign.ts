@@ -73,7 +73,7 @@ export async function planKills(lab: Lab, o: KillPlanOptions): Promise<Planned[]
     // Seeded from the seed and trial alone (not from measured durations), so a trial keeps its
     // delay across runs; a delay reaches across start-up into the command's work.
     const d = durations.get(spec.name) ?? 1000;
-    const afterMs = Math.round(d * (0.3 + 0.8 * random()));
+    const afterMs = Math.round(d * (0.2 + 0.75 * random()));
     const id = `${lab.backend}/random-kill/${spec.name}/#${i}`;
     randomTrials.push({ id, family: 'random-kill', run: () => killTrial(lab, spec, { afterMs }, id, 'random-kill') });
   }
