@@ -264,7 +264,7 @@ function judgePacks(problems: Map<string, PackProblem>, affected: Map<string, Se
       report.errors.push({
         kind: p.kind,
         object: pack,
-        message: `${what}; no file is lost yet (its blobs read through the index), but the pack cannot be re-indexed from its header — keep the index ('holdfast repair index' keeps its entries) and back up the sources again`,
+        message: `${what}; no file is lost yet (its blobs read through the index), but the pack cannot be re-indexed from its header — run 'holdfast repair index --read-all-data': it copies the pack's intact blobs into new packs and drops it`,
       });
     else if (p.kind === 'missing-pack')
       report.notices.push({ kind: p.kind, object: pack, message: `${what}; nothing is lost (every blob snapshots use has a copy elsewhere): run 'holdfast repair index' to drop the stale entries` });

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { faultPoint } from '../../base/faults.js';
 import { isDamage, type Repository } from '../repository/repository.js';
-import { acquireExclusive } from '../repository/locks.js';
+import { acquireExclusive, listLocks } from '../repository/locks.js';
 import { segmentOf } from '../index/master-index.js';
 import { packName, readPackHeader, type PackedBlob } from '../pack/pack.js';
 
@@ -38,6 +38,11 @@ export interface RepairIndexResult {
   foundPacks: string[];
   newSegment: string;
   removedSegments: string[];
+  /**
+   * With readAllData: damaged packs whose intact blobs were copied into new packs; they are then
+   * in no index, and deleted unless a backup, restore or check was running (then prune does it).
+   */
+  rewrittenPacks: { pack: string; blobs: number; deleted: boolean }[];
 }
 
 export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {}): Promise<RepairIndexResult> {
@@ -52,7 +57,7 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {
     await repo.loadIndex();
     const known = repo.index.byPack();
 
-    const result: RepairIndexResult = { packs: stored.size, indexed: 0, blobs: 0, unreadable: [], damagedBlobs: [], missingPacks: [], foundPacks: [], newSegment: '', removedSegments: [] };
+    const result: RepairIndexResult = { packs: stored.size, indexed: 0, blobs: 0, unreadable: [], damagedBlobs: [], missingPacks: [], foundPacks: [], newSegment: '', removedSegments: [], rewrittenPacks: [] };
     const packs: { id: string; blobs: PackedBlob[] }[] = [];
     let done = 0;
     for (const [pack, size] of [...stored].sort(([a], [b]) => a.localeCompare(b))) {
@@ -60,7 +65,17 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {
       const previous = known.get(pack)?.map((b) => ({ ...b.loc, id: b.id }));
       let blobs: PackedBlob[];
       try {
-        blobs = opts.readAllData ? await verifiedBlobs(repo, pack, previous, result) : await repo.packHeader(pack, size);
+        if (opts.readAllData) {
+          const v = await verifiedBlobs(repo, pack, previous, result);
+          // A damaged pack cannot be re-indexed from itself again (its header or size is wrong):
+          // what still verifies moves to new packs, indexed by their own segments.
+          if (v.damaged) {
+            for (const b of v.blobs) await repo.addSealed(b.type, b.id, v.sealed(b), b.rawLength, true);
+            result.rewrittenPacks.push({ pack, blobs: v.blobs.length, deleted: false });
+            continue;
+          }
+          blobs = v.blobs;
+        } else blobs = await repo.packHeader(pack, size);
       } catch (e) {
         if (!isDamage(e)) throw e;
         // The old index may still know this pack's blobs: keeping those entries loses nothing (a
@@ -77,12 +92,20 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {
     result.indexed = packs.length;
     result.missingPacks = [...known.keys()].filter((p) => !stored.has(p));
 
+    await repo.flush();
     result.newSegment = await repo.saveJson('index', segmentOf(packs));
     await faultPoint('repair-index:segment-written');
     for (const name of oldSegments) {
       await repo.store.delete(name);
       result.removedSegments.push(name);
     }
+    // No index names a rewritten pack now; a reader that loaded the index before may still, so
+    // they go only when no shared lock is live.
+    if (result.rewrittenPacks.length && (await listLocks(repo)).every((l) => l.exclusive))
+      for (const r of result.rewrittenPacks) {
+        await repo.store.delete(packName(r.pack));
+        r.deleted = true;
+      }
     await repo.loadIndex();
     return result;
   } finally {
@@ -92,27 +115,29 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions = {
 
 /**
  * The whole pack, read and checked: its header (or, if that is damaged, what the old index said)
- * gives the blobs, and only the copies that decrypt and verify are kept.
+ * gives the blobs, and only the copies that decrypt and verify are kept. `damaged` when the pack's
+ * bytes do not match its name.
  */
-async function verifiedBlobs(repo: Repository, pack: string, previous: PackedBlob[] | undefined, result: RepairIndexResult): Promise<PackedBlob[]> {
+async function verifiedBlobs(repo: Repository, pack: string, previous: PackedBlob[] | undefined, result: RepairIndexResult): Promise<{ blobs: PackedBlob[]; damaged: boolean; sealed: (b: PackedBlob) => Buffer }> {
   const data = await repo.store.get(packName(pack));
+  const sealed = (b: PackedBlob) => Buffer.from(data.subarray(b.offset, b.offset + b.length));
   let listed: PackedBlob[];
   try {
     listed = readPackHeader(repo.workerKeys().encKey, data, pack);
   } catch (e) {
     if (!isDamage(e) || !previous) throw e;
-    result.unreadable.push({ pack, reason: e.message, kept: true });
     listed = previous;
   }
-  if (createHash('sha256').update(data).digest('hex') === pack) return listed;
+  if (createHash('sha256').update(data).digest('hex') === pack) return { blobs: listed, damaged: false, sealed };
   // Damaged somewhere: keep each blob that still verifies on its own.
-  return listed.filter((b) => {
+  const blobs = listed.filter((b) => {
     try {
-      repo.openBlob(b.id, data.subarray(b.offset, b.offset + b.length), pack);
+      repo.openBlob(b.id, sealed(b), pack);
       return true;
     } catch (e) {
       result.damagedBlobs.push({ pack, blob: b.id, reason: e instanceof Error ? e.message : String(e) });
       return false;
     }
   });
+  return { blobs, damaged: true, sealed };
 }

@@ -55,6 +55,8 @@ Exit status is 0 when the index was rebuilt, even if packs were unreadable (they
         for (const u of r.unreadable)
           lines.push(`unreadable pack ${short(u.pack)}: ${u.reason}; ${u.kept ? 'kept what the old index said about it' : 'its blobs are lost unless another pack holds them'}`);
         for (const d of r.damagedBlobs) lines.push(`left out damaged copy of blob ${d.blob.slice(0, 12)} in pack ${short(d.pack)}`);
+        for (const w of r.rewrittenPacks)
+          lines.push(`rewrote damaged pack ${short(w.pack)}: its ${w.blobs} intact blobs are in new packs; ${w.deleted ? 'the damaged pack was deleted' : "the damaged pack stays until a prune (a backup, restore or check was running)"}`);
         if (r.unreadable.length || r.damagedBlobs.length || r.missingPacks.length) lines.push(`run 'holdfast check' next: it names any file that is now lost, and 'holdfast repair snapshots' salvages the rest`);
         return lines.join('\n');
       });
