@@ -75,26 +75,26 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     const byPack = repo.index.byPack();
 
     // Phase 1: condemn unused packs, repack mostly-unused ones.
-    const condemn: string[] = [];
+    const condemn = new Set<string>();
     for (const [pack, blobs] of byPack) {
       if (repo.index.condemned.has(pack) || young(pack) || !packInfo.has(pack)) continue;
       const total = blobs.reduce((a, b) => a + b.loc.length, 0);
       // A blob needs this copy only if no other live, uncondemned copy exists.
-      const needed = blobs.filter((b) => used.has(b.id) && !repo.index.locations(b.id).some((l) => l.pack !== pack && !repo.index.condemned.has(l.pack) && !condemn.includes(l.pack)));
+      const needed = blobs.filter((b) => used.has(b.id) && !repo.index.locations(b.id).some((l) => l.pack !== pack && !repo.index.condemned.has(l.pack) && !condemn.has(l.pack)));
       const neededBytes = needed.reduce((a, b) => a + b.loc.length, 0);
-      if (needed.length === 0) condemn.push(pack);
+      if (needed.length === 0) condemn.add(pack);
       else if (total > 0 && 1 - neededBytes / total >= (opts.repackThreshold ?? 0.5)) {
         if (!opts.dryRun && !(await repack(repo, pack, needed, log))) continue;
         result.repackedPacks++;
-        condemn.push(pack);
+        condemn.add(pack);
       }
     }
     if (!opts.dryRun) await repo.flush();
-    result.condemnedPacks = condemn.length;
+    result.condemnedPacks = condemn.size;
     if (opts.dryRun) return result;
-    if (condemn.length) {
-      await repo.saveUnretained(randomName('deletions'), { time: now().toISOString(), packs: condemn }, true);
-      log(`condemned ${condemn.length} packs`);
+    if (condemn.size) {
+      await repo.saveUnretained(randomName('deletions'), { time: now().toISOString(), packs: [...condemn] }, true);
+      log(`condemned ${condemn.size} packs`);
     }
 
     // Phase 2: carry out every plan whose possible users are gone.
@@ -122,9 +122,10 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
         );
         continue;
       }
+      const inPlan = new Set(plan.packs);
       for (const pack of plan.packs) {
         if (!packInfo.has(pack) && !repo.index.packs.has(pack)) continue; // done by an earlier run
-        if (needsThisCopy(repo, byPack.get(pack) ?? [], pack, usedNow, (p) => plan.packs.includes(p) || doomed.has(p))) result.rescuedPacks++;
+        if (needsThisCopy(repo, byPack.get(pack) ?? [], pack, usedNow, (p) => inPlan.has(p) || doomed.has(p))) result.rescuedPacks++;
         else doomed.add(pack);
       }
       carriedOut.push({ name, packs: plan.packs });
@@ -135,9 +136,11 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
       log(why);
       result.kept.push(why);
     }
-    const held = await heldPacks(repo, doomed, now());
-    for (const [pack, until] of held) {
+    /** Doomed packs that must stay for now (retention): their plans stay with them. */
+    const staying = new Set<string>();
+    for (const [pack, until] of await heldPacks(repo, doomed, now())) {
       doomed.delete(pack);
+      staying.add(pack);
       result.held.push({ name: packName(pack), until: until.toISOString() });
     }
 
@@ -150,7 +153,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     if ([...doomed].some((p) => repo.index.packs.has(p)))
       for (const pack of await rewriteIndex(repo, doomed)) {
         doomed.delete(pack);
-        held.set(pack, now());
+        staying.add(pack);
         result.held.push({ name: packName(pack), until: 'the index segment naming it may be deleted (object lock)' });
       }
     await faultPoint('prune:index-rewritten');
@@ -159,7 +162,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
         await repo.store.delete(packName(pack));
       } catch (e) {
         if (!isHoldfastError(e, 'BLOB_HELD')) throw e;
-        held.set(pack, new Date(now().getTime()));
+        staying.add(pack);
         result.held.push({ name: packName(pack) });
         continue;
       }
@@ -169,7 +172,7 @@ export async function prune(repo: Repository, opts: PruneOptions = {}): Promise<
     await faultPoint('prune:packs-deleted');
     // A plan goes only when all its packs have: it outlives its deletions, so a held or
     // interrupted one is finished by a later prune.
-    for (const c of carriedOut) if (!c.packs.some((p) => held.has(p))) await repo.store.delete(c.name);
+    for (const c of carriedOut) if (!c.packs.some((p) => staying.has(p))) await repo.store.delete(c.name);
     await faultPoint('prune:plans-deleted');
 
     // Orphans: packs no index names, left by a backup killed between pack and index upload, or by
