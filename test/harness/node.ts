@@ -25,6 +25,7 @@ import { containerdSock, containerdToml, cniConflist, kubeProxyYaml, kubeconfig,
 import { OUTSIDE_DIRS, recordHost } from './node-host.js';
 import { cleanHost, killAll, pidsMentioning, podPids, saveRecord, sweepStaleRuns, type RunRecord } from './node-teardown.js';
 import { importImages, PAUSE_IMAGE } from './node-images.js';
+import { lockNode } from './node-lock.js';
 
 const bin = (name: string) => join(process.env.HOME ?? '/root', '.cache', 'holdfast', 'bin', `${name}-${KUBE_VERSION}`);
 export const NODE_BINARIES = ['kubelet', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'].map(bin);
@@ -103,9 +104,13 @@ async function until(what: string, ms: number, ok: () => boolean | Promise<boole
 
 export async function startRealNode(): Promise<RealNode> {
   preflight();
+  const unlock = await lockNode();
   const t0 = Date.now();
-  const stale = await sweepStaleRuns();
-  if (stale.length) throw new Error(`real node: an earlier run left things it could not clean:\n${stale.join('\n')}`);
+  const stale = await sweepStaleRuns().catch((e: Error) => [e.message]);
+  if (stale.length) {
+    unlock();
+    throw new Error(`real node: an earlier run left things it could not clean:\n${stale.join('\n')}`);
+  }
   const id = randomBytes(3).toString('hex');
   const paths: Paths = { state: mkdtempSync('/var/tmp/holdfast-node-'), run: `/run/hf-node-${id}` };
   const netns = `hf-node-${id}`;
@@ -148,7 +153,11 @@ export async function startRealNode(): Promise<RealNode> {
     killAll(podPids());
     killAll(pidsMentioning(paths.run));
     await exited(procs.get('containerd')?.p);
-    return cleanHost(record);
+    try {
+      return await cleanHost(record);
+    } finally {
+      unlock();
+    }
   };
 
   try {
