@@ -2,8 +2,15 @@
  * forget: removes snapshots that the retention policy does not keep. Snapshots are grouped by
  * host and paths (and volume, when provenance names one), as restic does, so one policy applied to
  * a repository shared by many volumes keeps N of *each*. Data is freed later by prune.
+ *
+ * It holds the exclusive lock (as restic's forget does) from before it lists the snapshots until
+ * its last deletion: two retention passes that each decide on the same list can together remove
+ * every snapshot (one keeps only A, the other only B), where run one after the other the second
+ * would have kept what the first left. A dry run decides nothing and takes no lock.
  */
 import { isHoldfastError } from '../../base/errors.js';
+import { faultPoint } from '../../base/faults.js';
+import { acquireExclusive } from '../repository/locks.js';
 import { applyRetention, isEmptyPolicy, type RetentionDecision, type RetentionPolicy } from '../../policy/retention.js';
 import type { Repository } from '../repository/repository.js';
 import { listSnapshots, type SnapshotRef } from '../snapshot/snapshot.js';
@@ -38,6 +45,15 @@ export const groupKey = (s: SnapshotRef) => `${s.snapshot.provenance.volume ?? '
 
 export async function forget(repo: Repository, opts: ForgetOptions): Promise<ForgetResult> {
   if (isEmptyPolicy(opts.policy)) throw invalidInput('FORGET_NO_POLICY', 'forget: give at least one --keep-* option (refusing to remove every snapshot)');
+  const lock = opts.dryRun ? undefined : await acquireExclusive(repo, 'forget');
+  try {
+    return await decideAndRemove(repo, opts);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function decideAndRemove(repo: Repository, opts: ForgetOptions): Promise<ForgetResult> {
   const all = (await listSnapshots(repo)).filter(opts.filter ?? (() => true));
   const groups = new Map<string, SnapshotRef[]>();
   for (const s of all) groups.set(groupKey(s), [...(groups.get(groupKey(s)) ?? []), s]);
@@ -48,6 +64,7 @@ export async function forget(repo: Repository, opts: ForgetOptions): Promise<For
     const pinned = new Map(opts.pinned);
     for (const s of snaps) if (s.snapshot.tags.includes(EVIDENCE_TAG) && !pinned.has(s.id)) pinned.set(s.id, 'incident evidence');
     const decisions = applyRetention(items, opts.policy, opts.now ?? new Date(), pinned);
+    await faultPoint('forget:decided');
     result.groups.push({ key, decisions: decisions.map((d) => ({ ...d, time: byId.get(d.id)!.snapshot.time, tags: byId.get(d.id)!.snapshot.tags })) });
     for (const d of decisions) {
       if (d.keep) continue;

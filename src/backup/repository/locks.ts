@@ -1,7 +1,7 @@
 /**
  * Locks. Backups, restores and checks take a *shared* lock: it excludes nothing, it only tells
- * prune "a writer or reader is active since T", so prune defers deleting what it might use. Prune
- * (and repair) take the one *exclusive* lock so two never race. Locks are refreshed by writing a
+ * prune "a writer or reader is active since T", so prune defers deleting what it might use. Prune,
+ * forget and repair take the one *exclusive* lock so two never race. Locks are refreshed by writing a
  * new one and deleting the old (write-once stores cannot update in place); a lock not refreshed
  * for STALE_MS belongs to a dead process and is ignored; so is one whose owner on this host no
  * longer exists, and one dated more than STALE_MS in the future (a clock that was wrong).
@@ -27,7 +27,7 @@ const lockSchema = z.object({
   refreshed: z.string(),
   host: z.string(),
   pid: z.number(),
-  /** What holds it ("backup", "restore", "check", "prune", "repair"); absent in older locks. */
+  /** What holds it ("backup", "restore", "check", "prune", "forget", "repair"); absent in older locks. */
   purpose: z.string().optional(),
 });
 export type LockInfo = z.infer<typeof lockSchema> & { name: string };
@@ -147,13 +147,13 @@ export async function acquireExclusive(repo: Repository, purpose = 'prune'): Pro
   const started = new Date();
   const existing = (await listLocks(repo)).find((l) => l.exclusive);
   if (existing?.unreadable)
-    throw conflict('REPO_LOCKED', `lock ${repo.store.location}: ${existing.name} cannot be read (${existing.unreadable}); if no prune or repair is running, remove it with 'holdfast unlock'`);
+    throw conflict('REPO_LOCKED', `lock ${repo.store.location}: ${existing.name} cannot be read (${existing.unreadable}); if no prune, forget or repair is running, remove it with 'holdfast unlock'`);
   if (existing)
     throw conflict('REPO_LOCKED', `lock ${repo.store.location}: ${existing.purpose ?? 'prune'} already running on ${existing.host} (pid ${existing.pid}) since ${existing.started}`);
   // A stale exclusive lock (its owner died) is removed before taking ours.
   if (await repo.store.stat(EXCLUSIVE)) await repo.store.delete(EXCLUSIVE);
   await writeLock(repo, true, started, EXCLUSIVE, purpose).catch((e: unknown) => {
-    if (isHoldfastError(e, 'BLOB_EXISTS')) throw conflict('REPO_LOCKED', `lock ${repo.store.location}: another prune or repair took the lock first`);
+    if (isHoldfastError(e, 'BLOB_EXISTS')) throw conflict('REPO_LOCKED', `lock ${repo.store.location}: another prune, forget or repair took the lock first`);
     throw e;
   });
   return { started, release: () => repo.store.delete(EXCLUSIVE) };

@@ -3,7 +3,7 @@
  * use it (provenance), run the pre-hooks, capture, run the post-hooks (always, once a pre-hook ran),
  * record the restore point and the deployments seen, and apply retention.
  */
-import { HoldfastError, fromSystemError } from '../../base/errors.js';
+import { HoldfastError, fromSystemError, isHoldfastError } from '../../base/errors.js';
 import {
   provenanceSchema,
   workloadVersionSchema,
@@ -154,7 +154,13 @@ export function backupJob(
         recordDeployments(cp, volume, workloads, ctx);
         let forgotten: string[] = [];
         if (policy.retention && repo.forget) {
-          forgotten = await repo.forget({ policy: policy.retention, tags: [`policy:${policyName}`] });
+          // Retention waits for a prune or another forget holding the repository (a conflict): the
+          // snapshot is made, and the next backup of this policy applies retention again.
+          forgotten = await repo.forget({ policy: policy.retention, tags: [`policy:${policyName}`] }).catch((e: unknown) => {
+            if (!isHoldfastError(e, 'REPO_LOCKED')) throw e;
+            ctx.log('warn', `retention not applied this time: ${e.message}`);
+            return [];
+          });
           for (const id of forgotten) cp.d.catalog.restorePoints.remove(id);
           if (forgotten.length) ctx.log('info', `retention removed ${forgotten.length} snapshot(s)`);
         }
