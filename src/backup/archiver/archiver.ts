@@ -9,12 +9,17 @@
  * `failOnUnreadable` makes it fail the backup instead. A file is read no further than the size
  * its lstat gave, so a file that grows faster than it is read still ends; one that changes while
  * it is read is stored as read, with a warning (see changed.ts).
+ *
+ * Extended attributes (and the POSIX ACLs among them) are read in one pass over the source just
+ * before the walk (xattrs/read.ts). An entry whose attributes cannot be read is stored without them
+ * and counted like an unreadable entry (fatal with `failOnUnreadable`); when getfattr is missing
+ * the backup says so once, in a warning and in the summary.
  */
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { BigIntStats } from 'node:fs';
-import { errnoCode, fromSystemError, invalidInput, isHoldfastError } from '../../base/errors.js';
+import { authFailed, errnoCode, fromSystemError, invalidInput, isHoldfastError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
 import { parseTree, encodeTree, type Tree, type TreeNode } from '../snapshot/tree.js';
 import { isUtf8, makeNamesUnique, nameBytes, nodeName } from '../snapshot/names.js';
@@ -26,6 +31,7 @@ import { shortPath, unreadableReason } from './unreadable.js';
 import { ChunkPool } from './chunk-pool.js';
 import { excludeMatcher } from './excludes.js';
 import { Semaphore, mapLimit } from './semaphore.js';
+import { scanXattrs } from '../xattrs/read.js';
 
 export interface BackupProgress {
   files: number;
@@ -109,6 +115,24 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     opts.onProgress?.({ ...progress });
   };
   const ticker = opts.onProgress ? setInterval(report, 250) : undefined;
+  const sourceBytes = Buffer.from(source);
+  const xattrScan = await scanXattrs(sourceBytes);
+  if (xattrScan.unavailable) warn(`extended attributes and ACLs are not recorded: ${xattrScan.unavailable}`);
+  await faultPoint('archiver:xattrs-scanned');
+  /** The attributes of `abs` as the node field, taken from the scan; a read error is an unreadable entry. */
+  const xattrsOf = (abs: Buffer, rel: string): Pick<TreeNode, 'xattrs'> => {
+    const key = abs.subarray(sourceBytes.length + 1).toString('latin1');
+    const reason = xattrScan.errors.get(key);
+    if (reason) {
+      // Fatal like an unreadable file: the same kind, so the same exit code (3).
+      if (opts.failOnUnreadable) throw authFailed('XATTR_UNREADABLE', `read extended attributes of ${shortPath(rel || '.')}: ${reason}`);
+      unreadable++;
+      warn(`${shortPath(rel || '.')}: stored without its extended attributes: ${reason}`);
+    }
+    const xattrs = xattrScan.byPath.get(key);
+    xattrScan.byPath.delete(key);
+    return xattrs?.length ? { xattrs } : {};
+  };
 
   const loadParentTree = async (id: string | undefined): Promise<Map<string, TreeNode>> => {
     // A parent tree that is lost or damaged only costs the shortcut: this directory is read in full.
@@ -225,18 +249,20 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         device: Number(st.dev),
         links: Number(st.nlink),
       };
+      // Attributes only for an entry that is kept: a skipped one has had its warning.
+      const kept = (n: TreeNode | undefined): TreeNode | undefined => n && { ...n, ...xattrsOf(childAbs, childRel) };
       const prev = prevNodes.get(name.toString('latin1'));
       if (st.isDirectory()) {
         const subtree = await walk(childAbs, childRel, prev?.type === 'dir' ? prev.subtree : undefined);
-        return subtree ? { ...base, type: 'dir', subtree } : undefined;
+        return kept(subtree ? { ...base, type: 'dir', subtree } : undefined);
       }
       if (st.isSymbolicLink()) {
         const target = await readlink(childAbs, { encoding: 'buffer' }).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? undefined : cannotRead(childRel, 'read symlink', e)));
         if (target === undefined) return undefined;
         const raw = isUtf8(target) ? {} : { linkTargetRaw: target.toString('base64') };
-        return { ...base, type: 'symlink', linkTarget: target.toString('utf8'), ...raw };
+        return kept({ ...base, type: 'symlink', linkTarget: target.toString('utf8'), ...raw });
       }
-      if (st.isFile()) return fileNode(childAbs, childRel, st, base, prev);
+      if (st.isFile()) return kept(await fileNode(childAbs, childRel, st, base, prev));
       warn(
         `skipped ${childRel}: ${st.isSocket() ? 'socket' : st.isFIFO() ? 'FIFO' : 'device'} files are not backed up`,
       );
@@ -249,7 +275,8 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   };
 
   try {
-    const rootTree = (await walk(Buffer.from(source), '', opts.parent?.snapshot.tree))!;
+    const rootXattrs = xattrsOf(sourceBytes, '');
+    const rootTree = (await walk(sourceBytes, '', opts.parent?.snapshot.tree))!;
     await pool.close();
     await repo.flush();
     report();
@@ -259,7 +286,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       host: hostname(),
       paths: [source],
       tree: rootTree,
-      root: { mode: Number(rootStat.mode & 0o7777n), uid: Number(rootStat.uid), gid: Number(rootStat.gid), mtimeNs: ns(rootStat.mtimeNs) },
+      root: { mode: Number(rootStat.mode & 0o7777n), uid: Number(rootStat.uid), gid: Number(rootStat.gid), mtimeNs: ns(rootStat.mtimeNs), ...rootXattrs },
       ...(opts.parent ? { parent: opts.parent.id } : {}),
       tags: opts.tags ?? [],
       provenance,

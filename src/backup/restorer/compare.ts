@@ -5,6 +5,8 @@
  * its id as it wrote it. Ownership counts because a restore without the right to chown (a non-root
  * data mover) leaves every file owned by itself, and an application that checks ownership (PostgreSQL
  * refuses a data directory it does not own) fails on a volume that would otherwise look "verified".
+ * Extended attributes count too (an ACL that grants a service user access is part of the data); a
+ * snapshot made before they were recorded has none to compare.
  */
 import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
@@ -14,6 +16,8 @@ import { findSnapshot } from '../snapshot/snapshot.js';
 import type { TreeNode } from '../snapshot/tree.js';
 import { escapeName } from '../snapshot/names.js';
 import { FILESYSTEM_OWNED } from './restorer.js';
+import { xattrDifferences } from '../xattrs/format.js';
+import { scanXattrs } from '../xattrs/read.js';
 
 // Paths are compared as bytes (latin1 keys): a restored name need not be UTF-8 (snapshot/names.ts).
 const SLASH = Buffer.from('/');
@@ -43,6 +47,14 @@ export async function compareData(repo: Repository, root: string, snapshotId: st
   const seen = new Set<string>();
   let bytes = 0;
   const rootBytes = Buffer.from(root);
+  const scan = await scanXattrs(rootBytes);
+  let toldUnavailable = false;
+  const compareXattrs = (path: string, raw: Buffer, want: TreeNode['xattrs']) => {
+    if (!scan.unavailable) return void problems.push(...xattrDifferences(path, want ?? [], scan.byPath.get(raw.toString('latin1')) ?? []));
+    // Only a snapshot that has attributes needs the tool, and that is said once.
+    if (want?.length && !toldUnavailable) problems.push(`extended attributes not compared: ${scan.unavailable}`);
+    toldUnavailable ||= !!want?.length;
+  };
   await walkTree(repo, snap.snapshot.tree, async (path: string, n: TreeNode, raw: Buffer) => {
     seen.add(raw.toString('latin1'));
     const st = await lstat(under(rootBytes, raw)).catch(() => undefined);
@@ -54,10 +66,12 @@ export async function compareData(repo: Repository, root: string, snapshotId: st
       if (Math.floor(Number(BigInt(n.mtimeNs) / 1_000_000n)) !== Math.floor(st!.mtimeMs)) problems.push(`${path}: modified at another time than in the restore point`);
     }
     problems.push(...metadataProblems(path, n, st!));
+    compareXattrs(path, raw, n.xattrs);
   });
   // The top directory carries the source directory's own metadata (a database directory is often 0700).
   const top = snap.snapshot.root;
   if (top) problems.push(...metadataProblems('.', { type: 'dir', ...top }, await lstat(root)));
+  if (top) compareXattrs('.', Buffer.alloc(0), top.xattrs);
   for (const key of await listDir(rootBytes)) {
     const p = escapeName(Buffer.from(key, 'latin1'));
     if (!seen.has(key) && !FILESYSTEM_OWNED.has(p.split('/')[0]!)) problems.push(`${p}: not in the restore point`);

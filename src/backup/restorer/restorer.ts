@@ -8,6 +8,13 @@
  * of zeros are skipped and the file is truncated to size, which restores sparse files as sparse.
  * Before anything is written the trees are counted (expand.ts), so a snapshot that cannot fit the
  * target's filesystem, such as a crafted "tree bomb", is refused at once (room.ts).
+ *
+ * Extended attributes (POSIX ACLs among them) are set after an entry's owner, content and times
+ * (setting them changes only the ctime, which no restore can set) and before its mode, as restic
+ * does: the mode then has the last word over the ACL mask, and a file whose mode forbids writing
+ * still takes `user.*` attributes from a restorer that is not root. A directory's attributes wait
+ * for its children, so a default ACL is not inherited by files that did not have it. A target that
+ * refuses attributes gets one warning per restore with a count (xattrs/write.ts).
  */
 import { constants } from 'node:fs';
 import { chmod, chown, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink, utimes } from 'node:fs/promises';
@@ -21,6 +28,8 @@ import { Semaphore } from '../archiver/semaphore.js';
 import { OpenPool } from './open-pool.js';
 import { expand } from './expand.js';
 import { inodesAt, roomFor } from './room.js';
+import { XattrWriter } from '../xattrs/write.js';
+import { xattrsProblem } from '../snapshot/tree.js';
 
 export interface RestoreProgress {
   files: number;
@@ -51,6 +60,8 @@ export interface RestoreResult {
   bytes: number;
   /** Entries removed by deleteExtras (a removed directory counts once). */
   removed?: number;
+  /** Entries whose extended attributes the target refused (one warning says why). */
+  xattrsNotRestored?: number;
 }
 
 /** At the top of a volume, entries the filesystem owns (ext4's lost+found): never removed, never compared. */
@@ -103,7 +114,9 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   // Find the node the user asked for. A whole snapshot's root carries the source directory's own
   // metadata (a database directory is often 0700 and owned by its service user).
   const root = opts.snapshot.snapshot.root;
-  let node: TreeNode = { name: '', type: 'dir', mode: root?.mode ?? 0o755, uid: root?.uid ?? 0, gid: root?.gid ?? 0, mtimeNs: root?.mtimeNs ?? '0', subtree: opts.snapshot.snapshot.tree };
+  const rootXattrsProblem = xattrsProblem(root?.xattrs);
+  if (rootXattrsProblem) throw corrupt('SNAPSHOT_FORMAT', `restore ${opts.snapshot.id.slice(0, 8)}: its root directory has ${rootXattrsProblem}`);
+  let node: TreeNode = { name: '', type: 'dir', mode: root?.mode ?? 0o755, uid: root?.uid ?? 0, gid: root?.gid ?? 0, mtimeNs: root?.mtimeNs ?? '0', subtree: opts.snapshot.snapshot.tree, ...(root?.xattrs ? { xattrs: root.xattrs } : {}) };
   let isRootDir = true;
   /** Trees named more than once (see expand.ts) are parsed once and kept. */
   let repeated = new Set<string>();
@@ -138,6 +151,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
 
   await prepareTarget(target, !!opts.overwrite);
   const pool = new OpenPool(repo);
+  const xattrs = new XattrWriter();
 
   const writeFile = async (path: Buffer, n: TreeNode) => {
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((e: unknown) => {
@@ -170,8 +184,14 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
       // Skipped zero chunks at the end leave a hole: extend to the full size.
       if (written < pos) await fh.truncate(pos);
       await fh.chown(n.uid, n.gid).catch(tolerateChown);
-      await fh.chmod(n.mode);
       await fh.utimes(nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs));
+      if (!n.xattrs?.length) await fh.chmod(n.mode);
+      else
+        xattrs.add(path, n.xattrs, () =>
+          chmod(path, n.mode).catch((e: unknown) => {
+            throw fromSystemError(`set mode of ${show(path)}`, e);
+          }),
+        );
     } catch (e) {
       throw fromSystemError(`write ${show(path)}`, e);
     } finally {
@@ -195,6 +215,7 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
       });
       await lchown(path, n.uid, n.gid).catch(() => {});
       await lutimes(path, nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs)).catch(() => {});
+      if (n.xattrs?.length) xattrs.add(path, n.xattrs);
     } else {
       const key = n.links && n.links > 1 && n.inode !== undefined ? `${n.device}:${n.inode}` : undefined;
       const first = key ? linked.get(key) : undefined;
@@ -243,8 +264,19 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   try {
     if (node.type === 'dir') await restoreDir(targetBytes, node);
     else await place(child(targetBytes, node), node);
+  } catch (e) {
+    // Nothing may still be writing after restore returns, a failed one included.
+    await xattrs.flush().catch(() => {});
+    throw e;
   } finally {
     await pool.close();
+  }
+  for (const { path, node: d } of dirMeta) if (d.xattrs?.length && !(path.equals(targetBytes) && isRootDir && !root)) xattrs.add(path, d.xattrs);
+  await xattrs.flush();
+  const refused = xattrs.warning();
+  if (refused) {
+    result.xattrsNotRestored = xattrs.failures;
+    opts.onWarning?.(refused);
   }
   // Directory metadata last: writing children changes a directory's mtime.
   for (const { path, node: d } of dirMeta.reverse()) {

@@ -8,6 +8,7 @@ import { corrupt, invalidInput, isHoldfastError, notFound } from '../../base/err
 import { isDamage, type Repository } from '../repository/repository.js';
 import { nameId } from '../repository/format.js';
 import { provenanceSchema } from './provenance.js';
+import { xattrSchema } from '../xattrs/format.js';
 
 export const snapshotSchema = z.object({
   version: z.literal(1),
@@ -16,7 +17,7 @@ export const snapshotSchema = z.object({
   paths: z.array(z.string()),
   tree: z.string(),
   /** The backed-up directory's own metadata, so a full restore gives the target the same mode and owner. */
-  root: z.object({ mode: z.number().int(), uid: z.number().int(), gid: z.number().int(), mtimeNs: z.string().regex(/^\d+$/) }).optional(),
+  root: z.object({ mode: z.number().int(), uid: z.number().int(), gid: z.number().int(), mtimeNs: z.string().regex(/^\d+$/), xattrs: z.array(xattrSchema).optional() }).optional(),
   parent: z.string().optional(),
   /** Set by `repair snapshots`: the id of the damaged snapshot this one salvages. */
   original: z.string().optional(),

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { corrupt } from '../../base/errors.js';
 import { escapeName, isCanonicalBase64, isSafeNameBytes, nameBytes } from './names.js';
+import { xattrProblem, xattrSchema, type Xattr } from '../xattrs/format.js';
 
 const nodeSchema = z.object({
   /** Readable name; the exact bytes are in nameRaw when they are not UTF-8 (names.ts). */
@@ -30,6 +31,8 @@ const nodeSchema = z.object({
   linkTarget: z.string().optional(),
   /** Base64 of the symlink target's bytes, present only when they are not valid UTF-8. */
   linkTargetRaw: z.string().optional(),
+  /** Extended attributes (POSIX ACLs among them), sorted by name bytes; absent when there are none (xattrs/format.ts). */
+  xattrs: z.array(xattrSchema).optional(),
 });
 export type TreeNode = z.infer<typeof nodeSchema>;
 
@@ -75,6 +78,21 @@ export function parseTree(raw: Buffer, id: string): Tree {
     seen.add(key);
     seenNames.add(n.name);
     if (n.type === 'dir' && !n.subtree) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: directory ${n.name} has no subtree`);
+    const bad = xattrsProblem(n.xattrs);
+    if (bad) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: entry ${JSON.stringify(escapeName(bytes))} has ${bad}`);
   }
   return r.data;
+}
+
+/** Why a list of extended attributes may not be restored (a crafted tree), or undefined. */
+export function xattrsProblem(list: readonly Xattr[] | undefined): string | undefined {
+  const seen = new Set<string>();
+  for (const x of list ?? []) {
+    const bad = xattrProblem(x);
+    if (bad) return `an extended attribute with ${bad}`;
+    const key = nameBytes(x).toString('latin1');
+    if (seen.has(key)) return `the extended attribute ${JSON.stringify(x.name)} twice`;
+    seen.add(key);
+  }
+  return undefined;
 }

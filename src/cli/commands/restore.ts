@@ -11,7 +11,7 @@ export function registerRestoreCommand(program: Command): void {
     .requiredOption('--target <dir>', 'where to restore; must be empty or absent unless --overwrite')
     .option('--overwrite', 'restore into a non-empty target, replacing what the snapshot names')
     .option('--delete', 'after restoring, remove what the snapshot does not name from the target, so it holds exactly the snapshot (an in-place restore of a volume)')
-    .option('--verify', 'after restoring, compare the target with the snapshot (type, size, mode, mtime of every entry, and nothing extra); exit 5 when they differ')
+    .option('--verify', 'after restoring, compare the target with the snapshot (type, size, mode, owner, mtime and extended attributes of every entry, and nothing extra); exit 5 when they differ')
     .addHelpText(
       'after',
       '\nExamples:\n  holdfast restore latest --target /tmp/restore\n  holdfast restore 3f2a91c0:db/segments --target /srv/db-restore\n  holdfast restore 3f2a91c0 --target /var/lib/db --overwrite --delete --verify   # the volume becomes exactly the snapshot',
@@ -28,7 +28,7 @@ export function registerRestoreCommand(program: Command): void {
       const { snapshot, r, check } = await withSharedLock(repo, 'restore', async () => {
         const snapshot = await findSnapshot(repo, snapRef);
         const progress = progressReporter(flags, () => snapshot.snapshot.summary.bytes);
-        const r = await restore(repo, { snapshot, target: flags.target, ...(path ? { path } : {}), overwrite: !!flags.overwrite, deleteExtras: !!flags.delete, onProgress: (p) => progress.update(p) });
+        const r = await restore(repo, { snapshot, target: flags.target, ...(path ? { path } : {}), overwrite: !!flags.overwrite, deleteExtras: !!flags.delete, onProgress: (p) => progress.update(p), onWarning: (m) => process.stderr.write(flags.json ? JSON.stringify({ type: 'warning', message: m }) + '\n' : `warning: ${m}\n`) });
         progress.done();
         return { snapshot, r, check: flags.verify ? await compareData(repo, flags.target, snapshot.id) : undefined };
       });
