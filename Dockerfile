@@ -14,7 +14,7 @@ RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 # tini reaps children and forwards SIGTERM, so the operator releases its Lease on shutdown.
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends tini ca-certificates && rm -rf /var/lib/apt/lists/* \
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends tini ca-certificates attr && rm -rf /var/lib/apt/lists/* \
   && useradd --uid 10001 --create-home --home-dir /home/holdfast holdfast
 WORKDIR /app
 COPY --from=build /src/package.json ./package.json

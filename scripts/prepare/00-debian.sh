@@ -3,8 +3,9 @@
 #   openssl  — test CAs for the S3 and kube harnesses, s_client/verify checks of our certificates
 #   chromium — the dashboard's real-browser tests (test/e2e), driven by playwright-core with
 #              executablePath /usr/bin/chromium: `npx playwright install` cannot download a browser here
+#   attr, acl — getfattr/setfattr (backup and restore of xattrs and POSIX ACLs), setfacl in their tests
 set -euo pipefail
-want=(openssl chromium)
+want=(openssl chromium attr acl)
 [ -n "${HOLDFAST_DEBIAN_EXTRA:-}" ] && want+=($HOLDFAST_DEBIAN_EXTRA)
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
