@@ -4,8 +4,9 @@
 #   chromium — the dashboard's real-browser tests (test/e2e), driven by playwright-core with
 #              executablePath /usr/bin/chromium: `npx playwright install` cannot download a browser here
 #   attr, acl — getfattr/setfattr (backup and restore of xattrs and POSIX ACLs), setfacl in their tests
+#   debootstrap — the Holdfast image's Debian base (scripts/image, built by test/harness/image.ts)
 set -euo pipefail
-want=(openssl chromium attr acl)
+want=(openssl chromium attr acl debootstrap)
 [ -n "${HOLDFAST_DEBIAN_EXTRA:-}" ] && want+=($HOLDFAST_DEBIAN_EXTRA)
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

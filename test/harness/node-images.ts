@@ -4,10 +4,9 @@
  * docker-save archive and imported into containerd with `ctr`. Pods must use `imagePullPolicy: Never`
  * (or IfNotPresent with these exact tags): the node has no route out.
  */
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run, tarLayer, writeArchive } from '../../scripts/image/docker-save.js';
 
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
 export const BUSYBOX_IMAGE = 'docker.io/holdfast/busybox:test';
@@ -24,42 +23,6 @@ int main(void) {
   for (;;) pause();
 }
 `;
-
-function run(cmd: string, args: string[], cwd?: string): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`node images: ${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
-  return r.stdout;
-}
-
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-
-/**
- * A docker-save archive of `rootfs` as one layer (owner 0, mtime 0, so the same tree gives the same
- * digest), tagged `ref`, running `cmd`.
- */
-export function writeImage(work: string, rootfs: string, ref: string, cmd: string[]): string {
-  const out = join(work, 'archive');
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  const layer = join(work, 'layer.tar');
-  run('tar', ['--sort=name', '--numeric-owner', '--owner=0', '--group=0', '--mtime=@0', '-C', rootfs, '-cf', layer, '.']);
-  const diffId = sha256(readFileSync(layer));
-  mkdirSync(join(out, diffId));
-  copyFileSync(layer, join(out, diffId, 'layer.tar'));
-  const config = JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Cmd: cmd, Env: ['PATH=/bin:/usr/bin:/sbin:/usr/sbin'], WorkingDir: '/' },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
-    history: [{ created_by: 'holdfast test/harness/node-images.ts' }],
-  });
-  const configName = `${sha256(config)}.json`;
-  writeFileSync(join(out, configName), config);
-  writeFileSync(join(out, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: [`${diffId}/layer.tar`] }]));
-  const tarball = join(work, `${sha256(ref).slice(0, 12)}.tar`);
-  run('tar', ['--sort=name', '--numeric-owner', '--owner=0', '--group=0', '--mtime=@0', '-C', out, '-cf', tarball, '.']);
-  return tarball;
-}
 
 function pauseRootfs(work: string): string {
   const root = join(work, 'pause-rootfs');
@@ -89,8 +52,12 @@ export function importImages(work: string, sock: string): void {
     [PAUSE_IMAGE, pauseRootfs(work), ['/pause']],
     [BUSYBOX_IMAGE, busyboxRootfs(work), ['/bin/sh']],
   ];
-  for (const [ref, rootfs, cmd] of images) {
-    const tarball = writeImage(join(work, 'build'), rootfs, ref, cmd);
-    run('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', tarball]);
-  }
+  images.forEach(([ref, rootfs, cmd], i) => {
+    const layer = join(work, `layer-${i}.tar`);
+    rmSync(layer, { force: true });
+    const diffId = tarLayer(rootfs, layer, { rootOwned: true, mtime: 0 });
+    const config = { cmd, env: ['PATH=/bin:/usr/bin:/sbin:/usr/sbin'], workdir: '/', history: ['holdfast test/harness/node-images.ts'] };
+    const { archive } = writeArchive(join(work, `image-${i}.tar`), ref, [{ tar: layer, diffId }], config);
+    run('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', archive]);
+  });
 }
