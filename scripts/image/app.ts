@@ -71,7 +71,9 @@ function copy(srcs: string[], dest: string): void {
 const hostHas = (pkg: string) =>
   spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout.includes('install ok installed');
 
-const npmEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false', NODE_ENV: '' };
+// gyp (Python) writes the native modules' Makefiles in set order: a fixed hash seed makes their rule
+// order, and so the layer, the same on every run.
+const npmEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false', NODE_ENV: '', PYTHONHASHSEED: '0' };
 
 /**
  * `npm ci` in `cwd`, through a cache of its result keyed by package.json, package-lock.json and the
@@ -80,7 +82,7 @@ const npmEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config
  * `npm ci` made, copied, so the later `npm prune` works on a copy and never on the cache.
  */
 function npmCi(cwd: string, log: (m: string) => void): void {
-  const key = sha256(JSON.stringify([readFileSync(join(cwd, 'package.json'), 'utf8'), readFileSync(join(cwd, 'package-lock.json'), 'utf8'), process.version, process.versions.modules])).slice(0, 20);
+  const key = sha256(JSON.stringify([readFileSync(join(cwd, 'package.json'), 'utf8'), readFileSync(join(cwd, 'package-lock.json'), 'utf8'), process.version, process.versions.modules, npmEnv.PYTHONHASHSEED])).slice(0, 20);
   const cached = join(CACHE_DIR, 'npm-ci', key);
   if (existsSync(cached)) {
     log(`npm ci: cached (${key})`);
@@ -112,14 +114,13 @@ function runCommand(c: Command, root: string, wd: string, final: boolean, line: 
       if (final) return; // base.ts writes the account into the base layer
       throw new Error(`image: ${where}: useradd in a build stage is not supported`);
     case 'npm-ci':
-      if (final) throw new Error(`image: ${where}: npm/npx in the final stage is not supported (it has no npm)`);
-      return npmCi(cwd, log);
     case 'npm-prune-dev':
     case 'tsc': {
-      if (final) throw new Error(`image: ${where}: npm/npx in the final stage is not supported (it has no npm)`);
-      const [cmd, args] = c.kind === 'tsc' ? ['npx', ['tsc', '-p', c.project]] : ['npm', ['prune', '--omit=dev', '--no-audit', '--no-fund']];
-      log(`${cmd} ${(args as string[]).join(' ')}`);
-      run(cmd as string, args as string[], { cwd, env: npmEnv });
+      if (final) throw new Error(`image: ${where}: npm/npx in the final stage is not supported (the image has no npm)`);
+      if (c.kind === 'npm-ci') return npmCi(cwd, log);
+      const [cmd, ...args] = c.kind === 'tsc' ? ['npx', 'tsc', '-p', c.project] : ['npm', 'prune', '--omit=dev', '--no-audit', '--no-fund'];
+      log(`${cmd} ${args.join(' ')}`);
+      run(cmd!, args, { cwd, env: npmEnv });
       return;
     }
     case 'chmod':
