@@ -123,6 +123,11 @@ const backupPolicySchema = z
     /** Back up once when Holdfast first starts with this policy, instead of waiting for the schedule. */
     runAtStart: z.boolean().default(false),
     tags: z.array(z.string()).default([]),
+    /**
+     * Fail the run (no snapshot) at the first entry that cannot be read, as `backup
+     * --fail-on-unreadable` does, instead of skipping it with a warning that the run records.
+     */
+    failOnUnreadable: z.boolean().default(false),
   })
   .strict();
 

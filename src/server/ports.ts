@@ -22,6 +22,8 @@ export interface RepositoryPort {
     tags: string[];
     provenance: Provenance;
     excludes: string[];
+    /** The first entry that cannot be read fails the backup (no snapshot) instead of being skipped. */
+    failOnUnreadable?: boolean;
   }): Promise<{
     snapshotId: string;
     time: Date;

@@ -59,6 +59,12 @@ export const backupPolicySpecSchema = z
       .strict()
       .optional(),
     tags: z.array(z.string().min(1)).optional(),
+    /**
+     * Fail a PVC's backup (no RestorePoint) at the first file or directory the data mover cannot
+     * read, as `holdfast backup --fail-on-unreadable` does; by default such entries are skipped and
+     * listed in the snapshot's summary.
+     */
+    failOnUnreadable: z.boolean().optional(),
     /** Security settings of the data-mover Jobs (backups, and restores of its points unless the Restore sets its own). */
     dataMover: dataMoverSchema.optional(),
   })

@@ -108,6 +108,7 @@ async function startJob(ctx: OperatorContext, it: Item, claimName: string, prove
     image: ctx.settings.dataMoverImage,
     postHooksPending,
     security: it.spec.dataMover,
+    failOnUnreadable: it.spec.failOnUnreadable,
     ...(ctx.settings.dataMoverServiceAccount ? { serviceAccountName: ctx.settings.dataMoverServiceAccount } : {}),
   });
   const name = body.metadata!.name!;

@@ -26,3 +26,14 @@ test('a policy\'s dataMover settings land in the backup Job', () => {
   assert.equal(pod.securityContext!.runAsGroup, 999);
   assert.deepEqual(pod.containers[0]!.securityContext!.capabilities, { drop: ['ALL'], add: ['DAC_READ_SEARCH'] });
 });
+
+const unreadable: [string, boolean | undefined, boolean][] = [
+  ['a policy without failOnUnreadable lets the data mover skip what it cannot read', undefined, false],
+  ['failOnUnreadable: false is the same', false, false],
+  ['failOnUnreadable: true makes the data mover fail at the first entry it cannot read', true, true],
+];
+for (const [name, failOnUnreadable, flag] of unreadable)
+  test(name, () => {
+    const args = dataMoverJob({ ...input, failOnUnreadable }).spec!.template.spec!.containers[0]!.args!;
+    assert.equal(args.includes('--fail-on-unreadable'), flag, args.join(' '));
+  });

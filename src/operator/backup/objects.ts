@@ -82,6 +82,8 @@ export interface JobInput {
   postHooksPending: boolean;
   serviceAccountName?: string;
   security?: DataMoverSettings | undefined;
+  /** The policy's failOnUnreadable: an entry the data mover cannot read fails the Job. */
+  failOnUnreadable?: boolean | undefined;
 }
 
 /**
@@ -118,6 +120,7 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
   const security = dataMoverSecurity(i.security);
   const args = ['backup', '/data', '--repo', repo.spec.url, '--provenance', '/etc/holdfast/provenance.json', '--json'];
   for (const t of i.tags) args.push('--tag', t);
+  if (i.failOnUnreadable) args.push('--fail-on-unreadable');
   const meta = { labels: labels(ref), annotations: { [A.provenance]: prov, [A.pvcNamespace]: ref.namespace } };
   return {
     metadata: {

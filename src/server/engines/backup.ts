@@ -53,6 +53,7 @@ function bind(repo: Repository, clock: Clock, reopen: () => Promise<Repository>)
         tags: o.tags,
         provenance: o.provenance,
         excludes: o.excludes,
+        failOnUnreadable: !!o.failOnUnreadable,
         now: () => clock.now(),
       });
       const s = r.snapshot.summary;

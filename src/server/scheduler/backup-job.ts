@@ -110,7 +110,7 @@ export function backupJob(
             provenance.hooks = preHooks.map(toHookRun);
             try {
               return {
-                result: await repo.backup({ source, tags, provenance, excludes: vol.excludes }),
+                result: await repo.backup({ source, tags, provenance, excludes: vol.excludes, failOnUnreadable: policy.failOnUnreadable }),
                 provenance,
               };
             } catch (e) {
