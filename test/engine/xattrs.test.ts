@@ -82,6 +82,20 @@ describe('extended attributes and ACLs', () => {
     assert.equal(treeOf.get(a.snapshot), treeOf.get(b.snapshot));
   });
 
+  it('does not restore an SELinux label (the target host labels what it creates) and --verify does not count it', () => {
+    const lsrc = join(work, 'labelled');
+    mkdirSync(lsrc);
+    writeFileSync(join(lsrc, 'f'), 'z');
+    sh('setfattr', '-n', 'security.selinux', '-v', 'system_u:object_r:container_file_t:s0:c1,c2', join(lsrc, 'f'));
+    sh('setfattr', '-n', 'user.k', '-v', 'v', join(lsrc, 'f'));
+    const lrepo = join(work, 'labelled-repo');
+    ok(lrepo, 'repo', 'init');
+    ok(lrepo, 'backup', lsrc);
+    const out = join(work, 'labelled-out');
+    ok(lrepo, 'restore', 'latest', '--target', out, '--verify');
+    assert.equal(attributes(join(out, 'f')), attributes(join(lsrc, 'f')).replace(/^security\.selinux=.*\n/m, ''));
+  });
+
   describe('on a target that refuses them (ramfs)', () => {
     let ram: string;
     before(() => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DumpReader, parseToolError, printDump, quote, readErrorMeaning, sortXattrs, unquote, xattrDifferences, xattrProblem, type Xattr } from './format.js';
+import { DumpReader, parseToolError, printDump, quote, readErrorMeaning, restoredXattr, sortXattrs, unquote, xattrDifferences, xattrProblem, type Xattr } from './format.js';
 import { xattrsProblem } from '../snapshot/tree.js';
 
 const b64 = (s: string | number[]) => Buffer.from(s as string).toString('base64');
@@ -108,6 +108,16 @@ describe('stored attributes a restore may trust', () => {
   it('a single attribute is judged alone too', () => assert.equal(xattrProblem(x('user.k', 'v')), undefined));
 });
 
+describe('which stored attributes restore sets', () => {
+  const cases: [string, Xattr, boolean][] = [
+    ['user attributes', x('user.k', 'v'), true],
+    ['POSIX ACLs', x('system.posix_acl_access', [2, 0, 0, 0]), true],
+    ['file capabilities', x('security.capability', [1]), true],
+    ['not an SELinux label: the target host labels what it creates', x('security.selinux', 'system_u:object_r:container_file_t:s0:c1,c2'), false],
+  ];
+  for (const [name, a, want] of cases) it(name, () => assert.equal(restoredXattr(a), want));
+});
+
 describe('comparing restored attributes', () => {
   const cases: [string, Xattr[], Xattr[], string[]][] = [
     ['equal lists have no difference', [x('user.k', 'v')], [x('user.k', 'v')], []],
@@ -115,6 +125,7 @@ describe('comparing restored attributes', () => {
     ['another value is a difference', [x('user.k', 'v')], [x('user.k', 'w')], ['f: extended attribute user.k differs from the restore point']],
     ['an extra attribute is a difference', [], [x('user.new', 'v')], ['f: extended attribute user.new is not in the restore point']],
     ["the target host's SELinux label is not", [], [x('security.selinux', 'system_u:object_r:tmp_t:s0')], []],
+    ['nor is another label than the stored one, which restore does not set', [x('security.selinux', 'a')], [x('security.selinux', 'b')], []],
   ];
   for (const [name, want, got, problems] of cases) it(name, () => assert.deepEqual(xattrDifferences('f', want, got), problems));
 });

@@ -132,19 +132,30 @@ export function readErrorMeaning(reason: string): 'skip' | string {
   }
 }
 
-/** Differences between the attributes a snapshot has for `path` and those found on disk. */
+/**
+ * Whether restore sets a stored attribute. An SELinux label is kept in the snapshot but not
+ * restored: it belongs to the policy of the host that wrote it, and on another host or for another
+ * pod (a volume relabelled with the pod's MCS category) the old label can lock the application out
+ * of its own data or be refused outright; the target host labels what it creates.
+ */
+export function restoredXattr(x: Xattr): boolean {
+  return nameBytes(x).toString('latin1') !== SELINUX;
+}
+const SELINUX = 'security.selinux';
+
+/** Differences between the attributes a snapshot has for `path` and those found on disk (SELinux labels aside, see restoredXattr). */
 export function xattrDifferences(path: string, want: readonly Xattr[], got: readonly Xattr[]): string[] {
   const key = (x: Xattr) => nameBytes(x).toString('latin1');
   const have = new Map(got.map((x) => [key(x), x.value]));
+  have.delete(SELINUX);
   const out: string[] = [];
-  for (const x of want) {
+  for (const x of want.filter(restoredXattr)) {
     const v = have.get(key(x));
     if (v === undefined) out.push(`${path}: extended attribute ${x.name} is missing`);
     else if (v !== x.value) out.push(`${path}: extended attribute ${x.name} differs from the restore point`);
     have.delete(key(x));
   }
-  // The target host's SELinux policy labels every file it creates: not a difference of the data.
-  for (const k of have.keys()) if (k !== 'security.selinux') out.push(`${path}: extended attribute ${escapeLatin1(k)} is not in the restore point`);
+  for (const k of have.keys()) out.push(`${path}: extended attribute ${escapeLatin1(k)} is not in the restore point`);
   return out;
 }
 

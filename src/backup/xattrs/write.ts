@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { escapeName } from '../snapshot/names.js';
-import { parseToolError, printDump, type DumpEntry, type Xattr } from './format.js';
+import { parseToolError, printDump, restoredXattr, type DumpEntry, type Xattr } from './format.js';
 
 const BATCH = 1000;
 export const SETFATTR_MISSING = 'setfattr not found (install the attr package)';
@@ -28,7 +28,7 @@ export class XattrWriter {
 
   /** Queues `path`'s attributes; `then` runs after they are set, even when the target refused them. */
   add(path: Buffer, xattrs: readonly Xattr[], then?: () => Promise<void>): void {
-    this.pending.push({ path, xattrs: [...xattrs], ...(then ? { then } : {}) });
+    this.pending.push({ path, xattrs: xattrs.filter(restoredXattr), ...(then ? { then } : {}) });
     if (this.pending.length >= BATCH) this.schedule();
   }
 
@@ -72,7 +72,9 @@ export class XattrWriter {
 }
 
 /** Runs setfattr on a batch; returns every entry it could not set fully, with why. */
-async function setAll(batch: readonly DumpEntry[]): Promise<{ path: Buffer; reason: string }[]> {
+async function setAll(all: readonly DumpEntry[]): Promise<{ path: Buffer; reason: string }[]> {
+  const batch = all.filter((e) => e.xattrs.length);
+  if (!batch.length) return [];
   const child = spawn('setfattr', ['-h', '--restore=-'], { stdio: ['pipe', 'ignore', 'pipe'] });
   const spawned = new Promise<boolean>((res) => {
     child.on('spawn', () => res(true));
