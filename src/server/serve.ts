@@ -20,6 +20,7 @@ import { ControlPlane } from './control-plane.js';
 import { backupEngine } from './engines/backup.js';
 import { sastEngine } from './engines/sast.js';
 import { tlsEngine } from './engines/tls.js';
+import { lockDataDir } from './serve-lock.js';
 import { servingCert } from './serving-cert.js';
 import { readVersion } from '../platform/local/version.js';
 
@@ -94,7 +95,20 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const dataDir = o.loaded.resolvePath(config.server.dataDir);
   const { mkdir } = await import('node:fs/promises');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const catalog = Catalog.open(join(dataDir, 'catalog.db'), { now: () => o.clock.now() });
+  // Before anything else in the data directory: a second serve must not even open the catalog,
+  // let alone adopt (and on its way out stop) the first one's workloads.
+  const lock = await lockDataDir(dataDir, {
+    address: o.listen ?? config.server.listen,
+    now: o.clock.now(),
+    onTakeover: (m) => o.log.warn(m),
+  });
+  let catalog: Catalog;
+  try {
+    catalog = Catalog.open(join(dataDir, 'catalog.db'), { now: () => o.clock.now() });
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
   let cp: ControlPlane | undefined;
   let app: FastifyInstance | undefined;
   try {
@@ -136,6 +150,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
     await cp.start({ intervalMs: o.tickMs, healthIntervalMs: o.healthIntervalMs });
     const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+    await lock.setAddress(url);
     const running = { url, token, tokenFile, caFile: tls?.caFile, cp, app };
     let closed = false;
     return {
@@ -146,12 +161,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         await app!.close();
         await cp!.stop();
         catalog.close();
+        await lock.release();
       },
     };
   } catch (e) {
     await app?.close().catch(() => undefined);
     await cp?.stop().catch(() => undefined);
     catalog.close();
+    await lock.release();
     throw e;
   }
 }

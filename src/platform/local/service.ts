@@ -18,12 +18,13 @@
  * start command decides what "run version X" means.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict } from '../../base/errors.js';
 import type { Clock } from '../clock.js';
 import { describeResult, runCommand, type ExecResult } from './exec.js';
+import { alive, procStat, sameProcess } from './process.js';
 
 export interface ServiceSpec {
   name: string;
@@ -41,39 +42,30 @@ export interface ServiceVersion {
   imageDigest?: string | undefined;
 }
 
+/** How a process this one started ended: its exit code, or the signal that ended it. */
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface StartedService {
+  pid: number;
+  adopted: boolean;
+  logFile: string;
+  /** Resolves when the process ends; only for one started here (an adopted one's end is seen, not heard). */
+  exited?: Promise<ServiceExit> | undefined;
+}
+
 export const pidFileOf = (dataDir: string, name: string) => join(dataDir, 'services', `${name}.pid`);
 export const logFileOf = (dataDir: string, name: string) => join(dataDir, 'services', `${name}.log`);
 
-/** The kernel's start time of a process (clock ticks since boot), where /proc has it; with the state letter. */
-function procStat(pid: number): { start: string; state: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may itself hold spaces and parentheses.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0]!, start: rest[19]! };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether a process exists. A zombie does not count: it has exited, and only its parent can reap it. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  return procStat(pid)?.state !== 'Z';
-}
+export { alive } from './process.js';
 
 /** The pid in a pid file when that process still runs (and, where /proc tells, is the one that was started). */
 export async function runningPidIn(pidFile: string): Promise<number | undefined> {
   const [pidText, start] = (await readFile(pidFile, 'utf8').catch(() => '')).trim().split(/\s+/);
   const pid = Number(pidText);
-  if (!(pid > 0) || !alive(pid)) return undefined;
-  const now = procStat(pid)?.start;
-  if (start && now && start !== now) return undefined; // the pid was reused
-  return pid;
+  return sameProcess(pid, start) ? pid : undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -98,13 +90,14 @@ export class LocalService {
    * Starts the service unless the process in its pid file still runs, which is adopted instead.
    * Undefined for a service without a start command: it is external, Holdfast only reloads it.
    */
-  async start(version?: ServiceVersion): Promise<{ pid: number; adopted: boolean; logFile: string } | undefined> {
+  async start(version?: ServiceVersion): Promise<StartedService | undefined> {
     const existing = await this.pid();
     if (existing) return { pid: existing, adopted: true, logFile: this.logFile };
     if (!this.spec.start) return undefined;
     mkdirSync(join(this.spec.dataDir, 'services'), { recursive: true, mode: 0o700 });
     const fd = openSync(this.logFile, 'a');
     let pid: number | undefined;
+    let exited: Promise<ServiceExit> | undefined;
     try {
       const deploy = version ? { HOLDFAST_DEPLOY_COMMIT: version.commit ?? '', HOLDFAST_DEPLOY_IMAGE_DIGEST: version.imageDigest ?? '' } : {};
       const child = spawn('/bin/sh', ['-c', `exec ${this.spec.start}`], {
@@ -114,6 +107,8 @@ export class LocalService {
         stdio: ['ignore', fd, fd],
       });
       child.once('error', () => undefined);
+      // Only the starting process can learn how its child ended; a supervisor in it listens here.
+      exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
       child.unref();
       pid = child.pid;
     } finally {
@@ -122,7 +117,7 @@ export class LocalService {
     if (!pid) throw conflict('SERVICE_START_FAILED', `start workload ${this.spec.name}: the start command could not be run (see ${this.logFile})`);
     await writeFile(`${this.pidFile}.tmp`, `${pid} ${procStat(pid)?.start ?? ''}\n`, { mode: 0o600 });
     await rename(`${this.pidFile}.tmp`, this.pidFile);
-    return { pid, adopted: false, logFile: this.logFile };
+    return { pid, adopted: false, logFile: this.logFile, exited };
   }
 
   /**
