@@ -80,6 +80,31 @@ const workloadSchema = z
     version: versionSourceSchema.optional(),
     /** Working directory of the commands (default: the config file's directory). */
     cwd: z.string().optional(),
+    /**
+     * When a started workload is ready (serving): a TCP connect to host:port, or a command that
+     * exits 0. Without one, the endpoint of a certificate that names this workload is used, else
+     * "its process runs". Holdfast sends a reload only to a ready workload. `timeout`: how long a
+     * start may take to become ready before it is reported as a problem.
+     */
+    ready: z
+      .union([
+        z.object({ tcp: z.string().regex(/^[^\s]+:\d+$/, 'tcp is host:port'), timeout: durationSchema.default('60s') }).strict(),
+        z.object({ command: z.string().min(1), timeout: durationSchema.default('60s') }).strict(),
+      ])
+      .optional(),
+    /**
+     * What serve does when a workload it runs exits: always restart it (the default, as a
+     * Kubernetes Deployment does), only after a failure (non-zero exit or a signal), or never.
+     * Restarts wait `backoff`, doubling per failure in a row up to `maxBackoff`.
+     */
+    restart: z
+      .object({
+        policy: z.enum(['always', 'on-failure', 'never']).default('always'),
+        backoff: durationSchema.default('1s'),
+        maxBackoff: durationSchema.default('5m'),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -209,6 +234,8 @@ export const alertEvents = [
   'incident-failed',
   // A scheduled prune failed: the repository keeps growing until it works again.
   'prune-failed',
+  // A workload serve runs exited (crashed, killed) while nobody stopped it on purpose.
+  'workload-down',
 ] as const;
 const webhookSchema = z
   .object({

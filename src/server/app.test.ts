@@ -174,6 +174,28 @@ describe('control plane API', () => {
     }
   });
 
+  it('says the served certificate does not match (0, not nothing) when its endpoint does not answer', async () => {
+    const port = await deadPort();
+    const t = await testPlane({
+      yaml: baseYaml(
+        `certificates:\n  web: { commonName: web.local, ipAddresses: [127.0.0.1], certFile: ./certs/tls.crt, keyFile: ./certs/tls.key, endpoint: "127.0.0.1:${port}" }\n`,
+      ),
+    });
+    try {
+      await t.cp.scheduler.runNow('certificate/web');
+      const auth = { authorization: `Bearer ${t.token}` };
+      const m = (await t.app.inject({ url: '/metrics', headers: auth })).body;
+      assert.match(m, /holdfast_certificate_served_matches\{certificate="web"\} 0/);
+      const [c] = (await t.app.inject({ url: '/api/v1/certificates', headers: auth })).json();
+      assert.equal(c.state, 'NotServed');
+      assert.match(c.message, new RegExp(`endpoint 127.0.0.1:${port} serves nothing \\(ECONNREFUSED\\)`));
+      const o = (await t.app.inject({ url: '/api/v1/overview', headers: auth })).json();
+      assert.ok(o.problems.some((p: string) => /^certificate web: NotServed/.test(p)), o.problems.join('\n'));
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('renders the dashboard only after logging in with the token, and never puts the token in the cookie', async () => {
     const t = await testPlane();
     try {

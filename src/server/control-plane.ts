@@ -16,9 +16,12 @@ import { Alerter } from './alerts/alerter.js';
 import type { BackupPort, CertificatePort, RepositoryPort, SastPort } from './ports.js';
 import { Scheduler, type Job } from './scheduler/scheduler.js';
 import { jobsFor } from './scheduler/jobs.js';
+import type { ServedCertificate } from './scheduler/certificate-job.js';
 import { HealthSweep } from './scheduler/health-sweep.js';
 import { IncidentEngine, type ServerIncidents } from './engines/incidents.js';
 import { decideSkip, decideStart } from './engines/incident-decisions.js';
+import { readinessOf } from './workloads/readiness.js';
+import { WorkloadSupervisor } from './workloads/supervisor.js';
 
 export interface ControlPlaneDeps {
   loaded: LoadedConfig;
@@ -31,13 +34,8 @@ export interface ControlPlaneDeps {
   env?: NodeJS.ProcessEnv;
   /** First backoff of webhook retries (tests make it short). */
   alertBackoffMs?: number;
-}
-
-export interface ServedCertificate {
-  time: Date;
-  fingerprint256?: string | undefined;
-  notAfter?: Date | undefined;
-  error?: string | undefined;
+  /** How often workload supervision looks at each process (default 500 ms). */
+  workloadPollMs?: number | undefined;
 }
 
 export class ControlPlane {
@@ -46,6 +44,8 @@ export class ControlPlane {
   readonly alerter: Alerter;
   readonly scheduler: Scheduler;
   readonly services = new Map<string, LocalService>();
+  /** Supervision of each workload (workloads/supervisor.ts): its state, restarts, and the gate for reloads. */
+  readonly workloads = new Map<string, WorkloadSupervisor>();
   readonly served = new Map<string, ServedCertificate>();
   readonly dataDir: string;
   readonly startedAt: Date;
@@ -113,6 +113,25 @@ export class ControlPlane {
       alerter: this.alerter,
       policy: () => ({ threshold: config.sast.blockAt, autoRun: config.incidents.autoRun }),
     });
+    for (const [name, w] of Object.entries(config.workloads))
+      this.workloads.set(
+        name,
+        new WorkloadSupervisor({
+          name,
+          service: this.services.get(name)!,
+          check: readinessOf(name, w, config.certificates),
+          readyTimeoutMs: w.ready?.timeout ?? 60_000,
+          restart: w.restart,
+          heldBy: () => {
+            const held = decideStart({ workload: name, volumes: w.volumes, active: this.activeIncidents() });
+            return held.start ? undefined : held.message;
+          },
+          alert: (a) => this.alerter.fire(a),
+          log: d.log.child({ part: 'workloads' }),
+          clock: d.clock,
+          pollMs: d.workloadPollMs,
+        }),
+      );
     this.health = new HealthSweep(this);
     this.scheduler = new Scheduler({
       runs: this.runs,
@@ -193,10 +212,9 @@ export class ControlPlane {
     o: {
       intervalMs?: number | undefined;
       healthIntervalMs?: number | undefined;
-      startServices?: boolean;
     } = {},
   ): Promise<void> {
-    const active = Object.keys(this.config.volumes).flatMap((v) => this.incidents.store.active(v) ?? []);
+    const active = this.activeIncidents();
     for (const [name, v] of Object.entries(this.config.volumes))
       // Mid-incident a missing volume directory may be the restore's swap in progress: never fill it with an empty one.
       if (v.create && !active.some((a) => a.volume === name)) mkdirSync(this.d.loaded.resolvePath(v.path), { recursive: true });
@@ -205,19 +223,9 @@ export class ControlPlane {
       if (!existsSync(this.d.loaded.resolvePath(c.certFile)))
         await this.scheduler.runNow(`certificate/${name}`);
     }
-    if (o.startServices ?? true)
-      for (const s of this.services.values()) {
-        // A service already running from its pid file (started by an earlier serve, or restarted by
-        // an incident) is adopted, not started twice: from here on this process reloads and stops it.
-        const held = decideStart({ workload: s.spec.name, volumes: this.config.workloads[s.spec.name]?.volumes ?? [], active });
-        if (!held.start && !(await s.pid())) {
-          this.d.log.warn(held.message);
-          continue;
-        }
-        // A workload that cannot start is logged, not fatal: backups, certificates and the API still serve.
-        const r = await s.start().catch((e: unknown) => void this.d.log.error(e instanceof Error ? e.message : String(e)));
-        if (r) this.d.log.info(`workload ${s.spec.name}: ${r.adopted ? 'adopted running' : 'started'} process ${r.pid}`);
-      }
+    // A service already running from its pid file (started by an earlier serve, or restarted by
+    // an incident) is adopted, not started twice: from here on this process watches, reloads and stops it.
+    for (const w of this.workloads.values()) await w.start();
     this.scheduler.start(o.intervalMs ?? 1000);
     this.health.start(o.healthIntervalMs);
     this.ready = true;
@@ -225,6 +233,8 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     this.ready = false;
+    // No restarts from here on: whatever ends now ends because we are stopping.
+    for (const w of this.workloads.values()) w.halt();
     this.scheduler.stop();
     this.health.stop();
     await Promise.race([
@@ -238,11 +248,13 @@ export class ControlPlane {
     if (running.length)
       this.d.log.info(`waiting for incident ${running.map((i) => i.id).join(', ')} to finish before stopping workloads`);
     await this.incidents.idle();
-    for (const s of this.services.values())
-      await s
-        .stop()
-        .catch((e) =>
-          this.d.log.warn(`stop workload ${s.spec.name}: ${e instanceof Error ? e.message : String(e)}`),
-        );
+    // Only workloads this process started or adopted (start() ran): a serve that failed before
+    // it started leaves alone whatever runs from the pid files.
+    for (const w of this.workloads.values())
+      await w.stop().catch((e) => this.d.log.warn(`stop workload ${w.name}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  private activeIncidents() {
+    return Object.keys(this.config.volumes).flatMap((v) => this.incidents.store.active(v) ?? []);
   }
 }

@@ -143,7 +143,7 @@ export function createMetrics(cp: ControlPlane): { registry: Registry; scrape():
   );
   g(
     'holdfast_certificate_served_matches',
-    '1 when the endpoint serves the certificate written on disk.',
+    '1 when the endpoint serves the certificate written on disk; 0 when it serves another or does not answer.',
     ['certificate'],
     (m) => {
       for (const c of views.certificates)
@@ -151,6 +151,21 @@ export function createMetrics(cp: ControlPlane): { registry: Registry; scrape():
           m.set({ certificate: c.name }, c.servedMatchesWritten ? 1 : 0);
     },
   );
+  g(
+    'holdfast_workload_up',
+    '1 while the workload is ready (its readiness check passed), 0 while it starts, restarts, is held by an incident or is down.',
+    ['workload'],
+    (m) => {
+      for (const w of cp.workloads.values()) {
+        const s = w.status();
+        // An external workload without a readiness check: nothing is known, so no sample.
+        if (s.state !== 'external' || s.checked) m.set({ workload: s.name }, s.up || s.state === 'external' ? 1 : 0);
+      }
+    },
+  );
+  g('holdfast_workload_restarts', 'Restarts of the workload by this serve since it started.', ['workload'], (m) => {
+    for (const w of cp.workloads.values()) m.set({ workload: w.name }, w.status().restarts);
+  });
   const findingsBy = (pred: (sla: string) => boolean) => (m: Gauge) => {
     const counts = new Map<string, number>();
     for (const f of views.findings)

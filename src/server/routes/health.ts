@@ -1,9 +1,15 @@
-/** Liveness and readiness: /healthz answers while the process serves; /readyz once the catalog is open and the scheduler runs. */
+/**
+ * Liveness and readiness: /healthz answers while the process serves; /readyz is ready once the
+ * catalog is open and the scheduler runs, and degraded (503) while a workload it runs is not
+ * ready — the service Holdfast protects is down, whatever Holdfast itself is doing. It is public,
+ * so it says how many, not which (the overview, behind the token, names them).
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import type { ControlPlane } from '../control-plane.js';
+import { isDown } from '../workloads/decide.js';
 
 export const healthRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, { cp }) => {
-  const status = { type: 'object', properties: { status: { type: 'string' } } } as const;
+  const status = { type: 'object', properties: { status: { type: 'string' }, reason: { type: 'string' } } } as const;
   app.get(
     '/healthz',
     { schema: { summary: 'Liveness', tags: ['health'], response: { 200: status } } },
@@ -13,7 +19,7 @@ export const healthRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app
     '/readyz',
     {
       schema: {
-        summary: 'Readiness: catalog open and scheduler running',
+        summary: 'Readiness: catalog open, scheduler running, every workload ready (503 degraded otherwise)',
         tags: ['health'],
         response: { 200: status, 503: status },
       },
@@ -25,7 +31,10 @@ export const healthRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app
       } catch {
         ok = false;
       }
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready' });
+      if (!ok) return reply.code(503).send({ status: 'not ready' });
+      const down = [...cp.workloads.values()].filter((w) => isDown(w.status().state)).length;
+      if (down) return reply.code(503).send({ status: 'degraded', reason: `${down} workload(s) not ready` });
+      return reply.code(200).send({ status: 'ready' });
     },
   );
 };

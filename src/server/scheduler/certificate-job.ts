@@ -9,11 +9,37 @@ import { X509Certificate } from 'node:crypto';
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { connect } from 'node:tls';
-import type { CertificateConfig } from '../../config/index.js';
+import { conflict } from '../../base/errors.js';
+import type { EvidenceStore } from '../../catalog/evidence.js';
+import type { CertificateConfig, LoadedConfig } from '../../config/index.js';
+import type { Clock } from '../../platform/clock.js';
 import { describeResult } from '../../platform/local/exec.js';
 import { decideRenewal } from '../../policy/schedule-health.js';
-import type { ControlPlane, ServedCertificate } from '../control-plane.js';
+import type { CertificatePort } from '../ports.js';
+import { reloadGate } from '../workloads/decide.js';
+import type { WorkloadSupervisor } from '../workloads/supervisor.js';
 import type { Job, RunContext } from './scheduler.js';
+
+export interface ServedCertificate {
+  time: Date;
+  fingerprint256?: string | undefined;
+  notAfter?: Date | undefined;
+  error?: string | undefined;
+}
+
+/** What probing needs: the clock, where probes are kept, where probed changes are recorded. */
+export interface ProbeDeps {
+  d: { clock: Clock };
+  served: Map<string, ServedCertificate>;
+  evidence: Pick<EvidenceStore, 'addCertificateEvent'>;
+}
+
+/** What a certificate job needs of the control plane (the control plane is one; nothing here imports it). */
+export interface CertificateJobDeps extends ProbeDeps {
+  d: { clock: Clock; loaded: Pick<LoadedConfig, 'resolvePath'>; certs: CertificatePort };
+  dataDir: string;
+  workloads: ReadonlyMap<string, Pick<WorkloadSupervisor, 'status' | 'whenReady' | 'reload'>>;
+}
 
 export async function readWrittenCert(
   path: string,
@@ -66,7 +92,7 @@ export function probeServed(
 }
 
 export async function probeAndRecord(
-  cp: ControlPlane,
+  cp: ProbeDeps,
   name: string,
   cert: CertificateConfig,
   log?: RunContext['log'],
@@ -98,7 +124,7 @@ export async function probeAndRecord(
   return r;
 }
 
-export function certificateJob(cp: ControlPlane, name: string, cert: CertificateConfig): Job {
+export function certificateJob(cp: CertificateJobDeps, name: string, cert: CertificateConfig): Job {
   return {
     id: `certificate/${name}`,
     kind: 'certificate',
@@ -145,8 +171,11 @@ export function certificateJob(cp: ControlPlane, name: string, cert: Certificate
           `${name}: ${action} serial ${issued.serial}, valid until ${issued.notAfter.toISOString()}`,
         );
         renewed = issued.serial;
-        const service = cert.workload ? cp.services.get(cert.workload) : undefined;
-        const r = await service?.reload();
+      }
+      const workload = cert.workload ? cp.workloads.get(cert.workload) : undefined;
+      if (workload && !(await readyForReload(workload, name, renewed, ctx))) return { details: { decision: d.reason, renewed, reloaded: false } };
+      if (renewed && workload) {
+        const r = await workload.reload();
         if (r) ctx.log(r.exitCode === 0 ? 'info' : 'warn', `reload ${cert.workload}: ${describeResult(r)}`);
       }
       const served = await probeAndRecord(cp, name, cert, ctx.log);
@@ -156,3 +185,36 @@ export function certificateJob(cp: ControlPlane, name: string, cert: Certificate
     },
   };
 }
+
+/**
+ * Waits, when the workload is on its way up, until it serves: a reload signal sent before then
+ * kills it. False when it does not run on purpose (stopped, held by an incident: it reads the new
+ * files when it starts); throws WORKLOAD_NOT_READY when it is down or does not come up in time.
+ */
+async function readyForReload(
+  w: Pick<WorkloadSupervisor, 'status' | 'whenReady'>,
+  cert: string,
+  renewed: string | undefined,
+  ctx: RunContext,
+): Promise<boolean> {
+  const before = w.status();
+  let gate = reloadGate(before.state);
+  const then = renewed ? 'reloading it' : 'probing its endpoint';
+  if (gate === 'wait') {
+    ctx.log('info', `${cert}: workload ${before.name} is ${before.state} (${before.message}): waiting until it is ready before ${then}`);
+    gate = (await w.whenReady(READY_WAIT_MS)) ? 'now' : 'fail';
+  }
+  if (gate === 'now') return true;
+  const now = w.status();
+  if (gate === 'skip') {
+    ctx.log('info', `${cert}: workload ${now.name} is ${now.state} (${now.message}): not ${then}; it reads the certificate files when it starts`);
+    return false;
+  }
+  throw conflict(
+    'WORKLOAD_NOT_READY',
+    `${cert}: ${renewed ? `renewed (serial ${renewed}), but ` : ''}workload ${now.name} is not ready: ${now.state}: ${now.message}; ${renewed ? 'not reloaded, it reads the new files when it starts' : 'the certificate it serves is unknown'}`,
+  );
+}
+
+/** How long a certificate run waits for its workload to come up (a start, or a restart's backoff and start). */
+const READY_WAIT_MS = 90_000;

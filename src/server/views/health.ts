@@ -3,8 +3,11 @@
  * "how is each volume, certificate and finding doing", so all four always agree.
  */
 import { decideRenewal, decideSla, decideVerification } from '../../policy/schedule-health.js';
+import type { EvidenceStore } from '../../catalog/evidence.js';
+import type { HoldfastConfig, LoadedConfig } from '../../config/index.js';
+import type { Clock } from '../../platform/clock.js';
 import type { ControlPlane } from '../control-plane.js';
-import { readWrittenCert } from '../scheduler/certificate-job.js';
+import { readWrittenCert, type ServedCertificate } from '../scheduler/certificate-job.js';
 import { versionVerdict, type VersionVerdict } from './verdict.js';
 
 export interface RestorePointView {
@@ -150,14 +153,24 @@ export interface CertificateView {
   lastRenewal: string | undefined;
 }
 
-export async function certificateViews(cp: ControlPlane): Promise<CertificateView[]> {
+/** What the certificate view reads (the control plane is one; a narrow slice keeps this view off it). */
+export interface CertificateViewDeps {
+  config: Pick<HoldfastConfig, 'certificates'>;
+  d: { clock: Clock; loaded: Pick<LoadedConfig, 'resolvePath'> };
+  served: ReadonlyMap<string, ServedCertificate>;
+  evidence: Pick<EvidenceStore, 'certificateEvents'>;
+}
+
+export async function certificateViews(cp: CertificateViewDeps): Promise<CertificateView[]> {
   const out: CertificateView[] = [];
   for (const [name, c] of Object.entries(cp.config.certificates)) {
     const w = await readWrittenCert(cp.d.loaded.resolvePath(c.certFile));
     const s = cp.served.get(name);
     const d = decideRenewal({ notAfter: w?.notAfter, now: cp.d.clock.now(), renewBefore: c.renewBefore });
     const renewal = cp.evidence.certificateEvents({ name, limit: 20 }).find((e) => e.action !== 'probed');
-    const matches = w && s?.fingerprint256 ? w.fingerprint256 === s.fingerprint256 : undefined;
+    // An endpoint that does not answer serves nothing: it does not match (the metric says 0, not nothing).
+    const matches = w && s ? s.fingerprint256 === w.fingerprint256 : undefined;
+    const state = s?.error && d.reason === 'Valid' ? 'NotServed' : matches === false && d.reason === 'Valid' ? 'ServedMismatch' : d.reason;
     out.push({
       name,
       commonName: c.commonName,
@@ -174,9 +187,10 @@ export async function certificateViews(cp: ControlPlane): Promise<CertificateVie
           }
         : undefined,
       servedMatchesWritten: matches,
-      state: matches === false && d.reason === 'Valid' ? 'ServedMismatch' : d.reason,
-      message:
-        matches === false
+      state,
+      message: s?.error
+        ? `endpoint ${c.endpoint} serves nothing (${s.error}); ${d.message}`
+        : matches === false
           ? `endpoint serves a different certificate than the one written; ${d.message}`
           : d.message,
       lastRenewal: renewal?.time.toISOString(),

@@ -1,6 +1,8 @@
 /** The health summary at the top of the dashboard and in /api/v1/overview. */
 import { severities } from '../../sast/severity.js';
 import type { ControlPlane } from '../control-plane.js';
+import { workloadProblems } from './workloads.js';
+import type { WorkloadStatus } from '../workloads/supervisor.js';
 import { certificateViews, findingViews, volumeViews } from './health.js';
 
 export interface Overview {
@@ -11,6 +13,8 @@ export interface Overview {
   findings: { open: Record<string, number>; overdue: number };
   /** missed: fire times lost to downtime or a busy slot; skipped: runs held back while an incident ran on their volume. */
   runs: { running: number; failedLast24h: number; missedLast24h: number; skippedLast24h: number };
+  /** Each workload's supervision state: up (ready, reloading) or why not. */
+  workloads: WorkloadStatus[];
   startedAt: string;
 }
 
@@ -28,6 +32,8 @@ export async function overview(cp: ControlPlane): Promise<Overview> {
   }
   for (const c of certs)
     if (c.state !== 'Valid') problems.push(`certificate ${c.name}: ${c.state}: ${c.message}`);
+  const workloads = [...cp.workloads.values()].map((w) => w.status());
+  problems.push(...workloadProblems(workloads));
   const open: Record<string, number> = Object.fromEntries(severities.map((s) => [s, 0]));
   for (const f of findings) open[f.severity] = (open[f.severity] ?? 0) + 1;
   const overdue = findings.filter((f) => f.sla === 'Overdue').length;
@@ -61,6 +67,7 @@ export async function overview(cp: ControlPlane): Promise<Overview> {
       missedLast24h: recent.filter((r) => r.status === 'missed' && r.reason !== 'IncidentActive').length,
       skippedLast24h: recent.filter((r) => r.status === 'missed' && r.reason === 'IncidentActive').length,
     },
+    workloads,
     startedAt: cp.startedAt.toISOString(),
   };
 }

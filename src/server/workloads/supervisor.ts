@@ -1,0 +1,285 @@
+/**
+ * Supervision of one workload serve runs: it starts (or adopts) the process, watches it every
+ * `pollMs`, calls it ready only once its readiness check passes, restarts it by its policy with a
+ * backoff when it ends, and says so — in its status (API, /readyz, metrics), in the log and as a
+ * `workload-down` alert. The pid file (platform/local/service.ts) stays the truth: an incident,
+ * here or from the CLI, stops and restarts the same process, so a process gone while an incident
+ * holds its volume is `held`, not restarted, and a new pid in the file is adopted.
+ *
+ * States and decisions are in decide.ts; this file is the I/O around them.
+ */
+import type { Logger } from '../../base/log.js';
+import type { Clock } from '../../platform/clock.js';
+import type { ExecResult } from '../../platform/local/exec.js';
+import type { LocalService, ServiceExit, StartedService } from '../../platform/local/service.js';
+import type { AlertInput } from '../alerts/alerter.js';
+import { decideRestart, describeExit, failuresInARow, isUp, type ExitFacts, type RestartPolicy, type WorkloadState } from './decide.js';
+import { probeReady, type ReadinessCheck } from './readiness.js';
+
+export interface WorkloadStatus {
+  name: string;
+  state: WorkloadState;
+  up: boolean;
+  pid: number | undefined;
+  /** When it entered this state. */
+  since: string;
+  message: string;
+  /** What "ready" means for it. */
+  check: string;
+  /** Whether it has a readiness check beyond "its process runs". */
+  checked: boolean;
+  /** Restarts by this serve since it started. */
+  restarts: number;
+  lastExit: { code: number | null; signal: string | null; at: string; message: string } | undefined;
+  nextRestartAt: string | undefined;
+}
+
+export interface SupervisorDeps {
+  name: string;
+  service: Pick<LocalService, 'pid' | 'start' | 'stop' | 'reload' | 'spec'>;
+  check: ReadinessCheck;
+  /** A start not ready after this long is reported as a problem (it keeps being checked). */
+  readyTimeoutMs: number;
+  restart: RestartPolicy;
+  /** Why an incident keeps this workload down now, if one does. */
+  heldBy(): string | undefined;
+  alert(a: AlertInput): void;
+  log: Logger;
+  clock: Clock;
+  pollMs?: number | undefined;
+}
+
+/** A workload ready this long before it ended ran fine: its next restart gets the first backoff again. */
+const STABLE_MS = 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class WorkloadSupervisor {
+  private state: WorkloadState = 'stopped';
+  private since: Date;
+  private message = 'not started yet';
+  private pid: number | undefined;
+  private exited: Promise<ServiceExit> | undefined;
+  private readySince: Date | undefined;
+  private outageSince: Date | undefined;
+  private failures = 0;
+  private restarts = 0;
+  private lastExit: WorkloadStatus['lastExit'];
+  private nextRestartAt: Date | undefined;
+  private slowReported = false;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private started = false;
+  private inflight: Promise<void> | undefined;
+
+  constructor(private readonly d: SupervisorDeps) {
+    this.since = d.clock.now();
+  }
+
+  get name(): string {
+    return this.d.name;
+  }
+
+  status(): WorkloadStatus {
+    return {
+      name: this.d.name,
+      state: this.state,
+      up: isUp(this.state),
+      pid: this.pid,
+      since: this.since.toISOString(),
+      message: this.message,
+      check: this.d.check.what,
+      checked: this.d.check.kind !== 'process',
+      restarts: this.restarts,
+      lastExit: this.lastExit,
+      nextRestartAt: this.nextRestartAt?.toISOString(),
+    };
+  }
+
+  private set(state: WorkloadState, message: string): void {
+    if (state !== this.state) this.since = this.d.clock.now();
+    this.state = state;
+    this.message = message;
+  }
+
+  /** Starts it (or adopts the process in its pid file) unless an incident holds it, then watches it. */
+  async start(): Promise<void> {
+    this.running = true;
+    this.started = true;
+    if (!this.d.service.spec.start) {
+      this.set('external', `no start command: Holdfast only reloads it; ready when ${this.d.check.what}`);
+    } else {
+      const held = this.d.heldBy();
+      if (held && !(await this.d.service.pid())) {
+        this.d.log.warn(held);
+        this.set('held', held);
+      } else await this.launch();
+    }
+    this.timer = setInterval(() => void this.tick(), this.d.pollMs ?? 500);
+    this.timer.unref();
+    await this.tick();
+  }
+
+  /** Stops watching (no restart from here on); the process keeps running until stop(). */
+  halt(): void {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Stops watching, then stops the process — only one this serve started or adopted. */
+  async stop(): Promise<void> {
+    this.halt();
+    await this.inflight;
+    if (!this.started) return;
+    await this.d.service.stop();
+    this.pid = undefined;
+    this.set('stopped', 'stopped with serve');
+  }
+
+  /**
+   * Resolves true once the workload is up, false when it is not within `timeoutMs` or is down
+   * on purpose or for good (held, exited, stopped) — nothing would come of waiting.
+   */
+  async whenReady(timeoutMs: number): Promise<boolean> {
+    const settled = () => isUp(this.state) || ['external', 'held', 'exited', 'stopped'].includes(this.state);
+    for (const end = Date.now() + timeoutMs; !settled() && Date.now() < end; ) await sleep(100);
+    return isUp(this.state) || this.state === 'external';
+  }
+
+  /** Runs its reload command; only while it is up (or external). */
+  async reload(): Promise<ExecResult | undefined> {
+    if (this.state === 'external') return this.d.service.reload();
+    if (!isUp(this.state)) return undefined;
+    this.set('reloading', 'reload command running');
+    try {
+      return await this.d.service.reload();
+    } finally {
+      if (this.state === 'reloading') this.set('ready', `ready: ${this.d.check.what}`);
+    }
+  }
+
+  private async launch(): Promise<void> {
+    let r: StartedService | undefined;
+    try {
+      r = await this.d.service.start();
+    } catch (e) {
+      await this.ended({ code: null, signal: null, error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    if (!r) return;
+    this.pid = r.pid;
+    this.exited = r.exited;
+    this.slowReported = false;
+    this.d.log.info(`workload ${this.d.name}: ${r.adopted ? 'adopted running' : 'started'} process ${r.pid}; waiting until ${this.d.check.what}`);
+    this.set('starting', `process ${r.pid} ${r.adopted ? 'adopted' : 'started'}; not ready until ${this.d.check.what}`);
+  }
+
+  private adopt(pid: number): void {
+    this.pid = pid;
+    this.exited = undefined;
+    this.slowReported = false;
+    this.nextRestartAt = undefined;
+    this.d.log.info(`workload ${this.d.name}: process ${pid} started elsewhere (an incident); adopted, waiting until ${this.d.check.what}`);
+    this.set('starting', `process ${pid} adopted; not ready until ${this.d.check.what}`);
+  }
+
+  private tick(): Promise<void> {
+    if (!this.running || this.inflight) return this.inflight ?? Promise.resolve();
+    this.inflight = this.step()
+      .catch((e: unknown) => this.d.log.error(`workload ${this.d.name}: supervision: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  private async step(): Promise<void> {
+    const s = this.state;
+    if (s === 'stopped') return;
+    if (s === 'external' || s === 'down') {
+      if (this.d.check.kind === 'process') return;
+      const p = await this.probe();
+      if (p.ok && s === 'down') this.set('external', `ready: ${p.detail}`);
+      if (!p.ok && s === 'external') this.set('down', `not ready: ${p.detail}`);
+      return;
+    }
+    const pid = await this.d.service.pid();
+    if (s === 'starting' || s === 'ready' || s === 'reloading') {
+      if (!pid) return this.ended(await this.exitOf());
+      if (pid !== this.pid) return this.adopt(pid);
+      if (s !== 'starting') return;
+      const p = await this.probe();
+      if (!this.running || this.state !== 'starting') return;
+      if (p.ok) {
+        const now = this.d.clock.now();
+        const after = Math.round((now.getTime() - this.since.getTime()) / 100) / 10;
+        this.d.log.info(`workload ${this.d.name}: ready (process ${pid}, ${after}s after start): ${p.detail}`);
+        this.readySince = now;
+        this.outageSince = undefined;
+        this.set('ready', `ready: ${p.detail}`);
+      } else if (this.d.clock.now().getTime() - this.since.getTime() > this.d.readyTimeoutMs) {
+        const message = `not ready ${Math.round(this.d.readyTimeoutMs / 1000)}s after start: ${p.detail}`;
+        if (!this.slowReported) this.d.log.warn(`workload ${this.d.name}: ${message}`);
+        this.slowReported = true;
+        this.message = message;
+      } else this.message = `process ${pid} runs; not ready yet: ${p.detail}`;
+      return;
+    }
+    // restarting, exited, held: a process in the pid file was started by someone else (an incident).
+    if (pid) return this.adopt(pid);
+    if (s === 'held' && !this.d.heldBy()) {
+      this.d.log.info(`workload ${this.d.name}: no incident holds it any more: starting it`);
+      return this.launch();
+    }
+    if (s === 'restarting' && this.nextRestartAt && this.d.clock.now() >= this.nextRestartAt) {
+      const held = this.d.heldBy();
+      if (held) return this.set('held', held);
+      this.restarts++;
+      this.nextRestartAt = undefined;
+      return this.launch();
+    }
+  }
+
+  private probe() {
+    return probeReady(this.d.check, { cwd: this.d.service.spec.cwd, env: this.d.service.spec.env, clock: this.d.clock });
+  }
+
+  /** How the process ended: heard from the child when this serve started it, else unknown. */
+  private async exitOf(): Promise<ExitFacts> {
+    const heard = this.exited;
+    if (!heard) return { code: null, signal: null };
+    // The kernel may report it gone (a zombie) a moment before Node reaps it and emits 'exit'.
+    const late = new Promise<ExitFacts>((r) => setTimeout(() => r({ code: null, signal: null }), 2000).unref());
+    return Promise.race([heard, late]);
+  }
+
+  private async ended(exit: ExitFacts): Promise<void> {
+    const now = this.d.clock.now();
+    const pid = this.pid;
+    this.failures = failuresInARow(this.failures, this.readySince, now, STABLE_MS);
+    this.readySince = undefined;
+    this.pid = undefined;
+    this.exited = undefined;
+    const d = decideRestart({ workload: this.d.name, exit, restart: this.d.restart, failures: this.failures, heldBy: this.d.heldBy() });
+    const message = d.message;
+    this.lastExit = { code: exit.code, signal: exit.signal, at: now.toISOString(), message: describeExit(exit) };
+    if (d.reason === 'Held') {
+      this.d.log.info(message);
+      this.set('held', message);
+      return;
+    }
+    this.outageSince ??= now;
+    this.d.log.error(message, { workload: this.d.name, pid, code: exit.code, signal: exit.signal });
+    this.d.alert({
+      event: 'workload-down',
+      // One alert per outage: a crash loop that never gets ready again is one condition.
+      key: `${this.d.name}:${this.outageSince.toISOString()}`,
+      severity: 'critical',
+      summary: message,
+      details: { workload: this.d.name, pid, code: exit.code, signal: exit.signal, failuresInARow: this.failures },
+    });
+    if (d.reason === 'Restart') {
+      this.nextRestartAt = new Date(now.getTime() + d.delayMs);
+      this.set('restarting', message);
+    } else this.set('exited', message);
+  }
+}
