@@ -4,6 +4,7 @@
  * waits for its own ready line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -43,4 +44,18 @@ export class Serve {
     clearTimeout(t);
     return code;
   }
+}
+
+/** GET against a running serve over its TLS (trusting its CA), with its token: the status and the body as text. */
+export function serveGet(url: string, path: string, auth: { token: string; ca: Buffer }): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(path, url), { ca: auth.ca, headers: { authorization: `Bearer ${auth.token}` } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
