@@ -130,7 +130,7 @@ alerts:
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('refuses a second serve on the same data directory, at once, and leaves the first one\'s shop running', async () => {
+  it('refuses a second serve on the same data directory, at once, and leaves the first one\'s shop running', { timeout: 120_000 }, async () => {
     await until('the shop answering', shopServes);
     const pid = shopPid();
     const second = (...args: string[]) =>
@@ -154,7 +154,7 @@ alerts:
     assert.equal(w.restarts, 0);
   });
 
-  it('reports a killed shop within seconds (overview, /readyz, metric, alert), restarts it, and it comes back ready', async () => {
+  it('reports a killed shop within seconds (overview, /readyz, metric, alert), restarts it, and it comes back ready', { timeout: 120_000 }, async () => {
     const pid = shopPid();
     process.kill(pid, 'SIGKILL');
     // The first restart waits 1 s and the shop takes a moment to listen: the down state is short, so look often.
@@ -188,7 +188,7 @@ alerts:
     assert.match(await get('/metrics').then((r) => r.text), /holdfast_workload_up\{workload="shop"\} 1/);
   });
 
-  it('restarted while the certificate is due, reloads the shop only once it is ready: the shop survives and serves the renewed certificate', async () => {
+  it('restarted while the certificate is due, reloads the shop only once it is ready: the shop survives and serves the renewed certificate', { timeout: 120_000 }, async () => {
     await serve.stop();
     // Wait out the renewal window while nothing runs, so the first check after the restart renews.
     const notAfter = new Date(new X509Certificate(readFileSync(join(tmp, 'shop', 'certs', 'tls.crt'))).validTo).getTime();
@@ -214,7 +214,7 @@ alerts:
     assert.doesNotMatch(serve.stderr.slice(serve.stderr.lastIndexOf('holdfast serving')), /workload shop (was killed|exited)/);
   });
 
-  it('takes over the lock of a serve killed with SIGKILL and adopts the shop it left running', async () => {
+  it('takes over the lock of a serve killed with SIGKILL and adopts the shop it left running', { timeout: 120_000 }, async () => {
     const pid = shopPid();
     const killed = serve.child!;
     assert.equal(killed.exitCode, null, 'serve runs');

@@ -36,7 +36,8 @@ export class Serve {
   /** SIGTERM, then SIGKILL after 30 s; the exit code (null after a signal). */
   async stop(): Promise<number | null> {
     const c = this.child;
-    if (!c || c.exitCode !== null) return c?.exitCode ?? null;
+    // Already gone (exited, or killed by a signal: then exitCode stays null and 'exit' never fires again).
+    if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
     const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
     c.kill('SIGTERM');
     const t = setTimeout(() => c.kill('SIGKILL'), 30_000);
