@@ -127,35 +127,79 @@ describe('extended attributes and ACLs', () => {
     assert.ok((JSON.parse(r.out) as { skipped: string[] }).skipped.some((m) => m.includes('not recorded')));
   });
 
+  /** Runs holdfast, and at each fault point in turn calls its step while it waits; as nobody when asked. */
+  async function pausedAt(repoDir: string, args: string[], steps: [point: string, during: () => void][], asNobody = false) {
+    const gates = steps.map(() => join(work, `gate-${Math.random().toString(36).slice(2)}`));
+    const e = { ...env(repoDir, { HOLDFAST_FAULT: steps.map(([p], i) => `${p}=pause:${gates[i]}`).join(',') }), HOME: work };
+    const child = asNobody
+      ? spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [bin, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('exit', res));
+    try {
+      for (const [i, [point, during]] of steps.entries()) {
+        while (!existsSync(`${gates[i]}.reached`)) {
+          if (child.exitCode !== null) throw new Error(`holdfast ${args.join(' ')} exited before ${point}: ${err}`);
+          await sleep(20);
+        }
+        during();
+        writeFileSync(gates[i]!, '');
+      }
+    } finally {
+      for (const g of gates) writeFileSync(g, '');
+    }
+    return { code: await exited, out, err };
+  }
+
+  it('an entry changed after the attribute pass began is read again: new attributes and new files keep theirs', async () => {
+    const lrepo = join(work, 'late-repo');
+    const lsrc = join(work, 'late-src');
+    mkdirSync(lsrc);
+    writeFileSync(join(lsrc, 'f'), 'f');
+    ok(lrepo, 'repo', 'init');
+    const b = await pausedAt(lrepo, ['backup', lsrc], [
+      [
+        'archiver:xattrs-scanned',
+        () => {
+          sh('setfattr', '-n', 'user.added', '-v', 'later', join(lsrc, 'f'));
+          writeFileSync(join(lsrc, 'g'), 'g');
+          sh('setfacl', '-m', 'u:1234:r', join(lsrc, 'g'));
+        },
+      ],
+    ]);
+    assert.equal(b.code, 0, b.err);
+    const out = join(work, 'late-out');
+    ok(lrepo, 'restore', 'latest', '--target', out, '--verify');
+    assert.equal(attributes(out), attributes(lsrc));
+    assert.match(attributes(out), /user\.added=/);
+    assert.match(attributes(out), /posix_acl_access=/);
+  });
+
   it('an entry whose attributes cannot be read is stored without them, counted and listed; --fail-on-unreadable makes it fatal', async () => {
-    // As nobody: the file is unreadable while the attributes are read, readable when its content is.
+    // As nobody: the file is readable while its content is read, and not when its attributes are.
     const nrepo = join(work, 'nobody-repo');
     const nsrc = join(work, 'nobody-src');
     mkdirSync(nsrc);
     writeFileSync(join(nsrc, 'f'), 'content');
     sh('setfattr', '-n', 'user.k', '-v', 'v', join(nsrc, 'f'));
-    const asNobody = (args: string[], extra: Record<string, string> = {}) =>
-      spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, ...args], { env: { ...env(nrepo, extra), HOME: work }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const finish = async (args: string[]) => {
-      chmodSync(join(nsrc, 'f'), 0o000);
-      const gate = join(work, `gate-${args.join("-").replace(/[^a-z-]/g, "")}`);
-      const child = asNobody(args, { HOLDFAST_FAULT: `archiver:xattrs-scanned=pause:${gate}` });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const exited = new Promise<number | null>((res) => child.on('exit', res));
-      while (!existsSync(`${gate}.reached`)) {
-        if (child.exitCode !== null) throw new Error(`backup exited early: ${err}`);
-        await sleep(20);
-      }
-      chmodSync(join(nsrc, 'f'), 0o644);
-      writeFileSync(gate, '');
-      return { code: await exited, out, err };
-    };
+    const f = join(nsrc, 'f');
+    const backup = (args: string[]) =>
+      pausedAt(
+        nrepo,
+        args,
+        [
+          // A change after the pass began makes f one the archiver reads again, after its content.
+          ['archiver:xattrs-scanned', () => chmodSync(f, 0o644)],
+          ['archiver:xattrs-rescan', () => chmodSync(f, 0o000)],
+        ],
+        true,
+      );
     const init = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'repo', 'init'], { env: { ...env(nrepo), HOME: work }, encoding: 'utf8' });
     assert.equal(init.status, 0, init.stderr);
-    const b = await finish(['backup', nsrc, '--json']);
+    const b = await backup(['backup', nsrc, '--json']);
     assert.equal(b.code, 0, b.err);
     assert.match(b.err, /f: stored without its extended attributes: permission denied/);
     const s = JSON.parse(b.out) as { unreadable: number; skipped: string[] };
@@ -164,7 +208,7 @@ describe('extended attributes and ACLs', () => {
     const out = join(work, 'nobody-out');
     ok(nrepo, 'restore', 'latest', '--target', out);
     assert.equal(readFileSync(join(out, 'f'), 'utf8'), 'content');
-    const strict = await finish(['backup', nsrc, '--fail-on-unreadable']);
+    const strict = await backup(['backup', nsrc, '--fail-on-unreadable']);
     assert.equal(strict.code, 3, strict.err);
     assert.match(strict.err, /^holdfast: read extended attributes of f: permission denied/m);
   });

@@ -11,9 +11,11 @@
  * it is read is stored as read, with a warning (see changed.ts).
  *
  * Extended attributes (and the POSIX ACLs among them) are read in one pass over the source just
- * before the walk (xattrs/read.ts). An entry whose attributes cannot be read is stored without them
- * and counted like an unreadable entry (fatal with `failOnUnreadable`); when getfattr is missing
- * the backup says so once, in a warning and in the summary.
+ * before the walk (xattrs/read.ts); an entry whose ctime says it changed after the pass began (a
+ * file created or relabelled meanwhile) is read again, in one batch per directory. An entry whose
+ * attributes cannot be read is stored without them and counted like an unreadable entry (fatal
+ * with `failOnUnreadable`); when getfattr is missing the backup says so once, in a warning and in
+ * the summary.
  */
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -31,7 +33,8 @@ import { shortPath, unreadableReason } from './unreadable.js';
 import { ChunkPool } from './chunk-pool.js';
 import { excludeMatcher } from './excludes.js';
 import { Semaphore, mapLimit } from './semaphore.js';
-import { scanXattrs } from '../xattrs/read.js';
+import { scanXattrs, type XattrScan } from '../xattrs/read.js';
+import type { Xattr } from '../xattrs/format.js';
 
 export interface BackupProgress {
   files: number;
@@ -69,6 +72,14 @@ export interface BackupResult {
 
 const ns = (v: bigint) => v.toString();
 const SLASH = Buffer.from('/');
+
+/** An entry the walk keeps, waiting for its attributes. */
+interface Found {
+  node: { xattrs?: Xattr[] };
+  abs: Buffer;
+  rel: string;
+  ctimeNs: bigint;
+}
 
 /** A file's content as read, its length, and whether it changed under the reader. */
 interface FileRead {
@@ -116,22 +127,34 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   };
   const ticker = opts.onProgress ? setInterval(report, 250) : undefined;
   const sourceBytes = Buffer.from(source);
+  // A second of margin: the kernel stamps ctime from a clock that may lag the wall clock by a tick.
+  const scanStartedNs = BigInt(Date.now() - 1000) * 1_000_000n;
   const xattrScan = await scanXattrs(sourceBytes);
   if (xattrScan.unavailable) warn(`extended attributes and ACLs are not recorded: ${xattrScan.unavailable}`);
   await faultPoint('archiver:xattrs-scanned');
-  /** The attributes of `abs` as the node field, taken from the scan; a read error is an unreadable entry. */
-  const xattrsOf = (abs: Buffer, rel: string): Pick<TreeNode, 'xattrs'> => {
-    const key = abs.subarray(sourceBytes.length + 1).toString('latin1');
-    const reason = xattrScan.errors.get(key);
+  /** Gives `node` the attributes `scan` found for the entry; a read error makes it an unreadable entry. */
+  const attach = (node: { xattrs?: Xattr[] }, e: Found, scan: XattrScan) => {
+    const key = e.abs.subarray(sourceBytes.length + 1).toString('latin1');
+    const reason = scan.errors.get(key);
     if (reason) {
       // Fatal like an unreadable file: the same kind, so the same exit code (3).
-      if (opts.failOnUnreadable) throw authFailed('XATTR_UNREADABLE', `read extended attributes of ${shortPath(rel || '.')}: ${reason}`);
+      if (opts.failOnUnreadable) throw authFailed('XATTR_UNREADABLE', `read extended attributes of ${shortPath(e.rel || '.')}: ${reason}`);
       unreadable++;
-      warn(`${shortPath(rel || '.')}: stored without its extended attributes: ${reason}`);
+      warn(`${shortPath(e.rel || '.')}: stored without its extended attributes: ${reason}`);
     }
-    const xattrs = xattrScan.byPath.get(key);
-    xattrScan.byPath.delete(key);
-    return xattrs?.length ? { xattrs } : {};
+    const xattrs = scan.byPath.get(key);
+    scan.byPath.delete(key);
+    if (xattrs?.length) node.xattrs = xattrs;
+    else delete node.xattrs;
+  };
+  /** Attributes for the entries of one directory: from the pass, or read again when changed since it began. */
+  const settle = async (found: Found[]) => {
+    const late = xattrScan.unavailable ? [] : found.filter((e) => e.ctimeNs >= scanStartedNs);
+    for (const e of found) if (!late.includes(e)) attach(e.node, e, xattrScan);
+    if (!late.length) return;
+    await faultPoint('archiver:xattrs-rescan');
+    const again = await scanXattrs(sourceBytes, late.map((e) => e.abs));
+    for (const e of late) attach(e.node, e, again.unavailable ? xattrScan : again);
   };
 
   const loadParentTree = async (id: string | undefined): Promise<Map<string, TreeNode>> => {
@@ -225,6 +248,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     const prevNodes = await loadParentTree(parentSubtree);
     // A bounded number of entries per directory at a time: with all of them at once, a directory
     // of 20k files held 20k pending stats and closures (100 MB of heap) for no extra speed.
+    const found: Found[] = [];
     const nodes = await mapLimit(names, 32, async (name): Promise<TreeNode | undefined> => {
       const childAbs = Buffer.concat([abs, SLASH, name]);
       const named = nodeName(name);
@@ -250,7 +274,10 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         links: Number(st.nlink),
       };
       // Attributes only for an entry that is kept: a skipped one has had its warning.
-      const kept = (n: TreeNode | undefined): TreeNode | undefined => n && { ...n, ...xattrsOf(childAbs, childRel) };
+      const kept = (n: TreeNode | undefined): TreeNode | undefined => {
+        if (n) found.push({ node: n, abs: childAbs, rel: childRel, ctimeNs: st.ctimeNs });
+        return n;
+      };
       const prev = prevNodes.get(name.toString('latin1'));
       if (st.isDirectory()) {
         const subtree = await walk(childAbs, childRel, prev?.type === 'dir' ? prev.subtree : undefined);
@@ -268,6 +295,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       );
       return undefined;
     });
+    await settle(found);
     const tree: Tree = { nodes: nodes.filter((n): n is TreeNode => n !== undefined) };
     makeNamesUnique(tree.nodes);
     const encoded = encodeTree(tree);
@@ -275,8 +303,10 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   };
 
   try {
-    const rootXattrs = xattrsOf(sourceBytes, '');
     const rootTree = (await walk(sourceBytes, '', opts.parent?.snapshot.tree))!;
+    // The root's ctime moves with every entry made in it: its attributes are always read again.
+    const root: NonNullable<Snapshot['root']> = { mode: Number(rootStat.mode & 0o7777n), uid: Number(rootStat.uid), gid: Number(rootStat.gid), mtimeNs: ns(rootStat.mtimeNs) };
+    await settle([{ node: root, abs: sourceBytes, rel: '', ctimeNs: scanStartedNs }]);
     await pool.close();
     await repo.flush();
     report();
@@ -286,7 +316,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       host: hostname(),
       paths: [source],
       tree: rootTree,
-      root: { mode: Number(rootStat.mode & 0o7777n), uid: Number(rootStat.uid), gid: Number(rootStat.gid), mtimeNs: ns(rootStat.mtimeNs), ...rootXattrs },
+      root,
       ...(opts.parent ? { parent: opts.parent.id } : {}),
       tags: opts.tags ?? [],
       provenance,

@@ -21,14 +21,43 @@ export interface XattrScan {
 
 export const GETFATTR_MISSING = 'getfattr not found (install the attr package)';
 
-export async function scanXattrs(root: Buffer): Promise<XattrScan> {
+/**
+ * Every attribute under `root`, in one recursive pass; with `paths` (entries under `root`), only
+ * theirs (the archiver's second look at entries changed since the pass began).
+ */
+export async function scanXattrs(root: Buffer, paths?: readonly Buffer[]): Promise<XattrScan> {
   const scan: XattrScan = { byPath: new Map(), errors: new Map() };
   const relative = (p: Buffer): string | undefined => {
     if (p.equals(root)) return '';
     if (p.length > root.length + 1 && p.subarray(0, root.length).equals(root) && p[root.length] === 0x2f) return p.subarray(root.length + 1).toString('latin1');
     return undefined;
   };
-  const child = spawn('getfattr', ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', '--', root.toString('latin1')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const common = ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', '--'];
+  for (const batch of paths ? batches(paths) : [[root]]) {
+    const failed = await getfattr([...(paths ? [] : ['-R', '-P']), ...common, ...batch.map((p) => p.toString('latin1'))], scan, relative);
+    if (failed) return { byPath: new Map(), errors: new Map(), unavailable: failed };
+  }
+  return scan;
+}
+
+/** Argument lists well below the kernel's limit (ARG_MAX is 2 MiB, one argument at most 128 KiB). */
+function batches(paths: readonly Buffer[]): Buffer[][] {
+  const out: Buffer[][] = [];
+  let bytes = Infinity;
+  for (const p of paths) {
+    if (bytes + p.length > 256 * 1024) {
+      out.push([]);
+      bytes = 0;
+    }
+    out.at(-1)!.push(p);
+    bytes += p.length + 1;
+  }
+  return out;
+}
+
+/** Runs getfattr once, adding what it prints to `scan`; returns why nothing can be trusted, if so. */
+async function getfattr(args: string[], scan: XattrScan, relative: (p: Buffer) => string | undefined): Promise<string | undefined> {
+  const child = spawn('getfattr', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const spawned = new Promise<void>((res, rej) => {
     child.on('spawn', res);
     child.on('error', rej);
@@ -37,7 +66,7 @@ export async function scanXattrs(root: Buffer): Promise<XattrScan> {
   try {
     await spawned;
   } catch (e) {
-    return { ...scan, unavailable: (e as { code?: string }).code === 'ENOENT' ? GETFATTR_MISSING : `getfattr: ${(e as Error).message}` };
+    return (e as { code?: string }).code === 'ENOENT' ? GETFATTR_MISSING : `getfattr: ${(e as Error).message}`;
   }
   child.stdout.setEncoding('latin1');
   child.stderr.setEncoding('latin1');
@@ -71,6 +100,6 @@ export async function scanXattrs(root: Buffer): Promise<XattrScan> {
   await errorsRead;
   const code = await exited;
   // Errors of entries are in `errors`; any other failure means the scan cannot be trusted.
-  if (bad || (code !== 0 && code !== 1) || other.length) return { byPath: new Map(), errors: new Map(), unavailable: `getfattr failed: ${bad ? (bad as Error).message : (other[0] ?? `exit ${code}`)}` };
-  return scan;
+  if (bad || (code !== 0 && code !== 1) || other.length) return `getfattr failed: ${bad ? (bad as Error).message : (other[0] ?? `exit ${code}`)}`;
+  return undefined;
 }
