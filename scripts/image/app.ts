@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { CACHE_DIR } from './cache.js';
+import { CACHE_DIR, touch } from './cache.js';
 import { run, sha256 } from './docker-save.js';
 import type { Command, Stage } from './dockerfile.js';
 
@@ -86,6 +86,7 @@ function npmCi(cwd: string, log: (m: string) => void): void {
   const cached = join(CACHE_DIR, 'npm-ci', key);
   if (existsSync(cached)) {
     log(`npm ci: cached (${key})`);
+    touch(cached);
     cpSync(cached, join(cwd, 'node_modules'), { recursive: true, verbatimSymlinks: true });
     return;
   }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildApp, contextDigest, contextFiles, contextSources } from './app.js';
 import { buildBase, DEFAULT_MIRROR, type BaseSpec } from './base.js';
-import { cachedLayer, CACHE_DIR, keyOf } from './cache.js';
+import { cachedLayer, CACHE_DIR, keyOf, pruneCache, touch } from './cache.js';
 import { imageConfig, run, sha256, writeArchive, type ImageConfig } from './docker-save.js';
 import { DockerfileError, parseDockerfile, type Stage } from './dockerfile.js';
 import { buildNode, NODE, nodeMajor } from './node.js';
@@ -109,11 +109,13 @@ export function buildImage(opts: { repo?: string; log?: (m: string) => void } = 
   const archive = join(images, `holdfast-${configHex.slice(0, 16)}.tar`);
   if (existsSync(archive)) {
     log(`archive: cached ${archive}`);
-    return { ref, configDigest: `sha256:${configHex}`, archive };
+    touch(archive);
+  } else {
+    writeArchive(archive, ref, layers, config);
+    log(`archive: ${archive}`);
   }
-  const out = writeArchive(archive, ref, layers, config);
-  log(`archive: ${archive}`);
-  return { ref, ...out };
+  pruneCache();
+  return { ref, configDigest: `sha256:${configHex}`, archive };
 }
 
 /** Imports the archive into containerd's k8s.io namespace at `socket`, where the kubelet finds it. */

@@ -14,6 +14,7 @@ import { baseSpec, runtimeConfig } from '../../scripts/image/build.js';
 import { addAccount, pinShadowDays } from '../../scripts/image/users.js';
 import { isLeftover } from '../../scripts/image/normalise.js';
 import { releaseEpoch } from '../../scripts/image/base.js';
+import { stale } from '../../scripts/image/cache.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -153,5 +154,19 @@ describe('what the base layer drops', () => {
   it('dates the base layer by the suite\'s Release file', () => {
     assert.equal(releaseEpoch('Origin: Debian\nDate: Sat, 10 Jan 2026 10:42:05 UTC\n'), 1768041725);
     assert.throws(() => releaseEpoch('Origin: Debian\n'), /no readable Date/);
+  });
+});
+
+describe('the image cache keeps the newest few entries of each kind', () => {
+  const at = (name: string, mtime: number) => ({ name, mtime });
+  const group = (n: string) => /^([a-z]+)-[0-9a-f]+\.tar$/.exec(n)?.[1];
+
+  it('drops the oldest app layers beyond the newest two and leaves other kinds alone', () => {
+    const names = [at('app-aa.tar', 1), at('app-bb.tar', 3), at('app-cc.tar', 2), at('base-dd.tar', 0), at('README', 0)];
+    assert.deepEqual(stale(names, group, 2), ['app-aa.tar']);
+  });
+
+  it('never drops a name outside any group', () => {
+    assert.deepEqual(stale([at('notes.txt', 0), at('x.tar', 0)], group, 0), []);
   });
 });
