@@ -57,6 +57,8 @@ export interface StartedService {
 }
 
 export const pidFileOf = (dataDir: string, name: string) => join(dataDir, 'services', `${name}.pid`);
+/** The version the running process was started with (absent: started without one), so a restart after a crash runs the same. */
+export const versionFileOf = (dataDir: string, name: string) => join(dataDir, 'services', `${name}.version.json`);
 export const logFileOf = (dataDir: string, name: string) => join(dataDir, 'services', `${name}.log`);
 
 export { alive } from './process.js';
@@ -73,12 +75,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class LocalService {
   readonly pidFile: string;
   readonly logFile: string;
+  readonly versionFile: string;
   constructor(
     readonly spec: ServiceSpec,
     private readonly clock: Clock,
   ) {
     this.pidFile = pidFileOf(spec.dataDir, spec.name);
     this.logFile = logFileOf(spec.dataDir, spec.name);
+    this.versionFile = versionFileOf(spec.dataDir, spec.name);
+  }
+
+  /**
+   * The version the process in the pid file was started with, if any. An incident starts the
+   * known-good version; a supervisor restarting it after a crash must not bring back the default
+   * (possibly the vulnerable one).
+   */
+  async startedVersion(): Promise<ServiceVersion | undefined> {
+    const text = await readFile(this.versionFile, 'utf8').catch(() => '');
+    if (!text) return undefined;
+    try {
+      const v = JSON.parse(text) as ServiceVersion;
+      return { commit: v.commit, imageDigest: v.imageDigest };
+    } catch {
+      return undefined;
+    }
   }
 
   /** The pid of the running service, from its pid file; undefined when it is not running. */
@@ -115,6 +135,10 @@ export class LocalService {
       closeSync(fd);
     }
     if (!pid) throw conflict('SERVICE_START_FAILED', `start workload ${this.spec.name}: the start command could not be run (see ${this.logFile})`);
+    if (version) {
+      await writeFile(`${this.versionFile}.tmp`, JSON.stringify(version) + '\n', { mode: 0o600 });
+      await rename(`${this.versionFile}.tmp`, this.versionFile);
+    } else await rm(this.versionFile, { force: true });
     await writeFile(`${this.pidFile}.tmp`, `${pid} ${procStat(pid)?.start ?? ''}\n`, { mode: 0o600 });
     await rename(`${this.pidFile}.tmp`, this.pidFile);
     return { pid, adopted: false, logFile: this.logFile, exited };

@@ -36,7 +36,7 @@ export interface WorkloadStatus {
 
 export interface SupervisorDeps {
   name: string;
-  service: Pick<LocalService, 'pid' | 'start' | 'stop' | 'reload' | 'spec'>;
+  service: Pick<LocalService, 'pid' | 'start' | 'stop' | 'reload' | 'spec' | 'startedVersion'>;
   check: ReadinessCheck;
   /** A start not ready after this long is reported as a problem (it keeps being checked). */
   readyTimeoutMs: number;
@@ -159,10 +159,11 @@ export class WorkloadSupervisor {
     }
   }
 
-  private async launch(): Promise<void> {
+  /** Starts it; a restart runs the version the ended process was started with (an incident's known-good one, say). */
+  private async launch(restart = false): Promise<void> {
     let r: StartedService | undefined;
     try {
-      r = await this.d.service.start();
+      r = await this.d.service.start(restart ? await this.d.service.startedVersion() : undefined);
     } catch (e) {
       await this.ended({ code: null, signal: null, error: e instanceof Error ? e.message : String(e) });
       return;
@@ -228,14 +229,14 @@ export class WorkloadSupervisor {
     if (pid) return this.adopt(pid);
     if (s === 'held' && !this.d.heldBy()) {
       this.d.log.info(`workload ${this.d.name}: no incident holds it any more: starting it`);
-      return this.launch();
+      return this.launch(true);
     }
     if (s === 'restarting' && this.nextRestartAt && this.d.clock.now() >= this.nextRestartAt) {
       const held = this.d.heldBy();
       if (held) return this.set('held', held);
       this.restarts++;
       this.nextRestartAt = undefined;
-      return this.launch();
+      return this.launch(true);
     }
   }
 

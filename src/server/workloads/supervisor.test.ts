@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { silentLogger } from '../../base/log.js';
+import { systemClock } from '../../platform/clock.js';
+import { LocalService } from '../../platform/local/service.js';
+import type { AlertInput } from '../alerts/alerter.js';
+import { WorkloadSupervisor } from './supervisor.js';
+
+// Real processes: a shell that says which version it runs, becomes ready (a file) after a moment,
+// and traps SIGHUP (the reload) only from then on — as a service installs its handler late.
+const dir = mkdtempSync(join(tmpdir(), 'holdfast-supervise-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const start = (name: string) =>
+  `sh -c 'rm -f ${name}.ready; echo "commit=$HOLDFAST_DEPLOY_COMMIT"; sleep 0.3; trap "echo reloaded" HUP; touch ${name}.ready; while :; do sleep 0.05; done'`;
+const service = (name: string) =>
+  new LocalService({ name, start: start(name), reload: 'kill -HUP "$HOLDFAST_SERVICE_PID"', cwd: dir, dataDir: dir }, systemClock);
+
+function supervise(name: string, o: { held?: () => string | undefined } = {}) {
+  const alerts: AlertInput[] = [];
+  const s = service(name);
+  const w = new WorkloadSupervisor({
+    name,
+    service: s,
+    check: { kind: 'command', command: `test -f ${name}.ready`, what: `${name}.ready exists` },
+    readyTimeoutMs: 10_000,
+    restart: { policy: 'always', backoff: 200, maxBackoff: 1000 },
+    heldBy: o.held ?? (() => undefined),
+    alert: (a) => alerts.push(a),
+    log: silentLogger,
+    clock: systemClock,
+    pollMs: 50,
+  });
+  return { w, s, alerts };
+}
+
+async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  for (const end = Date.now() + ms; ; ) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('WorkloadSupervisor (real processes)', () => {
+  it('is ready only once its check passes, and a reload waits for that', async () => {
+    const { w, s } = supervise('gate');
+    try {
+      await w.start();
+      assert.equal(w.status().state, 'starting');
+      assert.equal(await w.reload(), undefined, 'no reload to a workload that is not ready: the HUP would kill it');
+      assert.equal(await w.whenReady(10_000), true);
+      assert.equal(w.status().state, 'ready');
+      const r = (await w.reload())!;
+      assert.equal(r.exitCode, 0);
+      await until('the reload handled', () => readFileSync(s.logFile, 'utf8').includes('reloaded'));
+      assert.equal(w.status().state, 'ready');
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('reports a killed process, alerts once, and restarts it with the version it was started with', async () => {
+    const { w, s, alerts } = supervise('crash');
+    const first = (await s.start({ commit: 'c0ffee' }))!; // as an incident starts the known-good version
+    try {
+      await w.start();
+      await w.whenReady(10_000);
+      assert.equal(w.status().pid, first.pid, 'adopted, not started twice');
+      process.kill(first.pid, 'SIGKILL');
+      const down = await until('reported down', () => (w.status().state === 'restarting' ? w.status() : undefined));
+      assert.match(down.message, /^workload crash ended \(how is unknown: an earlier serve or an incident started it\): restarting in 0\.2s \(failure 1 in a row\)$/);
+      assert.equal(alerts.length, 1);
+      assert.equal(alerts[0]!.event, 'workload-down');
+      await until('ready again', () => w.status().state === 'ready');
+      const now = w.status();
+      assert.notEqual(now.pid, first.pid);
+      assert.equal(now.restarts, 1);
+      assert.equal(readFileSync(s.logFile, 'utf8').match(/commit=c0ffee/g)?.length, 2, 'the restart ran c0ffee again, not the default');
+      // Started by the supervisor itself this time: how it ends is known.
+      process.kill(now.pid!, 'SIGTERM');
+      await until('the exit heard', () => w.status().lastExit?.signal === 'SIGTERM');
+      assert.equal(alerts.length, 2, 'a new outage after a ready stretch is a new alert');
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('leaves a workload an incident stopped to the incident, and adopts the process the incident starts', async () => {
+    let held: string | undefined;
+    const { w, s, alerts } = supervise('held', { held: () => held });
+    try {
+      await w.start();
+      await w.whenReady(10_000);
+      held = 'incident i-1 is running on volume data';
+      await s.stop(2000); // the incident's quiesce
+      await until('held', () => w.status().state === 'held');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(w.status().state, 'held', 'not restarted under the incident');
+      assert.equal(alerts.length, 0, 'a stop on purpose is no alert');
+      assert.equal(await w.whenReady(5000), false, 'nothing to wait for while held');
+      const again = (await service('held').start({ commit: 'abc' }))!; // the incident's restart, from another instance
+      await until('adopted and ready', () => w.status().state === 'ready' && w.status().pid === again.pid);
+      assert.equal(w.status().restarts, 0);
+    } finally {
+      await w.stop();
+    }
+    assert.equal(existsSync(join(dir, 'services', 'held.pid')), false, 'stopped with serve');
+  });
+});
