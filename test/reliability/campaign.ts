@@ -45,11 +45,18 @@ export function sample<T>(items: T[], n: number, random: () => number): T[] {
   return Array.from({ length: n }, (_, i) => items[Math.floor(start + i * step)]!);
 }
 
+/** The first item of each list, then the second of each, and so on. */
+export function roundRobin<T>(lists: readonly T[][]): T[] {
+  const out: T[] = [];
+  for (let i = 0; lists.some((l) => i < l.length); i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
+  return out;
+}
+
 export async function planKills(lab: Lab, o: KillPlanOptions): Promise<Planned[]> {
   // S3 prunes with --grace 0s (lab.pruneArgs): object dates cannot be set back past the grace period.
   const adjust = (c: CommandSpec): CommandSpec => (c.name === 'prune' ? { ...c, prepare: () => lab.pruneArgs, recover: (ctx) => rerun(ctx, lab.pruneArgs) } : c);
   const specs = COMMANDS.filter((c) => !o.commands || o.commands.includes(c.name)).map(adjust);
-  const pointTrials: Planned[] = [];
+  const perCommand: Planned[][] = [];
   const durations = new Map<string, number>();
   for (const spec of specs) {
     const { hits, run } = await tracePoints(lab, spec);
@@ -61,10 +68,13 @@ export async function planKills(lab: Lab, o: KillPlanOptions): Promise<Planned[]
       const id = `${lab.backend}/kill-point/${spec.name}/${h.point}@${h.nth}`;
       if (!o.exclude?.(id)) mine.push({ id, family: 'kill-point', run: () => killTrial(lab, spec, h, id, 'kill-point') });
     }
-    pointTrials.push(...sample(mine, o.maxPointsPerCommand ?? Infinity, streamFor(o.seed, `${lab.backend}:points:${spec.name}`)));
+    perCommand.push(sample(mine, o.maxPointsPerCommand ?? Infinity, streamFor(o.seed, `${lab.backend}:points:${spec.name}`)));
   }
   const minRandom = Math.ceil(o.kills * (o.randomShare ?? 0.25));
-  const points = sample(pointTrials, Math.max(0, o.kills - minRandom), streamFor(o.seed, `${lab.backend}:points`));
+  // Every command's first point before any command's second: a slice with fewer trials than points
+  // still kills as many commands as it has trials (an even spread over all the points skipped whole
+  // commands whenever another command gained a point).
+  const points = roundRobin(perCommand).slice(0, Math.max(0, o.kills - minRandom));
   const random = streamFor(o.seed, `${lab.backend}:random-kill`);
   const randomTrials: Planned[] = [];
   const eligible = specs.filter((s) => !o.exclude?.(`${lab.backend}/random-kill/${s.name}/`));
