@@ -20,6 +20,8 @@ export const backupRepositorySpecSchema = z
       passwordKey: z.string().min(1).default('password'),
       accessKeyIdKey: z.string().min(1).optional(),
       secretAccessKeyKey: z.string().min(1).optional(),
+      /** Key in the Secret holding the PEM bundle that signed the S3 endpoint's certificate (a private CA); the system CAs otherwise. */
+      caKey: z.string().min(1).optional(),
     }),
     /** For path repositories: the PVC (same namespace as the data mover) mounted at the path. */
     volume: z.object({ claimName: objectName }).optional(),

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import type { Provenance } from '../../backup/snapshot/provenance.js';
 import type { BackupPolicySpec, BackupRepositorySpec, DataMoverSettings } from '../api/index.js';
+import { repositoryAccess } from '../datamover/repository-access.js';
 import { dataMoverSecurity } from '../datamover/security.js';
 import { CLONE_LABEL } from './select.js';
 
@@ -86,22 +87,11 @@ export interface JobInput {
   failOnUnreadable?: boolean | undefined;
 }
 
-/**
- * A repository on a volume (`url` a path, `volume.claimName` the PVC) is mounted at its path, for
- * backups and restores alike: without it the data mover finds an empty directory there.
- */
-export function repositoryVolume(spec: BackupRepositorySpec): { volumes: k8s.V1Volume[]; mounts: k8s.V1VolumeMount[] } {
-  if (!spec.volume) return { volumes: [], mounts: [] };
-  return { volumes: [{ name: 'repository', persistentVolumeClaim: { claimName: spec.volume.claimName } }], mounts: [{ name: 'repository', mountPath: spec.url }] };
-}
-
 /** The data mover writes its JSON summary to the termination message, which the controller reads. */
 const SCRIPT = 'holdfast "$@" > /dev/termination-log; rc=$?; cat /dev/termination-log; exit $rc';
 
 export function dataMoverJob(i: JobInput): k8s.V1Job {
   const { ref, repository: repo } = i;
-  const secretEnv = (name: string, key: string | undefined, optional: boolean): k8s.V1EnvVar[] =>
-    key ? [{ name, valueFrom: { secretKeyRef: { name: repo.secretName, key, optional } } }] : [];
   const prov = JSON.stringify(i.provenance);
   const volumes: k8s.V1Volume[] = [
     { name: 'data', persistentVolumeClaim: { claimName: i.claimName, readOnly: true } },
@@ -114,9 +104,9 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
     // The root filesystem is read-only; the engine's scratch space (and HOME) is an emptyDir.
     { name: 'tmp', mountPath: '/tmp' },
   ];
-  const repoVolume = repositoryVolume(repo.spec);
-  volumes.push(...repoVolume.volumes);
-  mounts.push(...repoVolume.mounts);
+  const access = repositoryAccess(repo.spec, repo.secretName);
+  volumes.push(...access.volumes);
+  mounts.push(...access.mounts);
   const security = dataMoverSecurity(i.security);
   const args = ['backup', '/data', '--repo', repo.spec.url, '--provenance', '/etc/holdfast/provenance.json', '--json'];
   for (const t of i.tags) args.push('--tag', t);
@@ -148,13 +138,7 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
               image: i.image,
               command: ['/bin/sh', '-c', SCRIPT, 'holdfast-data-mover'],
               args,
-              env: [
-                { name: 'HOME', value: '/tmp' },
-                ...secretEnv('HOLDFAST_PASSWORD', repo.spec.credentials.passwordKey, false),
-                ...secretEnv('AWS_ACCESS_KEY_ID', repo.spec.credentials.accessKeyIdKey, false),
-                ...secretEnv('AWS_SECRET_ACCESS_KEY', repo.spec.credentials.secretAccessKeyKey, false),
-                ...(repo.spec.s3?.region ? [{ name: 'AWS_REGION', value: repo.spec.s3.region }] : []),
-              ],
+              env: [{ name: 'HOME', value: '/tmp' }, ...access.env],
               volumeMounts: mounts,
               terminationMessagePath: '/dev/termination-log',
               terminationMessagePolicy: 'File',

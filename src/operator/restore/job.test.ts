@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { dataMoverJob } from '../backup/objects.js';
 import { restoreJob } from './job.js';
 
 const base = {
@@ -28,4 +29,20 @@ test('the restore Job carries the restricted defaults and a per-policy override'
   const owned = restoreJob({ ...base, repository: pathRepo, security: { podSecurityContext: { runAsUser: 999, fsGroup: 999 } } }).spec!.template.spec!;
   assert.equal(owned.securityContext!.runAsUser, 999);
   assert.equal(owned.securityContext!.fsGroup, 999);
+});
+
+test('a repository behind a private CA: the backup and the restore Job both trust the bundle from the repository Secret', () => {
+  const repository = { url: 's3:https://minio.storage.svc:9000/backups', credentials: { secretName: 'repo-creds', passwordKey: 'password', caKey: 'ca.crt' } };
+  const restorePod = restoreJob({ ...base, repository }).spec!.template.spec!;
+  const backupPod = dataMoverJob({
+    ref: { policyNamespace: 'shop', policy: 'p', runId: 'r', namespace: 'shop', pvc: 'data' }, claimName: 'data', provenance: { workloads: [], hooks: [], labels: {} },
+    repository: { name: 'main', secretName: 'holdfast-repo-main', spec: repository }, tags: [], image: 'holdfast:1', postHooksPending: false,
+  }).spec!.template.spec!;
+  for (const [pod, secretName] of [[restorePod, 'repo-creds'], [backupPod, 'holdfast-repo-main']] as const) {
+    const c = pod.containers[0]!;
+    assert.deepEqual(pod.volumes!.find((v) => v.name === 'repository-ca'), { name: 'repository-ca', secret: { secretName, items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    const mount = c.volumeMounts!.find((m) => m.name === 'repository-ca')!;
+    assert.equal(c.env!.find((e) => e.name === 'HOLDFAST_S3_CA_FILE')?.value, `${mount.mountPath}/ca.crt`);
+    assert.equal(mount.readOnly, true);
+  }
 });
