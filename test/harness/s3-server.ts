@@ -72,8 +72,10 @@ for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
 /**
  * @param options.virtualDomain also serve virtual-host style under this domain (`bucket.<domain>`);
  *   clients must resolve those names to 127.0.0.1 themselves (see s3-store.test.ts).
+ * @param options.extraSans more names in the server certificate (`IP:10.89.0.1`), for clients that
+ *   reach it through a relay at another address (node-expose.ts).
  */
-export async function startS3Server(options: { tls?: boolean; virtualDomain?: string } = {}): Promise<S3TestServer> {
+export async function startS3Server(options: { tls?: boolean; virtualDomain?: string; extraSans?: string[] } = {}): Promise<S3TestServer> {
   if (!existsSync(versitygwBinary))
     throw new Error(`versitygw not built: ${versitygwBinary} is missing; run scripts/prepare/10-versitygw.sh (npm test runs it)`);
   const tls = options.tls ?? true;
@@ -83,7 +85,7 @@ export async function startS3Server(options: { tls?: boolean; virtualDomain?: st
   const versions = join(dir, 'versions');
   await mkdir(data);
   await mkdir(versions);
-  const ca = tls ? makeTestCa(dir) : undefined;
+  const ca = tls ? makeTestCa(dir, options.extraSans) : undefined;
   const accessKeyId = `hf${randomBytes(6).toString('hex')}`;
   const secretAccessKey = randomBytes(24).toString('base64url');
   const port = await freePort();

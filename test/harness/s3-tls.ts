@@ -13,14 +13,16 @@ export interface TestCa {
   keyFile: string;
 }
 
-export function makeTestCa(dir: string): TestCa {
+/** `extraSans` (openssl syntax, e.g. `IP:10.89.0.1`) for clients that reach the server by another address. */
+export function makeTestCa(dir: string, extraSans: string[] = []): TestCa {
   const p = (n: string) => join(dir, n);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   ssl('req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.pem'), '-days', '3', '-subj', '/CN=holdfast-test-ca',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
   ssl('req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=127.0.0.1');
-  writeFileSync(p('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:holdfast-plain.localhost,DNS:holdfast-locked.localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  const sans = ['IP:127.0.0.1', 'DNS:localhost', 'DNS:holdfast-plain.localhost', 'DNS:holdfast-locked.localhost', ...extraSans];
+  writeFileSync(p('server.ext'), `subjectAltName=${sans.join(',')}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
   ssl('x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial',
     '-out', p('server.pem'), '-days', '3', '-extfile', p('server.ext'));
   return { caFile: p('ca.pem'), certFile: p('server.pem'), keyFile: p('server.key') };
