@@ -17,10 +17,11 @@ import { setCondition, type ConditionInput } from '../runtime/conditions.js';
 import { CA_ID_ANNOTATION, createCa, loadCa } from './ca-secret.js';
 import { missingCaDecision, NEW_CA_ANNOTATION } from './missing-ca.js';
 import { planRollout, type WorkloadView } from './rollout-plan.js';
+import { REISSUE_ANNOTATION, REISSUED_FOR_ANNOTATION, reissueDecision } from './reissue.js';
 
 const SPEC_HASH = 'holdfast.dev/spec-hash';
-/** A new value forces one reissue with a new key (an incident after a possible key leak); acted on once, recorded in status.handledReissue. */
-export const REISSUE_ANNOTATION = 'holdfast.dev/reissue';
+/** A new value forces one reissue with a new key (an incident after a possible key leak); acted on once (reissue.ts). */
+export { REISSUE_ANNOTATION } from './reissue.js';
 export const serialAnnotation = (secret: string) => `tls.holdfast.dev/${secret.slice(0, 63)}`;
 
 const specHash = (s: CertificatePolicySpec) =>
@@ -123,7 +124,7 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     let serial = current?.serial;
     let times = current;
     const reissue = obj.metadata?.annotations?.[REISSUE_ANNOTATION];
-    const forced = reissue !== undefined && reissue !== status.handledReissue;
+    const { forced, handled } = reissueDecision({ requested: reissue, handled: status.handledReissue, secretIssuedFor: secret?.metadata?.annotations?.[REISSUED_FOR_ANNOTATION] });
     if (decision.renew || forced) {
       const leaf = await issueLeaf(
         { name: `${namespace}/${name}`, ...(spec.commonName ? { commonName: spec.commonName } : {}), sans, usages: ['serverAuth'], algorithm: 'ecdsa-p256', lifetimeMs },
@@ -135,7 +136,7 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
           name: spec.secretName,
           namespace,
           labels: { 'app.kubernetes.io/managed-by': 'holdfast' },
-          annotations: { [CA_ID_ANNOTATION]: ca.id, [SPEC_HASH]: hash, 'holdfast.dev/certificate-policy': name },
+          annotations: { [CA_ID_ANNOTATION]: ca.id, [SPEC_HASH]: hash, 'holdfast.dev/certificate-policy': name, ...(reissue !== undefined ? { [REISSUED_FOR_ANNOTATION]: reissue } : {}) },
         },
         type: 'kubernetes.io/tls',
         stringData: { 'tls.crt': leaf.chainPem, 'tls.key': leaf.keyPem, 'ca.crt': leaf.caPem },
@@ -149,7 +150,7 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
       const why = forced && !decision.renew ? `annotation ${REISSUE_ANNOTATION}=${reissue}: new key` : `${decision.reason}: ${decision.message}`;
       await ctx.events.record(involved, 'Normal', verb, `${verb.toLowerCase()} ${secretWhere} (serial ${serial}, ${why}), valid until ${leaf.notAfter.toISOString()}`);
     }
-    if (forced) status.handledReissue = reissue;
+    if (handled !== undefined) status.handledReissue = handled;
 
     if (spec.trustBundle) {
       const cm = spec.trustBundle.configMapName;
