@@ -57,9 +57,12 @@ export const badge = (state: string, text?: string) => {
     'critical',
     'high',
     'undo-failed',
+    'exited',
+    'down',
+    'NotServed',
   ];
   // Waiting on a person or in progress: stands out without reading as broken.
-  const warn = ['proposed', 'running', 'started', 'interrupted'];
+  const warn = ['proposed', 'running', 'started', 'interrupted', 'starting', 'restarting', 'reloading', 'held'];
   const cls = good.includes(state) ? 'good' : bad.includes(state) ? 'bad' : warn.includes(state) ? 'warn' : 'neutral';
   return html`<span class="badge ${cls}" data-state="${state}">${text ?? state}</span>`;
 };

@@ -92,6 +92,33 @@ export async function dashboardBody(cp: ControlPlane): Promise<Html> {
             </ul>`
           : html`<p class="muted">No problems.</p>`
       }
+      ${
+        o.workloads.length
+          ? html`<table id="workloads">
+              <thead>
+                <tr>
+                  <th>Workload</th>
+                  <th>State</th>
+                  <th>Process</th>
+                  <th>Restarts</th>
+                  <th>Last exit</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${o.workloads.map(
+                  (w) =>
+                    html`<tr class="workload" data-workload="${w.name}">
+                      <td>${w.name}</td>
+                      <td>${badge(w.state)} <span class="muted">since ${ago(w.since, now)}: ${w.message}</span></td>
+                      <td>${w.pid ?? '—'}</td>
+                      <td>${w.restarts}</td>
+                      <td>${w.lastExit ? html`${w.lastExit.message} <span class="muted">(${ago(w.lastExit.at, now)})</span>` : '—'}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+          : ''
+      }
     </section>
 
     ${incidentsSection(cp)}
