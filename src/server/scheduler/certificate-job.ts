@@ -145,6 +145,7 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
       });
       ctx.log('info', `${name}: ${d.reason}: ${d.message}`);
       let renewed: string | undefined;
+      let issuedFingerprint: string | undefined;
       if (d.reason !== 'Valid') {
         const issued = await cp.d.certs.issue({
           caDir: join(cp.dataDir, 'ca'),
@@ -171,6 +172,7 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
           `${name}: ${action} serial ${issued.serial}, valid until ${issued.notAfter.toISOString()}`,
         );
         renewed = issued.serial;
+        issuedFingerprint = issued.fingerprint256;
       }
       const workload = cert.workload ? cp.workloads.get(cert.workload) : undefined;
       if (workload && !(await readyForReload(workload, name, renewed, ctx))) return { details: { decision: d.reason, renewed, reloaded: false } };
@@ -178,12 +180,32 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
         const r = await workload.reload();
         if (r) ctx.log(r.exitCode === 0 ? 'info' : 'warn', `reload ${cert.workload}: ${describeResult(r)}`);
       }
-      const served = await probeAndRecord(cp, name, cert, ctx.log);
+      const served = await probeSettled(cp, name, cert, renewed ? issuedFingerprint : undefined, ctx.log);
       return {
         details: { decision: d.reason, renewed, served: served?.fingerprint256, servedError: served?.error },
       };
     },
   };
+}
+
+/**
+ * Probes the endpoint; after a renewal, again for a few seconds until it serves the new
+ * certificate: the reload is a signal the workload handles when it gets to it, so a probe at once
+ * may still meet the old one and record a mismatch that lasts until the next check.
+ */
+async function probeSettled(
+  cp: ProbeDeps,
+  name: string,
+  cert: CertificateConfig,
+  expected: string | undefined,
+  log: RunContext['log'],
+): Promise<ServedCertificate | undefined> {
+  for (let i = 0; expected && i < 15; i++) {
+    const r = await probeAndRecord(cp, name, cert);
+    if (!r || r.fingerprint256 === expected) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return probeAndRecord(cp, name, cert, log);
 }
 
 /**
