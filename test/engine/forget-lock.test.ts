@@ -38,7 +38,7 @@ async function paused(repo: string, args: string[], point: string) {
   };
 }
 
-describe('forget holds the exclusive lock', () => {
+describe('forget and repair snapshots hold the exclusive lock', () => {
   let repo: string;
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'hf-forget-lock-'));
@@ -66,6 +66,19 @@ describe('forget holds the exclusive lock', () => {
     }
     assert.equal(second.code, 6, `the second forget was not refused: ${second.err}${second.out}`);
     assert.match(second.err, /forget already running/);
+    assert.deepEqual(snapshotTags(repo), [['good']]);
+  });
+
+  it('repair snapshots beside a deciding forget is refused: it deletes and saves snapshots too', async () => {
+    const forget = await paused(repo, ['forget', '--keep-tag', 'good'], 'forget:decided');
+    let r: ReturnType<typeof hf>;
+    try {
+      r = hf(repo, 'repair', 'snapshots', '--forget');
+    } finally {
+      assert.equal((await forget.resume()).code, 0);
+    }
+    assert.equal(r.code, 6, `repair snapshots beside forget was not refused: ${r.err}${r.out}`);
+    assert.match(r.err, /forget already running/);
     assert.deepEqual(snapshotTags(repo), [['good']]);
   });
 

@@ -13,7 +13,7 @@
  */
 import { isHoldfastError } from '../../base/errors.js';
 import { isDamage, type Repository } from '../repository/repository.js';
-import { acquireShared } from '../repository/locks.js';
+import { acquireExclusive } from '../repository/locks.js';
 import { listSnapshots, saveSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import { encodeTree, parseTree, type TreeNode } from '../snapshot/tree.js';
 
@@ -65,8 +65,9 @@ export function salvageFile(content: readonly string[], usable: (id: string) => 
 }
 
 export async function repairSnapshots(repo: Repository, opts: RepairSnapshotsOptions = {}): Promise<RepairSnapshotsResult> {
-  // Shared, like a backup: a prune running meanwhile defers deleting anything this may reference.
-  const lock = opts.dryRun ? undefined : await acquireShared(repo);
+  // Exclusive, as restic's: it deletes snapshots (--forget) and saves ones that reference blobs, so
+  // a forget deciding beside it, or a prune condemning what the repaired copy still needs, must wait.
+  const lock = opts.dryRun ? undefined : await acquireExclusive(repo, 'repair snapshots');
   try {
     await repo.loadIndex();
     const stored = new Map<string, number>();
