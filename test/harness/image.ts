@@ -7,6 +7,7 @@
  * cache, so test files may call this concurrently.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../scripts/image/docker-save.js';
 import type { BuiltImage } from '../../scripts/image/build.js';
@@ -38,7 +39,12 @@ export function holdfastImage(): Promise<BuiltImage> {
  * finds it: pods use `image: ref` with `imagePullPolicy: IfNotPresent` (or Never).
  */
 export async function importHoldfastImage(socket: string): Promise<BuiltImage> {
-  const image = await holdfastImage();
+  let image = await holdfastImage();
+  // Builds from other checkouts sharing the cache may have pruned this archive since (cache.ts).
+  if (!existsSync(image.archive)) {
+    built = undefined;
+    image = await holdfastImage();
+  }
   run('ctr', ['-a', socket, '-n', 'k8s.io', 'images', 'import', image.archive]);
   return image;
 }
