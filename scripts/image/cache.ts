@@ -78,7 +78,7 @@ export function stale(names: { name: string; mtime: number }[], group: (name: st
  * each kind so the cache does not grow without bound. Runs under the build lock, after the new
  * image is written, so nothing a running build needs is removed.
  */
-export function pruneCache(keep = 3): void {
+export function pruneCache(keep = 4): void {
   const sweep = (dir: string, group: (name: string) => string | undefined) => {
     if (!existsSync(dir)) return;
     const names = readdirSync(dir).map((name) => ({ name, mtime: statSync(join(dir, name)).mtimeMs }));
