@@ -5,8 +5,10 @@
 #              executablePath /usr/bin/chromium: `npx playwright install` cannot download a browser here
 #   attr, acl — getfattr/setfattr (backup and restore of xattrs and POSIX ACLs), setfacl in their tests
 #   debootstrap — the Holdfast image's Debian base (scripts/image, built by test/harness/image.ts)
+#   containerd runc containernetworking-plugins iptables conntrack socat — the real one-node cluster
+#              (test/harness/node.ts); busybox-static, gcc, libc6-dev — its test and pause images
 set -euo pipefail
-want=(openssl chromium attr acl debootstrap)
+want=(openssl chromium attr acl debootstrap containerd runc containernetworking-plugins iptables conntrack socat busybox-static gcc libc6-dev)
 [ -n "${HOLDFAST_DEBIAN_EXTRA:-}" ] && want+=($HOLDFAST_DEBIAN_EXTRA)
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -15,3 +17,5 @@ echo "prepare: apt-get install ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts a containerd service on install; the one-node cluster runs its own, with private paths.
+case " ${missing[*]} " in *" containerd "*) systemctl disable --now containerd >/dev/null 2>&1 || service containerd stop >/dev/null 2>&1 || true;; esac

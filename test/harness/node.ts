@@ -1,7 +1,7 @@
 /**
- * A real one-node Kubernetes cluster for the opt-in real-node suite (test/node, HOLDFAST_REAL_NODE=1):
- * etcd, kube-apiserver, kube-controller-manager, kube-scheduler, containerd (runc, bridge CNI),
- * kubelet and kube-proxy, after the verified recipe in shared/K8S-NODE.md.
+ * A real one-node Kubernetes cluster for the real-node suite (test/node): etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler, containerd (runc, bridge CNI), kubelet and kube-proxy,
+ * after the verified recipe in shared/K8S-NODE.md.
  *
  * Everything runs in a network namespace of its own (`nsenter --net`, so processes keep the host's
  * mount namespace and the kubelet's volume mounts are visible to containerd): the node address sits
@@ -12,9 +12,9 @@
  * before bring-up (see node-host.ts): an empty list means no process, mount, link, iptables chain,
  * netns, cgroup or outside folder remains and the kubelet's sysctls are back.
  *
- * Needs root (netns, mounts, cgroups) and scripts/node/prepare.sh (node binaries, Debian packages);
- * one cluster at a time per machine (the runc shim's /run/containerd and the kubepods cgroups are
- * global).
+ * Needs root (netns, mounts, cgroups) and what scripts/prepare/00-debian.sh and 30-kube.sh install
+ * and build (npm test runs them). One cluster at a time per machine (the runc shim's /run/containerd
+ * and the kubepods cgroups are global): node-lock.ts serialises bring-ups.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,7 +36,9 @@ export interface RealNode {
   netns: string;
   paths: Paths;
   /** kubectl as admin, run inside the cluster's network namespace. */
-  kubectl(args: string[], input?: string): { status: number | null; stdout: string; stderr: string };
+  kubectl(args: string[], input?: string): Ran;
+  /** Any command run inside the cluster's network namespace (helm with `kubeconfigPath`, curl, ...). */
+  inNetns(cmd: string, args: string[], input?: string): Ran;
   /** Seconds from start to a usable cluster (node Ready, default ServiceAccount present). */
   bringUpSeconds: number;
   restartKubelet(): Promise<void>;
@@ -47,8 +49,14 @@ export interface RealNode {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function sh(cmd: string, args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input, timeout: 120_000 });
+export interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sh(cmd: string, args: string[], input?: string, timeout = 120_000): Ran {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input, timeout });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
 }
 
@@ -61,10 +69,11 @@ function must(cmd: string, args: string[]): string {
 function preflight(): void {
   if (process.getuid?.() !== 0) throw new Error('real node: needs root (network namespace, mounts, cgroups)');
   for (const p of [KUBE_APISERVER, KUBECTL, ...NODE_BINARIES])
-    if (!existsSync(p)) throw new Error(`real node: ${p} missing: run scripts/prepare/30-kube.sh and scripts/node/prepare.sh`);
+    if (!existsSync(p)) throw new Error(`real node: ${p} missing: run scripts/prepare/30-kube.sh`);
   for (const c of ['containerd', 'runc', 'ctr', 'etcd', 'nsenter', 'iptables', 'gcc'])
-    if (sh('sh', ['-c', `command -v ${c}`]).status !== 0) throw new Error(`real node: ${c} missing: run scripts/node/prepare.sh`);
-  if (!existsSync('/usr/lib/cni/bridge')) throw new Error('real node: CNI plugins missing: run scripts/node/prepare.sh');
+    if (sh('sh', ['-c', `command -v ${c}`]).status !== 0) throw new Error(`real node: ${c} missing: run scripts/prepare/00-debian.sh and 30-kube.sh`);
+  if (!existsSync('/usr/lib/cni/bridge')) throw new Error('real node: CNI plugins missing: run scripts/prepare/00-debian.sh');
+  if (!existsSync('/bin/busybox')) throw new Error('real node: /bin/busybox missing (busybox-static): run scripts/prepare/00-debian.sh');
 }
 
 function makePki(dir: string): void {
@@ -133,9 +142,11 @@ export async function startRealNode(): Promise<RealNode> {
     procs.set(name, { args });
     start(name);
   };
-  const kubectl = (args: string[], input?: string) => sh(nsenter[0]!, [...nsenter.slice(1), KUBECTL, '--kubeconfig', join(paths.state, 'admin.kubeconfig'), ...args], input);
+  // Long enough for `helm install --wait` and `kubectl wait` of a rollout.
+  const inNetns = (cmd: string, args: string[], input?: string) => sh(nsenter[0]!, [...nsenter.slice(1), cmd, ...args], input, 10 * 60_000);
+  const kubectl = (args: string[], input?: string) => inNetns(KUBECTL, ['--kubeconfig', join(paths.state, 'admin.kubeconfig'), ...args], input);
   const sock = containerdSock(paths);
-  const containerdUp = () => sh(nsenter[0]!, [...nsenter.slice(1), 'ctr', '-a', sock, 'version']).status === 0;
+  const containerdUp = () => inNetns('ctr', ['-a', sock, 'version']).status === 0;
 
   const stop = async (): Promise<string[]> => {
     // While the kubelet runs: it unmounts volumes and CNI removes pod namespaces as pods go.
@@ -144,7 +155,7 @@ export async function startRealNode(): Promise<RealNode> {
     }
     for (const name of ['kube-proxy', 'kubelet', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd']) await exited(procs.get(name)?.p);
     if (existsSync(sock)) {
-      const ctr = (args: string[]) => sh(nsenter[0]!, [...nsenter.slice(1), 'ctr', '-a', sock, '-n', 'k8s.io', ...args]);
+      const ctr = (args: string[]) => inNetns('ctr', ['-a', sock, '-n', 'k8s.io', ...args]);
       for (const t of ctr(['tasks', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['tasks', 'kill', '-s', 'SIGKILL', t]);
       await sleep(500);
       for (const t of ctr(['tasks', 'ls', '-q']).stdout.split('\n').filter(Boolean)) ctr(['tasks', 'delete', '-f', t]);
@@ -234,8 +245,9 @@ export async function startRealNode(): Promise<RealNode> {
       netns,
       paths,
       kubectl,
+      inNetns,
       bringUpSeconds: (Date.now() - t0) / 1000,
-      restartKubelet: () => restart('kubelet', () => sh(nsenter[0]!, [...nsenter.slice(1), 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${PORTS.kubeletHealthz}`]).status === 0),
+      restartKubelet: () => restart('kubelet', () => inNetns('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${PORTS.kubeletHealthz}`]).status === 0),
       restartContainerd: () => restart('containerd', containerdUp),
       stop,
     };

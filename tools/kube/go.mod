@@ -2,10 +2,7 @@ module holdfast-k8s-tools
 
 go 1.26
 
-require (
-	k8s.io/component-base v0.34.3
-	k8s.io/kubernetes v1.34.3
-)
+require k8s.io/kubernetes v1.34.3
 
 require (
 	cel.dev/expr v0.24.0 // indirect
@@ -154,6 +151,7 @@ require (
 	k8s.io/client-go v0.34.3 // indirect
 	k8s.io/cloud-provider v0.34.3 // indirect
 	k8s.io/cluster-bootstrap v0.0.0 // indirect
+	k8s.io/component-base v0.34.3 // indirect
 	k8s.io/component-helpers v0.34.3 // indirect
 	k8s.io/controller-manager v0.34.3 // indirect
 	k8s.io/cri-api v0.34.3 // indirect
