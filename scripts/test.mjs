@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { spreadOut } from './spread-out.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -35,6 +36,10 @@ if (!process.env.HOLDFAST_SKIP_PREPARE) {
     }
   }
 }
+// Each file in test/node brings up the real one-node cluster, and a machine-wide lock lets one run at
+// a time (test/harness/node-lock.ts): next to each other in the list, the second would hold one of
+// the two runner slots only to wait. Spread evenly through the list, they rarely meet.
+files = spreadOut(files, (f) => f.startsWith('test/node/'));
 const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env } });
 process.exit(r.status ?? 1);

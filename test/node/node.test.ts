@@ -3,9 +3,10 @@
  * containerd restarts, a teardown that leaves the machine as it found it, and the sweep of a run
  * whose test process was killed before its teardown (the next bring-up cleans up after it).
  *
- * Opt-in while its cost in CI is unmeasured: runs only with HOLDFAST_REAL_NODE=1, as root, after
- * scripts/node/prepare.sh (docs/kubernetes.md). Without it this file registers no test at all, so
- * nothing reports as passed that did not run.
+ * Part of `npm test`: needs root and what scripts/prepare/ installs and builds; a missing part fails
+ * the bring-up with a line naming it. Bring-ups are serialised by a machine-wide lock and cost about
+ * 15 s up and 8 s down, so this file makes two: the killed run's, and the one every test here uses,
+ * which must sweep the killed run before it comes up.
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -65,130 +66,130 @@ const pvcJob = (hostDir: string) =>
     },
   );
 
-if (!process.env.HOLDFAST_REAL_NODE) {
-  console.log('real-node suite: set HOLDFAST_REAL_NODE=1 (after scripts/node/prepare.sh)');
-} else {
-  describe('a real one-node cluster', { timeout: 20 * 60_000 }, () => {
-    let node: RealNode | undefined;
-    let leftovers: string[] | undefined;
-    const ok = (args: string[], input?: string) => {
-      const r = node!.kubectl(args, input);
-      assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
-    const containerId = (name: string) => ok(['get', 'pod', name, '-o', 'jsonpath={.status.containerStatuses[0].containerID}']);
-    const execWorks = (name: string) => assert.equal(ok(['exec', '-i', name, '--', 'sh', '-c', 'cat; echo -n :from-pod'], 'hi'), 'hi:from-pod');
-    // A restarted kubelet answers exec with "pod does not exist" until it has synced its pods again:
-    // what must hold is that exec comes back, into the same container.
-    const execComesBack = async (name: string) => {
-      const end = Date.now() + 120_000;
-      while (Date.now() < end) {
-        if (node!.kubectl(['exec', name, '--', 'true']).status === 0) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      execWorks(name);
-    };
+const sysctl = (k: string) => readFileSync(`/proc/sys/${k}`, 'utf8').trim();
 
-    before(async () => {
-      node = await startRealNode();
-      console.log(`real node usable after ${node.bringUpSeconds.toFixed(1)} s`);
-    });
-    after(async () => {
-      if (node && !leftovers) await node.stop();
-    });
-
-    it('runs a Pod to Succeeded from an image imported without a registry', () => {
-      ok(['apply', '-f', '-'], pod('hello', 'echo hello-from-pod'));
-      ok(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/hello', '--timeout=180s']);
-      assert.equal(ok(['logs', 'hello']).trim(), 'hello-from-pod');
-    });
-
-    it('runs a Job that writes through a PVC bound to a hostPath PV to Complete', () => {
-      const dir = join(node!.paths.state, 'pv-data');
-      ok(['apply', '-f', '-'], pvcJob(dir));
-      ok(['wait', '--for=condition=complete', 'job/writer', '--timeout=240s']);
-      assert.equal(readFileSync(join(dir, 'from-job'), 'utf8').trim(), 'default');
-    });
-
-    it('execs into a running pod with stdin', () => {
-      ok(['apply', '-f', '-'], pod('sleeper', 'sleep 3600'));
-      ok(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=180s']);
-      execWorks('sleeper');
-    });
-
-    it('has no route out of its network namespace, for the node or for a pod', () => {
-      const routes = spawnSync('ip', ['-n', node!.netns, 'route', 'show'], { encoding: 'utf8' }).stdout;
-      assert.match(routes, /10\.89\.0\.0\/24 dev hfnode0/);
-      assert.doesNotMatch(routes, /^default/m);
-      assert.doesNotMatch(ok(['exec', 'sleeper', '--', 'ip', 'route']), /^default/m);
-    });
-
-    it('lets a pod reach the API server through the kubernetes Service (kube-proxy)', () => {
-      // nc exits 0 only if the TCP connection to the ClusterIP was made (DNAT to 10.89.0.1:6443).
-      const r = node!.kubectl(['exec', 'sleeper', '--', 'sh', '-c', 'echo | nc -w 5 10.0.0.1 443 >/dev/null; echo rc=$?']);
-      assert.equal(r.stdout.trim(), 'rc=0', r.stderr);
-    });
-
-    it('keeps a running pod and exec through a kubelet restart', async () => {
-      const id = containerId('sleeper');
-      await node!.restartKubelet();
-      ok(['wait', '--for=condition=Ready', 'node/hfnode', '--timeout=120s']);
-      ok(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=120s']);
-      assert.equal(containerId('sleeper'), id, 'the container was replaced');
-      await execComesBack('sleeper');
-    });
-
-    it('keeps a running pod and exec through a containerd restart', async () => {
-      const id = containerId('sleeper');
-      await node!.restartContainerd();
-      ok(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=120s']);
-      assert.equal(containerId('sleeper'), id, 'the container was replaced');
-      await execComesBack('sleeper');
-    });
-
-    it('tears down leaving no process, mount, link, chain, netns, cgroup or changed sysctl', async () => {
-      const state = node!.paths.state;
-      const t0 = Date.now();
-      leftovers = await node!.stop();
-      console.log(`real node torn down in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      assert.deepEqual(leftovers, []);
-      assert.equal(existsSync(state), false, `${state} still there`);
-      assert.equal(existsSync(node!.paths.run), false);
-    });
+/**
+ * Brings up a cluster in a child process of its own process group and SIGKILLs the group once the
+ * cluster is up, as a CI timeout would: returns the name of the run folder it left in /run.
+ */
+async function killedRun(): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { startRealNode } = await import(${JSON.stringify(harness)}); await startRealNode(); console.log('up'); setInterval(() => {}, 1e6);`], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-
-  // In this file, not its own: two clusters cannot run at once, and files run in parallel.
-  describe('a real node whose test process was killed', { timeout: 15 * 60_000 }, () => {
-    it('is swept by the next bring-up, which then tears down clean', async () => {
-      const sysctl = (k: string) => readFileSync(`/proc/sys/${k}`, 'utf8').trim();
-      const panicBefore = sysctl('kernel/panic');
-      // Its own process group, so one SIGKILL takes the runner and every component it started.
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { startRealNode } = await import(${JSON.stringify(harness)}); await startRealNode(); console.log('up'); setInterval(() => {}, 1e6);`], {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (b: Buffer) => b.toString().includes('up') && resolve());
-        child.once('exit', (code) => reject(new Error(`the first run exited (${code}) before its cluster was up`)));
-      });
-      const killedRun = readdirSync('/run').filter((e) => e.startsWith('hf-node-'));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('up') && resolve());
+    child.once('exit', (code) => reject(new Error(`the killed run exited (${code}) before its cluster was up`)));
+    // Waits for the node lock like any bring-up; a hung one must not hold the lock past this test.
+    setTimeout(() => {
       process.kill(-child.pid!, 'SIGKILL');
-      assert.equal(killedRun.length, 1);
-      // What the killed run leaves: its namespace, its run folder, the kubelet's sysctls.
-      assert.ok(existsSync(`/run/${killedRun[0]}`));
-      assert.ok(existsSync(`/run/netns/${killedRun[0]}`));
-
-      const next = await startRealNode();
-      let left: string[] | undefined;
-      try {
-        assert.equal(existsSync(`/run/${killedRun[0]}`), false, 'the killed run was not swept');
-        left = await next.stop();
-      } finally {
-        // A running cluster keeps this test process alive: never leave one behind on a failure.
-        if (!left) await next.stop();
-      }
-      assert.deepEqual(left, []);
-      assert.equal(sysctl('kernel/panic'), panicBefore);
-    });
+      reject(new Error('the killed run was not up within 15 min'));
+    }, 15 * 60_000).unref();
   });
+  const runs = readdirSync('/run').filter((e) => e.startsWith('hf-node-'));
+  process.kill(-child.pid!, 'SIGKILL');
+  assert.equal(runs.length, 1, `run folders: ${runs.join(', ')}`);
+  return runs[0]!;
 }
+
+describe('a real one-node cluster', { timeout: 20 * 60_000 }, () => {
+  let node: RealNode | undefined;
+  let leftovers: string[] | undefined;
+  const panicBefore = sysctl('kernel/panic');
+  // What the killed run left, seen before the next bring-up swept it.
+  let killed: { run: string; leftRun: boolean; leftNetns: boolean } | undefined;
+  const ok = (args: string[], input?: string) => {
+    const r = node!.kubectl(args, input);
+    assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const containerId = (name: string) => ok(['get', 'pod', name, '-o', 'jsonpath={.status.containerStatuses[0].containerID}']);
+  const execWorks = (name: string) => assert.equal(ok(['exec', '-i', name, '--', 'sh', '-c', 'cat; echo -n :from-pod'], 'hi'), 'hi:from-pod');
+  // A restarted kubelet answers exec with "pod does not exist" until it has synced its pods again:
+  // what must hold is that exec comes back, into the same container.
+  const execComesBack = async (name: string) => {
+    const end = Date.now() + 120_000;
+    while (Date.now() < end) {
+      if (node!.kubectl(['exec', name, '--', 'true']).status === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    execWorks(name);
+  };
+
+  before(async () => {
+    const run = await killedRun();
+    killed = { run, leftRun: existsSync(`/run/${run}`), leftNetns: existsSync(`/run/netns/${run}`) };
+    node = await startRealNode();
+    console.log(`real node usable after ${node.bringUpSeconds.toFixed(1)} s`);
+  });
+  after(async () => {
+    if (node && !leftovers) await node.stop();
+  });
+
+  it('swept a run whose test process was killed after bring-up before coming up itself', () => {
+    assert.ok(killed!.leftRun && killed!.leftNetns, 'the killed run left no run folder or netns: the check would prove nothing');
+    assert.equal(existsSync(`/run/${killed!.run}`), false, 'the killed run was not swept');
+    assert.equal(existsSync(`/run/netns/${killed!.run}`), false, "the killed run's netns was not swept");
+  });
+
+  it('runs a Pod to Succeeded from an image imported without a registry', () => {
+    ok(['apply', '-f', '-'], pod('hello', 'echo hello-from-pod'));
+    ok(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/hello', '--timeout=180s']);
+    assert.equal(ok(['logs', 'hello']).trim(), 'hello-from-pod');
+  });
+
+  it('runs a Job that writes through a PVC bound to a hostPath PV to Complete', () => {
+    const dir = join(node!.paths.state, 'pv-data');
+    ok(['apply', '-f', '-'], pvcJob(dir));
+    ok(['wait', '--for=condition=complete', 'job/writer', '--timeout=240s']);
+    assert.equal(readFileSync(join(dir, 'from-job'), 'utf8').trim(), 'default');
+  });
+
+  it('execs into a running pod with stdin', () => {
+    ok(['apply', '-f', '-'], pod('sleeper', 'sleep 3600'));
+    ok(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=180s']);
+    execWorks('sleeper');
+  });
+
+  it('has no route out of its network namespace, for the node or for a pod', () => {
+    const routes = spawnSync('ip', ['-n', node!.netns, 'route', 'show'], { encoding: 'utf8' }).stdout;
+    assert.match(routes, /10\.89\.0\.0\/24 dev hfnode0/);
+    assert.doesNotMatch(routes, /^default/m);
+    assert.doesNotMatch(ok(['exec', 'sleeper', '--', 'ip', 'route']), /^default/m);
+  });
+
+  it('lets a pod reach the API server through the kubernetes Service (kube-proxy)', () => {
+    // nc exits 0 only if the TCP connection to the ClusterIP was made (DNAT to 10.89.0.1:6443).
+    const r = node!.kubectl(['exec', 'sleeper', '--', 'sh', '-c', 'echo | nc -w 5 10.0.0.1 443 >/dev/null; echo rc=$?']);
+    assert.equal(r.stdout.trim(), 'rc=0', r.stderr);
+  });
+
+  it('keeps a running pod and exec through a kubelet restart', async () => {
+    const id = containerId('sleeper');
+    await node!.restartKubelet();
+    ok(['wait', '--for=condition=Ready', 'node/hfnode', '--timeout=120s']);
+    ok(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=120s']);
+    assert.equal(containerId('sleeper'), id, 'the container was replaced');
+    await execComesBack('sleeper');
+  });
+
+  it('keeps a running pod and exec through a containerd restart', async () => {
+    const id = containerId('sleeper');
+    await node!.restartContainerd();
+    ok(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=120s']);
+    assert.equal(containerId('sleeper'), id, 'the container was replaced');
+    await execComesBack('sleeper');
+  });
+
+  it('tears down leaving no process, mount, link, chain, netns, cgroup or changed sysctl', async () => {
+    const state = node!.paths.state;
+    const t0 = Date.now();
+    leftovers = await node!.stop();
+    console.log(`real node torn down in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.deepEqual(leftovers, []);
+    assert.equal(existsSync(state), false, `${state} still there`);
+    assert.equal(existsSync(node!.paths.run), false);
+    // Set by both kubelets (the killed run's too), written back by the sweep and by this teardown.
+    assert.equal(sysctl('kernel/panic'), panicBefore);
+  });
+});

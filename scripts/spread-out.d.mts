@@ -1,0 +1,1 @@
+export function spreadOut<T>(list: T[], isApart: (item: T) => boolean): T[];
