@@ -148,7 +148,7 @@ function track(p: ChildProcess): ChildProcess {
 }
 
 /**
- * Applies every manifest in deploy/crds (and external/) and waits until each CRD is Established.
+ * Applies every CRD in deploy/crds (and external/) and waits until each is Established.
  * Holdfast's CRDs replace older versions; the CSI snapshot CRDs are only created when missing, so a
  * real cluster's upstream ones (a superset, with more versions) are never overwritten.
  */
@@ -159,6 +159,8 @@ export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
   for (const dir of dirs)
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
       for (const doc of parseAllDocuments(readFileSync(join(dir, f), 'utf8'))) {
+        // deploy/crds also holds the operator's Namespace (it must outlive deploy/operator).
+        if (doc.get('kind') !== 'CustomResourceDefinition') continue;
         // Through the model types: client-node serializes `enum`/`default` from `_enum`/`_default`
         // and would silently drop the plain JSON keys.
         const body = ObjectSerializer.deserialize(doc.toJS(), 'V1CustomResourceDefinition') as k8s.V1CustomResourceDefinition;

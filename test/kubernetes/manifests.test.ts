@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -44,27 +44,33 @@ test('the CRDs, including the CSI snapshot ones, pass a server-side dry run', ()
   assert.match(out, /incidents\.holdfast\.dev .*\(server dry run\)/);
 });
 
-test('the operator namespace, RBAC and Deployment pass a server-side dry run', () => {
+test("the operator's RBAC and Deployment pass a server-side dry run", () => {
   const out = dryRun(['-f', deploy('operator')]);
   for (const what of ['clusterrole.rbac.authorization.k8s.io/holdfast-operator', 'deployment.apps/holdfast-operator', 'serviceaccount/holdfast-operator', 'role.rbac.authorization.k8s.io/holdfast-operator'])
     assert.ok(out.includes(what), `${what} missing from:\n${out}`);
 });
 
 test('kubectl apply -f deploy/crds -f deploy/operator installs on a fresh cluster in one go: the Namespace comes before what lives in it', () => {
-  // kubectl reads a directory's files in name order. deploy/operator as shipped, in its own file names,
-  // with the namespace renamed to one this cluster has never seen.
+  // kubectl reads a directory's files in name order. deploy/crds (which holds the Namespace) and
+  // deploy/operator as shipped, in their own file names, with the namespace renamed to one this
+  // cluster has never seen. test/node/install.test.ts does the same unchanged on a real node.
   const fresh = `holdfast-fresh-${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'hf-operator-'));
   try {
-    for (const name of readdirSync(deploy('operator')))
-      writeFileSync(join(dir, name), readFileSync(join(deploy('operator'), name), 'utf8').replaceAll('holdfast-system', fresh));
-    const r = kube.kubectl(['apply', '-f', deploy('crds'), '-f', dir]);
+    for (const sub of ['crds', 'operator']) {
+      mkdirSync(join(dir, sub));
+      for (const name of readdirSync(deploy(sub)).filter((n) => n.endsWith('.yaml')))
+        writeFileSync(join(dir, sub, name), readFileSync(join(deploy(sub), name), 'utf8').replaceAll('holdfast-system', fresh));
+    }
+    const r = kube.kubectl(['apply', '-f', join(dir, 'crds'), '-f', join(dir, 'operator')]);
     assert.equal(r.status, 0, `a first apply on a fresh cluster failed:\n${r.stderr}`);
     assert.match(r.stdout, new RegExp(`namespace/${fresh} created`));
     assert.match(r.stdout, /deployment\.apps\/holdfast-operator created/);
   } finally {
-    // The ClusterRole must not outlive the test (a later helm install would find it).
-    kube.kubectl(['delete', '--wait=false', '--ignore-not-found', '-f', dir]);
+    // The ClusterRole must not outlive the test (a later helm install would find it); the CRDs stay,
+    // other tests use them.
+    kube.kubectl(['delete', '--wait=false', '--ignore-not-found', '-f', join(dir, 'operator')]);
+    kube.kubectl(['delete', '--wait=false', '--ignore-not-found', 'namespace', fresh]);
     rmSync(dir, { recursive: true, force: true });
   }
 });
