@@ -7,8 +7,8 @@
  * back every file's content, mode, owner and mtime. The real kubelet, Job controller and garbage
  * collector do their parts: nothing here plays them.
  *
- * Opt-in like test/node/node.test.ts: only with HOLDFAST_REAL_NODE=1, as root, after
- * scripts/node/prepare.sh. Without it this file registers no test.
+ * Runs in `npm test` like every file in test/node: as root, after scripts/prepare/ (node binaries,
+ * containerd); the image comes from test/harness/image.ts. A missing part fails the bring-up.
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -121,258 +121,254 @@ process.on('SIGTERM', () => {
 
 const seconds = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 
-if (!process.env.HOLDFAST_REAL_NODE) {
-  console.log('real-node suite: set HOLDFAST_REAL_NODE=1 (after scripts/node/prepare.sh)');
-} else {
-  describe('the example shop protected by Holdfast on a real node', { timeout: 45 * 60_000 }, () => {
-    let image: BuiltImage;
-    let s3: S3TestServer;
-    let node: RealNode | undefined;
-    let door: ClusterDoor | undefined;
-    let dirs: { data: string; repo: string; restored: string };
-    const backedUp = new Map<string, { point: string; tree: Map<string, Entry>; items: unknown }>();
+describe('the example shop protected by Holdfast on a real node', { timeout: 45 * 60_000 }, () => {
+  let image: BuiltImage;
+  let s3: S3TestServer;
+  let node: RealNode | undefined;
+  let door: ClusterDoor | undefined;
+  let dirs: { data: string; repo: string; restored: string };
+  const backedUp = new Map<string, { point: string; tree: Map<string, Entry>; items: unknown }>();
 
-    const k = (args: string[], input?: string) => {
-      const r = node!.kubectl(args, input);
-      assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
-    const json = <T>(args: string[]) => JSON.parse(k([...args, '-o', 'json'])) as T;
-    /** Polls `probe` until it returns a value; `fail` may throw with the reason it never will. */
-    const waitFor = async <T>(what: string, ms: number, probe: () => T | undefined, fail?: () => void): Promise<T> => {
-      const end = Date.now() + ms;
-      for (;;) {
-        const v = probe();
-        if (v !== undefined) return v;
-        fail?.();
-        if (Date.now() > end) throw new Error(`${what} not within ${ms / 1000} s`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    };
-    const jobLogs = (selector: string) => node!.kubectl(['-n', NS, 'logs', '-l', selector, '--tail=40', '--all-containers']).stdout;
+  const k = (args: string[], input?: string) => {
+    const r = node!.kubectl(args, input);
+    assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const json = <T>(args: string[]) => JSON.parse(k([...args, '-o', 'json'])) as T;
+  /** Polls `probe` until it returns a value; `fail` may throw with the reason it never will. */
+  const waitFor = async <T>(what: string, ms: number, probe: () => T | undefined, fail?: () => void): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = probe();
+      if (v !== undefined) return v;
+      fail?.();
+      if (Date.now() > end) throw new Error(`${what} not within ${ms / 1000} s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  const jobLogs = (selector: string) => node!.kubectl(['-n', NS, 'logs', '-l', selector, '--tail=40', '--all-containers']).stdout;
 
-    /** HTTPS through the shop's Service, from the node, trusting only the CA Holdfast published. */
-    const curl = (path: string, body?: object) => {
-      const ip = k(['-n', NS, 'get', 'service', 'shop', '-o', 'jsonpath={.spec.clusterIP}']);
-      const ca = join(node!.paths.state, 'shop-ca.crt');
-      writeFileSync(ca, k(['-n', NS, 'get', 'configmap', 'shop-ca', '-o', 'jsonpath={.data.ca\\.crt}']));
-      const args = ['-sS', '--fail', '--max-time', '10', '--cacert', ca, '--resolve', `shop.${NS}.svc:443:${ip}`, `https://shop.${NS}.svc${path}`];
-      if (body) args.push('-H', 'content-type: application/json', '--data', JSON.stringify(body));
-      return spawnSync('nsenter', [`--net=/run/netns/${node!.netns}`, '--', 'curl', ...args], { encoding: 'utf8' });
-    };
-    const shop = (path: string, body?: object) => {
-      const r = curl(path, body);
-      assert.equal(r.status, 0, `curl https://shop.${NS}.svc${path}: ${r.stderr}`);
-      return JSON.parse(r.stdout) as unknown;
-    };
-    /**
-     * One ready shop pod, the certificate rolled out, and the Service answering: the state a backup
-     * of "the shop" means (during a rollout two pods mount the volume), and the endpoint kube-proxy
-     * programs a moment after the pod is ready.
-     */
-    const settled = async () => {
-      k(['-n', NS, 'rollout', 'status', 'deployment/shop', '--timeout=300s']);
-      await waitFor('the shop settled on one ready pod, answering through its Service', 300_000, () => {
-        const rolled = json<Status>(['-n', NS, 'get', 'certificatepolicy', 'shop']).status?.conditions?.find((c) => c.type === 'RolledOut')?.status === 'True';
-        const pods = json<{ items: Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app=shop']).items;
-        const one = pods.length === 1 && !pods[0]!.metadata.deletionTimestamp && pods[0]!.status.containerStatuses?.[0]?.ready;
-        return rolled && one && curl('/healthz').status === 0 ? true : undefined;
-      });
-    };
-
-    const trigger = (policy: string) => k(['-n', NS, 'annotate', 'backuppolicy', policy, `holdfast.dev/trigger=${Date.now()}`, '--overwrite']);
-    /** The Ready RestorePoint of `policy`'s run, failing at once when the run recorded a failure. */
-    const restorePoint = (policy: string) =>
-      waitFor(
-        `a RestorePoint of ${policy}`,
-        10 * 60_000,
-        () => json<{ items: RestorePoint[] }>(['-n', NS, 'get', 'restorepoints', '-l', `holdfast.dev/policy=${policy}`]).items.find((rp) => rp.status?.snapshotId),
-        () => {
-          const st = json<Status>(['-n', NS, 'get', 'backuppolicy', policy]).status ?? {};
-          const failed = [...(st.currentRun?.failed ?? [])];
-          if (failed.length || st.lastRun?.failed) throw new Error(`${policy} failed: ${JSON.stringify(failed)} ${JSON.stringify(st.conditions)}\n${jobLogs(`holdfast.dev/policy=${policy}`)}`);
-        },
-      );
-    const restored = (name: string) =>
-      waitFor(
-        `Restore ${name} Succeeded`,
-        10 * 60_000,
-        () => (json<Status>(['-n', NS, 'get', 'restore', name]).status?.phase === 'Succeeded' ? true : undefined),
-        () => {
-          const st = json<Status>(['-n', NS, 'get', 'restore', name]).status ?? {};
-          if (st.phase === 'Failed') throw new Error(`Restore ${name} failed: ${JSON.stringify(st.conditions)}\n${jobLogs(`holdfast.dev/restore=${name}`)}`);
-        },
-      );
-    const snapshotIds = (repo: string, env: Record<string, string> = {}) => {
-      const r = holdfast(repo, ['snapshots', '--json'], { HOLDFAST_PASSWORD: PASSWORD, ...env });
-      assert.equal(r.code, 0, r.err);
-      return (JSON.parse(r.out) as { id: string }[]).map((s) => s.id);
-    };
-    const s3Env = () => s3.env() as Record<string, string>;
-
-    before(async () => {
-      const t0 = Date.now();
-      image = await holdfastImage();
-      s3 = await startS3Server({ extraSans: [`IP:${NODE_IP}`] });
-      // Repositories are initialised before the operator is pointed at them, as a user does.
-      const s3Repo = s3.url(s3.buckets.plain, 'shop');
-      assert.equal(holdfast(s3Repo, ['repo', 'init'], { ...s3Env(), HOLDFAST_PASSWORD: PASSWORD }).code, 0);
-      node = await startRealNode();
-      console.log(`real node usable after ${node.bringUpSeconds.toFixed(1)} s`);
-      const root = join(node.paths.state, 'volumes');
-      dirs = { data: join(root, 'shop-data'), repo: join(root, 'shop-repo'), restored: join(root, 'shop-restored') };
-      // The shop's data directory as PostgreSQL keeps one: every entry its user's, the top 0700.
-      mkdirSync(dirs.data, { recursive: true });
-      await makeTree(dirs.data, { bigBytes: 1 << 20 });
-      spawnSync('chown', ['-hR', `${OWNER}:${OWNER}`, dirs.data]);
-      chmodSync(dirs.data, 0o700);
-      mkdirSync(dirs.repo);
-      assert.equal(holdfast(dirs.repo, ['repo', 'init'], { HOLDFAST_PASSWORD: PASSWORD }).code, 0);
-      spawnSync('chown', ['-R', `${OWNER}:${OWNER}`, dirs.repo]);
-      const t1 = Date.now();
-      await importHoldfastImage(containerdSock(node.paths));
-      console.log(`image ${image.ref} imported in ${seconds(t1)}`);
-      door = await exposeToCluster(node, Number(new URL(s3.endpoint).port), S3_PORT);
-      // A real node reaches Services through its default route; this one has none, so the test's
-      // clients (run on the node) get a route to the Service range, and kube-proxy's DNAT does the rest.
-      assert.equal(spawnSync('ip', ['-n', node.netns, 'route', 'add', SERVICE_CIDR, 'dev', 'hfnode0']).status, 0);
-      console.log(`set up in ${seconds(t0)}`);
+  /** HTTPS through the shop's Service, from the node, trusting only the CA Holdfast published. */
+  const curl = (path: string, body?: object) => {
+    const ip = k(['-n', NS, 'get', 'service', 'shop', '-o', 'jsonpath={.spec.clusterIP}']);
+    const ca = join(node!.paths.state, 'shop-ca.crt');
+    writeFileSync(ca, k(['-n', NS, 'get', 'configmap', 'shop-ca', '-o', 'jsonpath={.data.ca\\.crt}']));
+    const args = ['-sS', '--fail', '--max-time', '10', '--cacert', ca, '--resolve', `shop.${NS}.svc:443:${ip}`, `https://shop.${NS}.svc${path}`];
+    if (body) args.push('-H', 'content-type: application/json', '--data', JSON.stringify(body));
+    return spawnSync('nsenter', [`--net=/run/netns/${node!.netns}`, '--', 'curl', ...args], { encoding: 'utf8' });
+  };
+  const shop = (path: string, body?: object) => {
+    const r = curl(path, body);
+    assert.equal(r.status, 0, `curl https://shop.${NS}.svc${path}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as unknown;
+  };
+  /**
+   * One ready shop pod, the certificate rolled out, and the Service answering: the state a backup
+   * of "the shop" means (during a rollout two pods mount the volume), and the endpoint kube-proxy
+   * programs a moment after the pod is ready.
+   */
+  const settled = async () => {
+    k(['-n', NS, 'rollout', 'status', 'deployment/shop', '--timeout=300s']);
+    await waitFor('the shop settled on one ready pod, answering through its Service', 300_000, () => {
+      const rolled = json<Status>(['-n', NS, 'get', 'certificatepolicy', 'shop']).status?.conditions?.find((c) => c.type === 'RolledOut')?.status === 'True';
+      const pods = json<{ items: Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app=shop']).items;
+      const one = pods.length === 1 && !pods[0]!.metadata.deletionTimestamp && pods[0]!.status.containerStatuses?.[0]?.ready;
+      return rolled && one && curl('/healthz').status === 0 ? true : undefined;
     });
-    after(async () => {
-      await door?.close();
-      if (node) {
-        const left = await node.stop();
-        if (left.length) console.log(`teardown left: ${left.join('; ')}`);
-      }
-      await s3?.stop();
-    });
+  };
 
-    it('runs the operator from the Holdfast image, installed with kubectl apply of deploy/', async () => {
-      const t0 = Date.now();
-      k(['apply', '-f', join(deploy, 'crds')]);
-      k(['apply', '-f', '-'], operatorManifests(image.ref));
-      k(['-n', 'holdfast-system', 'rollout', 'status', 'deployment/holdfast-operator', '--timeout=300s']);
-      const pods = json<{ items: Pod[] }>(['-n', 'holdfast-system', 'get', 'pods', '-l', 'app.kubernetes.io/name=holdfast-operator']).items;
-      for (const p of pods) assert.equal(p.status.containerStatuses[0]!.image, image.ref);
-      const holder = await waitFor('the operator Lease', 120_000, () =>
-        node!.kubectl(['-n', 'holdfast-system', 'get', 'lease', 'holdfast-operator', '-o', 'jsonpath={.spec.holderIdentity}']).stdout || undefined,
-      );
-      assert.ok(pods.some((p) => holder.startsWith(p.metadata.name)), `Lease held by ${holder}, not one of the operator's pods`);
-      console.log(`operator running and leading in ${seconds(t0)}`);
-    });
+  const trigger = (policy: string) => k(['-n', NS, 'annotate', 'backuppolicy', policy, `holdfast.dev/trigger=${Date.now()}`, '--overwrite']);
+  /** The Ready RestorePoint of `policy`'s run, failing at once when the run recorded a failure. */
+  const restorePoint = (policy: string) =>
+    waitFor(
+      `a RestorePoint of ${policy}`,
+      10 * 60_000,
+      () => json<{ items: RestorePoint[] }>(['-n', NS, 'get', 'restorepoints', '-l', `holdfast.dev/policy=${policy}`]).items.find((rp) => rp.status?.snapshotId),
+      () => {
+        const st = json<Status>(['-n', NS, 'get', 'backuppolicy', policy]).status ?? {};
+        const failed = [...(st.currentRun?.failed ?? [])];
+        if (failed.length || st.lastRun?.failed) throw new Error(`${policy} failed: ${JSON.stringify(failed)} ${JSON.stringify(st.conditions)}\n${jobLogs(`holdfast.dev/policy=${policy}`)}`);
+      },
+    );
+  const restored = (name: string) =>
+    waitFor(
+      `Restore ${name} Succeeded`,
+      10 * 60_000,
+      () => (json<Status>(['-n', NS, 'get', 'restore', name]).status?.phase === 'Succeeded' ? true : undefined),
+      () => {
+        const st = json<Status>(['-n', NS, 'get', 'restore', name]).status ?? {};
+        if (st.phase === 'Failed') throw new Error(`Restore ${name} failed: ${JSON.stringify(st.conditions)}\n${jobLogs(`holdfast.dev/restore=${name}`)}`);
+      },
+    );
+  const snapshotIds = (repo: string, env: Record<string, string> = {}) => {
+    const r = holdfast(repo, ['snapshots', '--json'], { HOLDFAST_PASSWORD: PASSWORD, ...env });
+    assert.equal(r.code, 0, r.err);
+    return (JSON.parse(r.out) as { id: string }[]).map((s) => s.id);
+  };
+  const s3Env = () => s3.env() as Record<string, string>;
 
-    it('serves the shop over HTTPS from Holdfast\'s CA through its Service, data on a PVC owned by uid 999', async () => {
-      const t0 = Date.now();
-      k(['apply', '-f', '-'], shopManifests({
-        image: image.ref,
-        dataDir: dirs.data,
-        repoDir: dirs.repo,
-        s3: { url: `s3:https://${door!.address}/${s3.buckets.plain}/shop`, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, ca: readFileSync(s3.caFile!, 'utf8') },
-      }));
-      await settled();
-      for (const sku of ['anchor', 'rope', 'buoy']) shop('/items', { sku });
-      const health = shop('/healthz') as { ok: boolean; serial: string };
-      const cert = Buffer.from(k(['-n', NS, 'get', 'secret', 'shop-tls', '-o', 'jsonpath={.data.tls\\.crt}']), 'base64');
-      assert.equal(health.serial, new X509Certificate(cert).serialNumber.toLowerCase(), 'the shop serves the certificate Holdfast issued');
-      assert.equal((shop('/items') as unknown[]).length, 3);
-      const st = lstatSync(join(dirs.data, 'items.jsonl'));
-      assert.deepEqual([st.uid, st.gid], [OWNER, OWNER], 'the shop writes as the volume\'s owner');
-      console.log(`shop serving in ${seconds(t0)}`);
-    });
-
-    it('backs up into S3 with pre and post hooks, and the RestorePoint records the pod\'s real image digest', async () => {
-      const t0 = Date.now();
-      k(['apply', '-f', '-'], backupPolicies());
-      trigger('to-s3');
-      const rp = await restorePoint('to-s3');
-      backedUp.set('to-s3', { point: rp.metadata.name, tree: tree(dirs.data), items: shop('/items') });
-      const pod = json<{ items: Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app=shop']).items[0]!;
-      const imageID = pod.status.containerStatuses[0]!.imageID;
-      const digest = /sha256:[0-9a-f]{64}$/.exec(imageID)?.[0];
-      assert.ok(digest, `the kubelet reported imageID ${imageID}`);
-      const { provenance } = rp.status!;
-      assert.deepEqual(provenance.workloads.map((x) => [x.workload, x.container, x.imageDigest]), [[`${NS}/Deployment/shop`, 'shop', digest]]);
-      assert.equal(digest.replace(/^sha256:/, ''), image.configDigest.replace(/^sha256:/, ''), `recorded ${digest}, the image built has config ${image.configDigest}`);
-      assert.deepEqual(provenance.hooks.map((h) => [h.phase, h.name, h.outcome]), [['pre', 'checkpoint', 'ok'], ['post', 'resume', 'ok']]);
-      assert.equal(readFileSync(join(dirs.data, 'checkpoint'), 'utf8'), 'checkpoint\n', 'the pre hook ran in the shop pod');
-      k(['-n', NS, 'exec', pod.metadata.name, '--', 'test', '-f', '/tmp/post-hook-ran']);
-      assert.ok(snapshotIds(s3.url(s3.buckets.plain, 'shop'), s3Env()).includes(rp.status!.snapshotId!), 'the snapshot is in the S3 repository');
-      console.log(`backup to S3 in ${seconds(t0)}`);
-    });
-
-    it('backs up into a repository on a volume', async () => {
-      const t0 = Date.now();
-      trigger('to-volume');
-      const rp = await restorePoint('to-volume');
-      backedUp.set('to-volume', { point: rp.metadata.name, tree: tree(dirs.data), items: shop('/items') });
-      assert.ok(snapshotIds(dirs.repo).includes(rp.status!.snapshotId!), 'the snapshot is in the repository on the volume');
-      console.log(`backup to the volume repository in ${seconds(t0)}`);
-    });
-
-    it('restores from S3 into a new PVC: every file\'s content, mode, owner and mtime as backed up', async () => {
-      const t0 = Date.now();
-      const { point, tree: want } = backedUp.get('to-s3')!;
-      k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [hostPathPv('shop-restored', dirs.restored, 'data-restored', 'DirectoryOrCreate')] }));
-      k(['apply', '-f', '-'], restore('to-new-pvc', point, { mode: 'NewPVC', pvcName: 'data-restored' }));
-      await restored('to-new-pvc');
-      assert.deepEqual(differences(want, tree(dirs.restored)), []);
-      console.log(`restore into a new PVC in ${seconds(t0)}`);
-    });
-
-    it('restores in place from the volume repository: the PVC becomes exactly the restore point and the shop serves it', async () => {
-      const t0 = Date.now();
-      const { point, tree: want, items } = backedUp.get('to-volume')!;
-      k(['-n', NS, 'scale', 'deployment/shop', '--replicas=0']);
-      k(['-n', NS, 'wait', '--for=delete', 'pod', '-l', 'app=shop', '--timeout=120s']);
-      // What a bad version did after the backup: a new file, a changed one, a deleted one, a mode.
-      writeFileSync(join(dirs.data, 'added-later'), 'x');
-      chownSync(join(dirs.data, 'added-later'), OWNER, OWNER);
-      writeFileSync(join(dirs.data, 'items.jsonl'), '{"sku":"poisoned"}\n', { flag: 'a' });
-      unlinkSync(join(dirs.data, 'run.sh'));
-      chmodSync(join(dirs.data, 'private.key'), 0o644);
-      k(['apply', '-f', '-'], restore('in-place', point, { mode: 'InPlace' }));
-      await restored('in-place');
-      assert.deepEqual(differences(want, tree(dirs.data)), []);
-      k(['-n', NS, 'scale', 'deployment/shop', '--replicas=1']);
-      await settled();
-      assert.deepEqual(shop('/items'), items);
-      console.log(`restore in place in ${seconds(t0)}`);
-    });
-
-    it('reissues the certificate and rolls the shop while a new TLS connection opens every 20 ms: none fails', async () => {
-      const t0 = Date.now();
-      const before = k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
-      const value = String(Date.now());
-      const ip = k(['-n', NS, 'get', 'service', 'shop', '-o', 'jsonpath={.spec.clusterIP}']);
-      const ca = join(node!.paths.state, 'shop-ca.crt');
-      writeFileSync(ca, k(['-n', NS, 'get', 'configmap', 'shop-ca', '-o', 'jsonpath={.data.ca\\.crt}']));
-      const client = spawn('nsenter', [`--net=/run/netns/${node!.netns}`, '--', process.execPath, '--input-type=module', '-e', TLS_CLIENT, ip, `shop.${NS}.svc`, ca], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      client.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      const done = new Promise((r) => client.once('exit', r));
-      try {
-        await new Promise((r) => setTimeout(r, 2000));
-        k(['-n', NS, 'annotate', 'certificatepolicy', 'shop', `holdfast.dev/reissue=${value}`, '--overwrite']);
-        const serial = await waitFor('a new serial', 120_000, () => {
-          const s = k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
-          return s && s !== before ? s : undefined;
-        });
-        await waitFor('the shop serving the new certificate', 300_000, () => ((shop('/healthz') as { serial: string }).serial === serial ? true : undefined));
-        await settled();
-        await new Promise((r) => setTimeout(r, 2000));
-      } finally {
-        client.kill('SIGTERM');
-        await done;
-      }
-      const r = JSON.parse(out) as { ok: number; failed: number; errors: string[]; serials: string[] };
-      console.log(`certificate rolled in ${seconds(t0)}: ${r.ok} handshakes, ${r.failed} failed`);
-      assert.deepEqual(r.errors, []);
-      assert.equal(r.failed, 0);
-      assert.ok(r.ok > 100, `only ${r.ok} handshakes`);
-      assert.deepEqual(new Set(r.serials).size, 2, `serials seen: ${r.serials.join(', ')}`);
-      // One new key per annotation value (a stale cache once made it two, rolling the shop twice).
-      const events = json<{ items: { reason: string; message: string }[] }>(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=CertificatePolicy']).items;
-      assert.deepEqual(events.filter((e) => e.reason === 'Reissued' && e.message.includes(value)).length, 1, JSON.stringify(events.map((e) => e.message)));
-    });
+  before(async () => {
+    const t0 = Date.now();
+    image = await holdfastImage();
+    s3 = await startS3Server({ extraSans: [`IP:${NODE_IP}`] });
+    // Repositories are initialised before the operator is pointed at them, as a user does.
+    const s3Repo = s3.url(s3.buckets.plain, 'shop');
+    assert.equal(holdfast(s3Repo, ['repo', 'init'], { ...s3Env(), HOLDFAST_PASSWORD: PASSWORD }).code, 0);
+    node = await startRealNode();
+    console.log(`real node usable after ${node.bringUpSeconds.toFixed(1)} s`);
+    const root = join(node.paths.state, 'volumes');
+    dirs = { data: join(root, 'shop-data'), repo: join(root, 'shop-repo'), restored: join(root, 'shop-restored') };
+    // The shop's data directory as PostgreSQL keeps one: every entry its user's, the top 0700.
+    mkdirSync(dirs.data, { recursive: true });
+    await makeTree(dirs.data, { bigBytes: 1 << 20 });
+    spawnSync('chown', ['-hR', `${OWNER}:${OWNER}`, dirs.data]);
+    chmodSync(dirs.data, 0o700);
+    mkdirSync(dirs.repo);
+    assert.equal(holdfast(dirs.repo, ['repo', 'init'], { HOLDFAST_PASSWORD: PASSWORD }).code, 0);
+    spawnSync('chown', ['-R', `${OWNER}:${OWNER}`, dirs.repo]);
+    const t1 = Date.now();
+    await importHoldfastImage(containerdSock(node.paths));
+    console.log(`image ${image.ref} imported in ${seconds(t1)}`);
+    door = await exposeToCluster(node, Number(new URL(s3.endpoint).port), S3_PORT);
+    // A real node reaches Services through its default route; this one has none, so the test's
+    // clients (run on the node) get a route to the Service range, and kube-proxy's DNAT does the rest.
+    assert.equal(spawnSync('ip', ['-n', node.netns, 'route', 'add', SERVICE_CIDR, 'dev', 'hfnode0']).status, 0);
+    console.log(`set up in ${seconds(t0)}`);
   });
-}
+  after(async () => {
+    await door?.close();
+    if (node) {
+      const left = await node.stop();
+      if (left.length) console.log(`teardown left: ${left.join('; ')}`);
+    }
+    await s3?.stop();
+  });
+
+  it('runs the operator from the Holdfast image, installed with kubectl apply of deploy/', async () => {
+    const t0 = Date.now();
+    k(['apply', '-f', join(deploy, 'crds')]);
+    k(['apply', '-f', '-'], operatorManifests(image.ref));
+    k(['-n', 'holdfast-system', 'rollout', 'status', 'deployment/holdfast-operator', '--timeout=300s']);
+    const pods = json<{ items: Pod[] }>(['-n', 'holdfast-system', 'get', 'pods', '-l', 'app.kubernetes.io/name=holdfast-operator']).items;
+    for (const p of pods) assert.equal(p.status.containerStatuses[0]!.image, image.ref);
+    const holder = await waitFor('the operator Lease', 120_000, () =>
+      node!.kubectl(['-n', 'holdfast-system', 'get', 'lease', 'holdfast-operator', '-o', 'jsonpath={.spec.holderIdentity}']).stdout || undefined,
+    );
+    assert.ok(pods.some((p) => holder.startsWith(p.metadata.name)), `Lease held by ${holder}, not one of the operator's pods`);
+    console.log(`operator running and leading in ${seconds(t0)}`);
+  });
+
+  it('serves the shop over HTTPS from Holdfast\'s CA through its Service, data on a PVC owned by uid 999', async () => {
+    const t0 = Date.now();
+    k(['apply', '-f', '-'], shopManifests({
+      image: image.ref,
+      dataDir: dirs.data,
+      repoDir: dirs.repo,
+      s3: { url: `s3:https://${door!.address}/${s3.buckets.plain}/shop`, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, ca: readFileSync(s3.caFile!, 'utf8') },
+    }));
+    await settled();
+    for (const sku of ['anchor', 'rope', 'buoy']) shop('/items', { sku });
+    const health = shop('/healthz') as { ok: boolean; serial: string };
+    const cert = Buffer.from(k(['-n', NS, 'get', 'secret', 'shop-tls', '-o', 'jsonpath={.data.tls\\.crt}']), 'base64');
+    assert.equal(health.serial, new X509Certificate(cert).serialNumber.toLowerCase(), 'the shop serves the certificate Holdfast issued');
+    assert.equal((shop('/items') as unknown[]).length, 3);
+    const st = lstatSync(join(dirs.data, 'items.jsonl'));
+    assert.deepEqual([st.uid, st.gid], [OWNER, OWNER], 'the shop writes as the volume\'s owner');
+    console.log(`shop serving in ${seconds(t0)}`);
+  });
+
+  it('backs up into S3 with pre and post hooks, and the RestorePoint records the pod\'s real image digest', async () => {
+    const t0 = Date.now();
+    k(['apply', '-f', '-'], backupPolicies());
+    trigger('to-s3');
+    const rp = await restorePoint('to-s3');
+    backedUp.set('to-s3', { point: rp.metadata.name, tree: tree(dirs.data), items: shop('/items') });
+    const pod = json<{ items: Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app=shop']).items[0]!;
+    const imageID = pod.status.containerStatuses[0]!.imageID;
+    const digest = /sha256:[0-9a-f]{64}$/.exec(imageID)?.[0];
+    assert.ok(digest, `the kubelet reported imageID ${imageID}`);
+    const { provenance } = rp.status!;
+    assert.deepEqual(provenance.workloads.map((x) => [x.workload, x.container, x.imageDigest]), [[`${NS}/Deployment/shop`, 'shop', digest]]);
+    assert.equal(digest.replace(/^sha256:/, ''), image.configDigest.replace(/^sha256:/, ''), `recorded ${digest}, the image built has config ${image.configDigest}`);
+    assert.deepEqual(provenance.hooks.map((h) => [h.phase, h.name, h.outcome]), [['pre', 'checkpoint', 'ok'], ['post', 'resume', 'ok']]);
+    assert.equal(readFileSync(join(dirs.data, 'checkpoint'), 'utf8'), 'checkpoint\n', 'the pre hook ran in the shop pod');
+    k(['-n', NS, 'exec', pod.metadata.name, '--', 'test', '-f', '/tmp/post-hook-ran']);
+    assert.ok(snapshotIds(s3.url(s3.buckets.plain, 'shop'), s3Env()).includes(rp.status!.snapshotId!), 'the snapshot is in the S3 repository');
+    console.log(`backup to S3 in ${seconds(t0)}`);
+  });
+
+  it('backs up into a repository on a volume', async () => {
+    const t0 = Date.now();
+    trigger('to-volume');
+    const rp = await restorePoint('to-volume');
+    backedUp.set('to-volume', { point: rp.metadata.name, tree: tree(dirs.data), items: shop('/items') });
+    assert.ok(snapshotIds(dirs.repo).includes(rp.status!.snapshotId!), 'the snapshot is in the repository on the volume');
+    console.log(`backup to the volume repository in ${seconds(t0)}`);
+  });
+
+  it('restores from S3 into a new PVC: every file\'s content, mode, owner and mtime as backed up', async () => {
+    const t0 = Date.now();
+    const { point, tree: want } = backedUp.get('to-s3')!;
+    k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [hostPathPv('shop-restored', dirs.restored, 'data-restored', 'DirectoryOrCreate')] }));
+    k(['apply', '-f', '-'], restore('to-new-pvc', point, { mode: 'NewPVC', pvcName: 'data-restored' }));
+    await restored('to-new-pvc');
+    assert.deepEqual(differences(want, tree(dirs.restored)), []);
+    console.log(`restore into a new PVC in ${seconds(t0)}`);
+  });
+
+  it('restores in place from the volume repository: the PVC becomes exactly the restore point and the shop serves it', async () => {
+    const t0 = Date.now();
+    const { point, tree: want, items } = backedUp.get('to-volume')!;
+    k(['-n', NS, 'scale', 'deployment/shop', '--replicas=0']);
+    k(['-n', NS, 'wait', '--for=delete', 'pod', '-l', 'app=shop', '--timeout=120s']);
+    // What a bad version did after the backup: a new file, a changed one, a deleted one, a mode.
+    writeFileSync(join(dirs.data, 'added-later'), 'x');
+    chownSync(join(dirs.data, 'added-later'), OWNER, OWNER);
+    writeFileSync(join(dirs.data, 'items.jsonl'), '{"sku":"poisoned"}\n', { flag: 'a' });
+    unlinkSync(join(dirs.data, 'run.sh'));
+    chmodSync(join(dirs.data, 'private.key'), 0o644);
+    k(['apply', '-f', '-'], restore('in-place', point, { mode: 'InPlace' }));
+    await restored('in-place');
+    assert.deepEqual(differences(want, tree(dirs.data)), []);
+    k(['-n', NS, 'scale', 'deployment/shop', '--replicas=1']);
+    await settled();
+    assert.deepEqual(shop('/items'), items);
+    console.log(`restore in place in ${seconds(t0)}`);
+  });
+
+  it('reissues the certificate and rolls the shop while a new TLS connection opens every 20 ms: none fails', async () => {
+    const t0 = Date.now();
+    const before = k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
+    const value = String(Date.now());
+    const ip = k(['-n', NS, 'get', 'service', 'shop', '-o', 'jsonpath={.spec.clusterIP}']);
+    const ca = join(node!.paths.state, 'shop-ca.crt');
+    writeFileSync(ca, k(['-n', NS, 'get', 'configmap', 'shop-ca', '-o', 'jsonpath={.data.ca\\.crt}']));
+    const client = spawn('nsenter', [`--net=/run/netns/${node!.netns}`, '--', process.execPath, '--input-type=module', '-e', TLS_CLIENT, ip, `shop.${NS}.svc`, ca], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    client.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const done = new Promise((r) => client.once('exit', r));
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      k(['-n', NS, 'annotate', 'certificatepolicy', 'shop', `holdfast.dev/reissue=${value}`, '--overwrite']);
+      const serial = await waitFor('a new serial', 120_000, () => {
+        const s = k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
+        return s && s !== before ? s : undefined;
+      });
+      await waitFor('the shop serving the new certificate', 300_000, () => ((shop('/healthz') as { serial: string }).serial === serial ? true : undefined));
+      await settled();
+      await new Promise((r) => setTimeout(r, 2000));
+    } finally {
+      client.kill('SIGTERM');
+      await done;
+    }
+    const r = JSON.parse(out) as { ok: number; failed: number; errors: string[]; serials: string[] };
+    console.log(`certificate rolled in ${seconds(t0)}: ${r.ok} handshakes, ${r.failed} failed`);
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.failed, 0);
+    assert.ok(r.ok > 100, `only ${r.ok} handshakes`);
+    assert.deepEqual(new Set(r.serials).size, 2, `serials seen: ${r.serials.join(', ')}`);
+    // One new key per annotation value (a stale cache once made it two, rolling the shop twice).
+    const events = json<{ items: { reason: string; message: string }[] }>(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=CertificatePolicy']).items;
+    assert.deepEqual(events.filter((e) => e.reason === 'Reissued' && e.message.includes(value)).length, 1, JSON.stringify(events.map((e) => e.message)));
+  });
+});
