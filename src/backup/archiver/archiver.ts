@@ -150,7 +150,9 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   /** Attributes for the entries of one directory: from the pass, or read again when changed since it began. */
   const settle = async (found: Found[]) => {
     const late = xattrScan.unavailable ? [] : found.filter((e) => e.ctimeNs >= scanStartedNs);
-    for (const e of found) if (!late.includes(e)) attach(e.node, e, xattrScan);
+    // A set: in a directory of 20k entries being written to, most are late and includes() is quadratic.
+    const rescan = new Set(late);
+    for (const e of found) if (!rescan.has(e)) attach(e.node, e, xattrScan);
     if (!late.length) return;
     await faultPoint('archiver:xattrs-rescan');
     const again = await scanXattrs(sourceBytes, late.map((e) => e.abs));
