@@ -30,6 +30,11 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  {
+    // The plain-JavaScript entry scripts run on Node itself, before any TypeScript is loaded.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },
+  },
   layer(
     ['src/base/**'],
     ['storage', 'catalog', 'platform', 'backup', 'tls', 'sast', 'policy', 'playbook', 'cli', 'server', 'operator'],
