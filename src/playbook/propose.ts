@@ -113,6 +113,8 @@ export async function proposeForReport(d: RunnerDeps, findingIds: readonly strin
     for (const inc of o.incidents) {
       if (inc.status === 'refused' || !inc.id) {
         out.refused.push({ volume: inc.volume, findingId: o.findingId, message: inc.message });
+        // Audited so the refusal outlives the upload's response: the overview stays degraded on it.
+        d.catalog.audit.append({ actor: 'trigger', action: 'incident.refused', object: `volume:${inc.volume}`, details: { finding: o.findingId, volume: inc.volume, message: inc.message } });
         continue;
       }
       const first = kept.get(inc.volume);

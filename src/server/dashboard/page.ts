@@ -9,6 +9,7 @@ import type { ControlPlane } from '../control-plane.js';
 import { certificateViews, findingViews, volumeViews } from '../views/health.js';
 import { overview } from '../views/overview.js';
 import { timeline } from '../views/timeline.js';
+import { overviewSource } from '../views/sources.js';
 import { ago, badge, html, Html } from './html.js';
 import { incidentsSection } from './incidents.js';
 
@@ -57,7 +58,7 @@ const short = (s: string | undefined, n = 12) => (s ? s.slice(0, n) : '—');
 
 export async function dashboardBody(cp: ControlPlane): Promise<Html> {
   const now = cp.d.clock.now();
-  const [o, certs] = await Promise.all([overview(cp), certificateViews(cp)]);
+  const [o, certs] = await Promise.all([overview(overviewSource(cp)), certificateViews(cp)]);
   const vols = volumeViews(cp, { points: 10 });
   const findings = findingViews(cp);
   const events = timeline(cp, 120, 20);
@@ -86,9 +87,9 @@ export async function dashboardBody(cp: ControlPlane): Promise<Html> {
         </div>
       </div>
       ${
-        o.problems.length
-          ? html`<ul class="problems">
-              ${o.problems.map((p) => html`<li>${p}</li>`)}
+        o.reasons.length
+          ? html`<ul class="problems" data-testid="reasons">
+              ${o.reasons.map((r) => html`<li data-reason="${r.kind}"><a href="${r.link}">${r.message}</a></li>`)}
             </ul>`
           : html`<p class="muted">No problems.</p>`
       }

@@ -7,6 +7,7 @@ import type { ControlPlane } from '../control-plane.js';
 import { certificateViews, findingViews, volumeViews } from '../views/health.js';
 import { overview } from '../views/overview.js';
 import { timeline } from '../views/timeline.js';
+import { overviewSource } from '../views/sources.js';
 
 export interface Review {
   generatedAt: string;
@@ -17,7 +18,7 @@ export interface Review {
 }
 
 export async function buildReview(cp: ControlPlane, since: Date | undefined): Promise<Review> {
-  const o = await overview(cp);
+  const o = await overview(overviewSource(cp));
   const vols = volumeViews(cp, { points: 1 });
   const certs = await certificateViews(cp);
   const findings = findingViews(cp);

@@ -4,6 +4,7 @@ import type { ControlPlane } from '../control-plane.js';
 import { certificateViews, findingViews, volumeViews } from '../views/health.js';
 import { overview } from '../views/overview.js';
 import { timeline } from '../views/timeline.js';
+import { overviewSource } from '../views/sources.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 const list = { type: 'array', items: anyObject } as const;
@@ -16,7 +17,7 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
   app.get(
     '/api/v1/overview',
     { schema: { summary: 'Health overview', tags: ['overview'], response: { 200: anyObject } } },
-    async () => overview(cp),
+    async () => overview(overviewSource(cp)),
   );
 
   app.get(

@@ -1,16 +1,25 @@
-/** The health summary at the top of the dashboard and in /api/v1/overview. */
-import { severities } from '../../sast/severity.js';
-import type { ControlPlane } from '../control-plane.js';
-import { workloadProblems } from './workloads.js';
+/**
+ * The health summary at the top of the dashboard and in /api/v1/overview. It reads through
+ * OverviewSource (plain data and small calls), not the control plane: sources.ts builds one from
+ * it, and the status and reasons come from decideOverview.
+ */
+import { severities, type Severity } from '../../sast/severity.js';
+import type { RunRow } from '../../catalog/run-history.js';
+import { isDown } from '../workloads/decide.js';
 import type { WorkloadStatus } from '../workloads/supervisor.js';
-import { certificateViews, findingViews, volumeViews } from './health.js';
+import type { CertificateView, FindingView, VolumeView } from './health.js';
+import { atOrAbove, decideOverview, type DeployedVersion, type IncidentFact, type Reason, type RefusedProposal } from './overview-decide.js';
+import { workloadProblems } from './workloads.js';
 
 export interface Overview {
   status: 'ok' | 'degraded';
+  /** Why degraded, each with the dashboard page that shows it; `problems` is the same in words. */
+  reasons: Reason[];
   problems: string[];
+  threshold: Severity;
   volumes: { total: number; backedUp: number; verified: number };
   certificates: { total: number; valid: number };
-  findings: { open: Record<string, number>; overdue: number };
+  findings: { open: Record<string, number>; overdue: number; deployedAtOrAboveThreshold: number };
   /** missed: fire times lost to downtime or a busy slot; skipped: runs held back while an incident ran on their volume. */
   runs: { running: number; failedLast24h: number; missedLast24h: number; skippedLast24h: number };
   /** Each workload's supervision state: up (ready, reloading) or why not. */
@@ -18,56 +27,68 @@ export interface Overview {
   startedAt: string;
 }
 
-export async function overview(cp: ControlPlane): Promise<Overview> {
-  const now = cp.d.clock.now().getTime();
-  const vols = volumeViews(cp, { points: 1 });
-  const certs = await certificateViews(cp);
-  const findings = findingViews(cp);
-  const problems: string[] = [];
-  for (const v of vols) {
-    if (v.lastBackup && v.lastBackup.status !== 'succeeded')
-      problems.push(`volume ${v.name}: last backup ${v.lastBackup.status}: ${v.lastBackup.message ?? ''}`);
-    if (['Failed', 'Stale', 'NeverVerified'].includes(v.verification.state))
-      problems.push(`volume ${v.name}: verification ${v.verification.state}: ${v.verification.message}`);
-  }
-  for (const c of certs)
-    if (c.state !== 'Valid') problems.push(`certificate ${c.name}: ${c.state}: ${c.message}`);
-  const workloads = [...cp.workloads.values()].map((w) => w.status());
-  problems.push(...workloadProblems(workloads));
+export interface OverviewSource {
+  now(): Date;
+  startedAt: Date;
+  threshold: Severity;
+  volumes(): VolumeView[];
+  certificates(): Promise<CertificateView[]>;
+  openFindings(): FindingView[];
+  /** Versions running now, with the open findings their scans saw. */
+  deployed(): DeployedVersion[];
+  /** Proposals an upload could not make (no plan), newest first. */
+  refusals(): RefusedProposal[];
+  findingState(id: string): string | undefined;
+  incidents(): IncidentFact[];
+  workloads(): WorkloadStatus[];
+  /** Recent runs, newest first (at least the last day's). */
+  runs(): RunRow[];
+  running(): number;
+}
+
+export async function overview(src: OverviewSource): Promise<Overview> {
+  const now = src.now().getTime();
+  const vols = src.volumes();
+  const certs = await src.certificates();
+  const findings = src.openFindings();
+  const workloads = src.workloads();
+  const deployed = src.deployed();
   const open: Record<string, number> = Object.fromEntries(severities.map((s) => [s, 0]));
   for (const f of findings) open[f.severity] = (open[f.severity] ?? 0) + 1;
   const overdue = findings.filter((f) => f.sla === 'Overdue').length;
-  if (overdue) problems.push(`${overdue} open finding(s) past their SLA`);
-  const deployedCritical = findings.filter((f) => f.severity === 'critical' && f.deployedIn.length > 0);
-  for (const f of deployedCritical)
-    problems.push(`critical finding ${f.ruleId} is in the version deployed on ${f.deployedIn.join(', ')}`);
-  // An incident waiting for a person (a proposal: a vulnerable version runs) or stuck (failed,
-  // interrupted: its volume may be mid-restore and its workloads down) is a problem until handled.
-  for (const i of cp.incidents.list({ limit: 1000 })) {
-    if (i.status === 'proposed') problems.push(`incident ${i.id} on volume ${i.volume} awaits approval: ${i.message ?? ''}`);
-    else if (i.status === 'failed' || i.interrupted)
-      problems.push(`incident ${i.id} on volume ${i.volume} ${i.interrupted ? 'was interrupted' : 'failed'}: resume (approve) or abort it${i.message ? ` — ${i.message}` : ''}`);
-  }
-  const recent = cp.runs
-    .list({ limit: 500 })
-    .filter((r) => now - (r.finishedAt ?? r.scheduledFor).getTime() < 86_400_000);
+  const downLines = workloadProblems(workloads);
+  const decided = decideOverview({
+    threshold: src.threshold,
+    deployed,
+    refusals: src.refusals(),
+    findingState: (id) => src.findingState(id),
+    incidents: src.incidents(),
+    workloadsDown: workloads.filter((w) => isDown(w.state)).map((w, i) => ({ name: w.name, message: downLines[i]! })),
+    volumes: vols,
+    certificates: certs,
+    overdueFindings: overdue,
+  });
+  const deployedBad = new Set(deployed.flatMap((d) => atOrAbove(d.findings, src.threshold).map((f) => f.id)));
+  const recent = src.runs().filter((r) => now - (r.finishedAt ?? r.scheduledFor).getTime() < 86_400_000);
   return {
-    status: problems.length ? 'degraded' : 'ok',
-    problems,
+    status: decided.status,
+    reasons: decided.reasons,
+    problems: decided.reasons.map((r) => r.message),
+    threshold: src.threshold,
     volumes: {
       total: vols.length,
       backedUp: vols.filter((v) => v.lastSuccess).length,
       verified: vols.filter((v) => v.verification.state === 'Fresh').length,
     },
     certificates: { total: certs.length, valid: certs.filter((c) => c.state === 'Valid').length },
-    findings: { open, overdue },
+    findings: { open, overdue, deployedAtOrAboveThreshold: deployedBad.size },
     runs: {
-      running: cp.runs.running().length,
+      running: src.running(),
       failedLast24h: recent.filter((r) => r.status === 'failed').length,
       missedLast24h: recent.filter((r) => r.status === 'missed' && r.reason !== 'IncidentActive').length,
       skippedLast24h: recent.filter((r) => r.status === 'missed' && r.reason === 'IncidentActive').length,
     },
     workloads,
-    startedAt: cp.startedAt.toISOString(),
+    startedAt: src.startedAt.toISOString(),
   };
 }

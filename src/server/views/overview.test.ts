@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dismissFinding } from '../../sast/index.js';
+import { commit, testPlane } from '../testing.js';
+
+/** A real-shaped SARIF report with one `error` result (high, as the spec's level reads). */
+export const highReport = (rule = 'B602', message = 'subprocess call with shell=True identified') =>
+  JSON.stringify({
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'Bandit', rules: [{ id: rule, name: 'subprocess_popen_with_shell_equals_true', helpUri: 'https://bandit.readthedocs.io/en/latest/plugins/b602.html', properties: { cwe: 'CWE-78' } }] } },
+        results: [{ ruleId: rule, level: 'error', message: { text: message }, locations: [{ physicalLocation: { artifactLocation: { uri: 'app/orders.py' }, region: { startLine: 12 } } }] }],
+      },
+    ],
+  });
+
+describe('the overview', () => {
+  it('is degraded, with the reasons in /api/v1/overview and on the page, while the deployed version carries a high finding and the upload could not plan an incident', async () => {
+    const t = await testPlane();
+    const auth = { authorization: `Bearer ${t.token}` };
+    try {
+      await t.cp.scheduler.runNow('backup/hourly/data');
+      const up = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main`,
+        headers: { ...auth, 'content-type': 'application/sarif+json' },
+        payload: highReport(),
+      });
+      assert.equal(up.statusCode, 201, up.body);
+      assert.equal(up.json().incidents.refused.length, 1, 'the only restore point was written by the vulnerable version');
+      type O = { status: string; reasons: { kind: string; message: string; link: string }[]; findings: { deployedAtOrAboveThreshold: number } };
+      const o = (await t.app.inject({ url: '/api/v1/overview', headers: auth })).json() as O;
+      assert.equal(o.status, 'degraded');
+      const kinds = o.reasons.map((r) => r.kind);
+      assert.ok(kinds.includes('deployed-finding'), kinds.join());
+      assert.ok(kinds.includes('incident-refused'), kinds.join());
+      assert.equal(o.findings.deployedAtOrAboveThreshold, 1);
+      const deployed = o.reasons.find((r) => r.kind === 'deployed-finding')!;
+      assert.match(deployed.message, /workload app runs version 0eeab4ac3343, which carries 1 finding\(s\) at or above high: high B602/);
+      const refused = o.reasons.find((r) => r.kind === 'incident-refused')!;
+      assert.match(refused.message, /volume data/);
+      const page = await t.app.inject({ url: '/ui', headers: auth });
+      assert.match(page.body, /data-reason="deployed-finding"/);
+      assert.match(page.body, /data-reason="incident-refused"/);
+      assert.doesNotMatch(page.body, /No problems/);
+
+      // Dismissed as a false positive: neither the deployed finding nor the refusal stands any more.
+      const [finding] = t.cp.d.catalog.sast.listFindings({ states: ['open'] });
+      dismissFinding(t.cp.d.catalog, t.clock, { id: finding!.id, reason: 'false-positive', actor: 'alice' });
+      t.cp.verdicts.clear();
+      const after = (await t.app.inject({ url: '/api/v1/overview', headers: auth })).json() as O;
+      assert.deepEqual(after.reasons.map((r) => r.kind).filter((k) => k === 'deployed-finding' || k === 'incident-refused'), []);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
