@@ -1,7 +1,7 @@
 /**
  * Ingesting a SARIF report: read (file, stdin, Buffer or stream; gzip; size cap), parse
  * tolerantly, normalise each run, check it against the envelope, and record the version, one scan
- * per run and the findings' lifecycle, all in ONE transaction: a report is ingested whole or not
+ * per tool and category (its runs merged: see merge-runs.ts) and the findings' lifecycle, all in ONE transaction: a report is ingested whole or not
  * at all. Ingesting the same report again for the same version changes nothing.
  */
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/index.js';
 import type { Clock } from '../platform/clock.js';
 import { parseEnvelope, resolveRun, type EnvelopeInput } from './envelope.js';
 import { applyLifecycle, type LifecycleCounts } from './lifecycle.js';
+import { mergeRuns } from './merge-runs.js';
 import { normaliseRun, repeatedLineHashes, type NormalisedRun, type RunStatus } from './normalise.js';
 import { parseSarif } from './parse.js';
 import { readReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
@@ -25,7 +26,10 @@ export interface IngestOptions {
 
 export interface IngestedScan extends LifecycleCounts {
   scanId: number;
+  /** The first of `runs`. */
   run: number;
+  /** The report's runs merged into this scan: runs of one tool and category are one scan. */
+  runs: number[];
   tool: string;
   category: string;
   status: RunStatus;
@@ -76,6 +80,7 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
   // Check every run against the envelope before writing anything.
   const resolved = runs.map((r) => resolveRun(env, r, opts.name));
   const commit = resolved[0]?.commit ?? env.commit;
+  const reportScans = mergeRuns(runs, resolved);
   const now = opts.clock.now();
   const c = opts.catalog;
 
@@ -84,16 +89,15 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
     const version = c.versions.upsert({ repository: env.repository, commit, imageDigests: env.imageDigests });
     const applicationId = c.versions.upsertApplication(env.repository);
     const out: IngestedScan[] = [];
-    runs.forEach((run, i) => {
-      const { category, commit: runCommit } = resolved[i]!;
+    for (const { run, category, commit: runCommit, runIndexes } of reportScans) {
       const v = runCommit === commit ? version : c.versions.upsert({ repository: env.repository, commit: runCommit });
       const st = { applicationId, ref: env.ref, tool: run.tool, category };
       const scanTime = env.scanTime ?? (run.startTime && !Number.isNaN(Date.parse(run.startTime)) ? new Date(run.startTime) : now);
-      const base = { run: run.index, tool: run.tool, category, status: run.status, statusReason: run.statusReason, results: run.results.length, notFailures: run.notFailures };
+      const base = { run: run.index, runs: runIndexes, tool: run.tool, category, status: run.status, statusReason: run.statusReason, results: run.results.length, notFailures: run.notFailures };
       const same = c.sast.findSameScan(reportSha256, run.index, v.id, env.ref, category);
       if (same) {
         out.push({ ...base, scanId: same.id, alreadyIngested: true, new: 0, unchanged: 0, reopened: 0, fixed: 0, suppressed: 0, dismissed: 0 });
-        return;
+        continue;
       }
       const scanId = c.sast.insertScan({
         ...st,
@@ -109,7 +113,7 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
       });
       const counts = applyLifecycle(c.sast, st, run, { scanId, commit: v.commit, scanTime, repository: env.repository });
       out.push({ ...base, ...counts, scanId, alreadyIngested: false });
-    });
+    }
     c.audit.append({
       actor: opts.actor ?? 'holdfast',
       action: 'sast.ingest',

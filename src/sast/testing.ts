@@ -10,6 +10,11 @@ import { parseSarif } from './parse.js';
 
 export const quirksDir = new URL('../../test/fixtures/sast/quirks/', import.meta.url).pathname;
 
+/** The two-run Snyk Container reports of test/fixtures/sast/snyk-container (see its README). */
+export function snykContainer(name: 'vulnerable' | 'clean'): Buffer {
+  return readFileSync(new URL(`../../test/fixtures/sast/snyk-container/${name}.sarif.json`, import.meta.url));
+}
+
 export function quirk(name: string): Buffer {
   return readFileSync(quirksDir + name + '.sarif.json');
 }

@@ -7,37 +7,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Checkout, bandit } from './scanners.js';
+import { bin, cleanThenVulnerable, cli, cliDir, digest, ok } from './cli.js';
 
-const bin = new URL('../../bin/holdfast.js', import.meta.url).pathname;
 const clean = 'c1ea000000000000000000000000000000000001';
 const vulnerable = 'bad0000000000000000000000000000000000002';
-const digest = (c: string) => 'sha256:' + c.repeat(64).slice(0, 64);
-
-function cli(dir: string, args: string[], input?: Buffer) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    input,
-    encoding: 'utf8',
-    env: { ...process.env, HOLDFAST_CATALOG: join(dir, 'holdfast.db'), HOLDFAST_PASSWORD_FILE: join(dir, 'pw'), HOLDFAST_REPO: join(dir, 'repo'), HOLDFAST_FROM_SOURCE: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-function ok(dir: string, args: string[], input?: Buffer) {
-  const r = cli(dir, args, input);
-  assert.equal(r.code, 0, `holdfast ${args.join(' ')} failed: ${r.err}`);
-  return r.out;
-}
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'holdfast-e2e-'));
-  writeFileSync(join(dir, 'pw'), 'correct horse battery staple\n');
-  mkdirSync(join(dir, 'data'));
-  ok(dir, ['repo', 'init']);
+  const dir = cliDir('holdfast-e2e-');
   // Bandit on the vulnerable app, and on a copy with its high findings fixed.
   const co = new Checkout('py-notes');
   const vulnReport = bandit(co);
@@ -46,18 +27,7 @@ function setup() {
   co.dispose();
   writeFileSync(join(dir, 'vuln.sarif.gz'), gzipSync(vulnReport));
   writeFileSync(join(dir, 'clean.sarif'), cleanReport);
-  // Timeline: the clean version runs, backup 1; the vulnerable version goes live, backup 2.
-  const t0 = new Date(Date.now() - 3600_000).toISOString();
-  ok(dir, ['deploy', 'record', '--workload', 'shop', '--commit', clean, '--image-digest', digest('1'), '--volume', 'shop-data', '--at', t0]);
-  const backup = (commit: string, d: string, tag: string) => {
-    writeFileSync(join(dir, 'data', 'orders.txt'), `written by ${commit}\n`);
-    writeFileSync(join(dir, `prov-${tag}.json`), JSON.stringify({ volume: 'shop-data', workloads: [{ workload: 'shop', commit, imageDigest: d }] }));
-    ok(dir, ['backup', 'data', '--volume', 'shop-data', '--provenance', `prov-${tag}.json`, '--tag', tag]);
-  };
-  backup(clean, digest('1'), 'before');
-  ok(dir, ['deploy', 'record', '--workload', 'shop', '--commit', vulnerable, '--image-digest', digest('2')]);
-  backup(vulnerable, digest('2'), 'after');
-  ok(dir, ['restore-point', 'sync']);
+  cleanThenVulnerable(dir, clean, vulnerable);
   return dir;
 }
 

@@ -51,6 +51,9 @@ function findingRows(list: FindingRow[], sla: ReturnType<typeof parseSla>): stri
   });
 }
 
+/** ", runs 0+1 merged" when a report's runs of one tool made one scan. */
+const mergedRuns = (runs: number[]) => (runs.length > 1 ? `, runs ${runs.join('+')} merged` : '');
+
 /** Registers `sast`, `deploy` and `restore-point`: the security-aware recovery commands. */
 export function registerSastCommands(program: Command): void {
   registerSastGroup(program);
@@ -118,8 +121,8 @@ function registerSastGroup(program: Command): void {
           `ingested ${file === '-' ? 'stdin' : file} for ${summary.repository}@${summary.commit.slice(0, 12)} (${summary.ref}): ${summary.scans.length} run(s)`,
           ...summary.scans.map((s) =>
             s.alreadyIngested
-              ? `  ${s.tool} (${s.category}): already ingested, nothing changed`
-              : `  ${s.tool} (${s.category}): ${s.status}, ${s.results} result(s): ${s.new} new, ${s.unchanged} unchanged, ${s.reopened} reopened, ${s.fixed} fixed, ${s.suppressed} suppressed` +
+              ? `  ${s.tool} (${s.category}${mergedRuns(s.runs)}): already ingested, nothing changed`
+              : `  ${s.tool} (${s.category}${mergedRuns(s.runs)}): ${s.status}, ${s.results} result(s): ${s.new} new, ${s.unchanged} unchanged, ${s.reopened} reopened, ${s.fixed} fixed, ${s.suppressed} suppressed` +
                 (s.status === 'complete' ? '' : ` — ${s.statusReason}; nothing marked fixed`),
           ),
           ...(incidents && loaded ? describeIncidents(incidents, flags.config!) : []),
