@@ -2,6 +2,7 @@
  * The `holdfast` command. Each command group lives in its own file under commands/ and adds itself
  * to the program here; this file only wires them and maps failures to exit codes.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { reportError } from './exit.js';
 
@@ -29,13 +30,21 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['incident'], load: async () => (await import('./commands/incident.js')).registerIncidentCommands },
 ];
 
+/**
+ * The package's own version, the same from src/ and dist/ (both two levels below it); not
+ * npm_package_version, which under `npm run` in another project is that project's version.
+ */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('holdfast')
     .description(
       'Holdfast keeps stateful applications recoverable: encrypted deduplicating backups of volumes,\n' +
         'a private CA that rotates TLS with zero downtime, and SAST-aware restore points.',
     )
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(packageVersion())
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   const name = argv.find((a) => !a.startsWith('-')) ?? (argv.includes('--version') || argv.includes('-V') ? 'version' : undefined);
