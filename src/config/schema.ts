@@ -226,6 +226,8 @@ export const alertEvents = [
   'verification-failed',
   'verification-stale',
   'certificate-expiring',
+  // An endpoint serves a certificate its clients reject: expired, untrusted, or without their name.
+  'certificate-served-invalid',
   'critical-finding-deployed',
   // An uploaded finding at or above sast.blockAt in a deployed version: an incident was proposed
   // (or auto-run), or could not be (no clean restore point), and the alert says why.

@@ -73,6 +73,7 @@ export interface BackupPort {
 export interface IssuedCertificate {
   certPem: string;
   keyPem: string;
+  /** The trust bundle: every root the CA trusts, not only the one this leaf chains to. */
   caPem: string;
   serial: string;
   notAfter: Date;
@@ -88,6 +89,11 @@ export interface CertificatePort {
     ipAddresses: string[];
     validityMs: number;
   }): Promise<IssuedCertificate>;
+  /**
+   * Every root the CA in `caDir` trusts (PEM, oldest first): what clients must hold, two roots
+   * during a CA rotation. Empty when there is no CA yet.
+   */
+  trustBundle(caDir: string): Promise<string>;
 }
 
 export interface SarifIngestResult {

@@ -16,6 +16,7 @@ import { HoldfastError } from '../base/errors.js';
 import { tlsError } from './errors.js';
 import type { CertSpec, Inventory } from './inventory.js';
 import type { KeyAlgorithm } from './keys.js';
+import { clientName } from './probe.js';
 import { certStatus, inspectInstalled, type CertStatus } from './status.js';
 import type { CaDirState, RevokedEntry } from './store.js';
 import { RotationRunner, type RotationOptions, type RotationReport } from './rotation.js';
@@ -199,7 +200,7 @@ export class TlsEngine {
             ...base,
             ...(installed ? { installed } : {}),
             ...(m.bundlePem ? { bundlePem: m.bundlePem } : {}),
-            ...(probe ? { probe } : {}),
+            ...(probe ? { probe, probeName: clientName(spec.probe!) } : {}),
           });
         } catch (e) {
           if (opts.strict) throw e;

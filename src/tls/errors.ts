@@ -20,6 +20,8 @@ export const TLS_ERRORS = {
   TLS_CA_DIR_EXISTS: 'conflict',
   TLS_UNKNOWN_CERT: 'not-found',
   TLS_UNEXPECTED_CHAIN: 'permanent',
+  TLS_SERVED_INVALID: 'permanent',
+  TLS_NOT_READY: 'permanent',
   TLS_PROBE_FAILED: 'transient',
   TLS_RELOAD_FAILED: 'permanent',
   TLS_GATE_FAILED: 'permanent',

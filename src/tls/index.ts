@@ -45,7 +45,8 @@ export {
 export { parseSans, validateSans, type SanSet } from './sans.js';
 export { renewalTime, renewalDecision, type RenewalDecision, type Installed } from './renewal.js';
 export { budgetDecision, planRenewals, type Budget, type PlannedRenewal } from './budget.js';
-export { probeEndpoint, compareServed, endpointName, type ProbeResult, type Prober } from './probe.js';
+export { probeEndpoint, compareServed, endpointName, clientName, type ProbeResult, type Prober } from './probe.js';
+export { judgeServed, type ServedReason, type ServedVerdict } from './served.js';
 export { certificateMetrics, METRIC_HELP, type MetricSample } from './metrics.js';
 export { type CertStatus } from './status.js';
 export {

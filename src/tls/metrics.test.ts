@@ -16,7 +16,7 @@ describe('certificateMetrics', () => {
         notAfter,
         renewAt,
         ready: true,
-        probe: { endpoint: '127.0.0.1:8443', matches: true, message: '', servedNotAfter: notAfter },
+        probe: { endpoint: '127.0.0.1:8443', matches: true, reason: 'Valid', message: '', servedNotAfter: notAfter },
       },
     ];
     const by = (n: string) => certificateMetrics(rows).filter((s) => s.name === n);
@@ -59,7 +59,7 @@ describe('certificateMetrics', () => {
         trustOnly: false,
         notAfter,
         ready: false,
-        probe: { endpoint: 'api:443', matches: false, message: '', servedNotAfter: old },
+        probe: { endpoint: 'api:443', matches: false, reason: 'NotInstalled', message: '', servedNotAfter: old },
       },
     ]);
     const v = (n: string) => samples.find((s) => s.name === n)!.value;
@@ -77,7 +77,7 @@ describe('certificateMetrics', () => {
         notAfter,
         renewAt,
         ready: true,
-        probe: { endpoint: 'e', matches: true, message: '', servedNotAfter: notAfter },
+        probe: { endpoint: 'e', matches: true, reason: 'Valid', message: '', servedNotAfter: notAfter },
       },
     ]))
       assert.equal(s.help, METRIC_HELP[s.name as keyof typeof METRIC_HELP]);

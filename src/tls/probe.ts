@@ -14,7 +14,10 @@ export interface ServedCert {
   serial: string;
   subject: string;
   issuer: string;
+  notBefore: Date;
   notAfter: Date;
+  /** The certificate as served, for validating the chain. */
+  pem: string;
 }
 
 export interface ProbeResult {
@@ -38,8 +41,15 @@ function served(raw: Buffer): ServedCert {
     serial: c.serialNumber.toLowerCase(),
     subject: c.subject,
     issuer: c.issuer,
+    notBefore: new Date(c.validFrom),
     notAfter: new Date(c.validTo),
+    pem: c.toString(),
   };
+}
+
+/** The name a client connecting to this endpoint checks the certificate against. */
+export function clientName(ep: Endpoint): string {
+  return ep.serverName ?? ep.host;
 }
 
 export function probeEndpoint(ep: Endpoint, timeoutMs = 5000): Promise<ProbeResult> {

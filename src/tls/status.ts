@@ -8,6 +8,7 @@ import type { CertSpec } from './inventory.js';
 import { keyAlgorithmOf } from './keys.js';
 import { fingerprint, splitPem } from './pem.js';
 import { compareServed, type ProbeResult } from './probe.js';
+import { judgeServed, pathToTrust, type ServedReason } from './served.js';
 import { renewalDecision, type Installed, type RenewalDecision } from './renewal.js';
 import type { InstalledMaterial } from './target.js';
 
@@ -87,13 +88,19 @@ export interface CertStatus {
   keyMatches?: boolean;
   renewAt?: Date;
   decision?: RenewalDecision;
-  /** Ready: installed, key matches, valid now, and served where an endpoint is named. Undefined when unknown. */
+  /**
+   * Ready: installed, key matches, valid now, and — where an endpoint is named — it serves the
+   * installed chain, trusted by the bundle, valid now, with the name clients ask for.
+   */
   ready?: boolean;
   /** Trust bundle: how many CAs, and whether it holds exactly the trusted ones. */
   bundle?: { count: number; current: boolean };
   probe?: {
     endpoint: string;
+    /** The endpoint serves exactly the installed chain. */
     matches: boolean;
+    /** What a client would make of it (served.ts): `Valid` only when trusted, valid now, named and installed. */
+    reason: ServedReason;
     message: string;
     servedSerial?: string;
     servedNotAfter?: Date;
@@ -110,6 +117,8 @@ export interface StatusInput {
   bundlePem?: string;
   trustedRoots: string[];
   probe?: ProbeResult;
+  /** The name clients check the served certificate against (SNI, else host). */
+  probeName?: string;
   error?: string;
 }
 
@@ -137,22 +146,35 @@ export function certStatus(i: StatusInput): CertStatus {
     s.keyMatches = inst.keyMatches;
   }
   if (i.probe) {
-    const cmp = inst
-      ? compareServed(i.probe, inst.chainPem)
-      : { matches: false, message: `${i.probe.endpoint}: nothing installed to compare with` };
+    const matches = inst ? compareServed(i.probe, inst.chainPem).matches : false;
+    const verdict = judgeServed(i.probe, {
+      now: i.now,
+      trustedRootsPem: i.trustedRoots,
+      name: i.probeName ?? '',
+      ...(inst ? { installedChainPem: inst.chainPem } : {}),
+    });
     const leaf = i.probe.chain[0];
     s.probe = {
       endpoint: i.probe.endpoint,
-      matches: cmp.matches,
-      message: cmp.message,
+      matches,
+      reason: verdict.reason,
+      message: verdict.message,
       ...(leaf ? { servedSerial: leaf.serial, servedNotAfter: leaf.notAfter } : {}),
     };
   }
+  // A leaf that chains to no trusted root is not ready even unprobed: no consumer accepts it.
+  const trusted =
+    inst !== undefined &&
+    pathToTrust(
+      inst.chainPem.map((p) => new X509Certificate(p)),
+      i.trustedRoots.map((p) => new X509Certificate(p)),
+    ) !== undefined;
   s.ready =
     inst !== undefined &&
+    trusted &&
     inst.keyMatches &&
     i.now < inst.notAfter &&
     i.now >= inst.notBefore &&
-    (s.probe ? s.probe.matches : true);
+    (s.probe ? s.probe.reason === 'Valid' : true);
   return s;
 }

@@ -16,8 +16,10 @@ import {
   parseKeyAlgorithm,
   parseSans,
   parseSpec,
+  TLS_ERRORS,
   type CertSpecInput,
   type CertStatus,
+  type TlsErrorCode,
 } from '../../tls/index.js';
 
 function engineFor(caDir: string): TlsEngine {
@@ -49,6 +51,16 @@ function days(ms: number): string {
   return (ms / 86_400_000).toFixed(1);
 }
 
+const SERVED_COLUMN: Record<NonNullable<CertStatus['probe']>['reason'], string> = {
+  Valid: 'valid',
+  NotInstalled: 'MISMATCH',
+  Expired: 'EXPIRED',
+  NotYetValid: 'NOT-YET-VALID',
+  Untrusted: 'UNTRUSTED',
+  NameMismatch: 'WRONG-NAME',
+  Unreachable: 'UNREACHABLE',
+};
+
 export function statusTable(rows: CertStatus[], now: Date): string {
   return formatTable(
     ['NAME', 'SERIAL', 'NOT-AFTER', 'DAYS-LEFT', 'ISSUER', 'RENEW-AT', 'READY', 'SERVED'],
@@ -60,7 +72,7 @@ export function statusTable(rows: CertStatus[], now: Date): string {
       r.caId ?? '-',
       r.renewAt?.toISOString().replace(/\.\d+Z$/, 'Z') ?? '-',
       r.ready === undefined ? '?' : r.ready ? 'yes' : 'no',
-      r.probe ? (r.probe.matches ? 'matches' : 'MISMATCH') : '-',
+      r.probe ? SERVED_COLUMN[r.probe.reason] : '-',
     ]),
   );
 }
@@ -176,12 +188,32 @@ export async function status(o: Opts): Promise<void> {
       );
   } else if (o.json) out(JSON.stringify(rows, null, 2));
   else out(statusTable(rows, now));
-  const broken = rows.find((r) => r.error) ?? rows.find((r) => r.probe && !r.probe.matches);
-  if (broken?.error) throw new HoldfastError('TLS_KEY_UNREADABLE', 'invalid-input', broken.error);
-  if (broken?.probe)
-    throw new HoldfastError(
-      'TLS_UNEXPECTED_CHAIN',
-      'permanent',
-      `certificate ${broken.name}: ${broken.probe.message}`,
-    );
+  const problem = statusProblem(rows);
+  if (problem) throw problem;
+}
+
+/**
+ * Why `status` exits non-zero, from the most to the least permanent: a target that cannot be read
+ * (2), an endpoint serving something a client rejects or that is not the installed chain (9), a
+ * certificate that is not ready (9), an endpoint that does not answer (7: try again).
+ */
+export function statusProblem(rows: CertStatus[]): HoldfastError | undefined {
+  const err = (code: TlsErrorCode, r: CertStatus, msg: string) =>
+    new HoldfastError(code, TLS_ERRORS[code], `certificate ${r.name}: ${msg}`);
+  const unreadable = rows.find((r) => r.error);
+  if (unreadable) return new HoldfastError('TLS_KEY_UNREADABLE', 'invalid-input', unreadable.error!);
+  const bad = rows.find((r) => r.probe && r.probe.reason !== 'Valid' && r.probe.reason !== 'Unreachable');
+  if (bad) return err(bad.probe!.reason === 'NotInstalled' ? 'TLS_UNEXPECTED_CHAIN' : 'TLS_SERVED_INVALID', bad, bad.probe!.message);
+  const notReady = rows.find((r) => r.ready === false && r.probe?.reason !== 'Unreachable');
+  if (notReady) return err('TLS_NOT_READY', notReady, notReadyWhy(notReady));
+  const down = rows.find((r) => r.probe?.reason === 'Unreachable');
+  if (down) return err('TLS_PROBE_FAILED', down, down.probe!.message);
+  return undefined;
+}
+
+function notReadyWhy(r: CertStatus): string {
+  if (r.trustOnly) return 'the trust bundle does not hold exactly the trusted roots';
+  if (!r.serial) return 'nothing installed; issue it with "holdfast tls issue"';
+  if (!r.keyMatches) return 'the installed key does not match the certificate';
+  return `not ready: ${r.decision?.reason ?? 'unknown'}: ${r.decision?.message ?? ''}`.trim();
 }

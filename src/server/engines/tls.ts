@@ -2,6 +2,10 @@
  * Binds the certificate port to Holdfast's CA (src/tls): a CA directory created on first use (one
  * root, ECDSA P-256, 5 years), leaves issued from its active generation and recorded in its
  * issued log. CA rotation and revocation stay with `holdfast tls`; the control plane only issues.
+ *
+ * What a client gets as its CA file is the CA's whole trusted set, never only the root of the leaf
+ * just issued: during a rotation (driven by `holdfast tls rotate-ca` on this same directory) the
+ * other root still signs leaves that are served, and a bundle without it breaks those clients.
  */
 import { X509Certificate } from 'node:crypto';
 import {
@@ -27,6 +31,11 @@ async function activeCa(store: CaStore, clock: Clock): Promise<CertAuthority> {
   await store.saveCa(ca);
   await store.writeState({ version: 1, config, active: ca.id, trusted: [ca.id], retired: [], renewals: [] });
   return ca;
+}
+
+async function trustBundle(store: CaStore): Promise<string> {
+  if (!(await store.exists())) return '';
+  return store.bundlePem((await store.readState()).trusted);
 }
 
 export function tlsEngine(clock: Clock): CertificatePort {
@@ -60,7 +69,7 @@ export function tlsEngine(clock: Clock): CertificatePort {
         return {
           certPem: leaf.chainPem,
           keyPem: leaf.keyPem,
-          caPem: leaf.caPem,
+          caPem: await trustBundle(store),
           serial: leaf.serial,
           notAfter: leaf.notAfter,
           fingerprint256: new X509Certificate(leaf.certPem).fingerprint256,
@@ -70,5 +79,6 @@ export function tlsEngine(clock: Clock): CertificatePort {
       chain = p.catch(() => undefined);
       return p;
     },
+    trustBundle: (caDir) => trustBundle(new CaStore(caDir)),
   };
 }

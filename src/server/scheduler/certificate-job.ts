@@ -8,13 +8,15 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { connect } from 'node:tls';
+import { isIP } from 'node:net';
 import { conflict } from '../../base/errors.js';
 import type { EvidenceStore } from '../../catalog/evidence.js';
 import type { CertificateConfig, LoadedConfig } from '../../config/index.js';
 import type { Clock } from '../../platform/clock.js';
 import { describeResult } from '../../platform/local/exec.js';
 import { decideRenewal } from '../../policy/schedule-health.js';
+import { judgeServed, probeEndpoint, splitPem, type ServedReason } from '../../tls/index.js';
+import type { Alerter } from '../alerts/alerter.js';
 import type { CertificatePort } from '../ports.js';
 import { reloadGate } from '../workloads/decide.js';
 import type { WorkloadSupervisor } from '../workloads/supervisor.js';
@@ -24,20 +26,23 @@ export interface ServedCertificate {
   time: Date;
   fingerprint256?: string | undefined;
   notAfter?: Date | undefined;
+  /** Why clients would reject what is served (or cannot reach it); undefined when they accept it. */
   error?: string | undefined;
+  reason?: ServedReason | undefined;
 }
 
-/** What probing needs: the clock, where probes are kept, where probed changes are recorded. */
+/** What probing needs: the clock, the CA's bundle, where probes are kept, where changes are recorded and alerted. */
 export interface ProbeDeps {
-  d: { clock: Clock };
+  d: { clock: Clock; certs: Pick<CertificatePort, 'trustBundle'> };
+  dataDir: string;
   served: Map<string, ServedCertificate>;
   evidence: Pick<EvidenceStore, 'addCertificateEvent'>;
+  alerter: Pick<Alerter, 'fire'>;
 }
 
 /** What a certificate job needs of the control plane (the control plane is one; nothing here imports it). */
 export interface CertificateJobDeps extends ProbeDeps {
   d: { clock: Clock; loaded: Pick<LoadedConfig, 'resolvePath'>; certs: CertificatePort };
-  dataDir: string;
   workloads: ReadonlyMap<string, Pick<WorkloadSupervisor, 'status' | 'whenReady' | 'reload'>>;
 }
 
@@ -58,37 +63,27 @@ async function writeAtomic(path: string, data: string, mode: number): Promise<vo
   await rename(path + '.holdfast-tmp', path);
 }
 
-export function probeServed(
+/**
+ * Probes an endpoint as its clients would judge it (src/tls/served.ts): the chain must reach a root
+ * of the CA's trust bundle, be valid now and carry the name clients use. A certificate they would
+ * reject is recorded with `error` saying why, so no view shows green over it.
+ */
+export async function probeServed(
   endpoint: string,
-  servername: string | undefined,
+  clientName: string,
+  trustBundlePem: string,
+  now: Date,
   timeoutMs = 5000,
 ): Promise<Omit<ServedCertificate, 'time'>> {
   const i = endpoint.lastIndexOf(':');
   const host = endpoint.slice(0, i);
-  const port = Number(endpoint.slice(i + 1));
-  return new Promise((resolve) => {
-    const sock = connect({
-      host,
-      port,
-      servername: servername && !/^[\d.]+$/.test(servername) ? servername : undefined,
-      rejectUnauthorized: false,
-      timeout: timeoutMs,
-    });
-    const done = (r: Omit<ServedCertificate, 'time'>) => {
-      sock.destroy();
-      resolve(r);
-    };
-    sock.once('secureConnect', () => {
-      const c = sock.getPeerCertificate();
-      done(
-        c && c.fingerprint256
-          ? { fingerprint256: c.fingerprint256, notAfter: new Date(c.valid_to) }
-          : { error: 'no certificate served' },
-      );
-    });
-    sock.once('timeout', () => done({ error: `no TLS handshake within ${timeoutMs} ms` }));
-    sock.once('error', (e: NodeJS.ErrnoException) => done({ error: e.code ?? e.message }));
-  });
+  const ep = { host, port: Number(endpoint.slice(i + 1)), ...(isIP(clientName) ? {} : { serverName: clientName }) };
+  const r = await probeEndpoint(ep, timeoutMs);
+  const leaf = r.chain[0];
+  if (!leaf) return { error: r.error ?? 'no certificate served', reason: 'Unreachable' };
+  const v = judgeServed(r, { now, trustedRootsPem: splitPem(trustBundlePem), name: clientName });
+  const fingerprint256 = new X509Certificate(leaf.pem).fingerprint256;
+  return { fingerprint256, notAfter: leaf.notAfter, reason: v.reason, ...(v.ok ? {} : { error: v.message }) };
 }
 
 export async function probeAndRecord(
@@ -98,8 +93,10 @@ export async function probeAndRecord(
   log?: RunContext['log'],
 ): Promise<ServedCertificate | undefined> {
   if (!cert.endpoint) return undefined;
+  const clientName = cert.dnsNames[0] ?? cert.ipAddresses[0] ?? cert.commonName;
+  const bundle = await cp.d.certs.trustBundle(join(cp.dataDir, 'ca'));
   const r = {
-    ...(await probeServed(cert.endpoint, cert.dnsNames[0] ?? cert.commonName)),
+    ...(await probeServed(cert.endpoint, clientName, bundle, cp.d.clock.now())),
     time: cp.d.clock.now(),
   };
   const previous = cp.served.get(name);
@@ -112,9 +109,18 @@ export async function probeAndRecord(
       serial: undefined,
       fingerprint: r.fingerprint256,
       notAfter: r.notAfter,
-      message: `${cert.endpoint} serves ${r.fingerprint256.slice(0, 23)}…`,
+      message: `${cert.endpoint} serves ${r.fingerprint256.slice(0, 23)}…${r.error ? `: ${r.error}` : ''}`,
     });
   }
+  // Once per served certificate and reason (the alerter de-duplicates by key): what clients reject.
+  if (r.fingerprint256 && r.error)
+    cp.alerter.fire({
+      event: 'certificate-served-invalid',
+      key: `${name}:${r.reason}:${r.fingerprint256}`,
+      severity: 'critical',
+      summary: `certificate ${name}: ${r.error}`,
+      details: { certificate: name, endpoint: cert.endpoint, reason: r.reason, notAfter: r.notAfter?.toISOString() },
+    });
   log?.(
     r.error ? 'warn' : 'info',
     r.error

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:tls';
+import { describe, it } from 'node:test';
+import { deadPort, WebhookReceiver } from '../../../test/harness/webhook.js';
+import { ManualClock } from '../../platform/clock.js';
+import { createAuthority, issueLeaf } from '../../tls/index.js';
+import { baseYaml, testPlane } from '../testing.js';
+
+const DAY = 86_400_000;
+
+async function listen(cert: string | Buffer, key: string | Buffer): Promise<{ server: Server; port: number }> {
+  const server = createServer({ cert, key }, (s) => s.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+const close = (s: Server) => new Promise((r) => s.close(r));
+
+async function planWith(endpoint: number, hook: string) {
+  return testPlane({
+    yaml: baseYaml(
+      `certificates:\n  web: { commonName: web.local, ipAddresses: [127.0.0.1], certFile: ./certs/tls.crt, keyFile: ./certs/tls.key, endpoint: "127.0.0.1:${endpoint}" }\n` +
+        `alerts:\n  webhooks: [{ name: ops, url: "${hook}", events: [certificate-served-invalid] }]\n`,
+    ),
+  });
+}
+
+describe('certificate job: serve never shows green over an endpoint its clients reject', () => {
+  it('alerts once, with the reason, when the endpoint serves a leaf from a CA the bundle does not hold', async () => {
+    const hooks = new WebhookReceiver();
+    const url = await hooks.start();
+    const clock = new ManualClock(new Date('2026-12-01T08:00:00Z'));
+    const stranger = await createAuthority({ id: 'stranger', commonName: 'stranger', algorithm: 'ecdsa-p256', lifetimeMs: 365 * DAY }, clock);
+    const leaf = await issueLeaf(
+      { name: 'web', sans: { dns: [], ip: ['127.0.0.1'], uri: [] }, usages: ['serverAuth'], algorithm: 'ecdsa-p256', lifetimeMs: 30 * DAY },
+      stranger,
+      clock,
+    );
+    const srv = await listen(leaf.chainPem, leaf.keyPem);
+    const t = await planWith(srv.port, url);
+    const auth = { authorization: `Bearer ${t.token}` };
+    try {
+      await t.cp.scheduler.runNow('certificate/web');
+      await t.cp.scheduler.runNow('certificate/web');
+      await t.cp.alerter.idle();
+      const alerts = hooks.received.filter((a) => a.event === 'certificate-served-invalid');
+      assert.equal(alerts.length, 1, 'once, not on every probe');
+      assert.match(alerts[0]!.summary, /certificate web: 127\.0\.0\.1:\d+ serves serial [0-9a-f]+ .* which does not chain to a root of the trust bundle/);
+      assert.equal((alerts[0]!.details as { reason: string }).reason, 'Untrusted');
+      const [c] = (await t.app.inject({ url: '/api/v1/certificates', headers: auth })).json();
+      assert.notEqual(c.state, 'Valid');
+      assert.match(c.message, /does not chain to a root of the trust bundle/);
+    } finally {
+      await t.dispose();
+      await close(srv.server);
+      await hooks.close();
+    }
+  });
+
+  it('alerts when the endpoint still serves the expired certificate it was issued, though the file was renewed', async () => {
+    const hooks = new WebhookReceiver();
+    const url = await hooks.start();
+    let srv: { server: Server; port: number } | undefined;
+    // The endpoint is named before it serves: a free port, then the first certificate served on it.
+    const port = await deadPort();
+    const t = await planWith(port, url);
+    try {
+      await t.cp.scheduler.runNow('certificate/web');
+      const dir = join(t.dir, 'certs');
+      srv = await new Promise((resolve) => {
+        const server = createServer(
+          { cert: readFileSync(join(dir, 'tls.crt')), key: readFileSync(join(dir, 'tls.key')) },
+          (s) => s.end(),
+        );
+        server.listen(port, '127.0.0.1', () => resolve({ server, port }));
+      });
+      t.clock.advance(31 * DAY); // past the 30d validity; the job renews the file, the server never reloads
+      await t.cp.scheduler.runNow('certificate/web');
+      await t.cp.alerter.idle();
+      const alert = hooks.received.find((a) => a.event === 'certificate-served-invalid');
+      assert.ok(alert, `received: ${hooks.received.map((a) => a.event).join(', ')}`);
+      assert.match(alert.summary, /serves serial [0-9a-f]+ \(CN=web\.local\) that expired on /);
+      assert.equal((alert.details as { reason: string }).reason, 'Expired');
+    } finally {
+      await t.dispose();
+      if (srv) await close(srv.server);
+      await hooks.close();
+    }
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * `holdfast tls status` over endpoints that serve something a client rejects: each false green the
+ * probe used to show (an expired certificate that is also the installed one, a leaf from a CA no
+ * client trusts, a name the client does not ask for, a closed port) is now not READY, says why in
+ * one line, and exits with the code docs/tls.md gives.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ManualClock } from '../../src/platform/clock.js';
+import { cli, makeEngine, spec, startDirServer, tempDir } from './harness.js';
+
+const DAY = 86_400_000;
+
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A CA in `dir/name`, created `daysAgo` days ago, and an engine over it at that time. */
+async function ca(dir: string, name: string, daysAgo = 0) {
+  const clock = new ManualClock(new Date(Date.now() - daysAgo * DAY));
+  const engine = makeEngine(join(dir, name), { clock });
+  await engine.initCa({ commonName: name, algorithm: 'ecdsa-p256', lifetimeMs: 365 * DAY, intermediate: false });
+  return { engine, clock };
+}
+
+const webSpec = (dir: string, extra: object = {}) =>
+  spec({ name: 'web', dnsNames: ['localhost'], outDir: join(dir, 'out'), ...extra }, dir);
+
+async function status(dir: string) {
+  const r = await cli(['tls', 'status', '--ca-dir', 'ca'], dir);
+  const json = await cli(['tls', 'status', '--ca-dir', 'ca', '--json'], dir);
+  const row = (JSON.parse(json.stdout) as { name: string; ready: boolean; probe?: { reason: string } }[])[0]!;
+  return { ...r, row };
+}
+
+function oneLine(stderr: string, re: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0]!, re);
+}
+
+describe('tls status never shows green over a broken endpoint', () => {
+  it('an expired certificate that is also the installed one: not ready, EXPIRED, exit 9', async () => {
+    const t = await tempDir();
+    try {
+      const { engine } = await ca(t.dir, 'ca', 3);
+      await engine.issue('web', spec({ name: 'web', dnsNames: ['localhost'], lifetime: '1d', outDir: join(t.dir, 'out') }, t.dir));
+      const srv = await startDirServer(join(t.dir, 'out'));
+      try {
+        await engine.upsertSpec(webSpec(t.dir, { lifetime: '1d', probe: { host: '127.0.0.1', port: srv.port, serverName: 'localhost' } }));
+        const r = await status(t.dir);
+        assert.equal(r.status, 9, r.stderr);
+        oneLine(r.stderr, /^holdfast: certificate web: 127\.0\.0\.1:\d+ \(SNI localhost\) serves serial [0-9a-f]+ \(CN=localhost\) that expired on /);
+        assert.match(r.stdout, /\nweb .* no\s+EXPIRED/);
+        assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'Expired']);
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a leaf from a CA no client trusts: not ready, UNTRUSTED, exit 9', async () => {
+    const t = await tempDir();
+    try {
+      const { engine } = await ca(t.dir, 'ca');
+      const { engine: foreign } = await ca(t.dir, 'foreign-ca');
+      await foreign.issue('web', webSpec(t.dir));
+      const srv = await startDirServer(join(t.dir, 'out'));
+      try {
+        // Our inventory names the directory another CA wrote: what is installed and served is foreign.
+        await engine.upsertSpec(webSpec(t.dir, { probe: { host: '127.0.0.1', port: srv.port, serverName: 'localhost' } }));
+        const r = await status(t.dir);
+        assert.equal(r.status, 9, r.stderr);
+        oneLine(r.stderr, /serves serial [0-9a-f]+ \(CN=localhost\) issued by CN=foreign-ca .*, which does not chain to a root of the trust bundle$/);
+        assert.match(r.stdout, /\nweb .* no\s+UNTRUSTED/);
+        assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'Untrusted']);
+        // Unprobed, the same leaf is still not ready: nothing that trusts this CA accepts it.
+        const unprobed = await cli(['tls', 'status', '--ca-dir', 'ca', '--no-probe', '--json'], t.dir);
+        assert.equal(unprobed.status, 9, unprobed.stderr);
+        assert.equal((JSON.parse(unprobed.stdout) as { ready: boolean }[])[0]!.ready, false);
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a name the client asks for that the leaf does not carry: not ready, WRONG-NAME, exit 9', async () => {
+    const t = await tempDir();
+    try {
+      const { engine } = await ca(t.dir, 'ca');
+      await engine.issue('web', webSpec(t.dir));
+      const srv = await startDirServer(join(t.dir, 'out'));
+      try {
+        await engine.upsertSpec(webSpec(t.dir, { probe: { host: '127.0.0.1', port: srv.port, serverName: 'api.local' } }));
+        const r = await status(t.dir);
+        assert.equal(r.status, 9, r.stderr);
+        oneLine(r.stderr, /without the name api\.local \(has DNS:localhost\)$/);
+        assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'NameMismatch']);
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a closed port: not ready, UNREACHABLE, exit 7 as the docs say', async () => {
+    const t = await tempDir();
+    try {
+      const { engine } = await ca(t.dir, 'ca');
+      await engine.issue('web', webSpec(t.dir));
+      await engine.upsertSpec(webSpec(t.dir, { probe: { host: '127.0.0.1', port: await closedPort() } }));
+      const r = await status(t.dir);
+      assert.equal(r.status, 7, r.stderr);
+      oneLine(r.stderr, /^holdfast: certificate web: 127\.0\.0\.1:\d+: ECONNREFUSED$/);
+      assert.match(r.stdout, /\nweb .* no\s+UNREACHABLE/);
+      assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'Unreachable']);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a trusted, valid, named, installed certificate: ready, valid, exit 0', async () => {
+    const t = await tempDir();
+    try {
+      const { engine } = await ca(t.dir, 'ca');
+      await engine.issue('web', webSpec(t.dir));
+      const srv = await startDirServer(join(t.dir, 'out'));
+      try {
+        await engine.upsertSpec(webSpec(t.dir, { probe: { host: '127.0.0.1', port: srv.port, serverName: 'localhost' } }));
+        const r = await status(t.dir);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /\nweb .* yes\s+valid/);
+        assert.deepEqual([r.row.ready, r.row.probe?.reason], [true, 'Valid']);
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
