@@ -5,10 +5,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bin, env, ok } from './cli.js';
+import { bin, env, ok, run } from './cli.js';
 
 const hook = `data:text/javascript,${encodeURIComponent(`
 import { register } from 'node:module';
@@ -41,6 +41,30 @@ describe('start-up', () => {
         const heavy = loaded(repo, args).urls.filter((u) => /node_modules\/(@aws-sdk|@smithy|fastify|@kubernetes|@peculiar|better-sqlite3)\//.test(u));
         assert.deepEqual(heavy, [], `holdfast ${args[0]} loaded ${heavy.length} heavy modules`);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a backup with nothing new', () => {
+  it('starts no worker thread: the walk alone decides that every file is unchanged', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hf-nochange-'));
+    try {
+      const repo = join(dir, 'repo');
+      ok(repo, 'repo', 'init');
+      // The fault trace lists every point a process reaches; unarmed otherwise.
+      const points = (n: number) => {
+        const trace = join(dir, `trace-${n}`);
+        writeFileSync(trace, '');
+        const r = run(repo, ['backup', import.meta.dirname], { HOLDFAST_FAULT_TRACE: trace });
+        assert.equal(r.code, 0, r.err);
+        return readFileSync(trace, 'utf8');
+      };
+      const first = points(1);
+      const second = points(2);
+      assert.match(first, /archiver:workers-started/);
+      assert.doesNotMatch(second, /archiver:workers-started/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -98,7 +98,15 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   if (!rootStat.isDirectory()) throw invalidInput('SOURCE_NOT_DIR', `back up ${source}: not a directory`);
   const provenance = provenanceSchema.parse({ volume: undefined, ...opts.provenance });
 
-  const pool = new ChunkPool(repo, opts.threads);
+  // Started at the first file to read: a backup with nothing new never pays for the worker
+  // isolates (their start-up and ~40 MiB each) nor for the known-id table, whose size is the index's.
+  let pool: ChunkPool | undefined;
+  const chunkPool = async (): Promise<ChunkPool> => {
+    if (pool) return pool;
+    pool = new ChunkPool(repo, opts.threads);
+    await faultPoint('archiver:workers-started');
+    return pool;
+  };
   // Files in flight: enough to keep workers fed through small files; memory is bounded by the
   // workers' outstanding-bytes limit, not by this count.
   const fileSlots = new Semaphore(32);
@@ -121,7 +129,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     return undefined;
   };
   const report = () => {
-    progress.bytesRead = pool.bytesRead;
+    progress.bytesRead = pool?.bytesRead ?? 0;
     progress.bytesAdded = repo.stats.bytesUploaded;
     opts.onProgress?.({ ...progress });
   };
@@ -159,14 +167,15 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     for (const e of late) attach(e.node, e, again.unavailable ? xattrScan : again);
   };
 
-  const loadParentTree = async (id: string | undefined): Promise<Map<string, TreeNode>> => {
+  /** The parent's entries by name bytes, and its tree's bytes when it could be read. */
+  const loadParentTree = async (id: string | undefined): Promise<{ nodes: Map<string, TreeNode>; raw?: Buffer }> => {
     // A parent tree that is lost or damaged only costs the shortcut: this directory is read in full.
-    if (!id || !repo.has(id)) return new Map();
-    const t = await repo.loadBlob(id, 'tree').then((b) => parseTree(b, id)).catch((e: unknown) => {
+    if (!id || !repo.has(id)) return { nodes: new Map() };
+    const read = await repo.loadBlob(id, 'tree').then((raw) => ({ raw, tree: parseTree(raw, id) })).catch((e: unknown) => {
       if (isHoldfastError(e) && e.kind === 'corrupt') return undefined;
       throw e;
     });
-    return new Map(t?.nodes.map((n) => [nameBytes(n).toString('latin1'), n]));
+    return { nodes: new Map(read?.tree.nodes.map((n) => [nameBytes(n).toString('latin1'), n])), raw: read?.raw };
   };
 
   const fileNode = async (
@@ -198,7 +207,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       try {
         progress.currentPath = rel;
         await faultPoint('archiver:before-read');
-        const r = await pool.chunkFile(abs, size);
+        const r = await (await chunkPool()).chunkFile(abs, size);
         const changed = changedWhileRead({ size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino }, r.after, r.size);
         if (changed) warn(`${rel} changed while being read; stored as read`);
         return { content: r.content, size: r.size, changed };
@@ -247,7 +256,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       return cannotRead(rel, 'read directory', e);
     }
     progress.dirs++;
-    const prevNodes = await loadParentTree(parentSubtree);
+    const parent = await loadParentTree(parentSubtree);
     // A bounded number of entries per directory at a time: with all of them at once, a directory
     // of 20k files held 20k pending stats and closures (100 MB of heap) for no extra speed.
     const found: Found[] = [];
@@ -280,7 +289,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         if (n) found.push({ node: n, abs: childAbs, rel: childRel, ctimeNs: st.ctimeNs });
         return n;
       };
-      const prev = prevNodes.get(name.toString('latin1'));
+      const prev = parent.nodes.get(name.toString('latin1'));
       if (st.isDirectory()) {
         const subtree = await walk(childAbs, childRel, prev?.type === 'dir' ? prev.subtree : undefined);
         return kept(subtree ? { ...base, type: 'dir', subtree } : undefined);
@@ -301,6 +310,9 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     const tree: Tree = { nodes: nodes.filter((n): n is TreeNode => n !== undefined) };
     makeNamesUnique(tree.nodes);
     const encoded = encodeTree(tree);
+    // An unchanged directory encodes to its parent tree's bytes, which loadParentTree verified
+    // against that id: the id is known without hashing or a lookup per directory.
+    if (parentSubtree && parent.raw?.equals(encoded)) return parentSubtree;
     return (await repo.saveBlob('tree', encoded)).id;
   };
 
@@ -309,7 +321,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     // The root's ctime moves with every entry made in it: its attributes are always read again.
     const root: NonNullable<Snapshot['root']> = { mode: Number(rootStat.mode & 0o7777n), uid: Number(rootStat.uid), gid: Number(rootStat.gid), mtimeNs: ns(rootStat.mtimeNs) };
     await settle([{ node: root, abs: sourceBytes, rel: '', ctimeNs: scanStartedNs }]);
-    await pool.close();
+    await pool?.close();
     await repo.flush();
     report();
     const snapshot: Snapshot = {
@@ -329,7 +341,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         dirs: progress.dirs,
         filesUnchanged: unchanged,
         bytes: progress.bytes,
-        bytesRead: pool.bytesRead,
+        bytesRead: pool?.bytesRead ?? 0,
         bytesAdded: repo.stats.bytesUploaded,
         blobsNew: repo.stats.blobsNew,
         packsWritten: repo.stats.packsWritten,
@@ -340,6 +352,6 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     return { snapshotId, snapshot, unreadable };
   } finally {
     if (ticker) clearInterval(ticker);
-    await pool.close().catch(() => {});
+    await pool?.close().catch(() => {});
   }
 }
