@@ -86,6 +86,23 @@ function version(): string {
   return existsSync(f) ? readFileSync(f, 'utf8').trim() : 'dev';
 }
 
+/**
+ * An order as the shop stores it: a flat JSON object of at most 32 fields whose values are short
+ * strings, numbers, booleans or null. Every later read (GET /items, a backup's verify check)
+ * parses each line, so what is appended must stay small and plain. Returns why it is refused.
+ */
+function validRecord(rec: unknown): Record<string, string | number | boolean | null> | string {
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return 'body must be a JSON object';
+  const fields = Object.entries(rec);
+  if (fields.length > 32) return 'at most 32 fields';
+  for (const [k, v] of fields) {
+    if (k === 'at' || k === '__proto__') return `field ${k} is reserved`;
+    const plain = v === null || ['number', 'boolean'].includes(typeof v) || (typeof v === 'string' && v.length <= 1000);
+    if (!plain) return `field ${k}: a string of at most 1000 characters, a number, a boolean or null`;
+  }
+  return Object.fromEntries(fields) as Record<string, string | number | boolean | null>;
+}
+
 /** Reads the material and builds a context from it; throws when it does not load (e.g. key mismatch). */
 function loadTls(o: Options): { options: SecureContextOptions; serial: string } {
   const cert = readFileSync(join(o.certDir, 'tls.crt'));
@@ -136,9 +153,9 @@ function main(): void {
         } catch {
           return send(400, { error: 'body is not JSON' });
         }
-        if (typeof rec !== 'object' || rec === null || Array.isArray(rec))
-          return send(400, { error: 'body must be a JSON object' });
-        const line = { ...rec, at: new Date().toISOString() };
+        const checked = validRecord(rec);
+        if (typeof checked === 'string') return send(400, { error: checked });
+        const line = { ...checked, at: new Date().toISOString() };
         appendFileSync(items, JSON.stringify(line) + '\n');
         send(201, line);
       });

@@ -9,6 +9,7 @@ import { chooseRestorePoint, explainChoice, versionName, type Choice } from '../
 import { gatherChooseInput } from '../../policy/restore-point-evidence.js';
 import { describeTarget } from '../../sast/index.js';
 import type { IncidentFacts, IncidentParams } from '../facts.js';
+import { refusalOptions } from '../refusal.js';
 import type { StepKind } from './types.js';
 
 export interface Assessment {
@@ -37,13 +38,7 @@ export function assess(catalog: Catalog, facts: IncidentFacts, params: IncidentP
 export function choose(catalog: Catalog, facts: IncidentFacts, params: IncidentParams): Choice {
   const choice = chooseRestorePoint(gatherChooseInput(catalog, facts.volume.name, params.target, params.onUnknown));
   if (choice.decision === 'chosen') return choice;
-  const options = [
-    choice.unknown.length ? 'ingest a SARIF report for the unscanned version(s) named above (holdfast sast ingest)' : undefined,
-    choice.reason === 'unknown-restore-point' && params.onUnknown === 'refuse' ? 'or rerun with --skip-unknown to step over restore points whose versions were never scanned' : undefined,
-    'or dismiss the finding if it is a false positive (holdfast sast dismiss)',
-    'or restore by hand from a snapshot you trust (holdfast restore)',
-  ].filter(Boolean);
-  throw Object.assign(conflict('INCIDENT_NO_CLEAN_RESTORE_POINT', `incident on volume ${facts.volume.name}: no restore point can be chosen, nothing was changed: ${choice.message}; options: ${options.join('; ')}`), { choice, explanation: explainChoice(choice) });
+  throw Object.assign(conflict('INCIDENT_NO_CLEAN_RESTORE_POINT', `incident on volume ${facts.volume.name}: no restore point can be chosen, nothing was changed: ${choice.message}; options: ${refusalOptions({ unknownVersions: choice.unknown.length, reason: choice.reason, onUnknown: params.onUnknown })}`), { choice, explanation: explainChoice(choice) });
 }
 
 export const assessStep: StepKind = {
