@@ -82,7 +82,7 @@ export function findingsBefore(catalog: Catalog, repository: string): { newIds()
 /** A proposal withdrawn: journaled as aborted (nothing ran) and audited. */
 export function withdrawProposal(d: Pick<RunnerDeps, 'catalog' | 'clock'>, id: string, reason: string, message: string): void {
   new IncidentStore(d.catalog.db, () => d.clock.now()).setStatus(id, 'aborted', { message });
-  d.catalog.audit.append({ actor: 'trigger', action: 'incident.withdrawn', object: `incident:${id}`, details: { reason } });
+  d.catalog.audit.append({ actor: 'trigger', action: 'incident.withdrawn', object: `incident:${id}`, details: { reason, message } });
 }
 
 export interface ReportProposals {

@@ -60,11 +60,14 @@ export async function proposeForUpload(d: TriggerDeps, findingIds: readonly stri
   for (const x of r.refused) {
     const f = sast.getFinding(x.findingId);
     out.refused.push(x);
+    const summary = `no incident proposed for volume ${x.volume} (finding ${x.findingId}, ${f ? `${f.severity} ${f.ruleId}` : 'unknown'}): ${x.message}`;
+    // A vulnerable version runs and nothing will restore it on its own: the log says so too.
+    d.log.warn(summary, { finding: x.findingId, volume: x.volume });
     d.alerter.fire({
       event: 'incident-refused',
       key: `${x.findingId}:${x.volume}`,
       severity: 'critical',
-      summary: `no incident proposed for volume ${x.volume} (finding ${x.findingId}, ${f ? `${f.severity} ${f.ruleId}` : 'unknown'}): ${x.message}`,
+      summary,
       details: { finding: x.findingId, rule: f?.ruleId, severity: f?.severity, volume: x.volume, reason: x.message },
     });
   }

@@ -1,9 +1,15 @@
 /**
  * One timeline of everything that happened: deploys, scans, backups, verifications, certificate
- * rotations, alerts, incidents. Newest first. Routine entries (successful backups and verifications, probes)
- * can be capped separately, so a backup every minute does not push last week's deploy off the page.
+ * rotations, alerts, incidents — and the trigger's decisions about incidents, with their reason:
+ * a proposal, one withdrawn, and a report whose finding got none (refused: no row exists for
+ * it, so it comes from the audit trail, as the overview reads it). Newest first. Routine entries
+ * (successful backups and verifications, probes) can be capped separately, so a backup every minute does not push last week's deploy off the page.
  */
+import type { AuditEvent } from '../../catalog/index.js';
+import type { IncidentSummary } from '../engines/incidents.js';
 import type { ControlPlane } from '../control-plane.js';
+import type { RefusedProposal } from './overview-decide.js';
+import { refusalsOf } from './sources.js';
 
 export interface TimelineEntry {
   time: string;
@@ -11,6 +17,45 @@ export interface TimelineEntry {
   status: 'ok' | 'failed' | 'info';
   title: string;
   detail: string;
+  /** On an incident entry the trigger decided: proposed (awaiting approval), withdrawn or refused (none made). */
+  decision?: 'proposed' | 'withdrawn' | 'refused' | undefined;
+  /** Why, for a withdrawn or refused one: the sentence the trigger wrote. */
+  reason?: string | undefined;
+  /** The incident (absent for a refusal) and the finding the decision is about, when known. */
+  incident?: string | undefined;
+  finding?: string | undefined;
+}
+
+/** An incident as it stands now (proposed, running, failed, finished), at its last change; `withdrawn`: the trigger's audit event, when it withdrew it. */
+export function incidentEntry(i: Pick<IncidentSummary, 'id' | 'volume' | 'status' | 'interrupted' | 'message' | 'finishedAt' | 'updatedAt' | 'params'>, withdrawn?: AuditEvent): TimelineEntry {
+  const finding = (i.params.target as { findingId?: string } | undefined)?.findingId;
+  const reason = withdrawn ? String(withdrawn.details.message ?? withdrawn.details.reason ?? '') : undefined;
+  const state = i.interrupted ? 'interrupted' : withdrawn ? 'withdrawn' : i.status;
+  return {
+    time: new Date(i.finishedAt ?? i.updatedAt).toISOString(),
+    type: 'incident',
+    status: i.status === 'succeeded' ? 'ok' : i.status === 'failed' || i.interrupted ? 'failed' : 'info',
+    title: `incident ${i.id} on ${i.volume}: ${state}`,
+    detail: reason ?? i.message ?? '',
+    decision: withdrawn ? 'withdrawn' : i.status === 'proposed' ? 'proposed' : undefined,
+    reason,
+    incident: i.id,
+    finding,
+  };
+}
+
+/** A finding the trigger made no incident for (audited: no incident row exists): a vulnerable version runs and nothing will restore it on its own. */
+export function refusalEntry(r: RefusedProposal, finding?: { severity: string; ruleId: string }): TimelineEntry {
+  return {
+    time: r.time,
+    type: 'incident',
+    status: 'failed',
+    title: `no incident for ${r.volume}: refused`,
+    detail: `finding ${r.findingId}${finding ? ` (${finding.severity} ${finding.ruleId})` : ''}: ${r.message}`,
+    decision: 'refused',
+    reason: r.message,
+    finding: r.findingId,
+  };
 }
 
 const RUN_TYPE: Partial<Record<string, TimelineEntry['type']>> = { verify: 'verification', report: 'report', prune: 'prune' };
@@ -69,15 +114,9 @@ export function timeline(cp: ControlPlane, limit = 200, routine = limit): Timeli
       title: `alert ${a.event} → ${a.webhook}`,
       detail: `${String(a.payload.summary ?? '')} (${a.status}, ${a.attempts} attempt(s))`,
     });
-  // An incident as it stands now (proposed, running, failed, finished), at its last change.
-  for (const i of cp.incidents.list({ limit }))
-    out.push({
-      time: new Date(i.finishedAt ?? i.updatedAt).toISOString(),
-      type: 'incident',
-      status: i.status === 'succeeded' ? 'ok' : i.status === 'failed' || i.interrupted ? 'failed' : 'info',
-      title: `incident ${i.id} on ${i.volume}: ${i.interrupted ? 'interrupted' : i.status}`,
-      detail: i.message ?? '',
-    });
+  const withdrawn = new Map(c.audit.list({ action: 'incident.withdrawn', limit }).map((e) => [e.object.replace(/^incident:/, ''), e]));
+  for (const i of cp.incidents.list({ limit })) out.push(incidentEntry(i, i.status === 'aborted' ? withdrawn.get(i.id) : undefined));
+  for (const r of refusalsOf(cp, limit)) out.push(refusalEntry(r, c.sast.getFinding(r.findingId)));
   out.sort((a, b) => b.time.localeCompare(a.time));
   const isRoutine = (e: TimelineEntry) =>
     e.status === 'ok' && (e.type === 'backup' || e.type === 'verification' || e.type === 'report');
