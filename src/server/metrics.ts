@@ -22,7 +22,12 @@ export function createMetrics(cp: ControlPlane): { registry: Registry; scrape():
     certificates: [],
     findings: [],
   };
-  collectDefaultMetrics({ register: reg, prefix: 'holdfast_process_' });
+  // The process's own metrics keep the standard names every exporter uses (process_*, nodejs_*), so
+  // the usual dashboards and alerts apply; a prefix made them holdfast_process_process_*.
+  collectDefaultMetrics({ register: reg });
+  // Gauges named like counters (promtool check metrics: non-counter metrics should not have a
+  // "_total" suffix); their twins by type (nodejs_active_handles{type=…} and so on) say the same.
+  for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) reg.removeSingleMetric(n);
   const g = (name: string, help: string, labelNames: string[], collect: (gauge: Gauge) => void) =>
     new Gauge({
       name,
