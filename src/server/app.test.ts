@@ -220,8 +220,9 @@ describe('control plane API', () => {
       assert.doesNotMatch(cookie, new RegExp(t.token));
       const page = await t.app.inject({ url: '/ui', headers: { cookie } });
       assert.equal(page.statusCode, 200);
-      assert.match(page.body, /class="restore-point"/);
-      assert.match(page.body, /0eeab4ac3343/);
+      const volume = await t.app.inject({ url: '/ui/volumes/data', headers: { cookie } });
+      assert.match(volume.body, /class="restore-point"/);
+      assert.match(volume.body, /0eeab4ac3343/);
       assert.match(page.body, /<tr class="workload" data-workload="app">\s*<td>app<\/td>\s*<td><span class="badge \w+" data-state="stopped">/, 'each workload with its supervision state');
       const run = t.cp.runs.list({ kind: 'backup' })[0]!;
       const detail = await t.app.inject({ url: `/ui/runs/${run.id}`, headers: { cookie } });

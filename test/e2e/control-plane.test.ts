@@ -351,36 +351,55 @@ describe('holdfast serve with the example shop', { timeout: 300_000 }, () => {
       assert.match(page.url(), /\/ui\/login$/, 'the dashboard asks for the token first');
       await page.fill('input[name=token]', token);
       await page.click('button[type=submit]');
-      await page.waitForSelector('#volumes .restore-point');
-      const shop = page.locator('.volume[data-volume="shop-data"]');
-      assert.ok((await shop.locator('.restore-point').count()) >= 2);
-      const firstPoint = await shop.locator('.restore-point').first().innerText();
+      await page.waitForSelector('#overview');
+      assert.match(await page.locator('#overview').innerText(), /degraded/);
+      assert.ok((await page.locator('#overview [data-reason="deployed-finding"]').count()) >= 1, 'the critical finding deployed is a reason');
+      await page.screenshot({ path: join(screenshotDir, 'dashboard.png'), fullPage: true });
+      // Each area through its link in the navigation, as a person gets there.
+      const area = async (name: string, ready: string) => {
+        await page.click(`header.top nav a:text-is("${name}")`);
+        await page.waitForSelector(ready);
+        assert.equal(await page.locator('header.top nav a[aria-current=page]').innerText(), name);
+      };
+      await area('Volumes', 'tr.volume[data-volume="shop-data"]');
+      await page.click('tr.volume[data-volume="shop-data"] a >> nth=0');
+      await page.waitForSelector('#restore-points .restore-point');
+      assert.ok((await page.locator('.restore-point').count()) >= 2);
+      const firstPoint = await page.locator('.restore-point').first().innerText();
       assert.match(firstPoint, /shop [0-9a-f]{12}/);
       assert.match(firstPoint, /blocked/);
       assert.match(firstPoint, /highest critical/);
+      assert.ok((await page.locator('#chart-backup-size circle').count()) >= 2, 'backup sizes are plotted');
+      await area('Certificates', 'tr.certificate[data-certificate="shop-tls"]');
       const cert = await page.locator('tr.certificate[data-certificate="shop-tls"]').innerText();
       assert.match(cert, /127\.0\.0\.1:\d+/);
       assert.match(cert, /\byes\b/, 'served matches written');
+      assert.ok((await page.locator('#chart-certificates rect[data-span="shop-tls"]').count()) >= 2, 'renewals are on the time axis');
+      await area('Findings', '#findings');
+      assert.ok((await page.locator('#findings tr.rule').count()) >= 1);
+      await page.click('.tabs a:text-is("One by one")');
+      await page.waitForSelector('#findings tr.finding');
       assert.ok((await page.locator('#findings tr.finding[data-severity="critical"]').count()) >= 1);
+      await area('Timeline', '#timeline');
       for (const type of ['deploy', 'scan', 'backup', 'verification', 'certificate', 'alert']) {
         assert.ok(
           (await page.locator(`#timeline tr.event[data-type="${type}"]`).count()) >= 1,
           `timeline has a ${type}`,
         );
       }
+      await area('Runs', '#runs');
       assert.ok(
         (await page.locator('#runs tr.run[data-status="failed"]').count()) >= 1,
         'failed runs are visible',
       );
-      assert.match(await page.locator('#overview').innerText(), /degraded/);
-      await page.screenshot({ path: join(screenshotDir, 'dashboard.png'), fullPage: true });
       const jobs = await page
-        .locator('#runs tr.job')
+        .locator('#jobs tr.job')
         .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')));
       assert.ok(
         jobs.includes('backup/shop-minutely/shop-data') && jobs.includes('certificate/shop-tls'),
         `every job is listed with its last run: ${jobs.join(', ')}`,
       );
+      for (const cell of await page.locator('#jobs td.result').allInnerTexts()) assert.notEqual(cell.trim(), '', 'every job has a result');
       await page.locator('#runs').screenshot({ path: join(screenshotDir, 'runs.png') });
       type Run = { id: number; target: string; status: string };
       const run = (await api<Run[]>('/api/v1/runs?kind=backup&status=succeeded&limit=500')).find(

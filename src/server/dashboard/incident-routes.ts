@@ -9,9 +9,8 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isHoldfastError } from '../../base/errors.js';
 import type { ControlPlane } from '../control-plane.js';
-import { html } from './html.js';
 import { incidentPage, type PageNotice } from './incidents.js';
-import { layout } from './page.js';
+import { notFoundPage } from './layout.js';
 
 const hide = { hide: true };
 const ACTOR = 'dashboard';
@@ -26,7 +25,7 @@ const notFound = (reply: FastifyReply, what: string) =>
   reply
     .code(404)
     .type('text/html; charset=utf-8')
-    .send(layout('Not found', html`<section><p>${what}</p><p><a href="/ui#incidents">← all incidents</a></p></section>`).s);
+    .send(notFoundPage(what, { href: '/ui/incidents', label: 'all incidents' }).s);
 
 /**
  * The session cookie is SameSite=Strict, so a cross-site form carries none; a browser also says

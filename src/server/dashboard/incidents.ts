@@ -12,7 +12,7 @@ import { ago, badge, html, Html } from './html.js';
 import type { IncidentDetail } from '../engines/incidents.js';
 import { readIncident, type IncidentRecord } from './incident-data.js';
 import { actionsFor, choiceView, journalView, orderIncidents, type ChoiceView, type JournalView } from './incident-view.js';
-import { layout } from './page.js';
+import { layout } from './layout.js';
 
 /** How often a running incident's page refreshes itself (refresh.js reads it from the page). */
 export const INCIDENT_REFRESH_MS = 2000;
@@ -255,7 +255,7 @@ export function incidentBody(cp: ControlPlane, rec: IncidentRecord, notice?: Pag
     </section>
     ${row.status === 'proposed' && rec.plan ? planSection(rec.plan) : html`<section id="decision"><h2>Restore point</h2>${choiceBlock(v.choice)}${v.affected.length ? html`<ul>${v.affected.map((a) => html`<li>${a.workload} ran <code>${a.version}</code> from ${a.since}${a.until ? ` until ${a.until}` : ''}: ${a.why}</li>`)}</ul>` : ''}</section>`}
     ${stepsSection(rec, v)} ${evidenceSection(v)} ${certificatesSection(v)} ${verifySection(v)} ${reportSection(row, v)}
-    <p><a href="/ui#incidents">← all incidents</a></p>`;
+    <p><a href="/ui/incidents">← all incidents</a></p>`;
 }
 
 /**
@@ -284,5 +284,5 @@ export function incidentPage(cp: ControlPlane, id: string, notice?: PageNotice):
   const rec = readIncident(cp, id);
   if (!rec) return undefined;
   const body = incidentBody(cp, rec, notice);
-  return { body, page: layout(`Incident ${id}`, body) };
+  return { body, page: layout(`Incident ${id}`, body, 'incidents') };
 }

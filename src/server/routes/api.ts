@@ -5,6 +5,9 @@ import { certificateViews, findingViews, volumeViews } from '../views/health.js'
 import { overview } from '../views/overview.js';
 import { timeline } from '../views/timeline.js';
 import { overviewSource } from '../views/sources.js';
+import { FindingHistory } from '../../catalog/finding-history.js';
+import { filterFindings, groupByRule, pageOf, parseFindingsQuery } from '../views/findings-query.js';
+import { findingDetail } from '../views/finding-detail.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 const list = { type: 'array', items: anyObject } as const;
@@ -161,25 +164,76 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
     async () => certificateViews(cp),
   );
 
-  app.get<{ Querystring: { state?: string; severity?: string } }>(
+  const findingsQuery = {
+    type: 'object',
+    properties: {
+      state: { type: 'string', default: 'open', description: 'comma-separated states, or "all"' },
+      severity: { type: 'string', description: 'comma-separated severities' },
+      tool: { type: 'string' },
+      workload: { type: 'string', description: 'only findings the version running on this workload carries' },
+      version: { type: 'string', description: 'only findings the scans of this commit (or prefix) saw' },
+      rule: { type: 'string' },
+      page: { type: 'string' },
+      perPage: { type: 'string' },
+    },
+    additionalProperties: false,
+  } as const;
+  type FindingsQs = Record<string, string | undefined>;
+  // Without page/perPage the whole list (as before); with them one page, the true count in X-Total-Count.
+  const matchingFindings = (qs: FindingsQs) => {
+    const q = parseFindingsQuery(qs, { state: 'open', perPage: 1000 });
+    const all = findingViews(cp, { states: q.states, severities: q.severities, tool: q.tool });
+    return { q, matching: filterFindings(all, q, q.version ? new FindingHistory(cp.d.catalog.db).findingsOfCommit(q.version) : undefined) };
+  };
+
+  app.get<{ Querystring: FindingsQs }>(
     '/api/v1/findings',
     {
       schema: {
-        summary: 'SAST findings with SLA state and where they are deployed',
+        summary: 'SAST findings with SLA state and where they are deployed; filtered, optionally paged',
         tags: ['findings'],
-        querystring: {
-          type: 'object',
-          properties: { state: { type: 'string', default: 'open' }, severity: { type: 'string' } },
-          additionalProperties: false,
-        },
+        querystring: findingsQuery,
         response: { 200: list },
       },
     },
-    async (req) =>
-      findingViews(cp, {
-        states: req.query.state === 'all' ? undefined : (req.query.state ?? 'open').split(','),
-        severities: req.query.severity?.split(','),
-      }),
+    async (req, reply) => {
+      const { q, matching } = matchingFindings(req.query);
+      if (req.query.page === undefined && req.query.perPage === undefined) return matching;
+      const p = pageOf(matching, q.page, q.perPage);
+      reply.header('x-total-count', String(p.total));
+      return p.items;
+    },
+  );
+
+  app.get<{ Querystring: FindingsQs }>(
+    '/api/v1/findings/rules',
+    {
+      schema: {
+        summary: 'The same findings grouped by tool and rule: count, most severe, CWEs, where deployed',
+        tags: ['findings'],
+        querystring: findingsQuery,
+        response: { 200: list },
+      },
+    },
+    async (req) => groupByRule(matchingFindings(req.query).matching),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/findings/:id',
+    {
+      schema: {
+        summary: 'One finding: its history, the versions that carry it and the backups they wrote',
+        tags: ['findings'],
+        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        response: { 200: anyObject, 404: error },
+      },
+    },
+    async (req, reply) => {
+      const d = findingDetail(cp, req.params.id);
+      if (!d) return reply.code(404).send({ code: 'FINDING_NOT_FOUND', message: `finding ${req.params.id}: no such finding` });
+      const { now: _now, ...rest } = d;
+      return rest;
+    },
   );
 
   app.get<{ Querystring: { limit?: number; routine?: number } }>(

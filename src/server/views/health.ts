@@ -4,6 +4,7 @@
  */
 import { decideRenewal, decideSla, decideVerification } from '../../policy/schedule-health.js';
 import type { EvidenceStore } from '../../catalog/evidence.js';
+import type { FindingRow } from '../../catalog/sast-store.js';
 import type { HoldfastConfig, LoadedConfig } from '../../config/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { ControlPlane } from '../control-plane.js';
@@ -205,11 +206,17 @@ export interface FindingView {
   severity: string;
   state: string;
   ruleId: string;
+  tool: string;
+  cwes: string[];
   message: string;
   path: string | undefined;
   startLine: number | undefined;
   firstSeenAt: string;
   firstSeenCommit: string;
+  lastSeenAt: string;
+  lastSeenCommit: string;
+  fixedAt: string | undefined;
+  dismissedAt: string | undefined;
   sla: string;
   dueAt: string | undefined;
   deployedIn: string[];
@@ -217,41 +224,49 @@ export interface FindingView {
 
 export function findingViews(
   cp: ControlPlane,
-  filter: { states?: string[]; severities?: string[] } = { states: ['open'] },
+  filter: { states?: string[] | undefined; severities?: string[] | undefined; tool?: string | undefined } = { states: ['open'] },
 ): FindingView[] {
-  const now = cp.d.clock.now();
+  const deployed = deployedFindings(cp);
+  const views = cp.d.catalog.sast.listFindings(filter).map((f) => findingView(cp, f, deployed));
+  // Most severe first; within a severity, the oldest (closest to its SLA) first.
+  return views.sort(
+    (a, b) => rank(b.severity) - rank(a.severity) || a.firstSeenAt.localeCompare(b.firstSeenAt),
+  );
+}
+
+/** Finding id → the workloads whose running version carries it. */
+export function deployedFindings(cp: ControlPlane): Map<string, string[]> {
   const live = cp.d.catalog.deployments.timeline().filter((d) => !d.endedAt);
   const deployedIn = new Map<string, string[]>();
   for (const d of live)
     for (const f of versionVerdict(cp, d.commit).findings)
       deployedIn.set(f.id, [...(deployedIn.get(f.id) ?? []), d.workload]);
-  const views = cp.d.catalog.sast.listFindings(filter).map((f) => {
-    const sla = decideSla({
-      severity: f.severity,
-      firstSeenAt: new Date(f.firstSeenAt),
-      now,
-      sla: cp.config.sast.sla,
-    });
-    return {
-      id: f.id,
-      repository: f.repository,
-      severity: f.severity,
-      state: f.state,
-      ruleId: f.ruleId,
-      message: f.message,
-      path: f.path,
-      startLine: f.startLine,
-      firstSeenAt: f.firstSeenAt,
-      firstSeenCommit: f.firstSeenCommit,
-      sla: f.state === 'open' ? sla.reason : 'Closed',
-      dueAt: sla.dueAt?.toISOString(),
-      deployedIn: deployedIn.get(f.id) ?? [],
-    };
-  });
-  // Most severe first; within a severity, the oldest (closest to its SLA) first.
-  return views.sort(
-    (a, b) => rank(b.severity) - rank(a.severity) || a.firstSeenAt.localeCompare(b.firstSeenAt),
-  );
+  return deployedIn;
+}
+
+export function findingView(cp: ControlPlane, f: FindingRow, deployedIn: ReadonlyMap<string, string[]>): FindingView {
+  const sla = decideSla({ severity: f.severity, firstSeenAt: new Date(f.firstSeenAt), now: cp.d.clock.now(), sla: cp.config.sast.sla });
+  return {
+    id: f.id,
+    repository: f.repository,
+    severity: f.severity,
+    state: f.state,
+    ruleId: f.ruleId,
+    tool: f.tool,
+    cwes: f.cwes,
+    message: f.message,
+    path: f.path,
+    startLine: f.startLine,
+    firstSeenAt: f.firstSeenAt,
+    firstSeenCommit: f.firstSeenCommit,
+    lastSeenAt: f.lastSeenAt,
+    lastSeenCommit: f.lastSeenCommit,
+    fixedAt: f.fixedAt,
+    dismissedAt: f.dismissedAt,
+    sla: f.state === 'open' ? sla.reason : 'Closed',
+    dueAt: sla.dueAt?.toISOString(),
+    deployedIn: deployedIn.get(f.id) ?? [],
+  };
 }
 
 const rank = (s: string) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(s);

@@ -1,0 +1,46 @@
+/**
+ * One finding as a reviewer reads it: the finding, its history (first seen, fixed, reopened,
+ * dismissed and by whom), the versions whose scans carry it, the backups those versions wrote,
+ * and the incidents about it. For the dashboard's finding page and /api/v1/findings/:id.
+ */
+import { FindingHistory } from '../../catalog/finding-history.js';
+import type { ControlPlane } from '../control-plane.js';
+import { findingHistory, versionsCarrying, type HistoryEvent } from './findings-query.js';
+import { deployedFindings, findingView, volumeViews, type FindingView, type RestorePointView } from './health.js';
+
+export interface FindingDetail {
+  f: FindingView;
+  history: HistoryEvent[];
+  versions: { commit: string; deployedOn: string[] }[];
+  backups: { volume: string; point: RestorePointView }[];
+  incidents: { id: string; status: string; volume: string }[];
+  now: Date;
+}
+
+export function findingDetail(cp: ControlPlane, id: string): FindingDetail | undefined {
+  const row = cp.d.catalog.sast.getFinding(id);
+  if (!row) return undefined;
+  const sightings = new FindingHistory(cp.d.catalog.db).sightings(id);
+  const dismissed = row.state === 'dismissed' ? cp.d.catalog.audit.list({ object: `finding:${id}`, action: 'sast.dismiss', limit: 1 })[0] : undefined;
+  const commits = versionsCarrying(sightings);
+  const live = cp.d.catalog.deployments.timeline().filter((d) => !d.endedAt);
+  const carrying = new Set(commits);
+  const backups = volumeViews(cp, { points: 500 }).flatMap((v) =>
+    v.restorePoints.filter((p) => p.workloads.some((w) => w.commit && carrying.has(w.commit))).map((point) => ({ volume: v.name, point })),
+  );
+  return {
+    f: findingView(cp, row, deployedFindings(cp)),
+    history: findingHistory(
+      sightings,
+      dismissed ? { time: dismissed.time, actor: dismissed.actor, reason: String(dismissed.details.reason ?? row.dismissedReason ?? ''), comment: typeof dismissed.details.comment === 'string' ? dismissed.details.comment : undefined } : row.dismissedAt ? { time: row.dismissedAt, actor: 'unknown', reason: row.dismissedReason ?? '', comment: row.dismissedComment } : undefined,
+    ),
+    versions: commits.map((commit) => ({ commit, deployedOn: live.filter((d) => d.commit === commit).map((d) => d.workload) })),
+    backups,
+    incidents: cp.incidents
+      .list({ limit: 1000 })
+      .filter((i) => (i.params.target as { findingId?: string } | undefined)?.findingId === id)
+      .map((i) => ({ id: i.id, status: i.status, volume: i.volume })),
+    now: cp.d.clock.now(),
+  };
+}
+

@@ -1,0 +1,163 @@
+/**
+ * The findings a security reviewer asks for: filters (severity, tool, state, workload, version,
+ * rule), a page of them with the true count, the same findings grouped by rule, and one
+ * finding's history. Pure: the rows come in, the answer goes out; table-tested.
+ */
+import { invalidInput } from '../../base/errors.js';
+import { severities } from '../../sast/severity.js';
+import type { Sighting } from '../../catalog/finding-history.js';
+import type { FindingView } from './health.js';
+
+export const findingStates = ['open', 'fixed', 'dismissed', 'suppressed'] as const;
+
+export interface FindingsQuery {
+  severities: string[] | undefined;
+  states: string[] | undefined;
+  tool: string | undefined;
+  workload: string | undefined;
+  version: string | undefined;
+  rule: string | undefined;
+  page: number;
+  perPage: number;
+}
+
+const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+function oneOf(name: string, values: string[] | undefined, allowed: readonly string[]): string[] | undefined {
+  for (const v of values ?? [])
+    if (!allowed.includes(v)) throw invalidInput('BAD_FINDINGS_FILTER', `findings filter ${name}=${v}: expected ${allowed.join(', ')}`);
+  return values;
+}
+
+/** From a query string; `state=all` (or empty) means every state. Unknown words are refused with one line. */
+export function parseFindingsQuery(q: Record<string, string | undefined>, defaults: { state: string; perPage: number } = { state: 'open', perPage: 50 }): FindingsQuery {
+  const state = q.state ?? defaults.state;
+  const page = Number(q.page ?? 1);
+  const perPage = Number(q.perPage ?? defaults.perPage);
+  if (!Number.isInteger(page) || page < 1) throw invalidInput('BAD_FINDINGS_FILTER', `findings filter page=${q.page}: expected a whole number from 1`);
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 1000) throw invalidInput('BAD_FINDINGS_FILTER', `findings filter perPage=${q.perPage}: expected a whole number from 1 to 1000`);
+  if (q.version !== undefined && q.version !== '' && !/^[0-9a-f]{7,64}$/i.test(q.version)) throw invalidInput('BAD_FINDINGS_FILTER', `findings filter version=${q.version}: expected a commit (hex)`);
+  return {
+    severities: oneOf('severity', list(q.severity), severities),
+    states: state === 'all' || state === '' ? undefined : oneOf('state', list(state), findingStates),
+    tool: q.tool || undefined,
+    workload: q.workload || undefined,
+    version: q.version ? q.version.toLowerCase() : undefined,
+    rule: q.rule || undefined,
+    page,
+    perPage,
+  };
+}
+
+/**
+ * The filters the catalog query did not apply. `inVersion`: the ids the version's scans saw
+ * (findingsOfCommit), for the version filter; the workload filter reads `deployedIn`.
+ */
+export function filterFindings(views: readonly FindingView[], q: FindingsQuery, inVersion?: ReadonlySet<string>): FindingView[] {
+  return views.filter(
+    (f) =>
+      (!q.severities || q.severities.includes(f.severity)) &&
+      (!q.states || q.states.includes(f.state)) &&
+      (!q.tool || f.tool === q.tool) &&
+      (!q.rule || f.ruleId === q.rule) &&
+      (!q.workload || f.deployedIn.includes(q.workload)) &&
+      (!inVersion || inVersion.has(f.id)),
+  );
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pages: number;
+  from: number;
+  to: number;
+}
+
+/** One page; a page past the end is the last page (a filter that narrowed the list keeps a link valid). */
+export function pageOf<T>(items: readonly T[], page: number, perPage: number): Page<T> {
+  const pages = Math.max(1, Math.ceil(items.length / perPage));
+  const p = Math.min(page, pages);
+  const start = (p - 1) * perPage;
+  const slice = items.slice(start, start + perPage);
+  return { items: slice, total: items.length, page: p, pages, from: slice.length ? start + 1 : 0, to: start + slice.length };
+}
+
+export interface RuleGroup {
+  ruleId: string;
+  tool: string;
+  count: number;
+  /** The most severe of its findings. */
+  severity: string;
+  bySeverity: Record<string, number>;
+  cwes: string[];
+  /** One message of the rule's findings, as the tool wrote it (the catalog keeps no rule text). */
+  example: string;
+  deployedIn: string[];
+}
+
+const rank = (s: string) => severities.indexOf(s as (typeof severities)[number]) + 1 || severities.length + 1;
+
+/** Most severe rule first, then the one with most findings. */
+export function groupByRule(views: readonly FindingView[]): RuleGroup[] {
+  const by = new Map<string, RuleGroup>();
+  for (const f of views) {
+    const key = `${f.tool}\0${f.ruleId}`;
+    const g = by.get(key) ?? { ruleId: f.ruleId, tool: f.tool, count: 0, severity: f.severity, bySeverity: {}, cwes: [], example: f.message, deployedIn: [] };
+    by.set(key, g);
+    g.count++;
+    g.bySeverity[f.severity] = (g.bySeverity[f.severity] ?? 0) + 1;
+    if (rank(f.severity) < rank(g.severity)) g.severity = f.severity;
+    for (const c of f.cwes) if (!g.cwes.includes(c)) g.cwes.push(c);
+    for (const w of f.deployedIn) if (!g.deployedIn.includes(w)) g.deployedIn.push(w);
+  }
+  return [...by.values()].sort((a, b) => rank(a.severity) - rank(b.severity) || b.count - a.count || a.ruleId.localeCompare(b.ruleId));
+}
+
+/** A CWE's page at MITRE, for an id the catalog stored as "CWE-79". */
+export const cweLink = (cwe: string): string | undefined => {
+  const m = /^CWE-(\d+)$/i.exec(cwe.trim());
+  return m ? `https://cwe.mitre.org/data/definitions/${m[1]}.html` : undefined;
+};
+
+export interface HistoryEvent {
+  time: string;
+  what: 'first seen' | 'fixed' | 'reopened' | 'dismissed' | 'suppressed';
+  commit?: string | undefined;
+  detail: string;
+}
+
+/**
+ * The finding's life from the complete scans of its stream: first seen, fixed (the first scan
+ * after a sighting that no longer reports it), reopened (reported again after a fix), and the
+ * dismissal with who made it (the audit log). Failed or partial scans prove nothing and are skipped.
+ */
+export function findingHistory(sightings: readonly Sighting[], dismissal?: { time: string; actor: string; reason: string; comment?: string | undefined }): HistoryEvent[] {
+  const out: HistoryEvent[] = [];
+  let present = false;
+  let ever = false;
+  let suppressed = false;
+  for (const s of sightings) {
+    if (s.status !== 'complete') continue;
+    if (s.seen && !present) {
+      out.push({ time: s.scanTime, what: ever ? 'reopened' : 'first seen', commit: s.commit, detail: `scan ${s.scanId}${s.toolVersion ? ` (tool ${s.toolVersion})` : ''}` });
+      present = true;
+      ever = true;
+    } else if (!s.seen && present) {
+      out.push({ time: s.scanTime, what: 'fixed', commit: s.commit, detail: `scan ${s.scanId} no longer reports it` });
+      present = false;
+    }
+    if (s.seen && s.suppressed && !suppressed) out.push({ time: s.scanTime, what: 'suppressed', commit: s.commit, detail: `suppressed in the source (scan ${s.scanId})` });
+    suppressed = s.seen && s.suppressed;
+  }
+  if (dismissal)
+    out.push({ time: dismissal.time, what: 'dismissed', detail: `by ${dismissal.actor}: ${dismissal.reason}${dismissal.comment ? ` — ${dismissal.comment}` : ''}` });
+  return out.sort((a, b) => a.time.localeCompare(b.time));
+}
+
+/** The commits whose complete scans reported the finding, oldest first. */
+export function versionsCarrying(sightings: readonly Sighting[]): string[] {
+  const out: string[] = [];
+  for (const s of sightings) if (s.seen && !s.suppressed && s.status === 'complete' && !out.includes(s.commit)) out.push(s.commit);
+  return out;
+}
