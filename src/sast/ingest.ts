@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/index.js';
 import type { Clock } from '../platform/clock.js';
 import { parseEnvelope, resolveRun, type EnvelopeInput } from './envelope.js';
-import { applyLifecycle, type LifecycleCounts } from './lifecycle.js';
+import { applyLifecycle, type LifecycleCounts, type NewFinding } from './lifecycle.js';
 import { mergeRuns } from './merge-runs.js';
 import { normaliseRun, repeatedLineHashes, type NormalisedRun, type RunStatus } from './normalise.js';
 import { parseSarif } from './parse.js';
@@ -45,6 +45,10 @@ export interface IngestSummary {
   ref: string;
   reportSha256: string;
   scans: IngestedScan[];
+  /** Findings this report opened for the first time (off-thread: a part of them, see off-thread.ts). */
+  newOpenFindings: NewFinding[];
+  /** How many findings this report opened for the first time. */
+  newOpenCount: number;
   warnings: string[];
 }
 
@@ -84,6 +88,7 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
   const now = opts.clock.now();
   const c = opts.catalog;
 
+  const newOpenFindings: NewFinding[] = [];
   const scans = c.transaction(() => {
     if (!commit) return [];
     const version = c.versions.upsert({ repository: env.repository, commit, imageDigests: env.imageDigests });
@@ -111,7 +116,7 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
         resultCount: run.results.length,
         warnings: run.warnings,
       });
-      const counts = applyLifecycle(c.sast, st, run, { scanId, commit: v.commit, scanTime, repository: env.repository });
+      const counts = applyLifecycle(c.sast, st, run, { scanId, commit: v.commit, scanTime, repository: env.repository, newOpen: newOpenFindings });
       out.push({ ...base, ...counts, scanId, alreadyIngested: false });
     }
     c.audit.append({
@@ -122,5 +127,5 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
     });
     return out;
   });
-  return { repository: env.repository, commit: commit ?? '', ref: env.ref, reportSha256, scans, warnings };
+  return { repository: env.repository, commit: commit ?? '', ref: env.ref, reportSha256, scans, newOpenFindings, newOpenCount: newOpenFindings.length, warnings };
 }

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { SastStore, Stream, StreamEntry, FindingState } from '../catalog/index.js';
 import type { NormalisedRun } from './normalise.js';
+import type { Severity } from './severity.js';
 
 export interface LifecycleCounts {
   new: number;
@@ -22,11 +23,20 @@ export interface LifecycleCounts {
   dismissed: number;
 }
 
+export interface NewFinding {
+  id: string;
+  severity: Severity;
+  ruleId: string;
+  message: string;
+}
+
 export interface ScanContext {
   scanId: number;
   commit: string;
   scanTime: Date;
   repository: string;
+  /** Receives the findings this scan opened for the first time (for incident proposals). */
+  newOpen?: NewFinding[];
 }
 
 export function findingId(repository: string, st: Stream, identity: string): string {
@@ -77,6 +87,7 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
         dismissedAt: undefined,
       });
       counts.new++;
+      if (state === 'open') ctx.newOpen?.push({ id, severity: r.severity, ruleId: r.ruleId, message: r.message });
     } else {
       id = f.id;
       if (later) {

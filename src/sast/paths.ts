@@ -17,7 +17,9 @@ export function absoluteOf(uri: string): string | undefined {
     if (/^\/[A-Za-z]:\//.test(u)) u = u.slice(1);
   }
   u = safeDecode(u);
-  if (u.startsWith('/') || /^[A-Za-z]:\//.test(u)) return posix.normalize(u);
+  if (u.startsWith('/')) return posix.normalize(u);
+  // The drive is not a segment: "C:/../x" is C:/x, as "/../x" is /x.
+  if (/^[A-Za-z]:\//.test(u)) return u.slice(0, 2) + posix.normalize(u.slice(2));
   return undefined;
 }
 
@@ -31,10 +33,17 @@ function safeDecode(s: string): string {
 }
 
 export function cleanRelative(p: string): string {
-  let n = posix.normalize(safeDecode(p.replace(/\\/g, '/')));
+  return tidy(safeDecode(p.replace(/\\/g, '/')));
+}
+
+/** Normalises an already decoded path: decoding twice would turn a file named "%2F" into "/". */
+function tidy(p: string): string {
+  let n = posix.normalize(p);
   while (n.startsWith('./')) n = n.slice(2);
   return n === '.' ? '' : n;
 }
+
+const maxRoots = 64;
 
 export class PathResolver {
   private readonly roots: string[];
@@ -48,11 +57,11 @@ export class PathResolver {
     const roots = [...sourceRoots];
     for (const inv of run.invocations ?? []) if (inv.workingDirectory?.uri) roots.push(inv.workingDirectory.uri);
     for (const base of Object.values(run.originalUriBaseIds ?? {})) if (base.uri) roots.push(base.uri);
-    this.roots = roots
-      .map((r) => absoluteOf(r))
-      .filter((r): r is string => !!r)
-      .map((r) => (r.endsWith('/') ? r : r + '/'))
-      .sort((a, b) => b.length - a.length);
+    const absolute = [...new Set(roots.map((r) => absoluteOf(r)).filter((r): r is string => !!r).map((r) => (r.endsWith('/') ? r : r + '/')))];
+    // Every distinct path is tried against every root: a report naming thousands of roots would
+    // make that quadratic. Real runs name one or two.
+    if (absolute.length > maxRoots) warnings.push(`${absolute.length} checkout roots (invocations and originalUriBaseIds): only the first ${maxRoots} are used`);
+    this.roots = absolute.slice(0, maxRoots).sort((a, b) => b.length - a.length);
   }
 
   private readonly memo = new Map<string, string | undefined>();
@@ -75,7 +84,7 @@ export class PathResolver {
     const joined = this.join(l.uri, l.uriBaseId, 0);
     const abs = absoluteOf(joined);
     if (!abs) return cleanRelative(joined);
-    for (const r of this.roots) if (abs.startsWith(r)) return cleanRelative(abs.slice(r.length));
+    for (const r of this.roots) if (abs.startsWith(r)) return tidy(abs.slice(r.length));
     return abs;
   }
 
@@ -95,6 +104,24 @@ export class PathResolver {
 }
 
 /**
+ * The longest directory all `paths` share, segment by segment ("/" when they share only the root),
+ * or undefined when they share nothing (C:/a and D:/b). Each step compares one segment and every
+ * loop is bounded by a path's length: it terminates on any input.
+ */
+export function commonDirectory(paths: readonly string[]): string | undefined {
+  if (paths.length === 0) return undefined;
+  const common = paths[0]!.split('/').slice(0, -1);
+  for (const p of paths) {
+    const segs = p.split('/');
+    const max = Math.min(common.length, segs.length - 1);
+    let n = 0;
+    while (n < max && common[n] === segs[n]) n++;
+    common.length = n;
+  }
+  return common.length === 0 ? undefined : common.join('/') + '/';
+}
+
+/**
  * Last resort for absolute paths under no known root: strip the directory they all share, so the
  * same checkout scanned from another place yields the same paths. Warned about, because a report
  * of one file cannot tell its root; pass the checkout root (`--source-root`) to be exact.
@@ -102,9 +129,11 @@ export class PathResolver {
 export function stripCommonRoot(paths: (string | undefined)[], warnings: string[]): (string | undefined)[] {
   const abs = paths.filter((p): p is string => !!p && absoluteOf(p) !== undefined);
   if (abs.length === 0) return paths;
-  let prefix = posix.dirname(abs[0]!) + '/';
-  for (const p of abs) while (!p.startsWith(prefix)) prefix = posix.dirname(prefix.slice(0, -1)) + '/';
-  if (prefix === '//') prefix = '/';
+  const prefix = commonDirectory(abs);
+  if (!prefix) {
+    warnings.push('absolute paths outside any known checkout root and with no directory in common: kept as they are (pass the checkout root to be exact)');
+    return paths;
+  }
   warnings.push(`absolute paths outside any known checkout root: took ${prefix} as the root (pass the checkout root to be exact)`);
-  return paths.map((p) => (p && absoluteOf(p) !== undefined && p.startsWith(prefix) ? cleanRelative(p.slice(prefix.length)) : p));
+  return paths.map((p) => (p && absoluteOf(p) !== undefined && p.startsWith(prefix) ? tidy(p.slice(prefix.length)) : p));
 }

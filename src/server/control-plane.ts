@@ -77,6 +77,7 @@ export class ControlPlane {
           this.verdicts.clear();
         }
       },
+      close: () => d.sast.close(),
     };
     this.runs = new RunHistory(d.catalog.db);
     this.evidence = new EvidenceStore(d.catalog.db);

@@ -4,6 +4,7 @@
  * control plane itself knows only these shapes.
  */
 import type { Provenance } from '../backup/snapshot/provenance.js';
+import type { Severity } from '../sast/index.js';
 
 export interface SnapshotInfo {
   id: string;
@@ -99,7 +100,9 @@ export interface CertificatePort {
 export interface SarifIngestResult {
   scans: number;
   results: number;
+  /** Every new finding at or above `triggerAtOrAbove`, and the most severe of the rest: 1000 in all at most. */
   newFindings: { id: string; severity: string; ruleId: string; message: string }[];
+  newFindingsCount: number;
   warnings: string[];
 }
 
@@ -107,6 +110,8 @@ export interface SarifIngestResult {
 export interface SastPort {
   ingest(
     report: Buffer,
-    o: { name: string; repository: string; commit: string; ref: string; imageDigest?: string | undefined },
+    o: { name: string; repository: string; commit: string; ref: string; imageDigest?: string | undefined; triggerAtOrAbove?: Severity },
   ): Promise<SarifIngestResult>;
+  /** Ends running ingests (they fail with INGEST_ABORTED, writing nothing): for shutdown. */
+  close(): Promise<void>;
 }
