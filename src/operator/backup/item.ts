@@ -6,7 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { provenanceSchema, type HookRun, type Provenance } from '../../backup/snapshot/provenance.js';
 import { isHoldfastError } from '../../base/errors.js';
-import { call, isNotFound, kubeError, mergePatch, mountingContainers, podsMountingClaim } from '../../platform/kubernetes/index.js';
+import { call, isNotFound, kubeError, mergePatch, mountingContainers, podsMountingClaim, workloadVersions } from '../../platform/kubernetes/index.js';
 import { API_VERSION, GROUP, VERSION, type BackupPolicySpec, type BackupRepositorySpec } from '../api/index.js';
 import { lookup, type CustomObject, type OperatorContext } from '../context.js';
 import { bracket, runPhase, type PodRef } from './hooks.js';
@@ -68,13 +68,7 @@ function podRefs(pods: readonly k8s.V1Pod[]): PodRef[] {
 function provenanceOf(ctx: OperatorContext, it: Item, pods: readonly k8s.V1Pod[], hooks: HookRun[]): Provenance {
   return provenanceSchema.parse({
     volume: `${it.ref.namespace}/${it.ref.pvc}`,
-    workloads: mountingContainers(pods).map((c) => ({
-      workload: c.workload,
-      container: c.container,
-      ...(c.image ? { image: c.image } : {}),
-      ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
-      ...(c.imageRef ? { imageRef: c.imageRef } : {}),
-    })),
+    workloads: workloadVersions(mountingContainers(pods)),
     hooks,
     labels: { policy: `${it.ref.policyNamespace}/${it.ref.policy}`, run: it.ref.runId, operator: ctx.settings.namespace },
   });

@@ -3,7 +3,7 @@
  * namespace, the RestorePoints of the PVC (evidence excluded), and what mounts the PVC now.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { mountingContainers, podsMountingClaim } from '../../platform/kubernetes/index.js';
+import { mountingContainers, podsMountingClaim, workloadVersions } from '../../platform/kubernetes/index.js';
 import { provenanceSchema } from '../../backup/snapshot/provenance.js';
 import { restorePointSpecSchema, type RestorePointStatus } from '../api/index.js';
 import type { CustomObject, OperatorContext } from '../context.js';
@@ -60,11 +60,5 @@ export function restorePointsOf(ctx: OperatorContext, namespace: string, pvc: st
 }
 
 export function runningVersions(ctx: OperatorContext, namespace: string, pvc: string): ObservedVersion[] {
-  return mountingContainers(podsMountingClaim(ctx.caches.pods.list(namespace), namespace, pvc)).map((c) => ({
-    workload: c.workload,
-    container: c.container,
-    ...(c.image ? { image: c.image } : {}),
-    ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
-    ...(c.imageRef ? { imageRef: c.imageRef } : {}),
-  }));
+  return workloadVersions(mountingContainers(podsMountingClaim(ctx.caches.pods.list(namespace), namespace, pvc)));
 }

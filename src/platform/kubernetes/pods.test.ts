@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
-import { imageDigest, mountingContainers, pullableRef, podsMountingClaim, workloadOf } from './pods.js';
+import { imageDigest, mountingContainers, pullableRef, podsMountingClaim, workloadOf, workloadVersions } from './pods.js';
 
 const D = 'sha256:' + 'ab'.repeat(32);
 const pod = (name: string, claim: string, extra: Partial<k8s.V1Pod> = {}): k8s.V1Pod => ({
@@ -54,4 +54,18 @@ test('a container records the pullable reference beside the digest only when ima
   const [c] = mountingContainers([bare]);
   assert.equal(c!.imageDigest, D, 'the digest is still the identity SAST verdicts use');
   assert.equal(c!.imageRef, undefined);
+});
+
+test('a version is recorded once however many pods run it; a rollout caught mid-way records both versions', () => {
+  const D2 = 'sha256:' + 'cd'.repeat(32);
+  const of = (name: string, hash: string, digest: string) =>
+    pod(name, 'data', {
+      metadata: { name, namespace: 'shop', labels: { 'pod-template-hash': hash }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `web-${hash}`, uid: hash, controller: true }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'app', image: 'shop:1.2', imageID: `shop@${digest}`, ready: true, restartCount: 0 }] },
+    });
+  const versions = workloadVersions(mountingContainers([of('web-a-1', 'a', D), of('web-a-2', 'a', D), of('web-b-1', 'b', D2), of('web-a-3', 'a', D)]));
+  assert.deepEqual(versions, [
+    { workload: 'shop/Deployment/web', container: 'app', image: 'shop:1.2', imageDigest: D, imageRef: `shop@${D}` },
+    { workload: 'shop/Deployment/web', container: 'app', image: 'shop:1.2', imageDigest: D2, imageRef: `shop@${D2}` },
+  ]);
 });

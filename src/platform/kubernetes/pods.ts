@@ -75,3 +75,19 @@ export function mountingContainers(pods: readonly k8s.V1Pod[]): MountingContaine
   }
   return out;
 }
+
+/** Which version of each workload's container runs against a volume: no pod name, once per version. */
+export type WorkloadVersion = Omit<MountingContainer, 'pod'>;
+
+/**
+ * The distinct versions among `containers`: three replicas of one version are one entry, and a
+ * rollout caught mid-way gives one entry per version (old and new), never one per pod.
+ */
+export function workloadVersions(containers: readonly MountingContainer[]): WorkloadVersion[] {
+  const seen = new Map<string, WorkloadVersion>();
+  for (const { pod: _pod, ...v } of containers) {
+    const key = JSON.stringify([v.workload, v.container, v.image, v.imageDigest, v.imageRef]);
+    if (!seen.has(key)) seen.set(key, v);
+  }
+  return [...seen.values()];
+}
