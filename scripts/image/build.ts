@@ -3,7 +3,7 @@
  *   node --import tsx scripts/image/build.ts [--json] [--import <containerd socket>] [--context <checkout>]
  * Three layers, each cached by a hash of its inputs (cache.ts): Debian with the runtime packages
  * and the user (base.ts), the pinned Node (node.ts), the built and pruned project (app.ts). Prints
- * `{ ref, configDigest, archive }` with --json. Needs root (debootstrap, file owners) and, on a cold
+ * `{ ref, configDigest, archive, layers, config }` with --json. Needs root (debootstrap, file owners) and, on a cold
  * cache, the Debian mirror and the npm registry. Builds run one at a time (flock on the cache).
  */
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { buildApp, contextDigest, contextFiles, contextSources } from './app.js';
 import { buildBase, DEFAULT_MIRROR, type BaseSpec } from './base.js';
 import { cachedLayer, CACHE_DIR, keyOf, pruneCache, touch } from './cache.js';
-import { imageConfig, run, sha256, writeArchive, type ImageConfig } from './docker-save.js';
+import { imageConfig, run, sha256, writeArchive, type ImageConfig, type Layer } from './docker-save.js';
 import { DockerfileError, parseDockerfile, type Stage } from './dockerfile.js';
 import { buildNode, NODE, nodeMajor } from './node.js';
 
@@ -24,6 +24,9 @@ export interface BuiltImage {
   ref: string;
   configDigest: string;
   archive: string;
+  /** The cached layer tars and the config: what an image on top of this one is written from. */
+  layers: Layer[];
+  config: ImageConfig;
 }
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -115,7 +118,7 @@ export function buildImage(opts: { repo?: string; log?: (m: string) => void } = 
     log(`archive: ${archive}`);
   }
   pruneCache();
-  return { ref, configDigest: `sha256:${configHex}`, archive };
+  return { ref, configDigest: `sha256:${configHex}`, archive, layers: layers.map((l) => ({ tar: l.tar, diffId: l.diffId })), config };
 }
 
 /** Imports the archive into containerd's k8s.io namespace at `socket`, where the kubelet finds it. */
