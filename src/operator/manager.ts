@@ -124,6 +124,9 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     }),
     certificatePolicies: cache(`${h}/certificatepolicies`, custom(apis, GROUP, VERSION, 'certificatepolicies'), (p) => {
       certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`);
+      // A CA rotation moves every policy of the issuer: each reissues once the new CA is active.
+      const rotation = (p.status as { caRotation?: { step?: string } } | undefined)?.caRotation?.step;
+      if (rotation && rotation !== 'done') allCerts();
       incidentsOf(p);
     }),
     incidents: cache(`${h}/incidents`, custom(apis, GROUP, VERSION, 'incidents'), (i) => incidentQ.add(`${i.metadata!.namespace}/${i.metadata!.name}`)),

@@ -38,6 +38,18 @@ export const certificatePolicySpecSchema = z
       })
       .strict()
       .default({}),
+    /** CA rotation (annotation holdfast.dev/rotate-ca; src/operator/tls/ca-rotation.ts). */
+    caRotation: z
+      .object({
+        /**
+         * How long every trust bundle must have held the new CA before it issues: the kubelet
+         * refreshes a mounted ConfigMap at its next sync of the pod (a minute and a little more by
+         * default), and a client reading an older copy would not trust the new certificates.
+         */
+        propagationDelay: durationString.default('2m'),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -53,6 +65,10 @@ export const certificatePolicyStatusSchema = z
     pendingRollout: z.array(z.string()).optional(),
     /** Value of the `holdfast.dev/reissue` annotation already acted upon (a forced reissue with a new key runs once). */
     handledReissue: z.string().optional(),
+    /** Value of the `holdfast.dev/rotate-ca` annotation whose rotation is done. */
+    handledRotateCa: z.string().optional(),
+    /** The issuer's CA rotation as this policy last saw it: its step and what it waits for. */
+    caRotation: z.object({ rotation: z.string(), step: z.string(), message: z.string() }).strict().optional(),
   })
   .strict();
 

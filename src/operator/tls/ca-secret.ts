@@ -1,63 +1,126 @@
 /**
  * The in-cluster CA lives in a Secret in the operator's namespace (ca.crt, ca.key, and its id in an
  * annotation), so every replica and every restart issues from the same root. Created on first use,
- * and not again once certificates were issued: see missing-ca.ts.
- * CA rotation is the TLS engine's job (src/tls rotation) and is not driven from the cluster yet.
+ * and not again once certificates were issued: see missing-ca.ts. During a CA rotation
+ * (ca-rotation.ts) it also holds the staged CA (next.crt, next.key) or the replaced one
+ * (previous.crt), and the rotate-ca value it is for. Read live at every reconcile: a rotation
+ * changes it, and a replica that led before must not issue from what it remembered.
  */
-import { createPrivateKey } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { isHoldfastError } from '../../base/errors.js';
 import { call } from '../../platform/kubernetes/index.js';
 import { createAuthority, newCaId, type CertAuthority } from '../../tls/index.js';
 import type { OperatorContext } from '../context.js';
+import { createPrivateKey } from 'node:crypto';
 
 export const CA_ID_ANNOTATION = 'holdfast.dev/ca-id';
+const NEXT_ID = 'holdfast.dev/next-ca-id';
+const PREVIOUS_ID = 'holdfast.dev/previous-ca-id';
+const ROTATION = 'holdfast.dev/rotation';
 const TEN_YEARS = 10 * 365 * 86_400_000;
-const cache = new WeakMap<OperatorContext, Map<string, CertAuthority>>();
 
-function fromSecret(s: k8s.V1Secret, where: string): CertAuthority {
+export interface CaSet {
+  active: CertAuthority;
+  /** Staged by a rotation: in every trust bundle, not issuing yet. */
+  next?: CertAuthority | undefined;
+  /** Replaced by a rotation: still in every trust bundle until nothing it issued is served. */
+  previous?: { id: string; certPem: string } | undefined;
+  /** The rotate-ca value of the rotation in progress or last done. */
+  rotation?: string | undefined;
+  secret: k8s.V1Secret;
+}
+
+const b64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString() : undefined);
+
+function authority(id: string | undefined, certPem: string | undefined, keyPem: string | undefined, where: string): CertAuthority {
+  if (!certPem || !keyPem) throw new Error(`${where}: missing a certificate or its key`);
+  return { id: id ?? 'unknown', root: { certPem, key: createPrivateKey(keyPem) } };
+}
+
+function fromSecret(s: k8s.V1Secret, where: string): CaSet {
   const d = s.data ?? {};
-  if (!d['ca.crt'] || !d['ca.key']) throw new Error(`${where}: missing ca.crt or ca.key`);
-  const key = createPrivateKey(Buffer.from(d['ca.key'], 'base64'));
-  return { id: s.metadata?.annotations?.[CA_ID_ANNOTATION] ?? 'unknown', root: { certPem: Buffer.from(d['ca.crt'], 'base64').toString(), key } };
+  const a = s.metadata?.annotations ?? {};
+  const next = a[NEXT_ID] && d['next.crt'] ? authority(a[NEXT_ID], b64(d['next.crt']), b64(d['next.key']), `${where} (next)`) : undefined;
+  const prev = b64(d['previous.crt']);
+  return {
+    active: authority(a[CA_ID_ANNOTATION], b64(d['ca.crt']), b64(d['ca.key']), where),
+    next,
+    previous: a[PREVIOUS_ID] && prev ? { id: a[PREVIOUS_ID], certPem: prev } : undefined,
+    rotation: a[ROTATION],
+    secret: s,
+  };
 }
 
-function remember(ctx: OperatorContext, name: string, ca: CertAuthority): CertAuthority {
-  const m = cache.get(ctx) ?? new Map<string, CertAuthority>();
-  m.set(name, ca);
-  cache.set(ctx, m);
-  return ca;
-}
+/** Every root a trust bundle of this issuer holds now: the active CA first, then next or previous. */
+export const trustedRoots = (ca: CaSet) => [
+  { id: ca.active.id, certPem: ca.active.root.certPem },
+  ...(ca.next ? [{ id: ca.next.id, certPem: ca.next.root.certPem }] : []),
+  ...(ca.previous ? [ca.previous] : []),
+];
 
 /** The CA in Secret `name` of the operator's namespace, or undefined when that Secret does not exist. */
-export async function loadCa(ctx: OperatorContext, name: string): Promise<CertAuthority | undefined> {
-  const known = cache.get(ctx)?.get(name);
-  if (known) return known;
+export async function loadCa(ctx: OperatorContext, name: string): Promise<CaSet | undefined> {
   const namespace = ctx.settings.namespace;
   const where = `CA Secret ${namespace}/${name}`;
   try {
-    return remember(ctx, name, fromSecret(await call(`read ${where}`, () => ctx.apis.core.readNamespacedSecret({ namespace, name })), where));
+    return fromSecret(await call(`read ${where}`, () => ctx.apis.core.readNamespacedSecret({ namespace, name })), where);
   } catch (e) {
     if (isHoldfastError(e, 'K8S_NOT_FOUND')) return undefined;
     throw e;
   }
 }
 
+const newAuthority = (ctx: OperatorContext) => createAuthority({ id: newCaId(ctx.clock.now()), commonName: 'Holdfast in-cluster CA', algorithm: 'ecdsa-p256', lifetimeMs: TEN_YEARS }, ctx.clock);
+const keyPem = (ca: CertAuthority) => ca.root.key.export({ type: 'pkcs8', format: 'pem' }).toString();
+
 /** A new CA in Secret `name`; if another replica created one first, that one (never two roots). */
-export async function createCa(ctx: OperatorContext, name: string): Promise<CertAuthority> {
+export async function createCa(ctx: OperatorContext, name: string): Promise<CaSet> {
   const namespace = ctx.settings.namespace;
   const where = `CA Secret ${namespace}/${name}`;
-  let ca = await createAuthority({ id: newCaId(ctx.clock.now()), commonName: 'Holdfast in-cluster CA', algorithm: 'ecdsa-p256', lifetimeMs: TEN_YEARS }, ctx.clock);
+  const ca = await newAuthority(ctx);
   const body: k8s.V1Secret = {
     metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'holdfast' }, annotations: { [CA_ID_ANNOTATION]: ca.id } },
     type: 'Opaque',
-    stringData: { 'ca.crt': ca.root.certPem, 'ca.key': ca.root.key.export({ type: 'pkcs8', format: 'pem' }).toString() },
+    stringData: { 'ca.crt': ca.root.certPem, 'ca.key': keyPem(ca) },
   };
   try {
     await call(`create ${where}`, () => ctx.apis.core.createNamespacedSecret({ namespace, body }));
   } catch (x) {
     if (!isHoldfastError(x, 'K8S_CONFLICT')) throw x;
-    ca = fromSecret(await call(`read ${where}`, () => ctx.apis.core.readNamespacedSecret({ namespace, name })), where);
   }
-  return remember(ctx, name, ca);
+  return fromSecret(await call(`read ${where}`, () => ctx.apis.core.readNamespacedSecret({ namespace, name })), where);
+}
+
+/**
+ * Moves the CA Secret one rotation step on, as read (its resourceVersion: a replica that moved it
+ * meanwhile makes this a conflict, and the reconcile reads again). stage: a new CA as next, for
+ * rotate-ca value `rotation`; activate: next issues, the active one becomes previous; retire: previous goes.
+ */
+export async function advanceCa(ctx: OperatorContext, ca: CaSet, step: 'stage' | 'activate' | 'retire', rotation?: string): Promise<void> {
+  const s = ca.secret;
+  const where = `CA Secret ${s.metadata!.namespace}/${s.metadata!.name}`;
+  const ann = { ...s.metadata!.annotations };
+  const data = { ...s.data };
+  const put = (k: string, v: string | undefined) => (v === undefined ? delete data[k] : (data[k] = Buffer.from(v).toString('base64')));
+  if (step === 'stage') {
+    const next = await newAuthority(ctx);
+    put('next.crt', next.root.certPem);
+    put('next.key', keyPem(next));
+    ann[NEXT_ID] = next.id;
+    ann[ROTATION] = rotation!;
+  } else if (step === 'activate') {
+    put('previous.crt', ca.active.root.certPem);
+    put('ca.crt', ca.next!.root.certPem);
+    put('ca.key', keyPem(ca.next!));
+    put('next.crt', undefined);
+    put('next.key', undefined);
+    ann[PREVIOUS_ID] = ca.active.id;
+    ann[CA_ID_ANNOTATION] = ca.next!.id;
+    delete ann[NEXT_ID];
+  } else {
+    put('previous.crt', undefined);
+    delete ann[PREVIOUS_ID];
+  }
+  const body: k8s.V1Secret = { ...s, metadata: { ...s.metadata!, annotations: ann }, data };
+  await call(`${step} the CA rotation in ${where}`, () => ctx.apis.core.replaceNamespacedSecret({ namespace: s.metadata!.namespace!, name: s.metadata!.name!, body }));
 }

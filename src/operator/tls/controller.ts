@@ -11,10 +11,11 @@ import { isHoldfastError } from '../../base/errors.js';
 import { call, kubeError, mergePatch, rolloutComplete, secretUse } from '../../platform/kubernetes/index.js';
 import { issueLeaf, parseDuration, parseSans, renewalDecision, type Installed } from '../../tls/index.js';
 import { API_VERSION, GROUP, VERSION, certificatePolicySpecSchema, type CertificatePolicySpec, type CertificatePolicyStatus } from '../api/index.js';
-import type { OperatorContext } from '../context.js';
+import type { CustomObject, OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { setCondition, type ConditionInput } from '../runtime/conditions.js';
-import { CA_ID_ANNOTATION, createCa, loadCa } from './ca-secret.js';
+import { advanceCa, CA_ID_ANNOTATION, createCa, loadCa, trustedRoots, type CaSet } from './ca-secret.js';
+import { ROTATE_CA_ANNOTATION, rotationStep, type BundleView, type LeafView, type RotationStep } from './ca-rotation.js';
 import { missingCaDecision, NEW_CA_ANNOTATION } from './missing-ca.js';
 import { planRollout, type WorkloadView } from './rollout-plan.js';
 import { REISSUE_ANNOTATION, REISSUED_FOR_ANNOTATION, reissueDecision } from './reissue.js';
@@ -107,8 +108,8 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     }
     if (secret && secret.type !== 'kubernetes.io/tls')
       return fail('SecretNotTLS', `${secretWhere} exists with type ${secret.type}; delete it or choose another secretName`);
-    let ca = await loadCa(ctx, spec.issuer.name);
-    if (!ca) {
+    let caSet = await loadCa(ctx, spec.issuer.name);
+    if (!caSet) {
       const missing = missingCaDecision({
         caSecret: `${ctx.settings.namespace}/${spec.issuer.name}`,
         tlsSecret: secretWhere,
@@ -116,8 +117,12 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
         newCaRequested: obj.metadata?.annotations?.[NEW_CA_ANNOTATION] !== undefined,
       });
       if (!missing.create) return fail(missing.reason, missing.message);
-      ca = await createCa(ctx, spec.issuer.name);
+      caSet = await createCa(ctx, spec.issuer.name);
     }
+    // A CA rotation moves first: a CA it activates is the one the renewal decision below issues from.
+    const rotation = await rotateCa(ctx, obj, spec, caSet, involved, now);
+    caSet = rotation.ca;
+    const ca = caSet.active;
     const current = installed(secret, hash);
     const decision = renewalDecision({ now, installed: current, activeCaId: ca.id, ...(renewBeforeMs ? { timing: { renewBeforeMs } } : {}) });
 
@@ -152,22 +157,7 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     }
     if (handled !== undefined) status.handledReissue = handled;
 
-    if (spec.trustBundle) {
-      const cm = spec.trustBundle.configMapName;
-      const readCm = () => ctx.apis.core.readNamespacedConfigMap({ namespace, name: cm });
-      let existing: k8s.V1ConfigMap | undefined;
-      try {
-        existing = await readCm();
-      } catch (e) {
-        if ((e as { code?: number }).code !== 404) throw kubeError(`read ConfigMap ${namespace}/${cm}`, e);
-      }
-      if (existing?.data?.[spec.trustBundle.key] !== ca.root.certPem) {
-        const body: k8s.V1ConfigMap = { metadata: { name: cm, namespace, labels: { 'app.kubernetes.io/managed-by': 'holdfast' } }, data: { ...existing?.data, [spec.trustBundle.key]: ca.root.certPem } };
-        await upsert(`ConfigMap ${namespace}/${cm}`, readCm, () => ctx.apis.core.createNamespacedConfigMap({ namespace, body }), (rv) =>
-          ctx.apis.core.replaceNamespacedConfigMap({ namespace, name: cm, body: { ...body, metadata: { ...body.metadata, resourceVersion: rv } } }),
-        );
-      }
-    }
+    if (spec.trustBundle && !rotation.published) await publishBundle(ctx, namespace, spec.trustBundle, caSet, now);
 
     const ann = serialAnnotation(spec.secretName);
     const candidates = [
@@ -204,12 +194,122 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     status.pendingRollout = [...plan.inFlight, ...plan.patch, ...plan.waiting];
     cond({ type: 'Ready', status: 'True', reason: decision.renew ? decision.reason : forced ? 'Reissued' : 'Valid', message: `${secretWhere} valid until ${status.notAfter}` });
     cond({ type: 'RolledOut', status: plan.reason === 'Complete' || plan.reason === 'NothingToRoll' ? 'True' : 'False', reason: plan.reason, message: plan.message });
+    const requested = obj.metadata?.annotations?.[ROTATE_CA_ANNOTATION];
+    if (rotation.step.action === 'done') status.handledRotateCa = requested;
+    if (rotation.step.action !== 'none') status.caRotation = { rotation: caSet.rotation ?? requested ?? '', step: rotation.step.action, message: rotationWords(rotation.step, caSet) };
     await write();
     const untilRenew = next.renewAt ? next.renewAt.getTime() - now.getTime() : 3_600_000;
-    return { requeueAfterMs: status.pendingRollout.length ? 10_000 : Math.min(3_600_000, Math.max(1000, untilRenew)) };
+    const rotating = rotation.step.action === 'wait' ? rotation.step.retryAfterMs : rotation.step.action === 'none' || rotation.step.action === 'done' ? Infinity : 1000;
+    return { requeueAfterMs: Math.min(rotating, status.pendingRollout.length ? 10_000 : Math.min(3_600_000, Math.max(1000, untilRenew))) };
   } catch (e) {
     if (isHoldfastError(e) && e.kind === 'auth') return fail('Forbidden', e.message);
     if (isHoldfastError(e) && e.kind !== 'transient') return fail('IssueFailed', e.message);
     throw e;
+  }
+}
+
+const CA_IDS = 'holdfast.dev/ca-ids';
+const CA_IDS_SINCE = 'holdfast.dev/ca-ids-since';
+type TrustBundle = NonNullable<CertificatePolicySpec['trustBundle']>;
+
+/**
+ * Publishes the issuer's trusted roots in the trust-bundle ConfigMap (`key`, PEM, active CA first),
+ * and annotates which CA ids it holds and since when: a rotation waits from then for the kubelet
+ * to refresh every mounted copy.
+ */
+async function publishBundle(ctx: OperatorContext, namespace: string, tb: TrustBundle, ca: CaSet, now: Date): Promise<{ caIds: string[]; since: Date }> {
+  const roots = trustedRoots(ca);
+  const ids = roots.map((r) => r.id).join(',');
+  const pem = roots.map((r) => r.certPem).join('');
+  const readCm = () => ctx.apis.core.readNamespacedConfigMap({ namespace, name: tb.configMapName });
+  let existing: k8s.V1ConfigMap | undefined;
+  try {
+    existing = await readCm();
+  } catch (e) {
+    if ((e as { code?: number }).code !== 404) throw kubeError(`read ConfigMap ${namespace}/${tb.configMapName}`, e);
+  }
+  const was = existing?.metadata?.annotations ?? {};
+  const since = was[CA_IDS] === ids && was[CA_IDS_SINCE] ? was[CA_IDS_SINCE] : now.toISOString();
+  if (existing?.data?.[tb.key] !== pem || was[CA_IDS] !== ids || was[CA_IDS_SINCE] !== since) {
+    const body: k8s.V1ConfigMap = {
+      metadata: { name: tb.configMapName, namespace, labels: { 'app.kubernetes.io/managed-by': 'holdfast' }, annotations: { ...was, [CA_IDS]: ids, [CA_IDS_SINCE]: since } },
+      data: { ...existing?.data, [tb.key]: pem },
+    };
+    await upsert(`ConfigMap ${namespace}/${tb.configMapName}`, readCm, () => ctx.apis.core.createNamespacedConfigMap({ namespace, body }), (rv) =>
+      ctx.apis.core.replaceNamespacedConfigMap({ namespace, name: tb.configMapName, body: { ...body, metadata: { ...body.metadata, resourceVersion: rv } } }),
+    );
+  }
+  return { caIds: ids.split(','), since: new Date(since) };
+}
+
+/** The CertificatePolicies of every namespace that issue from CA Secret `issuer`, with their parsed spec. */
+function policiesOf(ctx: OperatorContext, issuer: string) {
+  return ctx.caches.certificatePolicies.list().flatMap((p) => {
+    const s = certificatePolicySpecSchema.safeParse(p.spec);
+    return s.success && s.data.issuer.name === issuer ? [{ obj: p, spec: s.data, key: `${p.metadata!.namespace}/${p.metadata!.name}` }] : [];
+  });
+}
+
+/**
+ * One look at the issuer's CA rotation (ca-rotation.ts) from this policy's reconcile: while one is
+ * asked for or in progress, the bundles of all the issuer's policies are published here (the gate
+ * needs them all, not only this one's), and the CA Secret is moved on when the step says so.
+ */
+async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: CertificatePolicySpec, ca: CaSet, involved: Parameters<OperatorContext['events']['record']>[0], now: Date): Promise<{ ca: CaSet; step: RotationStep; published: boolean }> {
+  const requested = obj.metadata?.annotations?.[ROTATE_CA_ANNOTATION];
+  const handled = (obj.status as CertificatePolicyStatus | undefined)?.handledRotateCa;
+  const quiet = !ca.next && !ca.previous && (requested === undefined || requested === handled);
+  if (quiet) return { ca, step: { action: 'none' }, published: false };
+  const issuer = spec.issuer.name;
+  const reload = async () => (await loadCa(ctx, issuer)) ?? ca;
+  const look = async (set: CaSet) => {
+    const all = policiesOf(ctx, issuer);
+    const bundles: BundleView[] = [];
+    const leaves: LeafView[] = [];
+    for (const p of all) {
+      const ns = p.obj.metadata!.namespace!;
+      if (p.spec.trustBundle) bundles.push({ policy: p.key, ...(await publishBundle(ctx, ns, p.spec.trustBundle, set, now)) });
+      leaves.push({ policy: p.key, ...(await leafOf(ctx, ns, p.spec.secretName, p.obj.status as CertificatePolicyStatus | undefined)) });
+    }
+    const delay = spec.caRotation.propagationDelay;
+    return rotationStep({ requested, handled, ca: { activeId: set.active.id, nextId: set.next?.id, previousId: set.previous?.id, rotation: set.rotation }, bundles, leaves, now, propagationDelayMs: parseDuration(delay, 'spec.caRotation.propagationDelay') });
+  };
+  let step = await look(ca);
+  if (step.action === 'stage' || step.action === 'activate' || step.action === 'retire') {
+    await advanceCa(ctx, ca, step.action, requested);
+    ca = await reload();
+    const words: Record<string, string> = {
+      stage: `new CA ${ca.next?.id} staged for ${ROTATE_CA_ANNOTATION}=${ca.rotation}: in every trust bundle of issuer ${issuer} now, issuing after spec.caRotation.propagationDelay`,
+      activate: `CA ${ca.active.id} issues now; ${ca.previous?.id} stays trusted until every certificate from it is replaced and rolled out`,
+      retire: `old CA retired: the trust bundles of issuer ${issuer} hold only ${ca.active.id}`,
+    };
+    await ctx.events.record(involved, 'Normal', `CARotation${step.action[0]!.toUpperCase()}${step.action.slice(1)}d`, words[step.action]!);
+    step = await look(ca);
+  }
+  return { ca, step, published: true };
+}
+
+/** Which CA issued a policy's Secret, read live, and whether its workloads run that certificate. */
+async function leafOf(ctx: OperatorContext, namespace: string, secretName: string, st: CertificatePolicyStatus | undefined): Promise<Omit<LeafView, 'policy'>> {
+  let s: k8s.V1Secret | undefined;
+  try {
+    s = await ctx.apis.core.readNamespacedSecret({ namespace, name: secretName });
+  } catch (e) {
+    if ((e as { code?: number }).code !== 404) throw kubeError(`read Secret ${namespace}/${secretName}`, e);
+  }
+  const crt = s?.data?.['tls.crt'];
+  const serial = crt ? new X509Certificate(Buffer.from(crt, 'base64')).serialNumber.toLowerCase() : undefined;
+  const rolled = st?.conditions?.find((c) => c.type === 'RolledOut')?.status === 'True' && st.serial === serial;
+  return { issuedBy: s?.metadata?.annotations?.[CA_ID_ANNOTATION], rolledOut: rolled };
+}
+
+function rotationWords(step: RotationStep, ca: CaSet): string {
+  switch (step.action) {
+    case 'wait':
+      return step.message;
+    case 'done':
+      return `done: CA ${ca.active.id} issues and is the only one trusted`;
+    default:
+      return `${step.action} (CA ${ca.active.id}${ca.next ? `, next ${ca.next.id}` : ''}${ca.previous ? `, previous ${ca.previous.id}` : ''})`;
   }
 }

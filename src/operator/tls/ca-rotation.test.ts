@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rotationStep, type BundleView, type CaSetView, type LeafView } from './ca-rotation.js';
+
+const now = new Date('2026-12-07T06:00:00Z');
+const ago = (s: number) => new Date(now.getTime() - s * 1000);
+const DELAY = 120_000;
+const bundle = (policy: string, caIds: string[], sinceSecondsAgo: number): BundleView => ({ policy, caIds, since: ago(sinceSecondsAgo) });
+const leaf = (policy: string, issuedBy: string, rolledOut = true): LeafView => ({ policy, issuedBy, rolledOut });
+
+const cases: { name: string; requested?: string; handled?: string; ca: CaSetView; bundles?: BundleView[]; leaves?: LeafView[]; want: string; waitMs?: number }[] = [
+  { name: 'nothing asked, nothing in progress', ca: { activeId: 'a' }, want: 'none' },
+  { name: 'a value already handled', requested: '1', handled: '1', ca: { activeId: 'a', rotation: '1' }, want: 'none' },
+  { name: 'a new value stages a CA', requested: '2', handled: '1', ca: { activeId: 'a', rotation: '1' }, want: 'stage' },
+  // A reconcile on a cached policy that predates its own status write: the CA Secret says it is done.
+  { name: 'a value the CA Secret already rotated for is done, not staged again', requested: '2', handled: '1', ca: { activeId: 'b', rotation: '2' }, want: 'done' },
+  {
+    name: 'a bundle without the new CA holds the activation',
+    requested: '2', ca: { activeId: 'a', nextId: 'b', rotation: '2' },
+    bundles: [bundle('x/one', ['a', 'b'], 600), bundle('y/two', ['a'], 600)], want: 'wait', waitMs: 2000,
+  },
+  {
+    name: 'the newest bundle must be older than the propagation delay',
+    requested: '2', ca: { activeId: 'a', nextId: 'b', rotation: '2' },
+    bundles: [bundle('x/one', ['a', 'b'], 600), bundle('y/two', ['a', 'b'], 30)], want: 'wait', waitMs: 90_000,
+  },
+  { name: 'every bundle held both long enough: activate', requested: '2', ca: { activeId: 'a', nextId: 'b', rotation: '2' }, bundles: [bundle('x/one', ['a', 'b'], 121)], want: 'activate' },
+  { name: 'no bundle to wait for: activate', requested: '2', ca: { activeId: 'a', nextId: 'b', rotation: '2' }, want: 'activate' },
+  // Another policy of the issuer asked; this one takes part without a request of its own.
+  { name: 'a rotation in progress is joined without a request', ca: { activeId: 'a', nextId: 'b', rotation: '2' }, want: 'activate' },
+  {
+    name: 'the old CA stays while a Secret is from it',
+    requested: '2', ca: { activeId: 'b', previousId: 'a', rotation: '2' },
+    leaves: [leaf('x/one', 'b'), leaf('y/two', 'a')], want: 'wait', waitMs: 5000,
+  },
+  {
+    name: 'the old CA stays while a workload still runs a certificate from it',
+    requested: '2', ca: { activeId: 'b', previousId: 'a', rotation: '2' },
+    leaves: [leaf('x/one', 'b', false)], want: 'wait',
+  },
+  { name: 'every Secret from the new CA and rolled out: retire', requested: '2', ca: { activeId: 'b', previousId: 'a', rotation: '2' }, leaves: [leaf('x/one', 'b')], want: 'retire' },
+  { name: 'retired: done', requested: '2', handled: '1', ca: { activeId: 'b', rotation: '2' }, want: 'done' },
+];
+
+for (const c of cases)
+  test(`rotate-ca: ${c.name}`, () => {
+    const step = rotationStep({ requested: c.requested, handled: c.handled, ca: c.ca, bundles: c.bundles ?? [], leaves: c.leaves ?? [], now, propagationDelayMs: DELAY });
+    assert.equal(step.action, c.want, JSON.stringify(step));
+    if (c.waitMs !== undefined && step.action === 'wait') assert.equal(step.retryAfterMs, c.waitMs);
+  });
