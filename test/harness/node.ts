@@ -183,6 +183,10 @@ export async function startRealNode(): Promise<RealNode> {
     inNs(['link', 'add', 'hfnode0', 'type', 'bridge']);
     inNs(['addr', 'add', `${NODE_IP}/24`, 'dev', 'hfnode0']);
     inNs(['link', 'set', 'hfnode0', 'up']);
+    // A real node reaches Services through its default route; this one has none, so the Service
+    // range gets a route of its own on the bridge, and kube-proxy's DNAT does the rest (clients
+    // run on the node, such as curl through a Service, need it).
+    inNs(['route', 'add', SERVICE_CIDR, 'dev', 'hfnode0']);
 
     const pki = join(paths.state, 'pki');
     makePki(pki);

@@ -9,10 +9,15 @@
  * The shop runs on the Holdfast image's Node: its TypeScript is transpiled here and mounted from a
  * ConfigMap, so the image stays exactly what the project ships.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import ts from 'typescript';
 
 export const NS = 'shop';
+const deploy = new URL('../../deploy/', import.meta.url).pathname;
+interface Manifest { kind: string; spec: { template: { spec: { containers: { image: string; imagePullPolicy?: string; args: string[] }[] } } } }
+
 /** The volume's owner, as the PostgreSQL image's postgres user. */
 export const OWNER = 999;
 export const PASSWORD = 'shop-repository-password';
@@ -172,4 +177,35 @@ export function restore(name: string, point: string, target: { mode: 'NewPVC'; p
     metadata: { name, namespace: NS },
     spec: { restorePoint: point, target, ...(target.mode === 'NewPVC' ? { dataMover: asRoot } : {}) },
   });
+}
+
+/** A pod running `command` on the Holdfast image with the shop's trust bundle mounted at /ca, as any client of the shop would. */
+export function tlsClientPod(name: string, image: string, command: string[]): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS },
+    spec: {
+      restartPolicy: 'Never',
+      securityContext: { runAsUser: 65534, runAsGroup: 65534, runAsNonRoot: true },
+      containers: [{ name: 'client', image, imagePullPolicy: 'IfNotPresent', command, volumeMounts: [{ name: 'ca', mountPath: '/ca', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }] }],
+      volumes: [{ name: 'ca', configMap: { name: 'shop-ca' } }, { name: 'tmp', emptyDir: {} }],
+    },
+  });
+}
+
+/** deploy/operator as shipped, with the image the test built (imported, so never pulled). */
+export function operatorManifests(image: string): string {
+  const items = readdirSync(join(deploy, 'operator'))
+    .sort()
+    .flatMap((f) => parseAllDocuments(readFileSync(join(deploy, 'operator', f), 'utf8')).map((d) => d.toJS() as Manifest));
+  for (const o of items) {
+    if (o.kind !== 'Deployment') continue;
+    for (const c of o.spec.template.spec.containers) {
+      c.image = image;
+      c.imagePullPolicy = 'IfNotPresent';
+      c.args = c.args.map((a: string, i: number) => (c.args[i - 1] === '--data-mover-image' ? image : a));
+    }
+  }
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 }

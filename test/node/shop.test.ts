@@ -12,19 +12,18 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
 import { describeTree, makeTree, type Entry } from '../../src/backup/testing.js';
 import { run as holdfast } from '../engine/cli.js';
-import { holdfastImage, importHoldfastImage, type BuiltImage } from '../harness/image.js';
-import { containerdSock, NODE_IP, SERVICE_CIDR } from '../harness/node-config.js';
+import { holdfastImage, importHoldfastImage, importVersion, pinByDigest, type BuiltImage } from '../harness/image.js';
+import { containerdSock, NODE_IP } from '../harness/node-config.js';
 import { exposeToCluster, type ClusterDoor } from '../harness/node-expose.js';
 import { startRealNode, type RealNode } from '../harness/node.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
-import { backupPolicies, hostPathPv, NS, OWNER, PASSWORD, restore, shopManifests } from './shop-manifests.js';
+import { backupPolicies, hostPathPv, NS, operatorManifests, OWNER, PASSWORD, restore, shopManifests, tlsClientPod } from './shop-manifests.js';
 
 const deploy = new URL('../../deploy/', import.meta.url).pathname;
 const S3_PORT = 9000;
@@ -35,24 +34,12 @@ interface Pod extends Meta { status: { containerStatuses: { image: string; image
 interface RestorePoint extends Meta {
   status?: { snapshotId?: string; provenance: { workloads: { workload: string; container?: string; imageDigest?: string }[]; hooks: { phase: string; name: string; outcome: string }[] } };
 }
-interface Status { status?: { phase?: string; conditions?: { type: string; status: string }[]; currentRun?: { failed?: unknown[] }; lastRun?: { failed: number } } }
-interface Manifest { kind: string; spec: { template: { spec: { containers: { image: string; imagePullPolicy?: string; args: string[] }[] } } } }
-
-/** deploy/operator as shipped, with the image the test built (imported, so never pulled). */
-function operatorManifests(image: string): string {
-  const items = readdirSync(join(deploy, 'operator'))
-    .sort()
-    .flatMap((f) => parseAllDocuments(readFileSync(join(deploy, 'operator', f), 'utf8')).map((d) => d.toJS() as Manifest));
-  for (const o of items) {
-    if (o.kind !== 'Deployment') continue;
-    for (const c of o.spec.template.spec.containers) {
-      c.image = image;
-      c.imagePullPolicy = 'IfNotPresent';
-      c.args = c.args.map((a: string, i: number) => (c.args[i - 1] === '--data-mover-image' ? image : a));
-    }
-  }
-  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+interface Status { status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[]; currentRun?: { failed?: unknown[] }; lastRun?: { failed: number } } }
+interface IncidentStatus extends Status {
+  status?: Status['status'] & { plan?: { restorePoint?: string; reasoning?: string[] }; steps?: { name: string; phase: string; message?: string }[]; evidence?: { restorePoint?: string; snapshotId?: string }; report?: { configMap: string } };
 }
+interface Verdict { verdict: string; version: { imageDigests: string[] }; findings: { id: string; ruleId: string; severity: string; message: string; path: string; startLine: number }[] }
+interface Manifest { spec: { template: { spec: { containers: { image: string }[] } } } }
 
 /** Every entry under `dir` (content hash, mode, owner, mtime), and the directory itself as ".". */
 function tree(dir: string): Map<string, Entry> {
@@ -74,18 +61,23 @@ function differences(want: Map<string, Entry>, got: Map<string, Entry>): string[
 }
 
 /**
- * Opens a new TLS connection (no reuse) every 20 ms until SIGTERM, trusting only the CA given;
- * prints how many handshakes succeeded and failed, and the serials it was served.
+ * Opens a new TLS connection (no reuse) every 20 ms, trusting only the CAs in the bundle file given,
+ * read again for each connection (as a client that follows a mounted trust bundle does), until
+ * SIGTERM or until the stop file (optional) appears; prints how many handshakes succeeded and
+ * failed, the serials it was served, and when the bundle it read changed (its count of roots).
  */
 const TLS_CLIENT = `
 import { connect } from 'node:tls';
-import { readFileSync } from 'node:fs';
-const [host, servername, caFile] = process.argv.slice(1);
-const ca = readFileSync(caFile);
-const r = { ok: 0, failed: 0, errors: [], serials: [] };
+import { existsSync, readFileSync } from 'node:fs';
+const [hostArg, servername, caFile, stopFile] = process.argv.slice(1);
+const host = hostArg || process.env.SHOP_SERVICE_HOST;
+const r = { ok: 0, failed: 0, errors: [], serials: [], bundles: [] };
 let open = 0;
+let last = '';
 const fail = (m) => { r.failed++; if (r.errors.length < 10) r.errors.push(new Date().toISOString() + ' ' + m); };
 const one = () => {
+  const ca = readFileSync(caFile, 'utf8');
+  if (ca !== last) { last = ca; r.bundles.push(new Date().toISOString() + ' ' + (ca.split('BEGIN CERTIFICATE').length - 1) + ' root(s)'); }
   open++;
   let settled = false;
   const settle = (err) => {
@@ -105,8 +97,8 @@ const one = () => {
   s.on('timeout', () => { settle('timeout'); s.destroy(); });
   s.on('close', () => settle('closed before the handshake finished'));
 };
-const timer = setInterval(one, 20);
-process.on('SIGTERM', () => {
+const timer = setInterval(() => (stopFile && existsSync(stopFile) ? stop() : one()), 20);
+const stop = () => {
   clearInterval(timer);
   const end = Date.now() + 6000;
   const finish = () => {
@@ -116,8 +108,23 @@ process.on('SIGTERM', () => {
     process.exit(0);
   };
   finish();
-});
+};
+process.on('SIGTERM', stop);
 `;
+interface ClientResult { ok: number; failed: number; errors: string[]; serials: string[]; bundles: string[] }
+
+/** A scanner's SARIF 2.1.0 report: one high finding in the shop's code, or none. */
+const sarif = (results: object[]) =>
+  JSON.stringify({
+    version: '2.1.0',
+    runs: [{ tool: { driver: { name: 'semgrep', rules: [{ id: 'js/sql-injection', properties: { 'security-severity': '8.8' } }] } }, results }],
+  });
+const SQL_INJECTION = {
+  ruleId: 'js/sql-injection',
+  level: 'error',
+  message: { text: 'query built from request input' },
+  locations: [{ physicalLocation: { artifactLocation: { uri: 'server.ts' }, region: { startLine: 42 } } }],
+};
 
 const seconds = (t0: number) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 
@@ -178,12 +185,13 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
   };
 
   const trigger = (policy: string) => k(['-n', NS, 'annotate', 'backuppolicy', policy, `holdfast.dev/trigger=${Date.now()}`, '--overwrite']);
-  /** The Ready RestorePoint of `policy`'s run, failing at once when the run recorded a failure. */
-  const restorePoint = (policy: string) =>
+  const pointsOf = (policy: string) => json<{ items: RestorePoint[] }>(['-n', NS, 'get', 'restorepoints', '-l', `holdfast.dev/policy=${policy}`]).items;
+  /** The Ready RestorePoint of `policy`'s run (none of `earlier`), failing at once when the run recorded a failure. */
+  const restorePoint = (policy: string, earlier: RestorePoint[] = []) =>
     waitFor(
       `a RestorePoint of ${policy}`,
       10 * 60_000,
-      () => json<{ items: RestorePoint[] }>(['-n', NS, 'get', 'restorepoints', '-l', `holdfast.dev/policy=${policy}`]).items.find((rp) => rp.status?.snapshotId),
+      () => pointsOf(policy).find((rp) => rp.status?.snapshotId && !earlier.some((e) => e.metadata.name === rp.metadata.name)),
       () => {
         const st = json<Status>(['-n', NS, 'get', 'backuppolicy', policy]).status ?? {};
         const failed = [...(st.currentRun?.failed ?? [])];
@@ -230,9 +238,6 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
     await importHoldfastImage(containerdSock(node.paths));
     console.log(`image ${image.ref} imported in ${seconds(t1)}`);
     door = await exposeToCluster(node, Number(new URL(s3.endpoint).port), S3_PORT);
-    // A real node reaches Services through its default route; this one has none, so the test's
-    // clients (run on the node) get a route to the Service range, and kube-proxy's DNAT does the rest.
-    assert.equal(spawnSync('ip', ['-n', node.netns, 'route', 'add', SERVICE_CIDR, 'dev', 'hfnode0']).status, 0);
     console.log(`set up in ${seconds(t0)}`);
   });
   after(async () => {
@@ -361,7 +366,7 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
       client.kill('SIGTERM');
       await done;
     }
-    const r = JSON.parse(out) as { ok: number; failed: number; errors: string[]; serials: string[] };
+    const r = JSON.parse(out) as ClientResult;
     console.log(`certificate rolled in ${seconds(t0)}: ${r.ok} handshakes, ${r.failed} failed`);
     assert.deepEqual(r.errors, []);
     assert.equal(r.failed, 0);
@@ -370,5 +375,130 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
     // One new key per annotation value (a stale cache once made it two, rolling the shop twice).
     const events = json<{ items: { reason: string; message: string }[] }>(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=CertificatePolicy']).items;
     assert.deepEqual(events.filter((e) => e.reason === 'Reissued' && e.message.includes(value)).length, 1, JSON.stringify(events.map((e) => e.message)));
+  });
+
+  it('recovers from a SARIF report with an Incident: the last clean restore point back, the shop restarted on the pullable known-good reference', async () => {
+    const t0 = Date.now();
+    const sock = containerdSock(node!.paths);
+    const podImage = () => json<{ items: Pod[] }>(['-n', NS, 'get', 'pods', '-l', 'app=shop']).items[0]!.status.containerStatuses[0]!;
+    // v1 is the image the shop runs, as pulled from a registry; v2 a rebuild with its own digest.
+    const good = pinByDigest(sock, image.ref);
+    const bad = await importVersion(sock, 'ghcr.io/holdfast/shop:2.0', ['SHOP_VERSION=2.0'], node!.paths.state);
+    const badPinned = pinByDigest(sock, bad.ref);
+    k(['-n', NS, 'rollout', 'restart', 'deployment/shop']);
+    await settled();
+    assert.equal(podImage().imageID, good, 'the kubelet reports the pullable reference of the known-good version');
+    const earlier = pointsOf('to-volume');
+    trigger('to-volume');
+    const clean = await restorePoint('to-volume', earlier);
+    const want = { tree: tree(dirs.data), items: shop('/items') };
+    assert.deepEqual(clean.status!.provenance.workloads.map((w) => w.imageDigest), [good.split('@')[1]]);
+
+    // The vulnerable version goes live and writes; a backup records it.
+    k(['-n', NS, 'set', 'image', 'deployment/shop', `shop=${bad.ref}`]);
+    await settled();
+    assert.equal(podImage().imageID, badPinned);
+    shop('/items', { sku: 'written-by-2.0' });
+    const known = pointsOf('to-volume');
+    trigger('to-volume');
+    const exposed = await restorePoint('to-volume', known);
+    assert.deepEqual(exposed.status!.provenance.workloads.map((w) => w.imageDigest), [badPinned.split('@')[1]]);
+
+    // The scanner's reports for both versions, each image named by its digests: 1.0 ran side-loaded
+    // before (the kubelet reported its config digest) and pulled since (its manifest digest).
+    const catalog = join(node!.paths.state, 'sast.db');
+    const sast = (args: string[]) => {
+      const r = holdfast(dirs.repo, ['sast', ...args, '--catalog', catalog]);
+      assert.equal(r.code, 0, `holdfast sast ${args.join(' ')}: ${r.err}`);
+      return r.out;
+    };
+    const reports = { v1: join(node!.paths.state, 'v1.sarif'), v2: join(node!.paths.state, 'v2.sarif') };
+    writeFileSync(reports.v1, sarif([]));
+    writeFileSync(reports.v2, sarif([SQL_INJECTION]));
+    sast(['ingest', reports.v1, '--repository', 'github.com/acme/shop', '--commit', '1111111', '--ref', 'main', '--image-digest', image.configDigest, '--image-digest', good.split('@')[1]!]);
+    sast(['ingest', reports.v2, '--repository', 'github.com/acme/shop', '--commit', '2222222', '--ref', 'main', '--image-digest', badPinned.split('@')[1]!]);
+    const verdict = (digest: string) => JSON.parse(sast(['verdict', digest, '--json'])) as Verdict;
+    const v1 = verdict(good.split('@')[1]!);
+    const v2 = verdict(badPinned.split('@')[1]!);
+    assert.deepEqual([v1.verdict, v2.verdict], ['clean', 'vulnerable']);
+    const f = v2.findings[0]!;
+    k(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'holdfast.dev/v1alpha1',
+      kind: 'Incident',
+      metadata: { name: 'shop-cve', namespace: NS },
+      spec: {
+        pvc: 'data',
+        vulnerable: { imageDigests: v2.version.imageDigests, finding: { id: f.id, ruleId: f.ruleId, severity: f.severity, message: `${f.message} (${f.path}:${f.startLine})` } },
+        clean: { imageDigests: v1.version.imageDigests },
+        certificatePolicies: ['shop'],
+      },
+    }));
+    const incident = () => json<IncidentStatus>(['-n', NS, 'get', 'incident', 'shop-cve']).status ?? {};
+    const failed = () => {
+      const st = incident();
+      if (st.phase === 'Failed') throw new Error(`Incident failed: ${JSON.stringify(st.conditions)} ${JSON.stringify(st.steps)}\n${jobLogs('holdfast.dev/incident')}`);
+    };
+    const plan = await waitFor('the Incident awaiting approval', 120_000, () => (incident().phase === 'AwaitingApproval' ? incident().plan : undefined), failed);
+    assert.equal(plan?.restorePoint, `${NS}/${clean.metadata.name}`, `chose ${plan?.restorePoint} over ${exposed.metadata.name}: ${plan?.reasoning?.join('; ')}`);
+    k(['-n', NS, 'patch', 'incident', 'shop-cve', '--type', 'merge', '-p', '{"spec":{"approved":true}}']);
+    const st = await waitFor('the Incident Succeeded', 10 * 60_000, () => (incident().phase === 'Succeeded' ? incident() : undefined), failed);
+    console.log(`incident Succeeded in ${seconds(t0)}: ${st.steps?.map((x) => x.name).join(', ')}`);
+
+    // Restarted on the known-good version, pinned by the reference the kubelet reported, and running it.
+    const template = json<Manifest>(['-n', NS, 'get', 'deployment', 'shop']).spec.template.spec.containers[0]!;
+    assert.equal(template.image, good);
+    await settled();
+    const running = podImage();
+    assert.equal(running.imageID, good);
+    assert.ok(running.ready);
+    // The volume is the clean restore point again, and the shop serves it.
+    assert.deepEqual(shop('/items'), want.items);
+    assert.deepEqual(differences(want.tree, tree(dirs.data)), []);
+    // What 2.0 wrote is kept as evidence, in the same repository.
+    assert.ok(st.evidence?.snapshotId && snapshotIds(dirs.repo).includes(st.evidence.snapshotId), `evidence ${JSON.stringify(st.evidence)}`);
+    const report = k(['-n', NS, 'get', 'configmap', st.report!.configMap, '-o', 'jsonpath={.data.report\\.md}']);
+    assert.match(report, /js\/sql-injection/);
+  });
+
+  it('rotates the CA and rolls the shop while a pod opens a new TLS connection every 20 ms, trusting its mounted bundle: none fails', async () => {
+    const t0 = Date.now();
+    const caId = () => k(['-n', 'holdfast-system', 'get', 'secret', 'holdfast-ca', '-o', 'jsonpath={.metadata.annotations.holdfast\\.dev/ca-id}']);
+    const oldCa = caId();
+    const bundle = () => k(['-n', NS, 'get', 'configmap', 'shop-ca', '-o', 'jsonpath={.data.ca\\.crt}']);
+    const oldBundle = bundle();
+    // The client runs in the cluster and reads the trust bundle the kubelet mounts from the ConfigMap.
+    k(['apply', '-f', '-'], tlsClientPod('tls-client', image.ref, ['node', '--input-type=module', '-e', TLS_CLIENT, '', `shop.${NS}.svc`, '/ca/ca.crt', '/tmp/stop']));
+    k(['-n', NS, 'wait', '--for=condition=Ready', 'pod/tls-client', '--timeout=120s']);
+    await new Promise((r) => setTimeout(r, 2000));
+    const value = String(Date.now());
+    // Long enough for the kubelet's periodic sync (1 min) to refresh the mounted bundle.
+    k(['-n', NS, 'patch', 'certificatepolicy', 'shop', '--type', 'merge', '-p', JSON.stringify({ spec: { caRotation: { propagationDelay: '90s' } } })]);
+    k(['-n', NS, 'annotate', 'certificatepolicy', 'shop', `holdfast.dev/rotate-ca=${value}`, '--overwrite']);
+    await waitFor('the CA rotation done', 10 * 60_000, () => {
+      const st = json<{ status?: { handledRotateCa?: string } }>(['-n', NS, 'get', 'certificatepolicy', 'shop']).status;
+      return st?.handledRotateCa === value ? true : undefined;
+    });
+    await settled();
+    await new Promise((r) => setTimeout(r, 2000));
+    k(['-n', NS, 'exec', 'tls-client', '--', 'touch', '/tmp/stop']);
+    k(['-n', NS, 'wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/tls-client', '--timeout=60s']);
+    const r = JSON.parse(k(['-n', NS, 'logs', 'tls-client'])) as ClientResult;
+    console.log(`CA rotated in ${seconds(t0)}: ${r.ok} handshakes, ${r.failed} failed; bundles read: ${r.bundles.join(', ')}`);
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.failed, 0);
+    assert.ok(r.ok > 100, `only ${r.ok} handshakes`);
+    assert.equal(new Set(r.serials).size, 2, `serials seen: ${r.serials.join(', ')}`);
+    // The new CA issues, and the bundle holds it alone: the old one is retired.
+    const newCa = caId();
+    assert.notEqual(newCa, oldCa);
+    const roots = bundle().split('-----BEGIN CERTIFICATE-----').length - 1;
+    assert.equal(roots, 1, 'the retired CA left the trust bundle');
+    assert.notEqual(bundle(), oldBundle);
+    const served = (shop('/healthz') as { serial: string }).serial;
+    const leaf = new X509Certificate(Buffer.from(k(['-n', NS, 'get', 'secret', 'shop-tls', '-o', 'jsonpath={.data.tls\\.crt}']), 'base64'));
+    assert.equal(served, leaf.serialNumber.toLowerCase());
+    assert.ok(leaf.checkIssued(new X509Certificate(bundle())), 'the served certificate is issued by the new CA');
+    const reasons = json<{ items: { reason: string }[] }>(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=CertificatePolicy']).items.map((e) => e.reason);
+    for (const step of ['CARotationStaged', 'CARotationActivated', 'CARotationRetired']) assert.ok(reasons.includes(step), `no ${step} Event: ${reasons.join(', ')}`);
   });
 });
