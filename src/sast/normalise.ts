@@ -9,7 +9,8 @@ import { messageOf } from './message.js';
 import { PathResolver, stripCommonRoot } from './paths.js';
 import { quickResultCheck } from './quick-check.js';
 import { severityOf, type SeveritySource } from './result-severity.js';
-import { resultSchema, tolerantParse, type SarifResult, type SarifRule, type SarifRun } from './sarif-schema.js';
+import { ruleResolver, type RuleOf } from './rules.js';
+import { resultSchema, tolerantParse, type SarifResult, type SarifRun } from './sarif-schema.js';
 import type { Severity } from './severity.js';
 
 export type RunStatus = 'complete' | 'failed' | 'unknown';
@@ -50,20 +51,6 @@ export function categoryOf(automationId: string | undefined): string | undefined
   return c === '' ? undefined : c;
 }
 
-function ruleLookup(run: SarifRun) {
-  const byId = new Map<string, SarifRule>();
-  for (const r of run.tool.driver.rules ?? []) if (r.id && !byId.has(r.id)) byId.set(r.id, r);
-  return (res: SarifResult): SarifRule | undefined => {
-    const comp = res.rule?.toolComponent?.index;
-    const rules = comp !== undefined ? run.tool.extensions?.[comp]?.rules : run.tool.driver.rules;
-    const idx = res.rule?.index ?? res.ruleIndex;
-    if (idx !== undefined && idx >= 0 && rules?.[idx]) return rules[idx];
-    const id = res.ruleId ?? res.rule?.id;
-    if (id === undefined) return undefined;
-    return byId.get(id) ?? (comp !== undefined ? rules?.find((r) => r.id === id) : undefined) ?? byId.get(id.split('/')[0]!);
-  };
-}
-
 export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[], repeatedHashes?: ReadonlySet<string>): NormalisedRun {
   const warnings: string[] = [];
   const where = `runs[${index}]`;
@@ -71,9 +58,17 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
   const failedInvocation = (run.invocations ?? []).some((i) => i.executionSuccessful === false);
   const resultsAbsent = run.results === undefined || run.results === null;
   const paths = new PathResolver(run, sourceRoots, warnings);
-  const findRule = ruleLookup(run);
+  // One line per kind of broken reference, not one per result: a report can repeat it 100k times.
+  const refWarnings = new Map<string, number>();
+  const findRule = ruleResolver(run, (w) => {
+    const kind = w.replace(/^[^:]*: /, '').replace(/\d+/g, '#');
+    const n = (refWarnings.get(kind) ?? 0) + 1;
+    refWarnings.set(kind, n);
+    if (n <= 3) warnings.push(w);
+    else if (n === 4) warnings.push(`${where}: more results like that (${kind}); not listed`);
+  });
 
-  const kept: { res: SarifResult; rule: SarifRule | undefined; ruleId: string; path: string | undefined }[] = [];
+  const kept: { res: SarifResult; rule: RuleOf; ruleId: string; path: string | undefined }[] = [];
   let notFailures = 0;
   let unreadable = 0;
   (run.results ?? []).forEach((raw, i) => {
@@ -86,8 +81,8 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
       notFailures++;
       return;
     }
-    const rule = findRule(res);
-    const ruleId = res.ruleId ?? res.rule?.id ?? rule?.id ?? 'unknown-rule';
+    const rule = findRule(res, `${where}.results[${i}]`);
+    const ruleId = res.ruleId ?? res.rule?.id ?? rule.rule?.id ?? 'unknown-rule';
     const loc = res.locations?.[0]?.physicalLocation?.artifactLocation;
     kept.push({ res, rule, ruleId, path: paths.resolve(loc) });
   });
@@ -105,26 +100,25 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
       lineHash: k.res.partialFingerprints?.primaryLocationLineHash,
       logical: logical?.fullyQualifiedName ?? logical?.name,
       snippet: region?.snippet?.text,
-      message: messageOf(k.res, k.rule, k.ruleId),
+      message: messageOf(k.res, k.rule.rule, k.ruleId),
       line: region?.startLine,
       column: region?.startColumn,
     };
   });
   const ids = computeIdentities(inputs, repeatedHashes);
   const results = kept.map((k, i): NormalisedResult => {
-    const sev = severityOf(k.res, k.rule, tool);
+    const sev = severityOf(k.res, k.rule.rule, k.rule);
     return {
       ruleId: k.ruleId,
       path: fixedPaths[i],
       startLine: inputs[i]!.line,
       severity: sev.severity,
       severitySource: sev.source,
-      cwes: cwesOf(k.res, k.rule, run),
+      cwes: cwesOf(k.res, k.rule.rule, run),
       message: inputs[i]!.message,
       identity: ids[i]!.identity,
       identityBasis: ids[i]!.basis,
-      // A suppression counts unless it was rejected; "underReview" still hides it, as SARIF viewers do.
-      suppressed: (k.res.suppressions ?? []).some((s) => s.status !== 'rejected'),
+      suppressed: isSuppressed(k.res.suppressions),
     };
   });
 
@@ -169,4 +163,13 @@ export function repeatedLineHashes(runs: readonly (SarifRun | undefined)[]): Set
     }
   }
   return repeated;
+}
+
+/**
+ * SARIF §3.27.23 and §3.35.3: a result is suppressed when it has suppressions and none of them is
+ * "underReview" or "rejected" (a suppression without a status is accepted). One still under
+ * review is a finding until someone decides.
+ */
+export function isSuppressed(suppressions: readonly { status?: string | undefined }[] | undefined): boolean {
+  return !!suppressions?.length && suppressions.every((s) => s.status === undefined || s.status === 'accepted');
 }

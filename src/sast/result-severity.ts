@@ -1,19 +1,24 @@
 /**
- * A result's severity, from the most to the least specific evidence:
- * 1. `security-severity` (a CVSS score) on the result or its rule;
- * 2. the tool's own severity field: Bandit `issue_severity`, gosec's severity tag, a `severity`
- *    property (Semgrep, others), CodeQL's `problem.severity`;
- * 3. the SARIF level: the result's, else the rule's `defaultConfiguration.level`, else "warning"
- *    (SARIF's default when absent).
+ * A result's severity. Every source present is read, and the strictest decides: a scanner's own
+ * label is never silently lowered by another source (Trivy labels CRITICAL a finding whose CVSS
+ * score says high, and puts the label only in the rule's tags). The sources:
+ * - `security-severity` (a CVSS score) on the result or its rule, in GitHub's bands;
+ * - the tool's own label: Bandit `issue_severity`, a `severity` property (Semgrep, others), a
+ *   CRITICAL/HIGH/MEDIUM/LOW tag (Trivy, gosec), CodeQL's `problem.severity`;
+ * - the SARIF level the result has (see rules.ts: its own, an override, the rule's default).
+ * All of them are returned, so what each source said is kept beside the decision.
  */
-import { fromCvss, fromLevel, fromWord, type Severity } from './severity.js';
+import { compareSeverity, fromCvss, fromLevel, fromWord, type Severity } from './severity.js';
+import type { Level, RuleOf } from './rules.js';
 import type { SarifResult, SarifRule } from './sarif-schema.js';
 
-export type SeveritySource = 'security-severity' | 'tool' | 'level' | 'rule-level' | 'default-level';
+export type SeveritySource = 'security-severity' | 'tool' | 'tag' | 'level' | 'rule-level' | 'default-level';
 
 export interface SeverityOf {
   severity: Severity;
   source: SeveritySource;
+  /** What each source present said, strictest first. */
+  said: { source: SeveritySource; severity: Severity }[];
 }
 
 function cvss(v: unknown): number | undefined {
@@ -21,33 +26,33 @@ function cvss(v: unknown): number | undefined {
   return Number.isFinite(n) && n >= 0 && n <= 10 ? n : undefined;
 }
 
-function word(v: unknown): Severity | undefined {
-  return typeof v === 'string' ? fromWord(v) : undefined;
+const word = (v: unknown): Severity | undefined => (typeof v === 'string' ? fromWord(v) : undefined);
+
+/** The strictest CRITICAL/HIGH/MEDIUM/LOW label among the tags. */
+function tagged(tags: unknown): Severity | undefined {
+  if (!Array.isArray(tags)) return undefined;
+  let best: Severity | undefined;
+  for (const t of tags) {
+    if (typeof t !== 'string' || !/^(CRITICAL|HIGH|MEDIUM|LOW)$/.test(t)) continue;
+    const s = fromWord(t)!;
+    if (!best || compareSeverity(s, best) < 0) best = s;
+  }
+  return best;
 }
 
-export function severityOf(result: SarifResult, rule: SarifRule | undefined, tool: string): SeverityOf {
+const levelSource: Record<RuleOf['levelSource'], SeveritySource> = { result: 'level', override: 'rule-level', rule: 'rule-level', default: 'default-level' };
+
+export function severityOf(result: SarifResult, rule: SarifRule | undefined, level: Pick<RuleOf, 'level' | 'levelSource'>): SeverityOf {
   const p = result.properties ?? {};
   const rp = rule?.properties ?? {};
+  const said: SeverityOf['said'] = [];
+  const add = (source: SeveritySource, severity: Severity | undefined) => severity && said.push({ source, severity });
   const score = cvss(p['security-severity']) ?? cvss(rp['security-severity']);
-  if (score !== undefined) return { severity: fromCvss(score), source: 'security-severity' };
-
-  const own =
-    word(p.issue_severity) ??
-    word(p.severity) ??
-    word(rp.severity) ??
-    (/gosec/i.test(tool) ? gosecTag(rp.tags) ?? gosecTag(p.tags) : undefined) ??
-    (rp['problem.severity'] === 'recommendation' ? 'low' : word(rp['problem.severity']));
-  if (own) return { severity: own, source: 'tool' };
-
-  if (result.level) return { severity: fromLevel(result.level)!, source: 'level' };
-  const ruleLevel = rule?.defaultConfiguration?.level;
-  if (ruleLevel) return { severity: fromLevel(ruleLevel)!, source: 'rule-level' };
-  return { severity: 'medium', source: 'default-level' };
-}
-
-/** gosec puts its severity among the rule's tags ("security", "HIGH"). */
-function gosecTag(tags: unknown): Severity | undefined {
-  if (!Array.isArray(tags)) return undefined;
-  for (const t of tags) if (typeof t === 'string' && /^(CRITICAL|HIGH|MEDIUM|LOW)$/.test(t)) return fromWord(t);
-  return undefined;
+  add('security-severity', score === undefined ? undefined : fromCvss(score));
+  add('tool', word(p.issue_severity) ?? word(p.severity) ?? word(rp.severity) ?? (rp['problem.severity'] === 'recommendation' ? 'low' : word(rp['problem.severity'])));
+  add('tag', tagged(p.tags) ?? tagged(rp.tags));
+  // A level only speaks when something set it: SARIF's default "warning" is no one's judgement.
+  if (level.levelSource !== 'default' || said.length === 0) add(levelSource[level.levelSource], fromLevel(level.level as Level));
+  said.sort((a, b) => compareSeverity(a.severity, b.severity));
+  return { severity: said[0]!.severity, source: said[0]!.source, said };
 }

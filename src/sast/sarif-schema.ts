@@ -56,6 +56,7 @@ export const ruleSchema = z
 const toolComponent = z
   .object({
     name: z.string(),
+    guid: z.string().optional(),
     version: z.string().optional(),
     semanticVersion: z.string().optional(),
     rules: z.array(ruleSchema).optional(),
@@ -94,6 +95,16 @@ export const runSchema = z
             startTimeUtc: z.string().optional(),
             endTimeUtc: z.string().optional(),
             workingDirectory: artifactLocationSchema.optional(),
+            ruleConfigurationOverrides: z
+              .array(
+                z
+                  .object({
+                    descriptor: descriptorRef.optional(),
+                    configuration: z.object({ level: z.enum(['none', 'note', 'warning', 'error']).optional() }).passthrough().optional(),
+                  })
+                  .passthrough(),
+              )
+              .optional(),
           })
           .passthrough(),
       )
