@@ -142,7 +142,7 @@ describe('the dashboard incident view', { timeout: 600_000 }, () => {
       await page.waitForSelector('#plan');
       assert.equal(await page.locator('[data-testid=target] .finding-message').innerText(), `shell=True with ${markup}`);
       assert.equal(await page.locator('#content img, #content script').count(), 0, 'no element was made from the message');
-      assert.equal(await page.title(), `Incident ${id}`, 'no script from the message ran');
+      assert.equal(await page.title(), `Incident ${id} · Holdfast`, 'no script from the message ran');
 
       // Not wanted: aborted from the page. The tick is required (the browser refuses to post without it).
       await page.click('[data-testid=abort]');

@@ -156,6 +156,11 @@ describe('the dashboard in a browser', { timeout: 240_000 }, () => {
         await page.screenshot({ path: join(screenshotDir, `page-${name}.png`), fullPage: true });
         for (const href of await page.locator('a[href^="/ui"]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))) links.add(new URL(href, url).href.split('#')[0]!);
       }
+      // The README's picture (docs/dashboard.png is a copy of this one).
+      await page.setViewportSize({ width: 1200, height: 640 });
+      await page.goto(`${url}/ui`);
+      await page.screenshot({ path: join(screenshotDir, 'readme-overview.png') });
+      await page.setViewportSize({ width: 1400, height: 1000 });
       const [first] = t.cp.d.catalog.sast.listFindings({ severities: ['high'] });
       await page.goto(`${url}/ui/findings/${first!.id}`);
       await page.waitForSelector('#history li');

@@ -5,9 +5,8 @@
 import type { CertificateView } from '../views/health.js';
 import type { certificateSpans } from './charts/data.js';
 import { spanChart } from './charts/svg.js';
-import { ago, badge, html, type Html } from './html.js';
+import { ago, badge, html, type Html, short } from './html.js';
 
-const short = (s: string | undefined, n = 12) => (s ? s.slice(0, n) : '—');
 
 export function certificatesBody(certs: readonly CertificateView[], spans: ReturnType<typeof certificateSpans>, now: Date): Html {
   return html`<section id="certificates">

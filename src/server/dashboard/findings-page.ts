@@ -9,11 +9,10 @@ import type { FindingView } from '../views/health.js';
 import type { FindingDetail } from '../views/finding-detail.js';
 import { cweLink, findingStates, type FindingsQuery, type Page, type RuleGroup } from '../views/findings-query.js';
 import type { Point } from './charts/svg.js';
-import { ago, badge, html, Html } from './html.js';
+import { ago, badge, html, Html, short, stamp } from './html.js';
 import { findingsChart } from './overview-page.js';
 import { volumeHref } from './volumes-page.js';
 
-const short = (s: string | undefined, n = 12) => (s ? s.slice(0, n) : '—');
 export const findingHref = (id: string) => `/ui/findings/${encodeURIComponent(id)}`;
 
 export type FindingsView = 'rules' | 'list';
@@ -163,7 +162,7 @@ export function findingBody(d: FindingDetail): Html {
       ${
         d.history.length
           ? html`<ol class="history">
-              ${d.history.map((e) => html`<li data-event="${e.what}"><b>${e.what}</b> ${e.time.slice(0, 19).replace('T', ' ')}${e.commit ? html` in <code>${short(e.commit)}</code>` : ''} <span class="muted">${e.detail}</span></li>`)}
+              ${d.history.map((e) => html`<li data-event="${e.what}"><b>${e.what}</b> ${stamp(e.time)}${e.commit ? html` in <code>${short(e.commit)}</code>` : ''} <span class="muted">${e.detail}</span></li>`)}
             </ol>`
           : html`<p class="muted">No complete scan recorded.</p>`
       }
@@ -193,7 +192,7 @@ export function findingBody(d: FindingDetail): Html {
                   (b) => html`<tr class="backup" data-snapshot="${b.point.snapshotId}">
                     <td><a href="${volumeHref(b.volume)}">${b.volume}</a></td>
                     <td><a href="${volumeHref(b.volume)}#restore-points"><code>${short(b.point.snapshotId)}</code></a></td>
-                    <td class="nowrap">${b.point.time.slice(0, 19).replace('T', ' ')} <span class="muted">${ago(b.point.time, d.now)}</span></td>
+                    <td class="nowrap">${stamp(b.point.time)} <span class="muted">${ago(b.point.time, d.now)}</span></td>
                     <td>${b.point.workloads.map((w) => html`<div>${w.workload} <code>${short(w.commit)}</code></div>`)}</td>
                   </tr>`,
                 )}

@@ -66,3 +66,9 @@ export const badge = (state: string, text?: string) => {
   const cls = good.includes(state) ? 'good' : bad.includes(state) ? 'bad' : warn.includes(state) ? 'warn' : 'neutral';
   return html`<span class="badge ${cls}" data-state="${state}">${text ?? state}</span>`;
 };
+
+/** An id or digest cut to its first characters, the way git shows commits; a dash when absent. */
+export const short = (s: string | undefined, n = 12) => (s ? s.slice(0, n) : '—');
+
+/** An ISO time as the dashboard prints it: UTC, to the second, without the T and the zone. */
+export const stamp = (iso: string) => iso.slice(0, 19).replace('T', ' ');

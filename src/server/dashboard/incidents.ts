@@ -8,7 +8,7 @@
 import { formatBytes } from '../../base/format.js';
 import type { IncidentRow } from '../../catalog/incidents.js';
 import type { ControlPlane } from '../control-plane.js';
-import { ago, badge, html, Html } from './html.js';
+import { ago, badge, html, Html, short } from './html.js';
 import type { IncidentDetail } from '../engines/incidents.js';
 import { readIncident, type IncidentRecord } from './incident-data.js';
 import { actionsFor, choiceView, journalView, orderIncidents, type ChoiceView, type JournalView } from './incident-view.js';
@@ -17,7 +17,6 @@ import { layout } from './layout.js';
 /** How often a running incident's page refreshes itself (refresh.js reads it from the page). */
 export const INCIDENT_REFRESH_MS = 2000;
 
-const short = (s: string | undefined, n = 12) => (s ? s.slice(0, n) : '—');
 
 /** The vulnerability an incident is about, in words, with the finding's own text when the catalog has it. */
 function targetOf(cp: ControlPlane, row: IncidentRow): Html {

@@ -4,7 +4,7 @@
  */
 import { formatDuration } from '../../base/format.js';
 import type { RunLogLine, RunRow } from '../../catalog/run-history.js';
-import { ago, badge, html, type Html } from './html.js';
+import { ago, badge, html, stamp, type Html } from './html.js';
 import { runResult } from './run-result.js';
 
 export interface JobLine {
@@ -75,7 +75,7 @@ export function runsBody(jobs: readonly JobLine[], runs: readonly RunRow[], f: R
                     html`<tr class="run" data-kind="${r.kind}" data-target="${r.target}" data-status="${r.status}">
                       <td><a href="/ui/runs/${r.id}">#${r.id}</a></td>
                       <td>${r.kind} ${r.policy}/${r.target}</td>
-                      <td class="nowrap">${r.scheduledFor.toISOString().slice(0, 19).replace('T', ' ')}</td>
+                      <td class="nowrap">${stamp(r.scheduledFor.toISOString())}</td>
                       <td>${badge(r.status)}</td>
                       <td>${r.durationMs !== undefined ? formatDuration(r.durationMs) : r.status === 'missed' ? 'not run' : '—'}</td>
                       <td class="result">${runResult(r)}</td>

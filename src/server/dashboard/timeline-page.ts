@@ -1,6 +1,6 @@
 /** /ui/timeline: everything that happened, newest first, as the timeline view returns it. */
 import type { TimelineEntry } from '../views/timeline.js';
-import { badge, html, type Html } from './html.js';
+import { badge, html, type Html, stamp } from './html.js';
 
 export function timelineTable(events: readonly TimelineEntry[]): Html {
   if (events.length === 0) return html`<p class="muted">Nothing has happened yet.</p>`;
@@ -12,7 +12,7 @@ export function timelineTable(events: readonly TimelineEntry[]): Html {
       ${events.map(
         (e) =>
           html`<tr class="event" data-type="${e.type}" data-status="${e.status}">
-            <td class="nowrap">${e.time.slice(0, 19).replace('T', ' ')}</td>
+            <td class="nowrap">${stamp(e.time)}</td>
             <td>${badge(e.status === 'ok' ? 'ok' : e.status === 'failed' ? 'failed' : 'info', e.type)}</td>
             <td>${e.title}</td>
             <td class="muted">${e.detail}</td>

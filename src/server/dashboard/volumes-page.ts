@@ -8,10 +8,9 @@ import type { VolumeView } from '../views/health.js';
 import type { BackupSeries } from './charts/data.js';
 import { byteTicks, durationTicks } from './charts/scale.js';
 import { timeChart, type Series } from './charts/svg.js';
-import { ago, badge, html, type Html } from './html.js';
+import { ago, badge, html, type Html, short, stamp } from './html.js';
 
 const palette = ['#2563a8', '#d97706', '#059669', '#7c3aed', '#dc2626', '#0891b2', '#65a30d', '#db2777'];
-const short = (s: string | undefined, n = 12) => (s ? s.slice(0, n) : '—');
 export const volumeHref = (name: string) => `/ui/volumes/${encodeURIComponent(name)}`;
 
 export function backupCharts(series: readonly BackupSeries[], idPrefix = 'chart'): Html {
@@ -22,6 +21,12 @@ export function backupCharts(series: readonly BackupSeries[], idPrefix = 'chart'
     ${timeChart({ id: `${idPrefix}-backup-added`, title: 'Data added to the repository per backup', kind: 'bar', series: pick('added'), ticks: byteTicks, format: formatBytes, empty: 'no backups yet' })}
   </div>`;
 }
+
+const chartsSection = (series: readonly BackupSeries[]) =>
+  html`<section id="volume-charts">
+    <h2>Backups over time</h2>
+    ${backupCharts(series)}
+  </section>`;
 
 function lastBackup(v: VolumeView, now: Date): Html {
   if (!v.lastBackup) return html`<span class="muted">none yet</span>`;
@@ -50,10 +55,7 @@ export function volumesBody(vols: readonly VolumeView[], series: readonly Backup
         </tbody>
       </table>
     </section>
-    <section id="volume-charts">
-      <h2>Backups over time</h2>
-      ${backupCharts(series)}
-    </section>`;
+    ${chartsSection(series)}`;
 }
 
 export function restorePointsTable(v: VolumeView, now: Date): Html {
@@ -67,7 +69,7 @@ export function restorePointsTable(v: VolumeView, now: Date): Html {
         (p) =>
           html`<tr class="restore-point" data-snapshot="${p.snapshotId}">
             <td><code>${short(p.snapshotId)}</code></td>
-            <td class="nowrap">${p.time.slice(0, 19).replace('T', ' ')} <div class="muted">${ago(p.time, now)}</div></td>
+            <td class="nowrap">${stamp(p.time)} <div class="muted">${ago(p.time, now)}</div></td>
             <td>
               ${p.workloads.length ? p.workloads.map((w) => html`<div>${w.workload} <code>${short(w.commit)}</code>${w.imageDigest ? html` <code class="muted">${short(w.imageDigest, 19)}</code>` : ''}</div>`) : html`<span class="muted">no workload recorded</span>`}
             </td>
@@ -97,10 +99,7 @@ export function volumeBody(v: VolumeView, series: readonly BackupSeries[], now: 
         </tbody>
       </table>
     </section>
-    <section id="volume-charts">
-      <h2>Backups over time</h2>
-      ${backupCharts(series)}
-    </section>
+    ${chartsSection(series)}
     <section id="restore-points">
       <h2>Restore points (${v.restorePoints.length})</h2>
       ${restorePointsTable(v, now)}

@@ -5,7 +5,7 @@
  * Every point carries a <title>, so hovering shows the exact value; every element a data-
  * attribute, so tests read the chart rather than pixels.
  */
-import { esc, html, Html } from '../html.js';
+import { esc, html, Html, stamp } from '../html.js';
 import { linearScale, timeTicks, type Tick } from './scale.js';
 
 export interface Point {
@@ -37,9 +37,9 @@ export interface TimeChart {
 
 const W = 480;
 const H = 210;
-const pad = { l: 64, r: 14, t: 10, b: 26 };
+const pad = { l: 64, r: 24, t: 10, b: 26 };
 const fixed = (n: number) => Number(n.toFixed(1));
-const iso = (t: number) => new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+const iso = (t: number) => stamp(new Date(t).toISOString());
 
 function frame(id: string, title: string, body: string, legend: Html | string = ''): Html {
   return html`<figure class="chart" id="${id}" data-chart="${id}">
