@@ -85,6 +85,8 @@ test('bad reports fail with one line and a non-zero exit, and leave nothing behi
   try {
     writeFileSync(join(dir, 'pw'), 'x\n');
     writeFileSync(join(dir, 'not.json'), 'this is not json');
+    writeFileSync(join(dir, 'twice.sarif'), '{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T"}},"results":[{"ruleId":"R","level":"error","level":"note"}]}]}');
+    writeFileSync(join(dir, 'latin1.sarif'), Buffer.concat([Buffer.from('{"version":"2.1.0","runs":[],"x":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]));
     writeFileSync(join(dir, 'trunc.sarif.gz'), gzipSync(Buffer.from(JSON.stringify({ version: '2.1.0', runs: [] }))).subarray(0, 15));
     const env = ['--repository', 'github.com/acme/notes', '--ref', 'main'];
     const cases: [string[], RegExp][] = [
@@ -92,6 +94,8 @@ test('bad reports fail with one line and a non-zero exit, and leave nothing behi
       [['trunc.sarif.gz', '--commit', clean, ...env], /^holdfast: read report trunc\.sarif\.gz: gzip data is damaged or truncated/],
       [['not.json', '--commit', 'HEAD', ...env], /^holdfast: commit "head": not a commit/],
       [['missing.sarif', '--commit', clean, ...env], /^holdfast: read report missing\.sarif: no such file/],
+      [['twice.sarif', '--commit', clean, ...env], /^holdfast: ingest report twice\.sarif: duplicate key "level" at byte 100 /],
+      [['latin1.sarif', '--commit', clean, ...env], /^holdfast: ingest report latin1\.sarif: not UTF-8: invalid byte 0xe9 at byte 37$/m],
     ];
     for (const [args, re] of cases) {
       const r = cli(dir, ['sast', 'ingest', ...args]);
