@@ -8,16 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseDocument } from 'yaml';
 import { Serve, serveGet } from '../harness/serve.js';
-import { deadPort } from '../harness/webhook.js';
-
-const root = new URL('../../', import.meta.url).pathname;
-const shopDir = join(root, 'examples', 'shop');
+import { exampleState, shopDir, type ExampleState } from './example-config.js';
 
 interface Entry {
   type: string;
@@ -30,45 +25,30 @@ interface Entry {
 }
 
 describe('a refused incident is in the log and on the timeline with its reason', { timeout: 300_000 }, () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'holdfast-refused-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, SHOP_STATE: join(tmp, 'shop'), HOLDFAST_DATA_DIR: join(tmp, 'holdfast'), HOLDFAST_TEST_FAST_KDF: '1', HOLDFAST_LOG_LEVEL: 'info' };
-  delete env.HOLDFAST_DEPLOY_COMMIT;
+  let ex: ExampleState;
   let serve: Serve;
-  const auth = () => ({ token: readFileSync(join(tmp, 'holdfast', 'api-token'), 'utf8').trim(), ca: readFileSync(join(tmp, 'holdfast', 'tls', 'ca.crt')) });
+  const auth = () => ({ token: readFileSync(join(ex.dir, 'holdfast', 'api-token'), 'utf8').trim(), ca: readFileSync(join(ex.dir, 'holdfast', 'tls', 'ca.crt')) });
   const json = async <T>(path: string): Promise<T> => {
     const r = await serveGet(serve.url, path, auth());
     assert.equal(r.status, 200, `${path}: ${r.text}`);
     return JSON.parse(r.text) as T;
   };
   const sh = (script: string, ...args: string[]) => {
-    const r = spawnSync(script.endsWith('.mjs') ? process.execPath : 'sh', [join(shopDir, script), ...args], { env, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(script.endsWith('.mjs') ? process.execPath : 'sh', [join(shopDir, script), ...args], { env: ex.env, encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, `${script} ${args.join(' ')}: ${r.stdout}\n${r.stderr}\n${serve.stderr.slice(-3000)}`);
     return r.stdout;
   };
 
   before(async () => {
-    const doc = parseDocument(readFileSync(join(shopDir, 'holdfast.yaml'), 'utf8'));
-    const st = (p: string) => join(tmp, p);
-    doc.setIn(['server', 'listen'], `127.0.0.1:${await deadPort()}`);
-    doc.setIn(['server', 'dataDir'], st('holdfast'));
-    doc.setIn(['repositories', 'local', 'location'], st('repo'));
-    doc.setIn(['repositories', 'local', 'password'], doc.createNode({ file: st('repo-password'), generate: true }));
-    doc.setIn(['volumes', 'shop-data', 'path'], st('shop/data'));
-    doc.setIn(['workloads', 'shop', 'cwd'], shopDir);
-    for (const k of ['certFile', 'keyFile', 'caFile']) doc.setIn(['certificates', 'shop-tls', k], st(`shop/certs/${k === 'certFile' ? 'tls.crt' : k === 'keyFile' ? 'tls.key' : 'ca.crt'}`));
-    const shopPort = await deadPort();
-    env.SHOP_PORT = String(shopPort);
-    doc.setIn(['certificates', 'shop-tls', 'endpoint'], `127.0.0.1:${shopPort}`);
     // The point of the test: v1 was never scanned.
-    doc.deleteIn(['sast', 'seed']);
-    writeFileSync(join(tmp, 'holdfast.yaml'), doc.toString());
-    serve = new Serve(join(tmp, 'holdfast.yaml'), env);
+    ex = await exampleState((doc) => doc.deleteIn(['sast', 'seed']));
+    serve = new Serve(ex.config, ex.env);
     await serve.start();
   });
 
   after(async () => {
     await serve?.stop();
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(ex.dir, { recursive: true, force: true });
   });
 
   it("v2 uploaded while v1 was never scanned: refused, and serve's log and the timeline API say why", async () => {
