@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideRestart, describeExit, failuresInARow, isDown, isUp, reloadGate, type WorkloadState } from './decide.js';
+import { afterRecheck, decideRestart, describeExit, failuresInARow, isDown, isUp, reloadGate, type WorkloadState } from './decide.js';
 
 const restart = { policy: 'always' as const, backoff: 1000, maxBackoff: 60_000 };
 const killed = { code: null, signal: 'SIGKILL' };
@@ -49,6 +49,7 @@ describe('reloadGate and up/down', () => {
     ['starting', 'wait', false, true],
     ['restarting', 'wait', false, true],
     ['down', 'wait', false, true],
+    ['unready', 'wait', false, true],
     ['stopped', 'skip', false, true],
     ['held', 'skip', false, true],
     ['exited', 'fail', false, true],
@@ -59,4 +60,16 @@ describe('reloadGate and up/down', () => {
       assert.equal(isUp(state), up);
       assert.equal(isDown(state), down);
     });
+});
+
+describe('afterRecheck', () => {
+  const cases: [string, Parameters<typeof afterRecheck>[0], ReturnType<typeof afterRecheck>][] = [
+    ['a ready workload that passes stays ready', { state: 'ready', failures: 0, ok: true, threshold: 3 }, { state: 'ready', failures: 0 }],
+    ['one failed check is counted, not acted on (a blip of a busy machine)', { state: 'ready', failures: 0, ok: false, threshold: 3 }, { state: 'ready', failures: 1 }],
+    ['the threshold-th failure in a row makes it unready though its process runs', { state: 'ready', failures: 2, ok: false, threshold: 3 }, { state: 'unready', failures: 3 }],
+    ['a pass in between starts the count again', { state: 'ready', failures: 2, ok: true, threshold: 3 }, { state: 'ready', failures: 0 }],
+    ['an unready workload that still fails stays unready', { state: 'unready', failures: 5, ok: false, threshold: 3 }, { state: 'unready', failures: 6 }],
+    ['an unready workload is ready again at its first pass', { state: 'unready', failures: 5, ok: true, threshold: 3 }, { state: 'ready', failures: 0 }],
+  ];
+  for (const [name, input, expected] of cases) it(name, () => assert.deepEqual(afterRecheck(input), expected));
 });

@@ -5,7 +5,9 @@
  * States: `starting` (its process runs, the readiness check has not passed yet), `ready`,
  * `reloading` (a reload command runs against it), `restarting` (ended; started again after a
  * backoff), `exited` (ended and the restart policy keeps it down), `held` (ended while an
- * incident on its volume stopped it on purpose; the incident starts it again), `stopped` (serve
+ * incident on its volume stopped it on purpose; the incident starts it again), `unready` (was
+ * ready, its process still runs, but its readiness check has failed again and again since: a hung
+ * service is not a ready one), `stopped` (serve
  * does not run it: not started yet, or shutting down), `external` (no start command: Holdfast
  * only checks and reloads it) and `down` (external, and its readiness check fails).
  */
@@ -13,6 +15,7 @@ export type WorkloadState =
   | 'starting'
   | 'ready'
   | 'reloading'
+  | 'unready'
   | 'restarting'
   | 'exited'
   | 'held'
@@ -94,7 +97,17 @@ export function failuresInARow(previous: number, readySince: Date | undefined, e
  */
 export function reloadGate(s: WorkloadState): 'now' | 'wait' | 'skip' | 'fail' {
   if (isUp(s) || s === 'external') return 'now';
-  if (s === 'starting' || s === 'restarting' || s === 'down') return 'wait';
+  if (s === 'starting' || s === 'restarting' || s === 'down' || s === 'unready') return 'wait';
   if (s === 'stopped' || s === 'held') return 'skip';
   return 'fail';
+}
+
+/**
+ * A ready workload's check, run again: one failure can be a blip of a busy machine, so it is
+ * `unready` only after `threshold` failures in a row, and ready again at the first pass.
+ */
+export function afterRecheck(o: { state: 'ready' | 'unready'; failures: number; ok: boolean; threshold: number }): { state: 'ready' | 'unready'; failures: number } {
+  if (o.ok) return { state: 'ready', failures: 0 };
+  const failures = o.failures + 1;
+  return { state: failures >= o.threshold ? 'unready' : o.state, failures };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -32,6 +32,7 @@ function supervise(name: string, o: { held?: () => string | undefined } = {}) {
     log: silentLogger,
     clock: systemClock,
     pollMs: 50,
+    recheckMs: 50,
   });
   return { w, s, alerts };
 }
@@ -84,6 +85,29 @@ describe('WorkloadSupervisor (real processes)', () => {
       process.kill(now.pid!, 'SIGTERM');
       await until('the exit heard', () => w.status().lastExit?.signal === 'SIGTERM');
       assert.equal(alerts.length, 2, 'a new outage after a ready stretch is a new alert');
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('once ready, checks again: a process that lives but no longer answers is unready (down, alerted once), and ready again when it answers', async () => {
+    const { w, alerts } = supervise('hang');
+    try {
+      await w.start();
+      assert.equal(await w.whenReady(10_000), true);
+      const pid = w.status().pid;
+      rmSync(join(dir, 'hang.ready')); // it stops answering; its process goes on
+      const unready = await until('unready', () => (w.status().state === 'unready' ? w.status() : undefined));
+      assert.equal(unready.up, false);
+      assert.equal(unready.pid, pid, 'the same process: not restarted');
+      assert.match(unready.message, /^workload hang: not ready any more though process \d+ runs \(3 failed checks in a row\): hang\.ready exists: /);
+      assert.equal(await w.reload(), undefined, 'no reload to a workload that does not answer');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(alerts.map((a) => a.event), ['workload-down'], 'one alert for the outage, not one per failed check');
+      writeFileSync(join(dir, 'hang.ready'), '');
+      await until('ready again', () => w.status().state === 'ready');
+      assert.equal(w.status().pid, pid);
+      assert.equal(w.status().restarts, 0);
     } finally {
       await w.stop();
     }

@@ -1,6 +1,8 @@
 /**
  * Supervision of one workload serve runs: it starts (or adopts) the process, watches it every
- * `pollMs`, calls it ready only once its readiness check passes, restarts it by its policy with a
+ * `pollMs`, calls it ready only once its readiness check passes — and, once ready, runs the check
+ * again every `recheckMs`: a process that lives but no longer answers is `unready` (down) after a
+ * few failures in a row, and ready again when it answers —, restarts it by its policy with a
  * backoff when it ends, and says so — in its status (API, /readyz, metrics), in the log and as a
  * `workload-down` alert. The pid file (platform/local/service.ts) stays the truth: an incident,
  * here or from the CLI, stops and restarts the same process, so a process gone while an incident
@@ -13,7 +15,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { ExecResult } from '../../platform/local/exec.js';
 import type { LocalService, ServiceExit, StartedService } from '../../platform/local/service.js';
 import type { AlertInput } from '../alerts/alerter.js';
-import { decideRestart, describeExit, failuresInARow, isUp, type ExitFacts, type RestartPolicy, type WorkloadState } from './decide.js';
+import { afterRecheck, decideRestart, describeExit, failuresInARow, isUp, type ExitFacts, type RestartPolicy, type WorkloadState } from './decide.js';
 import { probeReady, type ReadinessCheck } from './readiness.js';
 
 export interface WorkloadStatus {
@@ -47,10 +49,14 @@ export interface SupervisorDeps {
   log: Logger;
   clock: Clock;
   pollMs?: number | undefined;
+  /** How often a ready workload's check runs again (default 5 s). */
+  recheckMs?: number | undefined;
 }
 
 /** A workload ready this long before it ended ran fine: its next restart gets the first backoff again. */
 const STABLE_MS = 60_000;
+/** Failed re-checks in a row that make a ready workload unready: 3, as Kubernetes' failureThreshold. */
+const UNREADY_AFTER = 3;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,6 +73,8 @@ export class WorkloadSupervisor {
   private lastExit: WorkloadStatus['lastExit'];
   private nextRestartAt: Date | undefined;
   private slowReported = false;
+  private checkedAt = 0;
+  private failedChecks = 0;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private started = false;
@@ -204,9 +212,10 @@ export class WorkloadSupervisor {
       return;
     }
     const pid = await this.d.service.pid();
-    if (s === 'starting' || s === 'ready' || s === 'reloading') {
+    if (s === 'starting' || s === 'ready' || s === 'reloading' || s === 'unready') {
       if (!pid) return this.ended(await this.exitOf());
       if (pid !== this.pid) return this.adopt(pid);
+      if (s === 'ready' || s === 'unready') return this.recheck(s, pid);
       if (s !== 'starting') return;
       const p = await this.probe();
       if (!this.running || this.state !== 'starting') return;
@@ -216,6 +225,8 @@ export class WorkloadSupervisor {
         this.d.log.info(`workload ${this.d.name}: ready (process ${pid}, ${after}s after start): ${p.detail}`);
         this.readySince = now;
         this.outageSince = undefined;
+        this.checkedAt = now.getTime();
+        this.failedChecks = 0;
         this.set('ready', `ready: ${p.detail}`);
       } else if (this.d.clock.now().getTime() - this.since.getTime() > this.d.readyTimeoutMs) {
         const message = `not ready ${Math.round(this.d.readyTimeoutMs / 1000)}s after start: ${p.detail}`;
@@ -237,6 +248,37 @@ export class WorkloadSupervisor {
       this.restarts++;
       this.nextRestartAt = undefined;
       return this.launch(true);
+    }
+  }
+
+  /** A ready (or unready) workload's check, run again every `recheckMs`. */
+  private async recheck(s: 'ready' | 'unready', pid: number): Promise<void> {
+    const now = this.d.clock.now();
+    if (now.getTime() - this.checkedAt < (this.d.recheckMs ?? 5000)) return;
+    this.checkedAt = now.getTime();
+    const p = await this.probe();
+    if (!this.running || this.state !== s) return;
+    const next = afterRecheck({ state: s, failures: this.failedChecks, ok: p.ok, threshold: UNREADY_AFTER });
+    this.failedChecks = next.failures;
+    if (next.state === 'unready' && s === 'ready') {
+      const message = `workload ${this.d.name}: not ready any more though process ${pid} runs (${next.failures} failed checks in a row): ${p.detail}`;
+      this.readySince = undefined;
+      this.outageSince ??= now;
+      this.d.log.error(message, { workload: this.d.name, pid });
+      this.d.alert({
+        event: 'workload-down',
+        key: `${this.d.name}:${this.outageSince.toISOString()}`,
+        severity: 'critical',
+        summary: message,
+        details: { workload: this.d.name, pid, failedChecks: next.failures },
+      });
+      this.set('unready', message);
+    } else if (next.state === 'unready') this.message = `process ${pid} runs but is not ready (${next.failures} failed checks in a row): ${p.detail}`;
+    else if (s === 'unready') {
+      this.d.log.info(`workload ${this.d.name}: ready again (process ${pid}): ${p.detail}`);
+      this.readySince = now;
+      this.outageSince = undefined;
+      this.set('ready', `ready: ${p.detail}`);
     }
   }
 
