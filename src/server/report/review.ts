@@ -109,10 +109,16 @@ export async function buildReview(cp: ControlPlane, since: Date | undefined): Pr
   };
 }
 
-const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * Text from a report (rule ids, messages, paths, a tool's names) as literal Markdown: every
+ * character CommonMark gives a meaning inline is backslash-escaped, so `<b onmouseover=…>` stays
+ * text, `[x](javascript:…)` is no link and `|` does not split a table cell; line breaks become
+ * spaces (a cell and a list item are one line).
+ */
+export const mdText = (s: string) => s.replace(/[\\`*_{}[\]()<>#!|~&]/g, '\\$&').replace(/[\r\n]+/g, ' ');
 export function toMarkdown(r: Review): string {
-  const out = [`# Holdfast review — ${r.generatedAt}`, '', `Status: **${r.status}**`, ''];
-  if (r.problems.length) out.push('Problems:', '', ...r.problems.map((p) => `- ${p}`), '');
+  const out = [`# Holdfast review — ${r.generatedAt}`, '', `Status: **${mdText(r.status)}**`, ''];
+  if (r.problems.length) out.push('Problems:', '', ...r.problems.map((p) => `- ${mdText(p)}`), '');
   for (const s of r.sections) {
     out.push(`## ${s.title}`, '');
     if (s.rows.length === 0) out.push(`_${s.note ?? 'none'}_`, '');
@@ -120,7 +126,7 @@ export function toMarkdown(r: Review): string {
       out.push(
         `| ${s.header.join(' | ')} |`,
         `|${s.header.map(() => '---').join('|')}|`,
-        ...s.rows.map((row) => `| ${row.map(mdCell).join(' | ')} |`),
+        ...s.rows.map((row) => `| ${row.map(mdText).join(' | ')} |`),
         '',
       );
   }
