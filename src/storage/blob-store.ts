@@ -27,10 +27,21 @@ export interface PutOptions {
   retainUntil?: Date;
 }
 
+/**
+ * A blob's bytes: one buffer, or its parts in order (a pack as its sealed blobs), which a store
+ * writes without joining them when it can (a filesystem's vectored write).
+ */
+export type BlobData = Uint8Array | readonly Uint8Array[];
+
+/** The parts of `data` as one buffer, for stores that need it whole (an S3 request body). */
+export function wholeBlob(data: BlobData): Uint8Array {
+  return data instanceof Uint8Array ? data : Buffer.concat(data);
+}
+
 export interface BlobStore {
   /** Where this store is, for messages: a path or an endpoint/bucket, never with credentials. */
   readonly location: string;
-  put(name: string, data: Uint8Array, options?: PutOptions): Promise<void>;
+  put(name: string, data: BlobData, options?: PutOptions): Promise<void>;
   /** Whole blob, or `length` bytes from `offset`. Throws BLOB_NOT_FOUND. */
   get(name: string, range?: { offset: number; length: number }): Promise<Buffer>;
   /** undefined when the blob does not exist. */

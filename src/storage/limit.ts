@@ -4,7 +4,7 @@
  * filesystem with seek storms. Outside the retry wrapper, so a call backing off keeps its slot and
  * throttling slows the whole writer down, which is what the server asked for.
  */
-import type { BlobInfo, BlobStore, PutOptions } from './blob-store.js';
+import type { BlobData, BlobInfo, BlobStore, PutOptions } from './blob-store.js';
 
 export class Semaphore {
   private active = 0;
@@ -47,7 +47,7 @@ export class LimitedBlobStore implements BlobStore {
     if (inner.sweepTemporaries) this.sweepTemporaries = (before) => this.gate.run(() => inner.sweepTemporaries!(before));
   }
 
-  put(name: string, data: Uint8Array, options?: PutOptions): Promise<void> {
+  put(name: string, data: BlobData, options?: PutOptions): Promise<void> {
     return this.gate.run(() => this.inner.put(name, data, options));
   }
   get(name: string, range?: { offset: number; length: number }): Promise<Buffer> {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HoldfastError, isHoldfastError, transient } from '../base/errors.js';
-import type { BlobInfo, BlobStore, PutOptions } from './blob-store.js';
+import type { BlobData, BlobInfo, BlobStore, PutOptions } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-store.js';
 import { RetryingBlobStore } from './retry.js';
 
@@ -28,7 +28,7 @@ class Faulty implements BlobStore {
     if (p === 'after') throw transient('NETWORK', 'injected reset after the call');
     return r;
   }
-  put(n: string, d: Uint8Array, o?: PutOptions) {
+  put(n: string, d: BlobData, o?: PutOptions) {
     return this.step(() => this.inner.put(n, d, o));
   }
   get(n: string, r?: { offset: number; length: number }) {

@@ -10,7 +10,7 @@
  *   promises no order, and names are unique).
  */
 import { HoldfastError, isHoldfastError, silentLogger, type Logger } from '../base/index.js';
-import type { BlobInfo, BlobStore, PutOptions } from './blob-store.js';
+import { wholeBlob, type BlobData, type BlobInfo, type BlobStore, type PutOptions } from './blob-store.js';
 import { decideRetry, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
 export interface RetryOptions {
@@ -84,7 +84,7 @@ export class RetryingBlobStore implements BlobStore {
     });
   }
 
-  put(name: string, data: Uint8Array, options?: PutOptions): Promise<void> {
+  put(name: string, data: BlobData, options?: PutOptions): Promise<void> {
     let ambiguous = false;
     return this.run('put', name, async () => {
       try {
@@ -99,7 +99,7 @@ export class RetryingBlobStore implements BlobStore {
             // vanished meanwhile leaves the answer BLOB_EXISTS.
             if (isHoldfastError(g) && g.kind === 'transient') throw g;
           }
-          if (stored && Buffer.from(data).equals(stored)) return;
+          if (stored && Buffer.from(wholeBlob(data)).equals(stored)) return;
         }
         if (isHoldfastError(e) && e.kind === 'transient') ambiguous = true;
         throw e;

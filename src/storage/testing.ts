@@ -32,6 +32,15 @@ export function blobStoreConformance(label: string, make: () => Promise<StoreFix
       assert.equal(info?.size, data.length);
     });
 
+    it('stores a blob given as parts as their concatenation, with no part boundary showing', async () => {
+      // More parts than IOV_MAX (1024), some empty: a pack of small blobs is written this way.
+      const parts = Array.from({ length: 1500 }, (_, i) => randomBytes(i % 7 === 0 ? 0 : 200 + (i % 50)));
+      const whole = Buffer.concat(parts);
+      await fx.store.put('data/ef/ef0123', parts);
+      assert.deepEqual(await fx.store.get('data/ef/ef0123'), whole);
+      assert.equal((await fx.store.stat('data/ef/ef0123'))?.size, whole.length);
+    });
+
     it('reports a missing blob as BLOB_NOT_FOUND on get and undefined on stat', async () => {
       await assert.rejects(fx.store.get('data/00/missing'), (e) => isHoldfastError(e, 'BLOB_NOT_FOUND'));
       assert.equal(await fx.store.stat('data/00/missing'), undefined);

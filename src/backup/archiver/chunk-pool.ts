@@ -20,7 +20,7 @@ export interface ChunkedFile {
 
 interface Job {
   /** Bytes, as the walk has it: a name need not be UTF-8. */
-  path: Buffer;
+  path: Uint8Array;
   limit: number;
   content: string[];
   resolve(v: ChunkedFile): void;
@@ -59,10 +59,13 @@ export class ChunkPool {
   chunkFile(path: Buffer, limit: number): Promise<ChunkedFile> {
     if (this.failure) return Promise.reject(this.failure);
     const job = this.nextJob++;
+    // A copy of exactly the path's bytes: a small Buffer is a view of an 8 KiB pool slab, and a
+    // message clones the whole slab, 8 KiB per file both ways (a tenth of the main thread's time).
+    const own = new Uint8Array(path);
     return new Promise((resolve, reject) => {
-      this.jobs.set(job, { path, limit, content: [], resolve, reject });
+      this.jobs.set(job, { path: own, limit, content: [], resolve, reject });
       const w = this.idle.pop();
-      if (w) w.postMessage({ kind: 'file', job, path, limit });
+      if (w) w.postMessage({ kind: 'file', job, path: own, limit });
       else this.queue.push({ job });
     });
   }

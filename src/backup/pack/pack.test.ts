@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isHoldfastError } from '../../base/errors.js';
 import { PackBuilder, expectedPackSize, fetchPackHeader, readPackHeader } from './pack.js';
 
@@ -8,7 +8,12 @@ const key = randomBytes(32);
 function pack(blobs: number, size = 1000) {
   const b = new PackBuilder();
   for (let i = 0; i < blobs; i++) b.add(i % 2 ? 'tree' : 'data', randomBytes(32).toString('hex'), randomBytes(size + i), size + i);
-  return b.finish(key);
+  return whole(b);
+}
+/** A finished pack with its parts joined, as a reader sees it. */
+function whole(b: PackBuilder) {
+  const p = b.finish(key);
+  return { ...p, data: Buffer.concat(p.data) };
 }
 /** A ranged reader over a buffer that counts the bytes it hands out. */
 function reader(data: Buffer) {
@@ -28,6 +33,15 @@ describe('pack headers', () => {
       const p = pack(n);
       assert.equal(expectedPackSize([...p.blobs].reverse()), p.data.length);
     }
+  });
+
+  it("names a pack by the SHA-256 of exactly the bytes its parts make, and says their length", () => {
+    const b = new PackBuilder();
+    for (let i = 0; i < 40; i++) b.add('data', randomBytes(32).toString('hex'), randomBytes(100 + i), 100 + i);
+    const p = b.finish(key);
+    const bytes = Buffer.concat(p.data);
+    assert.equal(p.id, createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(p.length, bytes.length);
   });
 
   it('reads a header from the tail of a pack, not the whole pack, and agrees with the full read', async () => {
@@ -60,7 +74,7 @@ describe('pack headers', () => {
     const b = new PackBuilder();
     b.add('data', 'ab'.repeat(32), randomBytes(10), 1);
     b.blobs[0]!.length = 10_000;
-    const bad = b.finish(key);
+    const bad = whole(b);
     await assert.rejects(fetchPackHeader(reader(bad.data).get, key, bad.id, bad.data.length), corruptWith('PACK_HEADER'));
   });
 });

@@ -409,13 +409,13 @@ export class Repository {
    * Pack first, then its index segment: a crash between the two leaves an unindexed pack, which
    * prune removes after its grace period; a crash after leaves a pack the next backup reuses.
    */
-  private async uploadPack(pack: { id: string; data: Buffer; blobs: PackedBlob[] }): Promise<void> {
+  private async uploadPack(pack: { id: string; data: Buffer[]; length: number; blobs: PackedBlob[] }): Promise<void> {
     await this.store.put(packName(pack.id), pack.data, this.putOptions());
     this.loadedSegments.add(await this.saveJson('index', segmentOf([{ id: pack.id, blobs: pack.blobs }])));
     this.index.addPack(pack.id, pack.blobs);
     for (const b of pack.blobs) this.pending.delete(b.id);
     this.stats.packsWritten++;
-    this.stats.bytesUploaded += pack.data.length;
+    this.stats.bytesUploaded += pack.length;
   }
 
   private throwUploadError(): void {

@@ -7,7 +7,7 @@ import { mkdir, open, readdir, rename, rm, stat, link, unlink, type FileHandle }
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HoldfastError, errnoCode, fromSystemError, notFound } from '../../base/errors.js';
-import { checkBlobName, type BlobInfo, type BlobStore, type PutOptions } from '../blob-store.js';
+import { checkBlobName, type BlobData, type BlobInfo, type BlobStore, type PutOptions } from '../blob-store.js';
 import { faultPoint } from '../../base/faults.js';
 
 export const TEMP_PREFIX = '.tmp-';
@@ -19,6 +19,14 @@ export const TEMP_PREFIX = '.tmp-';
  * idle for IDLE_MS are closed, so a store nobody closes (a long-running server) leaks nothing.
  */
 const IDLE_MS = 2000;
+
+/** Writes a blob's parts with vectored writes (libuv loops over short writes and IOV_MAX). */
+async function writeAll(fh: FileHandle, data: BlobData): Promise<void> {
+  if (data instanceof Uint8Array) return fh.writeFile(data);
+  const total = data.reduce((n, p) => n + p.length, 0);
+  const { bytesWritten } = await fh.writev(data);
+  if (bytesWritten !== total) throw new Error(`short write: ${bytesWritten} of ${total} bytes`);
+}
 class HandleCache {
   private readonly handles = new Map<string, { fh: Promise<FileHandle>; used: number }>();
   private sweeper: NodeJS.Timeout | undefined;
@@ -77,7 +85,7 @@ export class FsBlobStore implements BlobStore {
     return join(this.root, ...name.split('/'));
   }
 
-  async put(name: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {
+  async put(name: string, data: BlobData, options: PutOptions = {}): Promise<void> {
     const target = this.path(name);
     // A replaced blob (config, locks) must not be read through the old file's cached handle.
     this.handles.evict(target);
@@ -87,7 +95,7 @@ export class FsBlobStore implements BlobStore {
       await mkdir(dir, { recursive: true });
       const fh = await open(tmp, 'wx', 0o600);
       try {
-        await fh.writeFile(data);
+        await writeAll(fh, data);
         await fh.sync();
       } finally {
         await fh.close();

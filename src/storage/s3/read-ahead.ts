@@ -10,7 +10,7 @@
  * here may still see bytes of a pack that no snapshot it reads any longer needs). Memory is
  * bounded by `maxWindows × windowBytes`; the least recently used window goes first.
  */
-import type { BlobInfo, BlobStore, PutOptions } from '../blob-store.js';
+import type { BlobData, BlobInfo, BlobStore, PutOptions } from '../blob-store.js';
 
 interface Window {
   name: string;
@@ -76,7 +76,7 @@ export class ReadAheadBlobStore implements BlobStore {
     for (const [k, w] of this.windows) if (w.name === name) this.windows.delete(k);
   }
 
-  async put(name: string, data: Uint8Array, options?: PutOptions): Promise<void> {
+  async put(name: string, data: BlobData, options?: PutOptions): Promise<void> {
     this.forget(name);
     await this.inner.put(name, data, options);
     this.forget(name);

@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { HoldfastError, conflict, invalidInput, isHoldfastError, notFound, transient } from '../../base/errors.js';
 import type { Clock } from '../../platform/clock.js';
-import { checkBlobName, type BlobInfo, type BlobStore, type PutOptions } from '../blob-store.js';
+import { checkBlobName, wholeBlob, type BlobData, type BlobInfo, type BlobStore, type PutOptions } from '../blob-store.js';
 import { classifyS3Error } from './errors.js';
 import { putMultipart } from './multipart.js';
 import type { LockMode, S3Location } from './url.js';
@@ -87,8 +87,9 @@ export class S3BlobStore implements BlobStore {
     return new HoldfastError(f.code, f.kind, msg, { cause: e });
   }
 
-  async put(name: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {
+  async put(name: string, parts: BlobData, options: PutOptions = {}): Promise<void> {
     const Key = this.key(name);
+    const data = wholeBlob(parts);
     if (options.retainUntil && !this.cfg.objectLock)
       throw invalidInput(
         'S3_NO_OBJECT_LOCK',
