@@ -1,22 +1,29 @@
-/** Turns bench/run.sh's results.tsv into the Markdown table of bench/README.md (ratios vs Holdfast). */
+/**
+ * Turns bench/run.sh's results.tsv (tool, step, wall s, CPU s, peak RSS KiB) into the Markdown
+ * tables of bench/README.md: one per measure, ratios peer / Holdfast (> 1: Holdfast faster, or
+ * smaller).
+ */
 import { readFileSync } from 'node:fs';
 
 const [file, gib] = process.argv.slice(2);
 const rows = readFileSync(file!, 'utf8').trim().split('\n').map((l) => l.split('\t'));
-const get = (tool: string, step: string, col: 2 | 3) => Number(rows.find((r) => r[0] === tool && r[1] === step)?.[col]);
-const total = Number(gib) * 1024 ** 3;
-const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+const tools = ['holdfast', 'restic', 'kopia', 'borg'];
+const peers = tools.slice(1);
+const steps = ['initial', 'nochange', 'incremental', 'restore'];
+const get = (tool: string, step: string, col: number) => Number(rows.find((r) => r[0] === tool && r[1] === step)?.[col]);
+const load = (when: string) => rows.find((r) => r[0] === 'load' && r[1] === when)?.[2] ?? '?';
 const out: string[] = [];
-out.push(`Dataset: ${gib} GiB (bench/gen-dataset.ts). Ratio = peer / Holdfast (time: > 1 means Holdfast is faster; size and RSS: > 1 means Holdfast is smaller).`, '');
-out.push('| step | Holdfast | restic | borg | vs restic | vs borg |', '|---|---|---|---|---|---|');
-for (const step of ['initial', 'incremental', 'restore']) {
-  const [h, r, b] = ['holdfast', 'restic', 'borg'].map((t) => get(t, step, 2));
-  const rate = (s: number) => (step === 'incremental' ? `${s.toFixed(1)} s` : `${s.toFixed(1)} s (${(total / 1024 / 1024 / s).toFixed(0)} MiB/s)`);
-  out.push(`| ${step} | ${rate(h!)} | ${rate(r!)} | ${rate(b!)} | ${(r! / h!).toFixed(2)}x | ${(b! / h!).toFixed(2)}x |`);
-}
-const [hs, rs, bs] = ['holdfast', 'restic', 'borg'].map((t) => get(t, 'size', 2));
-out.push(`| repository size | ${mib(hs!)} | ${mib(rs!)} | ${mib(bs!)} | ${(rs! / hs!).toFixed(2)}x | ${(bs! / hs!).toFixed(2)}x |`);
-const peak = (t: string) => Math.max(...['initial', 'incremental', 'restore'].map((s) => get(t, s, 3)));
-const [hp, rp, bp] = ['holdfast', 'restic', 'borg'].map(peak);
-out.push(`| peak RSS | ${(hp! / 1024).toFixed(0)} MiB | ${(rp! / 1024).toFixed(0)} MiB | ${(bp! / 1024).toFixed(0)} MiB | ${(rp! / hp!).toFixed(2)}x | ${(bp! / hp!).toFixed(2)}x |`);
+out.push(`Dataset: ${gib} GiB (bench/gen-dataset.ts); load average at start ${load('start')}, at end ${load('end')}.`, '');
+const table = (title: string, col: number, fmt: (v: number) => string, stepsOf = steps) => {
+  out.push(`${title}`, '', `| step | ${tools.join(' | ')} | ${peers.map((p) => `${p} ÷ Holdfast`).join(' | ')} |`, `|---|${tools.map(() => '---|').join('')}${peers.map(() => '---|').join('')}`);
+  for (const step of stepsOf) {
+    const h = get('holdfast', step, col);
+    out.push(`| ${step} | ${tools.map((t) => fmt(get(t, step, col))).join(' | ')} | ${peers.map((p) => `${(get(p, step, col) / h).toFixed(2)}x`).join(' | ')} |`);
+  }
+  out.push('');
+};
+table('Wall time, seconds:', 2, (v) => v.toFixed(2));
+table('CPU seconds (user + system):', 3, (v) => v.toFixed(2));
+table('Peak RSS, MiB:', 4, (v) => (v / 1024).toFixed(0));
+table('Repository size, MiB:', 2, (v) => (v / 1024 / 1024).toFixed(0), ['size']);
 console.log(out.join('\n'));
