@@ -148,6 +148,13 @@ export class SastStore {
     return r ? toScan(r) : undefined;
   }
 
+  /** The scans made from this exact report for this version and ref: an identical upload. */
+  scansOfReport(reportSha256: string, versionId: number, ref: string): ScanRow[] {
+    return (this.db
+      .prepare(`${scanSelect} WHERE s.report_sha256 = ? AND s.version_id = ? AND s.ref = ? ORDER BY s.id`)
+      .all(reportSha256, versionId, ref) as Record<string, unknown>[]).map(toScan);
+  }
+
   /** The newest complete scan of a stream scanned at or before `before` (excluding scan `exceptId`). */
   latestCompleteScan(st: Stream, before: Date, exceptId?: number): ScanRow | undefined {
     const r = this.db

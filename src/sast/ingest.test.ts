@@ -131,3 +131,23 @@ test('a line hash that repeats across two runs of one report is not used as iden
     t.dispose();
   }
 });
+
+test('an identical report again is answered from its digest as "the same as" the first, recorded in the audit, and binds new image digests', () => {
+  const t = tempCatalog();
+  try {
+    const first = ingestBytes(quirk('several-runs'), env, { catalog: t.catalog, clock, name: 'a.sarif' });
+    const d = 'sha256:' + 'd'.repeat(64);
+    const again = ingestBytes(quirk('several-runs'), { ...env, imageDigests: [d] }, { catalog: t.catalog, clock, name: 'b.sarif' });
+    assert.deepEqual(again.sameAs, { reportSha256: first.reportSha256, ingestedAt: '2026-03-01T00:00:00.000Z' });
+    assert.deepEqual(again.scans.map((s) => [s.scanId, s.alreadyIngested]), first.scans.map((s) => [s.scanId, true]));
+    assert.equal(count(t, 'scans'), 2);
+    const audit = t.catalog.db.prepare("SELECT details FROM audit_events WHERE action = 'sast.ingest' ORDER BY id").all() as { details: string }[];
+    assert.equal(audit.length, 2, 'the second upload is recorded, not silently ignored');
+    assert.deepEqual(JSON.parse(audit[1]!.details).sameAs, again.sameAs);
+    assert.equal(t.catalog.versions.findByDigest(d)?.commit, commit1);
+    // Another ref is another scan of the stream: not "the same".
+    assert.equal(ingestBytes(quirk('several-runs'), { ...env, ref: 'refs/heads/dev' }, { catalog: t.catalog, clock, name: 'c.sarif' }).sameAs, undefined);
+  } finally {
+    t.dispose();
+  }
+});

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/index.js';
 import type { Clock } from '../platform/clock.js';
-import { parseEnvelope, resolveRun, type EnvelopeInput } from './envelope.js';
+import { parseEnvelope, resolveRun, type Envelope, type EnvelopeInput } from './envelope.js';
 import { applyLifecycle, type LifecycleCounts, type NewFinding } from './lifecycle.js';
 import { mergeRuns } from './merge-runs.js';
 import { normaliseRun, repeatedLineHashes, type NormalisedRun, type RunStatus } from './normalise.js';
@@ -49,6 +49,8 @@ export interface IngestSummary {
   newOpenFindings: NewFinding[];
   /** How many findings this report opened for the first time. */
   newOpenCount: number;
+  /** Set when this exact report (same bytes) was ingested for this version and ref before: nothing was parsed. */
+  sameAs?: { reportSha256: string; ingestedAt: string };
   warnings: string[];
 }
 
@@ -80,6 +82,8 @@ function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined): {
 export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: IngestOptions): IngestSummary {
   const env = parseEnvelope(envelope, opts.name);
   const reportSha256 = createHash('sha256').update(bytes).digest('hex');
+  const same = sameReport(reportSha256, env, opts);
+  if (same) return same;
   const { runs, warnings } = prepare(bytes, opts.name, env.sourceRoot);
   // Check every run against the envelope before writing anything.
   const resolved = runs.map((r) => resolveRun(env, r, opts.name));
@@ -128,4 +132,48 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
     return out;
   });
   return { repository: env.repository, commit: commit ?? '', ref: env.ref, reportSha256, scans, newOpenFindings, newOpenCount: newOpenFindings.length, warnings };
+}
+
+/**
+ * An identical report (same digest) for a version and ref that already has its scans: answered
+ * from the digest at once, without parsing, and recorded (audit "sast.ingest", sameAs) rather than
+ * silently dropped. Image digests it brings are still bound to the version.
+ */
+function sameReport(reportSha256: string, env: Envelope, opts: IngestOptions): IngestSummary | undefined {
+  const c = opts.catalog;
+  const version = env.commit ? c.versions.findByCommit(env.commit) : undefined;
+  const scans = version ? c.sast.scansOfReport(reportSha256, version.id, env.ref) : [];
+  if (!version || scans.length === 0) return undefined;
+  const first = scans[0]!;
+  const sameAs = { reportSha256, ingestedAt: first.ingestedAt.toISOString() };
+  c.transaction(() => {
+    if (env.imageDigests.length) c.versions.upsert({ repository: env.repository, commit: version.commit, imageDigests: env.imageDigests });
+    c.audit.append({
+      actor: opts.actor ?? 'holdfast',
+      action: 'sast.ingest',
+      object: `report:${reportSha256.slice(0, 16)}`,
+      details: { name: opts.name, repository: env.repository, commit: version.commit, ref: env.ref, sameAs, scans: scans.map((s) => s.id) },
+    });
+  });
+  const ingested = scans.map(
+    (s): IngestedScan => ({
+      scanId: s.id,
+      run: s.runIndex,
+      runs: [s.runIndex],
+      tool: s.tool,
+      category: s.category,
+      status: s.status,
+      statusReason: `the same report as ${reportSha256.slice(0, 12)}, ingested ${sameAs.ingestedAt}`,
+      results: s.resultCount,
+      notFailures: 0,
+      alreadyIngested: true,
+      new: 0,
+      unchanged: 0,
+      reopened: 0,
+      fixed: 0,
+      suppressed: 0,
+      dismissed: 0,
+    }),
+  );
+  return { repository: env.repository, commit: version.commit, ref: env.ref, reportSha256, scans: ingested, newOpenFindings: [], newOpenCount: 0, sameAs, warnings: [] };
 }

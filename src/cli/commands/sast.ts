@@ -118,7 +118,9 @@ function registerSastGroup(program: Command): void {
       for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
       emit(flags, incidents ? { ...summary, incidents } : summary, () =>
         [
-          `ingested ${file === '-' ? 'stdin' : file} for ${summary.repository}@${summary.commit.slice(0, 12)} (${summary.ref}): ${summary.scans.length} run(s)`,
+          summary.sameAs
+            ? `${file === '-' ? 'stdin' : file} is the same report as ${summary.sameAs.reportSha256.slice(0, 12)}, ingested ${summary.sameAs.ingestedAt} for ${summary.repository}@${summary.commit.slice(0, 12)} (${summary.ref}): recorded, nothing changed`
+            : `ingested ${file === '-' ? 'stdin' : file} for ${summary.repository}@${summary.commit.slice(0, 12)} (${summary.ref}): ${summary.scans.length} run(s)`,
           ...summary.scans.map((s) =>
             s.alreadyIngested
               ? `  ${s.tool} (${s.category}${mergedRuns(s.runs)}): already ingested, nothing changed`
