@@ -50,4 +50,10 @@ export class FindingHistory {
       .all(`${commit.toLowerCase().replace(/[^0-9a-f]/g, '')}%`) as { id: string }[];
     return new Set(rows.map((r) => r.id));
   }
+
+  /** When each finding opened and closed, and nothing else: what a chart over time needs, cheap at 200k findings. */
+  lifetimes(): { severity: string; firstSeenAt: string; fixedAt: string | undefined; dismissedAt: string | undefined }[] {
+    const rows = this.db.prepare('SELECT severity, first_seen_at, fixed_at, dismissed_at FROM findings').all() as { severity: string; first_seen_at: string; fixed_at: string | null; dismissed_at: string | null }[];
+    return rows.map((r) => ({ severity: r.severity, firstSeenAt: r.first_seen_at, fixedAt: r.fixed_at ?? undefined, dismissedAt: r.dismissed_at ?? undefined }));
+  }
 }

@@ -19,7 +19,7 @@ import type { OverviewPage } from './overview-page.js';
 import type { JobLine, RunsFilter } from './runs-page.js';
 
 export function findingsOverTime(cp: ControlPlane) {
-  return openFindingsOverTime(cp.d.catalog.sast.listFindings(), severities, cp.d.clock.now().getTime());
+  return openFindingsOverTime(new FindingHistory(cp.d.catalog.db).lifetimes(), severities, cp.d.clock.now().getTime());
 }
 
 export async function overviewData(cp: ControlPlane): Promise<OverviewPage> {
@@ -58,7 +58,7 @@ export function findingsData(cp: ControlPlane, q: FindingsQuery, view: FindingsV
     page: pageOf(matching, q.page, q.perPage),
     groups: groupByRule(matching),
     options: { tools: [...new Set(all.map((f) => f.tool))].sort(), workloads: Object.keys(cp.config.workloads) },
-    chart: openFindingsOverTime(all, severities, cp.d.clock.now().getTime()),
+    chart: findingsOverTime(cp),
     now: cp.d.clock.now(),
   };
 }
