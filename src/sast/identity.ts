@@ -6,11 +6,13 @@
  *   2. the logical location (function, method, class);
  *   3. a hash of the snippet, whitespace-collapsed;
  *   4. a hash of the message with numbers blanked (messages often quote line numbers).
- * Never a raw line number. Results that still collide are told apart by their order in the file.
+ * Never a raw line number. Results that still collide (ESLint repeats one message for every call
+ * a rule flags) are told apart by the text of their own source line when the checkout is at hand
+ * (source-lines.ts), and by their order in the file among those that remain alike.
  */
 import { createHash } from 'node:crypto';
 
-export type IdentityBasis = 'fingerprint' | 'logical-location' | 'snippet' | 'message';
+export type IdentityBasis = 'fingerprint' | 'logical-location' | 'snippet' | 'source-line' | 'message';
 
 export interface IdentityInput {
   tool: string;
@@ -19,6 +21,8 @@ export interface IdentityInput {
   lineHash: string | undefined;
   logical: string | undefined;
   snippet: string | undefined;
+  /** The flagged line's text from the checkout, whitespace-collapsed, when it is at hand. */
+  sourceLine?: string | undefined;
   message: string;
   /** Only to order colliding results; never part of the identity. */
   line: number | undefined;
@@ -74,9 +78,16 @@ export function computeIdentities(items: readonly IdentityInput[], repeated?: Re
   }
   for (const g of groups.values()) {
     g.sort((a, b) => a.line - b.line || a.column - b.column || a.i - b.i);
-    g.forEach((k, n) => {
-      out[k.i] = { identity: sha(n === 0 ? k.key : `${k.key}\u0000#${n}`), basis: k.basis };
-    });
+    // With the checkout at hand, colliding results are told apart by their own line's text, and
+    // only those whose lines read the same by their order: removing one shifts no other.
+    const sub = new Map<string, number>();
+    for (const k of g) {
+      const text = items[k.i]!.sourceLine;
+      const key = text === undefined ? k.key : `${k.key}\u0000line\u0000${text}`;
+      const n = sub.get(key) ?? 0;
+      sub.set(key, n + 1);
+      out[k.i] = { identity: sha(n === 0 ? key : `${key}\u0000#${n}`), basis: text === undefined ? k.basis : 'source-line' };
+    }
   }
   return out;
 }

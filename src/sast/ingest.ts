@@ -10,6 +10,7 @@ import type { Clock } from '../platform/clock.js';
 import { parseEnvelope, resolveRun, type Envelope, type EnvelopeInput } from './envelope.js';
 import { applyLifecycle, type LifecycleCounts, type NewFinding } from './lifecycle.js';
 import { mergeRuns } from './merge-runs.js';
+import { sourceLines } from './source-lines.js';
 import { normaliseRun, repeatedLineHashes, type NormalisedRun, type RunStatus } from './normalise.js';
 import { parseSarif } from './parse.js';
 import { readReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
@@ -66,12 +67,13 @@ function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined): {
   const log = parseSarif(bytes, name);
   const warnings = [...log.warnings];
   const repeated = repeatedLineHashes(log.runs);
+  const source = sourceRoot ? sourceLines(sourceRoot) : undefined;
   const runs = log.runs.flatMap((r, i) => {
     if (!r) {
       warnings.push(`runs[${i}]: unreadable run (no tool.driver.name); skipped`);
       return [];
     }
-    const n = normaliseRun(r, i, sourceRoot ? [sourceRoot] : [], repeated);
+    const n = normaliseRun(r, i, sourceRoot ? [sourceRoot] : [], repeated, source);
     warnings.push(...n.warnings.map((w) => (w.startsWith('runs[') ? w : `runs[${i}]: ${w}`)));
     return [n];
   });

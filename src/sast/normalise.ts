@@ -10,6 +10,7 @@ import { PathResolver, stripCommonRoot } from './paths.js';
 import { quickResultCheck } from './quick-check.js';
 import { severityOf, type SeveritySource } from './result-severity.js';
 import { ruleResolver, type RuleOf } from './rules.js';
+import type { SourceLines } from './source-lines.js';
 import { resultSchema, tolerantParse, type SarifResult, type SarifRun } from './sarif-schema.js';
 import type { Severity } from './severity.js';
 
@@ -51,7 +52,7 @@ export function categoryOf(automationId: string | undefined): string | undefined
   return c === '' ? undefined : c;
 }
 
-export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[], repeatedHashes?: ReadonlySet<string>): NormalisedRun {
+export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[], repeatedHashes?: ReadonlySet<string>, source?: SourceLines): NormalisedRun {
   const warnings: string[] = [];
   const where = `runs[${index}]`;
   const tool = run.tool.driver.name;
@@ -100,6 +101,7 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
       lineHash: k.res.partialFingerprints?.primaryLocationLineHash,
       logical: logical?.fullyQualifiedName ?? logical?.name,
       snippet: region?.snippet?.text,
+      sourceLine: source && fixedPaths[i] && region?.startLine ? source(fixedPaths[i]!, region.startLine) : undefined,
       message: messageOf(k.res, k.rule.rule, k.ruleId),
       line: region?.startLine,
       column: region?.startColumn,
