@@ -34,6 +34,11 @@ export interface CaOptions {
 
 const DAY = 86_400_000;
 
+/** A CA generation's id: when it was made, and two random bytes for two made in one second. */
+export function newCaId(now: Date): string {
+  return `ca-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(2).toString('hex')}`;
+}
+
 /** A positive 127-bit serial in hex: random, never negative, never zero (RFC 5280 4.1.2.2). */
 export function newSerial(): string {
   const b = randomBytes(16);

@@ -7,7 +7,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { CertAuthority } from './ca.js';
 import type { Ctx } from './context.js';
 import { tlsError } from './errors.js';
-import { issueLeaf, type IssuedLeaf } from './issue.js';
+import { DEFAULT_MAX_LIFETIME_MS, issueLeaf, type IssuedLeaf } from './issue.js';
 import type { CertSpec } from './inventory.js';
 import { compareServed } from './probe.js';
 import { splitPem } from './pem.js';
@@ -46,7 +46,13 @@ export async function issueFor(
   ca: CertAuthority,
   target: CertTarget,
   issuers: Issuers,
+  maxLifetimeMs: number,
 ): Promise<IssuedLeaf> {
+  if (maxLifetimeMs > DEFAULT_MAX_LIFETIME_MS)
+    ctx.log.warn('the inventory lets leaves live longer than 398 days, which public clients refuse', {
+      name: spec.name,
+      maxLifetimeDays: Math.round(maxLifetimeMs / 86_400_000),
+    });
   const installed = await target.read();
   const cur = inspectInstalled(spec, installed, issuers);
   const keep = !spec.rotateKey && cur?.key && cur.keyMatches ? cur.key : undefined;
@@ -58,6 +64,7 @@ export async function issueFor(
       usages: spec.usages,
       algorithm: spec.algorithm,
       lifetimeMs: spec.lifetimeMs,
+      maxLifetimeMs,
       ...(keep ? { key: keep } : {}),
     },
     ca,

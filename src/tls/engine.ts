@@ -6,9 +6,9 @@
  * file others can read, a mismatched pair each fail with nothing changed), then writes in an order
  * that a crash cannot turn into a workload with a key that does not match its certificate.
  */
-import { X509Certificate, randomBytes } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { planRenewals, type Candidate, type PlannedRenewal } from './budget.js';
-import { checkAuthority, createAuthority, type CertAuthority } from './ca.js';
+import { checkAuthority, createAuthority, newCaId, type CertAuthority } from './ca.js';
 import { makeCtx, type Ctx, type EngineDeps } from './context.js';
 import { createCrl } from './crl.js';
 import { deliver, issueFor, issuersOf } from './deliver.js';
@@ -17,6 +17,7 @@ import { tlsError } from './errors.js';
 import type { CertSpec, Inventory } from './inventory.js';
 import type { KeyAlgorithm } from './keys.js';
 import { clientName } from './probe.js';
+import { DEFAULT_MAX_LIFETIME_MS } from './issue.js';
 import { certStatus, inspectInstalled, type CertStatus } from './status.js';
 import type { CaDirState, RevokedEntry } from './store.js';
 import { RotationRunner, type RotationOptions, type RotationReport } from './rotation.js';
@@ -57,9 +58,6 @@ export interface RevokeResult {
   rotation?: RotationReport;
 }
 
-export function newCaId(now: Date): string {
-  return `ca-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(2).toString('hex')}`;
-}
 
 export class TlsEngine {
   readonly ctx: Ctx;
@@ -86,7 +84,12 @@ export class TlsEngine {
       renewals: [],
     };
     if ((await store.readInventory()).certificates.length === 0)
-      await store.writeInventory({ budget: { max: 1, windowMs: 600_000 }, jitter: 0.1, certificates: [] });
+      await store.writeInventory({
+        budget: { max: 1, windowMs: 600_000 },
+        jitter: 0.1,
+        maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS,
+        certificates: [],
+      });
     await store.writeState(state);
     this.ctx.log.info('created CA', { ca: id, algorithm: opts.algorithm, intermediate: opts.intermediate });
     return state;
@@ -142,7 +145,7 @@ export class TlsEngine {
       await target.reload();
       return { name, caId: ca.id };
     }
-    const leaf = await issueFor(this.ctx, spec, ca, target, await issuersOf(this.ctx, state));
+    const leaf = await issueFor(this.ctx, spec, ca, target, await issuersOf(this.ctx, state), inv.maxLifetimeMs);
     if (newSpec) await this.upsertSpec(newSpec);
     await deliver(this.ctx, spec, target, {
       chainPem: leaf.chainPem,
@@ -248,7 +251,7 @@ export class TlsEngine {
     for (const p of plan.filter((x) => x.action === 'renew')) {
       const spec = this.find(inv, p.name);
       const target = this.ctx.targets(spec);
-      const leaf = await issueFor(this.ctx, spec, ca, target, issuers);
+      const leaf = await issueFor(this.ctx, spec, ca, target, issuers, inv.maxLifetimeMs);
       await deliver(this.ctx, spec, target, {
         chainPem: leaf.chainPem,
         keyPem: leaf.keyPem,
@@ -358,7 +361,7 @@ export class TlsEngine {
       const cur = inspectInstalled(spec, await target.read(), issuers);
       if (!cur || !revokedSet.has(cur.serial)) continue;
       // A revoked key is never kept, whatever rotateKey says.
-      const leaf = await issueFor(this.ctx, { ...spec, rotateKey: true }, ca, target, issuers);
+      const leaf = await issueFor(this.ctx, { ...spec, rotateKey: true }, ca, target, issuers, inv.maxLifetimeMs);
       await deliver(this.ctx, spec, target, {
         chainPem: leaf.chainPem,
         keyPem: leaf.keyPem,

@@ -15,7 +15,6 @@
  */
 export {
   TlsEngine,
-  newCaId,
   type InitCaOptions,
   type RenewOptions,
   type RenewResult,
@@ -33,8 +32,16 @@ export {
   type Endpoint,
 } from './inventory.js';
 export type { CertTarget, CertMaterial, InstalledMaterial, TargetFactory, TargetSpec } from './target.js';
-export { createAuthority, checkAuthority, issuingOf, chainOf, type CertAuthority } from './ca.js';
-export { issueLeaf, type IssuedLeaf, type LeafRequest, type Usage } from './issue.js';
+export { createAuthority, checkAuthority, issuingOf, chainOf, newCaId, type CertAuthority } from './ca.js';
+export {
+  issueLeaf,
+  leafKeyUsage,
+  leafCommonName,
+  DEFAULT_MAX_LIFETIME_MS,
+  type IssuedLeaf,
+  type LeafRequest,
+  type Usage,
+} from './issue.js';
 export {
   KEY_ALGORITHMS,
   DEFAULT_KEY_ALGORITHM,

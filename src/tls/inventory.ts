@@ -65,6 +65,8 @@ const File = z
       })
       .strict()
       .default({}),
+    /** No leaf lives longer than this (default 398d); above 398d each issuance warns. */
+    maxLifetime: z.string().default('398d'),
     certificates: z.array(Spec).default([]),
   })
   .strict();
@@ -99,6 +101,7 @@ export interface CertSpec {
 export interface Inventory {
   budget: Budget;
   jitter: number;
+  maxLifetimeMs: number;
   certificates: CertSpec[];
 }
 
@@ -165,6 +168,7 @@ export function parseInventory(text: string, where: string, baseDir: string): In
       windowMs: parseDuration(r.data.renewal.window, `${where} renewal.window`),
     },
     jitter: r.data.renewal.jitter,
+    maxLifetimeMs: parseDuration(r.data.maxLifetime, `${where} maxLifetime`),
     certificates,
   };
 }
@@ -177,6 +181,7 @@ export function formatInventory(inv: Inventory): string {
       window: `${Math.round(inv.budget.windowMs / 1000)}s`,
       jitter: inv.jitter,
     },
+    maxLifetime: inv.maxLifetimeMs % 86_400_000 === 0 ? `${inv.maxLifetimeMs / 86_400_000}d` : `${Math.round(inv.maxLifetimeMs / 1000)}s`,
     certificates: inv.certificates.map((c) => c.raw),
   });
 }

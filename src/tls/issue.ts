@@ -31,7 +31,12 @@ export interface LeafRequest {
   lifetimeMs: number;
   /** Keep this key instead of generating a new one. */
   key?: KeyObject;
+  /** Refuse a lifetime above this (the inventory's maxLifetime); no cap when undefined. */
+  maxLifetimeMs?: number;
 }
+
+/** The default cap: the CA/Browser Forum's 398 days, what public clients still accept. */
+export const DEFAULT_MAX_LIFETIME_MS = 398 * 86_400_000;
 
 export interface IssuedLeaf {
   name: string;
@@ -84,6 +89,37 @@ function prepare(ca: CertAuthority, now: Date): Promise<PreparedIssuer> {
   return p;
 }
 
+/**
+ * Key usage follows the key and what the leaf is for: every leaf signs (digitalSignature);
+ * keyEncipherment only for an RSA key of a server, the one case where TLS 1.2 RSA key transport
+ * encrypts to it. A client-only RSA leaf with it is inconsistent (zlint
+ * e_key_usage_and_extended_key_usage_inconsistent); ECDSA and Ed25519 keys cannot encipher at all.
+ */
+export function leafKeyUsage(algorithm: KeyAlgorithm, usages: Usage[]): number {
+  let flags = x509.KeyUsageFlags.digitalSignature;
+  if (algorithm.startsWith('rsa') && usages.includes('serverAuth')) flags |= x509.KeyUsageFlags.keyEncipherment;
+  return flags;
+}
+
+const days = (ms: number) => `${+(ms / 86_400_000).toFixed(2)}d`;
+
+/** RFC 5280's upper bound for a commonName (ub-common-name). */
+const MAX_CN = 64;
+
+/**
+ * The subject CN: the one asked for, else the first DNS name (or IP) short enough to be a CN, so the
+ * CN is always also a SAN; none when no SAN fits (a long DNS name is never cut: a cut name is a name
+ * no client asks for). A CN asked for that does not fit is refused.
+ */
+export function leafCommonName(asked: string | undefined, sans: SanSet, where: string): string | undefined {
+  if (asked !== undefined) {
+    if (asked.length > MAX_CN)
+      throw tlsError('TLS_INVALID_SPEC', `${where}: common name "${asked.slice(0, 20)}…" is ${asked.length} characters; at most ${MAX_CN} fit (leave it out: the DNS names are what clients check)`);
+    return asked;
+  }
+  return [...sans.dns, ...sans.ip].find((n) => n.length <= MAX_CN);
+}
+
 export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Clock): Promise<IssuedLeaf> {
   const now = clock.now();
   const where = `certificate ${req.name}`;
@@ -91,6 +127,11 @@ export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Cloc
   if (req.usages.length === 0)
     throw tlsError('TLS_INVALID_SPEC', `${where}: needs at least one usage (serverAuth, clientAuth)`);
   if (!(req.lifetimeMs > 0)) throw tlsError('TLS_INVALID_SPEC', `${where}: lifetime must be positive`);
+  if (req.maxLifetimeMs !== undefined && req.lifetimeMs > req.maxLifetimeMs)
+    throw tlsError(
+      'TLS_INVALID_SPEC',
+      `${where}: lifetime ${days(req.lifetimeMs)} is above the cap of ${days(req.maxLifetimeMs)}; shorten it, or raise maxLifetime in inventory.yaml`,
+    );
   const iss = await prepare(ca, now);
   // Validity is re-checked on every issuance (the CA may have expired since it was prepared).
   if (now.getTime() < iss.validFrom || now.getTime() > iss.validTo) checkAuthority(ca, now);
@@ -105,19 +146,18 @@ export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Cloc
 
   const pub = spki(createPublicKey(key));
   const notBefore = new Date(Math.max(now.getTime() - BACKDATE_MS, iss.validFrom));
+  // The lifetime counts from notBefore: "825d" is 825 days of validity, not 825 days and the backdating.
   // A leaf never outlives its issuer: a chain with an expired intermediate fails anyway.
-  const notAfter = new Date(Math.min(now.getTime() + req.lifetimeMs, iss.validTo));
-  let flags = x509.KeyUsageFlags.digitalSignature;
-  if (req.algorithm.startsWith('rsa')) flags |= x509.KeyUsageFlags.keyEncipherment;
+  const notAfter = new Date(Math.min(notBefore.getTime() + req.lifetimeMs, iss.validTo));
   const names: { type: 'dns' | 'ip' | 'url'; value: string }[] = [
     ...sans.dns.map((value) => ({ type: 'dns' as const, value })),
     ...sans.ip.map((value) => ({ type: 'ip' as const, value })),
     ...sans.uri.map((value) => ({ type: 'url' as const, value })),
   ];
-  const cn = (req.commonName ?? sans.dns[0] ?? req.name).slice(0, 64);
+  const cn = leafCommonName(req.commonName, sans, where);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: newSerial(),
-    subject: `CN=${cn.replace(/([,+"\\<>;=])/g, '\\$1')}`,
+    subject: cn === undefined ? '' : `CN=${cn.replace(/([,+"\\<>;=])/g, '\\$1')}`,
     issuer: iss.issuerName,
     notBefore,
     notAfter,
@@ -126,14 +166,15 @@ export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Cloc
     signingAlgorithm: iss.signer.algorithm,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(flags, true),
+      new x509.KeyUsagesExtension(leafKeyUsage(req.algorithm, req.usages), true),
       new x509.ExtendedKeyUsageExtension(
         req.usages.map((u) =>
           u === 'serverAuth' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
         ),
         false,
       ),
-      new x509.SubjectAlternativeNameExtension(names, false),
+      // An empty subject makes the SAN the only name, and RFC 5280 4.2.1.6 then wants it critical.
+      new x509.SubjectAlternativeNameExtension(names, cn === undefined),
       await x509.SubjectKeyIdentifierExtension.create(pub),
       iss.aki,
     ],

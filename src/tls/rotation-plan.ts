@@ -112,3 +112,22 @@ export function formatPlan(s: RotationState, resumed: boolean): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * Why a persisted state cannot be resumed, or undefined. The runner records steps in order, so
+ * `done` is always a prefix of the steps; a state where it is not (a step skipped, an unknown id)
+ * was written by hand or damaged, and resuming it could serve a leaf no consumer trusts yet.
+ */
+export function stateProblem(s: RotationState): string | undefined {
+  const str = (v: unknown) => typeof v === 'string' && v.length > 0;
+  const names = (v: unknown) => Array.isArray(v) && v.every(str);
+  if (!str(s.id) || !str(s.oldCaId) || !str(s.newCaId) || s.oldCaId === s.newCaId)
+    return 'id, oldCaId and newCaId must be distinct names';
+  if (!names(s.leaves) || !names(s.consumers) || !names(s.done) || !Array.isArray(s.rolls))
+    return 'leaves, consumers, done and rolls must be lists';
+  if (typeof s.keepKey !== 'boolean' || typeof s.emergency !== 'boolean') return 'keepKey and emergency must be true or false';
+  const ids = rotationSteps(s).map((st) => st.id);
+  const i = s.done.findIndex((d, k) => ids[k] !== d);
+  if (i >= 0) return `step ${s.done[i]} is recorded as done out of order (expected ${ids[i] ?? 'nothing'} there)`;
+  return undefined;
+}

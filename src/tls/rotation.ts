@@ -11,15 +11,21 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { budgetDecision, type Budget } from './budget.js';
-import { checkAuthority, createAuthority } from './ca.js';
+import { checkAuthority, createAuthority, newCaId } from './ca.js';
 import type { Ctx } from './context.js';
 import { checkPair, deliver, issueFor, issuersOf } from './deliver.js';
-import { newCaId } from './engine.js';
 import { tlsError } from './errors.js';
 import type { CertSpec, Inventory } from './inventory.js';
 import { fingerprint, splitPem } from './pem.js';
 import { compareServed } from './probe.js';
-import { formatPlan, remainingSteps, type RotationState, type Step } from './rotation-plan.js';
+import {
+  formatPlan,
+  remainingSteps,
+  rotationSteps,
+  stateProblem,
+  type RotationState,
+  type Step,
+} from './rotation-plan.js';
 import { issuerOf } from './status.js';
 
 export interface RotationOptions {
@@ -66,6 +72,7 @@ export class RotationRunner {
     const inv = await store.readInventory();
     let s = await this.current();
     const resumed = s !== undefined && s.phase !== 'done';
+    if (resumed) await this.checkResumable(s!, opts);
     if (!resumed) {
       const now = clock.now().toISOString();
       // Fail before anything is written when the current CA cannot be loaded (bad key file, ...).
@@ -116,6 +123,35 @@ export class RotationRunner {
     state.finishedAt = clock.now().toISOString();
     await this.persist(state);
     return report(true);
+  }
+
+  /**
+   * A rotation is resumed only as it started, and only from a state the runner could have
+   * written: `--keep-key` cannot turn a new-key rotation into a renewal, and a state past the
+   * distribute gate is re-checked against the targets (every consumer still holds both roots)
+   * before a leaf from the new CA is served, whoever wrote rotation.json.
+   */
+  private async checkResumable(s: RotationState, opts: RotationOptions): Promise<void> {
+    const where = `rotation ${s.id} (${this.ctx.store.rotationPath})`;
+    if (opts.keepKey !== undefined && opts.keepKey !== s.keepKey)
+      throw tlsError(
+        'TLS_ROTATION_IN_PROGRESS',
+        `${where} started ${s.keepKey ? 'keeping the CA keys' : 'with new CA keys'} and is at phase ${s.phase}; finish it with "holdfast tls rotate-ca" (without --keep-key), then start the other kind`,
+      );
+    const problem = stateProblem(s);
+    if (problem) throw tlsError('TLS_STATE_CORRUPT', `${where}: ${problem}`);
+    const { store } = this.ctx;
+    const cs = await store.readState();
+    for (const id of [s.oldCaId, ...(s.done.includes('prepare:create-ca') ? [s.newCaId] : [])])
+      if (!(await store.hasCa(id))) throw tlsError('TLS_STATE_CORRUPT', `${where}: CA ${id} does not exist in ${store.dir}`);
+    if (!s.done.includes('retire:retire-ca') && !cs.trusted.includes(s.oldCaId))
+      throw tlsError('TLS_STATE_CORRUPT', `${where}: ${s.oldCaId} is not a trusted CA in ca.json`);
+    const distributed = s.done.includes('distribute:gate');
+    const narrowing = s.done.some((d) => d.startsWith('retire:bundle-new'));
+    if (distributed && !narrowing) {
+      const gate = rotationSteps(s).find((st) => st.id === 'distribute:gate')!;
+      await this.gate(gate, s, await store.readInventory());
+    }
   }
 
   private spec(inv: Inventory, name: string): CertSpec {
@@ -181,6 +217,7 @@ export class RotationRunner {
           ca,
           this.ctx.targets(spec),
           await issuersOf(this.ctx, await store.readState()),
+          inv.maxLifetimeMs,
         );
         await store.stage(s.id, spec.name, {
           chainPem: leaf.chainPem,

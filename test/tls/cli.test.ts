@@ -5,10 +5,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/platform/clock.js';
-import { CaStore } from '../../src/tls/index.js';
+import { CaStore, type RotationState } from '../../src/tls/index.js';
 import { cli, makeEngine, spec, startDirServer, tempDir, treeHash } from './harness.js';
 
 const DAY = 86_400_000;
@@ -27,6 +27,27 @@ async function caAt(dir: string, now: Date, lifetimeMs = 365 * DAY): Promise<str
   return (
     await engine.initCa({ commonName: 'CLI CA', algorithm: 'ecdsa-p256', lifetimeMs, intermediate: false })
   ).active;
+}
+
+/** A CA with one certificate and a rotation that crashed right after its prepare phase. */
+async function crashedRotation(dir: string): Promise<void> {
+  await caAt(dir, new Date());
+  await makeEngine(join(dir, 'ca')).issue('web', spec({ name: 'web', dnsNames: ['web.svc'], outDir: join(dir, 'out') }, dir));
+  const crash = makeEngine(join(dir, 'ca'), {
+    hooks: {
+      afterStep: (id, point) => {
+        if (id === 'prepare:gate' && point === 'persisted') throw new Error('crash');
+      },
+    },
+  });
+  await assert.rejects(crash.rotateCa(), /crash/);
+}
+
+async function editRotation(dir: string, edit: (s: RotationState) => void): Promise<void> {
+  const p = join(dir, 'ca', 'rotation.json');
+  const s = JSON.parse(await readFile(p, 'utf8')) as RotationState;
+  edit(s);
+  await writeFile(p, JSON.stringify(s));
 }
 
 const issueArgs = ['tls', 'issue', '--ca-dir', 'ca', '--name', 'web', '--dns', 'web.svc', '--out-dir', 'out'];
@@ -161,6 +182,64 @@ describe('holdfast tls (CLI)', () => {
       args: ['tls', 'renew', '--ca-dir', 'ca', '--force'],
       code: 3,
       line: /certificate web: read private key \S+tls\.key: mode 0640 lets others read it/,
+    },
+    {
+      name: 'refuses --trust-only with a flag that only a leaf has',
+      setup: async (d) => void (await caAt(d, new Date())),
+      args: [...issueArgs, '--trust-only'],
+      code: 2,
+      line: /issue web: --trust-only conflicts with --dns: a trust-only consumer gets the trust bundle, no certificate/,
+    },
+    {
+      name: 'refuses spec flags without --out-dir instead of ignoring them',
+      setup: async (d) => void (await caAt(d, new Date())),
+      args: ['tls', 'issue', '--ca-dir', 'ca', '--name', 'web', '--dns', 'web.svc', '--lifetime', '30d'],
+      code: 2,
+      line: /issue web: --dns, --lifetime define the certificate's spec and need --out-dir/,
+    },
+    {
+      name: 'refuses two reload actions',
+      setup: async (d) => void (await caAt(d, new Date())),
+      args: [...issueArgs, '--reload-command', 'true', '--reload-signal', 'SIGHUP', '--pid-file', 'p'],
+      code: 2,
+      line: /--reload-command conflicts with --reload-signal/,
+    },
+    {
+      name: 'refuses a lifetime above the inventory cap (398 days by default)',
+      setup: async (d) => void (await caAt(d, new Date())),
+      args: [...issueArgs, '--lifetime', '825d'],
+      code: 2,
+      line: /certificate web: lifetime 825d is above the cap of 398d; shorten it, or raise maxLifetime in inventory\.yaml/,
+    },
+    {
+      name: 'refuses rotate-ca --keep-key over a pending new-key rotation instead of resuming it',
+      setup: async (d) => void (await crashedRotation(d)),
+      args: ['tls', 'rotate-ca', '--ca-dir', 'ca', '--keep-key'],
+      code: 6,
+      line: /rotation rot-\S+ \(\S+rotation\.json\) started with new CA keys and is at phase prepare; finish it with "holdfast tls rotate-ca" \(without --keep-key\)/,
+    },
+    {
+      name: 'refuses a hand-written rotation.json that records a step out of order',
+      setup: async (d) => {
+        await crashedRotation(d);
+        await editRotation(d, (s) => s.done.push('distribute:activate'));
+      },
+      args: ['tls', 'rotate-ca', '--ca-dir', 'ca'],
+      code: 5,
+      line: /rotation\.json\): step distribute:activate is recorded as done out of order \(expected distribute:bundle-both:web there\)/,
+    },
+    {
+      name: 'refuses a hand-written rotation.json past distribute when a consumer lacks the new root',
+      setup: async (d) => {
+        await crashedRotation(d);
+        await editRotation(d, (s) => {
+          s.done.push('distribute:bundle-both:web', 'distribute:gate', 'distribute:activate');
+          s.phase = 'reissue';
+        });
+      },
+      args: ['tls', 'rotate-ca', '--ca-dir', 'ca'],
+      code: 9,
+      line: /rotation rot-\S+ distribute gate: web does not hold both roots in its trust bundle/,
     },
     {
       name: 'refuses to work without a CA directory',

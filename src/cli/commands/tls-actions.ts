@@ -87,7 +87,46 @@ export async function initCa(o: Opts): Promise<void> {
   out(`created CA ${state.active} in ${resolve(o.caDir)}`);
 }
 
+/** Flags that define a spec, by option key and as the user typed them. */
+const SPEC_FLAGS: [string, string][] = [
+  ['dns', '--dns'],
+  ['ip', '--ip'],
+  ['uri', '--uri'],
+  ['san', '--san'],
+  ['commonName', '--common-name'],
+  ['usage', '--usage'],
+  ['algorithm', '--algorithm'],
+  ['lifetime', '--lifetime'],
+  ['renewBefore', '--renew-before'],
+  ['keepKey', '--keep-key'],
+  ['trustOnly', '--trust-only'],
+  ['reloadCommand', '--reload-command'],
+  ['reloadSignal', '--reload-signal'],
+  ['pidFile', '--pid-file'],
+  ['probe', '--probe'],
+  ['sni', '--sni'],
+];
+/** What a trust-only consumer cannot have: it gets no leaf. */
+const LEAF_FLAGS = new Set(['dns', 'ip', 'uri', 'san', 'commonName', 'usage', 'algorithm', 'lifetime', 'renewBefore', 'keepKey', 'probe', 'sni']);
+
+/** The first pair of flags that contradict each other (or a flag that means nothing alone), as one line. */
+export function conflictingIssueFlags(o: Opts): string | undefined {
+  const given = SPEC_FLAGS.filter(([k]) => o[k] !== undefined);
+  if (!o.outDir && given.length)
+    return `${given.map(([, f]) => f).join(', ')} define${given.length === 1 ? 's' : ''} the certificate's spec and need${given.length === 1 ? 's' : ''} --out-dir; without it, issue re-issues the spec in inventory.yaml as it is`;
+  if (o.trustOnly) {
+    const leaf = given.find(([k]) => LEAF_FLAGS.has(k));
+    if (leaf) return `--trust-only conflicts with ${leaf[1]}: a trust-only consumer gets the trust bundle, no certificate`;
+  }
+  if (o.reloadCommand && o.reloadSignal) return '--reload-command conflicts with --reload-signal: give one reload action';
+  if (o.pidFile && !o.reloadSignal) return '--pid-file needs --reload-signal';
+  if (o.sni && !o.probe) return '--sni needs --probe';
+  return undefined;
+}
+
 export async function issue(o: Opts): Promise<void> {
+  const conflict = conflictingIssueFlags(o);
+  if (conflict) throw new HoldfastError('TLS_INVALID_SPEC', 'invalid-input', `issue ${o.name}: ${conflict}`);
   const engine = engineFor(o.caDir);
   let spec;
   if (o.outDir) {
@@ -105,11 +144,15 @@ export async function issue(o: Opts): Promise<void> {
       dnsNames: sans.dns,
       ipAddresses: sans.ip,
       uris: sans.uri,
-      usages: String(o.usage)
-        .split(',')
-        .map((s) => s.trim()) as ('serverAuth' | 'clientAuth')[],
-      algorithm: o.algorithm,
-      lifetime: o.lifetime,
+      ...(o.usage
+        ? {
+            usages: String(o.usage)
+              .split(',')
+              .map((s) => s.trim()) as ('serverAuth' | 'clientAuth')[],
+          }
+        : {}),
+      ...(o.algorithm ? { algorithm: o.algorithm } : {}),
+      ...(o.lifetime ? { lifetime: o.lifetime } : {}),
       rotateKey: !o.keepKey,
       trustOnly: !!o.trustOnly,
       outDir: resolve(o.outDir),
@@ -157,7 +200,8 @@ export async function rotateCa(o: Opts): Promise<void> {
       : undefined;
   const r = await engine.rotateCa({
     dryRun: !!o.dryRun,
-    keepKey: !!o.keepKey,
+    // Only when given: resuming a rotation without the flag goes on as it started.
+    ...(o.keepKey ? { keepKey: true } : {}),
     ...(budget ? { budget } : {}),
   });
   out(r.plan);
