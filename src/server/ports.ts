@@ -95,6 +95,10 @@ export interface CertificatePort {
    * during a CA rotation. Empty when there is no CA yet.
    */
   trustBundle(caDir: string): Promise<string>;
+  /** The active CA's issuing certificate (PEM): leaves not signed by it are renewed. Undefined without a CA. */
+  activeIssuer(caDir: string): Promise<string | undefined>;
+  /** Re-signs the CA's CRLs that are past half their validity; returns the paths written. */
+  refreshCrls(caDir: string): Promise<string[]>;
 }
 
 export interface SarifIngestResult {

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import type { CertificatePort } from './ports.js';
+import { issuedByActive } from './scheduler/certificate-job.js';
 
 export interface ServingCert {
   cert: string;
@@ -35,7 +36,9 @@ export async function servingCert(
   try {
     const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
     const notAfter = new Date(new X509Certificate(cert).validTo);
-    if (notAfter.getTime() - clock.now().getTime() > 7 * 86_400_000) return { cert, key, caFile, notAfter };
+    // Reused unless near expiry or from a CA that no longer issues (a rotation made another active).
+    const current = await issuedByActive(certPath, await certs.activeIssuer(join(dataDir, 'ca')));
+    if (current && notAfter.getTime() - clock.now().getTime() > 7 * 86_400_000) return { cert, key, caFile, notAfter };
   } catch {
     // Absent or unreadable: issue a new one below.
   }

@@ -2,6 +2,7 @@
 import { silentLogger, type Logger } from '../base/log.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { probeEndpoint, type Prober } from './probe.js';
+import type { RotationTimings } from './inventory.js';
 import type { CaStore } from './store.js';
 import type { TargetFactory } from './target.js';
 
@@ -23,6 +24,8 @@ export interface EngineDeps {
   /** How long an endpoint may take to serve a newly installed certificate after its reload. */
   servedTimeoutMs?: number;
   hooks?: RotationHooks;
+  /** Overrides the inventory's rotation timings (embedding and tests; the CLI has flags). */
+  rotationTimings?: Partial<RotationTimings>;
 }
 
 export interface Ctx {
@@ -34,6 +37,7 @@ export interface Ctx {
   log: Logger;
   servedTimeoutMs: number;
   hooks: RotationHooks;
+  rotationTimings: Partial<RotationTimings>;
 }
 
 export function makeCtx(d: EngineDeps): Ctx {
@@ -46,5 +50,6 @@ export function makeCtx(d: EngineDeps): Ctx {
     log: d.log ?? silentLogger,
     servedTimeoutMs: d.servedTimeoutMs ?? 15_000,
     hooks: d.hooks ?? {},
+    rotationTimings: d.rotationTimings ?? {},
   };
 }

@@ -11,6 +11,7 @@ import { planRenewals, type Candidate, type PlannedRenewal } from './budget.js';
 import { checkAuthority, createAuthority, newCaId, type CertAuthority } from './ca.js';
 import { makeCtx, type Ctx, type EngineDeps } from './context.js';
 import { createCrl } from './crl.js';
+import { refreshCrls, rootListKey } from './crl-refresh.js';
 import { deliver, issueFor, issuersOf } from './deliver.js';
 import { HoldfastError } from '../base/errors.js';
 import { tlsError } from './errors.js';
@@ -18,9 +19,12 @@ import type { CertSpec, Inventory } from './inventory.js';
 import type { KeyAlgorithm } from './keys.js';
 import { clientName } from './probe.js';
 import { DEFAULT_MAX_LIFETIME_MS } from './issue.js';
+import { withCaLock } from './lock.js';
+import { DEFAULT_ROTATION_TIMINGS } from './inventory.js';
 import { certStatus, inspectInstalled, type CertStatus } from './status.js';
 import type { CaDirState, RevokedEntry } from './store.js';
 import { RotationRunner, type RotationOptions, type RotationReport } from './rotation.js';
+import type { RotationState } from './rotation-plan.js';
 import type { RenewalDecision } from './renewal.js';
 
 export interface InitCaOptions {
@@ -65,7 +69,11 @@ export class TlsEngine {
     this.ctx = makeCtx(deps);
   }
 
-  async initCa(opts: InitCaOptions): Promise<CaDirState> {
+  initCa(opts: InitCaOptions): Promise<CaDirState> {
+    return withCaLock(this.ctx.store.dir, 'holdfast tls initCa', () => this.initCaLocked(opts));
+  }
+
+  private async initCaLocked(opts: InitCaOptions): Promise<CaDirState> {
     const { store, clock } = this.ctx;
     if (await store.exists())
       throw tlsError(
@@ -88,9 +96,11 @@ export class TlsEngine {
         budget: { max: 1, windowMs: 600_000 },
         jitter: 0.1,
         maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS,
+        rotation: DEFAULT_ROTATION_TIMINGS,
         certificates: [],
       });
     await store.writeState(state);
+    await refreshCrls(store, clock, [id]); // a new CA publishes its (empty) CRL from the start
     this.ctx.log.info('created CA', { ca: id, algorithm: opts.algorithm, intermediate: opts.intermediate });
     return state;
   }
@@ -117,7 +127,11 @@ export class TlsEngine {
   }
 
   /** Adds or replaces a spec in the inventory (validated), without issuing. */
-  async upsertSpec(spec: CertSpec): Promise<void> {
+  upsertSpec(spec: CertSpec): Promise<void> {
+    return withCaLock(this.ctx.store.dir, 'holdfast tls upsertSpec', () => this.upsertSpecLocked(spec));
+  }
+
+  private async upsertSpecLocked(spec: CertSpec): Promise<void> {
     const inv = await this.ctx.store.readInventory();
     const i = inv.certificates.findIndex((c) => c.name === spec.name);
     if (i >= 0) inv.certificates[i] = spec;
@@ -126,7 +140,11 @@ export class TlsEngine {
   }
 
   /** Issues (or re-issues) one certificate from the active CA, installs it, reloads and probes. */
-  async issue(
+  issue(name: string, newSpec?: CertSpec): Promise<{ name: string; caId: string; serial?: string; notAfter?: Date }> {
+    return withCaLock(this.ctx.store.dir, 'holdfast tls issue', () => this.issueLocked(name, newSpec));
+  }
+
+  private async issueLocked(
     name: string,
     newSpec?: CertSpec,
   ): Promise<{ name: string; caId: string; serial?: string; notAfter?: Date }> {
@@ -214,7 +232,11 @@ export class TlsEngine {
   }
 
   /** Renews what is due, within the budget; `force` renews the named ones now. */
-  async renew(opts: RenewOptions = {}): Promise<RenewResult> {
+  renew(opts: RenewOptions = {}): Promise<RenewResult> {
+    return withCaLock(this.ctx.store.dir, 'holdfast tls renew', () => this.renewLocked(opts));
+  }
+
+  private async renewLocked(opts: RenewOptions = {}): Promise<RenewResult> {
     await this.rotationBusy();
     const { store, clock } = this.ctx;
     const state = await store.readState();
@@ -244,7 +266,9 @@ export class TlsEngine {
       inv.budget,
     );
     const result: RenewResult = { plan, renewed: [] };
-    if (opts.dryRun || !plan.some((p) => p.action === 'renew')) return result;
+    if (opts.dryRun) return result;
+    for (const path of await refreshCrls(store, clock)) this.ctx.log.info('refreshed CRL', { path });
+    if (!plan.some((p) => p.action === 'renew')) return result;
     const ca = await this.activeCa(state);
     const issuers = await issuersOf(this.ctx, state);
     const bundlePem = await store.bundlePem(state.trusted);
@@ -265,6 +289,12 @@ export class TlsEngine {
     return result;
   }
 
+  /** The rotation in progress (with what it waits for), or undefined. */
+  async rotation(): Promise<RotationState | undefined> {
+    const r = await new RotationRunner(this.ctx).current();
+    return r && r.phase !== 'done' ? r : undefined;
+  }
+
   /** Starts or resumes a CA rotation (see rotation.ts). */
   async rotateCa(opts: RotationOptions = {}): Promise<RotationReport> {
     return new RotationRunner(this.ctx).run(opts);
@@ -277,7 +307,11 @@ export class TlsEngine {
    * CA a rotation runs at once, without budget waits, so every leaf is reissued from a new CA and
    * the compromised root leaves every trust bundle.
    */
-  async revoke(opts: RevokeOptions): Promise<RevokeResult> {
+  revoke(opts: RevokeOptions): Promise<RevokeResult> {
+    return withCaLock(this.ctx.store.dir, 'holdfast tls revoke', () => this.revokeLocked(opts));
+  }
+
+  private async revokeLocked(opts: RevokeOptions): Promise<RevokeResult> {
     const { store, clock } = this.ctx;
     const state = await store.readState();
     const inv = await store.readInventory();
@@ -333,8 +367,11 @@ export class TlsEngine {
       if (ca.intermediate) {
         // The root's own list: which intermediates it revoked. A compromised CA revokes its intermediate too.
         const inter = new X509Certificate(ca.intermediate.certPem).serialNumber.toLowerCase();
-        const rootEntries: RevokedEntry[] =
-          opts.caId === id ? [{ serial: inter, revokedAt: now.toISOString(), reason: 'cACompromise' }] : [];
+        // Kept in revoked.json so a refresh re-signs the same list (crl-refresh.ts).
+        const rootEntries: RevokedEntry[] = (revoked[rootListKey(id)] ??= []);
+        if (opts.caId === id && !rootEntries.some((e) => e.serial === inter))
+          rootEntries.push({ serial: inter, revokedAt: now.toISOString(), reason: 'cACompromise' });
+        await store.writeRevoked(revoked);
         await store.writeCrl(id, await createCrl(ca, rootEntries, now, number, 'root'), 'root');
         crls.push(store.crlPath(id, 'root'));
       }

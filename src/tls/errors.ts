@@ -26,6 +26,7 @@ export const TLS_ERRORS = {
   TLS_RELOAD_FAILED: 'permanent',
   TLS_GATE_FAILED: 'permanent',
   TLS_ROTATION_IN_PROGRESS: 'conflict',
+  TLS_CA_LOCKED: 'conflict',
   TLS_STATE_CORRUPT: 'corrupt',
 } as const satisfies Record<string, ErrorKind>;
 

@@ -26,6 +26,7 @@ export { CaStore, type CaDirState, type IssuedRecord, type RevokedEntry } from '
 export {
   parseSpec,
   parseInventory,
+  parseDurationOrZero,
   type CertSpec,
   type CertSpecInput,
   type Inventory,
@@ -67,6 +68,8 @@ export {
 } from './rotation-plan.js';
 export { type RotationOptions, type RotationReport } from './rotation.js';
 export { createCrl } from './crl.js';
+export { crlDue, refreshCrls } from './crl-refresh.js';
+export { withCaLock } from './lock.js';
 export { parseDuration } from './duration.js';
 export { fingerprint, splitPem } from './pem.js';
 export { TLS_ERRORS, type TlsErrorCode } from './errors.js';

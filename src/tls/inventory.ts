@@ -65,6 +65,19 @@ const File = z
       })
       .strict()
       .default({}),
+    rotation: z
+      .object({
+        /**
+         * How long consumers get to re-read a bundle with both roots before a leaf from the new CA
+         * is served. The default covers a kubelet-synced ConfigMap: the kubelet's sync period (1m)
+         * plus its ConfigMap cache TTL (1m), with room for jitter.
+         */
+        propagation: z.string().default('3m'),
+        /** How long the retire gate waits for other issuers (holdfast serve) to renew leaves of the old CA. */
+        retireWait: z.string().default('15m'),
+      })
+      .strict()
+      .default({}),
     /** No leaf lives longer than this (default 398d); above 398d each issuance warns. */
     maxLifetime: z.string().default('398d'),
     certificates: z.array(Spec).default([]),
@@ -98,9 +111,17 @@ export interface CertSpec {
   raw: SpecRaw;
 }
 
+export interface RotationTimings {
+  propagationMs: number;
+  retireWaitMs: number;
+}
+
+export const DEFAULT_ROTATION_TIMINGS: RotationTimings = { propagationMs: 180_000, retireWaitMs: 900_000 };
+
 export interface Inventory {
   budget: Budget;
   jitter: number;
+  rotation: RotationTimings;
   maxLifetimeMs: number;
   certificates: CertSpec[];
 }
@@ -169,8 +190,19 @@ export function parseInventory(text: string, where: string, baseDir: string): In
     },
     jitter: r.data.renewal.jitter,
     maxLifetimeMs: parseDuration(r.data.maxLifetime, `${where} maxLifetime`),
+    rotation: {
+      propagationMs: parseDurationOrZero(r.data.rotation.propagation, `${where} rotation.propagation`),
+      retireWaitMs: parseDurationOrZero(r.data.rotation.retireWait, `${where} rotation.retireWait`),
+    },
     certificates,
   };
+}
+
+const fmt = (ms: number) => `${Math.round(ms / 1000)}s`;
+
+/** A wait that may be zero ("0s": do not wait). */
+export function parseDurationOrZero(s: string, where: string): number {
+  return /^\s*0+\s*[a-z]*\s*$/.test(s) ? 0 : parseDuration(s, where);
 }
 
 export function formatInventory(inv: Inventory): string {
@@ -181,6 +213,7 @@ export function formatInventory(inv: Inventory): string {
       window: `${Math.round(inv.budget.windowMs / 1000)}s`,
       jitter: inv.jitter,
     },
+    rotation: { propagation: fmt(inv.rotation.propagationMs), retireWait: fmt(inv.rotation.retireWaitMs) },
     maxLifetime: inv.maxLifetimeMs % 86_400_000 === 0 ? `${inv.maxLifetimeMs / 86_400_000}d` : `${Math.round(inv.maxLifetimeMs / 1000)}s`,
     certificates: inv.certificates.map((c) => c.raw),
   });

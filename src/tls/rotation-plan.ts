@@ -3,11 +3,12 @@
  * which are done. Pure; rotation.ts runs the steps.
  *
  *     prepare    create the new CA; add it to the trusted set          gate: it can issue
- *     distribute bundle = old + new to every target, reload            gate: every target holds both roots, endpoints still serve
+ *     distribute bundle = old + new to every target, reload; wait the propagation period
+ *                                                                      gate: every target holds both roots, endpoints still serve
  *                then make the new CA the active one
  *     reissue    a leaf from the new CA per target, staged in the CA dir gate: each chains to the new CA, key matches
  *     roll       install + reload + probe, one target at a time, budgeted gate: every endpoint serves its new leaf
- *     retire     gate first: nothing installed or served chains to the old CA;
+ *     retire     gate first: nothing installed, served or live (issued.jsonl) chains to the old CA;
  *                then bundle = new only to every target, reload; the old CA is retired
  *
  * Every step is idempotent, so resuming re-runs the first step not recorded as done.
@@ -29,6 +30,12 @@ export interface RotationState {
   done: string[];
   /** Times of roll reloads, for the budget. */
   rolls: string[];
+  /** How long consumers get to re-read the bundle before a leaf from the new CA is served. */
+  propagationMs?: number;
+  /** When the last consumer got the bundle with both roots: the propagation period counts from here. */
+  distributedAt?: string;
+  /** What the rotation waits for now, for status; absent when it is not waiting. */
+  waiting?: { step: string; until?: string; for: string };
   startedAt: string;
   updatedAt: string;
   finishedAt?: string;
@@ -39,6 +46,7 @@ export type StepKind =
   | 'trust-new'
   | 'gate'
   | 'bundle-both'
+  | 'propagate'
   | 'activate'
   | 'reissue'
   | 'roll'
@@ -79,6 +87,11 @@ export function rotationSteps(
       `install bundle {${s.oldCaId}, ${s.newCaId}} into ${t} and reload it`,
       t,
     );
+  add(
+    'distribute',
+    'propagate',
+    'wait the propagation period, so consumers that re-read their bundle on their own (a kubelet-synced ConfigMap, a client that reloads every minute) have both roots',
+  );
   add('distribute', 'gate', 'verify every target holds both roots and every endpoint still serves');
   add('distribute', 'activate', `make ${s.newCaId} the issuing CA`);
   for (const t of s.leaves) add('reissue', 'reissue', `issue ${t} from ${s.newCaId} and stage it`, t);
@@ -86,7 +99,11 @@ export function rotationSteps(
   for (const t of s.leaves)
     add('roll', 'roll', `install the new ${t}, reload it, probe that it serves the new leaf (budgeted)`, t);
   add('roll', 'gate', 'verify every endpoint serves its new leaf');
-  add('retire', 'gate', `verify nothing installed or served chains to ${s.oldCaId}`);
+  add(
+    'retire',
+    'gate',
+    `verify nothing installed, served or live in issued.jsonl (whoever issued it) chains to ${s.oldCaId}; wait for other issuers (holdfast serve) to renew theirs`,
+  );
   for (const t of s.consumers)
     add('retire', 'bundle-new', `install bundle {${s.newCaId}} into ${t} and reload it`, t);
   add('retire', 'retire-ca', `retire ${s.oldCaId}`);

@@ -16,6 +16,9 @@ import type { Ctx } from './context.js';
 import { checkPair, deliver, issueFor, issuersOf } from './deliver.js';
 import { tlsError } from './errors.js';
 import type { CertSpec, Inventory } from './inventory.js';
+import { refreshCrls } from './crl-refresh.js';
+import { liveLeaves } from './live-leaves.js';
+import { withCaLock } from './lock.js';
 import { fingerprint, splitPem } from './pem.js';
 import { compareServed } from './probe.js';
 import {
@@ -36,6 +39,8 @@ export interface RotationOptions {
   budget?: Budget;
   /** Compromise response: no waiting for the budget. */
   emergency?: boolean;
+  /** The propagation period of a new rotation; default: the inventory's rotation.propagation. */
+  propagationMs?: number;
 }
 
 export interface RotationReport {
@@ -89,6 +94,7 @@ export class RotationRunner {
         phase: 'prepare',
         done: [],
         rolls: [],
+        propagationMs: opts.propagationMs ?? this.ctx.rotationTimings.propagationMs ?? inv.rotation.propagationMs,
         startedAt: now,
         updatedAt: now,
       };
@@ -111,11 +117,16 @@ export class RotationRunner {
       ? { max: Number.MAX_SAFE_INTEGER, windowMs: 1 }
       : (opts.budget ?? inv.budget);
     for (const step of remainingSteps(state)) {
-      state.phase = step.phase;
-      await this.exec(step, state, inv, budget);
-      await this.ctx.hooks.afterStep?.(step.id, 'effect');
-      state.done.push(step.id);
-      await this.persist(state);
+      // Waits (the budget, propagation) happen outside the lock, so serve keeps issuing meanwhile;
+      // each step's effect and its record happen inside it.
+      await this.waitBefore(step, state, budget, inv);
+      await withCaLock(store.dir, `holdfast tls rotate-ca (${step.id})`, async () => {
+        state.phase = step.phase;
+        await this.exec(step, state, inv);
+        await this.ctx.hooks.afterStep?.(step.id, 'effect');
+        state.done.push(step.id);
+        await this.persist(state);
+      });
       this.ctx.log.info('rotation step done', { rotation: state.id, step: step.id });
       await this.ctx.hooks.afterStep?.(step.id, 'persisted');
     }
@@ -138,20 +149,36 @@ export class RotationRunner {
         'TLS_ROTATION_IN_PROGRESS',
         `${where} started ${s.keepKey ? 'keeping the CA keys' : 'with new CA keys'} and is at phase ${s.phase}; finish it with "holdfast tls rotate-ca" (without --keep-key), then start the other kind`,
       );
+    // A rotation persisted before the propagation step existed went straight on: it has none to wait.
+    if (s.done.includes('distribute:gate') && !s.done.includes('distribute:propagate'))
+      s.done.splice(s.done.indexOf('distribute:gate'), 0, 'distribute:propagate');
     const problem = stateProblem(s);
     if (problem) throw tlsError('TLS_STATE_CORRUPT', `${where}: ${problem}`);
     const { store } = this.ctx;
     const cs = await store.readState();
     for (const id of [s.oldCaId, ...(s.done.includes('prepare:create-ca') ? [s.newCaId] : [])])
       if (!(await store.hasCa(id))) throw tlsError('TLS_STATE_CORRUPT', `${where}: CA ${id} does not exist in ${store.dir}`);
-    if (!s.done.includes('retire:retire-ca') && !cs.trusted.includes(s.oldCaId))
+    // Until the retire gate, the old CA is trusted; after it, retire-ca may have untrusted it already.
+    if (!s.done.includes('retire:gate') && !cs.trusted.includes(s.oldCaId))
       throw tlsError('TLS_STATE_CORRUPT', `${where}: ${s.oldCaId} is not a trusted CA in ca.json`);
+    // Between the distribute gate and the retire gate, leaves from the new CA are staged and served:
+    // every consumer must hold both roots. After the retire gate, bundles narrow (maybe already, by
+    // a step whose effect happened but was not recorded), and nothing chains to the old root.
     const distributed = s.done.includes('distribute:gate');
-    const narrowing = s.done.some((d) => d.startsWith('retire:bundle-new'));
-    if (distributed && !narrowing) {
+    const retiring = s.done.includes('retire:gate');
+    if (distributed && !retiring) {
       const gate = rotationSteps(s).find((st) => st.id === 'distribute:gate')!;
       await this.gate(gate, s, await store.readInventory());
     }
+  }
+
+  /** Leaves of the old CA that may still be served, whoever issued them (live-leaves.ts). */
+  private async liveOld(s: RotationState) {
+    const { store, clock } = this.ctx;
+    // Re-signed with the same keys and names, the new root verifies the old CA's leaves too.
+    if (s.keepKey) return [];
+    const live = liveLeaves(await store.readIssued(), await store.readRevoked(), clock.now());
+    return live.filter((r) => r.caId === s.oldCaId);
   }
 
   private spec(inv: Inventory, name: string): CertSpec {
@@ -168,7 +195,59 @@ export class RotationRunner {
     throw tlsError('TLS_GATE_FAILED', `rotation ${s.id} ${step.phase} gate: ${msg}`);
   }
 
-  private async exec(step: Step, s: RotationState, inv: Inventory, budget: Budget): Promise<void> {
+  /** Waits outside the lock, recording what it waits for in rotation.json so status can show it. */
+  private async waitUntil(s: RotationState, step: Step, what: string, until: Date | undefined, done: () => Promise<boolean>): Promise<void> {
+    const { clock } = this.ctx;
+    for (;;) {
+      if (await done()) break;
+      const left = until ? until.getTime() - clock.now().getTime() : 0;
+      if (left <= 0) break;
+      if (s.waiting?.for !== what) {
+        s.waiting = { step: step.id, for: what, ...(until ? { until: until.toISOString() } : {}) };
+        await this.persist(s);
+        this.ctx.log.info('rotation waits', { rotation: s.id, step: step.id, for: what, until: until?.toISOString() });
+      }
+      await this.ctx.sleep(Math.min(left, 1000));
+    }
+    if (s.waiting) {
+      delete s.waiting;
+      await this.persist(s);
+    }
+  }
+
+  private async waitBefore(step: Step, s: RotationState, budget: Budget, inv: Inventory): Promise<void> {
+    const { clock } = this.ctx;
+    if (step.kind === 'propagate') {
+      const period = s.propagationMs ?? inv.rotation.propagationMs;
+      const from = Date.parse(s.distributedAt ?? s.updatedAt);
+      const what = `consumers to re-read the trust bundle with both roots (propagation ${Math.round(period / 1000)}s)`;
+      return this.waitUntil(s, step, what, new Date(from + period), async () => false);
+    }
+    if (step.id === 'retire:gate') {
+      const wait = this.ctx.rotationTimings.retireWaitMs ?? inv.rotation.retireWaitMs;
+      const live = async () => (await this.liveOld(s)).length === 0;
+      const names = (await this.liveOld(s)).map((r) => r.name).join(', ');
+      const what = `other issuers (holdfast serve) to renew ${names} from ${s.newCaId}`;
+      return this.waitUntil(s, step, what, new Date(clock.now().getTime() + wait), live);
+    }
+    if (step.kind !== 'roll') return;
+    for (;;) {
+      const b = budgetDecision(
+        s.rolls.map((t) => new Date(t)),
+        clock.now(),
+        budget,
+      );
+      if (b.allowed) return;
+      this.ctx.log.info('roll waits for the budget', {
+        rotation: s.id,
+        certificate: step.target,
+        until: b.retryAt!.toISOString(),
+      });
+      await this.ctx.sleep(Math.max(1, b.retryAt!.getTime() - clock.now().getTime()));
+    }
+  }
+
+  private async exec(step: Step, s: RotationState, inv: Inventory): Promise<void> {
     const { store, clock } = this.ctx;
     const both = () => store.bundlePem([s.oldCaId, s.newCaId]);
     const target = (name: string) => this.ctx.targets(this.spec(inv, name));
@@ -185,6 +264,7 @@ export class RotationRunner {
           clock,
         );
         await store.saveCa(ca);
+        await refreshCrls(store, clock, [ca.id]);
         return;
       }
       case 'trust-new': {
@@ -206,6 +286,7 @@ export class RotationRunner {
           step.kind === 'bundle-both' ? await both() : await store.bundlePem([s.newCaId]),
         );
         await t.reload();
+        if (step.kind === 'bundle-both') s.distributedAt = clock.now().toISOString();
         return;
       }
       case 'reissue': {
@@ -230,20 +311,6 @@ export class RotationRunner {
         const spec = this.spec(inv, step.target!);
         const staged = await store.readStaged(s.id, spec.name);
         if (!staged) this.gateFail(s, step, `no staged leaf for ${spec.name}`);
-        for (;;) {
-          const b = budgetDecision(
-            s.rolls.map((t) => new Date(t)),
-            clock.now(),
-            budget,
-          );
-          if (b.allowed) break;
-          this.ctx.log.info('roll waits for the budget', {
-            rotation: s.id,
-            certificate: spec.name,
-            until: b.retryAt!.toISOString(),
-          });
-          await this.ctx.sleep(Math.max(1, b.retryAt!.getTime() - clock.now().getTime()));
-        }
         await deliver(this.ctx, spec, this.ctx.targets(spec), { ...staged, bundlePem: await both() });
         s.rolls.push(clock.now().toISOString());
         return;
@@ -256,6 +323,11 @@ export class RotationRunner {
         cs.active = s.newCaId;
         await store.writeState(cs);
         await store.clearStaged(s.id);
+        return;
+      }
+      case 'propagate': {
+        // The wait happened before the lock (waitBefore); a consumer that joined meanwhile is not
+        // in this rotation's list (fixed at start), so there is nothing to do here.
         return;
       }
       case 'gate':
@@ -302,6 +374,15 @@ export class RotationRunner {
       }
       case 'roll':
       case 'retire': {
+        if (step.phase === 'retire') {
+          const live = await this.liveOld(s);
+          if (live.length)
+            this.gateFail(
+              s,
+              step,
+              `${live.map((r) => `${r.name} (serial ${r.serial.slice(0, 16)}…, issued ${r.issuedAt})`).join(', ')} still live from ${s.oldCaId}; its issuer must renew it first (holdfast serve does on its next certificate check), then run rotate-ca again`,
+            );
+        }
         for (const name of s.leaves) {
           const spec = this.spec(inv, name);
           const m = await this.ctx.targets(spec).read();

@@ -93,7 +93,7 @@ describe('holdfast tls (CLI)', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /prepare:\n {2}- create CA/);
       assert.equal(await treeHash(t.dir), before, '--dry-run writes nothing');
-      r = await cli(['tls', 'rotate-ca', '--ca-dir', 'ca'], t.dir);
+      r = await cli(['tls', 'rotate-ca', '--ca-dir', 'ca', '--propagation', '0s'], t.dir);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /finished: ca-\S+ is the only trusted CA/);
     } finally {

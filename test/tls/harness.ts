@@ -45,6 +45,8 @@ export function makeEngine(
       return t;
     },
     servedTimeoutMs: 5000,
+    // No propagation wait and no waiting for other issuers unless a test asks: they prove those gates themselves.
+    rotationTimings: { propagationMs: 0, retireWaitMs: 0 },
     ...extra,
   });
 }

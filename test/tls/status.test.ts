@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/platform/clock.js';
+import { rotationLine } from '../../src/cli/commands/tls-actions.js';
 import { cli, makeEngine, spec, startDirServer, tempDir } from './harness.js';
 
 const DAY = 86_400_000;
@@ -148,5 +149,14 @@ describe('tls status never shows green over a broken endpoint', () => {
     } finally {
       await t.cleanup();
     }
+  });
+
+  it('shows what a rotation waits for, from the state the rotation records', () => {
+    const base = { version: 1 as const, id: 'rot-1', oldCaId: 'ca-old', newCaId: 'ca-new', keepKey: false, emergency: false, leaves: [], consumers: [], done: [], rolls: [], startedAt: '', updatedAt: '' };
+    assert.equal(
+      rotationLine({ ...base, phase: 'distribute', waiting: { step: 'distribute:propagate', until: '2026-12-07T07:00:00.000Z', for: 'consumers to re-read the trust bundle with both roots (propagation 180s)' } }),
+      'rotation rot-1 (ca-old -> ca-new): phase distribute; waiting until 2026-12-07T07:00:00.000Z for consumers to re-read the trust bundle with both roots (propagation 180s)',
+    );
+    assert.match(rotationLine({ ...base, phase: 'retire' }), /phase retire; "holdfast tls rotate-ca" resumes it if it stopped$/);
   });
 });

@@ -13,12 +13,14 @@ import {
   TlsEngine,
   certificateMetrics,
   parseDuration,
+  parseDurationOrZero,
   parseKeyAlgorithm,
   parseSans,
   parseSpec,
   TLS_ERRORS,
   type CertSpecInput,
   type CertStatus,
+  type RotationState,
   type TlsErrorCode,
 } from '../../tls/index.js';
 
@@ -202,6 +204,7 @@ export async function rotateCa(o: Opts): Promise<void> {
     dryRun: !!o.dryRun,
     // Only when given: resuming a rotation without the flag goes on as it started.
     ...(o.keepKey ? { keepKey: true } : {}),
+    ...(o.propagation ? { propagationMs: parseDurationOrZero(o.propagation, '--propagation') } : {}),
     ...(budget ? { budget } : {}),
   });
   out(r.plan);
@@ -231,9 +234,20 @@ export async function status(o: Opts): Promise<void> {
           .join(',')}} ${s.value}`,
       );
   } else if (o.json) out(JSON.stringify(rows, null, 2));
-  else out(statusTable(rows, now));
+  else {
+    out(statusTable(rows, now));
+    const rot = await engine.rotation();
+    if (rot) out(rotationLine(rot));
+  }
   const problem = statusProblem(rows);
   if (problem) throw problem;
+}
+
+/** One line on a rotation in progress: its phase and what its gate waits for. */
+export function rotationLine(r: RotationState): string {
+  const head = `rotation ${r.id} (${r.oldCaId} -> ${r.newCaId}): phase ${r.phase}`;
+  if (r.waiting) return `${head}; waiting${r.waiting.until ? ` until ${r.waiting.until}` : ''} for ${r.waiting.for}`;
+  return `${head}; "holdfast tls rotate-ca" resumes it if it stopped`;
 }
 
 /**

@@ -70,6 +70,10 @@ export function registerTlsCommands(program: Command): void {
     .option('--keep-key', 're-sign the CA with its current keys (CA renewal) instead of new keys')
     .option('--max-per-window <n>', 'at most this many reloads per window during the roll')
     .option('--window <duration>', 'the budget window')
+    .option(
+      '--propagation <duration>',
+      'how long consumers get to re-read the bundle before a new leaf is served (default: inventory rotation.propagation, 3m)',
+    )
     .action(async (o) => (await actions()).rotateCa(o));
 
   tls

@@ -49,6 +49,9 @@ function engineFor(env: StepEnv): TlsEngine {
     clock: env.clock,
     // How long a reloaded workload may take to serve the new chain (the playbook's `with.servedTimeoutMs`).
     servedTimeoutMs: typeof env.with.servedTimeoutMs === 'number' ? env.with.servedTimeoutMs : 15_000,
+    // An incident rotates the config's certificate files, whose clients re-read ca.crt per connection:
+    // no propagation wait unless the playbook asks (`with.propagationMs`); the CLI's default is 3m.
+    rotationTimings: { propagationMs: typeof env.with.propagationMs === 'number' ? env.with.propagationMs : 0 },
     targets: (spec) => {
       const c = byName.get(spec.name);
       if (!c) throw conflict('INCIDENT_UNKNOWN_CERT', `rotate certificate ${spec.name}: not a certificate of volume ${env.facts.volume.name}'s workloads`);

@@ -1,7 +1,7 @@
 /**
  * Binds the certificate port to Holdfast's CA (src/tls): a CA directory created on first use (one
  * root, ECDSA P-256, 5 years), leaves issued from its active generation and recorded in its
- * issued log. CA rotation and revocation stay with `holdfast tls`; the control plane only issues.
+ * issued log, and its CRLs kept fresh (re-signed at half their validity on every certificate check). CA rotation and revocation stay with `holdfast tls`; the control plane only issues.
  *
  * What a client gets as its CA file is the CA's whole trusted set, never only the root of the leaf
  * just issued: during a rotation (driven by `holdfast tls rotate-ca` on this same directory) the
@@ -15,6 +15,8 @@ import {
   DEFAULT_MAX_LIFETIME_MS,
   issueLeaf,
   newCaId,
+  refreshCrls,
+  withCaLock,
   type CertAuthority,
 } from '../../tls/index.js';
 import type { Clock } from '../../platform/clock.js';
@@ -31,6 +33,7 @@ async function activeCa(store: CaStore, clock: Clock): Promise<CertAuthority> {
   const ca = await createAuthority({ id: newCaId(clock.now()), ...config }, clock);
   await store.saveCa(ca);
   await store.writeState({ version: 1, config, active: ca.id, trusted: [ca.id], retired: [], renewals: [] });
+  await refreshCrls(store, clock, [ca.id]); // a new CA publishes its (empty) CRL from the start
   return ca;
 }
 
@@ -44,7 +47,7 @@ export function tlsEngine(clock: Clock): CertificatePort {
   let chain: Promise<unknown> = Promise.resolve();
   return {
     issue(o) {
-      const run = async () => {
+      const run = () => withCaLock(o.caDir, 'holdfast serve (issue)', async () => {
         const store = new CaStore(o.caDir);
         const ca = await activeCa(store, clock);
         const leaf = await issueLeaf(
@@ -76,11 +79,21 @@ export function tlsEngine(clock: Clock): CertificatePort {
           notAfter: leaf.notAfter,
           fingerprint256: new X509Certificate(leaf.certPem).fingerprint256,
         };
-      };
+      });
       const p = chain.then(run, run);
       chain = p.catch(() => undefined);
       return p;
     },
     trustBundle: (caDir) => trustBundle(new CaStore(caDir)),
+    async refreshCrls(caDir) {
+      const store = new CaStore(caDir);
+      if (!(await store.exists())) return [];
+      return withCaLock(caDir, 'holdfast serve (CRL refresh)', () => refreshCrls(store, clock));
+    },
+    async activeIssuer(caDir) {
+      const store = new CaStore(caDir);
+      if (!(await store.exists())) return undefined;
+      return store.issuingPem((await store.readState()).active);
+    },
   };
 }

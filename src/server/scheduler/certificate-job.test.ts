@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { describe, it } from 'node:test';
 import { deadPort, WebhookReceiver } from '../../../test/harness/webhook.js';
 import { ManualClock } from '../../platform/clock.js';
-import { createAuthority, issueLeaf } from '../../tls/index.js';
+import { CaStore, TlsEngine, createAuthority, issueLeaf, splitPem } from '../../tls/index.js';
 import { baseYaml, testPlane } from '../testing.js';
 
 const DAY = 86_400_000;
@@ -87,6 +88,42 @@ describe('certificate job: serve never shows green over an endpoint its clients 
       await t.dispose();
       if (srv) await close(srv.server);
       await hooks.close();
+    }
+  });
+
+  it('one authority: rotate-ca on serve\'s CA directory waits for serve\'s leaves, which serve renews from the new CA with both roots in caFile', async () => {
+    const t = await testPlane({
+      yaml: baseYaml(
+        `certificates:\n  web: { commonName: web.local, dnsNames: [web.local], certFile: ./certs/tls.crt, keyFile: ./certs/tls.key, caFile: ./certs/ca.crt }\n`,
+      ),
+      start: new Date(),
+    });
+    try {
+      await t.cp.scheduler.runNow('certificate/web');
+      const caDir = join(t.cp.dataDir, 'ca');
+      const cli = (retireWaitMs: number) =>
+        new TlsEngine({
+          store: new CaStore(caDir),
+          targets: () => {
+            throw new Error('serve owns these certificates');
+          },
+          rotationTimings: { propagationMs: 0, retireWaitMs },
+        });
+      // serve's leaf is in the CA's inventory (issued.jsonl), so the old root cannot be retired yet.
+      await assert.rejects(cli(0).rotateCa(), /retire gate: web\.local \(serial [0-9a-f]+…, issued [^)]+\) still live from ca-\S+; its issuer must renew it first/);
+      const state = await new CaStore(caDir).readState();
+      assert.equal(state.trusted.length, 2, 'the old root is still trusted');
+      // serve's next check sees a leaf from a CA that no longer issues and renews it from the active one.
+      await t.cp.scheduler.runNow('certificate/web');
+      const leaf = new X509Certificate(readFileSync(join(t.dir, 'certs', 'tls.crt')));
+      const active = new X509Certificate(await new CaStore(caDir).issuingPem(state.active));
+      assert.ok(leaf.verify(active.publicKey), 'renewed from the new CA');
+      assert.equal(splitPem(readFileSync(join(t.dir, 'certs', 'ca.crt'), 'utf8')).length, 2, 'caFile holds both roots while the old one is trusted');
+      const done = await cli(0).rotateCa();
+      assert.ok(done.finished);
+      assert.deepEqual((await new CaStore(caDir).readState()).trusted, [state.active]);
+    } finally {
+      await t.dispose();
     }
   });
 });

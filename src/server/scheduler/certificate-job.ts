@@ -57,6 +57,18 @@ export async function readWrittenCert(
   }
 }
 
+/** Whether the certificate at `path` was signed by `issuerPem`; true when there is no CA to compare with. */
+export async function issuedByActive(path: string, issuerPem: string | undefined): Promise<boolean> {
+  if (!issuerPem) return true;
+  try {
+    const c = new X509Certificate(await readFile(path));
+    const issuer = new X509Certificate(issuerPem);
+    return c.checkIssued(issuer) && c.verify(issuer.publicKey);
+  } catch {
+    return true; // unreadable: decideRenewal already says Missing
+  }
+}
+
 async function writeAtomic(path: string, data: string, mode: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path + '.holdfast-tmp', data, { mode });
@@ -144,17 +156,26 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
     async execute(ctx) {
       const certPath = cp.d.loaded.resolvePath(cert.certFile);
       const written = await readWrittenCert(certPath);
-      const d = decideRenewal({
+      const caDir = join(cp.dataDir, 'ca');
+      for (const path of await cp.d.certs.refreshCrls(caDir)) ctx.log('info', `refreshed CRL ${path}`);
+      const byExpiry = decideRenewal({
         notAfter: written?.notAfter,
         now: cp.d.clock.now(),
         renewBefore: cert.renewBefore,
       });
+      // A CA rotation (holdfast tls rotate-ca on <dataDir>/ca) made another CA the issuing one: the
+      // rotation cannot retire the old root while this leaf lives, so renew it from the active CA now.
+      const issuerChanged =
+        byExpiry.reason === 'Valid' && !(await issuedByActive(certPath, await cp.d.certs.activeIssuer(caDir)));
+      const d = issuerChanged
+        ? { reason: 'IssuerChanged' as const, message: 'issued by a CA that no longer issues; renewing from the active CA' }
+        : byExpiry;
       ctx.log('info', `${name}: ${d.reason}: ${d.message}`);
       let renewed: string | undefined;
       let issuedFingerprint: string | undefined;
       if (d.reason !== 'Valid') {
         const issued = await cp.d.certs.issue({
-          caDir: join(cp.dataDir, 'ca'),
+          caDir,
           commonName: cert.commonName,
           dnsNames: cert.dnsNames,
           ipAddresses: cert.ipAddresses,

@@ -1,0 +1,103 @@
+/**
+ * One writer per CA directory at a time. `holdfast tls` commands and `holdfast serve` (which issues
+ * from `<dataDir>/ca`) both change ca.json, issued.jsonl, the CRLs and the rotation; without a lock a
+ * rotation could activate a new CA between serve's read of ca.json and its append to issued.jsonl,
+ * and the leaf would be recorded against a CA that no longer issues.
+ *
+ * The lock is `<caDir>/lock`, linked into place whole (so only one of two can create it) and holding the owner's pid, the kernel's start
+ * time of that pid, the host and what it does. A lock whose owner is gone on this host (no such
+ * pid, or the pid is another process now) is taken over; a live owner is waited for up to
+ * `waitMs`, then the error names it. Within one process the lock is re-entrant (a revoke that
+ * rotates, a renew that reads status): the process is the unit that holds it.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { errnoCode } from '../base/errors.js';
+import { procStat, sameProcess } from '../platform/local/process.js';
+import { tlsError } from './errors.js';
+
+interface Owner {
+  pid: number;
+  start?: string | undefined;
+  host: string;
+  what: string;
+  since: string;
+}
+
+const held = new Map<string, number>();
+
+async function readOwner(file: string): Promise<Owner | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Owner;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    // Not one we wrote (ours are linked into place whole): nobody holds it.
+    return { pid: -1, host: hostname(), what: 'unreadable lock', since: '?' };
+  }
+}
+
+function gone(o: Owner): boolean {
+  return o.host === hostname() && (o.pid <= 0 || !sameProcess(o.pid, o.start));
+}
+
+export async function withCaLock<T>(dir: string, what: string, fn: () => Promise<T>, waitMs = 120_000): Promise<T> {
+  const file = join(dir, 'lock');
+  const n = held.get(file) ?? 0;
+  if (n > 0) {
+    held.set(file, n + 1);
+    try {
+      return await fn();
+    } finally {
+      held.set(file, held.get(file)! - 1);
+    }
+  }
+  // No directory yet: nothing to protect (and nothing to create before init-ca's own checks).
+  if (!(await acquire(file, what, waitMs))) return fn();
+  held.set(file, 1);
+  try {
+    return await fn();
+  } finally {
+    held.delete(file);
+    await rm(file, { force: true });
+  }
+}
+
+async function acquire(file: string, what: string, waitMs: number): Promise<boolean> {
+  const me: Owner = { pid: process.pid, start: procStat(process.pid)?.start, host: hostname(), what, since: new Date().toISOString() };
+  const deadline = Date.now() + waitMs;
+  let delay = 25;
+  for (;;) {
+    // Written whole aside, then linked into place: the lock file never exists half-written.
+    const tmp = `${file}.new-${randomBytes(4).toString('hex')}`;
+    try {
+      await writeFile(tmp, JSON.stringify(me) + '\n', { mode: 0o644 });
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return false;
+      throw e;
+    }
+    try {
+      await link(tmp, file);
+      return true;
+    } catch (e) {
+      if (errnoCode(e) !== 'EEXIST') throw e;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    const owner = await readOwner(file);
+    if (owner && gone(owner)) {
+      // One rename wins per file; the loser simply retries the create.
+      const aside = `${file}.stale-${randomBytes(4).toString('hex')}`;
+      await rename(file, aside).then(() => rm(aside, { force: true }), () => undefined);
+      continue;
+    }
+    if (Date.now() >= deadline)
+      throw tlsError(
+        'TLS_CA_LOCKED',
+        `CA directory ${join(file, '..')}: in use by pid ${owner?.pid ?? '?'} on ${owner?.host ?? '?'} (${owner?.what ?? '?'}, since ${owner?.since ?? '?'}); try again when it is done`,
+      );
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(1000, delay * 2);
+  }
+}
