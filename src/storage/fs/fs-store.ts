@@ -20,13 +20,26 @@ export const TEMP_PREFIX = '.tmp-';
  */
 const IDLE_MS = 2000;
 
-/** Writes a blob's parts with vectored writes (libuv loops over short writes and IOV_MAX). */
+/** Writes a blob's parts with vectored writes (libuv loops over IOV_MAX, not over short writes). */
 async function writeAll(fh: FileHandle, data: BlobData): Promise<void> {
   if (data instanceof Uint8Array) return fh.writeFile(data);
-  const total = data.reduce((n, p) => n + p.length, 0);
-  const { bytesWritten } = await fh.writev(data);
-  if (bytesWritten !== total) throw new Error(`short write: ${bytesWritten} of ${total} bytes`);
+  let parts = data.filter((p) => p.length > 0);
+  while (parts.length > 0) {
+    // A disk that fills up mid-write first returns a short count; the next call fails with ENOSPC,
+    // which is what the caller must see (DISK_FULL), not a generic "short write".
+    const { bytesWritten } = await fh.writev(parts);
+    if (bytesWritten === 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+    parts = after(parts, bytesWritten);
+  }
 }
+
+/** The parts still to write once `n` bytes of them are written. */
+function after(parts: readonly Uint8Array[], n: number): Uint8Array[] {
+  let i = 0;
+  while (i < parts.length && n >= parts[i]!.length) n -= parts[i++]!.length;
+  return i < parts.length ? [parts[i]!.subarray(n), ...parts.slice(i + 1)] : [];
+}
+
 class HandleCache {
   private readonly handles = new Map<string, { fh: Promise<FileHandle>; used: number }>();
   private sweeper: NodeJS.Timeout | undefined;
