@@ -69,7 +69,8 @@ export function offThreadIngester(opts: OffThreadOptions): OffThreadIngester {
       const req: WorkerRequest = { bytes, envelope, catalogPath: opts.catalogPath, name: o.name, actor: o.actor, now: opts.clock.now().toISOString(), keepNew: o.keep ?? { atOrAbove: 'high', max: 1000 } };
       // No resourceLimits heap cap: V8 aborts the whole process, not the worker, when JSON.parse
       // reaches it. Memory is bounded by the report size limit the caller enforces.
-      const w = startWorker(import.meta.url, 'ingest-worker', { workerData: req });
+      const w = startWorker(import.meta.url, 'ingest-worker');
+      w.postMessage(req);
       return new Promise<IngestSummary>((resolve, reject) => {
         let settled = false;
         const settle = (f: () => void) => {

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { HoldfastError } from '../base/errors.js';
 import { ManualClock } from '../platform/clock.js';
 import { createAuthority, type CertAuthority } from './ca.js';
-import { issueLeaf, leafCommonName, leafKeyUsage, type Usage } from './issue.js';
+import { backdateFor, issueLeaf, leafCommonName, leafKeyUsage, type Usage } from './issue.js';
 import { x509, type KeyAlgorithm } from './keys.js';
 
 const D = 86_400_000;
@@ -62,6 +62,19 @@ describe('issueLeaf: lifetime', () => {
     assert.equal(leaf.notAfter.getTime() - leaf.notBefore.getTime(), 825 * D);
     const c = new X509Certificate(leaf.certPem);
     assert.equal(Date.parse(c.validTo) - Date.parse(c.validFrom), 825 * D);
+  });
+
+  it('a short-lived leaf is valid now for most of its lifetime: the backdating takes at most a tenth', async () => {
+    for (const [lifetimeMs, backdateMs] of [
+      [20_000, 2_000],
+      [40_000, 4_000],
+      [10 * 60_000, 60_000],
+      [825 * D, 60_000],
+    ] as const) {
+      assert.equal(backdateFor(lifetimeMs), backdateMs, `lifetime ${lifetimeMs} ms`);
+      const leaf = await issueLeaf(req(lifetimeMs), ca, clock);
+      assert.equal(leaf.notAfter.getTime() - clock.now().getTime(), lifetimeMs - backdateMs, `lifetime ${lifetimeMs} ms`);
+    }
   });
 
   it('refuses a lifetime above the cap, saying how to raise it', async () => {

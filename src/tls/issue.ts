@@ -54,7 +54,14 @@ export interface IssuedLeaf {
   notAfter: Date;
 }
 
-const BACKDATE_MS = 60_000;
+/**
+ * How far before now a leaf's validity starts, so a client whose clock lags accepts it at once: a
+ * minute, but never more than a tenth of the lifetime, because the lifetime counts from notBefore
+ * and a short-lived leaf (the examples' and tests' 20–40 s) would otherwise be born expired.
+ */
+export function backdateFor(lifetimeMs: number): number {
+  return Math.min(60_000, Math.floor(lifetimeMs / 10));
+}
 
 /** What issuing from a CA needs that does not change between leaves: parsed once per CA object. */
 interface PreparedIssuer {
@@ -145,7 +152,7 @@ export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Cloc
   } else key = (await generateKey(req.algorithm)).privateKey;
 
   const pub = spki(createPublicKey(key));
-  const notBefore = new Date(Math.max(now.getTime() - BACKDATE_MS, iss.validFrom));
+  const notBefore = new Date(Math.max(now.getTime() - backdateFor(req.lifetimeMs), iss.validFrom));
   // The lifetime counts from notBefore: "825d" is 825 days of validity, not 825 days and the backdating.
   // A leaf never outlives its issuer: a chain with an expired intermediate fails anyway.
   const notAfter = new Date(Math.min(notBefore.getTime() + req.lifetimeMs, iss.validTo));
