@@ -15,7 +15,8 @@ import { Worker } from 'node:worker_threads';
 import { Catalog } from '../../src/catalog/index.js';
 import { Serve } from '../harness/serve.js';
 import { freePort } from '../playbook/harness.js';
-import { prng, randomUri } from '../sast/path-properties.js';
+import { randomUri } from '../sast/path-properties.js';
+import { seededRandom } from '../harness/seeded-random.js';
 
 const c1 = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
 const c2 = 'b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2';
@@ -33,7 +34,7 @@ function sarif(tool: string, uris: string[], level: 'error' | 'warning'): Buffer
 
 /** The AppScan report's shape: absolute file URIs under /usr and /home (only "/" in common), and hostile URIs (less lone surrogates, which strict input refuses). */
 function hostile(): Buffer {
-  const next = prng(14);
+  const next = seededRandom(14);
   const uris = [...Array.from({ length: 300 }, (_, i) => (i % 2 ? `file:///usr/src/app/m${i}.js` : `file:///home/ci/build/l${i}.js`)), ...Array.from({ length: 2000 }, () => randomUri(next).replace(/[\ud800-\udfff]/g, ''))];
   return sarif('HCL AppScan', uris, 'error');
 }

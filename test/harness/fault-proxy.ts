@@ -13,21 +13,13 @@
 import { createServer as createHttpServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
+import { seededRandom } from './seeded-random.js';
+
+export { seededRandom };
 
 export type FaultKind = '503' | 'slow' | 'timeout' | 'reset' | 'cut';
 export const allFaults: FaultKind[] = ['503', 'slow', 'timeout', 'reset', 'cut'];
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The decision for one request: pure, so the sequence for a seed is testable. */
 export function drawFault(random: () => number, rate: number, kinds: FaultKind[]): FaultKind | undefined {

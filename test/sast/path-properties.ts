@@ -6,18 +6,8 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PathResolver, absoluteOf, cleanRelative, commonDirectory, stripCommonRoot } from '../../src/sast/paths.js';
 import type { SarifRun } from '../../src/sast/sarif-schema.js';
+import { seededRandom as prng } from '../harness/seeded-random.js';
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Pieces real and hostile reports put in URIs: roots, drive letters, dot segments, doubled and
 // back slashes, broken and encoded percent escapes, NULs, non-ASCII, lone surrogates, long names.
