@@ -39,7 +39,7 @@ function hostile(): Buffer {
   return sarif('HCL AppScan', uris, 'error');
 }
 
-const large = () => sarif('Large', Array.from({ length: 30_000 }, (_, i) => `src/pkg${i % 700}/file${i % 3000}.py`), 'warning');
+const large = (results = 30_000) => sarif('Large', Array.from({ length: results }, (_, i) => `src/pkg${i % 700}/file${i % 3000}.py`), 'warning');
 
 describe('holdfast serve keeps answering while it ingests, and stops on SIGTERM mid-ingest', { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'holdfast-sast-serve-'));
@@ -92,7 +92,9 @@ describe('holdfast serve keeps answering while it ingests, and stops on SIGTERM 
   const worst = () => Math.max(...slowest.map((s) => s.ms));
 
   // Built before polling starts: the test's own work must not delay the polls it measures.
-  const reports = { hostile: hostile(), large: large() };
+  // The SIGTERM case needs an ingest still running 1.5 s after the upload starts on an idle machine
+  // too: 30k results ingest in about 1.4 s there, 200k in about 10 s.
+  const reports = { hostile: hostile(), large: large(), huge: large(200_000) };
 
   before(async () => {
     const port = await freePort();
@@ -127,7 +129,7 @@ describe('holdfast serve keeps answering while it ingests, and stops on SIGTERM 
   });
 
   it('stops within 5 s on SIGTERM in the middle of a large ingest, which writes nothing', async () => {
-    const inflight = upload(reports.large, c3).catch((e: Error) => ({ status: 0, text: e.message }));
+    const inflight = upload(reports.huge, c3).catch((e: Error) => ({ status: 0, text: e.message }));
     await new Promise((r) => setTimeout(r, 1500));
     const t0 = performance.now();
     const exited = new Promise<number | null>((r) => serve.child!.once('exit', (code) => r(code)));
