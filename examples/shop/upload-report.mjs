@@ -5,13 +5,11 @@
 // It finds serve through its data directory (the lock names its address; the API token and CA are
 // beside it) and prints what the upload did: new findings, the incident proposed or why none was.
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serveRequest } from './serve-call.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const state = process.env.SHOP_STATE ?? join(here, '..', '..', '.holdfast-tmp', 'shop');
-const dataDir = process.env.HOLDFAST_DATA_DIR ?? join(state, 'holdfast');
 const release = process.argv[2];
 const fail = (msg) => {
   console.error(`upload-report: ${msg}`);
@@ -27,16 +25,11 @@ const read = (file, what) => {
 };
 const commit = read(join(here, 'releases', release, 'commit'), `no release ${release}:`).toString().trim();
 const report = read(join(here, 'releases', release, 'semgrep.sarif'), 'read');
-const lock = JSON.parse(read(join(dataDir, 'serve.lock'), 'holdfast serve is not running for this example (no lock):').toString());
-const token = read(join(dataDir, 'api-token'), 'read').toString().trim();
-const ca = read(join(dataDir, 'tls', 'ca.crt'), 'read');
-const url = new URL(`/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main&name=semgrep-${release}.sarif`, lock.address);
+const path = `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main&name=semgrep-${release}.sarif`;
 
-const req = request(url, { method: 'POST', ca, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/sarif+json' } }, (res) => {
-  let text = '';
-  res.setEncoding('utf8').on('data', (c) => (text += c));
-  res.on('end', () => {
-    if (res.statusCode !== 201) fail(`POST ${url.pathname}: HTTP ${res.statusCode}: ${text}`);
+serveRequest('POST', path, report, 'application/sarif+json').then(
+  ({ status, text }) => {
+    if (status !== 201) fail(`POST /api/v1/sarif: HTTP ${status}: ${text}`);
     const r = JSON.parse(text);
     const lines = [`uploaded ${release}'s report (commit ${commit.slice(0, 12)}): ${r.newFindings?.length ?? 0} new finding(s)`];
     for (const f of r.newFindings ?? []) lines.push(`  ${f.severity} ${f.ruleId} (finding ${f.id})`);
@@ -44,7 +37,6 @@ const req = request(url, { method: 'POST', ca, headers: { authorization: `Bearer
     for (const x of r.incidents?.refused ?? []) lines.push(`no incident for volume ${x.volume}: ${x.message}`);
     if (r.incidents?.error) lines.push(`incident trigger failed: ${r.incidents.error}`);
     console.log(lines.join('\n'));
-  });
-});
-req.on('error', (e) => fail(`POST ${url.origin}: ${e.message}`));
-req.end(report);
+  },
+  (e) => fail(e.message),
+);

@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { sarifRoutes } from './routes/sarif.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { workloadRoutes } from './routes/workloads.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 
 const statusOf: Record<ErrorKind, number> = {
@@ -56,6 +57,7 @@ export async function buildApp(cp: ControlPlane, o: AppOptions): Promise<Fastify
   await app.register(apiRoutes, { cp });
   await app.register(sarifRoutes, { cp });
   await app.register(incidentRoutes, { cp });
+  await app.register(workloadRoutes, { cp });
   await app.register(dashboardRoutes, { cp, token: o.token, secure: o.https !== undefined });
   return app;
 }

@@ -3,15 +3,16 @@
  * the ways it could leave the shop dead while saying all is fine:
  * - a second serve on the same data directory (same address, or another one it is then stopped
  *   on) must refuse at once and leave the first one's shop alone;
- * - a shop killed from outside must show as down within seconds (overview, /readyz, metric,
- *   alert) and come back ready by itself;
+ * - a deploy through serve (examples/shop/deploy.sh) is a planned restart: no alert, /readyz never
+ *   degraded, the new version recorded — while a shop killed from outside must show as down
+ *   within seconds (overview, /readyz, metric, alert) and come back ready by itself;
  * - serve restarted while the certificate is due must not signal the shop before it is ready
  *   (SIGHUP before its handler is installed kills it), and the renewal completes once it is;
  * - a serve killed with SIGKILL leaves its lock behind: the next one takes it over and adopts the
  *   shop that kept running.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +159,56 @@ alerts:
     });
     assert.equal(w.pid, pid);
     assert.equal(w.restarts, 0);
+  });
+
+  it('deploys v2 through serve (examples/shop/deploy.sh): a planned restart, not an outage — no alert, /readyz never degraded — and v2 recorded as deployed', { timeout: 120_000 }, async () => {
+    await until('the shop ready', async () => (await shopWorkload())?.state === 'ready');
+    const pid = shopPid();
+    const v2 = readFileSync(join(root, 'examples/shop/releases/v2/commit'), 'utf8').trim();
+    const alertsBefore = hook.received.length;
+    // Watch while it deploys: a stop behind serve's back showed as a workload-down alert and /readyz 503.
+    const seen = new Set<string>();
+    const degraded: string[] = [];
+    let deploying = true;
+    const watch = (async () => {
+      while (deploying) {
+        const [w, ready] = await Promise.all([shopWorkload(), serveGet(serve.url, '/readyz', auth())]);
+        if (w) seen.add(w.state);
+        if (ready.status !== 200) degraded.push(`${w?.state}: ${ready.text}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const deploy = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const c = spawn('sh', [join(root, 'examples/shop/deploy.sh'), 'v2'], { cwd: root, env: { ...env, HOLDFAST_DATA_DIR: join(tmp, 'holdfast') }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.setEncoding('utf8').on('data', (x: string) => (out += x));
+      c.stderr.setEncoding('utf8').on('data', (x: string) => (out += x));
+      c.once('exit', (code) => resolve({ code, out }));
+    });
+    deploying = false;
+    await watch;
+    assert.equal(deploy.code, 0, deploy.out);
+    assert.match(deploy.out, new RegExp(`shop runs v2 \\(commit ${v2}\\), deployed by holdfast serve`));
+    assert.ok(seen.has('deploying'), `the overview showed the planned restart: saw ${[...seen].join(', ')}`);
+    assert.deepEqual(degraded, [], '/readyz stayed ready through the deploy');
+    const w = (await shopWorkload())! as Workload & { lastDeploy?: { version?: { commit?: string } } };
+    assert.equal(w.state, 'ready', 'answered only once v2 is ready');
+    assert.notEqual(w.pid, pid, 'a new process');
+    assert.equal(w.restarts, 0, 'not counted as a restart after a failure');
+    assert.equal(w.lastDeploy?.version?.commit, v2);
+    const health = await serveGet(`https://127.0.0.1:${shopPort}`, '/healthz', { token: '', ca: readFileSync(join(tmp, 'shop', 'certs', 'ca.crt')) });
+    assert.equal((JSON.parse(health.text) as { version: string }).version, v2, 'the shop answers on v2');
+    // Recorded for provenance: the deployment timeline says v2 runs from now on.
+    const timeline = spawnSync(process.execPath, [join(root, 'bin/holdfast.js'), 'deploy', 'list', '--catalog', join(tmp, 'holdfast', 'catalog.db'), '--workload', 'shop', '--json'], { cwd: root, env, encoding: 'utf8' });
+    assert.equal(timeline.status, 0, timeline.stderr);
+    const rows = JSON.parse(timeline.stdout) as { commit: string; endedAt?: string }[];
+    assert.equal(rows.at(-1)?.commit, v2);
+    assert.equal(rows.at(-1)?.endedAt, undefined, 'v2 is the running deployment');
+    // No alert, neither right away nor once the webhook's retries would have delivered one.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(hook.received.slice(alertsBefore).filter((a) => a.event === 'workload-down'), []);
+    assert.deepEqual((await json<{ event: string }[]>('/api/v1/alerts')).filter((a) => a.event === 'workload-down'), []);
+    assert.doesNotMatch(serve.stderr, /workload shop (was killed|exited|ended)/);
   });
 
   it('reports a killed shop within seconds (overview, /readyz, metric, alert), restarts it, and it comes back ready', { timeout: 120_000 }, async () => {

@@ -8,24 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { zodToJsonSchema } from 'zod-to-json-schema';
-import { invalidInput, notFound } from '../../base/errors.js';
+import { notFound } from '../../base/errors.js';
+import { anyObject, errorBody as error, jsonSchema as json, parse } from './zod-schema.js';
 import type { ControlPlane } from '../control-plane.js';
 
 const idParams = z.object({ id: z.string().regex(/^[A-Za-z0-9-]{1,80}$/, 'an incident id like inc-20261201-101500-9f2c') }).strict();
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 const actionBody = z.object({ actor: z.string().min(1).max(100).optional().describe('who approves or aborts, for the audit log (default "api")') }).strict().optional();
 const reportQuery = z.object({ format: z.enum(['html', 'md']).default('html') }).strict();
-
-const json = (s: z.ZodTypeAny) => zodToJsonSchema(s, { target: 'openApi3', $refStrategy: 'none' }) as Record<string, unknown>;
-const anyObject = { type: 'object', additionalProperties: true } as const;
-const error = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } as const;
-
-function parse<T extends z.ZodTypeAny>(schema: T, value: unknown, what: string): z.infer<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw invalidInput('BAD_REQUEST', `${what}: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
-  return r.data;
-}
 
 export const incidentRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, { cp }) => {
   app.get(

@@ -47,6 +47,7 @@ describe('reloadGate and up/down', () => {
     ['reloading', 'now', true, false],
     ['external', 'now', false, false],
     ['starting', 'wait', false, true],
+    ['deploying', 'wait', false, false],
     ['restarting', 'wait', false, true],
     ['down', 'wait', false, true],
     ['unready', 'wait', false, true],

@@ -7,7 +7,10 @@
  * backoff), `exited` (ended and the restart policy keeps it down), `held` (ended while an
  * incident on its volume stopped it on purpose; the incident starts it again), `unready` (was
  * ready, its process still runs, but its readiness check has failed again and again since: a hung
- * service is not a ready one), `stopped` (serve
+ * service is not a ready one), `deploying` (a planned restart asked through the API — a new
+ * version, or the same one again —: stopped on purpose and started again, not ready yet; not an
+ * outage, so no alert and not down, unless it is not ready within its ready timeout or its new
+ * process ends), `stopped` (serve
  * does not run it: not started yet, or shutting down), `external` (no start command: Holdfast
  * only checks and reloads it) and `down` (external, and its readiness check fails).
  */
@@ -15,6 +18,7 @@ export type WorkloadState =
   | 'starting'
   | 'ready'
   | 'reloading'
+  | 'deploying'
   | 'unready'
   | 'restarting'
   | 'exited'
@@ -26,8 +30,8 @@ export type WorkloadState =
 /** Up = serving: a reload may be sent, the workload_up metric is 1. */
 export const isUp = (s: WorkloadState): boolean => s === 'ready' || s === 'reloading';
 
-/** Down when it should serve and does not; `external` without a check is unknown, not down. */
-export const isDown = (s: WorkloadState): boolean => !isUp(s) && s !== 'external';
+/** Down when it should serve and does not; `external` without a check is unknown, and `deploying` planned, not down. */
+export const isDown = (s: WorkloadState): boolean => !isUp(s) && s !== 'external' && s !== 'deploying';
 
 export interface ExitFacts {
   /** Both null: the process was not started by this serve (adopted), so how it ended is unknown. */
@@ -97,7 +101,7 @@ export function failuresInARow(previous: number, readySince: Date | undefined, e
  */
 export function reloadGate(s: WorkloadState): 'now' | 'wait' | 'skip' | 'fail' {
   if (isUp(s) || s === 'external') return 'now';
-  if (s === 'starting' || s === 'restarting' || s === 'down' || s === 'unready') return 'wait';
+  if (s === 'starting' || s === 'deploying' || s === 'restarting' || s === 'down' || s === 'unready') return 'wait';
   if (s === 'stopped' || s === 'held') return 'skip';
   return 'fail';
 }

@@ -134,4 +134,48 @@ describe('WorkloadSupervisor (real processes)', () => {
     }
     assert.equal(existsSync(join(dir, 'services', 'held.pid')), false, 'stopped with serve');
   });
+
+  it('deploys a version as a planned restart: deploying (not down), no alert, ready on the new version, and a crash after it restarts that version', async () => {
+    const { w, s, alerts } = supervise('deploy');
+    try {
+      await w.start();
+      await w.whenReady(10_000);
+      const before = w.status().pid;
+      let recorded = '';
+      const states: string[] = [];
+      const watching = setInterval(() => states.push(w.status().state), 10);
+      const done = await w.deploy({ version: { commit: 'beef01' }, why: 'deploy of beef01', beforeStart: () => (recorded = w.status().state) });
+      clearInterval(watching);
+      assert.equal(done.state, 'ready');
+      assert.notEqual(done.pid, before);
+      assert.equal(done.restarts, 0);
+      assert.equal(done.lastDeploy?.version?.commit, 'beef01');
+      assert.equal(recorded, 'deploying', 'recorded while the old process is stopped and the new one not started');
+      assert.ok(states.includes('deploying') && !states.some((x) => x === 'restarting' || x === 'starting'), states.join(','));
+      assert.deepEqual(alerts, [], 'a planned restart is no outage');
+      assert.match(readFileSync(s.logFile, 'utf8'), /commit=beef01/);
+      process.kill(done.pid!, 'SIGKILL'); // a real end after the deploy is an outage, and it comes back on the deployed version
+      await until('alerted', () => alerts.length === 1);
+      await until('ready again', () => w.status().state === 'ready');
+      assert.equal(readFileSync(s.logFile, 'utf8').match(/commit=beef01/g)?.length, 2);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('refuses a deploy while an incident holds the workload, or while another deploy of it runs', async () => {
+    let held: string | undefined;
+    const { w } = supervise('refuse', { held: () => held });
+    try {
+      await w.start();
+      await w.whenReady(10_000);
+      const first = w.deploy({ why: 'restart asked for' });
+      await assert.rejects(w.deploy({ why: 'restart asked for' }), { code: 'WORKLOAD_DEPLOYING' });
+      assert.equal((await first).state, 'ready');
+      held = 'incident i-2 is running on volume data';
+      await assert.rejects(w.deploy({ version: { commit: 'abc' }, why: 'deploy' }), { code: 'WORKLOAD_HELD', message: /incident i-2 is running/ });
+    } finally {
+      await w.stop();
+    }
+  });
 });

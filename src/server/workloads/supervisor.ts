@@ -8,12 +8,18 @@
  * here or from the CLI, stops and restarts the same process, so a process gone while an incident
  * holds its volume is `held`, not restarted, and a new pid in the file is adopted.
  *
+ * A deploy (or a restart asked for) is planned: `deploy()` stops the process and starts it again —
+ * on the new version when one is given — as `deploying`, which is neither an outage nor an alert,
+ * until the readiness check passes. Its new process ending, or not getting ready within the ready
+ * timeout, is a failure like any other.
+ *
  * States and decisions are in decide.ts; this file is the I/O around them.
  */
 import type { Logger } from '../../base/log.js';
 import type { Clock } from '../../platform/clock.js';
 import type { ExecResult } from '../../platform/local/exec.js';
-import type { LocalService, ServiceExit, StartedService } from '../../platform/local/service.js';
+import { conflict } from '../../base/errors.js';
+import type { LocalService, ServiceExit, ServiceVersion, StartedService } from '../../platform/local/service.js';
 import type { AlertInput } from '../alerts/alerter.js';
 import { afterRecheck, decideRestart, describeExit, failuresInARow, isUp, type ExitFacts, type RestartPolicy, type WorkloadState } from './decide.js';
 import { probeReady, type ReadinessCheck } from './readiness.js';
@@ -34,6 +40,8 @@ export interface WorkloadStatus {
   restarts: number;
   lastExit: { code: number | null; signal: string | null; at: string; message: string } | undefined;
   nextRestartAt: string | undefined;
+  /** The last deploy or restart asked for through serve, with the version it started. */
+  lastDeploy: { at: string; version: ServiceVersion | undefined } | undefined;
 }
 
 export interface SupervisorDeps {
@@ -79,6 +87,9 @@ export class WorkloadSupervisor {
   private running = false;
   private started = false;
   private inflight: Promise<void> | undefined;
+  /** A deploy's stop-and-start in progress: supervision leaves the process alone meanwhile. */
+  private switching: Promise<unknown> | undefined;
+  private lastDeploy: WorkloadStatus['lastDeploy'];
 
   constructor(private readonly d: SupervisorDeps) {
     this.since = d.clock.now();
@@ -101,6 +112,7 @@ export class WorkloadSupervisor {
       restarts: this.restarts,
       lastExit: this.lastExit,
       nextRestartAt: this.nextRestartAt?.toISOString(),
+      lastDeploy: this.lastDeploy,
     };
   }
 
@@ -121,7 +133,7 @@ export class WorkloadSupervisor {
       if (held && !(await this.d.service.pid())) {
         this.d.log.warn(held);
         this.set('held', held);
-      } else await this.launch();
+      } else await this.launch(undefined);
     }
     this.timer = setInterval(() => void this.tick(), this.d.pollMs ?? 500);
     this.timer.unref();
@@ -139,6 +151,7 @@ export class WorkloadSupervisor {
   async stop(): Promise<void> {
     this.halt();
     await this.inflight;
+    await this.switching?.catch(() => undefined);
     if (!this.started) return;
     await this.d.service.stop();
     this.pid = undefined;
@@ -167,11 +180,59 @@ export class WorkloadSupervisor {
     }
   }
 
-  /** Starts it; a restart runs the version the ended process was started with (an incident's known-good one, say). */
-  private async launch(restart = false): Promise<void> {
+  /**
+   * A planned restart: stops the process and starts it again, on `version` when given, else on
+   * the version it was started with. `beforeStart` runs between the two (the control plane
+   * records the deploy there, so backups from the new process on are attributed to it). Resolves
+   * with the status once it is ready, or once it is clear it will not be (ended, or not ready
+   * within the ready timeout: then it is `starting`, down, as any slow start).
+   */
+  async deploy(o: { version?: ServiceVersion | undefined; why: string; beforeStart?: () => void }): Promise<WorkloadStatus> {
+    const name = this.d.name;
+    if (!this.running) throw conflict('WORKLOAD_NOT_RUNNING', `deploy workload ${name}: serve does not supervise it (not started yet, or stopping)`);
+    if (!this.d.service.spec.start) throw conflict('WORKLOAD_EXTERNAL', `deploy workload ${name}: it has no start command, so Holdfast cannot restart it`);
+    const held = this.d.heldBy();
+    if (held) throw conflict('WORKLOAD_HELD', `deploy workload ${name}: ${held}`);
+    if (this.switching) throw conflict('WORKLOAD_DEPLOYING', `deploy workload ${name}: a deploy or restart of it is already in progress`);
+    const switching = this.switchTo(o);
+    this.switching = switching;
+    try {
+      await switching;
+    } finally {
+      this.switching = undefined;
+    }
+    const deadline = Date.now() + this.d.readyTimeoutMs + 1000;
+    while (this.state === 'deploying' && this.running && Date.now() < deadline) await sleep(100);
+    return this.status();
+  }
+
+  private async switchTo(o: { version?: ServiceVersion | undefined; why: string; beforeStart?: () => void }): Promise<void> {
+    const from = this.pid;
+    this.set('deploying', `${o.why}: stopping process ${from ?? '(none running)'}`);
+    // A supervision step already under way finishes first; the next ones see `deploying` and wait.
+    await this.inflight;
+    this.set('deploying', `${o.why}: stopping process ${from ?? '(none running)'}`);
+    this.d.log.info(`workload ${this.d.name}: ${o.why}: stopping process ${from ?? '(none running)'} (planned: no alert)`);
+    const stopped = await this.d.service.stop();
+    this.pid = undefined;
+    this.exited = undefined;
+    this.readySince = undefined;
+    this.outageSince = undefined;
+    this.nextRestartAt = undefined;
+    this.failures = 0;
+    this.failedChecks = 0;
+    const version = o.version ?? (await this.d.service.startedVersion());
+    o.beforeStart?.();
+    this.lastDeploy = { at: this.d.clock.now().toISOString(), version };
+    this.d.log.info(`workload ${this.d.name}: ${o.why}: ${stopped.how}; starting it${version?.commit ? ` on commit ${version.commit}` : ''}`);
+    await this.launch(version, 'deploying');
+  }
+
+  /** Starts it, on `version` when given (a restart passes the one the ended process was started with: an incident's known-good one, say). */
+  private async launch(version: ServiceVersion | undefined, as: 'starting' | 'deploying' = 'starting'): Promise<void> {
     let r: StartedService | undefined;
     try {
-      r = await this.d.service.start(restart ? await this.d.service.startedVersion() : undefined);
+      r = await this.d.service.start(version);
     } catch (e) {
       await this.ended({ code: null, signal: null, error: e instanceof Error ? e.message : String(e) });
       return;
@@ -181,7 +242,7 @@ export class WorkloadSupervisor {
     this.exited = r.exited;
     this.slowReported = false;
     this.d.log.info(`workload ${this.d.name}: ${r.adopted ? 'adopted running' : 'started'} process ${r.pid}; waiting until ${this.d.check.what}`);
-    this.set('starting', `process ${r.pid} ${r.adopted ? 'adopted' : 'started'}; not ready until ${this.d.check.what}`);
+    this.set(as, `process ${r.pid} ${r.adopted ? 'adopted' : 'started'}; not ready until ${this.d.check.what}`);
   }
 
   private adopt(pid: number): void {
@@ -203,7 +264,7 @@ export class WorkloadSupervisor {
 
   private async step(): Promise<void> {
     const s = this.state;
-    if (s === 'stopped') return;
+    if (s === 'stopped' || this.switching) return;
     if (s === 'external' || s === 'down') {
       if (this.d.check.kind === 'process') return;
       const p = await this.probe();
@@ -212,27 +273,29 @@ export class WorkloadSupervisor {
       return;
     }
     const pid = await this.d.service.pid();
-    if (s === 'starting' || s === 'ready' || s === 'reloading' || s === 'unready') {
+    if (s === 'starting' || s === 'deploying' || s === 'ready' || s === 'reloading' || s === 'unready') {
       if (!pid) return this.ended(await this.exitOf());
       if (pid !== this.pid) return this.adopt(pid);
       if (s === 'ready' || s === 'unready') return this.recheck(s, pid);
-      if (s !== 'starting') return;
+      if (s !== 'starting' && s !== 'deploying') return;
       const p = await this.probe();
-      if (!this.running || this.state !== 'starting') return;
+      if (!this.running || this.state !== s) return;
       if (p.ok) {
         const now = this.d.clock.now();
         const after = Math.round((now.getTime() - this.since.getTime()) / 100) / 10;
-        this.d.log.info(`workload ${this.d.name}: ready (process ${pid}, ${after}s after start): ${p.detail}`);
+        this.d.log.info(`workload ${this.d.name}: ready (process ${pid}, ${after}s after ${s === 'deploying' ? 'its deploy' : 'start'}): ${p.detail}`);
         this.readySince = now;
         this.outageSince = undefined;
         this.checkedAt = now.getTime();
         this.failedChecks = 0;
         this.set('ready', `ready: ${p.detail}`);
       } else if (this.d.clock.now().getTime() - this.since.getTime() > this.d.readyTimeoutMs) {
-        const message = `not ready ${Math.round(this.d.readyTimeoutMs / 1000)}s after start: ${p.detail}`;
+        const message = `not ready ${Math.round(this.d.readyTimeoutMs / 1000)}s after ${s === 'deploying' ? 'its deploy' : 'start'}: ${p.detail}`;
         if (!this.slowReported) this.d.log.warn(`workload ${this.d.name}: ${message}`);
         this.slowReported = true;
-        this.message = message;
+        // A deploy that does not get ready is no longer a planned pause: it is down, as a slow start.
+        if (s === 'deploying') this.set('starting', message);
+        else this.message = message;
       } else this.message = `process ${pid} runs; not ready yet: ${p.detail}`;
       return;
     }
@@ -240,14 +303,14 @@ export class WorkloadSupervisor {
     if (pid) return this.adopt(pid);
     if (s === 'held' && !this.d.heldBy()) {
       this.d.log.info(`workload ${this.d.name}: no incident holds it any more: starting it`);
-      return this.launch(true);
+      return this.launch(await this.d.service.startedVersion());
     }
     if (s === 'restarting' && this.nextRestartAt && this.d.clock.now() >= this.nextRestartAt) {
       const held = this.d.heldBy();
       if (held) return this.set('held', held);
       this.restarts++;
       this.nextRestartAt = undefined;
-      return this.launch(true);
+      return this.launch(await this.d.service.startedVersion());
     }
   }
 
