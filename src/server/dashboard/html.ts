@@ -1,4 +1,6 @@
 /** Tiny HTML templating for the server-rendered dashboard: everything interpolated is escaped unless it is already Html. */
+import type { WorkloadState } from '../workloads/decide.js';
+
 export class Html {
   constructor(readonly s: string) {}
   toString(): string {
@@ -40,8 +42,29 @@ export const ago = (iso: string | undefined, now: Date): string => {
   return s >= 0 ? `${t} ago` : `in ${t}`;
 };
 
+export type BadgeClass = 'good' | 'bad' | 'warn' | 'neutral';
+
+/**
+ * Every workload state has its colour, checked by the compiler: a state added to decide.ts
+ * without one does not build (`unready` was shown unstyled, as if it were nothing to look at).
+ * Down states are bad; on the way up (or held by an incident, or a planned deploy) warn.
+ */
+export const workloadStateClass: Record<WorkloadState, BadgeClass> = {
+  ready: 'good',
+  reloading: 'warn',
+  starting: 'warn',
+  deploying: 'warn',
+  restarting: 'warn',
+  held: 'warn',
+  unready: 'bad',
+  exited: 'bad',
+  down: 'bad',
+  stopped: 'neutral',
+  external: 'neutral',
+};
+
 export const badge = (state: string, text?: string) => {
-  const good = ['ok', 'completed', 'undone', 'succeeded', 'passed', 'Fresh', 'Valid', 'clean', 'delivered', 'WithinSla', 'ready'];
+  const good = ['ok', 'completed', 'undone', 'succeeded', 'passed', 'Fresh', 'Valid', 'clean', 'delivered', 'WithinSla'];
   const bad = [
     'failed',
     'Failed',
@@ -57,13 +80,11 @@ export const badge = (state: string, text?: string) => {
     'critical',
     'high',
     'undo-failed',
-    'exited',
-    'down',
     'NotServed',
   ];
   // Waiting on a person or in progress: stands out without reading as broken.
-  const warn = ['proposed', 'running', 'started', 'interrupted', 'starting', 'restarting', 'reloading', 'held'];
-  const cls = good.includes(state) ? 'good' : bad.includes(state) ? 'bad' : warn.includes(state) ? 'warn' : 'neutral';
+  const warn = ['proposed', 'running', 'started', 'interrupted'];
+  const cls = Object.hasOwn(workloadStateClass, state) ? workloadStateClass[state as WorkloadState] : good.includes(state) ? 'good' : bad.includes(state) ? 'bad' : warn.includes(state) ? 'warn' : 'neutral';
   return html`<span class="badge ${cls}" data-state="${state}">${text ?? state}</span>`;
 };
 
