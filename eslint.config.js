@@ -69,6 +69,23 @@ export default tseslint.config(
     ['cli', 'server', 'operator', 'playbook'],
     'config/ holds the schemas the drivers share; it must not depend on them.',
   ),
+  {
+    files: ['src/server/views/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/control-plane.js', '../control-plane.js'],
+              message:
+                'Views take the narrow things they read (views/deps.ts: catalog, clock, config slices), not the control plane, which builds the jobs that read through the views: the import would close a circle.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   layer(
     ['src/playbook/**'],
     ['cli', 'server', 'operator'],

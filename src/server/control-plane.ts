@@ -49,6 +49,9 @@ export class ControlPlane {
   readonly served = new Map<string, ServedCertificate>();
   readonly dataDir: string;
   readonly startedAt: Date;
+  /** The catalog and clock at top level: the read models (views/deps.ts) take them by these names. */
+  readonly catalog: Catalog;
+  readonly clock: Clock;
   readonly health: HealthSweep;
   private readonly repos = new Map<string, RepositoryPort[]>();
   private readonly opening = new Map<string, Promise<RepositoryPort>>();
@@ -69,6 +72,8 @@ export class ControlPlane {
     for (const sub of ['scratch', 'logs', 'reports', 'ca'])
       mkdirSync(join(this.dataDir, sub), { recursive: true, mode: 0o700 });
     this.startedAt = d.clock.now();
+    this.catalog = d.catalog;
+    this.clock = d.clock;
     this.sast = {
       ingest: async (report, o) => {
         try {
@@ -163,6 +168,11 @@ export class ControlPlane {
 
   get config() {
     return this.d.loaded.config;
+  }
+
+  /** A config path made absolute (relative to the config file). */
+  resolvePath(path: string): string {
+    return this.d.loaded.resolvePath(path);
   }
 
   /**

@@ -4,9 +4,9 @@
  * and the incidents about it. For the dashboard's finding page and /api/v1/findings/:id.
  */
 import { FindingHistory } from '../../catalog/finding-history.js';
-import type { ControlPlane } from '../control-plane.js';
+import type { ReadDeps } from './deps.js';
 import { findingHistory, versionsCarrying, type HistoryEvent } from './findings-query.js';
-import { deployedFindings, findingView, volumeViews, type FindingView, type RestorePointView } from './health.js';
+import { deployedFindings, findingView, volumeViews, type FindingView, type RestorePointView, type VolumeViewDeps } from './health.js';
 
 export interface FindingDetail {
   f: FindingView;
@@ -17,13 +17,13 @@ export interface FindingDetail {
   now: Date;
 }
 
-export function findingDetail(cp: ControlPlane, id: string): FindingDetail | undefined {
-  const row = cp.d.catalog.sast.getFinding(id);
+export function findingDetail(cp: VolumeViewDeps & Pick<ReadDeps, 'incidents'>, id: string): FindingDetail | undefined {
+  const row = cp.catalog.sast.getFinding(id);
   if (!row) return undefined;
-  const sightings = new FindingHistory(cp.d.catalog.db).sightings(id);
-  const dismissed = row.state === 'dismissed' ? cp.d.catalog.audit.list({ object: `finding:${id}`, action: 'sast.dismiss', limit: 1 })[0] : undefined;
+  const sightings = new FindingHistory(cp.catalog.db).sightings(id);
+  const dismissed = row.state === 'dismissed' ? cp.catalog.audit.list({ object: `finding:${id}`, action: 'sast.dismiss', limit: 1 })[0] : undefined;
   const commits = versionsCarrying(sightings);
-  const live = cp.d.catalog.deployments.timeline().filter((d) => !d.endedAt);
+  const live = cp.catalog.deployments.timeline().filter((d) => !d.endedAt);
   const carrying = new Set(commits);
   const backups = volumeViews(cp, { points: 500 }).flatMap((v) =>
     v.restorePoints.filter((p) => p.workloads.some((w) => w.commit && carrying.has(w.commit))).map((point) => ({ volume: v.name, point })),
@@ -40,7 +40,7 @@ export function findingDetail(cp: ControlPlane, id: string): FindingDetail | und
       .list({ limit: 1000 })
       .filter((i) => (i.params.target as { findingId?: string } | undefined)?.findingId === id)
       .map((i) => ({ id: i.id, status: i.status, volume: i.volume })),
-    now: cp.d.clock.now(),
+    now: cp.clock.now(),
   };
 }
 

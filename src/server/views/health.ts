@@ -3,13 +3,11 @@
  * "how is each volume, certificate and finding doing", so all four always agree.
  */
 import { decideRenewal, decideSla, decideVerification } from '../../policy/schedule-health.js';
-import type { EvidenceStore } from '../../catalog/evidence.js';
 import type { FindingRow } from '../../catalog/sast-store.js';
-import type { HoldfastConfig, LoadedConfig } from '../../config/index.js';
-import type { Clock } from '../../platform/clock.js';
-import type { ControlPlane } from '../control-plane.js';
-import { readWrittenCert, type ServedCertificate } from '../scheduler/certificate-job.js';
-import { versionVerdict, type VersionVerdict } from './verdict.js';
+import type { HoldfastConfig } from '../../config/index.js';
+import { readWrittenCert } from '../scheduler/certificate-job.js';
+import type { ReadDeps } from './deps.js';
+import { versionVerdict, type VerdictDeps, type VersionVerdict } from './verdict.js';
 
 export interface RestorePointView {
   snapshotId: string;
@@ -51,8 +49,14 @@ export interface VolumeView {
   restorePoints: RestorePointView[];
 }
 
-export function volumeViews(cp: ControlPlane, o: { points?: number } = {}): VolumeView[] {
-  const now = cp.d.clock.now();
+export type VolumeViewDeps = VerdictDeps &
+  Pick<ReadDeps, 'runs' | 'startedAt' | 'resolvePath' | 'workloadsOf'> & {
+    config: Pick<HoldfastConfig, 'volumes' | 'backupPolicies'>;
+    evidence: Pick<ReadDeps['evidence'], 'verifications'>;
+  };
+
+export function volumeViews(cp: VolumeViewDeps, o: { points?: number } = {}): VolumeView[] {
+  const now = cp.clock.now();
   return Object.entries(cp.config.volumes).map(([name, v]) => {
     const policies = Object.entries(cp.config.backupPolicies).filter(([, p]) => p.volumes.includes(name));
     // The last backup that was attempted; missed fire times are shown as runs of their own.
@@ -63,7 +67,7 @@ export function volumeViews(cp: ControlPlane, o: { points?: number } = {}): Volu
       .sort((a, b) => b.scheduledFor.getTime() - a.scheduledFor.getTime() || b.id - a.id)[0];
     const verifs = cp.evidence.verifications({ volume: name, limit: 200 });
     const staleAfter = Math.min(...policies.map(([, p]) => p.verify?.staleAfter ?? Infinity));
-    const points = cp.d.catalog.restorePoints.list({ volume: name });
+    const points = cp.catalog.restorePoints.list({ volume: name });
     const since = points[0]?.time ?? cp.startedAt;
     const lastPassed = verifs.find((x) => x.result === 'passed');
     const vd = Number.isFinite(staleAfter)
@@ -111,7 +115,7 @@ export function volumeViews(cp: ControlPlane, o: { points?: number } = {}): Volu
       });
     return {
       name,
-      path: cp.d.loaded.resolvePath(v.path),
+      path: cp.resolvePath(v.path),
       policies: policies.map(([n]) => n),
       workloads: cp.workloadsOf(name),
       lastBackup: last
@@ -154,20 +158,18 @@ export interface CertificateView {
   lastRenewal: string | undefined;
 }
 
-/** What the certificate view reads (the control plane is one; a narrow slice keeps this view off it). */
-export interface CertificateViewDeps {
+/** What the certificate view reads. */
+export type CertificateViewDeps = Pick<ReadDeps, 'clock' | 'resolvePath' | 'served'> & {
   config: Pick<HoldfastConfig, 'certificates'>;
-  d: { clock: Clock; loaded: Pick<LoadedConfig, 'resolvePath'> };
-  served: ReadonlyMap<string, ServedCertificate>;
-  evidence: Pick<EvidenceStore, 'certificateEvents'>;
-}
+  evidence: Pick<ReadDeps['evidence'], 'certificateEvents'>;
+};
 
 export async function certificateViews(cp: CertificateViewDeps): Promise<CertificateView[]> {
   const out: CertificateView[] = [];
   for (const [name, c] of Object.entries(cp.config.certificates)) {
-    const w = await readWrittenCert(cp.d.loaded.resolvePath(c.certFile));
+    const w = await readWrittenCert(cp.resolvePath(c.certFile));
     const s = cp.served.get(name);
-    const d = decideRenewal({ notAfter: w?.notAfter, now: cp.d.clock.now(), renewBefore: c.renewBefore });
+    const d = decideRenewal({ notAfter: w?.notAfter, now: cp.clock.now(), renewBefore: c.renewBefore });
     const renewal = cp.evidence.certificateEvents({ name, limit: 20 }).find((e) => e.action !== 'probed');
     // An endpoint that does not answer serves nothing: it does not match (the metric says 0, not nothing).
     const matches = w && s ? s.fingerprint256 === w.fingerprint256 : undefined;
@@ -222,12 +224,15 @@ export interface FindingView {
   deployedIn: string[];
 }
 
+/** What the finding views read: the verdicts of the running versions, and the SLAs. */
+export type FindingViewDeps = VerdictDeps;
+
 export function findingViews(
-  cp: ControlPlane,
+  cp: FindingViewDeps,
   filter: { states?: string[] | undefined; severities?: string[] | undefined; tool?: string | undefined } = { states: ['open'] },
 ): FindingView[] {
   const deployed = deployedFindings(cp);
-  const views = cp.d.catalog.sast.listFindings(filter).map((f) => findingView(cp, f, deployed));
+  const views = cp.catalog.sast.listFindings(filter).map((f) => findingView(cp, f, deployed));
   // Most severe first; within a severity, the oldest (closest to its SLA) first.
   return views.sort(
     (a, b) => rank(b.severity) - rank(a.severity) || a.firstSeenAt.localeCompare(b.firstSeenAt),
@@ -235,8 +240,8 @@ export function findingViews(
 }
 
 /** Finding id → the workloads whose running version carries it. */
-export function deployedFindings(cp: ControlPlane): Map<string, string[]> {
-  const live = cp.d.catalog.deployments.timeline().filter((d) => !d.endedAt);
+export function deployedFindings(cp: VerdictDeps): Map<string, string[]> {
+  const live = cp.catalog.deployments.timeline().filter((d) => !d.endedAt);
   const deployedIn = new Map<string, string[]>();
   for (const d of live)
     for (const f of versionVerdict(cp, d.commit).findings)
@@ -244,8 +249,8 @@ export function deployedFindings(cp: ControlPlane): Map<string, string[]> {
   return deployedIn;
 }
 
-export function findingView(cp: ControlPlane, f: FindingRow, deployedIn: ReadonlyMap<string, string[]>): FindingView {
-  const sla = decideSla({ severity: f.severity, firstSeenAt: new Date(f.firstSeenAt), now: cp.d.clock.now(), sla: cp.config.sast.sla });
+export function findingView(cp: Pick<ReadDeps, 'clock'> & { config: Pick<HoldfastConfig, 'sast'> }, f: FindingRow, deployedIn: ReadonlyMap<string, string[]>): FindingView {
+  const sla = decideSla({ severity: f.severity, firstSeenAt: new Date(f.firstSeenAt), now: cp.clock.now(), sla: cp.config.sast.sla });
   return {
     id: f.id,
     repository: f.repository,

@@ -7,7 +7,7 @@
  */
 import type { AuditEvent } from '../../catalog/index.js';
 import type { IncidentSummary } from '../engines/incidents.js';
-import type { ControlPlane } from '../control-plane.js';
+import type { ReadDeps } from './deps.js';
 import type { RefusedProposal } from './overview-decide.js';
 import { refusalsOf } from './sources.js';
 
@@ -60,9 +60,11 @@ export function refusalEntry(r: RefusedProposal, finding?: { severity: string; r
 
 const RUN_TYPE: Partial<Record<string, TimelineEntry['type']>> = { verify: 'verification', report: 'report', prune: 'prune' };
 
-export function timeline(cp: ControlPlane, limit = 200, routine = limit): TimelineEntry[] {
+export type TimelineDeps = Pick<ReadDeps, 'catalog' | 'runs' | 'incidents'> & { evidence: Pick<ReadDeps['evidence'], 'certificateEvents' | 'alerts'> };
+
+export function timeline(cp: TimelineDeps, limit = 200, routine = limit): TimelineEntry[] {
   const out: TimelineEntry[] = [];
-  const c = cp.d.catalog;
+  const c = cp.catalog;
   for (const d of c.deployments.timeline())
     out.push({
       time: d.startedAt,

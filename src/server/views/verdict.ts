@@ -4,7 +4,8 @@
  * the old version), judged against the config's blockAt threshold.
  */
 import { compareSeverity, isSeverity, versionVerdict as decide, type Severity } from '../../sast/index.js';
-import type { ControlPlane } from '../control-plane.js';
+import type { HoldfastConfig } from '../../config/index.js';
+import type { ReadDeps } from './deps.js';
 
 export interface VersionVerdict {
   commit: string;
@@ -17,8 +18,10 @@ export interface VersionVerdict {
 
 const ttlMs = 5000;
 
-export function versionVerdict(cp: ControlPlane, commit: string): VersionVerdict {
-  const now = cp.d.clock.now().getTime();
+export type VerdictDeps = Pick<ReadDeps, 'catalog' | 'clock' | 'verdicts'> & { config: Pick<HoldfastConfig, 'sast'> };
+
+export function versionVerdict(cp: VerdictDeps, commit: string): VersionVerdict {
+  const now = cp.clock.now().getTime();
   const hit = cp.verdicts.get(commit);
   if (hit && now - hit.at < ttlMs) return hit.value as VersionVerdict;
   const value = computeVerdict(cp, commit);
@@ -26,10 +29,10 @@ export function versionVerdict(cp: ControlPlane, commit: string): VersionVerdict
   return value;
 }
 
-function computeVerdict(cp: ControlPlane, commit: string): VersionVerdict {
+function computeVerdict(cp: Omit<VerdictDeps, 'verdicts'>, commit: string): VersionVerdict {
   let version;
   try {
-    version = cp.d.catalog.versions.findByCommit(commit);
+    version = cp.catalog.versions.findByCommit(commit);
   } catch {
     version = undefined;
   }
@@ -41,7 +44,7 @@ function computeVerdict(cp: ControlPlane, commit: string): VersionVerdict {
       message: 'version not in the catalog',
       findings: [],
     };
-  const all = decide(cp.d.catalog, version.id, { severity: 'info' });
+  const all = decide(cp.catalog, version.id, { severity: 'info' });
   if (all.verdict === 'unknown')
     return {
       commit: version.commit,
@@ -57,7 +60,7 @@ function computeVerdict(cp: ControlPlane, commit: string): VersionVerdict {
     );
   if (findings.length === 0)
     return { commit: version.commit, verdict: 'clean', highest: undefined, message: all.message, findings };
-  const blocked = decide(cp.d.catalog, version.id, { severity: cp.config.sast.blockAt });
+  const blocked = decide(cp.catalog, version.id, { severity: cp.config.sast.blockAt });
   const highest = findings.map((f) => f.severity).find(isSeverity);
   return {
     commit: version.commit,
