@@ -14,6 +14,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { sarifRoutes } from './routes/sarif.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { workloadRoutes } from './routes/workloads.js';
+import { tlsRoutes } from './routes/tls.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 
 const statusOf: Record<ErrorKind, number> = {
@@ -58,6 +59,7 @@ export async function buildApp(cp: ControlPlane, o: AppOptions): Promise<Fastify
   await app.register(sarifRoutes, { cp });
   await app.register(incidentRoutes, { cp });
   await app.register(workloadRoutes, { cp });
+  await app.register(tlsRoutes, { cp });
   await app.register(dashboardRoutes, { cp, token: o.token, secure: o.https !== undefined });
   return app;
 }

@@ -16,7 +16,10 @@ import { Alerter } from './alerts/alerter.js';
 import type { BackupPort, CertificatePort, RepositoryPort, SastPort } from './ports.js';
 import { Scheduler, type Job } from './scheduler/scheduler.js';
 import { jobsFor } from './scheduler/jobs.js';
-import type { ServedCertificate } from './scheduler/certificate-job.js';
+import type { CertificateWait, ServedCertificate } from './scheduler/certificate-job.js';
+import { SERVING_CERT_NAME, type ServingCertKeeper } from './serving-cert.js';
+import { CaRotations } from './engines/ca-rotation.js';
+import { rotationStatus, type RotationStatusView } from './views/rotation.js';
 import { HealthSweep } from './scheduler/health-sweep.js';
 import { IncidentEngine, type ServerIncidents } from './engines/incidents.js';
 import { decideSkip, decideStart } from './engines/incident-decisions.js';
@@ -47,6 +50,12 @@ export class ControlPlane {
   /** Supervision of each workload (workloads/supervisor.ts): its state, restarts, and the gate for reloads. */
   readonly workloads = new Map<string, WorkloadSupervisor>();
   readonly served = new Map<string, ServedCertificate>();
+  /** Certificates whose renewal waits for their clients to learn a new root (bundle-gate.ts). */
+  readonly waits = new Map<string, CertificateWait>();
+  /** The API's own certificate, when serve serves TLS: its renewal waits show beside the policies'. */
+  servingCert: Pick<ServingCertKeeper, 'wait'> | undefined;
+  /** CA rotations this serve runs (POST /api/v1/tls/rotate-ca). */
+  readonly rotations: CaRotations;
   readonly dataDir: string;
   readonly startedAt: Date;
   /** The catalog and clock at top level: the read models (views/deps.ts) take them by these names. */
@@ -69,6 +78,7 @@ export class ControlPlane {
   constructor(readonly d: ControlPlaneDeps) {
     const { config } = d.loaded;
     this.dataDir = d.loaded.resolvePath(config.server.dataDir);
+    this.rotations = new CaRotations({ caDir: join(this.dataDir, 'ca'), clock: d.clock, log: d.log.child({ part: 'ca-rotation' }) });
     for (const sub of ['scratch', 'logs', 'reports', 'ca'])
       mkdirSync(join(this.dataDir, sub), { recursive: true, mode: 0o700 });
     this.startedAt = d.clock.now();
@@ -242,8 +252,15 @@ export class ControlPlane {
     this.ready = true;
   }
 
+  /** The CA rotation and what each of its gates, and each certificate serve keeps, waits for. */
+  async rotationStatus(): Promise<RotationStatusView> {
+    const serving = this.servingCert ? { name: SERVING_CERT_NAME, wait: this.servingCert.wait } : undefined;
+    return rotationStatus(await this.rotations.view(), this.waits, serving);
+  }
+
   async stop(): Promise<void> {
     this.ready = false;
+    await this.rotations.stop();
     // No restarts from here on: whatever ends now ends because we are stopping.
     for (const w of this.workloads.values()) w.halt();
     this.scheduler.stop();

@@ -99,6 +99,11 @@ export interface CertificatePort {
   activeIssuer(caDir: string): Promise<string | undefined>;
   /** Re-signs the CA's CRLs that are past half their validity; returns the paths written. */
   refreshCrls(caDir: string): Promise<string[]>;
+  /**
+   * How long clients get to re-read a trust bundle before a leaf from a new root is served: the
+   * latest rotation's period (rotation.json), else the inventory's rotation.propagation; 0 without a CA.
+   */
+  propagationMs(caDir: string): Promise<number>;
 }
 
 export interface SarifIngestResult {

@@ -21,7 +21,7 @@ import { backupEngine } from './engines/backup.js';
 import { sastEngine } from './engines/sast.js';
 import { tlsEngine } from './engines/tls.js';
 import { lockDataDir } from './serve-lock.js';
-import { servingCert } from './serving-cert.js';
+import { ServingCertKeeper } from './serving-cert.js';
 import { readVersion } from '../platform/local/version.js';
 
 export interface ServeOptions {
@@ -35,6 +35,8 @@ export interface ServeOptions {
   tickMs?: number;
   alertBackoffMs?: number;
   healthIntervalMs?: number;
+  /** How often the API's own certificate is checked for renewal (default 10 s; a check reads three small files). */
+  servingCertCheckMs?: number;
 }
 
 export interface RunningServer {
@@ -125,8 +127,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       alertBackoffMs: o.alertBackoffMs,
     });
     const { token, file: tokenFile } = await apiToken(o.loaded, dataDir, env);
-    const tls = insecure ? undefined : await servingCert(dataDir, host, o.clock, certs);
+    const keeper = insecure ? undefined : new ServingCertKeeper({ dataDir, host, clock: o.clock, certs });
+    const tls = await keeper?.check();
     app = await buildApp(cp, { token, https: tls ? { key: tls.key, cert: tls.cert } : undefined });
+    cp.servingCert = keeper;
     await seedSarif(cp, o.log);
     try {
       await app.listen({ host, port });
@@ -152,12 +156,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
     await lock.setAddress(url);
     const running = { url, token, tokenFile, caFile: tls?.caFile, cp, app };
+    const renewing = keeper ? keepServingCert(keeper, app, o.log, o.servingCertCheckMs ?? 10_000) : undefined;
     let closed = false;
     return {
       ...running,
       async close() {
         if (closed) return;
         closed = true;
+        await renewing?.stop();
         await app!.close();
         await cp!.stop();
         catalog.close();
@@ -171,6 +177,34 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await lock.release();
     throw e;
   }
+}
+
+/**
+ * Checks the API certificate periodically and hands a renewed one to the listening server: new
+ * connections get it, open ones keep theirs. A CA rotation needs this (its retire gate waits for
+ * the old leaf to go), and so does a serve that runs for longer than the certificate lives.
+ */
+function keepServingCert(keeper: ServingCertKeeper, app: FastifyInstance, log: Logger, everyMs: number): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(async () => {
+      try {
+        const c = await keeper.check();
+        if (!c.renewed) return;
+        (app.server as import('node:https').Server).setSecureContext({ cert: c.cert, key: c.key });
+        log.info(`API certificate renewed; serving it from now on, valid until ${c.notAfter.toISOString()}`);
+      } catch (e) {
+        log.warn(`API certificate check: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+  }, everyMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /** SARIF files named in sast.seed are ingested at start-up (idempotent: the same report twice changes nothing). */

@@ -295,6 +295,11 @@ export class TlsEngine {
     return r && r.phase !== 'done' ? r : undefined;
   }
 
+  /** The rotation recorded last (in progress or done), or undefined when none ever ran. */
+  async lastRotation(): Promise<RotationState | undefined> {
+    return new RotationRunner(this.ctx).current();
+  }
+
   /** Starts or resumes a CA rotation (see rotation.ts). */
   async rotateCa(opts: RotationOptions = {}): Promise<RotationReport> {
     return new RotationRunner(this.ctx).run(opts);

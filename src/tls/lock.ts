@@ -7,9 +7,11 @@
  * The lock is `<caDir>/lock`, linked into place whole (so only one of two can create it) and holding the owner's pid, the kernel's start
  * time of that pid, the host and what it does. A lock whose owner is gone on this host (no such
  * pid, or the pid is another process now) is taken over; a live owner is waited for up to
- * `waitMs`, then the error names it. Within one process the lock is re-entrant (a revoke that
- * rotates, a renew that reads status): the process is the unit that holds it.
+ * `waitMs`, then the error names it. The lock is re-entrant within one call chain (a revoke that
+ * rotates, a renew that reads status), not within the process: serve runs a rotation and issues
+ * leaves concurrently, and its issuance must not slip between a rotation step's read and write.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +28,8 @@ interface Owner {
   since: string;
 }
 
-const held = new Map<string, number>();
+/** The lock files the current call chain holds (async context, so concurrent chains do not share them). */
+const holding = new AsyncLocalStorage<ReadonlySet<string>>();
 
 async function readOwner(file: string): Promise<Owner | undefined> {
   try {
@@ -44,22 +47,12 @@ function gone(o: Owner): boolean {
 
 export async function withCaLock<T>(dir: string, what: string, fn: () => Promise<T>, waitMs = 120_000): Promise<T> {
   const file = join(dir, 'lock');
-  const n = held.get(file) ?? 0;
-  if (n > 0) {
-    held.set(file, n + 1);
-    try {
-      return await fn();
-    } finally {
-      held.set(file, held.get(file)! - 1);
-    }
-  }
-  // No directory yet: nothing to protect (and nothing to create before init-ca's own checks).
+  const mine = holding.getStore();
+  if (mine?.has(file)) return fn();
   if (!(await acquire(file, what, waitMs))) return fn();
-  held.set(file, 1);
   try {
-    return await fn();
+    return await holding.run(new Set([...(mine ?? []), file]), fn);
   } finally {
-    held.delete(file);
     await rm(file, { force: true });
   }
 }

@@ -187,7 +187,7 @@ export async function startDirServer(
 export function handshake(
   port: number,
   caPem: string | Buffer,
-  opts: { servername?: string; cert?: string; key?: string; expectData?: boolean } = {},
+  opts: { servername?: string; cert?: string; key?: string; expectData?: boolean; timeoutMs?: number } = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const s: TLSSocket = connect({
@@ -214,7 +214,7 @@ export function handshake(
       reject(e);
     });
     s.once('close', () => reject(new Error('connection closed before the handshake completed')));
-    s.setTimeout(5000, () => {
+    s.setTimeout(opts.timeoutMs ?? 5000, () => {
       s.destroy();
       reject(new Error('handshake timeout'));
     });

@@ -7,9 +7,8 @@ import { resolve } from 'node:path';
 import { createLogger } from '../../base/log.js';
 import { formatTable } from '../../base/format.js';
 import { HoldfastError } from '../../base/errors.js';
-import { LocalCertTarget } from '../../platform/local/cert-target.js';
+import { localTlsEngine } from '../../server/engines/tls.js';
 import {
-  CaStore,
   TlsEngine,
   certificateMetrics,
   parseDuration,
@@ -25,16 +24,7 @@ import {
 } from '../../tls/index.js';
 
 function engineFor(caDir: string): TlsEngine {
-  return new TlsEngine({
-    store: new CaStore(caDir),
-    targets: (spec) =>
-      new LocalCertTarget({
-        name: spec.name,
-        outDir: spec.outDir,
-        ...(spec.reload ? { reload: spec.reload } : {}),
-      }),
-    log: createLogger(),
-  });
+  return localTlsEngine(caDir, { log: createLogger() });
 }
 
 /** Commander's parsed options: their shape is declared in tls.ts, next to the flags. */

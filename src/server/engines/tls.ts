@@ -16,11 +16,27 @@ import {
   issueLeaf,
   newCaId,
   refreshCrls,
+  TlsEngine,
   withCaLock,
   type CertAuthority,
+  type EngineDeps,
 } from '../../tls/index.js';
+import { LocalCertTarget } from '../../platform/local/cert-target.js';
 import type { Clock } from '../../platform/clock.js';
 import type { CertificatePort } from '../ports.js';
+
+/**
+ * The TLS engine over a CA directory on this machine, its inventory's certificates installed as
+ * files (platform/local): what `holdfast tls` runs, and what serve runs a CA rotation with.
+ */
+export function localTlsEngine(caDir: string, deps: Partial<Omit<EngineDeps, 'store' | 'targets'>> = {}): TlsEngine {
+  return new TlsEngine({
+    store: new CaStore(caDir),
+    targets: (spec) =>
+      new LocalCertTarget({ name: spec.name, outDir: spec.outDir, ...(spec.reload ? { reload: spec.reload } : {}) }),
+    ...deps,
+  });
+}
 
 async function activeCa(store: CaStore, clock: Clock): Promise<CertAuthority> {
   if (await store.exists()) return store.loadCa((await store.readState()).active);
@@ -89,6 +105,13 @@ export function tlsEngine(clock: Clock): CertificatePort {
       const store = new CaStore(caDir);
       if (!(await store.exists())) return [];
       return withCaLock(caDir, 'holdfast serve (CRL refresh)', () => refreshCrls(store, clock));
+    },
+    async propagationMs(caDir) {
+      const store = new CaStore(caDir);
+      if (!(await store.exists())) return 0;
+      const rotation = await store.readJson<{ propagationMs?: unknown }>(store.rotationPath);
+      if (typeof rotation?.propagationMs === 'number') return rotation.propagationMs;
+      return (await store.readInventory()).rotation.propagationMs;
     },
     async activeIssuer(caDir) {
       const store = new CaStore(caDir);

@@ -20,6 +20,8 @@ import type { Alerter } from '../alerts/alerter.js';
 import type { CertificatePort } from '../ports.js';
 import { reloadGate } from '../workloads/decide.js';
 import type { WorkloadSupervisor } from '../workloads/supervisor.js';
+import { syncBundleFile } from './bundle-file.js';
+import { decideBundleGate } from './bundle-gate.js';
 import type { Job, RunContext } from './scheduler.js';
 
 export interface ServedCertificate {
@@ -29,6 +31,12 @@ export interface ServedCertificate {
   /** Why clients would reject what is served (or cannot reach it); undefined when they accept it. */
   error?: string | undefined;
   reason?: ServedReason | undefined;
+}
+
+/** What a certificate waits for before its next renewal (a rotation's propagation), for status and the dashboard. */
+export interface CertificateWait {
+  for: string;
+  until: Date;
 }
 
 /** What probing needs: the clock, the CA's bundle, where probes are kept, where changes are recorded and alerted. */
@@ -43,6 +51,7 @@ export interface ProbeDeps {
 /** What a certificate job needs of the control plane (the control plane is one; nothing here imports it). */
 export interface CertificateJobDeps extends ProbeDeps {
   d: { clock: Clock; loaded: Pick<LoadedConfig, 'resolvePath'>; certs: CertificatePort };
+  waits: Map<string, CertificateWait>;
   workloads: ReadonlyMap<string, Pick<WorkloadSupervisor, 'status' | 'whenReady' | 'reload'>>;
 }
 
@@ -158,22 +167,38 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
       const written = await readWrittenCert(certPath);
       const caDir = join(cp.dataDir, 'ca');
       for (const path of await cp.d.certs.refreshCrls(caDir)) ctx.log('info', `refreshed CRL ${path}`);
+      const caFile = cert.caFile ? cp.d.loaded.resolvePath(cert.caFile) : undefined;
+      const bundle = caFile ? await syncBundleFile(caFile, await cp.d.certs.trustBundle(caDir)) : undefined;
+      if (bundle?.wrote) ctx.log('info', `${name}: wrote the CA's trusted roots to ${caFile}`);
       const byExpiry = decideRenewal({
         notAfter: written?.notAfter,
         now: cp.d.clock.now(),
         renewBefore: cert.renewBefore,
       });
-      // A CA rotation (holdfast tls rotate-ca on <dataDir>/ca) made another CA the issuing one: the
-      // rotation cannot retire the old root while this leaf lives, so renew it from the active CA now.
-      const issuerChanged =
-        byExpiry.reason === 'Valid' && !(await issuedByActive(certPath, await cp.d.certs.activeIssuer(caDir)));
-      const d = issuerChanged
-        ? { reason: 'IssuerChanged' as const, message: 'issued by a CA that no longer issues; renewing from the active CA' }
-        : byExpiry;
+      // A CA rotation (holdfast tls rotate-ca, or serve's own) made another CA the issuing one: the
+      // rotation cannot retire the old root while this leaf lives, so renew it from the active CA,
+      // once the caFile's clients have had the new root for the propagation period.
+      const fromOtherCa = written !== undefined && !(await issuedByActive(certPath, await cp.d.certs.activeIssuer(caDir)));
+      const gate = decideBundleGate({
+        now: cp.d.clock.now(),
+        propagationMs: await cp.d.certs.propagationMs(caDir),
+        issuerChanges: fromOtherCa,
+        broken: byExpiry.reason === 'Missing' || byExpiry.reason === 'Expired',
+        bundleSince: bundle?.since,
+        bundlePath: caFile,
+      });
+      const d =
+        gate.reason === 'AwaitingPropagation'
+          ? gate
+          : fromOtherCa && byExpiry.reason === 'Valid'
+            ? { reason: 'IssuerChanged' as const, message: 'issued by a CA that no longer issues; renewing from the active CA' }
+            : byExpiry;
+      if (gate.until) cp.waits.set(name, { for: gate.message, until: gate.until });
+      else cp.waits.delete(name);
       ctx.log('info', `${name}: ${d.reason}: ${d.message}`);
       let renewed: string | undefined;
       let issuedFingerprint: string | undefined;
-      if (d.reason !== 'Valid') {
+      if (d.reason !== 'Valid' && d.reason !== 'AwaitingPropagation') {
         const issued = await cp.d.certs.issue({
           caDir,
           commonName: cert.commonName,
@@ -183,7 +208,7 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
         });
         await writeAtomic(cp.d.loaded.resolvePath(cert.keyFile), issued.keyPem, 0o600);
         await writeAtomic(certPath, issued.certPem, 0o644);
-        if (cert.caFile) await writeAtomic(cp.d.loaded.resolvePath(cert.caFile), issued.caPem, 0o644);
+        if (caFile) await syncBundleFile(caFile, issued.caPem);
         const action = written ? 'renewed' : 'issued';
         cp.evidence.addCertificateEvent({
           name,
