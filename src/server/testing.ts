@@ -92,6 +92,7 @@ export async function testPlane(o: { yaml?: string; start?: Date; log?: Logger }
     token,
     app,
     async dispose() {
+      await cp.rotations.stop();
       cp.scheduler.stop();
       await cp.scheduler.idle();
       await cp.alerter.idle();

@@ -44,8 +44,8 @@ export function volumeData(cp: ControlPlane, name: string) {
   return { v, series: backupRuns(cp, name), now: cp.d.clock.now() };
 }
 
-export async function certificatesData(cp: CertificateViewDeps) {
-  return { certs: await certificateViews(cp), spans: certificateSpans(cp.evidence.certificateEvents({ limit: 500 })), now: cp.clock.now() };
+export async function certificatesData(cp: CertificateViewDeps & Pick<ControlPlane, 'rotationStatus'>) {
+  return { certs: await certificateViews(cp), spans: certificateSpans(cp.evidence.certificateEvents({ limit: 500 })), rotation: await cp.rotationStatus(), now: cp.clock.now() };
 }
 
 export function findingsData(cp: ControlPlane, q: FindingsQuery, view: FindingsView): FindingsPage {

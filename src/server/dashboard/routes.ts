@@ -85,7 +85,7 @@ export const dashboardRoutes: FastifyPluginAsync<{
   });
   app.get('/ui/certificates', { schema: hide }, async (_req, reply) => {
     const d = await certificatesData(cp);
-    return page(reply, 'Certificates', certificatesBody(d.certs, d.spans, d.now), 'certificates');
+    return page(reply, 'Certificates', certificatesBody(d.certs, d.spans, d.now, d.rotation), 'certificates');
   });
   app.get<{ Querystring: Record<string, string | undefined> }>('/ui/findings', { schema: hide }, async (req, reply) => {
     let q;
