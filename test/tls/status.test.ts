@@ -46,110 +46,76 @@ function oneLine(stderr: string, re: RegExp): void {
   assert.match(lines[0]!, re);
 }
 
+const local = (serverName?: string) => (port: number) => ({ host: '127.0.0.1', port, ...(serverName ? { serverName } : {}) });
+
+/**
+ * A CA, a leaf for web (from `issuer`, a CA of that name, instead of ours when given) installed in
+ * out/ and served from there by a Node TLS server (unless `serve` is false), the inventory probing
+ * it as `probe` says; `check` gets what `tls status` printed and its JSON row.
+ */
+async function withServedLeaf(
+  o: { probe: (port: number) => { host: string; port: number; serverName?: string } | Promise<{ host: string; port: number }>; daysAgo?: number; lifetime?: string; issuer?: string; serve?: boolean },
+  check: (r: Awaited<ReturnType<typeof status>>, dir: string) => void | Promise<void>,
+): Promise<void> {
+  const t = await tempDir();
+  let srv: Awaited<ReturnType<typeof startDirServer>> | undefined;
+  try {
+    const { engine } = await ca(t.dir, 'ca', o.daysAgo);
+    const extra = o.lifetime ? { lifetime: o.lifetime } : {};
+    const issuer = o.issuer ? (await ca(t.dir, o.issuer)).engine : engine;
+    await issuer.issue('web', webSpec(t.dir, extra));
+    if (o.serve !== false) srv = await startDirServer(join(t.dir, 'out'));
+    await engine.upsertSpec(webSpec(t.dir, { ...extra, probe: await o.probe(srv?.port ?? 0) }));
+    await check(await status(t.dir), t.dir);
+  } finally {
+    await srv?.close();
+    await t.cleanup();
+  }
+}
+
 describe('tls status never shows green over a broken endpoint', () => {
-  it('an expired certificate that is also the installed one: not ready, EXPIRED, exit 9', async () => {
-    const t = await tempDir();
-    try {
-      const { engine } = await ca(t.dir, 'ca', 3);
-      await engine.issue('web', spec({ name: 'web', dnsNames: ['localhost'], lifetime: '1d', outDir: join(t.dir, 'out') }, t.dir));
-      const srv = await startDirServer(join(t.dir, 'out'));
-      try {
-        await engine.upsertSpec(webSpec(t.dir, { lifetime: '1d', probe: { host: '127.0.0.1', port: srv.port, serverName: 'localhost' } }));
-        const r = await status(t.dir);
-        assert.equal(r.status, 9, r.stderr);
-        oneLine(r.stderr, /^holdfast: certificate web: 127\.0\.0\.1:\d+ \(SNI localhost\) serves serial [0-9a-f]+ \(CN=localhost\) that expired on /);
-        assert.match(r.stdout, /\nweb .* no\s+EXPIRED/);
-        assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'Expired']);
-      } finally {
-        await srv.close();
-      }
-    } finally {
-      await t.cleanup();
-    }
-  });
+  it('an expired certificate that is also the installed one: not ready, EXPIRED, exit 9', () =>
+    withServedLeaf({ daysAgo: 3, lifetime: '1d', probe: local('localhost') }, (r) => {
+      assert.equal(r.status, 9, r.stderr);
+      oneLine(r.stderr, /^holdfast: certificate web: 127\.0\.0\.1:\d+ \(SNI localhost\) serves serial [0-9a-f]+ \(CN=localhost\) that expired on /);
+      assert.match(r.stdout, /\nweb .* no\s+EXPIRED/);
+      assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'Expired']);
+    }));
 
-  it('a leaf from a CA no client trusts: not ready, UNTRUSTED, exit 9', async () => {
-    const t = await tempDir();
-    try {
-      const { engine } = await ca(t.dir, 'ca');
-      const { engine: foreign } = await ca(t.dir, 'foreign-ca');
-      await foreign.issue('web', webSpec(t.dir));
-      const srv = await startDirServer(join(t.dir, 'out'));
-      try {
-        // Our inventory names the directory another CA wrote: what is installed and served is foreign.
-        await engine.upsertSpec(webSpec(t.dir, { probe: { host: '127.0.0.1', port: srv.port, serverName: 'localhost' } }));
-        const r = await status(t.dir);
-        assert.equal(r.status, 9, r.stderr);
-        oneLine(r.stderr, /serves serial [0-9a-f]+ \(CN=localhost\) issued by CN=foreign-ca .*, which does not chain to a root of the trust bundle$/);
-        assert.match(r.stdout, /\nweb .* no\s+UNTRUSTED/);
-        assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'Untrusted']);
-        // Unprobed, the same leaf is still not ready: nothing that trusts this CA accepts it.
-        const unprobed = await cli(['tls', 'status', '--ca-dir', 'ca', '--no-probe', '--json'], t.dir);
-        assert.equal(unprobed.status, 9, unprobed.stderr);
-        assert.equal((JSON.parse(unprobed.stdout) as { ready: boolean }[])[0]!.ready, false);
-      } finally {
-        await srv.close();
-      }
-    } finally {
-      await t.cleanup();
-    }
-  });
+  // Our inventory names the directory another CA wrote: what is installed and served is foreign.
+  it('a leaf from a CA no client trusts: not ready, UNTRUSTED, exit 9', () =>
+    withServedLeaf({ issuer: 'foreign-ca', probe: local('localhost') }, async (r, dir) => {
+      assert.equal(r.status, 9, r.stderr);
+      oneLine(r.stderr, /serves serial [0-9a-f]+ \(CN=localhost\) issued by CN=foreign-ca .*, which does not chain to a root of the trust bundle$/);
+      assert.match(r.stdout, /\nweb .* no\s+UNTRUSTED/);
+      assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'Untrusted']);
+      // Unprobed, the same leaf is still not ready: nothing that trusts this CA accepts it.
+      const unprobed = await cli(['tls', 'status', '--ca-dir', 'ca', '--no-probe', '--json'], dir);
+      assert.equal(unprobed.status, 9, unprobed.stderr);
+      assert.equal((JSON.parse(unprobed.stdout) as { ready: boolean }[])[0]!.ready, false);
+    }));
 
-  it('a name the client asks for that the leaf does not carry: not ready, WRONG-NAME, exit 9', async () => {
-    const t = await tempDir();
-    try {
-      const { engine } = await ca(t.dir, 'ca');
-      await engine.issue('web', webSpec(t.dir));
-      const srv = await startDirServer(join(t.dir, 'out'));
-      try {
-        await engine.upsertSpec(webSpec(t.dir, { probe: { host: '127.0.0.1', port: srv.port, serverName: 'api.local' } }));
-        const r = await status(t.dir);
-        assert.equal(r.status, 9, r.stderr);
-        oneLine(r.stderr, /without the name api\.local \(has DNS:localhost\)$/);
-        assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'NameMismatch']);
-      } finally {
-        await srv.close();
-      }
-    } finally {
-      await t.cleanup();
-    }
-  });
+  it('a name the client asks for that the leaf does not carry: not ready, WRONG-NAME, exit 9', () =>
+    withServedLeaf({ probe: local('api.local') }, (r) => {
+      assert.equal(r.status, 9, r.stderr);
+      oneLine(r.stderr, /without the name api\.local \(has DNS:localhost\)$/);
+      assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'NameMismatch']);
+    }));
 
-  it('a closed port: not ready, UNREACHABLE, exit 7 as the docs say', async () => {
-    const t = await tempDir();
-    try {
-      const { engine } = await ca(t.dir, 'ca');
-      await engine.issue('web', webSpec(t.dir));
-      await engine.upsertSpec(webSpec(t.dir, { probe: { host: '127.0.0.1', port: await closedPort() } }));
-      const r = await status(t.dir);
+  it('a closed port: not ready, UNREACHABLE, exit 7 as the docs say', () =>
+    withServedLeaf({ serve: false, probe: async () => ({ host: '127.0.0.1', port: await closedPort() }) }, (r) => {
       assert.equal(r.status, 7, r.stderr);
       oneLine(r.stderr, /^holdfast: certificate web: 127\.0\.0\.1:\d+: ECONNREFUSED$/);
       assert.match(r.stdout, /\nweb .* no\s+UNREACHABLE/);
       assert.deepEqual([r.row.ready, r.row.probe?.reason], [false, 'Unreachable']);
-    } finally {
-      await t.cleanup();
-    }
-  });
+    }));
 
-  it('a trusted, valid, named, installed certificate: ready, valid, exit 0', async () => {
-    const t = await tempDir();
-    try {
-      const { engine } = await ca(t.dir, 'ca');
-      await engine.issue('web', webSpec(t.dir));
-      const srv = await startDirServer(join(t.dir, 'out'));
-      try {
-        await engine.upsertSpec(webSpec(t.dir, { probe: { host: '127.0.0.1', port: srv.port, serverName: 'localhost' } }));
-        const r = await status(t.dir);
-        assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stdout, /\nweb .* yes\s+valid/);
-        assert.deepEqual([r.row.ready, r.row.probe?.reason], [true, 'Valid']);
-      } finally {
-        await srv.close();
-      }
-    } finally {
-      await t.cleanup();
-    }
-  });
+  it('a trusted, valid, named, installed certificate: ready, valid, exit 0', () =>
+    withServedLeaf({ probe: local('localhost') }, (r) => {
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /\nweb .* yes\s+valid/);
+      assert.deepEqual([r.row.ready, r.row.probe?.reason], [true, 'Valid']);
+    }));
 
   it('shows what a rotation waits for, from the state the rotation records', () => {
     const base = { version: 1 as const, id: 'rot-1', oldCaId: 'ca-old', newCaId: 'ca-new', keepKey: false, emergency: false, leaves: [], consumers: [], done: [], rolls: [], startedAt: '', updatedAt: '' };
