@@ -10,6 +10,9 @@ import { z } from 'zod';
 
 const id = z.number().int().nonnegative().max(2147483647);
 /** Linux capability names as Kubernetes writes them (no CAP_ prefix), e.g. DAC_READ_SEARCH. */
+/** A Kubernetes resource quantity as the API writes CPU and memory: 500m, 2, 256Mi, 1Gi. */
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/, 'a Kubernetes quantity like 500m, 2, 256Mi or 1Gi');
+const cpuMemory = z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict();
 const capability = z.string().regex(/^[A-Z][A-Z_]*$/, 'a capability name like CHOWN or DAC_READ_SEARCH (no CAP_ prefix)');
 
 export const dataMoverSchema = z
@@ -38,6 +41,11 @@ export const dataMoverSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The container's requests and limits, merged over the default request of cpu 500m (no limits):
+     * what the scheduler reserves for a data mover and its share of CPU when the node is busy.
+     */
+    resources: z.object({ requests: cpuMemory.optional(), limits: cpuMemory.optional() }).strict().optional(),
   })
   .strict();
 

@@ -182,6 +182,8 @@ export async function reconcileBackupPolicy(ctx: OperatorContext, key: string): 
     // A paused PVC is settled for this run (skipped, not failed): waiting for an Incident could block the schedule for days.
     const settled = outcomes.every((o) => o.step.action === 'Done' || o.step.action === 'Paused' || o.failure);
     const pausedNote = paused.length ? `, ${paused.length} paused by an Incident` : '';
+    const retrying = outcomes.flatMap((o, i) => (o.step.reason === 'JobRetrying' ? [`${items[i]!.ref.namespace}/${items[i]!.ref.pvc}: ${o.step.message}`] : []));
+    const retryNote = retrying.length ? `, ${retrying.length} retrying (${retrying[0]})` : '';
     if (settled) {
       status.lastRun = { id: run.id, startedAt: run.startedAt, finishedAt: now.toISOString(), succeeded: done, failed };
       delete status.currentRun;
@@ -192,7 +194,7 @@ export async function reconcileBackupPolicy(ctx: OperatorContext, key: string): 
       } else cond({ type: 'Ready', status: 'True', reason: 'LastRunSucceeded', message: `run ${run.id}: ${done} restore points recorded${pausedNote}` });
       await ctx.events.record(involved, failed ? 'Warning' : 'Normal', failed ? 'RunFailed' : 'RunSucceeded', `run ${run.id}: ${done} succeeded, ${failed} failed${pausedNote}`);
     } else {
-      cond({ type: 'Running', status: 'True', reason: 'RunInProgress', message: `run ${run.id}: ${done} of ${items.length} PVCs done, ${failed} failed${pausedNote}` });
+      cond({ type: 'Running', status: 'True', reason: 'RunInProgress', message: `run ${run.id}: ${done} of ${items.length} PVCs done, ${failed} failed${pausedNote}${retryNote}` });
       if (!status.conditions?.some((c: Condition) => c.type === 'Ready')) cond({ type: 'Ready', status: 'True', reason: 'RunInProgress', message: selection.message });
     }
     await write();

@@ -33,6 +33,12 @@ export interface ItemOutcome {
 const SNAP = { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' };
 const HOOKS_ANNOTATION = 'holdfast.dev/hooks';
 
+/** What the RestorePoint says of a backup that needed more than one data-mover pod. */
+const retried = (job: k8s.V1Job) => {
+  const n = jobState(job).failedAttempts;
+  return n > 0 ? ` (taken by attempt ${n + 1} of the data mover: ${n} failed)` : '';
+};
+
 const obsRestorePoint = (rp: CustomObject | undefined) => typeof (rp?.status as { snapshotId?: string } | undefined)?.snapshotId === 'string';
 
 function observe(ctx: OperatorContext, it: Item) {
@@ -55,7 +61,7 @@ function observe(ctx: OperatorContext, it: Item) {
     ...(it.heldBy !== undefined ? { heldBy: it.heldBy } : {}),
     ...(vs ? { snapshot: { ready: vsStatus.readyToUse === true, ...(vsStatus.error?.message ? { error: vsStatus.error.message } : {}) } } : {}),
     ...(job && js
-      ? { job: { state: js.state, ...(js.message ? { message: js.message } : {}), postHooksPending: job.metadata?.annotations?.[A.postHooks] === 'pending' } }
+      ? { job: { state: js.state, ...(js.message ? { message: js.message } : {}), postHooksPending: job.metadata?.annotations?.[A.postHooks] === 'pending', failedAttempts: js.failedAttempts } }
       : {}),
   };
   return { obs, rp, job, vs, vsStatus, clone };
@@ -196,7 +202,7 @@ export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<Ite
         snapshotId: summary.summary.snapshotId,
         time: summary.summary.time ? new Date(summary.summary.time).toISOString() : ctx.clock.now().toISOString(),
         ...(provenance ? { provenance } : {}),
-        conditions: [{ type: 'Ready', status: 'True', reason: 'Recorded', message: `snapshot ${summary.summary.snapshotId}`, lastTransitionTime: ctx.clock.now().toISOString() }],
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Recorded', message: `snapshot ${summary.summary.snapshotId}${retried(job!)}`, lastTransitionTime: ctx.clock.now().toISOString() }],
       };
       await call(`write status of RestorePoint ${name}`, () => ctx.apis.custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status } }, mergePatch));
       ctx.recent.put('RestorePoint', ref.policyNamespace, name, { ...rp, status });

@@ -9,6 +9,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Provenance } from '../../backup/snapshot/provenance.js';
 import type { BackupPolicySpec, BackupRepositorySpec, DataMoverSettings } from '../api/index.js';
 import { repositoryAccess } from '../datamover/repository-access.js';
+import { dataMoverResources } from '../datamover/resources.js';
 import { dataMoverSecurity } from '../datamover/security.js';
 import { CLONE_LABEL } from './select.js';
 
@@ -143,6 +144,7 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
               terminationMessagePath: '/dev/termination-log',
               terminationMessagePolicy: 'File',
               securityContext: security.container,
+              resources: dataMoverResources(i.security),
             },
           ],
           volumes,
@@ -154,10 +156,15 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
 
 export type JobState = 'Running' | 'Succeeded' | 'Failed';
 
-export function jobState(job: k8s.V1Job): { state: JobState; message?: string } {
+/**
+ * The Job's state, and how many of its pods failed: a pod killed mid-backup (deleted, evicted,
+ * OOM-killed, its node lost) is retried by the Job controller up to backoffLimit, and the run says so.
+ */
+export function jobState(job: k8s.V1Job): { state: JobState; message?: string; failedAttempts: number } {
   const cond = (t: string) => job.status?.conditions?.find((c) => c.type === t && c.status === 'True');
-  if (cond('Complete') || (job.status?.succeeded ?? 0) > 0) return { state: 'Succeeded' };
+  const failedAttempts = job.status?.failed ?? 0;
+  if (cond('Complete') || (job.status?.succeeded ?? 0) > 0) return { state: 'Succeeded', failedAttempts };
   const failed = cond('Failed');
-  if (failed) return { state: 'Failed', message: [failed.reason, failed.message].filter(Boolean).join(': ') };
-  return { state: 'Running' };
+  if (failed) return { state: 'Failed', message: [failed.reason, failed.message].filter(Boolean).join(': '), failedAttempts };
+  return { state: 'Running', failedAttempts };
 }

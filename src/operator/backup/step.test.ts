@@ -4,11 +4,13 @@ import { nextStep, type ItemObservation } from './step.js';
 
 const direct: ItemObservation = { mode: 'Direct', restorePoint: false, clone: false };
 const snap: ItemObservation = { mode: 'Snapshot', restorePoint: false, clone: false };
-const job = (state: 'Running' | 'Succeeded' | 'Failed', postHooksPending = false, message?: string) => ({ state, postHooksPending, message });
+const job = (state: 'Running' | 'Succeeded' | 'Failed', postHooksPending = false, message?: string, failedAttempts = 0) => ({ state, postHooksPending, message, failedAttempts });
 
 const cases: [string, ItemObservation, string, string?][] = [
   ['a direct backup starts with hooks and the Job', direct, 'Capture'],
-  ['a running Job is waited for', { ...direct, job: job('Running') }, 'WaitJob'],
+  ['a running Job is waited for', { ...direct, job: job('Running') }, 'WaitJob', 'the data mover Job is running'],
+  ['a Job running again after its pod was killed says which attempt it is on', { ...direct, job: job('Running', false, undefined, 1) }, 'WaitJob', 'the data mover Job is running attempt 2: 1 failed (pod killed or evicted); the packs it uploaded are reused'],
+  ['a Job that succeeded on a retry is recorded like any other', { ...direct, job: job('Succeeded', false, undefined, 1) }, 'Record'],
   ['a finished Job with pending post hooks runs them before anything else', { ...direct, job: job('Failed', true) }, 'PostHooks'],
   ['a succeeded Job is recorded as a restore point', { ...direct, job: job('Succeeded') }, 'Record'],
   ['a failed Job fails the item with the Job message', { ...direct, job: job('Failed', false, 'BackoffLimitExceeded') }, 'Fail', 'the data mover Job failed: BackoffLimitExceeded'],

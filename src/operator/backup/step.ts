@@ -16,7 +16,8 @@ export interface ItemObservation {
   failed?: string;
   snapshot?: { ready: boolean; error?: string };
   clone: boolean;
-  job?: { state: 'Running' | 'Succeeded' | 'Failed'; message?: string; postHooksPending: boolean };
+  /** failedAttempts: pods of the Job that failed (killed, evicted); the Job controller retries them up to backoffLimit. */
+  job?: { state: 'Running' | 'Succeeded' | 'Failed'; message?: string; postHooksPending: boolean; failedAttempts?: number };
   /** An Incident holds the PVC (incident-hold.ts): why. Only a backup not yet begun pauses; one in flight finishes. */
   heldBy?: string;
 }
@@ -53,6 +54,9 @@ export function nextStep(o: ItemObservation): ItemStep {
   // Begun already (a Job, or a VolumeSnapshot taken before the hold): finish it, or its objects leak.
   if (o.heldBy !== undefined && !o.job && !o.snapshot && !o.clone) return { action: 'Paused', reason: 'IncidentActive', message: o.heldBy };
   if (o.job) {
+    const failedAttempts = o.job.failedAttempts ?? 0;
+    if (o.job.state === 'Running' && failedAttempts > 0)
+      return { action: 'WaitJob', reason: 'JobRetrying', message: `the data mover Job is running attempt ${failedAttempts + 1}: ${failedAttempts} failed (pod killed or evicted); the packs it uploaded are reused` };
     if (o.job.state === 'Running') return { action: 'WaitJob', reason: 'JobRunning', message: 'the data mover Job is running' };
     if (o.job.postHooksPending) return { action: 'PostHooks', reason: 'JobFinished', message: 'the Job finished: run the post hooks' };
     if (o.job.state === 'Succeeded') return { action: 'Record', reason: 'JobSucceeded', message: 'the Job succeeded: record the restore point' };

@@ -6,6 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { BackupRepositorySpec, DataMoverSettings } from '../api/index.js';
 import { repositoryAccess } from '../datamover/repository-access.js';
+import { dataMoverResources } from '../datamover/resources.js';
 import { dataMoverSecurity } from '../datamover/security.js';
 import { RESTORE_LABEL } from './plan.js';
 
@@ -44,6 +45,7 @@ export function restoreJob(i: RestoreJobInput): k8s.V1Job {
             env: [{ name: 'HOME', value: '/tmp' }, ...access.env],
             volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }, ...access.mounts],
             securityContext: security.container,
+            resources: dataMoverResources(i.security),
           }],
           volumes: [{ name: 'data', persistentVolumeClaim: { claimName: i.pvc } }, { name: 'tmp', emptyDir: {} }, ...access.volumes],
         },
