@@ -43,6 +43,8 @@ export interface RealNode {
   bringUpSeconds: number;
   restartKubelet(): Promise<void>;
   restartContainerd(): Promise<void>;
+  /** Stops kube-apiserver, keeps it down for `downMs` (clients see connection refused), starts it and waits for /readyz. */
+  restartApiServer(downMs: number): Promise<void>;
   /** Tears down; returns what is left over compared with the record taken before bring-up. */
   stop(): Promise<string[]>;
 }
@@ -239,8 +241,9 @@ export async function startRealNode(): Promise<RealNode> {
     await until('node Ready', 120_000, () => kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout === 'True', log('kubelet'));
     await until('default ServiceAccount', 120_000, () => kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).status === 0, log('kube-controller-manager'));
 
-    const restart = async (name: string, ready: () => boolean) => {
+    const restart = async (name: string, ready: () => boolean, downMs = 0) => {
       await exited(procs.get(name)?.p);
+      await sleep(downMs);
       start(name);
       await until(`${name} back`, 60_000, ready, log(name));
     };
@@ -253,6 +256,7 @@ export async function startRealNode(): Promise<RealNode> {
       bringUpSeconds: (Date.now() - t0) / 1000,
       restartKubelet: () => restart('kubelet', () => inNetns('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${PORTS.kubeletHealthz}`]).status === 0),
       restartContainerd: () => restart('containerd', containerdUp),
+      restartApiServer: (downMs) => restart('kube-apiserver', () => kubectl(['get', '--raw=/readyz']).status === 0, downMs),
       stop,
     };
   } catch (e) {
