@@ -11,6 +11,7 @@ import { API_VERSION, GROUP, VERSION, type BackupPolicySpec, type BackupReposito
 import { lookup, type CustomObject, type OperatorContext } from '../context.js';
 import { bracket, runPhase, type PodRef } from './hooks.js';
 import { A, clonePvc, dataMoverJob, jobState, labels, names, volumeSnapshot, type ItemRef } from './objects.js';
+import { finishedJobPods } from './job-pods.js';
 import { nextStep, type ItemObservation, type ItemStep } from './step.js';
 import { parseSummary, terminationMessage } from './summary.js';
 
@@ -179,11 +180,7 @@ export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<Ite
       return { step };
     }
     case 'Record': {
-      const jobPods = ctx.caches.pods.list(ns).filter((p) => {
-        const l = p.metadata?.labels ?? {};
-        return (l['batch.kubernetes.io/job-name'] ?? l['job-name']) === job!.metadata!.name;
-      });
-      const summary = parseSummary(terminationMessage(jobPods));
+      const summary = parseSummary(terminationMessage(await finishedJobPods(ctx, ns, job!.metadata!.name!)));
       if (!summary.ok) return { step, failure: { reason: summary.reason, message: summary.message } };
       const ann = job!.metadata?.annotations ?? {};
       const prov = provenanceSchema.safeParse(JSON.parse(ann[A.provenance] ?? '{}'));

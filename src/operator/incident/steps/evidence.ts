@@ -14,6 +14,7 @@ import { API_VERSION, GROUP, VERSION, backupRepositorySpecSchema, restorePointSp
 import { lookup, type CustomObject } from '../../context.js';
 import { dataMoverJob, jobState, labels, names } from '../../backup/objects.js';
 import { policyDataMover } from '../../datamover/policy-settings.js';
+import { finishedJobPods } from '../../backup/job-pods.js';
 import { ensureRepositorySecret } from '../../backup/secret.js';
 import { parseSummary, terminationMessage } from '../../backup/summary.js';
 import { EVIDENCE_LABEL, incidentLabels, incidentNames } from '../names.js';
@@ -89,8 +90,7 @@ export const evidenceStep: KubeStepKind = {
     const s = jobState(job);
     if (s.state === 'Failed') throw new StepFailure('EvidenceBackupFailed', `evidence backup Job ${ns}/${jobName} failed${s.message ? `: ${s.message}` : ''}; the PVC is untouched (workloads stay scaled down)`);
     if (s.state === 'Running') return waiting(`waiting for evidence backup Job ${jobName}`, 5_000);
-    const jobPods = ctx.caches.pods.list(ns).filter((p) => (p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata?.labels?.['job-name']) === jobName);
-    const summary = parseSummary(terminationMessage(jobPods));
+    const summary = parseSummary(terminationMessage(await finishedJobPods(ctx, ns, jobName)));
     if (!summary.ok) throw new StepFailure('EvidenceBackupFailed', `evidence backup Job ${ns}/${jobName}: ${summary.message}`);
     const prov = provenanceSchema.safeParse(JSON.parse(job.metadata?.annotations?.['holdfast.dev/provenance'] ?? '{}'));
     const rp: CustomObject = {
