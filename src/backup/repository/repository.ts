@@ -10,7 +10,7 @@ import { Chunker, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from '../chun
 import { keyFileSchema, newMasterKey, unwrapMasterKey, wrapMasterKey, type KdfParams, type KeyFile, type MasterKey } from '../crypto/keys.js';
 import { blobId, decodeBlob, open, seal, sealBlobInto } from '../crypto/seal.js';
 import { faultPoint } from '../../base/faults.js';
-import { MasterIndex, segmentOf, type IndexSegment } from '../index/master-index.js';
+import { MasterIndex, segmentOf, type BlobLocation, type IndexSegment } from '../index/master-index.js';
 import { PackBuilder, fetchPackHeader, packName, type BlobType, type PackedBlob } from '../pack/pack.js';
 import { FORMAT_VERSION, PACK_TARGET_SIZE, configSchema, nameId, newConfig, randomName, type RepoConfig } from './format.js';
 
@@ -441,21 +441,45 @@ export class Repository {
     return this.loadFromCopies(id, async (sealed, pack) => this.openBlob(id, sealed, pack), context);
   }
 
-  /** The copy loop of loadBlob, with the opening step given (the restorer opens on worker threads). */
+  /** The copy loop of loadBlob, with the opening step given. */
   async loadFromCopies(id: string, openCopy: (sealed: Buffer, pack: string) => Promise<Buffer>, context?: string): Promise<Buffer> {
     const copies = this.index.copies(id);
     if (copies.length === 0) throw blobNotIndexed(id, context);
     const tried: string[] = [];
-    for (const loc of copies) {
+    for (let from = 0; ; ) {
+      const { sealed, at } = await this.readSealed(id, copies, from, tried, context);
       try {
-        return await openCopy(await this.store.get(packName(loc.pack), { offset: loc.offset, length: loc.length }), loc.pack);
+        return await openCopy(sealed, copies[at]!.pack);
       } catch (e) {
         if (!isCopyFailure(e)) throw e;
-        this.index.markBad(id, loc.pack);
-        tried.push(copyFailure(loc.pack, e));
+        this.copyFailed(id, copies[at]!.pack, e, tried);
+        from = at + 1;
+      }
+    }
+  }
+
+  /**
+   * The sealed bytes of the first copy of `id` that can be read, from `copies[from]` on, and which
+   * copy that was. A copy whose pack is gone is skipped (and added to `tried`); when none is left,
+   * the error names the blob, every pack tried and `context`.
+   */
+  async readSealed(id: string, copies: readonly BlobLocation[], from: number, tried: string[], context?: string): Promise<{ sealed: Buffer; at: number }> {
+    for (let i = from; i < copies.length; i++) {
+      const loc = copies[i]!;
+      try {
+        return { sealed: await this.store.get(packName(loc.pack), { offset: loc.offset, length: loc.length }), at: i };
+      } catch (e) {
+        if (!isCopyFailure(e)) throw e;
+        this.copyFailed(id, loc.pack, e, tried);
       }
     }
     throw noIntactCopy(id, tried, context);
+  }
+
+  /** A copy that is damaged or gone: never tried first again by this process, and named in `tried`. */
+  copyFailed(id: string, pack: string, e: HoldfastError, tried: string[]): void {
+    this.index.markBad(id, pack);
+    tried.push(copyFailure(pack, e));
   }
 
   /**

@@ -16,8 +16,7 @@
  * for its children, so a default ACL is not inherited by files that did not have it. A target that
  * refuses attributes gets one warning per restore with a count (xattrs/write.ts).
  */
-import { constants } from 'node:fs';
-import { chmod, chown, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink, utimes } from 'node:fs/promises';
+import { chmod, chown, lchown, link, lstat, lutimes, mkdir, readdir, rm, symlink, utimes } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { HoldfastError, conflict, corrupt, errnoCode, fromSystemError, invalidInput, notFound } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
@@ -25,7 +24,7 @@ import { isSafeName, linkTargetBytes, parseTree, type Tree, type TreeNode } from
 import { escapeName, nameBytes } from '../snapshot/names.js';
 import type { SnapshotRef } from '../snapshot/snapshot.js';
 import { Semaphore } from '../archiver/semaphore.js';
-import { OpenPool } from './open-pool.js';
+import { WritePool } from './write-pool.js';
 import { expand } from './expand.js';
 import { inodesAt, roomFor } from './room.js';
 import { XattrWriter } from '../xattrs/write.js';
@@ -75,15 +74,12 @@ const SLASH = Buffer.from('/');
 const child = (dir: Buffer, n: TreeNode) => Buffer.concat([dir, SLASH, nameBytes(n)]);
 const show = (p: Buffer) => escapeName(p);
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /**
  * Ownership is restored by whoever may: root, or a non-root process holding CAP_CHOWN (a data-mover
  * Job granted that capability). Anyone else keeps the files as their own and `--verify` reports it;
  * only root's failure to chown is an error.
  */
-const tolerateChown = (e: unknown) => {
-  if (isRoot) throw e;
-};
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /**
  * Node's utimes takes seconds as a double, which holds about a quarter of a microsecond at
  * today's epoch and is truncated on the way to the kernel. Aiming at the middle of the recorded
@@ -93,14 +89,6 @@ const nsToSeconds = (ns: string) => {
   const us = BigInt(ns) / 1000n;
   return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
 };
-
-function isZero(b: Buffer): boolean {
-  for (let i = 0; i < b.length; i += 8192) {
-    const end = Math.min(b.length, i + 8192);
-    for (let j = i; j < end; j++) if (b[j] !== 0) return false;
-  }
-  return true;
-}
 
 export async function restore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
   const target = resolve(opts.target);
@@ -150,53 +138,20 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   }
 
   await prepareTarget(target, !!opts.overwrite);
-  const pool = new OpenPool(repo);
+  const pool = new WritePool(repo);
   const xattrs = new XattrWriter();
 
   const writeFile = async (path: Buffer, n: TreeNode) => {
-    const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((e: unknown) => {
-      throw fromSystemError(`create ${show(path)}`, e);
-    });
-    try {
-      let pos = 0;
-      const ids = n.content ?? [];
-      // Read ahead a few chunks so fetching and writing overlap.
-      const ahead: Promise<Buffer>[] = [];
-      const fetch = (id: string) => {
-        const p = pool.load(id, `restore ${path}`);
-        // Awaited in order below; this only keeps an abandoned read-ahead from being "unhandled".
-        p.catch(() => {});
-        ahead.push(p);
-      };
-      for (let i = 0; i < Math.min(4, ids.length); i++) fetch(ids[i]!);
-      let written = 0;
-      for (let i = 0; i < ids.length; i++) {
-        const data = await ahead.shift()!;
-        if (i + 4 < ids.length) fetch(ids[i + 4]!);
-        if (!isZero(data)) {
-          await fh.write(data, 0, data.length, pos);
-          written = pos + data.length;
-        }
-        pos += data.length;
-        result.bytes += data.length;
-      }
-      if (n.size !== undefined && pos !== n.size) throw corrupt('RESTORE_SIZE', `restore ${show(path)}: content is ${pos} bytes, snapshot says ${n.size}`);
-      // Skipped zero chunks at the end leave a hole: extend to the full size.
-      if (written < pos) await fh.truncate(pos);
-      await fh.chown(n.uid, n.gid).catch(tolerateChown);
-      await fh.utimes(nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs));
-      if (!n.xattrs?.length) await fh.chmod(n.mode);
-      else
-        xattrs.add(path, n.xattrs, () =>
-          chmod(path, n.mode).catch((e: unknown) => {
-            throw fromSystemError(`set mode of ${show(path)}`, e);
-          }),
-        );
-    } catch (e) {
-      throw fromSystemError(`write ${show(path)}`, e);
-    } finally {
-      await fh.close();
-    }
+    const meta = { uid: n.uid, gid: n.gid, atime: nsToSeconds(n.atimeNs ?? n.mtimeNs), mtime: nsToSeconds(n.mtimeNs), strictChown: isRoot };
+    // With attributes, the mode waits for them (see the top of this file).
+    const size = await pool.writeFile(path, n.content ?? [], n.size, n.xattrs?.length ? meta : { ...meta, mode: n.mode });
+    result.bytes += size;
+    if (n.xattrs?.length)
+      xattrs.add(path, n.xattrs, () =>
+        chmod(path, n.mode).catch((e: unknown) => {
+          throw fromSystemError(`set mode of ${show(path)}`, e);
+        }),
+      );
     result.files++;
     opts.onProgress?.({ files: result.files, bytes: result.bytes });
   };

@@ -1,0 +1,125 @@
+/**
+ * Worker thread of restore: opens (decrypts, decompresses, verifies) a file's chunks and writes
+ * them at their positions, then sets the file's owner, times and mode. System calls are synchronous
+ * here: this thread has nothing else to do meanwhile, and the main thread, which only plans and
+ * reads packs, pays neither the calls nor the buffers of the plaintext.
+ *
+ * Files are created with O_EXCL|O_NOFOLLOW, so a symlink planted in the target is never followed.
+ * Chunks of zeros are not written: the file is truncated to its size at the end, which restores
+ * sparse files as sparse.
+ */
+import { closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, openSync, writeSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { blobId, decodeBlob, open } from '../crypto/seal.js';
+import type { FileMeta, SealedChunk, WorkerError, WriteReply, WriteRequest } from './write-protocol.js';
+
+let encKey: Buffer;
+let idKey: Buffer;
+/** Open files by the main thread's file number, with the end of the last non-zero byte written. */
+const files = new Map<number, { fd: number; end: number }>();
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+function isZero(b: Buffer): boolean {
+  for (let j = 0; j < b.length; j++) if (b[j] !== 0) return false;
+  return true;
+}
+
+class Failed extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** The verified plaintext of one chunk; throws Failed when this copy is damaged. */
+function openChunk(c: SealedChunk): Buffer {
+  const what = `blob ${c.id.slice(0, 12)} from pack ${c.pack.slice(0, 12)}`;
+  try {
+    const plain = decodeBlob(open(encKey, Buffer.from(c.sealed), Buffer.from(c.id, 'hex'), what), what);
+    if (blobId(idKey, plain) !== c.id) throw new Failed('BLOB_HASH', `verify ${what}: content does not match its id`);
+    if (plain.length !== c.rawLength) throw new Failed('BLOB_LENGTH', `verify ${what}: ${plain.length} bytes, the index says ${c.rawLength}`);
+    return plain;
+  } catch (e) {
+    if (e instanceof Failed) throw e;
+    throw new Failed((e as { code?: string }).code ?? 'DECRYPT_FAILED', e instanceof Error ? e.message : String(e));
+  }
+}
+
+function write(file: number, path: Uint8Array | undefined, chunks: SealedChunk[]): WriteReply['failed'] {
+  let f = files.get(file);
+  if (!f) {
+    if (!path) throw new Error(`restore: file ${file} is not open`);
+    f = { fd: openSync(Buffer.from(path.buffer, path.byteOffset, path.byteLength), CREATE, 0o600), end: 0 };
+    files.set(file, f);
+  }
+  const failed: NonNullable<WriteReply['failed']> = [];
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    let plain: Buffer;
+    try {
+      plain = openChunk(c);
+    } catch (e) {
+      const x = e as Failed;
+      failed.push({ index: i, code: x.code, message: x.message });
+      continue;
+    }
+    if (isZero(plain)) continue;
+    for (let done = 0; done < plain.length; ) done += writeSync(f.fd, plain, done, plain.length - done, c.pos + done);
+    f.end = Math.max(f.end, c.pos + plain.length);
+  }
+  return failed.length ? failed : undefined;
+}
+
+function finish(file: number, m: FileMeta): void {
+  const f = files.get(file);
+  if (!f) throw new Error(`restore: file ${file} is not open`);
+  files.delete(file);
+  try {
+    // Skipped zero chunks at the end leave a hole: extend to the full size.
+    if (f.end < m.size) ftruncateSync(f.fd, m.size);
+    try {
+      fchownSync(f.fd, m.uid, m.gid);
+    } catch (e) {
+      if (m.strictChown) throw e;
+    }
+    futimesSync(f.fd, m.atime, m.mtime);
+    if (m.mode !== undefined) fchmodSync(f.fd, m.mode);
+  } finally {
+    closeSync(f.fd);
+  }
+}
+
+function abort(file: number): void {
+  const f = files.get(file);
+  files.delete(file);
+  if (f) closeSync(f.fd);
+}
+
+const asError = (e: unknown, action: WorkerError['action']): WorkerError => ({
+  code: (e as { code?: string }).code ?? 'EIO',
+  message: e instanceof Error ? e.message : String(e),
+  action,
+});
+
+parentPort!.on('message', (m: WriteRequest) => {
+  if (m.kind === 'init') {
+    encKey = Buffer.from(m.encKey);
+    idKey = Buffer.from(m.idKey);
+    return;
+  }
+  let reply: WriteReply;
+  try {
+    if (m.kind === 'write') reply = { job: m.job, failed: write(m.file, m.path, m.chunks) };
+    else if (m.kind === 'finish') {
+      finish(m.file, m.meta);
+      reply = { job: m.job };
+    } else {
+      abort(m.file);
+      reply = { job: m.job };
+    }
+  } catch (e) {
+    const creating = m.kind === 'write' && m.path !== undefined && !files.has(m.file);
+    if (m.kind === 'write') abort(m.file);
+    reply = { job: m.job, error: asError(e, creating ? 'create' : 'write') };
+  }
+  parentPort!.postMessage(reply);
+});
