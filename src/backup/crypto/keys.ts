@@ -20,6 +20,26 @@ export interface KdfParams {
   p: number;
 }
 
+const MiB = 1024 * 1024;
+/** The most scrypt memory (128 · N · r) a key file may ask for: twice the old fixed cost, 8x today's. */
+export const MAX_KDF_MEMORY = 256 * MiB;
+/** The most work (memory × lanes) a key file may ask for: the most a calibrated key can (64 lanes of 32 MiB). */
+const MAX_KDF_WORK = 64 * 32 * MiB;
+
+/**
+ * What is wrong with a key file's scrypt cost, or undefined. Checked before deriving: a crafted
+ * key file must not make opening a repository allocate gigabytes or run for hours.
+ */
+export function kdfProblem(k: KdfParams): string | undefined {
+  const ok = (v: number, max: number) => Number.isSafeInteger(v) && v >= 1 && v <= max;
+  if (!ok(k.N, 2 ** 40) || k.N < 2 || !Number.isInteger(Math.log2(k.N))) return `scrypt N=${k.N} is not a power of two of at least 2`;
+  if (!ok(k.r, 1024) || !ok(k.p, 1024)) return `scrypt r=${k.r}, p=${k.p} are not small positive integers`;
+  const memory = 128 * k.N * k.r;
+  if (memory > MAX_KDF_MEMORY) return `scrypt N=${k.N}, r=${k.r} would take ${Math.ceil(memory / MiB)} MiB of memory, more than the ${MAX_KDF_MEMORY / MiB} MiB accepted`;
+  if (memory * k.p > MAX_KDF_WORK) return `scrypt N=${k.N}, r=${k.r}, p=${k.p} asks for ${k.p} lanes of ${Math.ceil(memory / MiB)} MiB, more work than the ${MAX_KDF_WORK / MiB} MiB accepted`;
+  return undefined;
+}
+
 export const keyFileSchema = z.object({
   version: z.literal(1),
   created: z.string(),
@@ -31,6 +51,9 @@ export const keyFileSchema = z.object({
   p: z.number().int(),
   salt: z.string(),
   data: z.string(),
+}).superRefine((k, ctx) => {
+  const problem = kdfProblem(k);
+  if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['N'], message: problem });
 });
 export type KeyFile = z.infer<typeof keyFileSchema>;
 
@@ -108,6 +131,8 @@ export async function wrapMasterKey(master: MasterKey, password: string, given?:
 
 /** Returns undefined when the password does not open this key file. */
 export async function unwrapMasterKey(file: KeyFile, password: string, name: string): Promise<MasterKey | undefined> {
+  const problem = kdfProblem(file);
+  if (problem) throw corrupt('KEY_PARAMS', `read ${name}: ${problem}`);
   const kek = await scrypt(password, Buffer.from(file.salt, 'base64'), file);
   let plain: Buffer;
   try {
