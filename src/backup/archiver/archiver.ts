@@ -20,7 +20,7 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { BigIntStats } from 'node:fs';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { authFailed, errnoCode, fromSystemError, invalidInput, isHoldfastError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
 import { parseTree, encodeTree, type Tree, type TreeNode } from '../snapshot/tree.js';
@@ -265,13 +265,15 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       const named = nodeName(name);
       const childRel = rel ? `${rel}/${named.name}` : named.name;
       if (exclude(childRel)) return undefined;
-      let st: BigIntStats;
+      // Synchronous: a cached inode's lstat costs a system call, while the promise form cost three
+      // times the CPU (the thread pool's round trip), and the walk of an unchanged volume is little else.
+      let st: BigIntStats | undefined;
       try {
-        st = await lstat(childAbs, { bigint: true });
+        st = lstatSync(childAbs, { bigint: true, throwIfNoEntry: false });
       } catch (e) {
-        if (errnoCode(e) === 'ENOENT') return undefined;
         return cannotRead(childRel, 'stat', e);
       }
+      if (!st) return undefined;
       const base: TreeNode = {
         ...named,
         type: 'file',
