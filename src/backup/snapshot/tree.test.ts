@@ -30,3 +30,29 @@ describe('trees with names as bytes', () => {
   ];
   for (const [name, nodes, code] of bad) it(name, () => assert.throws(() => parse(nodes), refused(code)));
 });
+
+describe('tree entries are checked field by field', () => {
+  const tree = (nodes: unknown[]) => Buffer.from(JSON.stringify({ nodes }));
+  const ok = { name: 'a', type: 'file', mode: 420, uid: 0, gid: 0, mtimeNs: '1', size: 3, content: ['ab'] };
+  it('keeps every known field as stored', () => {
+    const full = { ...ok, nameRaw: raw(0xff), atimeNs: '2', ctimeNs: '3', inode: 7, device: 8, links: 1, linkTarget: 't', linkTargetRaw: raw(0x74), xattrs: [{ name: 'user.a', value: '' }] };
+    assert.deepEqual(parseTree(tree([{ ...full, name: '\u{fffd}' }]), 'ab'.repeat(32)).nodes, [{ ...full, name: '\u{fffd}' }]);
+  });
+  it('drops fields it does not know, so they never reach restore', () => {
+    assert.deepEqual(parseTree(tree([{ ...ok, evil: 1 }]), 'ab'.repeat(32)).nodes, [ok]);
+  });
+  const bad: [string, unknown[], RegExp][] = [
+    ['an entry that is not an object', [1], /entry 0 is not an object/],
+    ['a missing mtimeNs', [{ ...ok, mtimeNs: undefined }], /entry 0 has no mtimeNs/],
+    ['a time that is not decimal digits', [{ ...ok, mtimeNs: '-1' }], /entry 0 has a malformed mtimeNs/],
+    ['an unknown type', [{ ...ok, type: 'fifo' }], /malformed type/],
+    ['a fractional mode', [{ ...ok, mode: 1.5 }], /malformed mode/],
+    ['a negative size', [{ ...ok, size: -1 }], /malformed size/],
+    ['content that is not a list of ids', [{ ...ok, content: [1] }], /malformed content/],
+    ['null for an optional field', [ok, { ...ok, name: 'b', subtree: null }], /entry 1 has a malformed subtree/],
+    ['an attribute without a value', [{ ...ok, xattrs: [{ name: 'user.a' }] }], /malformed xattrs/],
+  ];
+  for (const [name, nodes, message] of bad)
+    it(`refuses ${name}`, () => assert.throws(() => parseTree(tree(nodes), 'ab'.repeat(32)), (e) => isHoldfastError(e, 'TREE_FORMAT') && message.test(e.message)));
+  it('refuses a tree without a list of entries', () => assert.throws(() => parseTree(Buffer.from('{"nodes":{}}'), 'ab'.repeat(32)), refused('TREE_FORMAT')));
+});

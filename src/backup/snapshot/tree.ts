@@ -9,36 +9,81 @@ import { corrupt } from '../../base/errors.js';
 import { escapeName, isCanonicalBase64, isSafeNameBytes, nameBytes } from './names.js';
 import { xattrProblem, xattrSchema, type Xattr } from '../xattrs/format.js';
 
-const nodeSchema = z.object({
+export interface TreeNode {
   /** Readable name; the exact bytes are in nameRaw when they are not UTF-8 (names.ts). */
-  name: z.string(),
+  name: string;
   /** Base64 of the name's bytes, present only when they are not valid UTF-8. */
-  nameRaw: z.string().optional(),
-  type: z.enum(['file', 'dir', 'symlink']),
-  mode: z.number().int(),
-  uid: z.number().int(),
-  gid: z.number().int(),
+  nameRaw?: string;
+  type: 'file' | 'dir' | 'symlink';
+  mode: number;
+  uid: number;
+  gid: number;
   /** Nanosecond precision as a decimal string: a double cannot hold it. */
-  mtimeNs: z.string().regex(/^\d+$/),
-  atimeNs: z.string().regex(/^\d+$/).optional(),
-  ctimeNs: z.string().regex(/^\d+$/).optional(),
-  inode: z.number().optional(),
-  device: z.number().optional(),
-  links: z.number().int().optional(),
-  size: z.number().int().nonnegative().optional(),
-  content: z.array(z.string()).optional(),
-  subtree: z.string().optional(),
-  linkTarget: z.string().optional(),
+  mtimeNs: string;
+  atimeNs?: string;
+  ctimeNs?: string;
+  inode?: number;
+  device?: number;
+  links?: number;
+  size?: number;
+  content?: string[];
+  subtree?: string;
+  linkTarget?: string;
   /** Base64 of the symlink target's bytes, present only when they are not valid UTF-8. */
-  linkTargetRaw: z.string().optional(),
+  linkTargetRaw?: string;
   /** Extended attributes (POSIX ACLs among them), sorted by name bytes; absent when there are none (xattrs/format.ts). */
-  xattrs: z.array(xattrSchema).optional(),
-});
-export type TreeNode = z.infer<typeof nodeSchema>;
+  xattrs?: Xattr[];
+}
 
-const treeSchema = z.object({ nodes: z.array(nodeSchema) });
 export interface Tree {
   nodes: TreeNode[];
+}
+
+const isString = (v: unknown) => typeof v === 'string';
+const isInt = (v: unknown) => Number.isInteger(v);
+const isDigits = (v: unknown) => typeof v === 'string' && /^\d+$/.test(v);
+const xattrList = z.array(xattrSchema);
+/**
+ * Each field of a node, whether it is required, and its check. Checked by hand, not by a schema
+ * library: a no-change backup reads every tree of its parent, and a schema's parse was a fifth of it.
+ * Only these fields are kept, so an unknown field never reaches restore.
+ */
+const FIELDS: [keyof TreeNode, boolean, (v: unknown) => boolean][] = [
+  ['name', true, isString],
+  ['nameRaw', false, isString],
+  ['type', true, (v) => v === 'file' || v === 'dir' || v === 'symlink'],
+  ['mode', true, isInt],
+  ['uid', true, isInt],
+  ['gid', true, isInt],
+  ['mtimeNs', true, isDigits],
+  ['atimeNs', false, isDigits],
+  ['ctimeNs', false, isDigits],
+  ['inode', false, Number.isFinite],
+  ['device', false, Number.isFinite],
+  ['links', false, isInt],
+  ['size', false, (v) => isInt(v) && (v as number) >= 0],
+  ['content', false, (v) => Array.isArray(v) && v.every(isString)],
+  ['subtree', false, isString],
+  ['linkTarget', false, isString],
+  ['linkTargetRaw', false, isString],
+  ['xattrs', false, (v) => xattrList.safeParse(v).success],
+];
+
+/** The node `v` holds, with only the known fields, or what is wrong with it. */
+function readNode(v: unknown): TreeNode | string {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is not an object';
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, required, ok] of FIELDS) {
+    const x = o[key];
+    if (x === undefined) {
+      if (required) return `has no ${key}`;
+      continue;
+    }
+    if (!ok(x)) return `has a malformed ${key}`;
+    out[key] = key === 'xattrs' ? xattrList.parse(x) : x;
+  }
+  return out as unknown as TreeNode;
 }
 
 export function isSafeName(name: string): boolean {
@@ -61,11 +106,17 @@ export function parseTree(raw: Buffer, id: string): Tree {
   } catch {
     throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: not valid JSON`);
   }
-  const r = treeSchema.safeParse(v);
-  if (!r.success) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: ${r.error.issues[0]?.message}`);
+  const list = (v as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(list)) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: no list of entries`);
+  const nodes: TreeNode[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const n = readNode(list[i]);
+    if (typeof n === 'string') throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: entry ${i} ${n}`);
+    nodes.push(n);
+  }
   const seen = new Set<string>();
   const seenNames = new Set<string>();
-  for (const n of r.data.nodes) {
+  for (const n of nodes) {
     for (const raw of [n.nameRaw, n.linkTargetRaw])
       if (raw !== undefined && !isCanonicalBase64(raw)) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: entry ${JSON.stringify(n.name)} has malformed raw bytes`);
     // Judge the bytes restore will create, not the readable name.
@@ -81,7 +132,7 @@ export function parseTree(raw: Buffer, id: string): Tree {
     const bad = xattrsProblem(n.xattrs);
     if (bad) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: entry ${JSON.stringify(escapeName(bytes))} has ${bad}`);
   }
-  return r.data;
+  return { nodes };
 }
 
 /** Why a list of extended attributes may not be restored (a crafted tree), or undefined. */
