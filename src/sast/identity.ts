@@ -43,7 +43,7 @@ export function computeIdentities(items: readonly IdentityInput[], repeated?: Re
   const hashCount = new Map<string, number>();
   for (const it of items) if (it.lineHash) hashCount.set(it.lineHash, (hashCount.get(it.lineHash) ?? 0) + 1);
   for (const h of repeated ?? []) hashCount.set(h, 2);
-  const keyed = items.map((it, i) => {
+  const keyOf = (it: IdentityInput): { basis: IdentityBasis; key: string } => {
     let basis: IdentityBasis;
     let value: string;
     if (it.lineHash && !placeholder.test(it.lineHash) && hashCount.get(it.lineHash) === 1) {
@@ -59,34 +59,36 @@ export function computeIdentities(items: readonly IdentityInput[], repeated?: Re
       basis = 'message';
       value = it.message.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
     }
-    return { i, basis, key: [it.tool, it.ruleId, it.path ?? '', basis, value].join('\u0000'), line: it.line ?? 0, column: it.column ?? 0 };
+    return { basis, key: [it.tool, it.ruleId, it.path ?? '', basis, value].join('\u0000') };
+  };
+  // Only the key's digest is kept per result (a report has 200k): equal digests are equal keys.
+  const out: Identity[] = items.map((it) => {
+    const k = keyOf(it);
+    return { identity: sha(k.key), basis: k.basis };
   });
   // Disambiguate collisions by position order: stable under line shifts that keep the order.
   // Most keys are unique, so count first and sort only the groups that collide.
   const counts = new Map<string, number>();
-  for (const k of keyed) counts.set(k.key, (counts.get(k.key) ?? 0) + 1);
-  const out: Identity[] = new Array(items.length);
-  const groups = new Map<string, typeof keyed>();
-  for (const k of keyed) {
-    if (counts.get(k.key) === 1) {
-      out[k.i] = { identity: sha(k.key), basis: k.basis };
-      continue;
-    }
-    const g = groups.get(k.key);
-    if (g) g.push(k);
-    else groups.set(k.key, [k]);
-  }
+  for (const o of out) counts.set(o.identity, (counts.get(o.identity) ?? 0) + 1);
+  const groups = new Map<string, number[]>();
+  out.forEach((o, i) => {
+    if (counts.get(o.identity) === 1) return;
+    const g = groups.get(o.identity);
+    if (g) g.push(i);
+    else groups.set(o.identity, [i]);
+  });
   for (const g of groups.values()) {
-    g.sort((a, b) => a.line - b.line || a.column - b.column || a.i - b.i);
+    g.sort((a, b) => (items[a]!.line ?? 0) - (items[b]!.line ?? 0) || (items[a]!.column ?? 0) - (items[b]!.column ?? 0) || a - b);
+    const { key, basis } = keyOf(items[g[0]!]!);
     // With the checkout at hand, colliding results are told apart by their own line's text, and
     // only those whose lines read the same by their order: removing one shifts no other.
     const sub = new Map<string, number>();
-    for (const k of g) {
-      const text = items[k.i]!.sourceLine;
-      const key = text === undefined ? k.key : `${k.key}\u0000line\u0000${text}`;
-      const n = sub.get(key) ?? 0;
-      sub.set(key, n + 1);
-      out[k.i] = { identity: sha(n === 0 ? key : `${key}\u0000#${n}`), basis: text === undefined ? k.basis : 'source-line' };
+    for (const i of g) {
+      const text = items[i]!.sourceLine;
+      const k = text === undefined ? key : `${key}\u0000line\u0000${text}`;
+      const n = sub.get(k) ?? 0;
+      sub.set(k, n + 1);
+      out[i] = { identity: sha(n === 0 ? k : `${k}\u0000#${n}`), basis: text === undefined ? basis : 'source-line' };
     }
   }
   return out;

@@ -11,7 +11,7 @@ import { parseEnvelope, resolveRun, type Envelope, type EnvelopeInput } from './
 import { applyLifecycle, type LifecycleCounts, type NewFinding } from './lifecycle.js';
 import { mergeRuns } from './merge-runs.js';
 import { sourceLines } from './source-lines.js';
-import { normaliseRun, repeatedLineHashes, type NormalisedRun, type RunStatus } from './normalise.js';
+import { finishRun, readRun, repeatedLineHashes, type NormalisedRun, type RunStatus } from './normalise.js';
 import { parseSarif } from './parse.js';
 import { readReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
 
@@ -62,20 +62,27 @@ export async function ingestReport(source: ReportSource, envelope: EnvelopeInput
   return ingestBytes(bytes, envelope, opts);
 }
 
-/** Parses and normalises in its own scope, so the parsed JSON tree can be collected before writing. */
+/**
+ * Parses and normalises a result at a time (parse.ts): only what each result contributes is kept,
+ * never the report's object tree. Identities come last: line hashes repeated anywhere in the
+ * report are no identity.
+ */
 function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined): { runs: NormalisedRun[]; warnings: string[] } {
   const log = parseSarif(bytes, name);
   const warnings = [...log.warnings];
-  const repeated = repeatedLineHashes(log.runs);
-  const source = sourceRoot ? sourceLines(sourceRoot) : undefined;
-  const runs = log.runs.flatMap((r, i) => {
+  const read = log.runs.flatMap((r, i) => {
     if (!r) {
       warnings.push(`runs[${i}]: unreadable run (no tool.driver.name); skipped`);
       return [];
     }
-    const n = normaliseRun(r, i, sourceRoot ? [sourceRoot] : [], repeated, source);
-    warnings.push(...n.warnings.map((w) => (w.startsWith('runs[') ? w : `runs[${i}]: ${w}`)));
-    return [n];
+    return [readRun(r, i, sourceRoot ? [sourceRoot] : [])];
+  });
+  const repeated = repeatedLineHashes(read);
+  const source = sourceRoot ? sourceLines(sourceRoot) : undefined;
+  const runs = read.map((r) => {
+    const n = finishRun(r, repeated, source);
+    warnings.push(...n.warnings.map((w) => (w.startsWith('runs[') ? w : `runs[${r.index}]: ${w}`)));
+    return n;
   });
   if (log.runs.length === 0) warnings.push('the report has no runs: no scan recorded, verdicts stay unknown');
   return { runs, warnings };

@@ -9,9 +9,9 @@ import { messageOf } from './message.js';
 import { PathResolver, stripCommonRoot } from './paths.js';
 import { quickResultCheck } from './quick-check.js';
 import { severityOf, type SeveritySource } from './result-severity.js';
-import { ruleResolver, type RuleOf } from './rules.js';
+import { ruleResolver } from './rules.js';
 import type { SourceLines } from './source-lines.js';
-import { resultSchema, tolerantParse, type SarifResult, type SarifRun } from './sarif-schema.js';
+import { resultSchema, tolerantParse, type SarifRun } from './sarif-schema.js';
 import type { Severity } from './severity.js';
 
 export type RunStatus = 'complete' | 'failed' | 'unknown';
@@ -52,7 +52,25 @@ export function categoryOf(automationId: string | undefined): string | undefined
   return c === '' ? undefined : c;
 }
 
+/** A result as read, before the identities that need the whole report (its path not yet stripped). */
+interface ReadResult extends IdentityInput {
+  severity: Severity;
+  severitySource: SeveritySource;
+  cwes: string[];
+  suppressed: boolean;
+}
+
+/** A run read result by result: what normalising needs of each raw result, the raw result gone. */
+export interface ReadRun extends Omit<NormalisedRun, 'results'> {
+  read: ReadResult[];
+}
+
 export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[], repeatedHashes?: ReadonlySet<string>, source?: SourceLines): NormalisedRun {
+  return finishRun(readRun(run, index, sourceRoots), repeatedHashes, source);
+}
+
+/** Reads each result once, as the report's results are parsed one by one (parse.ts). */
+export function readRun(run: SarifRun, index: number, sourceRoots: readonly string[]): ReadRun {
   const warnings: string[] = [];
   const where = `runs[${index}]`;
   const tool = run.tool.driver.name;
@@ -68,61 +86,51 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
     if (n <= 3) warnings.push(w);
     else if (n === 4) warnings.push(`${where}: more results like that (${kind}); not listed`);
   });
+  // Results of one rule mostly carry the same CWEs: one array for them all.
+  const cweArrays = new Map<string, string[]>();
 
-  const kept: { res: SarifResult; rule: RuleOf; ruleId: string; path: string | undefined }[] = [];
+  const read: ReadResult[] = [];
   let notFailures = 0;
   let unreadable = 0;
-  (run.results ?? []).forEach((raw, i) => {
+  let i = -1;
+  for (const raw of run.results ?? []) {
+    i++;
     const res = quickResultCheck(raw) ? raw : tolerantParse(resultSchema, raw, `${where}.results[${i}]`, warnings);
     if (!res) {
       unreadable++;
-      return;
+      continue;
     }
     if ((res.kind ?? 'fail') !== 'fail') {
       notFailures++;
-      return;
+      continue;
     }
     const rule = findRule(res, `${where}.results[${i}]`);
     const ruleId = res.ruleId ?? res.rule?.id ?? rule.rule?.id ?? 'unknown-rule';
-    const loc = res.locations?.[0]?.physicalLocation?.artifactLocation;
-    kept.push({ res, rule, ruleId, path: paths.resolve(loc) });
-  });
-  const fixedPaths = stripCommonRoot(kept.map((k) => k.path), warnings);
-
-  const inputs: IdentityInput[] = kept.map((k, i) => {
-    const loc = k.res.locations?.[0];
+    const loc = res.locations?.[0];
     const region = loc?.physicalLocation?.region;
     let logical = loc?.logicalLocations?.[0];
     if (logical && logical.index !== undefined && !logical.fullyQualifiedName && !logical.name) logical = run.logicalLocations?.[logical.index];
-    return {
+    const sev = severityOf(res, rule.rule, rule);
+    const cwes = cwesOf(res, rule.rule, run);
+    const cweKey = cwes.join(',');
+    let shared = cweArrays.get(cweKey);
+    if (!shared) cweArrays.set(cweKey, (shared = cwes));
+    read.push({
       tool,
-      ruleId: k.ruleId,
-      path: fixedPaths[i],
-      lineHash: k.res.partialFingerprints?.primaryLocationLineHash,
+      ruleId,
+      path: paths.resolve(loc?.physicalLocation?.artifactLocation),
+      lineHash: res.partialFingerprints?.primaryLocationLineHash,
       logical: logical?.fullyQualifiedName ?? logical?.name,
       snippet: region?.snippet?.text,
-      sourceLine: source && fixedPaths[i] && region?.startLine ? source(fixedPaths[i]!, region.startLine) : undefined,
-      message: messageOf(k.res, k.rule.rule, k.ruleId),
+      message: messageOf(res, rule.rule, ruleId),
       line: region?.startLine,
       column: region?.startColumn,
-    };
-  });
-  const ids = computeIdentities(inputs, repeatedHashes);
-  const results = kept.map((k, i): NormalisedResult => {
-    const sev = severityOf(k.res, k.rule.rule, k.rule);
-    return {
-      ruleId: k.ruleId,
-      path: fixedPaths[i],
-      startLine: inputs[i]!.line,
       severity: sev.severity,
       severitySource: sev.source,
-      cwes: cwesOf(k.res, k.rule.rule, run),
-      message: inputs[i]!.message,
-      identity: ids[i]!.identity,
-      identityBasis: ids[i]!.basis,
-      suppressed: isSuppressed(k.res.suppressions),
-    };
-  });
+      cwes: shared,
+      suppressed: isSuppressed(res.suppressions),
+    });
+  }
 
   let status: RunStatus = 'complete';
   let statusReason = 'the tool ran and reported its results';
@@ -143,7 +151,7 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
     category: categoryOf(run.automationDetails?.id),
     status,
     statusReason,
-    results,
+    read,
     notFailures,
     unreadable,
     startTime: run.invocations?.[0]?.endTimeUtc ?? run.invocations?.[0]?.startTimeUtc,
@@ -152,14 +160,44 @@ export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly
   };
 }
 
+/**
+ * Paths made repository-relative across the run, then identities. `repeatedHashes`: line hashes
+ * that occur more than once anywhere in the report; `source` reads the checkout's lines.
+ */
+export function finishRun(r: ReadRun, repeatedHashes?: ReadonlySet<string>, source?: SourceLines): NormalisedRun {
+  const { read, ...run } = r;
+  const warnings = [...run.warnings];
+  const fixedPaths = stripCommonRoot(read.map((k) => k.path), warnings);
+  read.forEach((k, i) => {
+    k.path = fixedPaths[i];
+    if (source && k.path && k.line) k.sourceLine = source(k.path, k.line);
+  });
+  const ids = computeIdentities(read, repeatedHashes);
+  const results = read.map(
+    (k, i): NormalisedResult => ({
+      ruleId: k.ruleId,
+      path: k.path,
+      startLine: k.line,
+      severity: k.severity,
+      severitySource: k.severitySource,
+      cwes: k.cwes,
+      message: k.message,
+      identity: ids[i]!.identity,
+      identityBasis: ids[i]!.basis,
+      suppressed: k.suppressed,
+    }),
+  );
+  return { ...run, results, warnings };
+}
+
 /** primaryLocationLineHash values that occur more than once in the whole report: not identities. */
-export function repeatedLineHashes(runs: readonly (SarifRun | undefined)[]): Set<string> {
+export function repeatedLineHashes(runs: readonly ReadRun[]): Set<string> {
   const seen = new Set<string>();
   const repeated = new Set<string>();
   for (const run of runs) {
-    for (const r of run?.results ?? []) {
-      const h = (r as { partialFingerprints?: { primaryLocationLineHash?: unknown } } | null)?.partialFingerprints?.primaryLocationLineHash;
-      if (typeof h !== 'string') continue;
+    for (const r of run.read) {
+      const h = r.lineHash;
+      if (h === undefined) continue;
       if (seen.has(h)) repeated.add(h);
       else seen.add(h);
     }

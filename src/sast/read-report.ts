@@ -3,7 +3,7 @@
  * (by its magic bytes, not its name), and refusing anything larger than a cap before it fills
  * memory: the cap applies to the decompressed size, so a small gzip bomb is refused too.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import { HoldfastError, fromSystemError, invalidInput } from '../base/errors.js';
@@ -56,6 +56,19 @@ export async function readReport(source: ReportSource, name: string, max = defau
   }
 }
 
+function isGzipFile(path: string): boolean {
+  const head = Buffer.alloc(2);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } catch (e) {
+    throw fromSystemError(`read report ${path}`, e);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** A file path, or "-" for stdin. A regular file larger than the cap is refused before reading. */
 export async function readReportFile(path: string, max = defaultMaxReportBytes): Promise<Buffer> {
   if (path === '-') return readReport(process.stdin, 'stdin', max);
@@ -69,5 +82,14 @@ export async function readReportFile(path: string, max = defaultMaxReportBytes):
     throw fromSystemError(`read report ${path}`, e);
   }
   if (isFile && size > max) throw tooLarge(path, max);
+  // A plain regular file is read into one buffer of its size: gathering chunks and joining them
+  // would hold the report twice at the peak.
+  if (isFile && !isGzipFile(path)) {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw fromSystemError(`read report ${path}`, e);
+    }
+  }
   return readReport(createReadStream(path), path, max);
 }

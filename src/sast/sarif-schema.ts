@@ -7,6 +7,10 @@
 import { z } from 'zod';
 import type * as Sarif from 'sarif';
 
+/** A run's results: an array, or the report's results parsed one by one as they are iterated. */
+export type ReportResults = Iterable<unknown> & { readonly length: number };
+const isReportResults = (v: unknown): v is ReportResults => typeof v === 'object' && v !== null && Symbol.iterator in v && 'length' in v;
+
 const props = z.record(z.unknown()).optional();
 const message = z
   .object({ text: z.string().optional(), markdown: z.string().optional(), id: z.string().optional(), arguments: z.array(z.string()).optional() })
@@ -86,7 +90,8 @@ export const runSchema = z
   .object({
     tool: z.object({ driver: toolComponent, extensions: z.array(toolComponent).optional() }).passthrough(),
     // Absent or null results mean the tool did not produce them: "unknown", never "clean".
-    results: z.array(z.unknown()).nullable().optional(),
+    // A report's results are parsed one at a time as they are read (parse.ts): an iterable.
+    results: z.union([z.array(z.unknown()), z.custom<ReportResults>(isReportResults)]).nullable().optional(),
     invocations: z
       .array(
         z

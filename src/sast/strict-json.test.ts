@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isHoldfastError } from '../base/errors.js';
+import { normaliseRun } from './normalise.js';
 import { parseSarif } from './parse.js';
 import { invalidUtf8At } from './strict-json.js';
 
@@ -10,6 +11,9 @@ const at = (text: string, needle: string, nth = 1) => {
   for (let n = 0; n < nth; n++) i = Buffer.from(text).indexOf(needle, i + 1);
   return i;
 };
+
+/** Parses a report and reads every result, as ingesting does: results are parsed as they are read. */
+const readAll = (b: Buffer) => parseSarif(b, 'r.sarif').runs.forEach((r, i) => r && normaliseRun(r, i, []));
 
 const refused: { name: string; bytes: Buffer; code: string; message: (b: Buffer) => RegExp }[] = [
   {
@@ -54,11 +58,47 @@ const refused: { name: string; bytes: Buffer; code: string; message: (b: Buffer)
     code: 'REPORT_TOO_DEEP',
     message: () => /nested deeper than 256 levels at byte \d+$/,
   },
+  {
+    name: 'a key given twice in a run: a second "results" would replace the first',
+    bytes: Buffer.from('{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T"}},"results":[{"ruleId":"R"}],"results":[]}]}'),
+    code: 'REPORT_DUPLICATE_KEY',
+    message: (b) => new RegExp(`duplicate key "results" at byte ${at(b.toString(), '"results"', 2)} \\(in the object opened at byte ${at(b.toString(), '{"tool"')}\\)`),
+  },
+  {
+    name: 'a key given twice at the top: a second "runs" would hide the first',
+    bytes: Buffer.from('{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T"}},"results":[{"ruleId":"R"}]}],"runs":[]}'),
+    code: 'REPORT_DUPLICATE_KEY',
+    message: (b) => new RegExp(`duplicate key "runs" at byte ${at(b.toString(), '"runs"', 2)} \\(in the object opened at byte 0\\)`),
+  },
+  {
+    name: 'a result that is not JSON, after good ones',
+    bytes: Buffer.from(log('{"ruleId":"R"},{"ruleId":"S",}')),
+    code: 'REPORT_NOT_JSON',
+    message: (b) => new RegExp(`not JSON \\(.* at byte ${b.indexOf(',}') + 1}\\)$`),
+  },
+  {
+    name: 'brackets that do not match',
+    bytes: Buffer.from(log('{"ruleId":"R","locations":[{"physicalLocation":{}}}]')),
+    code: 'REPORT_NOT_JSON',
+    message: (b) => new RegExp(`"}" does not close the bracket opened at byte ${b.indexOf('[{"phys')} at byte ${b.indexOf('}}}]') + 2}\\)$`),
+  },
+  {
+    name: 'a report cut short',
+    bytes: Buffer.from(log('{"ruleId":"R"}').slice(0, -3)),
+    code: 'REPORT_NOT_JSON',
+    message: (b) => new RegExp(`the report ends where .* at byte ${b.length}\\)$`),
+  },
+  {
+    name: 'something after the log',
+    bytes: Buffer.from(log('') + ' {}'),
+    code: 'REPORT_NOT_JSON',
+    message: (b) => new RegExp(`more after the end of the log at byte ${b.length - 2}\\)$`),
+  },
 ];
 for (const c of refused) {
   test(`strict input: ${c.name} is refused in one line naming the byte offset`, () => {
     assert.throws(
-      () => parseSarif(c.bytes, 'r.sarif'),
+      () => readAll(c.bytes),
       (e: unknown) => isHoldfastError(e, c.code) && e.message.startsWith('ingest report r.sarif: ') && !e.message.includes('\n') && c.message(c.bytes).test(e.message),
     );
   });
