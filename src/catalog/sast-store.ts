@@ -186,17 +186,28 @@ export class SastStore {
       .all(st.applicationId, st.ref, st.tool, st.category) as Record<string, unknown>[]).map(toFinding);
   }
 
-  /** What lifecycle needs to match a scan against a stream, without loading whole rows. */
-  streamIndex(st: Stream): StreamEntry[] {
-    return (this.db
-      .prepare('SELECT id, identity, state, severity, first_seen_at FROM findings WHERE application_id = ? AND ref = ? AND tool = ? AND category = ?')
-      .all(st.applicationId, st.ref, st.tool, st.category) as { id: string; identity: string; state: FindingState; severity: string; first_seen_at: string }[]).map((r) => ({
-      id: r.id,
-      identity: r.identity,
-      state: r.state,
-      severity: r.severity,
-      firstSeenAt: r.first_seen_at,
-    }));
+  /**
+   * What lifecycle needs of the stream's finding with this identity, found by the stream's unique
+   * index: a scan of 200k results looks each up instead of holding the whole stream in memory.
+   */
+  findInStream(st: Stream, identity: string): StreamEntry | undefined {
+    const r = this.db
+      .prepare('SELECT id, identity, state, severity, first_seen_at FROM findings WHERE application_id = ? AND ref = ? AND tool = ? AND category = ? AND identity = ?')
+      .get(st.applicationId, st.ref, st.tool, st.category, identity) as { id: string; identity: string; state: FindingState; severity: string; first_seen_at: string } | undefined;
+    return r ? { id: r.id, identity: r.identity, state: r.state, severity: r.severity, firstSeenAt: r.first_seen_at } : undefined;
+  }
+
+  /**
+   * Marks fixed every open or suppressed finding of the stream that scan `scanId` did not see (a
+   * finding it saw has it as last-seen scan); returns how many.
+   */
+  fixUnseen(st: Stream, scanId: number, fixedCommit: string, fixedAt: string): number {
+    return this.db
+      .prepare(
+        `UPDATE findings SET state = 'fixed', fixed_commit = ?, fixed_at = ? WHERE application_id = ? AND ref = ? AND tool = ? AND category = ?
+           AND state IN ('open', 'suppressed') AND last_seen_scan_id != ?`,
+      )
+      .run(fixedCommit, fixedAt, st.applicationId, st.ref, st.tool, st.category, scanId).changes;
   }
 
   insertFinding(f: Omit<FindingRow, 'repository'> & { applicationId: number }): void {

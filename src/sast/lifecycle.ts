@@ -10,7 +10,7 @@
  * versions it scanned but changes no state: the newer scan already decided.
  */
 import { createHash } from 'node:crypto';
-import type { SastStore, Stream, StreamEntry, FindingState } from '../catalog/index.js';
+import type { SastStore, Stream, FindingState } from '../catalog/index.js';
 import type { NormalisedRun } from './normalise.js';
 import type { Severity } from './severity.js';
 
@@ -45,7 +45,6 @@ export function findingId(repository: string, st: Stream, identity: string): str
 
 export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun, ctx: ScanContext): LifecycleCounts {
   const counts: LifecycleCounts = { new: 0, unchanged: 0, reopened: 0, fixed: 0, suppressed: 0, dismissed: 0 };
-  const existing = new Map<string, StreamEntry>(store.streamIndex(st).map((f) => [f.identity, f]));
   const later = store.nextCompleteScan(st, ctx.scanTime);
   const at = ctx.scanTime.toISOString();
   const seen = new Set<string>();
@@ -54,7 +53,7 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
     if (seen.has(r.identity)) continue;
     seen.add(r.identity);
     if (r.suppressed) counts.suppressed++;
-    const f = existing.get(r.identity);
+    const f = store.findInStream(st, r.identity);
     let id: string;
     if (!f) {
       id = findingId(ctx.repository, st, r.identity);
@@ -114,12 +113,7 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
     store.addOccurrence(ctx.scanId, id, r.startLine, r.suppressed);
   }
 
-  if (run.status === 'complete' && !later) {
-    for (const f of existing.values()) {
-      if (seen.has(f.identity) || (f.state !== 'open' && f.state !== 'suppressed')) continue;
-      store.updateFinding(f.id, { state: 'fixed', fixedCommit: ctx.commit, fixedAt: at });
-      counts.fixed++;
-    }
-  }
+  // Every finding this scan saw now has it as its last-seen scan (when no later scan decided).
+  if (run.status === 'complete' && !later) counts.fixed = store.fixUnseen(st, ctx.scanId, ctx.commit, at);
   return counts;
 }
