@@ -18,7 +18,14 @@ const tooLarge = (name: string, max: number) =>
 
 /** Reads `source` fully (gunzipped when gzip), never holding more than `max` bytes. */
 export async function readReport(source: ReportSource, name: string, max = defaultMaxReportBytes): Promise<Buffer> {
-  const src = Buffer.isBuffer(source) || source instanceof Uint8Array ? [Buffer.from(source)] : (source as AsyncIterable<Uint8Array>);
+  const inMemory = Buffer.isBuffer(source) || source instanceof Uint8Array;
+  // Bytes already in memory and not gzip are used as they are: copying them would hold the report
+  // two or three times at the peak.
+  if (inMemory && !(source[0] === 0x1f && source[1] === 0x8b)) {
+    if (source.length > max) throw tooLarge(name, max);
+    return Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  }
+  const src = inMemory ? [Buffer.from(source)] : (source as AsyncIterable<Uint8Array>);
   const it = (async function* () {
     for await (const c of src) yield Buffer.isBuffer(c) ? c : Buffer.from(c);
   })();
