@@ -10,7 +10,7 @@ import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { baseYaml, testPlane, type TestPlane } from '../../src/server/testing.js';
-import { launchBrowser } from '../harness/browser.js';
+import { launchBrowser, loggedInPage } from '../harness/browser.js';
 
 describe('the certificates page shows what each rotation gate waits for', { timeout: 180_000 }, () => {
   let t: TestPlane;
@@ -41,11 +41,7 @@ describe('the certificates page shows what each rotation gate waits for', { time
     await waitingAt('distribute:propagate');
     const b = await launchBrowser();
     try {
-      const page = await b.context.newPage();
-      await page.goto(`${url}/ui/login`);
-      await page.fill('input[name=token]', t.token);
-      await page.click('button[type=submit]');
-      await page.waitForSelector('#overview');
+      const page = await loggedInPage(b.context, url, t.token);
       await page.goto(`${url}/ui/certificates`);
       const gate = (id: string) => page.locator(`#ca-rotation tr.gate[data-gate="${id}"]`);
       assert.equal(await gate('prepare:gate').getAttribute('data-state'), 'done');

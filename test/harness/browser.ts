@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
 const flags = [
@@ -43,3 +43,13 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
 
 /** Screenshots go under bench/out/ (gitignored), never into the tree's tracked files. */
 export const screenshotDir = new URL('../../bench/out/screenshots/', import.meta.url).pathname;
+
+/** A page of `context` logged in to the dashboard at `url` with `token`. */
+export async function loggedInPage(context: BrowserContext, url: string, token: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${url}/ui/login`);
+  await page.fill('input[name=token]', token);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#overview');
+  return page;
+}

@@ -221,6 +221,52 @@ export function handshake(
   });
 }
 
+/** What a client saw: handshakes that passed, why the others failed, how often it re-read its bundle. */
+export interface ClientTally {
+  ok: number;
+  failed: string[];
+  refreshes: number;
+}
+
+/**
+ * A client that re-reads `bundle` every `reloadMs` (0: before each handshake) and connects every
+ * 50 ms, each handshake verified (name localhost) against what it read last.
+ */
+export function startClient(port: number, bundle: string, reloadMs: number, opts: { timeoutMs?: number } = {}) {
+  const t: ClientTally = { ok: 0, failed: [], refreshes: 0 };
+  let trust = readFileSync(bundle);
+  let last = Date.now();
+  let stop = false;
+  let onRefresh: (() => void) | undefined;
+  const done = (async () => {
+    while (!stop) {
+      if (reloadMs === 0 || Date.now() - last >= reloadMs) {
+        trust = readFileSync(bundle);
+        last = Date.now();
+        t.refreshes++;
+        onRefresh?.();
+      }
+      try {
+        await handshake(port, trust, opts);
+        t.ok++;
+      } catch (e) {
+        t.failed.push(`${new Date().toISOString()} ${(e as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    tally: t,
+    /** Resolves right after the client's next re-read, so what follows starts a full interval before the next. */
+    nextRefresh: () => new Promise<void>((r) => (onRefresh = () => ((onRefresh = undefined), r()))),
+    stop: async () => {
+      stop = true;
+      await done;
+      return t;
+    },
+  };
+}
+
 export function openssl(args: string[], input?: string): { status: number; out: string } {
   const r = spawnSync('openssl', args, { input: input ?? '', encoding: 'utf8', timeout: 20_000 });
   return { status: r.status ?? -1, out: (r.stdout ?? '') + (r.stderr ?? '') };

@@ -7,55 +7,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { handshake, makeEngine, spec, startDirServer, tempDir, type Reloaders } from './harness.js';
+import { makeEngine, spec, startClient, startDirServer, tempDir, type ClientTally, type Reloaders } from './harness.js';
 
 const DAY = 86_400_000;
 
-interface Tally {
-  ok: number;
-  failed: string[];
-  refreshes: number;
-}
-
-/** A client that re-reads `bundle` every `reloadMs` (0: before each handshake) and connects every 50 ms. */
-function startClient(port: number, bundle: string, reloadMs: number) {
-  const t: Tally = { ok: 0, failed: [], refreshes: 0 };
-  let trust = readFileSync(bundle);
-  let last = Date.now();
-  let stop = false;
-  let onRefresh: (() => void) | undefined;
-  const done = (async () => {
-    while (!stop) {
-      if (reloadMs === 0 || Date.now() - last >= reloadMs) {
-        trust = readFileSync(bundle);
-        last = Date.now();
-        t.refreshes++;
-        onRefresh?.();
-      }
-      try {
-        await handshake(port, trust);
-        t.ok++;
-      } catch (e) {
-        t.failed.push((e as Error).message);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return {
-    tally: t,
-    /** Resolves right after the client's next re-read, so what follows starts a full interval before the next. */
-    nextRefresh: () => new Promise<void>((r) => (onRefresh = () => ((onRefresh = undefined), r()))),
-    stop: async () => {
-      stop = true;
-      await done;
-      return t;
-    },
-  };
-}
-
-async function run(reloadMs: number, propagationMs: number): Promise<Tally & { servedNew: boolean }> {
+async function run(reloadMs: number, propagationMs: number): Promise<ClientTally & { servedNew: boolean }> {
   const t = await tempDir();
   const reloaders: Reloaders = new Map();
   const engine = makeEngine(join(t.dir, 'ca'), {}, reloaders);

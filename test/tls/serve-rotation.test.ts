@@ -16,49 +16,13 @@ import { after, before, describe, it } from 'node:test';
 import { createSecureContext, createServer, type SecureContext, type Server } from 'node:tls';
 import { Serve, serveGet } from '../harness/serve.js';
 import { deadPort } from '../harness/webhook.js';
-import { cli, handshake, tempDir } from './harness.js';
+import { cli, handshake, startClient, tempDir } from './harness.js';
+
+/** A handshake that waits on a loaded machine (2 cores, a test runner, serve, its children) is slow, not refused. */
+const slow = { timeoutMs: 30_000 };
 
 /** 70 s: longer than the slowest client's re-read interval, with room for its jitter. */
 const PROPAGATION = '70s';
-
-interface Tally {
-  ok: number;
-  failed: string[];
-  refreshes: number;
-}
-
-/** A client that re-reads `bundle` every `reloadMs` (0: before each handshake) and connects every 50 ms. */
-function startClient(port: number, bundle: string, reloadMs: number) {
-  const t: Tally = { ok: 0, failed: [], refreshes: 0 };
-  let trust = readFileSync(bundle);
-  let last = Date.now();
-  let stop = false;
-  const done = (async () => {
-    while (!stop) {
-      if (reloadMs === 0 || Date.now() - last >= reloadMs) {
-        trust = readFileSync(bundle);
-        last = Date.now();
-        t.refreshes++;
-      }
-      try {
-        // A handshake that waits on a loaded machine (2 cores, a test runner, serve, its children) is slow, not refused.
-        await handshake(port, trust, { timeoutMs: 30_000 });
-        t.ok++;
-      } catch (e) {
-        t.failed.push(`${new Date().toISOString()} ${(e as Error).message}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return {
-    tally: t,
-    stop: async () => {
-      stop = true;
-      await done;
-      return t;
-    },
-  };
-}
 
 /**
  * The endpoint: a TLS server that picks up new files on the next connection, as a workload that
@@ -146,8 +110,8 @@ describe('CA rotation driven by holdfast serve, and by the CLI beside it', { tim
     await serve.start();
     web = await fileServer(join(tmp.dir, 'web'), webPort);
     for (const reloadS of [0, 5, 60]) {
-      clients.push({ what: 'web', reloadS, client: startClient(webPort, join(tmp.dir, 'web', 'ca.crt'), reloadS * 1000) });
-      clients.push({ what: 'api', reloadS, client: startClient(Number(new URL(serve.url).port), join(data, 'tls', 'ca.crt'), reloadS * 1000) });
+      clients.push({ what: 'web', reloadS, client: startClient(webPort, join(tmp.dir, 'web', 'ca.crt'), reloadS * 1000, slow) });
+      clients.push({ what: 'api', reloadS, client: startClient(Number(new URL(serve.url).port), join(data, 'tls', 'ca.crt'), reloadS * 1000, slow) });
     }
   });
 
