@@ -69,7 +69,9 @@ export function tlsEngine(clock: Clock): CertificatePort {
         const leaf = await issueLeaf(
           {
             name: o.commonName,
-            commonName: o.commonName,
+            // The policy's commonName names the certificate; it is the subject CN only when it is
+            // also one of its SANs (a CN that is not a SAN is a name no client checks, and lints say so).
+            ...([...o.dnsNames, ...o.ipAddresses].includes(o.commonName) ? { commonName: o.commonName } : {}),
             sans: { dns: o.dnsNames, ip: o.ipAddresses, uri: [] },
             usages: ['serverAuth'],
             algorithm: DEFAULT_KEY_ALGORITHM,

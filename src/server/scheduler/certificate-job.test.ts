@@ -82,7 +82,7 @@ describe('certificate job: serve never shows green over an endpoint its clients 
       await t.cp.alerter.idle();
       const alert = hooks.received.find((a) => a.event === 'certificate-served-invalid');
       assert.ok(alert, `received: ${hooks.received.map((a) => a.event).join(', ')}`);
-      assert.match(alert.summary, /serves serial [0-9a-f]+ \(CN=web\.local\) that expired on /);
+      assert.match(alert.summary, /serves serial [0-9a-f]+ \(CN=127\.0\.0\.1\) that expired on /);
       assert.equal((alert.details as { reason: string }).reason, 'Expired');
     } finally {
       await t.dispose();
