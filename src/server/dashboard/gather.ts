@@ -6,8 +6,9 @@ import { FindingHistory } from '../../catalog/finding-history.js';
 import type { RunKind, RunStatus } from '../../catalog/run-history.js';
 import { severities } from '../../sast/severity.js';
 import type { ControlPlane } from '../control-plane.js';
-import { filterFindings, groupByRule, pageOf, type FindingsQuery } from '../views/findings-query.js';
-import { certificateViews, findingViews, volumeViews } from '../views/health.js';
+import type { FindingsQuery } from '../views/findings-query.js';
+import { findingsPaged } from '../views/findings-paged.js';
+import { certificateViews, volumeViews } from '../views/health.js';
 import { overview } from '../views/overview.js';
 import { overviewSource } from '../views/sources.js';
 import { timeline } from '../views/timeline.js';
@@ -49,15 +50,14 @@ export async function certificatesData(cp: CertificateViewDeps & Pick<ControlPla
 }
 
 export function findingsData(cp: ControlPlane, q: FindingsQuery, view: FindingsView): FindingsPage {
-  const all = findingViews(cp, { states: undefined });
-  const inVersion = q.version ? new FindingHistory(cp.d.catalog.db).findingsOfCommit(q.version) : undefined;
-  const matching = filterFindings(all, q, inVersion);
+  // Paged in SQL: the view shows a page or the rule groups, never every finding.
+  const r = findingsPaged(cp, q, { page: view === 'list', groups: view === 'rules' });
   return {
     q,
     view,
-    page: pageOf(matching, q.page, q.perPage),
-    groups: groupByRule(matching),
-    options: { tools: [...new Set(all.map((f) => f.tool))].sort(), workloads: Object.keys(cp.config.workloads) },
+    page: r.page,
+    groups: r.groups,
+    options: { tools: r.tools, workloads: Object.keys(cp.config.workloads) },
     chart: findingsOverTime(cp),
     now: cp.d.clock.now(),
   };

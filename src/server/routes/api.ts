@@ -6,7 +6,8 @@ import { overview } from '../views/overview.js';
 import { timeline } from '../views/timeline.js';
 import { overviewSource } from '../views/sources.js';
 import { FindingHistory } from '../../catalog/finding-history.js';
-import { filterFindings, groupByRule, pageOf, parseFindingsQuery } from '../views/findings-query.js';
+import { filterFindings, parseFindingsQuery } from '../views/findings-query.js';
+import { findingsPaged } from '../views/findings-paged.js';
 import { findingDetail } from '../views/finding-detail.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
@@ -197,9 +198,9 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
       },
     },
     async (req, reply) => {
-      const { q, matching } = matchingFindings(req.query);
-      if (req.query.page === undefined && req.query.perPage === undefined) return matching;
-      const p = pageOf(matching, q.page, q.perPage);
+      if (req.query.page === undefined && req.query.perPage === undefined) return matchingFindings(req.query).matching;
+      // A page is read in SQL: not every finding to answer fifty.
+      const p = findingsPaged(cp, parseFindingsQuery(req.query, { state: 'open', perPage: 1000 }), { page: true }).page;
       reply.header('x-total-count', String(p.total));
       return p.items;
     },
@@ -215,7 +216,7 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
         response: { 200: list },
       },
     },
-    async (req) => groupByRule(matchingFindings(req.query).matching),
+    async (req) => findingsPaged(cp, parseFindingsQuery(req.query, { state: 'open', perPage: 1000 }), { groups: true }).groups,
   );
 
   app.get<{ Params: { id: string } }>(

@@ -6,6 +6,7 @@
 import { invalidInput } from '../../base/errors.js';
 import { severities } from '../../sast/severity.js';
 import type { Sighting } from '../../catalog/finding-history.js';
+import type { RuleSeverityCount } from '../../catalog/finding-page.js';
 import type { FindingView } from './health.js';
 
 export const findingStates = ['open', 'fixed', 'dismissed', 'suppressed'] as const;
@@ -98,20 +99,39 @@ export interface RuleGroup {
 
 const rank = (s: string) => severities.indexOf(s as (typeof severities)[number]) + 1 || severities.length + 1;
 
-/** Most severe rule first, then the one with most findings. */
-export function groupByRule(views: readonly FindingView[]): RuleGroup[] {
+/**
+ * Rule groups from counts per tool, rule and severity (the catalog counts them in SQL for a page;
+ * groupByRule counts a list). `deployedIn`: per `tool\0rule`, the workloads whose running version
+ * carries one of its findings. Most severe rule first, then the one with most findings.
+ */
+export function rulesFromCounts(counts: readonly RuleSeverityCount[], deployedIn: ReadonlyMap<string, readonly string[]> = new Map()): RuleGroup[] {
   const by = new Map<string, RuleGroup>();
-  for (const f of views) {
-    const key = `${f.tool}\0${f.ruleId}`;
-    const g = by.get(key) ?? { ruleId: f.ruleId, tool: f.tool, count: 0, severity: f.severity, bySeverity: {}, cwes: [], example: f.message, deployedIn: [] };
+  // Most severe first, so a group's example and severity are its most severe findings'.
+  for (const c of [...counts].sort((a, b) => rank(a.severity) - rank(b.severity))) {
+    const key = `${c.tool}\0${c.ruleId}`;
+    const g = by.get(key) ?? { ruleId: c.ruleId, tool: c.tool, count: 0, severity: c.severity, bySeverity: {}, cwes: [], example: c.example, deployedIn: [...(deployedIn.get(key) ?? [])] };
     by.set(key, g);
-    g.count++;
-    g.bySeverity[f.severity] = (g.bySeverity[f.severity] ?? 0) + 1;
-    if (rank(f.severity) < rank(g.severity)) g.severity = f.severity;
-    for (const c of f.cwes) if (!g.cwes.includes(c)) g.cwes.push(c);
-    for (const w of f.deployedIn) if (!g.deployedIn.includes(w)) g.deployedIn.push(w);
+    g.count += c.count;
+    g.bySeverity[c.severity] = (g.bySeverity[c.severity] ?? 0) + c.count;
+    for (const w of c.cwes) if (!g.cwes.includes(w)) g.cwes.push(w);
   }
   return [...by.values()].sort((a, b) => rank(a.severity) - rank(b.severity) || b.count - a.count || a.ruleId.localeCompare(b.ruleId));
+}
+
+/** The same for a list of findings (in the list's order: its first finding of a severity gives the example). */
+export function groupByRule(views: readonly FindingView[]): RuleGroup[] {
+  const counts = new Map<string, RuleSeverityCount>();
+  const deployedIn = new Map<string, string[]>();
+  for (const f of views) {
+    const key = `${f.tool}\0${f.ruleId}\0${f.severity}`;
+    const c = counts.get(key) ?? { tool: f.tool, ruleId: f.ruleId, severity: f.severity, count: 0, example: f.message, cwes: [] };
+    counts.set(key, c);
+    c.count++;
+    for (const w of f.cwes) if (!c.cwes.includes(w)) c.cwes.push(w);
+    const rule = `${f.tool}\0${f.ruleId}`;
+    for (const w of f.deployedIn) if (!deployedIn.get(rule)?.includes(w)) deployedIn.set(rule, [...(deployedIn.get(rule) ?? []), w]);
+  }
+  return rulesFromCounts([...counts.values()], deployedIn);
 }
 
 /** A CWE's page at MITRE, for an id the catalog stored as "CWE-79". */
