@@ -25,6 +25,7 @@ export function excludeMatcher(patterns: readonly string[]): ExcludeMatcher {
     const body = p.replace(/^\//, '').replace(/\/$/, '');
     return { re: toRegex(body), byName: !anchored && !body.includes('/') };
   });
+  if (rules.length === 0) return () => false;
   return (rel) => {
     const name = rel.slice(rel.lastIndexOf('/') + 1);
     return rules.some((r) => r.re.test(r.byName ? name : rel));

@@ -12,20 +12,19 @@
  * escaped form. It is what `ls`, `diff` and `restore <snapshot>:<path>` show and accept.
  */
 
-const strict = new TextDecoder('utf-8', { fatal: true });
+import { isUtf8 as nativeIsUtf8 } from 'node:buffer';
+
+/** A Buffer over the same bytes, not a copy: names are converted once per entry of every backup. */
+const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 export function isUtf8(b: Uint8Array): boolean {
-  try {
-    strict.decode(b);
-    return true;
-  } catch {
-    return false;
-  }
+  // Validates without decoding (simdutf), by the same rules as a fatal TextDecoder.
+  return nativeIsUtf8(b);
 }
 
 /** The readable form of a name or path given as bytes (see the header); UTF-8 stays as it is. */
 export function escapeName(b: Uint8Array): string {
-  if (isUtf8(b)) return Buffer.from(b).toString('utf8');
+  if (isUtf8(b)) return view(b).toString('utf8');
   let out = '';
   let i = 0;
   while (i < b.length) {
@@ -44,20 +43,14 @@ export function escapeName(b: Uint8Array): string {
 
 /** Length of the valid UTF-8 sequence starting at `i`, or 0 when the byte there starts none. */
 function validSequenceAt(b: Uint8Array, i: number): number {
-  for (let len = 1; len <= 4 && i + len <= b.length; len++) {
-    try {
-      strict.decode(b.subarray(i, i + len));
-      return len;
-    } catch {
-      // a longer sequence may still be valid
-    }
-  }
+  // A shorter prefix that is not valid may still start a longer sequence that is.
+  for (let len = 1; len <= 4 && i + len <= b.length; len++) if (nativeIsUtf8(b.subarray(i, i + len))) return len;
   return 0;
 }
 
 /** What a tree node stores for a name read from the filesystem. */
 export function nodeName(b: Uint8Array): { name: string; nameRaw?: string } {
-  return isUtf8(b) ? { name: Buffer.from(b).toString('utf8') } : { name: escapeName(b), nameRaw: Buffer.from(b).toString('base64') };
+  return isUtf8(b) ? { name: view(b).toString('utf8') } : { name: escapeName(b), nameRaw: view(b).toString('base64') };
 }
 
 /** The bytes a node names: `nameRaw` when present, else the UTF-8 of `name`. */
