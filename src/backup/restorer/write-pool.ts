@@ -74,11 +74,13 @@ export class WritePool {
     let created = false;
     const request = (m: WriteRequest, transfer: ArrayBuffer[] = []): Promise<WriteReply> => this.send(w, m, transfer);
     /** Sends a piece and, for each chunk whose copy failed, tries the next copies one by one. */
-    const writePiece = async (chunks: SealedChunk[], which: { index: number; copy: number; tried: string[] }[]) => {
+    let finished = false;
+    const writePiece = async (chunks: SealedChunk[], which: { index: number; copy: number; tried: string[] }[], finish?: FileMeta) => {
       const first = !created;
       created = true;
-      const reply = await request({ kind: 'write', job: 0, file, ...(first ? { path: new Uint8Array(path) } : {}), chunks }, chunks.map((c) => c.sealed));
+      const reply = await request({ kind: 'write', job: 0, file, ...(first ? { path: new Uint8Array(path) } : {}), chunks, ...(finish ? { finish } : {}) }, chunks.map((c) => c.sealed));
       this.raise(reply, shown);
+      finished = !!reply.finished;
       for (const f of reply.failed ?? []) {
         const { index, copy, tried } = which[f.index]!;
         let c = copy;
@@ -100,9 +102,9 @@ export class WritePool {
       let chunks: SealedChunk[] = [];
       let which: { index: number; copy: number; tried: string[] }[] = [];
       let bytes = 0;
-      const flush = async () => {
+      const flush = async (finish?: FileMeta) => {
         if (inFlight.length >= PIECES_IN_FLIGHT) await inFlight.shift();
-        const p = writePiece(chunks, which);
+        const p = writePiece(chunks, which, finish);
         // Awaited below; this only keeps a failure from being "unhandled" meanwhile.
         p.catch(() => {});
         inFlight.push(p);
@@ -119,9 +121,10 @@ export class WritePool {
         bytes += sealed.length;
         if (bytes >= PIECE_BYTES) await flush();
       }
-      if (chunks.length || !created) await flush();
+      // A file in one piece (most are small) is finished by the same message: one round trip.
+      if (chunks.length || !created) await flush(created ? undefined : { ...meta, size: pos });
       for (const p of inFlight) await p;
-      this.raise(await request({ kind: 'finish', job: 0, file, meta: { ...meta, size: pos } }), shown);
+      if (!finished) this.raise(await request({ kind: 'finish', job: 0, file, meta: { ...meta, size: pos } }), shown);
     } catch (e) {
       await Promise.allSettled(inFlight);
       if (created) await request({ kind: 'abort', job: 0, file }).catch(() => {});

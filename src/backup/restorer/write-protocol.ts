@@ -23,8 +23,11 @@ export interface FileMeta {
 
 export type WriteRequest =
   | { kind: 'init'; encKey: Uint8Array; idKey: Uint8Array }
-  /** `path` on a file's first piece: the worker creates the file then (O_EXCL|O_NOFOLLOW). */
-  | { kind: 'write'; job: number; file: number; path?: Uint8Array; chunks: SealedChunk[] }
+  /**
+   * `path` on a file's first piece: the worker creates the file then (O_EXCL|O_NOFOLLOW). `finish`
+   * on a file's only piece: when every chunk opened, the worker finishes the file too.
+   */
+  | { kind: 'write'; job: number; file: number; path?: Uint8Array; chunks: SealedChunk[]; finish?: FileMeta }
   | { kind: 'finish'; job: number; file: number; meta: FileMeta }
   /** The main thread gave up on the file: close it. */
   | { kind: 'abort'; job: number; file: number };
@@ -40,5 +43,7 @@ export interface WriteReply {
   job: number;
   /** Chunks whose copy was damaged (by index in the request): nothing of them was written. */
   failed?: { index: number; code: string; message: string }[];
+  /** The write also finished the file (it carried `finish` and no chunk failed). */
+  finished?: boolean;
   error?: WorkerError;
 }

@@ -48,7 +48,13 @@ function write(file: number, path: Uint8Array | undefined, chunks: SealedChunk[]
   let f = files.get(file);
   if (!f) {
     if (!path) throw new Error(`restore: file ${file} is not open`);
-    f = { fd: openSync(Buffer.from(path.buffer, path.byteOffset, path.byteLength), CREATE, 0o600), end: 0 };
+    let fd: number;
+    try {
+      fd = openSync(Buffer.from(path.buffer, path.byteOffset, path.byteLength), CREATE, 0o600);
+    } catch (e) {
+      throw Object.assign(e as Error, { action: 'create' });
+    }
+    f = { fd, end: 0 };
     files.set(file, f);
   }
   const failed: NonNullable<WriteReply['failed']> = [];
@@ -94,10 +100,10 @@ function abort(file: number): void {
   if (f) closeSync(f.fd);
 }
 
-const asError = (e: unknown, action: WorkerError['action']): WorkerError => ({
+const asError = (e: unknown): WorkerError => ({
   code: (e as { code?: string }).code ?? 'EIO',
   message: e instanceof Error ? e.message : String(e),
-  action,
+  action: (e as { action?: WorkerError['action'] }).action ?? 'write',
 });
 
 parentPort!.on('message', (m: WriteRequest) => {
@@ -108,7 +114,11 @@ parentPort!.on('message', (m: WriteRequest) => {
   }
   let reply: WriteReply;
   try {
-    if (m.kind === 'write') reply = { job: m.job, failed: write(m.file, m.path, m.chunks) };
+    if (m.kind === 'write') {
+      const failed = write(m.file, m.path, m.chunks);
+      if (m.finish && !failed) finish(m.file, m.finish);
+      reply = { job: m.job, failed, finished: !!m.finish && !failed };
+    }
     else if (m.kind === 'finish') {
       finish(m.file, m.meta);
       reply = { job: m.job };
@@ -117,9 +127,8 @@ parentPort!.on('message', (m: WriteRequest) => {
       reply = { job: m.job };
     }
   } catch (e) {
-    const creating = m.kind === 'write' && m.path !== undefined && !files.has(m.file);
     if (m.kind === 'write') abort(m.file);
-    reply = { job: m.job, error: asError(e, creating ? 'create' : 'write') };
+    reply = { job: m.job, error: asError(e) };
   }
   parentPort!.postMessage(reply);
 });
