@@ -40,6 +40,7 @@ export {
   type FindingState,
   type FindingFilter,
   type StreamEntry,
+  type RuleInfo,
 } from './sast-store.js';
 export { RestorePointStore, type RestorePoint, type RestorePointProvenance, type RestorePointWorkload } from './restore-points.js';
 export { AuditLog, type AuditEvent } from './audit.js';

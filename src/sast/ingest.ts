@@ -130,6 +130,7 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
         warnings: run.warnings,
       });
       const counts = applyLifecycle(c.sast, st, run, { scanId, commit: v.commit, scanTime, repository: env.repository, newOpen: newOpenFindings });
+      for (const r of run.rules) c.sast.upsertRule({ tool: run.tool, ...r }, now);
       out.push({ ...base, ...counts, scanId, alreadyIngested: false });
     }
     c.audit.append({

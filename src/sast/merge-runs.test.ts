@@ -44,6 +44,7 @@ const run = (index: number, tool: string, status: RunStatus, results = 1): Norma
   unreadable: 0,
   startTime: undefined,
   provenance: [],
+  rules: [],
   warnings: [],
 });
 const at = (commit: string, category: string) => ({ commit, category });

@@ -31,6 +31,7 @@ function mergeAll(parts: readonly NormalisedRun[]): NormalisedRun {
     unreadable: parts.reduce((n, p) => n + p.unreadable, 0),
     startTime: parts.map((p) => p.startTime).filter((t): t is string => !!t).sort()[0],
     provenance: parts.flatMap((p) => p.provenance),
+    rules: parts.flatMap((p) => p.rules),
     warnings: parts.flatMap((p) => p.warnings),
   };
 }

@@ -11,7 +11,7 @@ import { quickResultCheck } from './quick-check.js';
 import { severityOf, type SeveritySource } from './result-severity.js';
 import { ruleResolver } from './rules.js';
 import type { SourceLines } from './source-lines.js';
-import { resultSchema, tolerantParse, type SarifRun } from './sarif-schema.js';
+import { resultSchema, tolerantParse, type SarifRule, type SarifRun } from './sarif-schema.js';
 import type { Severity } from './severity.js';
 
 export type RunStatus = 'complete' | 'failed' | 'unknown';
@@ -42,7 +42,22 @@ export interface NormalisedRun {
   unreadable: number;
   startTime: string | undefined;
   provenance: { repositoryUri?: string | undefined; revisionId?: string | undefined; branch?: string | undefined }[];
+  /** How the tool describes the rules its findings are of, by the findings' rule id. */
+  rules: RuleDescription[];
   warnings: string[];
+}
+
+export interface RuleDescription {
+  ruleId: string;
+  name: string | undefined;
+  shortDescription: string | undefined;
+  helpText: string | undefined;
+  helpMarkdown: string | undefined;
+  helpUri: string | undefined;
+}
+
+function describe(ruleId: string, r: SarifRule): RuleDescription {
+  return { ruleId, name: r.name, shortDescription: r.shortDescription?.text, helpText: r.help?.text, helpMarkdown: r.help?.markdown, helpUri: r.helpUri };
 }
 
 export function categoryOf(automationId: string | undefined): string | undefined {
@@ -90,6 +105,7 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
   const cweArrays = new Map<string, string[]>();
 
   const read: ReadResult[] = [];
+  const rules = new Map<string, RuleDescription>();
   let notFailures = 0;
   let unreadable = 0;
   let i = -1;
@@ -106,6 +122,7 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
     }
     const rule = findRule(res, `${where}.results[${i}]`);
     const ruleId = res.ruleId ?? res.rule?.id ?? rule.rule?.id ?? 'unknown-rule';
+    if (rule.rule && !rules.has(ruleId)) rules.set(ruleId, describe(ruleId, rule.rule));
     const loc = res.locations?.[0];
     const region = loc?.physicalLocation?.region;
     let logical = loc?.logicalLocations?.[0];
@@ -156,6 +173,7 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
     unreadable,
     startTime: run.invocations?.[0]?.endTimeUtc ?? run.invocations?.[0]?.startTimeUtc,
     provenance: run.versionControlProvenance ?? [],
+    rules: [...rules.values()],
     warnings,
   };
 }

@@ -50,6 +50,8 @@ export const ruleSchema = z
     name: z.string().optional(),
     shortDescription: multiformat.optional(),
     fullDescription: multiformat.optional(),
+    help: multiformat.optional(),
+    helpUri: z.string().optional(),
     messageStrings: z.record(multiformat).optional(),
     defaultConfiguration: z.object({ level: z.enum(['none', 'note', 'warning', 'error']).optional() }).passthrough().optional(),
     relationships: z.array(z.object({ target: descriptorRef }).passthrough()).optional(),

@@ -8,7 +8,8 @@ import { core } from './001-core.js';
 import { controlPlane } from './002-control-plane.js';
 import { incidents } from './003-incidents.js';
 import { pruneRuns } from './004-prune-runs.js';
+import { sastRules } from './005-sast-rules.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [core, controlPlane, incidents, pruneRuns];
+export const migrations: readonly Migration[] = [core, controlPlane, incidents, pruneRuns, sastRules];
