@@ -70,7 +70,8 @@ export default tseslint.config(
     'config/ holds the schemas the drivers share; it must not depend on them.',
   ),
   {
-    files: ['src/server/views/**'],
+    // The list only grows until every job is moved (backup, report, the health sweep still take the control plane).
+    files: ['src/server/views/**', 'src/server/scheduler/{deps,prune-job,verify-job,proposal-alerts}.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -79,7 +80,7 @@ export default tseslint.config(
             {
               group: ['**/control-plane.js', '../control-plane.js'],
               message:
-                'Views take the narrow things they read (views/deps.ts: catalog, clock, config slices), not the control plane, which builds the jobs that read through the views: the import would close a circle.',
+                'Views and jobs take the narrow things they use (views/deps.ts, scheduler/deps.ts: catalog, clock, config slices), not the control plane, which builds the jobs and the health sweep that use them: the import would close a circle.',
             },
           ],
         },

@@ -4,7 +4,7 @@
  * upload's proposals would have paged. The upload alerts its own proposals at once (same event and
  * key: the incident id), so this only ever sends for a proposal nobody alerted yet.
  */
-import type { ControlPlane } from '../control-plane.js';
+import type { JobDeps } from './deps.js';
 
 /**
  * A proposal is left to settle before it is alerted: the process that made it withdraws its second
@@ -26,14 +26,14 @@ export function decideProposalAlert(i: {
   return { alert: true, reason: 'Unalerted', message: `${inc} awaits approval and no alert has been sent for it` };
 }
 
-export function alertUnalertedProposals(cp: ControlPlane): void {
-  const now = cp.d.clock.now();
+export function alertUnalertedProposals(cp: Pick<JobDeps, 'catalog' | 'clock' | 'incidents' | 'evidence' | 'alerter'>): void {
+  const now = cp.clock.now();
   for (const i of cp.incidents.list({ limit: 500 })) {
     if (i.status !== 'proposed') continue;
     const alreadyAlerted = cp.evidence.alerts({ event: 'incident-proposed', key: i.id, limit: 1 }).length > 0;
     if (!decideProposalAlert({ incident: i, now, alreadyAlerted }).alert) continue;
     const finding = (i.params.target as { findingId?: string } | undefined)?.findingId;
-    const f = finding ? cp.d.catalog.sast.getFinding(finding) : undefined;
+    const f = finding ? cp.catalog.sast.getFinding(finding) : undefined;
     cp.alerter.fire({
       event: 'incident-proposed',
       key: i.id,

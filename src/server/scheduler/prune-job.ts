@@ -6,19 +6,19 @@
  * on a volume of the repository (prune-decisions.ts).
  */
 import type { PruneConfig } from '../../config/index.js';
-import type { ControlPlane } from '../control-plane.js';
+import type { JobDeps } from './deps.js';
 import { decidePruneHold, describePrune } from './prune-decisions.js';
 import type { Job } from './scheduler.js';
 
 /** The volumes that backup policies write into a repository. */
-export function volumesOfRepository(cp: ControlPlane, repository: string): string[] {
+export function volumesOfRepository(cp: { config: Pick<JobDeps['config'], 'backupPolicies'> }, repository: string): string[] {
   const out = new Set<string>();
   for (const p of Object.values(cp.config.backupPolicies))
     if (p.repository === repository) for (const v of p.volumes) out.add(v);
   return [...out];
 }
 
-export function pruneJob(cp: ControlPlane, repository: string, prune: PruneConfig): Job {
+export function pruneJob(cp: Pick<JobDeps, 'config' | 'incidents' | 'withRepository'>, repository: string, prune: PruneConfig): Job {
   const id = `prune/${repository}`;
   return {
     id,

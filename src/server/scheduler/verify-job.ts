@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { HoldfastError } from '../../base/errors.js';
 import type { BackupPolicyConfig } from '../../config/index.js';
 import { describeResult, runCommand } from '../../platform/local/exec.js';
-import type { ControlPlane } from '../control-plane.js';
+import type { JobDeps } from './deps.js';
 import type { Job } from './scheduler.js';
 
 export function verifyJob(
-  cp: ControlPlane,
+  cp: Pick<JobDeps, 'catalog' | 'clock' | 'dataDir' | 'evidence' | 'withRepository' | 'repositoryLocation'>,
   policyName: string,
   policy: BackupPolicyConfig,
   volume: string,
@@ -32,7 +32,7 @@ export function verifyJob(
     runAtStart: false,
     async execute(ctx) {
       const location = cp.repositoryLocation(policy.repository);
-      const point = cp.d.catalog.restorePoints
+      const point = cp.catalog.restorePoints
         .list({ volume })
         .filter((p) => p.repository === location)
         .at(-1);
@@ -47,7 +47,7 @@ export function verifyJob(
         await rm(scratch, { recursive: true, force: true });
         await mkdir(scratch, { recursive: true, mode: 0o700 });
         const base = { snapshotId: point.snapshotId, volume, runId: ctx.run.id };
-        const started = cp.d.clock.now();
+        const started = cp.clock.now();
         try {
           ctx.log(
             'info',
@@ -60,17 +60,17 @@ export function verifyJob(
             const message = e instanceof Error ? e.message : String(e);
             cp.evidence.addVerification({
               ...base,
-              time: cp.d.clock.now(),
+              time: cp.clock.now(),
               result: 'failed',
               bytes: 0,
               files: 0,
-              restoreMs: cp.d.clock.now().getTime() - started.getTime(),
+              restoreMs: cp.clock.now().getTime() - started.getTime(),
               checkExit: undefined,
               message: `restore failed: ${message}`,
             });
             throw e;
           }
-          const restoreMs = cp.d.clock.now().getTime() - started.getTime();
+          const restoreMs = cp.clock.now().getTime() - started.getTime();
           ctx.log(
             'info',
             `restored ${restored.files} files, ${restored.bytes} bytes in ${restoreMs} ms; every chunk authenticated`,
@@ -81,7 +81,7 @@ export function verifyJob(
             const message = `restored ${restored.files} files / ${restored.bytes} bytes, but the snapshot recorded ${recorded.files} files / ${recorded.bytes} bytes`;
             cp.evidence.addVerification({
               ...base,
-              time: cp.d.clock.now(),
+              time: cp.clock.now(),
               result: 'failed',
               bytes: restored.bytes,
               files: restored.files,
@@ -102,7 +102,7 @@ export function verifyJob(
               cwd: scratch,
               env: { ...process.env, HOLDFAST_RESTORE_DIR: scratch, HOLDFAST_VOLUME: volume },
               timeoutMs: verify.checkTimeout,
-              clock: cp.d.clock,
+              clock: cp.clock,
             });
             checkExit = r.exitCode ?? undefined;
             message = `check ${describeResult(r)}`;
@@ -110,7 +110,7 @@ export function verifyJob(
             if (r.exitCode !== 0) {
               cp.evidence.addVerification({
                 ...base,
-                time: cp.d.clock.now(),
+                time: cp.clock.now(),
                 result: 'failed',
                 bytes: restored.bytes,
                 files: restored.files,
@@ -127,7 +127,7 @@ export function verifyJob(
           }
           cp.evidence.addVerification({
             ...base,
-            time: cp.d.clock.now(),
+            time: cp.clock.now(),
             result: 'passed',
             bytes: restored.bytes,
             files: restored.files,
