@@ -40,7 +40,8 @@ export interface ScanContext {
 }
 
 export function findingId(repository: string, st: Stream, identity: string): string {
-  return createHash('sha256').update([repository, st.ref, st.tool, st.category, identity].join('\u0000')).digest('hex').slice(0, 16);
+  // Not a slice of the full hex, which would keep the 64-character string alive with each id.
+  return createHash('sha256').update([repository, st.ref, st.tool, st.category, identity].join('\u0000')).digest().toString('hex', 0, 8);
 }
 
 export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun, ctx: ScanContext): LifecycleCounts {

@@ -103,6 +103,7 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
   });
   // Results of one rule mostly carry the same CWEs: one array for them all.
   const cweArrays = new Map<string, string[]>();
+  const ruleIds = new Map<string, string>();
 
   const read: ReadResult[] = [];
   const rules = new Map<string, RuleDescription>();
@@ -121,7 +122,10 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
       continue;
     }
     const rule = findRule(res, `${where}.results[${i}]`);
-    const ruleId = res.ruleId ?? res.rule?.id ?? rule.rule?.id ?? 'unknown-rule';
+    const parsedId = res.ruleId ?? res.rule?.id ?? rule.rule?.id ?? 'unknown-rule';
+    // One string per rule, not one per result: each result's parse made its own copy.
+    let ruleId = ruleIds.get(parsedId);
+    if (ruleId === undefined) ruleIds.set(parsedId, (ruleId = parsedId));
     if (rule.rule && !rules.has(ruleId)) rules.set(ruleId, describe(ruleId, rule.rule));
     const loc = res.locations?.[0];
     const region = loc?.physicalLocation?.region;
