@@ -167,3 +167,17 @@ test('the shipped RBAC lets hooks exec into pods: the WebSocket exec is authoriz
   assert.equal(r.outcome, 'failed');
   assert.match(r.message, /HTTP 400/);
 });
+
+test('the harness removes the ClusterRole and binding it made for the RBAC tests: a leftover holdfast-operator ClusterRole breaks a later helm install', async () => {
+  const unbindNow = await bindShippedRbac(kube.kc, kube.userName, await kube.namespace('rbac-unbind'));
+  const rbac = kube.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  await rbac.readClusterRole({ name: 'holdfast-operator' });
+  await unbindNow();
+  for (const [what, read] of [
+    ['ClusterRole', () => rbac.readClusterRole({ name: 'holdfast-operator' })],
+    ['ClusterRoleBinding', () => rbac.readClusterRoleBinding({ name: 'holdfast-operator' })],
+  ] as const) {
+    const e = await read().then(() => undefined, (x: { code?: number }) => x);
+    assert.equal(e?.code, 404, `the ${what} holdfast-operator is still there`);
+  }
+});
