@@ -136,7 +136,8 @@ describe('WorkloadSupervisor (real processes)', () => {
   });
 
   it('deploys a version as a planned restart: deploying (not down), no alert, ready on the new version, and a crash after it restarts that version', async () => {
-    const { w, s, alerts } = supervise('deploy');
+    let held: string | undefined;
+    const { w, s, alerts } = supervise('deploy', { held: () => held });
     try {
       await w.start();
       await w.whenReady(10_000);
@@ -158,6 +159,14 @@ describe('WorkloadSupervisor (real processes)', () => {
       await until('alerted', () => alerts.length === 1);
       await until('ready again', () => w.status().state === 'ready');
       assert.equal(readFileSync(s.logFile, 'utf8').match(/commit=beef01/g)?.length, 2);
+      assert.equal(w.status().lastDeploy?.version?.commit, 'beef01', 'the restart ran the deployed version');
+      // An incident restarts it on another version, from another process: the deploy no longer describes what runs.
+      held = 'incident i-3 is running on volume data';
+      await s.stop(2000);
+      await until('held', () => w.status().state === 'held');
+      const incident = (await service('deploy').start({ commit: 'c1ea11' }))!;
+      await until('adopted', () => w.status().pid === incident.pid && w.status().state === 'ready');
+      assert.equal(w.status().lastDeploy, undefined);
     } finally {
       await w.stop();
     }

@@ -40,7 +40,7 @@ export interface WorkloadStatus {
   restarts: number;
   lastExit: { code: number | null; signal: string | null; at: string; message: string } | undefined;
   nextRestartAt: string | undefined;
-  /** The last deploy or restart asked for through serve, with the version it started. */
+  /** The deploy or restart asked through serve that started the running process, with its version (none once a process started elsewhere — an incident's — is adopted). */
   lastDeploy: { at: string; version: ServiceVersion | undefined } | undefined;
 }
 
@@ -250,6 +250,7 @@ export class WorkloadSupervisor {
     this.exited = undefined;
     this.slowReported = false;
     this.nextRestartAt = undefined;
+    this.lastDeploy = undefined;
     this.d.log.info(`workload ${this.d.name}: process ${pid} started elsewhere (an incident); adopted, waiting until ${this.d.check.what}`);
     this.set('starting', `process ${pid} adopted; not ready until ${this.d.check.what}`);
   }
