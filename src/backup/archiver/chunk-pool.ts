@@ -18,6 +18,13 @@ export interface ChunkedFile {
   after: StatAfterRead;
 }
 
+/**
+ * Files a worker is sent ahead of the one it reads: with one at a time, a worker sat idle for the
+ * main thread to take its "done" and send the next file, about a third of the time on 20,000 small
+ * files. Only paths wait in its queue; the data it holds is still one file's.
+ */
+const PER_WORKER = 3;
+
 interface Job {
   /** Bytes, as the walk has it: a name need not be UTF-8. */
   path: Uint8Array;
@@ -29,7 +36,8 @@ interface Job {
 
 export class ChunkPool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  /** Files sent to each worker and not done yet. */
+  private readonly sent = new Map<Worker, number>();
   private readonly queue: { job: number; worker?: Worker }[] = [];
   private readonly jobs = new Map<number, Job>();
   private nextJob = 1;
@@ -51,7 +59,7 @@ export class ChunkPool {
       w.on('error', (e) => this.fail(e));
       w.postMessage(init);
       this.workers.push(w);
-      this.idle.push(w);
+      this.sent.set(w, 0);
     }
   }
 
@@ -64,8 +72,8 @@ export class ChunkPool {
     const own = new Uint8Array(path);
     return new Promise((resolve, reject) => {
       this.jobs.set(job, { path: own, limit, content: [], resolve, reject });
-      const w = this.idle.pop();
-      if (w) w.postMessage({ kind: 'file', job, path: own, limit });
+      const w = this.workers.find((x) => this.sent.get(x)! < PER_WORKER);
+      if (w) this.send(w, job, own, limit);
       else this.queue.push({ job });
     });
   }
@@ -88,10 +96,10 @@ export class ChunkPool {
       return;
     }
     this.jobs.delete(m.job);
+    this.sent.set(w, this.sent.get(w)! - 1);
     const next = this.queue.shift();
     const queued = next && this.jobs.get(next.job);
-    if (queued) w.postMessage({ kind: 'file', job: next.job, path: queued.path, limit: queued.limit });
-    else this.idle.push(w);
+    if (queued) this.send(w, next.job, queued.path, queued.limit);
     if (m.kind === 'error') {
       const e = Object.assign(new Error(m.message), { code: m.code });
       job.reject(fromSystemError(`read ${escapeName(job.path)}`, e));
@@ -101,6 +109,11 @@ export class ChunkPool {
     // Resolve only after this file's chunks are in a pack buffer, so the tree never names a blob
     // that a failure could still drop.
     void this.tail.then(() => (this.failure ? job.reject(this.failure) : job.resolve({ content: job.content, size: m.size, after: m.after })));
+  }
+
+  private send(w: Worker, job: number, path: Uint8Array, limit: number): void {
+    this.sent.set(w, this.sent.get(w)! + 1);
+    w.postMessage({ kind: 'file', job, path, limit });
   }
 
   private fail(e: unknown): void {
