@@ -40,6 +40,9 @@ if (!process.env.HOLDFAST_SKIP_PREPARE) {
 // a time (test/harness/node-lock.ts): next to each other in the list, the second would hold one of
 // the two runner slots only to wait. Spread evenly through the list, they rarely meet.
 files = spreadOut(files, (f) => f.startsWith('test/node/'));
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files];
+// Against one external cluster (HOLDFAST_KUBECONFIG) the files share its cluster-scoped objects (the
+// CRDs, the holdfast-operator ClusterRole the RBAC tests bind and remove), so they run one at a time.
+const concurrency = process.env.HOLDFAST_KUBECONFIG ? 1 : 2;
+const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env } });
 process.exit(r.status ?? 1);

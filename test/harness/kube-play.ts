@@ -15,6 +15,20 @@ export function testLogger(): Logger {
   return level === 'debug' || level === 'info' ? createLogger({ level, json: false }) : silentLogger;
 }
 
+/**
+ * Options for a test that plays the kubelet or a controller (the functions below). Against an
+ * external cluster (HOLDFAST_KUBECONFIG) the real kubelet and controllers race its status writes,
+ * so such a test does not run there; test/node runs the same flows with the real ones.
+ */
+export const playsControllers = {
+  skip: process.env.HOLDFAST_KUBECONFIG ? 'plays the kubelet and controllers: runs only against the API-only harness (HOLDFAST_KUBECONFIG is set)' : false,
+};
+
+/** A test that plays controllers without `playsControllers` fails here instead of racing real ones. */
+function refuseBesideRealControllers(role: string): void {
+  if (process.env.HOLDFAST_KUBECONFIG) throw new Error(`this test plays ${role} beside a real cluster's (HOLDFAST_KUBECONFIG): give it the playsControllers option`);
+}
+
 export const DIGEST_A = 'sha256:' + 'a1'.repeat(32);
 export const DIGEST_B = 'sha256:' + 'b2'.repeat(32);
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -41,6 +55,7 @@ export function pvc(name: string, labels: Record<string, string> = {}): k8s.V1Pe
 
 /** A running pod of StatefulSet `owner` mounting `claim`, with the kubelet-reported image digest. */
 export async function runningPod(kc: k8s.KubeConfig, ns: string, name: string, claim: string, owner: string, digest: string): Promise<void> {
+  refuseBesideRealControllers('the kubelet');
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await core.createNamespacedPod({
     namespace: ns,
@@ -74,6 +89,7 @@ export async function runningPod(kc: k8s.KubeConfig, ns: string, name: string, c
  * (Pod Security in a namespace that enforces it) judges exactly what the operator asked for.
  */
 export async function finishJob(kc: k8s.KubeConfig, ns: string, job: string, outcome: { message: string; ok: boolean }): Promise<void> {
+  refuseBesideRealControllers('the Job controller');
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const pod = `${job}-x`.slice(0, 63);
@@ -131,6 +147,7 @@ export async function finishJob(kc: k8s.KubeConfig, ns: string, job: string, out
 
 /** The CSI snapshotter: the VolumeSnapshot is cut and ready. */
 export async function readySnapshot(kc: k8s.KubeConfig, ns: string, name: string): Promise<void> {
+  refuseBesideRealControllers('the CSI snapshotter');
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   await custom.patchNamespacedCustomObjectStatus(
     { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', namespace: ns, name, body: { status: { readyToUse: true, restoreSize: '1Gi', creationTime: new Date().toISOString() } } },
@@ -148,6 +165,7 @@ export async function readySnapshot(kc: k8s.KubeConfig, ns: string, name: string
  * Jobs are not played: tests finish them with finishJob at the moment they choose.
  */
 export function playWorkloads(kc: k8s.KubeConfig, ns: string, digestOf: (image: string) => string): { stop(): Promise<void>; rounds(): number } {
+  refuseBesideRealControllers('the workload controllers');
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   let stopped = false;

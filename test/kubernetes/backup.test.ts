@@ -10,7 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { testLogger } from '../harness/kube-play.js';
 import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
 import { startKube, type Kube } from '../harness/kube.js';
-import { DIGEST_A, eventually, finishJob, pvc, readySnapshot, runningPod } from '../harness/kube-play.js';
+import { DIGEST_A, eventually, finishJob, pvc, readySnapshot, playsControllers, runningPod } from '../harness/kube-play.js';
 
 let kube: Kube;
 let op: OperatorHandle;
@@ -59,7 +59,7 @@ const jobsIn = async (ns: string, policyName: string) => (await batch.listNamesp
 const eventsFor = async (name: string) =>
   (await core.listNamespacedEvent({ namespace: ops, fieldSelector: `involvedObject.name=${name}` })).items.map((e) => `${e.type} ${e.reason}: ${e.message}`);
 
-test('a triggered policy runs a data mover Job and records a RestorePoint with the pods\' image digests', async () => {
+test('a triggered policy runs a data mover Job and records a RestorePoint with the pods\' image digests', playsControllers, async () => {
   const shop = await kube.namespace('shop');
   await core.createNamespacedPersistentVolumeClaim({ namespace: shop, body: pvc('data', { backup: 'yes' }) });
   await core.createNamespacedPersistentVolumeClaim({ namespace: shop, body: pvc('scratch') });
@@ -104,7 +104,7 @@ test('a triggered policy runs a data mover Job and records a RestorePoint with t
   assert.ok((await eventsFor('nightly')).some((e) => e.startsWith('Normal RunSucceeded')));
 });
 
-test('snapshot mode backs up a clone of a ready VolumeSnapshot and removes clone and snapshot afterwards', async () => {
+test('snapshot mode backs up a clone of a ready VolumeSnapshot and removes clone and snapshot afterwards', playsControllers, async () => {
   const shop = await kube.namespace('snap');
   await core.createNamespacedPersistentVolumeClaim({ namespace: shop, body: pvc('data') });
   await runningPod(kube.kc, shop, 'db-0', 'data', 'db', DIGEST_A);
@@ -174,7 +174,7 @@ test('a repository whose Secret is missing blocks the policy with RepositorySecr
   assert.deepEqual([(await repoReady('main'))?.status, (await repoReady('main'))?.reason], ['True', 'CredentialsFound']);
 });
 
-test('a data mover Job that fails ends the run with LastRunFailed and a JobFailed Event, and is not retried', async () => {
+test('a data mover Job that fails ends the run with LastRunFailed and a JobFailed Event, and is not retried', playsControllers, async () => {
   const ns = await kube.namespace('fail');
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   await policy('failing', { selector: { namespaces: [ns] } });
@@ -195,7 +195,7 @@ test('a data mover Job that fails ends the run with LastRunFailed and a JobFaile
   assert.equal((await jobsIn(ns, 'failing')).length, 1, 'the failed Job stays as the record and no new Job is made');
 });
 
-test('a pre hook whose exec cannot run fails the PVC with HookFailed naming the pod', async () => {
+test('a pre hook whose exec cannot run fails the PVC with HookFailed naming the pod', playsControllers, async () => {
   // Without a kubelet the API server refuses pods/exec; that refusal is the failure under test.
   const ns = await kube.namespace('hook');
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
@@ -216,7 +216,7 @@ test('a pre hook whose exec cannot run fails the PVC with HookFailed naming the 
   assert.equal((await jobsIn(ns, 'hooked')).length, 0, 'no backup without its pre hook');
 });
 
-test('a Restore into a new PVC maps the StorageClass, runs holdfast restore, and ends Succeeded; in place is refused while mounted', async () => {
+test('a Restore into a new PVC maps the StorageClass, runs holdfast restore, and ends Succeeded; in place is refused while mounted', playsControllers, async () => {
   const ns = await kube.namespace('restore');
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   await runningPod(kube.kc, ns, 'db-0', 'data', 'db', DIGEST_A);
@@ -250,7 +250,7 @@ test('a Restore into a new PVC maps the StorageClass, runs holdfast restore, and
   assert.equal((await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/restore=inplace' })).items.length, 0);
 });
 
-test('in a namespace that enforces Pod Security restricted, backup and restore pods are admitted, carry the policy\'s dataMover settings, and mount a repository that lives on a volume', async () => {
+test('in a namespace that enforces Pod Security restricted, backup and restore pods are admitted, carry the policy\'s dataMover settings, and mount a repository that lives on a volume', playsControllers, async () => {
   const ns = await kube.namespace('restricted');
   await core.patchNamespace({ name: ns, body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
   // The PodSecurity admission plugin is on (the default): a pod that may run as root is refused here.

@@ -17,7 +17,7 @@ import { X509Certificate } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
 import { startKube, type Kube } from '../harness/kube.js';
-import { bindShippedRbac, DIGEST_A, DIGEST_B, eventually, finishJob, playWorkloads, pvc, testLogger } from '../harness/kube-play.js';
+import { bindShippedRbac, DIGEST_A, DIGEST_B, eventually, finishJob, playsControllers, playWorkloads, pvc, testLogger } from '../harness/kube-play.js';
 
 let kube: Kube;
 let unbindRbac: (() => Promise<void>) | undefined;
@@ -148,7 +148,7 @@ async function repository(ns: string) {
 
 const incidentJobs = async (ns: string) => (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/incident=cve' })).items;
 
-test('an approved Incident restores the last clean point in place, keeps evidence, restarts on digest A, reissues TLS and reports — across two operator crashes', async () => {
+test('an approved Incident restores the last clean point in place, keeps evidence, restarts on digest A, reissues TLS and reports — across two operator crashes', playsControllers, async () => {
   const ns = await kube.namespace('shop');
   players.push(playWorkloads(kube.kc, ns, digestOf));
   await repository(ns);
@@ -301,7 +301,7 @@ test('an approved Incident restores the last clean point in place, keeps evidenc
   console.log(`# incident reconciles after approval: ${reconciles.join(' + ')} (op-1 to the evidence Job, op-2 to the Restore, op-3 to Succeeded); API calls: op-1 ${counted[1]} from approval, op-3 ${op.apis.kc.calls - op3Calls} after its start (caches and lease included)`);
 });
 
-test('an Incident with no clean restore point fails with NoCleanRestorePoint and the options, and changes nothing', async () => {
+test('an Incident with no clean restore point fails with NoCleanRestorePoint and the options, and changes nothing', playsControllers, async () => {
   const ns = await kube.namespace('refuse');
   players.push(playWorkloads(kube.kc, ns, digestOf));
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
@@ -335,7 +335,7 @@ test('an Incident with no clean restore point fails with NoCleanRestorePoint and
   assert.ok(events.includes('Warning NoCleanRestorePoint'), events.join(', '));
 });
 
-test('a failed evidence backup stops the Incident before the restore (Failed, no Restore, the PVC untouched), a failed Restore stops it naming the evidence, and holdfast.dev/retry resumes each to Succeeded', async () => {
+test('a failed evidence backup stops the Incident before the restore (Failed, no Restore, the PVC untouched), a failed Restore stops it naming the evidence, and holdfast.dev/retry resumes each to Succeeded', playsControllers, async () => {
   const ns = await kube.namespace('evfail');
   players.push(playWorkloads(kube.kc, ns, digestOf));
   await repository(ns);
@@ -399,7 +399,7 @@ test('a failed evidence backup stops the Incident before the restore (Failed, no
   assert.ok(events.includes('Retried'), events.join(', '));
 });
 
-test('a Deployment whose RestorePoints and repository live in the backup team\'s namespace: the Restore goes there, the repository Secret is mirrored for the evidence Job', async () => {
+test('a Deployment whose RestorePoints and repository live in the backup team\'s namespace: the Restore goes there, the repository Secret is mirrored for the evidence Job', playsControllers, async () => {
   const team = await kube.namespace('backups');
   const ns = await kube.namespace('app');
   players.push(playWorkloads(kube.kc, ns, digestOf));
@@ -465,7 +465,7 @@ async function incidentAtEvidence(prefix: string): Promise<string> {
   return ns;
 }
 
-test('spec.abort during the evidence backup scales the workload back to its recorded replicas and image, keeps the evidence, and restores nothing', async () => {
+test('spec.abort during the evidence backup scales the workload back to its recorded replicas and image, keeps the evidence, and restores nothing', playsControllers, async () => {
   const ns = await incidentAtEvidence('abort');
   // Abort once the status says so, as a user watching `kubectl get` would: the Job is visible a moment before.
   await eventually('the evidence step running in status', async () => (await incident(ns, 'cve')).steps?.find((x) => x.uses === 'preserve-evidence')?.phase === 'Running');
@@ -486,7 +486,7 @@ test('spec.abort during the evidence backup scales the workload back to its reco
   await eventually('the finalizer off the Aborted Incident', async () => !(await incidentObject(ns, 'cve')).metadata.finalizers?.includes(FINALIZER));
 });
 
-test('deleting an Incident during its evidence backup runs the abort\'s undo first: the workload is back on its recorded replicas and image, the finalizer is removed, the object is gone, the evidence stays', async () => {
+test('deleting an Incident during its evidence backup runs the abort\'s undo first: the workload is back on its recorded replicas and image, the finalizer is removed, the object is gone, the evidence stays', playsControllers, async () => {
   const ns = await incidentAtEvidence('delete');
   assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'db' })).spec!.replicas, 0, 'scaled to zero mid-run');
   assert.deepEqual((await incidentObject(ns, 'cve')).metadata.finalizers, [FINALIZER], 'the finalizer went on before the first change');
@@ -512,7 +512,7 @@ test('deleting an Incident during its evidence backup runs the abort\'s undo fir
   assert.match(events[0]!.message!, /^deleted while Running: undone: quiesce: StatefulSet db back to 2 replica\(s\); not undone: evidence \(evidence is never deleted\); the evidence Job .* is kept$/);
 });
 
-test('a spec edited before approval is planned again, so what is approved is what the spec says now', async () => {
+test('a spec edited before approval is planned again, so what is approved is what the spec says now', playsControllers, async () => {
   const ns = await kube.namespace('replan');
   players.push(playWorkloads(kube.kc, ns, digestOf));
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
@@ -541,7 +541,7 @@ test('a spec edited before approval is planned again, so what is approved is wha
   assert.ok(events.includes('Replanned'), events.join(', '));
 });
 
-test('backups of a PVC pause while an Incident runs on it (the evidence Job is its only backup), are recorded as paused naming the Incident, not failed, and start again once it is aborted', async () => {
+test('backups of a PVC pause while an Incident runs on it (the evidence Job is its only backup), are recorded as paused naming the Incident, not failed, and start again once it is aborted', playsControllers, async () => {
   const ns = await kube.namespace('hold');
   players.push(playWorkloads(kube.kc, ns, digestOf));
   await repository(ns);

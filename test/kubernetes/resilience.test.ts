@@ -10,7 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startOperator, type OperatorHandle, type OperatorOptions } from '../../src/operator/manager.js';
 import { podExec } from '../../src/platform/kubernetes/index.js';
 import { impersonating, startKube, type Kube } from '../harness/kube.js';
-import { bindShippedRbac, DIGEST_A, eventually, finishJob, pvc, runningPod, testLogger } from '../harness/kube-play.js';
+import { bindShippedRbac, DIGEST_A, eventually, finishJob, playsControllers, pvc, runningPod, testLogger } from '../harness/kube-play.js';
 
 let kube: Kube;
 let core: k8s.CoreV1Api;
@@ -62,7 +62,7 @@ type PolicyStatus = { conditions?: { type: string; reason: string; message: stri
 const policyStatus = async (ns: string) =>
   ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', name: 'p' })) as { status?: PolicyStatus }).status ?? {};
 
-test('of two replicas only the leader reconciles, and the follower takes over when the leader crashes', async () => {
+test('of two replicas only the leader reconciles, and the follower takes over when the leader crashes', playsControllers, async () => {
   const ns = await setup('leader', 3);
   const a = await operator(ns, 'replica-a');
   const b = await operator(ns, 'replica-b');
@@ -94,7 +94,7 @@ test('of two replicas only the leader reconciles, and the follower takes over wh
   await follower.stop();
 });
 
-test('a run resumes after the API server restarts in the middle of it, without duplicate Jobs', async () => {
+test('a run resumes after the API server restarts in the middle of it, without duplicate Jobs', playsControllers, async () => {
   assert.ok(kube.local, 'this test restarts the API server and needs the local harness (HOLDFAST_KUBECONFIG unset)');
   const n = 40;
   const ns = await setup('restart', n);
@@ -151,7 +151,7 @@ test('the unprivileged identity of the RBAC tests is unprivileged, also when mad
   assert.equal(await whoAmI(impersonating(kube.kubeconfigPath, kube.userName)), kube.userName);
 });
 
-test('the shipped RBAC lets hooks exec into pods: the WebSocket exec is authorized as get and create on pods/exec', async () => {
+test('the shipped RBAC lets hooks exec into pods: the WebSocket exec is authorized as get and create on pods/exec', playsControllers, async () => {
   const ns = await kube.namespace('rbac-exec');
   await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc('data') });
   await runningPod(kube.kc, ns, 'db-0', 'data', 'db', DIGEST_A);
