@@ -487,7 +487,12 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
       return st?.handledRotateCa === value ? true : undefined;
     });
     await settled();
-    await new Promise((r) => setTimeout(r, 2000));
+    // The old root leaves the ConfigMap last: the clients go on until the kubelet has brought them the
+    // bundle without it and the slowest has re-read it, so they meet that change too.
+    await waitFor('the narrowed bundle in the client pods', 5 * 60_000, () =>
+      clients.every((c) => k(['-n', NS, 'exec', c.pod, '--', 'cat', '/ca/ca.crt']).split('BEGIN CERTIFICATE').length - 1 === 1) ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 65_000));
     for (const c of clients) k(['-n', NS, 'exec', c.pod, '--', 'touch', '/tmp/stop']);
     for (const c of clients) {
       k(['-n', NS, 'wait', '--for=jsonpath={.status.phase}=Succeeded', `pod/${c.pod}`, '--timeout=60s']);
@@ -497,6 +502,7 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
       assert.equal(r.failed, 0);
       assert.ok(r.ok > 100, `reload every ${c.reloadS} s: only ${r.ok} handshakes`);
       assert.equal(new Set(r.serials).size, 2, `reload every ${c.reloadS} s: serials seen: ${r.serials.join(', ')}`);
+      assert.match(r.bundles.at(-1)!, / 1 root\(s\)$/, `reload every ${c.reloadS} s: read the bundle without the old root`);
     }
     // The new CA issues, and the bundle holds it alone: the old one is retired.
     const newCa = caId();
