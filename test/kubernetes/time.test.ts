@@ -15,7 +15,7 @@ import * as k8s from '@kubernetes/client-node';
 import { ManualClock } from '../../src/platform/clock.js';
 import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
 import { startKube, type Kube } from '../harness/kube.js';
-import { eventually, pvc, testLogger } from '../harness/kube-play.js';
+import { eventually, playsControllers, pvc, testLogger } from '../harness/kube-play.js';
 
 let kube: Kube;
 let op: OperatorHandle;
@@ -52,6 +52,7 @@ function deployment(name: string, mount: 'volume' | 'subPath' | 'none'): k8s.V1D
 }
 
 /** The Deployment controller's part: the new template is rolled out and ready. */
+/** The Deployment controller: the rollout is done. */
 async function finishRollout(name: string) {
   const d = await apps.readNamespacedDeployment({ namespace: ns, name });
   await apps.patchNamespacedDeploymentStatus(
@@ -81,7 +82,7 @@ async function rollAll(serial: string) {
   }
 }
 
-test('a CertificatePolicy issues a TLS Secret and trust bundle, rolls mounting workloads one at a time, and renews when due', async () => {
+test('a CertificatePolicy issues a TLS Secret and trust bundle, rolls mounting workloads one at a time, and renews when due', playsControllers, async () => {
   await apps.createNamespacedDeployment({ namespace: ns, body: deployment('web', 'volume') });
   await apps.createNamespacedDeployment({ namespace: ns, body: deployment('api', 'subPath') });
   await apps.createNamespacedDeployment({ namespace: ns, body: deployment('other', 'none') });
