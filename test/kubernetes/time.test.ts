@@ -52,7 +52,6 @@ function deployment(name: string, mount: 'volume' | 'subPath' | 'none'): k8s.V1D
 }
 
 /** The Deployment controller's part: the new template is rolled out and ready. */
-/** The Deployment controller: the rollout is done. */
 async function finishRollout(name: string) {
   const d = await apps.readNamespacedDeployment({ namespace: ns, name });
   await apps.patchNamespacedDeploymentStatus(
