@@ -21,6 +21,16 @@ describe('liveLeaves: what a CA signed that may still be served', () => {
       issued: [rec('api', 'old', 'a1', '2026-05-01T00:00:00Z'), rec('api', 'new', 'b1', '2026-05-20T00:00:00Z')],
       want: ['b1'],
     },
+    {
+      name: 'a leaf recorded under an older name is not live once a record replaces its serial',
+      issued: [rec('localhost', 'old', 'a1', '2026-05-01T00:00:00Z'), { ...rec('serve/a', 'new', 'b1', '2026-05-20T00:00:00Z'), replaces: 'a1' }],
+      want: ['b1'],
+    },
+    {
+      name: 'a leaf recorded under an older name stays live while nothing replaces its serial',
+      issued: [rec('localhost', 'old', 'a1', '2026-05-01T00:00:00Z'), { ...rec('serve/b', 'new', 'b1', '2026-05-20T00:00:00Z'), replaces: 'c1' }],
+      want: ['a1', 'b1'],
+    },
     { name: 'an expired leaf is not live', issued: [rec('api', 'old', 'a1', '2026-01-01T00:00:00Z', '2026-03-01T00:00:00Z')], want: [] },
     {
       name: 'a revoked leaf is not live',

@@ -50,6 +50,11 @@ export interface IssuedRecord {
   notBefore: string;
   notAfter: string;
   issuedAt: string;
+  /**
+   * The serial of the leaf this one took the place of, when its issuer knows it (serve does: the
+   * certificate it renews). It ends that leaf's life whatever name it was recorded under.
+   */
+  replaces?: string;
 }
 
 export interface RevokedEntry {
