@@ -85,6 +85,14 @@ export interface IssuedCertificate {
 export interface CertificatePort {
   issue(o: {
     caDir: string;
+    /**
+     * The name the leaf is recorded under in the CA's issued.jsonl, one per certificate serve keeps
+     * (`serve/<policy>`, `serve/api`): the newest leaf under a name supersedes the older ones, so two
+     * certificates sharing a commonName must not share it.
+     */
+    inventoryName: string;
+    /** The serial of the leaf this one replaces (the one on disk), so it stops counting as live. */
+    replaces?: string;
     commonName: string;
     dnsNames: string[];
     ipAddresses: string[];

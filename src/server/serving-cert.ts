@@ -77,6 +77,8 @@ export class ServingCertKeeper {
     ];
     const issued = await certs.issue({
       caDir: this.caDir,
+      inventoryName: 'serve/api',
+      ...(current ? { replaces: new X509Certificate(current[0]).serialNumber } : {}),
       commonName: SERVING_CERT_NAME,
       dnsNames: hosts.filter((h) => !isIP(h)),
       ipAddresses: hosts.filter((h) => isIP(h)),

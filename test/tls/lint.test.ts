@@ -116,11 +116,11 @@ describe('lint: every certificate and CRL Holdfast writes', () => {
       }
       // What serve issues (its own CA, its API and policy certificates).
       const serveCa = join(t.dir, 'serve-ca');
-      const issued = await tlsEngine(systemClock).issue({ caDir: serveCa, commonName: 'holdfast-control-plane', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityMs: 90 * 86_400_000 });
+      const issued = await tlsEngine(systemClock).issue({ caDir: serveCa, inventoryName: 'serve/api', commonName: 'holdfast-control-plane', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityMs: 90 * 86_400_000 });
       await writeFile(join(t.dir, 'serve-leaf.pem'), splitPem(issued.certPem)[0]!);
       files.push({ what: 'serve leaf', path: join(t.dir, 'serve-leaf.pem'), kind: 'cert' });
       // A policy whose commonName is not one of its names: the CN is a SAN all the same.
-      const policy = await tlsEngine(systemClock).issue({ caDir: serveCa, commonName: 'web.local', dnsNames: [], ipAddresses: ['127.0.0.1'], validityMs: 30 * 86_400_000 });
+      const policy = await tlsEngine(systemClock).issue({ caDir: serveCa, inventoryName: 'serve/web', commonName: 'web.local', dnsNames: [], ipAddresses: ['127.0.0.1'], validityMs: 30 * 86_400_000 });
       await writeFile(join(t.dir, 'serve-policy-leaf.pem'), splitPem(policy.certPem)[0]!);
       files.push({ what: 'serve policy leaf', path: join(t.dir, 'serve-policy-leaf.pem'), kind: 'cert' });
       const sst = await new CaStore(serveCa).readState();

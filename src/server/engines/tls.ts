@@ -83,11 +83,13 @@ export function tlsEngine(clock: Clock): CertificatePort {
         );
         await store.appendIssued({
           serial: leaf.serial,
-          name: o.commonName,
+          name: o.inventoryName,
           caId: ca.id,
           notBefore: leaf.notBefore.toISOString(),
           notAfter: leaf.notAfter.toISOString(),
           issuedAt: clock.now().toISOString(),
+          // Also ends the replaced leaf when an older serve recorded it under its commonName.
+          ...(o.replaces ? { replaces: o.replaces.toLowerCase() } : {}),
         });
         return {
           certPem: leaf.chainPem,

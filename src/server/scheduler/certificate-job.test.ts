@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { describe, it } from 'node:test';
@@ -110,7 +110,7 @@ describe('certificate job: serve never shows green over an endpoint its clients 
           rotationTimings: { propagationMs: 0, retireWaitMs },
         });
       // serve's leaf is in the CA's inventory (issued.jsonl), so the old root cannot be retired yet.
-      await assert.rejects(cli(0).rotateCa(), /retire gate: web\.local \(serial [0-9a-f]+…, issued [^)]+\) still live from ca-\S+; its issuer must renew it first/);
+      await assert.rejects(cli(0).rotateCa(), /retire gate: serve\/web \(serial [0-9a-f]+…, issued [^)]+\) still live from ca-\S+; its issuer must renew it first/);
       const state = await new CaStore(caDir).readState();
       assert.equal(state.trusted.length, 2, 'the old root is still trusted');
       // serve's next check sees a leaf from a CA that no longer issues and renews it from the active one.
@@ -126,4 +126,41 @@ describe('certificate job: serve never shows green over an endpoint its clients 
       await t.dispose();
     }
   });
+
+  // `legacy`: the leaves were recorded by an older serve, under the policies' shared commonName.
+  for (const legacy of [false, true])
+    it(`one authority: two policies with one commonName each hold the old root until both moved to the new CA${legacy ? ' (records under the commonName)' : ''}`, async () => {
+      const policy = (n: string) =>
+        `  ${n}: { commonName: localhost, dnsNames: [localhost], certFile: ./certs/${n}.crt, keyFile: ./certs/${n}.key }\n`;
+      const t = await testPlane({ yaml: baseYaml(`certificates:\n${policy('a')}${policy('b')}`), start: new Date() });
+      try {
+        await t.cp.scheduler.runNow('certificate/a');
+        await t.cp.scheduler.runNow('certificate/b');
+        const caDir = join(t.cp.dataDir, 'ca');
+        if (legacy) {
+          const issued = join(caDir, 'issued.jsonl');
+          writeFileSync(issued, readFileSync(issued, 'utf8').replace(/"name":"serve\/[ab]"/g, '"name":"localhost"'));
+        }
+        const rotateCa = () =>
+          new TlsEngine({
+            store: new CaStore(caDir),
+            targets: () => {
+              throw new Error('serve owns these certificates');
+            },
+            rotationTimings: { propagationMs: 0, retireWaitMs: 0 },
+          }).rotateCa();
+        await assert.rejects(rotateCa(), /retire gate: .* still live from ca-\S+/);
+        // a moves to the new CA; b's leaf, under the same commonName, still comes from the old one.
+        await t.cp.scheduler.runNow('certificate/a');
+        const b = new X509Certificate(readFileSync(join(t.dir, 'certs', 'b.crt'))).serialNumber.toLowerCase();
+        const name = legacy ? 'localhost' : 'serve\\/b';
+        await assert.rejects(rotateCa(), new RegExp(`retire gate: ${name} \\(serial ${b.slice(0, 16)}…, issued [^)]+\\) still live from ca-\\S+`));
+        assert.equal((await new CaStore(caDir).readState()).trusted.length, 2, 'the old root still signs b');
+        await t.cp.scheduler.runNow('certificate/b');
+        assert.ok((await rotateCa()).finished);
+        assert.equal((await new CaStore(caDir).readState()).trusted.length, 1);
+      } finally {
+        await t.dispose();
+      }
+    });
 });

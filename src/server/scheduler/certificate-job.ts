@@ -201,6 +201,8 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
       if (d.reason !== 'Valid' && d.reason !== 'AwaitingPropagation') {
         const issued = await cp.d.certs.issue({
           caDir,
+          inventoryName: `serve/${name}`,
+          ...(written ? { replaces: written.serial } : {}),
           commonName: cert.commonName,
           dnsNames: cert.dnsNames,
           ipAddresses: cert.ipAddresses,
