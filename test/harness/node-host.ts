@@ -57,9 +57,9 @@ export interface HostState {
   dirs: string[];
 }
 
-function readSysctl(name: string): string | undefined {
+function readSysctl(name: string, root = '/proc/sys'): string | undefined {
   try {
-    return readFileSync(join('/proc/sys', name), 'utf8').trim();
+    return readFileSync(join(root, name), 'utf8').trim();
   } catch {
     return undefined;
   }
@@ -88,12 +88,18 @@ function cgroupRoots(): string[] {
   return mountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.startsWith('/sys/fs/cgroup/'));
 }
 
-export function recordHost(prefixes: string[]): HostState {
+/** The watched sysctls as read under `root` (/proc/sys, or a stand-in folder in a test). */
+export function readSysctls(root = '/proc/sys'): Record<string, string> {
   const sysctls: Record<string, string> = {};
   for (const s of WATCHED_SYSCTLS) {
-    const v = readSysctl(s);
+    const v = readSysctl(s, root);
     if (v !== undefined) sysctls[s] = v;
   }
+  return sysctls;
+}
+
+export function recordHost(prefixes: string[]): HostState {
+  const sysctls = readSysctls();
   const mounts = mountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => prefixes.some((p) => m === p || m.startsWith(`${p}/`)));
   const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
     .stdout.split('\n')
@@ -128,30 +134,102 @@ export function hostDiff(before: HostState, after: HostState): string[] {
   return out;
 }
 
-/** Writes back every watched sysctl that moved since `before` (the kubelet sets them at start). */
-export function restoreSysctls(before: HostState): void {
-  for (const [k, v] of Object.entries(before.sysctls)) if (readSysctl(k) !== v) writeFileSync(join('/proc/sys', k), v);
+/** A process still running, as the teardown sees it. */
+export interface ProcSeen {
+  pid: number;
+  cmdline: string;
+  /** readlink /proc/PID/ns/net */
+  netns: string;
+  /** In a kubepods or k8s.io cgroup: a pod's container (one node per machine, by the lock). */
+  inPodCgroup: boolean;
 }
 
+/** What a run saved about itself before it changed anything (node-teardown.ts RunRecord). */
+export interface RunFacts {
+  run: string;
+  state: string;
+  netns: string;
+  /** `net:[inode]` of the run's namespace; empty until it was made. */
+  nsLink: string;
+  before: HostState;
+}
+
+export interface HostNow {
+  host: HostState;
+  procs: ProcSeen[];
+  /** The test process's own `net:[inode]`: never a reason to kill. */
+  ownNsLink: string;
+}
+
+export type Cleanup =
+  | { kind: 'kill'; pid: number; cmdline: string }
+  | { kind: 'netns'; name: string }
+  | { kind: 'umount'; path: string }
+  | { kind: 'sysctl'; name: string; value: string; was?: string }
+  | { kind: 'cgroup'; path: string }
+  | { kind: 'folder'; path: string };
+
+const under = (p: string, dir: string) => p === dir || p.startsWith(`${dir}/`);
+
 /**
- * Removes the cgroup folders the cluster made and `before` did not have, deepest first (cgroupfs
- * only allows rmdir of an empty group; every process in them must already be gone).
+ * What to undo for one run, given its saved record and the host now, in the order it must be done:
+ * processes first (they hold mounts, cgroups and namespaces), then namespaces (taking the pods'
+ * links, chains and per-namespace sysctls with them), mounts deepest first, host sysctls, cgroups,
+ * folders. Only what the record names or what appeared since it was taken is touched: a mount or
+ * namespace that was there before belongs to someone else. The run's state folder is not in the
+ * plan: the caller keeps it (logs) when something could not be cleaned.
  */
-export function removeCgroups(before: HostState): string[] {
+export function planCleanup(r: RunFacts, now: HostNow): Cleanup[] {
+  const { before } = r;
+  const out: Cleanup[] = [];
+  const ourNs = r.nsLink !== '' && r.nsLink !== now.ownNsLink;
+  for (const p of now.procs)
+    if (p.cmdline.includes(r.run) || p.cmdline.includes(r.state) || (ourNs && p.netns === r.nsLink) || p.inPodCgroup) out.push({ kind: 'kill', pid: p.pid, cmdline: p.cmdline });
+  // Ours, and the pods' (containerd names them cni-*) made since the record.
+  for (const n of now.host.netns) if (!before.netns.includes(n) && (n === r.netns || n.startsWith('cni-'))) out.push({ kind: 'netns', name: n });
+  // A namespace's mount goes with `ip netns delete`; one not planned above is not ours.
+  const mounts = now.host.mounts.filter((m) => !before.mounts.includes(m) && !under(m, '/run/netns'));
+  for (const m of mounts.sort((a, b) => b.length - a.length)) out.push({ kind: 'umount', path: m });
+  for (const [name, value] of Object.entries(before.sysctls)) if (now.host.sysctls[name] !== value) out.push({ kind: 'sysctl', name, value, was: now.host.sysctls[name] });
+  for (const c of now.host.cgroups) if (!before.cgroups.includes(c)) out.push({ kind: 'cgroup', path: c });
+  for (const d of now.host.dirs) if (!before.dirs.includes(d)) out.push({ kind: 'folder', path: d });
+  return out;
+}
+
+/** The log line for one step of a cleanup. */
+export function describeCleanup(c: Cleanup): string {
+  switch (c.kind) {
+    case 'kill':
+      return `killed pid ${c.pid}: ${c.cmdline}`;
+    case 'netns':
+      return `deleted netns ${c.name}`;
+    case 'umount':
+      return `unmounted ${c.path}`;
+    case 'sysctl':
+      return `set ${c.name.replaceAll('/', '.')} back to ${c.value} (was ${c.was ?? 'unreadable'})`;
+    case 'cgroup':
+      return `removed cgroup ${c.path}`;
+    case 'folder':
+      return `removed folder ${c.path}`;
+  }
+}
+
+/** Writes one sysctl under `root` (/proc/sys, or a stand-in folder in a test). */
+export function writeSysctl(name: string, value: string, root = '/proc/sys'): void {
+  writeFileSync(join(root, name), value);
+}
+
+/** Removes a cgroup folder, deepest first (cgroupfs only allows rmdir of an empty group); returns the failures. */
+export function removeCgroup(dir: string): string[] {
   const failed: string[] = [];
-  const had = new Set(before.cgroups);
-  const rm = (dir: string) => {
-    for (const e of readdirSync(dir)) {
-      const p = join(dir, e);
+  const rm = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
       if (statSync(p).isDirectory()) rm(p);
     }
-    const r = spawnSync('rmdir', [dir], { encoding: 'utf8' });
-    if (r.status !== 0) failed.push(`${dir}: ${r.stderr.trim()}`);
+    const r = spawnSync('rmdir', [d], { encoding: 'utf8' });
+    if (r.status !== 0) failed.push(`${d}: ${r.stderr.trim()}`);
   };
-  for (const root of cgroupRoots())
-    for (const d of CGROUP_DIRS) {
-      const p = join(root, d);
-      if (!had.has(p) && existsSync(p)) rm(p);
-    }
+  rm(dir);
   return failed;
 }

@@ -39,7 +39,11 @@ export async function lockNode(waitMs = 45 * 60_000): Promise<() => void> {
     }
     const pid = owner();
     // A lock without a pid may be one being written this instant: only a gone owner is taken over.
-    if (pid !== undefined && !alive(pid)) rmSync(LOCK, { recursive: true, force: true });
+    if (pid !== undefined && !alive(pid)) {
+      // Its run never tore down: startRealNode sweeps it (node-teardown.ts) once the lock is ours.
+      console.error(`real node: ${LOCK} held by pid ${pid}, which is gone: taken over`);
+      rmSync(LOCK, { recursive: true, force: true });
+    }
     else if (Date.now() > end) throw new Error(`real node: ${LOCK} still held by pid ${pid} after ${waitMs / 60_000} min`);
     else await new Promise((r) => setTimeout(r, 1000));
   }

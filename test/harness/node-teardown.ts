@@ -3,14 +3,14 @@
  * what is left: processes (by the run's folders on their command line, by network namespace, by
  * kubepods cgroup), network namespaces, mounts, sysctls, cgroups, folders outside the roots.
  *
- * Each run saves its record (node-host.ts) in its run folder, so a run whose test process was killed
+ * Each run saves its record (node-host.ts) in its run folder before it changes the host, so a run whose test process was killed
  * before its teardown is swept by the next bring-up with the record taken before *it* started.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from './node-config.js';
-import { hostDiff, mountPoints, OUTSIDE_DIRS, recordHost, removeCgroups, restoreSysctls, type HostState } from './node-host.js';
+import { describeCleanup, hostDiff, mountPoints, planCleanup, recordHost, removeCgroup, writeSysctl, type Cleanup, type HostNow, type HostState, type ProcSeen, type RunFacts } from './node-host.js';
 
 export interface RunRecord {
   paths: Paths;
@@ -21,7 +21,7 @@ export interface RunRecord {
   before: HostState;
 }
 
-const RUN_PREFIX = '/run/hf-node-';
+const RUN_DIR = 'hf-node-';
 const recordFile = (run: string) => join(run, 'record.json');
 
 export function saveRecord(r: RunRecord): void {
@@ -37,20 +37,6 @@ export function pidsMentioning(needle: string): number[] {
       if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle)) out.push(Number(e));
     } catch {
       /* gone */
-    }
-  }
-  return out;
-}
-
-/** PIDs in the network namespace `nsLink` (as readlink /proc/PID/ns/net prints it). */
-function pidsInNetns(nsLink: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readlinkSync(`/proc/${e}/ns/net`) === nsLink) out.push(Number(e));
-    } catch {
-      /* gone or kernel thread */
     }
   }
   return out;
@@ -89,54 +75,101 @@ function cmdline(pid: number): string {
   }
 }
 
-/** Everything the run started, still running. */
-function runPids(r: RunRecord): number[] {
-  const own = readlinkSync('/proc/self/ns/net');
-  const inNs = r.nsLink && r.nsLink !== own ? pidsInNetns(r.nsLink) : [];
-  return [...new Set([...pidsMentioning(r.paths.run), ...pidsMentioning(r.paths.state), ...inNs, ...podPids()])];
+function netnsOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return '';
+  }
+}
+
+/** Every other process, with what the cleanup plan decides on. */
+function procsNow(): ProcSeen[] {
+  const pods = new Set(podPids());
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid)
+    .map((e) => Number(e))
+    .map((pid) => ({ pid, cmdline: cmdline(pid), netns: netnsOf(pid), inPodCgroup: pods.has(pid) }))
+    .filter((p) => p.cmdline !== '(gone)' || p.inPodCgroup);
+}
+
+/** Where the teardown reads and writes the host; a test swaps in stand-ins (no real node needed). */
+export interface HostIo {
+  observe(prefixes: string[]): HostNow;
+  sysctlRoot: string;
+  /** Where runs keep their folders (/run/hf-node-*). */
+  runRoot: string;
+}
+
+export const realHost: HostIo = {
+  observe: (prefixes) => ({ host: recordHost(prefixes), procs: procsNow(), ownNsLink: readlinkSync('/proc/self/ns/net') }),
+  sysctlRoot: '/proc/sys',
+  runRoot: '/run',
+};
+
+const facts = (r: RunRecord): RunFacts => ({ run: r.paths.run, state: r.paths.state, netns: r.netns, nsLink: r.nsLink, before: r.before });
+
+/** Does one step; returns why it failed, if it did. */
+function apply(c: Cleanup, io: HostIo): string | undefined {
+  try {
+    if (c.kind === 'kill') process.kill(c.pid, 'SIGKILL');
+    else if (c.kind === 'netns') spawnSync('ip', ['netns', 'delete', c.name]);
+    else if (c.kind === 'umount') {
+      if (spawnSync('umount', [c.path]).status !== 0) spawnSync('umount', ['-l', c.path]);
+    } else if (c.kind === 'sysctl') writeSysctl(c.name, c.value, io.sysctlRoot);
+    else if (c.kind === 'cgroup') return removeCgroup(c.path).join('; ') || undefined;
+    else rmSync(c.path, { recursive: true, force: true });
+  } catch (e) {
+    // A process that exited meanwhile is what a kill wanted.
+    if (c.kind !== 'kill') return (e as Error).message;
+  }
+  return undefined;
 }
 
 /**
- * After the cluster's processes were stopped (or not, for a stale run): kills what remains, deletes
- * the network namespaces, unmounts, writes back sysctls, removes cgroups and outside folders.
- * Returns one line per thing still left, compared with the record; empty when the host is clean.
+ * After the cluster's processes were stopped (or not, for a killed run): kills what remains, deletes
+ * the network namespaces, unmounts, writes back sysctls, removes cgroups, outside folders and the run
+ * folder, each step as planCleanup (node-host.ts) decides from the record, logged through `log`.
+ * Returns one line per thing still left; empty when the host is clean.
  */
-export async function cleanHost(r: RunRecord): Promise<string[]> {
-  const { paths, netns, before, prefixes } = r;
-  for (let i = 0; i < 3 && runPids(r).length; i++) {
-    killAll(runPids(r));
+export async function cleanHost(r: RunRecord, log: (line: string) => void = () => {}, io: HostIo = realHost): Promise<string[]> {
+  const plan = () => planCleanup(facts(r), io.observe(r.prefixes));
+  const problems: string[] = [];
+  const run = (c: Cleanup) => {
+    const failed = apply(c, io);
+    if (failed) problems.push(`${describeCleanup(c)} failed: ${failed}`);
+    else log(describeCleanup(c));
+  };
+  // Processes first, again until none is left: a kubelet or shim may start one while dying.
+  for (let i = 0; i < 3; i++) {
+    const kills = plan().filter((c) => c.kind === 'kill');
+    if (kills.length === 0) break;
+    kills.forEach(run);
     await new Promise((res) => setTimeout(res, 300));
   }
-  // Ours and the pods' (containerd names them cni-*); deleting ours takes the bridges, veths and
-  // every iptables rule and per-namespace sysctl the kubelet, kube-proxy and CNI set with it.
-  for (const n of existsSync('/run/netns') ? readdirSync('/run/netns') : [])
-    if (!before.netns.includes(n) && (n === netns || n.startsWith('cni-'))) spawnSync('ip', ['netns', 'delete', n]);
-  // Deepest first: the kubelet bind-mounts its root onto itself and mounts volumes beneath.
-  const mine = (m: string) => prefixes.some((p) => m === p || m.startsWith(`${p}/`)) && !before.mounts.includes(m);
-  const mounts = mountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).filter(mine).sort((a, b) => b.length - a.length);
-  for (const m of mounts) if (spawnSync('umount', [m]).status !== 0) spawnSync('umount', ['-l', m]);
-  restoreSysctls(before);
-  const problems = removeCgroups(before).map((f) => `cgroup not removable: ${f}`);
-  for (const d of OUTSIDE_DIRS) if (!before.dirs.includes(d)) rmSync(d, { recursive: true, force: true });
-  rmSync(paths.run, { recursive: true, force: true });
-  problems.push(...runPids(r).map((p) => `process ${p} left running: ${cmdline(p)}`));
-  problems.push(...hostDiff(before, recordHost(prefixes)));
-  if (problems.length === 0) rmSync(paths.state, { recursive: true, force: true });
-  else problems.push(`(state and logs kept in ${paths.state})`);
+  for (const c of plan()) if (c.kind !== 'kill') run(c);
+  if (existsSync(r.paths.run)) run({ kind: 'folder', path: r.paths.run });
+  const after = io.observe(r.prefixes);
+  for (const c of planCleanup(facts(r), after)) if (c.kind === 'kill') problems.push(`process ${c.pid} left running: ${c.cmdline}`);
+  problems.push(...hostDiff(r.before, after.host));
+  if (problems.length === 0) {
+    if (existsSync(r.paths.state)) run({ kind: 'folder', path: r.paths.state });
+  } else problems.push(`(state and logs kept in ${r.paths.state})`);
   return problems;
 }
 
 /**
- * Cleans up after earlier runs that never reached their teardown (test process killed); returns
- * what could not be cleaned, naming the run.
+ * Cleans up after earlier runs that never reached their teardown (test process killed): the caller
+ * holds the node lock, so every run folder with a record belongs to a dead run. Logs one line per
+ * thing cleaned; returns what could not be, naming the run.
  */
-export async function sweepStaleRuns(): Promise<string[]> {
+export async function sweepStaleRuns(log: (line: string) => void = (l) => console.error(l), io: HostIo = realHost): Promise<string[]> {
   const out: string[] = [];
-  for (const e of readdirSync('/run')) {
-    const run = join('/run', e);
-    if (!run.startsWith(RUN_PREFIX) || !existsSync(recordFile(run))) continue;
+  for (const e of readdirSync(io.runRoot)) {
+    const run = join(io.runRoot, e);
+    if (!e.startsWith(RUN_DIR) || !existsSync(recordFile(run))) continue;
     const r = JSON.parse(readFileSync(recordFile(run), 'utf8')) as RunRecord;
-    out.push(...(await cleanHost(r)).map((p) => `earlier run ${run}: ${p}`));
+    out.push(...(await cleanHost(r, (l) => log(`real node: earlier run ${run}: ${l}`), io)).map((p) => `earlier run ${run}: ${p}`));
   }
   return out;
 }
