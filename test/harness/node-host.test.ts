@@ -65,6 +65,7 @@ describe('cleaning up after a killed run (planCleanup)', () => {
         'killed pid 13: sleep 3600',
       ],
     ],
+    ['kills nobody by folder when a damaged record names none', { ...run, run: '', state: '' }, now({}, [proc(22, 'sshd')]), []],
     ['kills nobody by namespace before the run had one', { ...run, nsLink: '' }, now({}, [proc(20, 'sshd', '')]), []],
     ['kills nobody by namespace if the record names the host\'s own', { ...run, nsLink: host }, now({}, [proc(21, 'sshd')]), []],
     [

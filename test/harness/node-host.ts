@@ -183,8 +183,9 @@ export function planCleanup(r: RunFacts, now: HostNow): Cleanup[] {
   const { before } = r;
   const out: Cleanup[] = [];
   const ourNs = r.nsLink !== '' && r.nsLink !== now.ownNsLink;
-  for (const p of now.procs)
-    if (p.cmdline.includes(r.run) || p.cmdline.includes(r.state) || (ourNs && p.netns === r.nsLink) || p.inPodCgroup) out.push({ kind: 'kill', pid: p.pid, cmdline: p.cmdline });
+  // An empty folder name would be in every command line: a damaged record must not kill the machine.
+  const names = (p: ProcSeen) => [r.run, r.state].some((f) => f !== '' && p.cmdline.includes(f));
+  for (const p of now.procs) if (names(p) || (ourNs && p.netns === r.nsLink) || p.inPodCgroup) out.push({ kind: 'kill', pid: p.pid, cmdline: p.cmdline });
   // Ours, and the pods' (containerd names them cni-*) made since the record.
   for (const n of now.host.netns) if (!before.netns.includes(n) && (n === r.netns || n.startsWith('cni-'))) out.push({ kind: 'netns', name: n });
   // A namespace's mount goes with `ip netns delete`; one not planned above is not ours.
