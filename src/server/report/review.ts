@@ -3,11 +3,13 @@
  * findings by severity with SLA state, and what changed since the last review. Built as one
  * structure, rendered to Markdown and to HTML from it, so both always say the same.
  */
-import type { ControlPlane } from '../control-plane.js';
-import { certificateViews, findingViews, volumeViews } from '../views/health.js';
+import { certificateViews, findingViews, volumeViews, type CertificateViewDeps } from '../views/health.js';
 import { overview } from '../views/overview.js';
-import { timeline } from '../views/timeline.js';
-import { overviewSource } from '../views/sources.js';
+import { timeline, type TimelineDeps } from '../views/timeline.js';
+import { overviewSource, type OverviewDeps } from '../views/sources.js';
+
+/** What the review reads: the views it is made of (views/deps.ts), not the control plane that schedules it. */
+export type ReviewDeps = OverviewDeps & CertificateViewDeps & TimelineDeps;
 
 export interface Review {
   generatedAt: string;
@@ -17,7 +19,7 @@ export interface Review {
   sections: { title: string; header: string[]; rows: string[][]; note?: string }[];
 }
 
-export async function buildReview(cp: ControlPlane, since: Date | undefined): Promise<Review> {
+export async function buildReview(cp: ReviewDeps, since: Date | undefined): Promise<Review> {
   const o = await overview(overviewSource(cp));
   const vols = volumeViews(cp, { points: 1 });
   const certs = await certificateViews(cp);
@@ -33,7 +35,7 @@ export async function buildReview(cp: ControlPlane, since: Date | undefined): Pr
     ];
   });
   return {
-    generatedAt: cp.d.clock.now().toISOString(),
+    generatedAt: cp.clock.now().toISOString(),
     since: since?.toISOString(),
     status: o.status,
     problems: o.problems,

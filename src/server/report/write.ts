@@ -1,11 +1,10 @@
 /** Writes the review as review-<time>.md and .html (and review-latest.*) into a reports directory; "since" is the previous review's time. */
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ControlPlane } from '../control-plane.js';
-import { buildReview, toHtml, toMarkdown } from './review.js';
+import { buildReview, toHtml, toMarkdown, type ReviewDeps } from './review.js';
 
 export async function writeReview(
-  cp: ControlPlane,
+  cp: ReviewDeps & { dataDir: string },
   dir = join(cp.dataDir, 'reports'),
 ): Promise<{ markdown: string; html: string }> {
   await mkdir(dir, { recursive: true });

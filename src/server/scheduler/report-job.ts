@@ -1,9 +1,13 @@
 /** The scheduled review: the same document `holdfast report` writes, into the data directory's reports/. */
+import type { ReviewDeps } from '../report/review.js';
 import { writeReview } from '../report/write.js';
-import type { ControlPlane } from '../control-plane.js';
+import type { JobDeps } from './deps.js';
 import type { Job } from './scheduler.js';
 
-export function reportJob(cp: ControlPlane, schedule: string): Job {
+export function reportJob(
+  cp: ReviewDeps & Pick<JobDeps, 'dataDir' | 'resolvePath'> & { config: Pick<JobDeps['config'], 'report'> },
+  schedule: string,
+): Job {
   return {
     id: 'report/review',
     kind: 'report',
@@ -16,7 +20,7 @@ export function reportJob(cp: ControlPlane, schedule: string): Job {
     async execute(ctx) {
       const files = await writeReview(
         cp,
-        cp.config.report.dir ? cp.d.loaded.resolvePath(cp.config.report.dir) : undefined,
+        cp.config.report.dir ? cp.resolvePath(cp.config.report.dir) : undefined,
       );
       ctx.log('info', `review written: ${files.markdown}, ${files.html}`);
       return { details: files };
