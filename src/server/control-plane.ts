@@ -180,6 +180,11 @@ export class ControlPlane {
     return this.d.loaded.config;
   }
 
+  /** The config file's directory, where backup hooks run (scheduler/deps.ts). */
+  get configDir(): string {
+    return this.d.loaded.dir;
+  }
+
   /** A config path made absolute (relative to the config file). */
   resolvePath(path: string): string {
     return this.d.loaded.resolvePath(path);

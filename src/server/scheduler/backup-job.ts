@@ -14,12 +14,12 @@ import type { BackupPolicyConfig } from '../../config/index.js';
 import { withHooks, type HookRecord } from '../../platform/local/hooks.js';
 import { readVersion } from '../../platform/local/version.js';
 import { checkVolumeDir } from '../../platform/local/volume.js';
-import type { ControlPlane } from '../control-plane.js';
+import type { JobDeps } from './deps.js';
 import type { Job, RunContext } from './scheduler.js';
 
 /** Observes each workload's version; a workload whose version cannot be read is recorded without one. */
 export async function observeWorkloads(
-  cp: ControlPlane,
+  cp: Pick<JobDeps, 'clock' | 'resolvePath' | 'workloadsOf'> & { config: Pick<JobDeps['config'], 'workloads'> },
   volume: string,
   log: RunContext['log'],
 ): Promise<WorkloadVersion[]> {
@@ -30,9 +30,9 @@ export async function observeWorkloads(
     if (w.version) {
       try {
         const v = await readVersion(name, w.version, {
-          cwd: cp.d.loaded.resolvePath(w.cwd ?? '.'),
-          clock: cp.d.clock,
-          resolvePath: cp.d.loaded.resolvePath,
+          cwd: cp.resolvePath(w.cwd ?? '.'),
+          clock: cp.clock,
+          resolvePath: (p) => cp.resolvePath(p),
         });
         const checked = workloadVersionSchema.safeParse({ workload: name, ...v });
         if (checked.success) Object.assign(entry, checked.data);
@@ -61,7 +61,10 @@ const toHookRun = (h: HookRecord) => ({
 });
 
 export function backupJob(
-  cp: ControlPlane,
+  cp: Pick<
+    JobDeps,
+    'catalog' | 'clock' | 'config' | 'configDir' | 'resolvePath' | 'workloadsOf' | 'withRepository' | 'repositoryLocation'
+  >,
   policyName: string,
   policy: BackupPolicyConfig,
   volume: string,
@@ -78,7 +81,7 @@ export function backupJob(
     runAtStart: policy.runAtStart,
     async execute(ctx) {
       const vol = cp.config.volumes[volume]!;
-      const source = cp.d.loaded.resolvePath(vol.path);
+      const source = cp.resolvePath(vol.path);
       await checkVolumeDir(volume, source);
       const workloads = await observeWorkloads(cp, volume, ctx.log);
       for (const w of workloads)
@@ -94,8 +97,8 @@ export function backupJob(
           hooks(policy.hooks.pre),
           hooks(policy.hooks.post),
           {
-            cwd: cp.d.loaded.dir,
-            clock: cp.d.clock,
+            cwd: cp.configDir,
+            clock: cp.clock,
             env: { ...process.env, HOLDFAST_VOLUME: volume, HOLDFAST_VOLUME_PATH: source },
             log: ctx.log,
           },
@@ -143,7 +146,7 @@ export function backupJob(
           );
         }
         const { result, provenance } = bracket.value;
-        cp.d.catalog.restorePoints.record({
+        cp.catalog.restorePoints.record({
           repository: cp.repositoryLocation(policy.repository),
           snapshotId: result.snapshotId,
           time: result.time,
@@ -161,7 +164,7 @@ export function backupJob(
             ctx.log('warn', `retention not applied this time: ${e.message}`);
             return [];
           });
-          for (const id of forgotten) cp.d.catalog.restorePoints.remove(id);
+          for (const id of forgotten) cp.catalog.restorePoints.remove(id);
           if (forgotten.length) ctx.log('info', `retention removed ${forgotten.length} snapshot(s)`);
         }
         ctx.log(
@@ -182,14 +185,14 @@ export function backupJob(
 
 /** A version seen for the first time on a workload is a deploy on the timeline. */
 function recordDeployments(
-  cp: ControlPlane,
+  cp: Pick<JobDeps, 'catalog' | 'clock'>,
   volume: string,
   workloads: WorkloadVersion[],
   ctx: RunContext,
 ): void {
   for (const w of workloads) {
     if (!w.commit) continue;
-    const current = cp.d.catalog.deployments.timeline(w.workload).find((d) => !d.endedAt);
+    const current = cp.catalog.deployments.timeline(w.workload).find((d) => !d.endedAt);
     if (
       current &&
       current.commit.startsWith(w.commit.slice(0, 7)) &&
@@ -197,12 +200,12 @@ function recordDeployments(
     )
       continue;
     try {
-      cp.d.catalog.deployments.record({
+      cp.catalog.deployments.record({
         workload: w.workload,
         commit: w.commit,
         imageDigest: w.imageDigest,
         repository: w.repository,
-        at: cp.d.clock.now(),
+        at: cp.clock.now(),
         volumes: [volume],
       });
       ctx.log('info', `deploy of ${w.workload} at ${w.commit} recorded`);

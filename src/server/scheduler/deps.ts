@@ -1,8 +1,8 @@
 /**
  * What the jobs use of the running server, each job taking only its `Pick<>`: the control plane
  * has these fields and passes itself, but a job does not import control-plane.ts, which builds
- * the jobs (jobs.ts) — the import back would close a circle. Jobs not yet moved to these slices
- * (backup, the health sweep) still take the control plane.
+ * the jobs (jobs.ts) — the import back would close a circle. The health sweep is not yet moved
+ * to these slices and still takes the control plane.
  */
 import type { Catalog } from '../../catalog/index.js';
 import type { EvidenceStore } from '../../catalog/evidence.js';
@@ -18,8 +18,12 @@ export interface JobDeps {
   config: HoldfastConfig;
   /** Holdfast's data directory (scratch space lives under it). */
   dataDir: string;
+  /** The config file's directory: hooks run there. */
+  configDir: string;
   /** A config path made absolute (relative paths are relative to the config file). */
   resolvePath(path: string): string;
+  /** Workloads that declare this volume. */
+  workloadsOf(volume: string): string[];
   evidence: Pick<EvidenceStore, 'addVerification' | 'alerts'>;
   alerter: Pick<Alerter, 'fire'>;
   incidents: Pick<ServerIncidents, 'list' | 'runningOn'>;
