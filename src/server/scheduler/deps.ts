@@ -1,8 +1,7 @@
 /**
  * What the jobs use of the running server, each job taking only its `Pick<>`: the control plane
  * has these fields and passes itself, but a job does not import control-plane.ts, which builds
- * the jobs (jobs.ts) — the import back would close a circle. The health sweep is not yet moved
- * to these slices and still takes the control plane.
+ * the jobs (jobs.ts) and the health sweep — the import back would close a circle.
  */
 import type { Catalog } from '../../catalog/index.js';
 import type { EvidenceStore } from '../../catalog/evidence.js';

@@ -5,17 +5,37 @@
  * about. Each becomes an alert (de-duplicated by the alerter). Run outcomes (failed backup,
  * verification or prune, missed schedule) arrive as scheduler events.
  */
+import type { Logger } from '../../base/log.js';
+import type { EvidenceStore } from '../../catalog/evidence.js';
+import type { RunHistory } from '../../catalog/run-history.js';
+import type { HoldfastConfig } from '../../config/index.js';
 import { decideExpiryAlert, decideVerification } from '../../policy/schedule-health.js';
-import type { ControlPlane } from '../control-plane.js';
-import { versionVerdict } from '../views/verdict.js';
-import { probeAndRecord, readWrittenCert } from './certificate-job.js';
+import { versionVerdict, type VerdictDeps } from '../views/verdict.js';
+import { probeAndRecord, readWrittenCert, type ProbeDeps } from './certificate-job.js';
+import type { JobDeps } from './deps.js';
 import { alertUnalertedProposals } from './proposal-alerts.js';
 import type { SchedulerEvents } from './scheduler.js';
+
+/**
+ * What the sweep reads and alerts through: the control plane has all of it and passes itself, but
+ * the sweep does not import control-plane.ts, which builds it (scheduler/deps.ts says why).
+ */
+export type HealthSweepDeps = ProbeDeps &
+  VerdictDeps &
+  Parameters<typeof alertUnalertedProposals>[0] &
+  Pick<JobDeps, 'resolvePath'> & {
+    d: { log: Pick<Logger, 'error' | 'info'> };
+    config: Pick<HoldfastConfig, 'backupPolicies' | 'certificates' | 'alerts' | 'server'>;
+    evidence: Pick<EvidenceStore, 'verifications'>;
+    runs: Pick<RunHistory, 'deleteFinishedBefore'>;
+    /** When serve started: a volume without restore points is judged from then on. */
+    startedAt: Date;
+  };
 
 export class HealthSweep {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  constructor(private readonly cp: ControlPlane) {}
+  constructor(private readonly cp: HealthSweepDeps) {}
 
   start(intervalMs = 15_000): void {
     void this.sweep();
@@ -84,12 +104,12 @@ export class HealthSweep {
 
   private verifications(): void {
     const cp = this.cp;
-    const now = cp.d.clock.now();
+    const now = cp.clock.now();
     for (const [policy, p] of Object.entries(cp.config.backupPolicies)) {
       if (!p.verify) continue;
       for (const volume of p.volumes) {
         const v = cp.evidence.verifications({ volume, limit: 50 });
-        const since = cp.d.catalog.restorePoints.list({ volume })[0]?.time ?? cp.startedAt;
+        const since = cp.catalog.restorePoints.list({ volume })[0]?.time ?? cp.startedAt;
         const d = decideVerification({
           lastPassed: v.find((x) => x.result === 'passed')?.time,
           lastResult: v[0]?.result,
@@ -113,10 +133,10 @@ export class HealthSweep {
   private async certificates(): Promise<void> {
     const cp = this.cp;
     for (const [name, c] of Object.entries(cp.config.certificates)) {
-      const written = await readWrittenCert(cp.d.loaded.resolvePath(c.certFile));
+      const written = await readWrittenCert(cp.resolvePath(c.certFile));
       const d = decideExpiryAlert(
         written?.notAfter,
-        cp.d.clock.now(),
+        cp.clock.now(),
         cp.config.alerts.certificateExpiresWithin,
       );
       if (d.reason === 'Expiring' || d.reason === 'Expired') {
@@ -135,7 +155,7 @@ export class HealthSweep {
   private lastHistoryCleanup = 0;
   /** Hourly: the run history keeps `server.historyRetention` (a check every minute is 1440 rows a day). */
   private history(): void {
-    const now = this.cp.d.clock.now().getTime();
+    const now = this.cp.clock.now().getTime();
     if (now - this.lastHistoryCleanup < 3_600_000) return;
     this.lastHistoryCleanup = now;
     const n = this.cp.runs.deleteFinishedBefore(new Date(now - this.cp.config.server.historyRetention));
@@ -147,7 +167,7 @@ export class HealthSweep {
 
   private findings(): void {
     const cp = this.cp;
-    for (const d of cp.d.catalog.deployments.timeline()) {
+    for (const d of cp.catalog.deployments.timeline()) {
       if (d.endedAt) continue;
       const verdict = versionVerdict(cp, d.commit);
       for (const f of verdict.findings.filter((x) => x.severity === 'critical')) {
