@@ -94,6 +94,21 @@ export class FindingPages {
     }));
   }
 
+  /**
+   * Open findings per severity, and how many of them were first seen before their severity's
+   * cutoff (`overdueBefore`, ISO text as stored; a severity without one is never overdue): the
+   * overview's and the metrics' numbers without reading a finding.
+   */
+  openBySeverity(overdueBefore: Readonly<Record<string, string>>): { severity: string; open: number; overdue: number }[] {
+    return this.db
+      .prepare(
+        `SELECT f.severity, count(*) AS open, coalesce(sum(f.first_seen_at < c.value), 0) AS overdue
+         FROM findings f LEFT JOIN json_each(?) c ON c.key = f.severity
+         WHERE f.state = 'open' GROUP BY f.severity`,
+      )
+      .all(JSON.stringify(overdueBefore)) as { severity: string; open: number; overdue: number }[];
+  }
+
   /** Every tool that filed a finding, for the filter's choices. */
   tools(): string[] {
     return (this.db.prepare('SELECT DISTINCT tool FROM findings ORDER BY tool').all() as { tool: string }[]).map((r) => r.tool);

@@ -63,6 +63,18 @@ export function decideExpiryAlert(
 }
 
 export type SlaSeverity = 'critical' | 'high' | 'medium' | 'low';
+
+/**
+ * Per severity, the first-seen time before which an open finding is overdue (decideSla's rule
+ * turned around: now > firstSeen + limit ⇔ firstSeen < now − limit), as the ISO text the catalog
+ * stores, so counting overdue findings is a comparison in SQL rather than a view of each.
+ */
+export function overdueCutoffs(sla: Record<SlaSeverity, number>, now: Date): Record<SlaSeverity, string> {
+  const out = {} as Record<SlaSeverity, string>;
+  for (const [severity, limit] of Object.entries(sla) as [SlaSeverity, number][])
+    out[severity] = new Date(now.getTime() - limit).toISOString();
+  return out;
+}
 export function decideSla(i: {
   severity: string;
   firstSeenAt: Date;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideDue, decideSlot, decideStuck, fireTimesBetween, type DueInput } from './schedule.js';
-import { decideExpiryAlert, decideRenewal, decideSla, decideVerification } from './schedule-health.js';
+import { decideExpiryAlert, decideRenewal, decideSla, decideVerification, overdueCutoffs } from './schedule-health.js';
 
 const T = (s: string) => new Date(`2026-12-01T${s}Z`);
 const min = 60_000;
@@ -160,5 +160,18 @@ describe('health decisions', () => {
       'WithinSla',
     );
     assert.equal(decideSla({ severity: 'note', firstSeenAt: since, now: since, sla }).reason, 'NoSla');
+  });
+
+  it('gives the first-seen cutoffs that agree with decideSla at and around each deadline', () => {
+    const sla = { critical: 7 * day, high: 30 * day, medium: 90 * day, low: 180 * day };
+    const now = new Date('2026-12-07T10:00:00.000Z');
+    const cutoffs = overdueCutoffs(sla, now);
+    for (const severity of ['critical', 'high', 'medium', 'low'] as const)
+      for (const offset of [-1000, -1, 0, 1, 1000]) {
+        const firstSeenAt = new Date(now.getTime() - sla[severity] + offset);
+        const byCutoff = firstSeenAt.toISOString() < cutoffs[severity];
+        const byDecision = decideSla({ severity, firstSeenAt, now, sla }).reason === 'Overdue';
+        assert.equal(byCutoff, byDecision, `${severity} first seen ${offset} ms from the deadline`);
+      }
   });
 });

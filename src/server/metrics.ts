@@ -8,19 +8,19 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ControlPlane } from './control-plane.js';
 import {
   certificateViews,
-  findingViews,
+  findingCounts,
   volumeViews,
   type CertificateView,
-  type FindingView,
+  type FindingCounts,
   type VolumeView,
 } from './views/health.js';
 
 export function createMetrics(cp: ControlPlane): { registry: Registry; scrape(): Promise<string> } {
   const reg = new Registry();
-  let views: { volumes: VolumeView[]; certificates: CertificateView[]; findings: FindingView[] } = {
+  let views: { volumes: VolumeView[]; certificates: CertificateView[]; findings: FindingCounts } = {
     volumes: [],
     certificates: [],
-    findings: [],
+    findings: { open: {}, overdue: {} },
   };
   // The process's own metrics keep the standard names every exporter uses (process_*, nodejs_*), so
   // the usual dashboards and alerts apply; a prefix made them holdfast_process_process_*.
@@ -171,24 +171,11 @@ export function createMetrics(cp: ControlPlane): { registry: Registry; scrape():
   g('holdfast_workload_restarts', 'Restarts of the workload by this serve since it started.', ['workload'], (m) => {
     for (const w of cp.workloads.values()) m.set({ workload: w.name }, w.status().restarts);
   });
-  const findingsBy = (pred: (sla: string) => boolean) => (m: Gauge) => {
-    const counts = new Map<string, number>();
-    for (const f of views.findings)
-      if (pred(f.sla)) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-    for (const s of ['critical', 'high', 'medium', 'low', 'info']) m.set({ severity: s }, counts.get(s) ?? 0);
+  const findingsBy = (which: keyof FindingCounts) => (m: Gauge) => {
+    for (const s of ['critical', 'high', 'medium', 'low', 'info']) m.set({ severity: s }, views.findings[which][s] ?? 0);
   };
-  g(
-    'holdfast_findings_open',
-    'Open SAST findings by severity.',
-    ['severity'],
-    findingsBy(() => true),
-  );
-  g(
-    'holdfast_findings_overdue',
-    'Open SAST findings past their SLA, by severity.',
-    ['severity'],
-    findingsBy((sla) => sla === 'Overdue'),
-  );
+  g('holdfast_findings_open', 'Open SAST findings by severity.', ['severity'], findingsBy('open'));
+  g('holdfast_findings_overdue', 'Open SAST findings past their SLA, by severity.', ['severity'], findingsBy('overdue'));
   g('holdfast_alerts_recorded', 'Alerts by event and delivery status.', ['event', 'status'], (m) => {
     const counts = new Map<string, number>();
     for (const a of cp.evidence.alerts({ limit: 100_000 }))
@@ -220,7 +207,7 @@ export function createMetrics(cp: ControlPlane): { registry: Registry; scrape():
       views = {
         volumes: volumeViews(cp, { points: 0 }),
         certificates: await certificateViews(cp),
-        findings: findingViews(cp),
+        findings: findingCounts(cp),
       };
       return reg.metrics();
     },

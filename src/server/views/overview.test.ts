@@ -44,4 +44,39 @@ describe('the overview', () => {
       await t.dispose();
     }
   });
+
+  it("counts open and overdue findings per severity as each finding's own SLA says, in the overview and the metrics", async () => {
+    const t = await testPlane();
+    const auth = { authorization: `Bearer ${t.token}` };
+    try {
+      const up = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main`,
+        headers: { ...auth, 'content-type': 'application/sarif+json' },
+        payload: highReport(),
+      });
+      assert.equal(up.statusCode, 201, up.body);
+      type O = { findings: { open: Record<string, number>; overdue: number } };
+      const counts = async () => {
+        const o = (await t.app.inject({ url: '/api/v1/overview', headers: auth })).json() as O;
+        const metrics = (await t.app.inject({ url: '/metrics', headers: auth })).body;
+        const overdueMetric = Number(/holdfast_findings_overdue\{severity="high"\} (\d+)/.exec(metrics)?.[1]);
+        return { open: o.findings.open, overdue: o.findings.overdue, overdueMetric };
+      };
+      // High findings are due within 30 days: one day before, nothing is overdue; a day after, it is.
+      t.clock.advance(29 * 86_400_000);
+      const within = await counts();
+      assert.deepEqual(within.open, { critical: 0, high: 1, medium: 0, low: 0, info: 0 });
+      assert.equal(within.overdue, 0);
+      assert.equal(within.overdueMetric, 0);
+      t.clock.advance(2 * 86_400_000);
+      const late = await counts();
+      assert.equal(late.overdue, 1);
+      assert.equal(late.overdueMetric, 1);
+      const [view] = (await t.app.inject({ url: '/api/v1/findings', headers: auth })).json() as { sla: string }[];
+      assert.equal(view?.sla, 'Overdue', "the finding's own view agrees");
+    } finally {
+      await t.dispose();
+    }
+  });
 });

@@ -3,11 +3,11 @@
  * OverviewSource (plain data and small calls), not the control plane: sources.ts builds one from
  * it, and the status and reasons come from decideOverview.
  */
-import { severities, type Severity } from '../../sast/severity.js';
+import type { Severity } from '../../sast/severity.js';
 import type { RunRow } from '../../catalog/run-history.js';
 import { isDown } from '../workloads/decide.js';
 import type { WorkloadStatus } from '../workloads/supervisor.js';
-import type { CertificateView, FindingView, VolumeView } from './health.js';
+import type { CertificateView, FindingCounts, VolumeView } from './health.js';
 import { atOrAbove, decideOverview, type DeployedVersion, type IncidentFact, type Reason, type RefusedProposal } from './overview-decide.js';
 import { workloadProblems } from './workloads.js';
 
@@ -33,7 +33,8 @@ export interface OverviewSource {
   threshold: Severity;
   volumes(): VolumeView[];
   certificates(): Promise<CertificateView[]>;
-  openFindings(): FindingView[];
+  /** Open findings (and those overdue) per severity. */
+  findingCounts(): FindingCounts;
   /** Versions running now, with the open findings their scans saw. */
   deployed(): DeployedVersion[];
   /** Proposals an upload could not make (no plan), newest first. */
@@ -50,12 +51,10 @@ export async function overview(src: OverviewSource): Promise<Overview> {
   const now = src.now().getTime();
   const vols = src.volumes();
   const certs = await src.certificates();
-  const findings = src.openFindings();
+  const { open, overdue: overdueBySeverity } = src.findingCounts();
+  const overdue = Object.values(overdueBySeverity).reduce((a, b) => a + b, 0);
   const workloads = src.workloads();
   const deployed = src.deployed();
-  const open: Record<string, number> = Object.fromEntries(severities.map((s) => [s, 0]));
-  for (const f of findings) open[f.severity] = (open[f.severity] ?? 0) + 1;
-  const overdue = findings.filter((f) => f.sla === 'Overdue').length;
   const downLines = workloadProblems(workloads);
   const decided = decideOverview({
     threshold: src.threshold,

@@ -3,7 +3,7 @@
  * into the overview's small source interface, so the overview (and its tests) reads plain data.
  */
 import type { ReadDeps } from './deps.js';
-import { findingViews, volumeViews, certificateViews, type CertificateViewDeps, type VolumeViewDeps } from './health.js';
+import { findingCounts, volumeViews, certificateViews, type CertificateViewDeps, type VolumeViewDeps } from './health.js';
 import type { OverviewSource } from './overview.js';
 import type { RefusedProposal } from './overview-decide.js';
 import { versionVerdict } from './verdict.js';
@@ -29,7 +29,7 @@ export function overviewSource(cp: OverviewDeps): OverviewSource {
     threshold: cp.config.sast.blockAt,
     volumes: () => volumeViews(cp, { points: 1 }),
     certificates: () => certificateViews(cp),
-    openFindings: () => findingViews(cp),
+    findingCounts: () => findingCounts(cp),
     deployed: () =>
       cp.catalog.deployments
         .timeline()
