@@ -77,6 +77,10 @@ export function versionVerdict(catalog: Catalog, versionId: number, target: Verd
     const f = catalog.sast.getFinding(target.findingId);
     if (f) stream = { ref: f.ref, tool: f.tool, category: f.category };
   }
-  const evidence = catalog.sast.scansOfVersion(versionId).map((scan) => ({ scan, findings: catalog.sast.findingsOfScan(scan.id) }));
-  return decideVerdict(evidence, target, stream);
+  return decideVerdict(versionEvidence(catalog, versionId), target, stream);
+}
+
+/** What the verdicts of a version are decided from: its scans, each with the findings it saw. Read once to decide several targets. */
+export function versionEvidence(catalog: Catalog, versionId: number): ScanEvidence[] {
+  return catalog.sast.scansOfVersion(versionId).map((scan) => ({ scan, findings: catalog.sast.findingsOfScan(scan.id) }));
 }

@@ -3,7 +3,7 @@
  * finding its deciding scans saw (not the lifecycle state: a finding fixed later is still present in
  * the old version), judged against the config's blockAt threshold.
  */
-import { compareSeverity, isSeverity, versionVerdict as decide, type Severity } from '../../sast/index.js';
+import { compareSeverity, decideVerdict, isSeverity, versionEvidence, type Severity } from '../../sast/index.js';
 import type { HoldfastConfig } from '../../config/index.js';
 import type { ReadDeps } from './deps.js';
 
@@ -44,7 +44,9 @@ function computeVerdict(cp: Omit<VerdictDeps, 'verdicts'>, commit: string): Vers
       message: 'version not in the catalog',
       findings: [],
     };
-  const all = decide(cp.catalog, version.id, { severity: 'info' });
+  // Both targets are decided from one read of the version's scans (at 200k findings the read is the cost).
+  const evidence = versionEvidence(cp.catalog, version.id);
+  const all = decideVerdict(evidence, { severity: 'info' });
   if (all.verdict === 'unknown')
     return {
       commit: version.commit,
@@ -60,7 +62,7 @@ function computeVerdict(cp: Omit<VerdictDeps, 'verdicts'>, commit: string): Vers
     );
   if (findings.length === 0)
     return { commit: version.commit, verdict: 'clean', highest: undefined, message: all.message, findings };
-  const blocked = decide(cp.catalog, version.id, { severity: cp.config.sast.blockAt });
+  const blocked = decideVerdict(evidence, { severity: cp.config.sast.blockAt });
   const highest = findings.map((f) => f.severity).find(isSeverity);
   return {
     commit: version.commit,
