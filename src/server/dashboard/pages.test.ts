@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { dismissFinding } from '../../sast/index.js';
 import { commit, testPlane, type TestPlane } from '../testing.js';
-import { highReport } from './testing.js';
+import { uploadHighReport } from './testing.js';
 
 /** Every same-site link of a page (href="/ui…"), entities decoded. */
 const links = (body: string) => [...body.matchAll(/href="(\/ui[^"#]*)/g)].map((m) => m[1]!.replaceAll('&amp;', '&'));
@@ -17,13 +17,7 @@ describe('dashboard pages', () => {
     await t.cp.scheduler.runNow('backup/hourly/data');
     t.clock.advance(60_000);
     await t.cp.scheduler.runNow('verify/hourly/data');
-    const up = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main`,
-      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/sarif+json' },
-      payload: highReport(),
-    });
-    assert.equal(up.statusCode, 201, up.body);
+    await uploadHighReport(t);
     const login = await t.app.inject({ method: 'POST', url: '/ui/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${t.token}` });
     cookie = String(login.headers['set-cookie']).split(';')[0]!;
   });

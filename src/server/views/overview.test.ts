@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dismissFinding } from '../../sast/index.js';
-import { commit, testPlane } from '../testing.js';
-import { highReport } from '../dashboard/testing.js';
+import { testPlane } from '../testing.js';
+import { uploadHighReport } from '../dashboard/testing.js';
 
 describe('the overview', () => {
   it('is degraded, with the reasons in /api/v1/overview and on the page, while the deployed version carries a high finding and the upload could not plan an incident', async () => {
@@ -10,13 +10,7 @@ describe('the overview', () => {
     const auth = { authorization: `Bearer ${t.token}` };
     try {
       await t.cp.scheduler.runNow('backup/hourly/data');
-      const up = await t.app.inject({
-        method: 'POST',
-        url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main`,
-        headers: { ...auth, 'content-type': 'application/sarif+json' },
-        payload: highReport(),
-      });
-      assert.equal(up.statusCode, 201, up.body);
+      const up = await uploadHighReport(t);
       assert.equal(up.json().incidents.refused.length, 1, 'the only restore point was written by the vulnerable version');
       type O = { status: string; reasons: { kind: string; message: string; link: string }[]; findings: { deployedAtOrAboveThreshold: number } };
       const o = (await t.app.inject({ url: '/api/v1/overview', headers: auth })).json() as O;
@@ -49,13 +43,7 @@ describe('the overview', () => {
     const t = await testPlane();
     const auth = { authorization: `Bearer ${t.token}` };
     try {
-      const up = await t.app.inject({
-        method: 'POST',
-        url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main`,
-        headers: { ...auth, 'content-type': 'application/sarif+json' },
-        payload: highReport(),
-      });
-      assert.equal(up.statusCode, 201, up.body);
+      await uploadHighReport(t);
       type O = { findings: { open: Record<string, number>; overdue: number } };
       const counts = async () => {
         const o = (await t.app.inject({ url: '/api/v1/overview', headers: auth })).json() as O;
