@@ -37,18 +37,18 @@ export default tseslint.config(
   },
   layer(
     ['src/base/**'],
-    ['storage', 'catalog', 'platform', 'backup', 'tls', 'sast', 'policy', 'playbook', 'cli', 'server', 'operator'],
+    ['storage', 'catalog', 'platform', 'backup', 'tls', 'sast', 'policy', 'playbook', 'recovery', 'cli', 'server', 'operator'],
     'base/ is the bottom layer: it imports nothing of Holdfast.',
   ),
   layer(
     ['src/storage/**', 'src/catalog/**', 'src/platform/**'],
-    ['backup', 'tls', 'sast', 'policy', 'playbook', 'cli', 'server', 'operator'],
+    ['backup', 'tls', 'sast', 'policy', 'playbook', 'recovery', 'cli', 'server', 'operator'],
     'storage/, catalog/ and platform/ sit below the engines: pass what they need in as data or an interface.',
   ),
   {
     ...layer(
       ['src/backup/**', 'src/tls/**', 'src/sast/**', 'src/policy/**'],
-      ['playbook', 'cli', 'server', 'operator'],
+      ['playbook', 'recovery', 'cli', 'server', 'operator'],
       'Engines never import the layers that drive them; return results and let cli/server/playbook decide.',
     ),
     rules: {
@@ -57,7 +57,7 @@ export default tseslint.config(
         {
           ...k8s,
           patterns: up(
-            ['playbook', 'cli', 'server', 'operator'],
+            ['playbook', 'recovery', 'cli', 'server', 'operator'],
             'Engines never import the layers that drive them; return results and let cli/server/playbook decide.',
           ),
         },
@@ -66,7 +66,7 @@ export default tseslint.config(
   },
   layer(
     ['src/config/**'],
-    ['cli', 'server', 'operator', 'playbook'],
+    ['cli', 'server', 'operator', 'playbook', 'recovery'],
     'config/ holds the schemas the drivers share; it must not depend on them.',
   ),
   {
@@ -91,5 +91,10 @@ export default tseslint.config(
     ['src/playbook/**'],
     ['cli', 'server', 'operator'],
     'playbook/ is driven by cli/, server/ and operator/; it must not reach back into them.',
+  ),
+  layer(
+    ['src/recovery/**'],
+    ['cli', 'server', 'operator', 'playbook'],
+    'recovery/ is driven by cli/, server/ and operator/; it must not reach back into them.',
   ),
 );

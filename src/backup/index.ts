@@ -20,3 +20,4 @@ export { diffSnapshots, type DiffEntry } from './maintenance/diff.js';
 export { walkTree } from './maintenance/walk.js';
 export { acquireShared, inspectLocks, listLocks, removeLocks, withSharedLock, type LockEntry } from './repository/locks.js';
 export { runBackup } from './run.js';
+export { saveCatalogRecord, readCatalogRecords, CATALOG_PREFIX, type CatalogObject, type StoredCatalogObject } from './repository/catalog-records.js';

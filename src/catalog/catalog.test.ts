@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Catalog } from './catalog.js';
-import { migrations, type Migration } from './migrations/index.js';
+import { migrations, reservedMigrationIds, type Migration } from './migrations/index.js';
 import { checkMigrationList } from './migrate.js';
 import { tempCatalog } from './testing.js';
 import { isHoldfastError } from '../base/errors.js';
@@ -24,10 +24,14 @@ test('a new catalog applies every migration once, records it, and uses WAL', () 
   }
 });
 
-test('the migration list numbers its files 1, 2, 3 without gaps', () => {
-  assert.doesNotThrow(() => checkMigrationList(migrations));
+test('the migration list numbers its files 1, 2, 3 without gaps, except over reserved numbers', () => {
+  assert.doesNotThrow(() => checkMigrationList(migrations, reservedMigrationIds));
   const gap: Migration[] = [migrations[0]!, { id: 3, name: 'x', up() {} }];
   assert.throws(() => checkMigrationList(gap), /expected 2/);
+  assert.doesNotThrow(() => checkMigrationList(gap, [2]));
+  assert.throws(() => checkMigrationList(gap, [5]), /expected 2/, 'only a reserved number may be skipped');
+  const landed: Migration[] = [...gap.slice(0, 1), { id: 2, name: 'y', up() {} }, gap[1]!];
+  assert.doesNotThrow(() => checkMigrationList(landed, [2]), 'a reserved number that has landed is simply used');
 });
 
 test('a catalog written by a newer Holdfast is refused with a clear error', () => {
@@ -49,7 +53,7 @@ test('a migration that fails leaves nothing of itself behind and is retried next
   try {
     t.catalog.close();
     const broken: Migration = {
-      id: migrations.length + 1,
+      id: migrations.at(-1)!.id + 1,
       name: 'broken',
       up(db) {
         db.exec('CREATE TABLE half_done (x)');

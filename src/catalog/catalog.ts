@@ -8,12 +8,13 @@ import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { corrupt, errnoCode, fromSystemError, notFound } from '../base/errors.js';
 import { migrate } from './migrate.js';
-import { migrations as allMigrations, type Migration } from './migrations/index.js';
+import { migrations as allMigrations, reservedMigrationIds, type Migration } from './migrations/index.js';
 import { VersionStore } from './versions.js';
 import { DeploymentStore } from './deployments.js';
 import { SastStore } from './sast-store.js';
 import { RestorePointStore, type RestorePoint } from './restore-points.js';
 import { AuditLog } from './audit.js';
+import { CatalogRecordLog } from './records.js';
 
 export interface OpenOptions {
   /** Time source for recorded_at / audit times; defaults to the system clock. */
@@ -29,6 +30,8 @@ export class Catalog {
   readonly sast: SastStore;
   readonly restorePoints: RestorePointStore;
   readonly audit: AuditLog;
+  /** The outbox of records a rebuild needs (records.ts). */
+  readonly records: CatalogRecordLog;
 
   private constructor(
     /** The raw database, for stores other layers add; prefer a store method where one exists. */
@@ -41,6 +44,7 @@ export class Catalog {
     this.sast = new SastStore(db);
     this.restorePoints = new RestorePointStore(db, now);
     this.audit = new AuditLog(db, now);
+    this.records = new CatalogRecordLog(db);
   }
 
   /** Opens (creating when absent) and migrates the catalog at `path` (":memory:" for tests). */
@@ -62,7 +66,7 @@ export class Catalog {
       // WAL + NORMAL: a crash can lose the last commits but never corrupts; the catalog is an index.
       db.pragma('synchronous = NORMAL');
       db.pragma('cache_size = -32768');
-      if (!options.readonly) migrate(db, options.migrations ?? allMigrations, path, now);
+      if (!options.readonly) migrate(db, options.migrations ?? allMigrations, path, now, reservedMigrationIds);
     } catch (e) {
       db.close();
       if (errnoCode(e) === 'SQLITE_NOTADB' || errnoCode(e) === 'SQLITE_CORRUPT') {

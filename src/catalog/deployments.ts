@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { conflict, invalidInput } from '../base/errors.js';
 import type { VersionStore } from './versions.js';
+import { CatalogRecordLog } from './records.js';
 
 export interface DeploymentRow {
   id: number;
@@ -53,7 +54,11 @@ export class DeploymentStore {
     private readonly db: Database.Database,
     private readonly versions: VersionStore,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.records = new CatalogRecordLog(db);
+  }
+
+  private readonly records: CatalogRecordLog;
 
   /** Idempotent for the same workload, instant and version; a different version at that instant conflicts. */
   record(d: RecordDeployment): DeploymentRow {
@@ -74,6 +79,7 @@ export class DeploymentStore {
       const r = this.db
         .prepare('INSERT INTO deployments (workload, version_id, image_digest, started_at, ended_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(d.workload, v.id, d.imageDigest ?? null, at, next.s, this.now().toISOString());
+      this.records.append('deployment', this.now(), { workload: d.workload, commit: d.commit, imageDigest: d.imageDigest ?? null, repository: d.repository ?? null, at, volumes: [...(d.volumes ?? [])] });
       return toRow(this.db.prepare(`${select} WHERE d.id = ?`).get(r.lastInsertRowid) as Row);
     })();
   }

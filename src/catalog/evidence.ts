@@ -3,6 +3,7 @@
  * restore time = RTO), alerts sent to webhooks, and certificate issuance/probe events.
  */
 import type Database from 'better-sqlite3';
+import { CatalogRecordLog } from './records.js';
 
 export interface VerificationRow {
   id: number;
@@ -46,9 +47,22 @@ const opt = <T>(v: string | number | null | undefined, f: (x: string | number) =
   v === null || v === undefined ? undefined : f(v);
 
 export class EvidenceStore {
-  constructor(private readonly db: Database.Database) {}
+  private readonly records: CatalogRecordLog;
+  constructor(private readonly db: Database.Database) {
+    this.records = new CatalogRecordLog(db);
+  }
 
+  /** A verified restore, and its record for a rebuild (the run it belonged to is not kept there). */
   addVerification(v: Omit<VerificationRow, 'id'>): VerificationRow {
+    return this.db.transaction(() => {
+      const row = this.insertVerification(v);
+      const { runId: _run, ...rest } = v;
+      this.records.append('verification', v.time, { ...rest, time: v.time.toISOString(), checkExit: v.checkExit ?? null });
+      return row;
+    })();
+  }
+
+  private insertVerification(v: Omit<VerificationRow, 'id'>): VerificationRow {
     const r = this.db
       .prepare(
         'INSERT INTO verifications (snapshot_id, volume, run_id, time, result, bytes, files, restore_ms, check_exit, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -141,7 +155,24 @@ export class EvidenceStore {
     }));
   }
 
+  /** A certificate event, and its record for a rebuild: names, serials, fingerprints and dates, never a key. */
   addCertificateEvent(e: Omit<CertificateEventRow, 'id'>): CertificateEventRow {
+    return this.db.transaction(() => {
+      const row = this.insertCertificateEvent(e);
+      this.records.append('certificate-event', e.time, {
+        name: e.name,
+        time: e.time.toISOString(),
+        action: e.action,
+        serial: e.serial ?? null,
+        fingerprint: e.fingerprint ?? null,
+        notAfter: e.notAfter?.toISOString() ?? null,
+        message: e.message,
+      });
+      return row;
+    })();
+  }
+
+  private insertCertificateEvent(e: Omit<CertificateEventRow, 'id'>): CertificateEventRow {
     const r = this.db
       .prepare(
         'INSERT INTO certificate_events (name, time, action, serial, fingerprint, not_after, message) VALUES (?, ?, ?, ?, ?, ?, ?)',

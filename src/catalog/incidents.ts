@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { conflict, errnoCode, notFound } from '../base/errors.js';
+import { CatalogRecordLog } from './records.js';
 
 export type IncidentStatus = 'proposed' | 'running' | 'failed' | 'succeeded' | 'aborted';
 export type StepStatus = 'pending' | 'started' | 'completed' | 'failed' | 'undone' | 'undo-failed';
@@ -65,10 +66,41 @@ const toStep = (r: Row): IncidentStepRow => ({
 });
 
 export class IncidentStore {
+  private readonly records: CatalogRecordLog;
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.records = new CatalogRecordLog(db);
+  }
+
+  /**
+   * Runs a change to incident `id` and records the incident as it now is (row and steps) for a
+   * rebuild, in one transaction: the newest record of an incident is its journal.
+   */
+  private change(id: string, fn: () => void): void {
+    this.db.transaction(() => {
+      fn();
+      const incident = this.get(id);
+      if (incident) this.records.append('incident', this.now(), { incident: { ...incident }, steps: this.steps(id) });
+    }).immediate();
+  }
+
+  /** Puts an incident back as a record describes it (a rebuild): replaces the row and its steps. */
+  restore(incident: IncidentRow, steps: IncidentStepRow[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM incident_steps WHERE incident_id = ?').run(incident.id);
+      this.db.prepare('DELETE FROM incidents WHERE id = ?').run(incident.id);
+      this.db
+        .prepare('INSERT INTO incidents (id, playbook, volume, status, config_file, params, runner_pid, message, created_at, updated_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(incident.id, incident.playbook, incident.volume, incident.status, incident.configFile, JSON.stringify(incident.params), incident.runnerPid ?? null, incident.message ?? null, incident.createdAt, incident.updatedAt, incident.finishedAt ?? null);
+      const ins = this.db.prepare(
+        'INSERT INTO incident_steps (incident_id, step, seq, uses, status, attempts, started_at, completed_at, outputs, progress, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const s of steps)
+        ins.run(incident.id, s.step, s.seq, s.uses, s.status, s.attempts, s.startedAt ?? null, s.completedAt ?? null, JSON.stringify(s.outputs), JSON.stringify(s.progress), s.error ?? null);
+    })();
+  }
 
   /**
    * Creates a run with its steps (all pending). Refused with INCIDENT_ACTIVE when the volume
@@ -77,13 +109,13 @@ export class IncidentStore {
   create(i: { id: string; playbook: string; volume: string; status: 'proposed' | 'running'; configFile: string; params: Record<string, unknown>; runnerPid?: number; steps: { step: string; uses: string }[] }): IncidentRow {
     const t = this.now().toISOString();
     try {
-      this.db.transaction(() => {
+      this.change(i.id, () => {
         this.db
           .prepare('INSERT INTO incidents (id, playbook, volume, status, config_file, params, runner_pid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
           .run(i.id, i.playbook, i.volume, i.status, i.configFile, JSON.stringify(i.params), i.runnerPid ?? null, t, t);
         const ins = this.db.prepare("INSERT INTO incident_steps (incident_id, step, seq, uses, status) VALUES (?, ?, ?, ?, 'pending')");
         i.steps.forEach((s, n) => ins.run(i.id, s.step, n, s.uses));
-      }).immediate();
+      });
     } catch (e) {
       if (errnoCode(e) === 'SQLITE_CONSTRAINT_UNIQUE' && i.status === 'running') {
         const active = this.active(i.volume);
@@ -120,9 +152,11 @@ export class IncidentStore {
     const t = this.now().toISOString();
     const done = status === 'succeeded' || status === 'aborted';
     try {
-      this.db
-        .prepare('UPDATE incidents SET status = ?, message = ?, updated_at = ?, finished_at = ?, runner_pid = CASE WHEN ? THEN ? ELSE runner_pid END WHERE id = ?')
-        .run(status, o.message ?? null, t, done ? t : null, o.runnerPid !== undefined ? 1 : 0, o.runnerPid ?? null, id);
+      this.change(id, () =>
+        this.db
+          .prepare('UPDATE incidents SET status = ?, message = ?, updated_at = ?, finished_at = ?, runner_pid = CASE WHEN ? THEN ? ELSE runner_pid END WHERE id = ?')
+          .run(status, o.message ?? null, t, done ? t : null, o.runnerPid !== undefined ? 1 : 0, o.runnerPid ?? null, id),
+      );
     } catch (e) {
       if (errnoCode(e) === 'SQLITE_CONSTRAINT_UNIQUE') {
         const row = this.get(id);
@@ -137,24 +171,24 @@ export class IncidentStore {
   }
 
   startStep(id: string, step: string): void {
-    this.db.prepare("UPDATE incident_steps SET status = 'started', attempts = attempts + 1, started_at = ?, error = NULL WHERE incident_id = ? AND step = ?").run(this.now().toISOString(), id, step);
+    this.change(id, () => this.db.prepare("UPDATE incident_steps SET status = 'started', attempts = attempts + 1, started_at = ?, error = NULL WHERE incident_id = ? AND step = ?").run(this.now().toISOString(), id, step));
   }
 
   /** Merges into the step's progress (what an attempt knows before its side effect). */
   recordProgress(id: string, step: string, progress: Record<string, unknown>): void {
     const cur = this.steps(id).find((s) => s.step === step)?.progress ?? {};
-    this.db.prepare('UPDATE incident_steps SET progress = ? WHERE incident_id = ? AND step = ?').run(JSON.stringify({ ...cur, ...progress }), id, step);
+    this.change(id, () => this.db.prepare('UPDATE incident_steps SET progress = ? WHERE incident_id = ? AND step = ?').run(JSON.stringify({ ...cur, ...progress }), id, step));
   }
 
   completeStep(id: string, step: string, outputs: Record<string, unknown>): void {
-    this.db.prepare("UPDATE incident_steps SET status = 'completed', completed_at = ?, outputs = ?, error = NULL WHERE incident_id = ? AND step = ?").run(this.now().toISOString(), JSON.stringify(outputs), id, step);
+    this.change(id, () => this.db.prepare("UPDATE incident_steps SET status = 'completed', completed_at = ?, outputs = ?, error = NULL WHERE incident_id = ? AND step = ?").run(this.now().toISOString(), JSON.stringify(outputs), id, step));
   }
 
   failStep(id: string, step: string, error: string): void {
-    this.db.prepare("UPDATE incident_steps SET status = 'failed', error = ? WHERE incident_id = ? AND step = ?").run(error, id, step);
+    this.change(id, () => this.db.prepare("UPDATE incident_steps SET status = 'failed', error = ? WHERE incident_id = ? AND step = ?").run(error, id, step));
   }
 
   markUndone(id: string, step: string, status: 'undone' | 'undo-failed', note: string): void {
-    this.db.prepare('UPDATE incident_steps SET status = ?, error = ? WHERE incident_id = ? AND step = ?').run(status, note, id, step);
+    this.change(id, () => this.db.prepare('UPDATE incident_steps SET status = ?, error = ? WHERE incident_id = ? AND step = ?').run(status, note, id, step));
   }
 }

@@ -44,3 +44,4 @@ export {
 } from './sast-store.js';
 export { RestorePointStore, type RestorePoint, type RestorePointProvenance, type RestorePointWorkload } from './restore-points.js';
 export { AuditLog, type AuditEvent } from './audit.js';
+export { CatalogRecordLog, catalogRecordKinds, CATALOG_RECORD_FORMAT, type CatalogRecord, type CatalogRecordKind } from './records.js';

@@ -7,16 +7,24 @@ import type Database from 'better-sqlite3';
 import { HoldfastError } from '../base/errors.js';
 import type { Migration } from './migrations/types.js';
 
-export function checkMigrationList(list: readonly Migration[]): void {
-  list.forEach((m, i) => {
-    if (m.id !== i + 1) {
-      throw new HoldfastError('BUG', 'bug', `catalog migration "${m.name}" has id ${m.id}, expected ${i + 1}: ids run 1, 2, 3 ... without gaps`);
+/**
+ * Ids run 1, 2, 3 ... without gaps, except over `reserved` ids: numbers promised to work landing
+ * in parallel, so that each piece keeps the number it was given. A reserved number is taken off
+ * the list when its migration lands.
+ */
+export function checkMigrationList(list: readonly Migration[], reserved: readonly number[] = []): void {
+  let expected = 1;
+  for (const m of list) {
+    while (reserved.includes(expected) && m.id !== expected) expected++;
+    if (m.id !== expected) {
+      throw new HoldfastError('BUG', 'bug', `catalog migration "${m.name}" has id ${m.id}, expected ${expected}: ids run 1, 2, 3 ... without gaps (reserved: ${reserved.join(', ') || 'none'})`);
     }
-  });
+    expected++;
+  }
 }
 
-export function migrate(db: Database.Database, list: readonly Migration[], location: string, now: () => Date): number[] {
-  checkMigrationList(list);
+export function migrate(db: Database.Database, list: readonly Migration[], location: string, now: () => Date, reserved: readonly number[] = []): number[] {
+  checkMigrationList(list, reserved);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   const applied = db.prepare('SELECT id, name FROM schema_migrations ORDER BY id').all() as { id: number; name: string }[];

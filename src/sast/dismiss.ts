@@ -17,7 +17,9 @@ export function dismissFinding(
     throw invalidInput('BAD_DISMISS_REASON', `dismiss finding ${d.id}: reason must be one of ${dismissReasons.join(', ')}, not ${JSON.stringify(d.reason)}`);
   }
   return catalog.transaction(() => {
-    const f = catalog.sast.dismiss(d.id, d.reason, d.comment, clock.now());
+    const at = clock.now();
+    const f = catalog.sast.dismiss(d.id, d.reason, d.comment, at);
+    catalog.records.append('dismissal', at, { id: d.id, reason: d.reason, comment: d.comment ?? null, at: at.toISOString(), actor: d.actor ?? 'holdfast' });
     catalog.audit.append({ actor: d.actor ?? 'holdfast', action: 'sast.dismiss', object: `finding:${d.id}`, details: { reason: d.reason, comment: d.comment ?? null } });
     return f;
   });

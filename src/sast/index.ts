@@ -26,3 +26,4 @@ export { decideVerdict, versionVerdict, versionEvidence, describeTarget, type Ve
 export { slaOf, parseSla, defaultSla, type SlaPolicy, type SlaStatus } from './sla.js';
 export { dismissFinding, dismissReasons, type DismissReason } from './dismiss.js';
 export { findingId } from './lifecycle.js';
+export { replayReport, replayVersion, replayDismissal } from './replay.js';

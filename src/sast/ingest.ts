@@ -10,7 +10,8 @@ import type { Clock } from '../platform/clock.js';
 import { parseEnvelope, resolveRun, type Envelope, type EnvelopeInput } from './envelope.js';
 import { applyLifecycle, type LifecycleCounts, type NewFinding } from './lifecycle.js';
 import { mergeRuns } from './merge-runs.js';
-import { sourceLines } from './source-lines.js';
+import { sourceLines, type SourceLines } from './source-lines.js';
+import { capturingLines, reportRecordBody } from './record.js';
 import { finishRun, readRun, repeatedLineHashes, type NormalisedRun, type RunStatus } from './normalise.js';
 import { parseSarif } from './parse.js';
 import { readReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
@@ -23,6 +24,8 @@ export interface IngestOptions {
   maxBytes?: number;
   /** Who asked, for the audit trail. */
   actor?: string;
+  /** The checkout's lines, instead of reading them under the envelope's sourceRoot (a replayed record). */
+  source?: SourceLines;
 }
 
 export interface IngestedScan extends LifecycleCounts {
@@ -67,7 +70,7 @@ export async function ingestReport(source: ReportSource, envelope: EnvelopeInput
  * never the report's object tree. Identities come last: line hashes repeated anywhere in the
  * report are no identity.
  */
-function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined): { runs: NormalisedRun[]; warnings: string[] } {
+function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined, source: SourceLines | undefined): { runs: NormalisedRun[]; warnings: string[] } {
   const log = parseSarif(bytes, name);
   const warnings = [...log.warnings];
   const read = log.runs.flatMap((r, i) => {
@@ -78,7 +81,6 @@ function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined): {
     return [readRun(r, i, sourceRoot ? [sourceRoot] : [])];
   });
   const repeated = repeatedLineHashes(read);
-  const source = sourceRoot ? sourceLines(sourceRoot) : undefined;
   const runs = read.map((r) => {
     const n = finishRun(r, repeated, source);
     warnings.push(...n.warnings.map((w) => (w.startsWith('runs[') ? w : `runs[${r.index}]: ${w}`)));
@@ -93,7 +95,10 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
   const reportSha256 = createHash('sha256').update(bytes).digest('hex');
   const same = sameReport(reportSha256, env, opts);
   if (same) return same;
-  const { runs, warnings } = prepare(bytes, opts.name, env.sourceRoot);
+  // The lines identities read are kept in the report's record: the checkout is gone by a rebuild.
+  const lines: Record<string, string> = {};
+  const source = opts.source ?? (env.sourceRoot ? capturingLines(sourceLines(env.sourceRoot), lines) : undefined);
+  const { runs, warnings } = prepare(bytes, opts.name, env.sourceRoot, source);
   // Check every run against the envelope before writing anything.
   const resolved = runs.map((r) => resolveRun(env, r, opts.name));
   const commit = resolved[0]?.commit ?? env.commit;
@@ -139,6 +144,7 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
       object: `report:${reportSha256.slice(0, 16)}`,
       details: { name: opts.name, repository: env.repository, commit, ref: env.ref, scans: out.map((s) => s.scanId) },
     });
+    if (out.some((s) => !s.alreadyIngested)) c.records.append('sast-report', now, reportRecordBody(bytes, env, { name: opts.name, actor: opts.actor ?? 'holdfast', ingestedAt: now, reportSha256, lines }));
     return out;
   });
   return { repository: env.repository, commit: commit ?? '', ref: env.ref, reportSha256, scans, newOpenFindings, newOpenCount: newOpenFindings.length, warnings };
@@ -157,7 +163,10 @@ function sameReport(reportSha256: string, env: Envelope, opts: IngestOptions): I
   const first = scans[0]!;
   const sameAs = { reportSha256, ingestedAt: first.ingestedAt.toISOString() };
   c.transaction(() => {
-    if (env.imageDigests.length) c.versions.upsert({ repository: env.repository, commit: version.commit, imageDigests: env.imageDigests });
+    if (env.imageDigests.length) {
+      c.versions.upsert({ repository: env.repository, commit: version.commit, imageDigests: env.imageDigests });
+      c.records.append('version', opts.clock.now(), { repository: env.repository, commit: version.commit, imageDigests: env.imageDigests });
+    }
     c.audit.append({
       actor: opts.actor ?? 'holdfast',
       action: 'sast.ingest',

@@ -33,7 +33,7 @@ export function newConfig(chunker: ChunkerParams): RepoConfig {
   };
 }
 
-export const randomName = (kind: 'index' | 'snapshots' | 'keys' | 'locks' | 'deletions') =>
+export const randomName = (kind: 'index' | 'snapshots' | 'keys' | 'locks' | 'deletions' | 'catalog') =>
   `${kind}/${randomBytes(32).toString('hex')}`;
 
 export const nameId = (name: string) => name.slice(name.lastIndexOf('/') + 1);
