@@ -35,6 +35,8 @@ export interface OperatorSettings {
   namespace: string;
   dataMoverImage: string;
   dataMoverServiceAccount?: string;
+  /** The kubelets' --root-dir: node-placed data movers find volumes under its pods/ (datamover/node-placement.ts). */
+  kubeletDir: string;
   /** Concurrent API writes per reconcile (PVC items processed in parallel). */
   itemConcurrency: number;
 }

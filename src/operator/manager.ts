@@ -14,6 +14,7 @@ import { reconcileBackupPolicy } from './backup/controller.js';
 import type { HookRunner } from './backup/hooks.js';
 import { L } from './backup/objects.js';
 import { RecentlyCreated, type Caches, type CustomObject, type OperatorContext, type OperatorSettings } from './context.js';
+import { DEFAULT_KUBELET_DIR } from './datamover/node-placement.js';
 import { LeaderElector } from './leader/index.js';
 import { reconcileRestore } from './restore/controller.js';
 import { reconcileCertificatePolicy } from './tls/controller.js';
@@ -74,6 +75,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     namespace: o.namespace,
     dataMoverImage: o.dataMoverImage ?? 'ghcr.io/holdfast/holdfast:0.1.0',
     itemConcurrency: o.itemConcurrency ?? 8,
+    kubeletDir: o.kubeletDir ?? DEFAULT_KUBELET_DIR,
     ...(o.dataMoverServiceAccount ? { dataMoverServiceAccount: o.dataMoverServiceAccount } : {}),
   };
 

@@ -24,20 +24,17 @@ export const PASSWORD = 'shop-repository-password';
 
 const list = (...items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 
-/** A hostPath PV reserved for one claim, so the binding is never a guess. */
-export const hostPathPv = (name: string, path: string, claim: string, type = 'Directory') => ({
+/** A PV of 1Gi reserved for one claim, so the binding is never a guess; `source` is its volume source and class. */
+export const reservedPv = (name: string, claim: { namespace: string; name: string }, source: Record<string, unknown>) => ({
   apiVersion: 'v1',
   kind: 'PersistentVolume',
   metadata: { name },
-  spec: {
-    capacity: { storage: '1Gi' },
-    accessModes: ['ReadWriteOnce'],
-    persistentVolumeReclaimPolicy: 'Retain',
-    storageClassName: 'manual',
-    claimRef: { namespace: NS, name: claim },
-    hostPath: { path, type },
-  },
+  spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Retain', claimRef: claim, ...source },
 });
+
+/** A hostPath PV reserved for a claim of the shop. */
+export const hostPathPv = (name: string, path: string, claim: string, type = 'Directory') =>
+  reservedPv(name, { namespace: NS, name: claim }, { storageClassName: 'manual', hostPath: { path, type } });
 
 const pvc = (name: string, labels: Record<string, string> = {}) => ({
   apiVersion: 'v1',
@@ -194,8 +191,8 @@ export function tlsClientPod(name: string, image: string, command: string[]): st
   });
 }
 
-/** deploy/operator as shipped, with the image the test built (imported, so never pulled). */
-export function operatorManifests(image: string): string {
+/** deploy/operator as shipped, with the image the test built (imported, so never pulled) and `extraArgs` for the operator. */
+export function operatorManifests(image: string, extraArgs: string[] = []): string {
   const items = readdirSync(join(deploy, 'operator'))
     .sort()
     .flatMap((f) => parseAllDocuments(readFileSync(join(deploy, 'operator', f), 'utf8')).map((d) => d.toJS() as Manifest));
@@ -204,7 +201,7 @@ export function operatorManifests(image: string): string {
     for (const c of o.spec.template.spec.containers) {
       c.image = image;
       c.imagePullPolicy = 'IfNotPresent';
-      c.args = c.args.map((a: string, i: number) => (c.args[i - 1] === '--data-mover-image' ? image : a));
+      c.args = [...c.args.map((a: string, i: number) => (c.args[i - 1] === '--data-mover-image' ? image : a)), ...extraArgs];
     }
   }
   return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });

@@ -16,7 +16,7 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, unlinkSync, w
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { describeTree, makeTree, type Entry } from '../../src/backup/testing.js';
+import { makeTree, type Entry } from '../../src/backup/testing.js';
 import { run as holdfast } from '../engine/cli.js';
 import { holdfastImage, importHoldfastImage, importVersion, pinByDigest, type BuiltImage } from '../harness/image.js';
 import { containerdSock, NODE_IP } from '../harness/node-config.js';
@@ -24,6 +24,8 @@ import { exposeToCluster, type ClusterDoor } from '../harness/node-expose.js';
 import { startRealNode, type RealNode } from '../harness/node.js';
 import { startS3Server, type S3TestServer } from '../harness/s3-server.js';
 import { backupPolicies, hostPathPv, NS, operatorManifests, OWNER, PASSWORD, restore, shopManifests, tlsClientPod } from './shop-manifests.js';
+import { kubectlOf, tearDown, waitFor } from './kubectl.js';
+import { differences, tree } from './trees.js';
 
 const deploy = new URL('../../deploy/', import.meta.url).pathname;
 const S3_PORT = 9000;
@@ -40,25 +42,6 @@ interface IncidentStatus extends Status {
 }
 interface Verdict { verdict: string; version: { imageDigests: string[] }; findings: { id: string; ruleId: string; severity: string; message: string; path: string; startLine: number }[] }
 interface Manifest { spec: { template: { spec: { containers: { image: string }[] } } } }
-
-/** Every entry under `dir` (content hash, mode, owner, mtime), and the directory itself as ".". */
-function tree(dir: string): Map<string, Entry> {
-  const st = lstatSync(dir, { bigint: true });
-  const t = describeTree(dir);
-  t.set('.', { type: 'dir', mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid), mtimeUs: Number(st.mtimeNs / 1000n), size: 0 });
-  return t;
-}
-
-function differences(want: Map<string, Entry>, got: Map<string, Entry>): string[] {
-  const out: string[] = [];
-  for (const [p, e] of want) {
-    const g = got.get(p);
-    if (!g) out.push(`missing ${p}`);
-    else if (JSON.stringify(e) !== JSON.stringify(g)) out.push(`${p}: backed up ${JSON.stringify(e)}, restored ${JSON.stringify(g)}`);
-  }
-  for (const p of got.keys()) if (!want.has(p)) out.push(`extra ${p}`);
-  return out;
-}
 
 /**
  * Opens a new TLS connection (no reuse) every 20 ms, trusting only the CAs in the bundle file given,
@@ -140,23 +123,7 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
   let dirs: { data: string; repo: string; restored: string };
   const backedUp = new Map<string, { point: string; tree: Map<string, Entry>; items: unknown }>();
 
-  const k = (args: string[], input?: string) => {
-    const r = node!.kubectl(args, input);
-    assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const json = <T>(args: string[]) => JSON.parse(k([...args, '-o', 'json'])) as T;
-  /** Polls `probe` until it returns a value; `fail` may throw with the reason it never will. */
-  const waitFor = async <T>(what: string, ms: number, probe: () => T | undefined, fail?: () => void): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = probe();
-      if (v !== undefined) return v;
-      fail?.();
-      if (Date.now() > end) throw new Error(`${what} not within ${ms / 1000} s`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  };
+  const { k, json } = kubectlOf(() => node);
   const jobLogs = (selector: string) => node!.kubectl(['-n', NS, 'logs', '-l', selector, '--tail=40', '--all-containers']).stdout;
 
   /** HTTPS through the shop's Service, from the node, trusting only the CA Holdfast published. */
@@ -244,14 +211,7 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
     door = await exposeToCluster(node, Number(new URL(s3.endpoint).port), S3_PORT);
     console.log(`set up in ${seconds(t0)}`);
   });
-  after(async () => {
-    await door?.close();
-    if (node) {
-      const left = await node.stop();
-      if (left.length) console.log(`teardown left: ${left.join('; ')}`);
-    }
-    await s3?.stop();
-  });
+  after(() => tearDown({ door, node, s3 }));
 
   it('runs the operator from the Holdfast image, installed with kubectl apply of deploy/', async () => {
     const t0 = Date.now();

@@ -14,6 +14,7 @@ interface RunFlags {
   namespace: string;
   dataMoverImage: string;
   dataMoverServiceAccount?: string;
+  kubeletDir: string;
   identity?: string;
   leaseDuration: string;
 }
@@ -26,6 +27,7 @@ export function registerOperatorCommands(program: Command): void {
     .addOption(new Option('-n, --namespace <ns>', "the operator's namespace: its Lease and CA Secret live here").env('HOLDFAST_NAMESPACE').default('holdfast-system'))
     .addOption(new Option('--data-mover-image <image>', 'image of the data mover Jobs (runs `holdfast backup`)').env('HOLDFAST_DATA_MOVER_IMAGE').default('ghcr.io/holdfast/holdfast:0.1.0'))
     .option('--data-mover-service-account <name>', 'service account for data mover pods (default: the namespace default)')
+    .addOption(new Option('--kubelet-dir <dir>', "the kubelets' --root-dir, where node-placed data movers find volumes (dataMover.placement: Node)").env('HOLDFAST_KUBELET_DIR').default('/var/lib/kubelet'))
     .addOption(new Option('--identity <id>', 'leader-election identity (default: pod name or host name)').env('HOLDFAST_POD_NAME'))
     .option('--lease-duration <seconds>', 'how long a silent leader keeps the lease', '15')
     .addHelpText(
@@ -38,6 +40,7 @@ export function registerOperatorCommands(program: Command): void {
     .action(async (flags: RunFlags) => {
       const lease = Number(flags.leaseDuration);
       if (!Number.isInteger(lease) || lease < 5) throw invalidInput('OPERATOR_LEASE', `--lease-duration ${flags.leaseDuration}: a whole number of seconds, at least 5`);
+      if (!flags.kubeletDir.startsWith('/')) throw invalidInput('OPERATOR_KUBELET_DIR', `--kubelet-dir ${flags.kubeletDir}: an absolute path, like /var/lib/kubelet`);
       const log = createLogger();
       const handle = await startOperator({
         namespace: flags.namespace,
@@ -45,6 +48,7 @@ export function registerOperatorCommands(program: Command): void {
         ...(flags.identity ? { identity: flags.identity } : {}),
         dataMoverImage: flags.dataMoverImage,
         ...(flags.dataMoverServiceAccount ? { dataMoverServiceAccount: flags.dataMoverServiceAccount } : {}),
+        kubeletDir: flags.kubeletDir,
         leaseDurationMs: lease * 1000,
         renewDeadlineMs: Math.round(lease * 1000 * (2 / 3)),
         retryMs: Math.max(1000, Math.round((lease * 1000) / 7)),

@@ -2,9 +2,10 @@
  * How a data-mover pod runs: the security settings a BackupPolicy or Restore may set for the Jobs it
  * starts. A deliberately small subset of the Kubernetes pod and container security contexts: the
  * fields that decide whether the data mover can read a volume owned by another user and restore
- * ownership, and nothing that mounts the host. What is not set keeps Holdfast's default, which
+ * ownership, and nothing that mounts the host; what is not set keeps Holdfast's default, which
  * passes Pod Security `restricted` (see operator/datamover/security.ts and docs/kubernetes.md,
- * "Data mover security").
+ * "Data mover security"). The one way to the host is `placement: Node`, whose pod runs in Holdfast's
+ * own namespace, never the volume's (operator/datamover/node-placement.ts).
  */
 import { z } from 'zod';
 
@@ -17,6 +18,15 @@ const capability = z.string().regex(/^[A-Z][A-Z_]*$/, 'a capability name like CH
 
 export const dataMoverSchema = z
   .object({
+    /**
+     * Where the data mover runs. Namespace (default): a Job in the volume's namespace that mounts
+     * the PVC, under that namespace's Pod Security level. Node: a Job in Holdfast's own namespace,
+     * on the node of a pod that mounts the PVC, reading or writing the volume where the kubelet
+     * mounted it for that pod, as root with the read or ownership capabilities: ownership and modes
+     * of every file intact while the volume's namespace enforces `restricted` (docs/kubernetes.md,
+     * "Node placement"). The security contexts below then only add capabilities.
+     */
+    placement: z.enum(['Namespace', 'Node']).optional(),
     /** Merged over the default pod securityContext (runAsNonRoot, uid/gid 10001, seccomp RuntimeDefault). */
     podSecurityContext: z
       .object({

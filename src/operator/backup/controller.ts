@@ -15,6 +15,7 @@ import {
 import type { CustomObject, OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { sameConditions, setCondition, type ConditionInput } from '../runtime/conditions.js';
+import { nodePlacementProblem, placementOf } from '../datamover/node-placement.js';
 import { incidentHold, incidentOnPvc } from './incident-hold.js';
 import { reconcileItem, type Item } from './item.js';
 import { names } from './objects.js';
@@ -83,11 +84,14 @@ export async function reconcileBackupPolicy(ctx: OperatorContext, key: string): 
     const parsed = backupPolicySpecSchema.safeParse(obj.spec);
     if (!parsed.success) return notReady('InvalidSpec', `spec: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     const spec = parsed.data;
+    const onNode = placementOf(spec.dataMover) === 'Node';
 
     const repoObj = ctx.caches.repositories.get(spec.repository, namespace);
     const repoSpec = backupRepositorySpecSchema.safeParse(repoObj?.spec);
     if (!repoObj || !repoSpec.success)
       return notReady('RepositoryNotFound', `BackupRepository ${namespace}/${spec.repository} does not exist or is invalid`);
+    const placementProblem = onNode ? nodePlacementProblem({ snapshotMode: spec.snapshot.mode, repositoryOnVolume: repoSpec.data.volume !== undefined }) : undefined;
+    if (placementProblem) return notReady('InvalidPlacement', placementProblem);
     const secretName = repoSpec.data.credentials.secretName;
     const secret = await readSecret(ctx, namespace, secretName);
     const passwordKey = repoSpec.data.credentials.passwordKey;
@@ -161,9 +165,16 @@ export async function reconcileBackupPolicy(ctx: OperatorContext, key: string): 
       };
     });
     // The data mover reads the password from a Secret in its own namespace: mirror it where needed.
-    for (const ns of new Set(items.map((i) => i.ref.namespace)))
-      if (ns === namespace) for (const i of items.filter((x) => x.ref.namespace === ns)) i.repository.secretName = secretName;
-      else await ensureRepositorySecret(ctx, secret, ns, names.repoSecret(spec.repository));
+    // Node-placed ones all run in Holdfast's namespace, where policies of every namespace meet.
+    if (onNode && namespace !== ctx.settings.namespace && items.length) {
+      const mirror = names.nodeRepoSecret(namespace, spec.repository);
+      await ensureRepositorySecret(ctx, secret, ctx.settings.namespace, mirror);
+      for (const i of items) i.repository.secretName = mirror;
+    } else if (onNode) for (const i of items) i.repository.secretName = secretName;
+    else
+      for (const ns of new Set(items.map((i) => i.ref.namespace)))
+        if (ns === namespace) for (const i of items.filter((x) => x.ref.namespace === ns)) i.repository.secretName = secretName;
+        else await ensureRepositorySecret(ctx, secret, ns, names.repoSecret(spec.repository));
 
     const outcomes = await pool(items, ctx.settings.itemConcurrency, (it) => reconcileItem(ctx, it));
     let done = 0;

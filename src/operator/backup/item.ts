@@ -11,6 +11,7 @@ import { API_VERSION, GROUP, VERSION, type BackupPolicySpec, type BackupReposito
 import { lookup, type CustomObject, type OperatorContext } from '../context.js';
 import { bracket, runPhase, type PodRef } from './hooks.js';
 import { A, clonePvc, dataMoverJob, jobState, labels, names, volumeSnapshot, type ItemRef } from './objects.js';
+import { HOLDER_LABEL, placementOf, placeOnNode, volumeDirOnNode, volumePod, type NodePlacement } from '../datamover/node-placement.js';
 import { finishedJobPods } from './job-pods.js';
 import { nextStep, type ItemObservation, type ItemStep } from './step.js';
 import { parseSummary, terminationMessage } from './summary.js';
@@ -42,10 +43,13 @@ const retried = (job: k8s.V1Job) => {
 
 const obsRestorePoint = (rp: CustomObject | undefined) => typeof (rp?.status as { snapshotId?: string } | undefined)?.snapshotId === 'string';
 
+/** Where the item's data-mover Job runs: the PVC's namespace, or Holdfast's own for node placement. */
+const jobNamespace = (ctx: OperatorContext, it: Item) => (placementOf(it.spec.dataMover) === 'Node' ? ctx.settings.namespace : it.ref.namespace);
+
 function observe(ctx: OperatorContext, it: Item) {
   const { ref } = it;
   const rp = lookup(ctx, 'RestorePoint', ctx.caches.restorePoints, ref.policyNamespace, names.restorePoint(ref));
-  const rawJob = lookup(ctx, 'Job', ctx.caches.jobs, ref.namespace, names.job(ref));
+  const rawJob = lookup(ctx, 'Job', ctx.caches.jobs, jobNamespace(ctx, it), names.job(ref));
   const job = obsRestorePoint(rp) && rawJob?.metadata?.deletionTimestamp ? undefined : rawJob;
   // Objects already being deleted count as gone: a PVC keeps its pvc-protection finalizer until
   // no pod uses it, and waiting for that is the garbage collector's job, not the run's.
@@ -98,9 +102,31 @@ async function remove(what: string, fn: () => Promise<unknown>): Promise<void> {
   }
 }
 
+/**
+ * Where a node-placed data mover reads the PVC: the node and volume directory of a running pod that
+ * mounts it (the application's; never a restore's holder, which holds another volume's future), or
+ * why there is none. The PersistentVolume is read once per backup, when its Job is about to start.
+ */
+async function nodePlacement(ctx: OperatorContext, it: Item, mounted: readonly k8s.V1Pod[]): Promise<{ ok: true; placement: NodePlacement } | { ok: false; reason: string; message: string }> {
+  const { ref } = it;
+  const pod = volumePod(mounted.filter((p) => !p.metadata?.labels?.[HOLDER_LABEL]));
+  if (!pod)
+    return { ok: false, reason: 'NoVolumePod', message: `placement Node reads PVC ${ref.namespace}/${ref.pvc} through a running pod that mounts it, and none does: start the workload, or back it up with placement Namespace` };
+  const pvName = it.pvc.spec?.volumeName;
+  if (!pvName) return { ok: false, reason: 'UnsupportedVolume', message: `PVC ${ref.namespace}/${ref.pvc} is not bound to a PersistentVolume` };
+  const pv = await call(`read PersistentVolume ${pvName}`, () => ctx.apis.core.readPersistentVolume({ name: pvName })).catch((e) => {
+    if (isHoldfastError(e, 'K8S_NOT_FOUND')) return undefined;
+    throw e;
+  });
+  if (!pv) return { ok: false, reason: 'UnsupportedVolume', message: `PersistentVolume ${pvName} of PVC ${ref.namespace}/${ref.pvc} does not exist` };
+  const dir = volumeDirOnNode(pv, pod.uid, ctx.settings.kubeletDir);
+  if (!dir.ok) return dir;
+  return { ok: true, placement: { namespace: ctx.settings.namespace, nodeName: pod.nodeName, volumeDir: dir.value, access: 'read', settings: it.spec.dataMover } };
+}
+
 /** The Job for `claimName`; created once, remembered until the cache sees it. */
-async function startJob(ctx: OperatorContext, it: Item, claimName: string, provenance: Provenance, postHooksPending: boolean) {
-  const body = dataMoverJob({
+async function startJob(ctx: OperatorContext, it: Item, claimName: string, provenance: Provenance, postHooksPending: boolean, node?: NodePlacement) {
+  const job = dataMoverJob({
     ref: it.ref,
     claimName,
     repository: it.repository,
@@ -112,9 +138,11 @@ async function startJob(ctx: OperatorContext, it: Item, claimName: string, prove
     failOnUnreadable: it.spec.failOnUnreadable,
     ...(ctx.settings.dataMoverServiceAccount ? { serviceAccountName: ctx.settings.dataMoverServiceAccount } : {}),
   });
+  const body = node ? placeOnNode(job, node) : job;
   const name = body.metadata!.name!;
-  await create(`Job ${name} in namespace ${it.ref.namespace}`, () => ctx.apis.batch.createNamespacedJob({ namespace: it.ref.namespace, body }));
-  ctx.recent.put('Job', it.ref.namespace, name, body);
+  const namespace = body.metadata!.namespace!;
+  await create(`Job ${name} in namespace ${namespace}`, () => ctx.apis.batch.createNamespacedJob({ namespace, body }));
+  ctx.recent.put('Job', namespace, name, body);
 }
 
 export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<ItemOutcome> {
@@ -124,14 +152,18 @@ export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<Ite
   const hooks = { pre: it.spec.hooks?.pre ?? [], post: it.spec.hooks?.post ?? [] };
   const pods = () => podsMountingClaim(ctx.caches.pods.list(ref.namespace), ref.namespace, ref.pvc);
   const ns = ref.namespace;
+  const jobNs = jobNamespace(ctx, it);
 
   switch (step.action) {
     case 'Capture': {
       const mounted = pods();
       const snapshot = it.spec.snapshot.mode === 'Snapshot';
+      // Before the pre hooks: a backup that cannot start must not quiesce the application.
+      const node = placementOf(it.spec.dataMover) === 'Node' ? await nodePlacement(ctx, it, mounted) : undefined;
+      if (node && !node.ok) return { step, failure: { reason: node.reason, message: node.message } };
       const res = await bracket(hooks, podRefs(mounted), ctx.hooks, ctx.clock, async (pre) => {
         const provenance = provenanceOf(ctx, it, mounted, pre.runs);
-        if (!snapshot) return startJob(ctx, it, ref.pvc, provenance, hooks.post.length > 0);
+        if (!snapshot) return startJob(ctx, it, ref.pvc, provenance, hooks.post.length > 0, node?.placement);
         const body = volumeSnapshot(ref, it.spec) as { metadata: { annotations?: Record<string, string> } };
         // The provenance is what mounted the volume when it was captured, not when the clone is read.
         body.metadata.annotations = { [A.provenance]: JSON.stringify(provenance) };
@@ -174,13 +206,13 @@ export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<Ite
     case 'PostHooks': {
       const post = await runPhase('post', hooks.post, podRefs(pods()), ctx.hooks, ctx.clock);
       await call(`annotate Job ${job!.metadata!.name}`, () =>
-        ctx.apis.batch.patchNamespacedJob({ name: job!.metadata!.name!, namespace: ns, body: { metadata: { annotations: { [A.postHooks]: JSON.stringify(post.runs) } } } }, mergePatch),
+        ctx.apis.batch.patchNamespacedJob({ name: job!.metadata!.name!, namespace: jobNs, body: { metadata: { annotations: { [A.postHooks]: JSON.stringify(post.runs) } } } }, mergePatch),
       );
-      ctx.recent.put('Job', ns, job!.metadata!.name!, { ...job, metadata: { ...job!.metadata, annotations: { ...job!.metadata?.annotations, [A.postHooks]: 'done' } } });
+      ctx.recent.put('Job', jobNs, job!.metadata!.name!, { ...job, metadata: { ...job!.metadata, annotations: { ...job!.metadata?.annotations, [A.postHooks]: 'done' } } });
       return { step };
     }
     case 'Record': {
-      const summary = parseSummary(terminationMessage(await finishedJobPods(ctx, ns, job!.metadata!.name!)));
+      const summary = parseSummary(terminationMessage(await finishedJobPods(ctx, jobNs, job!.metadata!.name!)));
       if (!summary.ok) return { step, failure: { reason: summary.reason, message: summary.message } };
       const ann = job!.metadata?.annotations ?? {};
       const prov = provenanceSchema.safeParse(JSON.parse(ann[A.provenance] ?? '{}'));
@@ -210,8 +242,8 @@ export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<Ite
     case 'Cleanup': {
       // A failed Job stays as the record of the failure; a recorded one has served its purpose.
       if (obs.restorePoint && job) {
-        await remove(`Job ${job.metadata!.name}`, () => ctx.apis.batch.deleteNamespacedJob({ name: job.metadata!.name!, namespace: ns, propagationPolicy: 'Background' }));
-        ctx.recent.forget('Job', ns, job.metadata!.name!);
+        await remove(`Job ${job.metadata!.name}`, () => ctx.apis.batch.deleteNamespacedJob({ name: job.metadata!.name!, namespace: jobNs, propagationPolicy: 'Background' }));
+        ctx.recent.forget('Job', jobNs, job.metadata!.name!);
       }
       if (clone) {
         await remove(`PVC ${clone.metadata!.name}`, () => ctx.apis.core.deleteNamespacedPersistentVolumeClaim({ name: clone.metadata!.name!, namespace: ns }));

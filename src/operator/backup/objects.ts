@@ -43,6 +43,9 @@ export const names = {
   clone: (r: ItemRef) => `hfc-${stem(r.pvc, 40)}-${hash(r)}`,
   restorePoint: (r: ItemRef) => `${stem(r.pvc, 30)}-${stem(r.runId, 14)}-${hash(r)}`,
   repoSecret: (repo: string) => `holdfast-repo-${stem(repo, 40)}`,
+  /** In Holdfast's namespace, where node-placed data movers of every namespace's repositories meet. */
+  nodeRepoSecret: (namespace: string, repo: string) =>
+    `holdfast-repo-${stem(`${namespace}-${repo}`, 40)}-${createHash('sha256').update(`${namespace}/${repo}`).digest('hex').slice(0, 8)}`,
 };
 
 export function labels(r: ItemRef): Record<string, string> {

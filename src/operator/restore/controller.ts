@@ -17,6 +17,8 @@ import { jobState, names } from '../backup/objects.js';
 import { policyDataMover } from '../datamover/policy-settings.js';
 import { ensureRepositorySecret } from '../backup/secret.js';
 import { restoreJob } from './job.js';
+import { HOLDER_LABEL, nodePlacementProblem, placementOf, placeOnNode } from '../datamover/node-placement.js';
+import { nodeTarget, removeHolder } from '../datamover/holder.js';
 import { planRestore, RESTORE_LABEL } from './plan.js';
 
 type RestoreStatus = { phase?: string; targetPVC?: { namespace: string; name: string }; conditions?: ReturnType<typeof setCondition>; observedGeneration?: number };
@@ -57,6 +59,11 @@ export async function reconcileRestore(ctx: OperatorContext, key: string): Promi
     if (!repo.success) return blocked('RepositoryNotFound', `BackupRepository ${namespace}/${rpSpec.data.repository} does not exist or is invalid`);
 
     const src = rpSpec.data.pvc;
+    // The Restore's own settings, else those of the policy that recorded the point (same volume, same owner).
+    const settings = spec.dataMover ?? policyDataMover(ctx, namespace, rpSpec.data.policy);
+    const onNode = placementOf(settings) === 'Node';
+    const placementProblem = onNode ? nodePlacementProblem({ snapshotMode: 'Direct', repositoryOnVolume: repo.data.volume !== undefined }) : undefined;
+    if (placementProblem) return blocked('InvalidPlacement', placementProblem);
     const targetNs = spec.target.namespace ?? spec.namespaceMapping?.[src.namespace] ?? src.namespace;
     const targetName = spec.target.mode === 'InPlace' ? src.name : (spec.target.pvcName ?? '');
     const plan = planRestore({
@@ -65,7 +72,11 @@ export async function reconcileRestore(ctx: OperatorContext, key: string): Promi
       source: { namespace: src.namespace, pvc: src.name },
       ...(ctx.caches.pvcs.get(src.name, src.namespace) ? { sourcePvc: ctx.caches.pvcs.get(src.name, src.namespace)! } : {}),
       ...(ctx.caches.pvcs.get(targetName, targetNs) ? { existing: ctx.caches.pvcs.get(targetName, targetNs)! } : {}),
-      mountedBy: podsMountingClaim(ctx.caches.pods.list(targetNs), targetNs, targetName).map((p) => `${targetNs}/${p.metadata!.name}`),
+      // This Restore's own holder mounts the target by design; another's being deleted (an Incident's
+      // evidence holder, say) is done with it.
+      mountedBy: podsMountingClaim(ctx.caches.pods.list(targetNs), targetNs, targetName)
+        .filter((p) => { const h = p.metadata?.labels?.[HOLDER_LABEL]; return h !== name && !(h && p.metadata?.deletionTimestamp); })
+        .map((p) => `${targetNs}/${p.metadata!.name}`),
     });
     if (!plan.ok) return blocked(plan.reason, plan.message);
     const { target } = plan;
@@ -82,30 +93,57 @@ export async function reconcileRestore(ctx: OperatorContext, key: string): Promi
       ctx.recent.put('PersistentVolumeClaim', target.namespace, target.pvc, body);
     }
 
+    // The data mover's namespace: the target's, or Holdfast's own for node placement.
+    const jobNs = onNode ? ctx.settings.namespace : target.namespace;
     let secretName = repo.data.credentials.secretName;
-    if (target.namespace !== namespace) {
+    if (jobNs !== namespace) {
       const secret = await call(`read Secret ${namespace}/${secretName}`, () => ctx.apis.core.readNamespacedSecret({ namespace, name: secretName }));
-      secretName = names.repoSecret(rpSpec.data.repository);
-      await ensureRepositorySecret(ctx, secret, target.namespace, secretName);
+      secretName = onNode ? names.nodeRepoSecret(namespace, rpSpec.data.repository) : names.repoSecret(rpSpec.data.repository);
+      await ensureRepositorySecret(ctx, secret, jobNs, secretName);
     }
 
-    const jobName = `hfr-${name.slice(0, 40).replace(/[^a-z0-9-]/g, '-')}-${createHash('sha256').update(`${namespace}/${name}/${obj.metadata!.uid}`).digest('hex').slice(0, 8)}`;
-    const job = ctx.caches.jobs.get(jobName, target.namespace) ?? ctx.recent.get<k8s.V1Job>('Job', target.namespace, jobName);
+    const suffix = `${name.slice(0, 40).replace(/[^a-z0-9-]/g, '-')}-${createHash('sha256').update(`${namespace}/${name}/${obj.metadata!.uid}`).digest('hex').slice(0, 8)}`;
+    const jobName = `hfr-${suffix}`;
+    const holder = { namespace: target.namespace, name: `hfh-${suffix}` };
+    const job = ctx.caches.jobs.get(jobName, jobNs) ?? ctx.recent.get<k8s.V1Job>('Job', jobNs, jobName);
     if (!job) {
-      // The Restore's own settings, else those of the policy that recorded the point (same volume, same owner).
-      const body = restoreJob({
+      const namespaced = restoreJob({
         name: jobName, namespace: target.namespace, pvc: target.pvc, snapshot: snapshotId, repository: repo.data, secretName,
-        image: ctx.settings.dataMoverImage, restore: name, mode: spec.target.mode, security: spec.dataMover ?? policyDataMover(ctx, namespace, rpSpec.data.policy),
+        image: ctx.settings.dataMoverImage, restore: name, mode: spec.target.mode, security: settings,
       });
-      await call(`create Job ${jobName} in namespace ${target.namespace}`, () => ctx.apis.batch.createNamespacedJob({ namespace: target.namespace, body })).catch((e) => {
+      let body = namespaced;
+      if (onNode) {
+        const node = await nodeTarget(ctx, {
+          holder, pvc: target.pvc, labels: { [RESTORE_LABEL]: name, [HOLDER_LABEL]: name },
+          owner: namespace === target.namespace ? { kind: 'Restore', name, uid: obj.metadata!.uid! } : undefined,
+        });
+        if (node.state === 'waiting') {
+          status.phase = 'Running';
+          cond({ type: 'Ready', status: 'False', reason: 'WaitingForVolume', message: node.message });
+          await write();
+          return { requeueAfterMs: 5_000 };
+        }
+        if (node.state === 'failed') {
+          await removeHolder(ctx, holder);
+          status.phase = 'Failed';
+          cond({ type: 'Ready', status: 'False', reason: node.reason, message: node.message });
+          await ctx.events.record(involved, 'Warning', node.reason, node.message);
+          await write();
+          return {};
+        }
+        body = placeOnNode(namespaced, { namespace: jobNs, nodeName: node.nodeName, volumeDir: node.volumeDir, access: 'write', settings });
+      }
+      await call(`create Job ${jobName} in namespace ${jobNs}`, () => ctx.apis.batch.createNamespacedJob({ namespace: jobNs, body })).catch((e) => {
         if (!isHoldfastError(e, 'K8S_CONFLICT')) throw e;
       });
-      ctx.recent.put('Job', target.namespace, jobName, body);
+      ctx.recent.put('Job', jobNs, jobName, body);
       await ctx.events.record(involved, 'Normal', 'RestoreStarted', `restoring snapshot ${snapshotId} into ${target.namespace}/${target.pvc}`);
       status.phase = 'Running';
       cond({ type: 'Ready', status: 'False', reason: 'Running', message: plan.message });
     } else {
       const s = jobState(job);
+      // The holder has served once the data mover is done with the volume, either way.
+      if (onNode && s.state !== 'Running') await removeHolder(ctx, holder);
       if (s.state === 'Succeeded') {
         status.phase = 'Succeeded';
         cond({ type: 'Ready', status: 'True', reason: 'Restored', message: `snapshot ${snapshotId} restored into ${target.namespace}/${target.pvc}` });
