@@ -8,7 +8,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { systemClock } from '../src/platform/clock.js';
-import { createAuthority, generateKey, issueLeaf, type KeyAlgorithm } from '../src/tls/index.js';
+import { createAuthority, DEFAULT_MAX_LIFETIME_MS, generateKey, issueLeaf, type KeyAlgorithm } from '../src/tls/index.js';
 
 const seconds = Number(process.argv[2] ?? 3);
 const concurrency = 4;
@@ -30,6 +30,7 @@ async function run(
     usages: ['serverAuth' as const],
     algorithm,
     lifetimeMs: 90 * 86_400_000,
+    maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS,
     ...(key ? { key } : {}),
   };
   await issueLeaf(req, ca, systemClock); // warm-up

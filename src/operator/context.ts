@@ -39,6 +39,8 @@ export interface OperatorSettings {
   kubeletDir: string;
   /** Concurrent API writes per reconcile (PVC items processed in parallel). */
   itemConcurrency: number;
+  /** No CertificatePolicy's leaf lives longer (default 398 days; above that each issuance warns). */
+  maxCertificateLifetimeMs: number;
 }
 
 export interface OperatorContext {

@@ -9,6 +9,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { createLogger, type Logger } from '../base/log.js';
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../platform/clock.js';
 import { connect, eventRecorder, podExec, WatchCache, type KubeApis } from '../platform/kubernetes/index.js';
+import { DEFAULT_MAX_LIFETIME_MS } from '../tls/index.js';
 import { GROUP, VERSION } from './api/index.js';
 import { reconcileBackupPolicy } from './backup/controller.js';
 import type { HookRunner } from './backup/hooks.js';
@@ -76,6 +77,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     dataMoverImage: o.dataMoverImage ?? 'ghcr.io/holdfast/holdfast:0.1.0',
     itemConcurrency: o.itemConcurrency ?? 8,
     kubeletDir: o.kubeletDir ?? DEFAULT_KUBELET_DIR,
+    maxCertificateLifetimeMs: o.maxCertificateLifetimeMs ?? DEFAULT_MAX_LIFETIME_MS,
     ...(o.dataMoverServiceAccount ? { dataMoverServiceAccount: o.dataMoverServiceAccount } : {}),
   };
 

@@ -7,7 +7,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { CertAuthority } from './ca.js';
 import type { Ctx } from './context.js';
 import { tlsError } from './errors.js';
-import { DEFAULT_MAX_LIFETIME_MS, issueLeaf, type IssuedLeaf } from './issue.js';
+import { issueLeaf, type IssuedLeaf } from './issue.js';
 import type { CertSpec } from './inventory.js';
 import { compareServed } from './probe.js';
 import { splitPem } from './pem.js';
@@ -48,11 +48,6 @@ export async function issueFor(
   issuers: Issuers,
   maxLifetimeMs: number,
 ): Promise<IssuedLeaf> {
-  if (maxLifetimeMs > DEFAULT_MAX_LIFETIME_MS)
-    ctx.log.warn('the inventory lets leaves live longer than 398 days, which public clients refuse', {
-      name: spec.name,
-      maxLifetimeDays: Math.round(maxLifetimeMs / 86_400_000),
-    });
   const installed = await target.read();
   const cur = inspectInstalled(spec, installed, issuers);
   const keep = !spec.rotateKey && cur?.key && cur.keyMatches ? cur.key : undefined;
@@ -70,6 +65,7 @@ export async function issueFor(
     ca,
     ctx.clock,
   );
+  if (leaf.warning) ctx.log.warn(leaf.warning, { name: spec.name });
   await ctx.store.appendIssued({
     serial: leaf.serial,
     name: spec.name,

@@ -31,12 +31,37 @@ export interface LeafRequest {
   lifetimeMs: number;
   /** Keep this key instead of generating a new one. */
   key?: KeyObject;
-  /** Refuse a lifetime above this (the inventory's maxLifetime); no cap when undefined. */
-  maxLifetimeMs?: number;
+  /** Refuse a lifetime above this: every issuer has a cap (DEFAULT_MAX_LIFETIME_MS unless raised). */
+  maxLifetimeMs: number;
+  /** Where the cap is raised, for the refusal's advice; the inventory's maxLifetime when omitted. */
+  capSetting?: string;
 }
 
 /** The default cap: the CA/Browser Forum's 398 days, what public clients still accept. */
 export const DEFAULT_MAX_LIFETIME_MS = 398 * 86_400_000;
+
+const days = (ms: number) => `${+(ms / 86_400_000).toFixed(2)}d`;
+
+export interface LifetimeDecision {
+  /** Why this lifetime is not issued (above the cap), as the tail of one line. */
+  refuse?: string;
+  /** Issued, but above the default cap: what the issuer should warn about. */
+  warning?: string;
+}
+
+/**
+ * Whether a leaf may live `lifetimeMs` under a cap of `maxLifetimeMs`: refused above the cap, with
+ * where to raise it; allowed above 398 days only because the cap was raised, and then warned about,
+ * since public clients refuse such leaves and a long-lived key is longer exposed. Pure: the CLI,
+ * serve and the operator all decide with it.
+ */
+export function lifetimeDecision(lifetimeMs: number, maxLifetimeMs: number, capSetting = 'maxLifetime in inventory.yaml'): LifetimeDecision {
+  if (lifetimeMs > maxLifetimeMs)
+    return { refuse: `lifetime ${days(lifetimeMs)} is above the cap of ${days(maxLifetimeMs)}; shorten it, or raise ${capSetting}` };
+  if (lifetimeMs > DEFAULT_MAX_LIFETIME_MS)
+    return { warning: `lifetime ${days(lifetimeMs)} is above ${days(DEFAULT_MAX_LIFETIME_MS)}, which public clients refuse (allowed by the raised cap of ${days(maxLifetimeMs)})` };
+  return {};
+}
 
 export interface IssuedLeaf {
   name: string;
@@ -52,6 +77,8 @@ export interface IssuedLeaf {
   keyPem: string;
   notBefore: Date;
   notAfter: Date;
+  /** lifetimeDecision's warning, for the issuer to log or record once per issuance. */
+  warning?: string;
 }
 
 /**
@@ -108,21 +135,46 @@ export function leafKeyUsage(algorithm: KeyAlgorithm, usages: Usage[]): number {
   return flags;
 }
 
-const days = (ms: number) => `${+(ms / 86_400_000).toFixed(2)}d`;
-
 /** RFC 5280's upper bound for a commonName (ub-common-name). */
 const MAX_CN = 64;
 
 /**
+ * Why a CN asked for cannot be written, as the tail of one line; undefined when it can. It must be
+ * one of the SANs (a CN that is not a SAN is a name no client checks, and lints flag it) and fit in
+ * 64 characters. Pure: the CLI checks its flags with it and the operator its spec before issuing.
+ */
+export function commonNameConflict(asked: string, sans: SanSet): string | undefined {
+  if (asked.length > MAX_CN)
+    return `common name "${asked.slice(0, 20)}…" is ${asked.length} characters; at most ${MAX_CN} fit (leave it out: the DNS names are what clients check)`;
+  if (!sanOf(asked, sans))
+    return `common name "${asked}" is not one of the certificate's DNS names or IP addresses, and a CN that is not a SAN is a name no client checks; add it to the names, or leave it out`;
+  return undefined;
+}
+
+/**
+ * A name that labels a certificate (serve's `commonName`) as its CN request: itself when it can be
+ * the CN, else none (the first name becomes the CN). For callers whose name is not a CN request.
+ */
+export function commonNameIfSan(name: string, sans: SanSet): string | undefined {
+  return commonNameConflict(name, sans) ? undefined : name;
+}
+
+/** The SAN a CN names, as the SAN is written (DNS names are compared as validateSans normalizes them). */
+function sanOf(cn: string, sans: SanSet): string | undefined {
+  const dns = cn.toLowerCase().replace(/\.$/, '');
+  return sans.dns.find((d) => d === dns) ?? sans.ip.find((i) => i === cn);
+}
+
+/**
  * The subject CN: the one asked for, else the first DNS name (or IP) short enough to be a CN, so the
  * CN is always also a SAN; none when no SAN fits (a long DNS name is never cut: a cut name is a name
- * no client asks for). A CN asked for that does not fit is refused.
+ * no client asks for). A CN asked for that is not a SAN or does not fit is refused.
  */
 export function leafCommonName(asked: string | undefined, sans: SanSet, where: string): string | undefined {
   if (asked !== undefined) {
-    if (asked.length > MAX_CN)
-      throw tlsError('TLS_INVALID_SPEC', `${where}: common name "${asked.slice(0, 20)}…" is ${asked.length} characters; at most ${MAX_CN} fit (leave it out: the DNS names are what clients check)`);
-    return asked;
+    const conflict = commonNameConflict(asked, sans);
+    if (conflict) throw tlsError('TLS_INVALID_SPEC', `${where}: ${conflict}`);
+    return sanOf(asked, sans);
   }
   return [...sans.dns, ...sans.ip].find((n) => n.length <= MAX_CN);
 }
@@ -134,11 +186,8 @@ export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Cloc
   if (req.usages.length === 0)
     throw tlsError('TLS_INVALID_SPEC', `${where}: needs at least one usage (serverAuth, clientAuth)`);
   if (!(req.lifetimeMs > 0)) throw tlsError('TLS_INVALID_SPEC', `${where}: lifetime must be positive`);
-  if (req.maxLifetimeMs !== undefined && req.lifetimeMs > req.maxLifetimeMs)
-    throw tlsError(
-      'TLS_INVALID_SPEC',
-      `${where}: lifetime ${days(req.lifetimeMs)} is above the cap of ${days(req.maxLifetimeMs)}; shorten it, or raise maxLifetime in inventory.yaml`,
-    );
+  const lifetime = lifetimeDecision(req.lifetimeMs, req.maxLifetimeMs, req.capSetting);
+  if (lifetime.refuse) throw tlsError('TLS_INVALID_SPEC', `${where}: ${lifetime.refuse}`);
   const iss = await prepare(ca, now);
   // Validity is re-checked on every issuance (the CA may have expired since it was prepared).
   if (now.getTime() < iss.validFrom || now.getTime() > iss.validTo) checkAuthority(ca, now);
@@ -198,5 +247,6 @@ export async function issueLeaf(req: LeafRequest, ca: CertAuthority, clock: Cloc
     keyPem: privateKeyPem(key),
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
+    ...(lifetime.warning ? { warning: `${where}: ${lifetime.warning}` } : {}),
   };
 }

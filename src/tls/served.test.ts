@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { ManualClock } from '../platform/clock.js';
 import { createAuthority, type CertAuthority } from './ca.js';
-import { issueLeaf, type IssuedLeaf } from './issue.js';
+import { DEFAULT_MAX_LIFETIME_MS, issueLeaf, type IssuedLeaf } from './issue.js';
 import { splitPem } from './pem.js';
 import type { ProbeResult } from './probe.js';
 import { judgeServed, type ServedReason } from './served.js';
@@ -50,6 +50,7 @@ describe('judgeServed: what a client would make of what an endpoint serves', () 
       usages: ['serverAuth' as const],
       algorithm: 'ecdsa-p256' as const,
       lifetimeMs,
+      maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS,
     });
     leaf = await issueLeaf(req(), ours, clock);
     other = await issueLeaf(req(), ours, clock);

@@ -20,7 +20,7 @@ import { openBlobStore } from '../../src/storage/index.js';
 import { gatherFacts, runningPid, startWorkload, stopWorkload } from '../../src/playbook/index.js';
 import { waitHealthy } from '../../src/playbook/checks.js';
 import { systemClock } from '../../src/platform/clock.js';
-import { CaStore, DEFAULT_KEY_ALGORITHM, TlsEngine, issueLeaf } from '../../src/tls/index.js';
+import { CaStore, DEFAULT_KEY_ALGORITHM, DEFAULT_MAX_LIFETIME_MS, TlsEngine, issueLeaf } from '../../src/tls/index.js';
 import { Checkout, bandit } from '../sast/scanners.js';
 import { TlsLoop } from './loops.js';
 
@@ -239,7 +239,7 @@ certificates:
     const engine = new TlsEngine({ store, targets: () => { throw new Error('unused'); } });
     await engine.initCa({ commonName: 'Holdfast test CA', algorithm: DEFAULT_KEY_ALGORITHM, lifetimeMs: 365 * 86_400_000, intermediate: false });
     const ca = await store.loadCa((await store.readState()).active);
-    const leaf = await issueLeaf({ name: 'shop-tls', commonName: 'shop.local', sans: { dns: ['localhost'], ip: ['127.0.0.1'], uri: [] }, usages: ['serverAuth'], algorithm: DEFAULT_KEY_ALGORITHM, lifetimeMs: 3_600_000 }, ca, systemClock);
+    const leaf = await issueLeaf({ name: 'shop-tls', sans: { dns: ['localhost'], ip: ['127.0.0.1'], uri: [] }, usages: ['serverAuth'], algorithm: DEFAULT_KEY_ALGORITHM, lifetimeMs: 3_600_000, maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS }, ca, systemClock);
     writeFileSync(join(this.certs, 'tls.key'), leaf.keyPem, { mode: 0o600 });
     writeFileSync(join(this.certs, 'tls.crt'), leaf.chainPem);
     writeFileSync(join(this.certs, 'ca.crt'), leaf.caPem);

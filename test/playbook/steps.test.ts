@@ -17,7 +17,7 @@ import { stepKinds, type StepEnv } from '../../src/playbook/steps/index.js';
 import { swapPaths } from '../../src/playbook/facts.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { openBlobStore } from '../../src/storage/index.js';
-import { CaStore, DEFAULT_KEY_ALGORITHM, TlsEngine, issueLeaf } from '../../src/tls/index.js';
+import { CaStore, DEFAULT_KEY_ALGORITHM, DEFAULT_MAX_LIFETIME_MS, TlsEngine, issueLeaf } from '../../src/tls/index.js';
 import { freePort } from './harness.js';
 
 process.env.HOLDFAST_TEST_FAST_KDF = '1';
@@ -101,7 +101,7 @@ test('a new certificate the workload does not serve is taken back out: the old o
     const caStore = new CaStore(w.facts.caDir);
     await new TlsEngine({ store: caStore, targets: () => { throw new Error('unused'); } }).initCa({ commonName: 'test CA', algorithm: DEFAULT_KEY_ALGORITHM, lifetimeMs: 86_400_000, intermediate: false });
     const ca = await caStore.loadCa((await caStore.readState()).active);
-    const leaf = await issueLeaf({ name: 'shop-tls', commonName: 'shop.local', sans: { dns: ['localhost'], ip: [], uri: [] }, usages: ['serverAuth'], algorithm: DEFAULT_KEY_ALGORITHM, lifetimeMs: 3_600_000 }, ca, systemClock);
+    const leaf = await issueLeaf({ name: 'shop-tls', sans: { dns: ['localhost'], ip: [], uri: [] }, usages: ['serverAuth'], algorithm: DEFAULT_KEY_ALGORITHM, lifetimeMs: 3_600_000, maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS }, ca, systemClock);
     writeFileSync(join(w.dir, 'certs', 'tls.crt'), leaf.chainPem);
     writeFileSync(join(w.dir, 'certs', 'tls.key'), leaf.keyPem, { mode: 0o600 });
     writeFileSync(join(w.dir, 'certs', 'ca.crt'), leaf.caPem);

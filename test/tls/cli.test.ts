@@ -212,6 +212,13 @@ describe('holdfast tls (CLI)', () => {
       line: /certificate web: lifetime 825d is above the cap of 398d; shorten it, or raise maxLifetime in inventory\.yaml/,
     },
     {
+      name: 'refuses a --common-name that is not one of the names instead of writing a CN no client checks',
+      setup: async (d) => void (await caAt(d, new Date())),
+      args: [...issueArgs, '--common-name', 'shop'],
+      code: 2,
+      line: /issue web: --common-name conflicts with --dns\/--ip\/--san: common name "shop" is not one of the certificate's DNS names or IP addresses, .*leave it out$/,
+    },
+    {
       name: 'refuses rotate-ca --keep-key over a pending new-key rotation instead of resuming it',
       setup: async (d) => void (await crashedRotation(d)),
       args: ['tls', 'rotate-ca', '--ca-dir', 'ca', '--keep-key'],
@@ -302,6 +309,23 @@ describe('holdfast tls (CLI)', () => {
       } finally {
         await srv.close();
       }
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('issues above 398 days only under a raised maxLifetime, warning on stderr once', async () => {
+    const t = await tempDir();
+    try {
+      await caAt(t.dir, new Date());
+      const inv = join(t.dir, 'ca', 'inventory.yaml');
+      await writeFile(inv, (await readFile(inv, 'utf8')).replace(/^maxLifetime: .*$/m, 'maxLifetime: 825d'));
+      const r = await cli([...issueArgs, '--lifetime', '825d', '--common-name', 'web.svc'], t.dir, 'warn');
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^issued web serial [0-9a-f]+/);
+      const warnings = r.stderr.split('\n').filter((l) => /above 398d/.test(l));
+      assert.equal(warnings.length, 1, r.stderr);
+      assert.match(warnings[0]!, /certificate web: lifetime 825d is above 398d, which public clients refuse \(allowed by the raised cap of 825d\)/);
     } finally {
       await t.cleanup();
     }

@@ -280,12 +280,13 @@ export async function text(p: string): Promise<string> {
 export function cli(
   args: string[],
   cwd: string,
+  logLevel: 'error' | 'warn' = 'error',
 ): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [join(root, 'bin/holdfast.js'), ...args], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOLDFAST_FROM_SOURCE: '1', HOLDFAST_LOG_LEVEL: 'error' },
+      env: { ...process.env, HOLDFAST_FROM_SOURCE: '1', HOLDFAST_LOG_LEVEL: logLevel },
     });
     let stdout = '';
     let stderr = '';

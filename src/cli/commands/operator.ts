@@ -8,6 +8,7 @@ import { Option, type Command } from 'commander';
 import { createLogger } from '../../base/log.js';
 import { invalidInput } from '../../base/errors.js';
 import { startOperator } from '../../operator/index.js';
+import { DURATION_EXAMPLES, parseDurationMs } from '../../base/duration.js';
 
 interface RunFlags {
   kubeconfig?: string;
@@ -17,6 +18,7 @@ interface RunFlags {
   kubeletDir: string;
   identity?: string;
   leaseDuration: string;
+  maxCertificateLifetime: string;
 }
 
 export function registerOperatorCommands(program: Command): void {
@@ -30,6 +32,7 @@ export function registerOperatorCommands(program: Command): void {
     .addOption(new Option('--kubelet-dir <dir>', "the kubelets' --root-dir, where node-placed data movers find volumes (dataMover.placement: Node)").env('HOLDFAST_KUBELET_DIR').default('/var/lib/kubelet'))
     .addOption(new Option('--identity <id>', 'leader-election identity (default: pod name or host name)').env('HOLDFAST_POD_NAME'))
     .option('--lease-duration <seconds>', 'how long a silent leader keeps the lease', '15')
+    .addOption(new Option('--max-certificate-lifetime <duration>', 'refuse a CertificatePolicy whose lifetime is longer; above 398d each issuance warns').env('HOLDFAST_MAX_CERTIFICATE_LIFETIME').default('398d'))
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -41,6 +44,8 @@ export function registerOperatorCommands(program: Command): void {
       const lease = Number(flags.leaseDuration);
       if (!Number.isInteger(lease) || lease < 5) throw invalidInput('OPERATOR_LEASE', `--lease-duration ${flags.leaseDuration}: a whole number of seconds, at least 5`);
       if (!flags.kubeletDir.startsWith('/')) throw invalidInput('OPERATOR_KUBELET_DIR', `--kubelet-dir ${flags.kubeletDir}: an absolute path, like /var/lib/kubelet`);
+      const maxCertificateLifetimeMs = parseDurationMs(flags.maxCertificateLifetime);
+      if (!maxCertificateLifetimeMs) throw invalidInput('OPERATOR_MAX_LIFETIME', `--max-certificate-lifetime ${flags.maxCertificateLifetime}: ${DURATION_EXAMPLES}, more than zero`);
       const log = createLogger();
       const handle = await startOperator({
         namespace: flags.namespace,
@@ -49,6 +54,7 @@ export function registerOperatorCommands(program: Command): void {
         dataMoverImage: flags.dataMoverImage,
         ...(flags.dataMoverServiceAccount ? { dataMoverServiceAccount: flags.dataMoverServiceAccount } : {}),
         kubeletDir: flags.kubeletDir,
+        maxCertificateLifetimeMs,
         leaseDurationMs: lease * 1000,
         renewDeadlineMs: Math.round(lease * 1000 * (2 / 3)),
         retryMs: Math.max(1000, Math.round((lease * 1000) / 7)),

@@ -11,6 +11,7 @@ import { localTlsEngine } from '../../server/engines/tls.js';
 import {
   TlsEngine,
   certificateMetrics,
+  commonNameConflict,
   parseDuration,
   parseDurationOrZero,
   parseKeyAlgorithm,
@@ -131,6 +132,9 @@ export async function issue(o: Opts): Promise<void> {
       ],
       `certificate ${o.name}`,
     );
+    // Refused here, before anything is written, in the flags' words; issueLeaf would refuse it too.
+    const cn = o.commonName ? commonNameConflict(o.commonName, sans) : undefined;
+    if (cn) throw new HoldfastError('TLS_INVALID_SPEC', 'invalid-input', `issue ${o.name}: --common-name conflicts with --dns/--ip/--san: ${cn}`);
     const input: CertSpecInput = {
       name: o.name,
       dnsNames: sans.dns,

@@ -9,7 +9,7 @@ import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { isHoldfastError } from '../../base/errors.js';
 import { call, kubeError, mergePatch, rolloutComplete, secretUse } from '../../platform/kubernetes/index.js';
-import { issueLeaf, parseDuration, parseSans, renewalDecision, type Installed } from '../../tls/index.js';
+import { commonNameConflict, issueLeaf, lifetimeDecision, parseDuration, parseSans, renewalDecision, type Installed } from '../../tls/index.js';
 import { API_VERSION, GROUP, VERSION, certificatePolicySpecSchema, type CertificatePolicySpec, type CertificatePolicyStatus } from '../api/index.js';
 import type { CustomObject, OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
@@ -21,6 +21,7 @@ import { planRollout, type WorkloadView } from './rollout-plan.js';
 import { REISSUE_ANNOTATION, REISSUED_FOR_ANNOTATION, reissueDecision } from './reissue.js';
 
 const SPEC_HASH = 'holdfast.dev/spec-hash';
+const CAP_SETTING = "the operator's --max-certificate-lifetime (Helm value certificates.maxLifetime)";
 /** A new value forces one reissue with a new key (an incident after a possible key leak); acted on once (reissue.ts). */
 export { REISSUE_ANNOTATION } from './reissue.js';
 export const serialAnnotation = (secret: string) => `tls.holdfast.dev/${secret.slice(0, 63)}`;
@@ -96,6 +97,11 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     } catch (e) {
       return fail('InvalidSpec', (e as Error).message);
     }
+    // Refused before anything is issued, as the CLI refuses its flags: the same decisions as issueLeaf's.
+    const cap = lifetimeDecision(lifetimeMs, ctx.settings.maxCertificateLifetimeMs, CAP_SETTING);
+    if (cap.refuse) return fail('InvalidSpec', `spec.lifetime: ${cap.refuse}`);
+    const cn = spec.commonName !== undefined ? commonNameConflict(spec.commonName, sans) : undefined;
+    if (cn) return fail('InvalidSpec', `spec.commonName: ${cn}`);
     const renewBeforeMs = spec.renewBefore ? parseDuration(spec.renewBefore, 'spec.renewBefore') : undefined;
     const hash = specHash(spec);
     const secretWhere = `Secret ${namespace}/${spec.secretName}`;
@@ -132,10 +138,11 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     const { forced, handled } = reissueDecision({ requested: reissue, handled: status.handledReissue, secretIssuedFor: secret?.metadata?.annotations?.[REISSUED_FOR_ANNOTATION] });
     if (decision.renew || forced) {
       const leaf = await issueLeaf(
-        { name: `${namespace}/${name}`, ...(spec.commonName ? { commonName: spec.commonName } : {}), sans, usages: ['serverAuth'], algorithm: 'ecdsa-p256', lifetimeMs },
+        { name: `${namespace}/${name}`, ...(spec.commonName ? { commonName: spec.commonName } : {}), sans, usages: ['serverAuth'], algorithm: 'ecdsa-p256', lifetimeMs, maxLifetimeMs: ctx.settings.maxCertificateLifetimeMs, capSetting: CAP_SETTING },
         ca,
         ctx.clock,
       );
+      if (leaf.warning) await ctx.events.record(involved, 'Warning', 'LongLifetime', leaf.warning);
       const body: k8s.V1Secret = {
         metadata: {
           name: spec.secretName,

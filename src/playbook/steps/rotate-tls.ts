@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { conflict } from '../../base/errors.js';
-import { CaStore, parseSpec, TlsEngine, type CertSpec } from '../../tls/index.js';
+import { CaStore, commonNameIfSan, parseSpec, TlsEngine, type CertSpec } from '../../tls/index.js';
 import { configCertTarget } from '../cert-files.js';
 import type { CertificateFacts } from '../facts.js';
 import { keyIdOf } from '../checks.js';
@@ -27,10 +27,12 @@ interface Before {
 }
 
 function specOf(c: CertificateFacts): CertSpec {
+  // As serve issues it: the config's commonName is the CN only when it is one of the names.
+  const commonName = commonNameIfSan(c.config.commonName, { dns: c.config.dnsNames, ip: c.config.ipAddresses, uri: [] });
   return parseSpec(
     {
       name: c.name,
-      commonName: c.config.commonName,
+      ...(commonName ? { commonName } : {}),
       dnsNames: c.config.dnsNames,
       ipAddresses: c.config.ipAddresses,
       lifetime: `${Math.max(1, Math.round(c.config.validity / 1000))}s`,

@@ -1,7 +1,7 @@
 /**
  * Binds the certificate port to Holdfast's CA (src/tls): a CA directory created on first use (one
  * root, ECDSA P-256, 5 years), leaves issued from its active generation and recorded in its
- * issued log, and its CRLs kept fresh (re-signed at half their validity on every certificate check). CA rotation and revocation stay with `holdfast tls`; the control plane only issues.
+ * issued log, and its CRLs kept fresh (re-signed at half their validity; serve's health sweep looks every 10 minutes). CA rotation and revocation stay with `holdfast tls`; the control plane only issues.
  *
  * What a client gets as its CA file is the CA's whole trusted set, never only the root of the leaf
  * just issued: during a rotation (driven by `holdfast tls rotate-ca` on this same directory) the
@@ -10,6 +10,7 @@
 import { X509Certificate } from 'node:crypto';
 import {
   CaStore,
+  commonNameIfSan,
   createAuthority,
   DEFAULT_KEY_ALGORITHM,
   DEFAULT_MAX_LIFETIME_MS,
@@ -66,13 +67,15 @@ export function tlsEngine(clock: Clock): CertificatePort {
       const run = () => withCaLock(o.caDir, 'holdfast serve (issue)', async () => {
         const store = new CaStore(o.caDir);
         const ca = await activeCa(store, clock);
+        const sans = { dns: o.dnsNames, ip: o.ipAddresses, uri: [] };
+        // The policy's commonName names the certificate; it is the subject CN only when it is
+        // also one of its SANs (a CN that is not a SAN is a name no client checks, and lints say so).
+        const commonName = commonNameIfSan(o.commonName, sans);
         const leaf = await issueLeaf(
           {
             name: o.commonName,
-            // The policy's commonName names the certificate; it is the subject CN only when it is
-            // also one of its SANs (a CN that is not a SAN is a name no client checks, and lints say so).
-            ...([...o.dnsNames, ...o.ipAddresses].includes(o.commonName) ? { commonName: o.commonName } : {}),
-            sans: { dns: o.dnsNames, ip: o.ipAddresses, uri: [] },
+            ...(commonName ? { commonName } : {}),
+            sans,
             usages: ['serverAuth'],
             algorithm: DEFAULT_KEY_ALGORITHM,
             lifetimeMs: o.validityMs,

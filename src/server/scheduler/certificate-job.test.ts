@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:tls';
 import { describe, it } from 'node:test';
 import { deadPort, WebhookReceiver } from '../../../test/harness/webhook.js';
 import { ManualClock } from '../../platform/clock.js';
-import { CaStore, TlsEngine, createAuthority, issueLeaf, splitPem } from '../../tls/index.js';
+import { CaStore, TlsEngine, createAuthority, DEFAULT_MAX_LIFETIME_MS, issueLeaf, splitPem } from '../../tls/index.js';
 import { baseYaml, testPlane } from '../testing.js';
 
 const DAY = 86_400_000;
@@ -35,7 +35,7 @@ describe('certificate job: serve never shows green over an endpoint its clients 
     const clock = new ManualClock(new Date('2026-12-01T08:00:00Z'));
     const stranger = await createAuthority({ id: 'stranger', commonName: 'stranger', algorithm: 'ecdsa-p256', lifetimeMs: 365 * DAY }, clock);
     const leaf = await issueLeaf(
-      { name: 'web', sans: { dns: [], ip: ['127.0.0.1'], uri: [] }, usages: ['serverAuth'], algorithm: 'ecdsa-p256', lifetimeMs: 30 * DAY },
+      { name: 'web', sans: { dns: [], ip: ['127.0.0.1'], uri: [] }, usages: ['serverAuth'], algorithm: 'ecdsa-p256', lifetimeMs: 30 * DAY, maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS },
       stranger,
       clock,
     );

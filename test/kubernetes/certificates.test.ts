@@ -1,0 +1,92 @@
+/**
+ * What the operator issues for a CertificatePolicy, against a real API server: the lifetime cap
+ * (--max-certificate-lifetime, 398 days by default) and the subject CN, decided as the CLI decides
+ * them (tls/issue.ts lifetimeDecision, commonNameConflict). A spec outside them is refused with one
+ * line in its Ready condition and nothing is issued; a lifetime allowed only by a raised cap is
+ * issued with a Warning Event. No workload is rolled, so no controller is played.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
+import { startKube, type Kube } from '../harness/kube.js';
+import { eventually, testLogger } from '../harness/kube-play.js';
+
+const DAY = 86_400_000;
+const api = { group: 'holdfast.dev', version: 'v1alpha1', plural: 'certificatepolicies' };
+type Cond = { type: string; status: string; reason: string; message: string };
+
+let kube: Kube;
+let op: OperatorHandle;
+let core: k8s.CoreV1Api;
+let custom: k8s.CustomObjectsApi;
+let ns: string;
+
+before(async () => {
+  kube = await startKube();
+  core = kube.kc.makeApiClient(k8s.CoreV1Api);
+  custom = kube.kc.makeApiClient(k8s.CustomObjectsApi);
+  ns = await kube.namespace('certs');
+  // A cap raised to 500 days, as `--max-certificate-lifetime 500d` sets it.
+  op = await startOperator({ namespace: ns, kubeConfig: kube.kc, log: testLogger(), maxCertificateLifetimeMs: 500 * DAY, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryMs: 300, backoff: { baseMs: 100, maxMs: 1000 } });
+});
+after(async () => {
+  await op?.stop();
+  await kube?.stop();
+});
+
+async function policy(name: string, spec: Record<string, unknown>): Promise<void> {
+  await custom.createNamespacedCustomObject({ ...api, namespace: ns, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'CertificatePolicy', metadata: { name }, spec: { secretName: `${name}-tls`, ...spec } } });
+}
+const ready = async (name: string) =>
+  ((await custom.getNamespacedCustomObject({ ...api, namespace: ns, name })) as { status?: { conditions?: Cond[] } }).status?.conditions?.find((c) => c.type === 'Ready');
+const secret = (name: string) => core.readNamespacedSecret({ namespace: ns, name: `${name}-tls` }).catch(() => undefined);
+const leafOf = (s: k8s.V1Secret) => new X509Certificate(Buffer.from(s.data!['tls.crt']!, 'base64'));
+const events = async (name: string) =>
+  (await core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.involvedObject.name === name).map((e) => `${e.type} ${e.reason}: ${e.message}`);
+
+describe('CertificatePolicy issuance: the lifetime cap and the CN', () => {
+  const refused: { name: string; spec: Record<string, unknown>; message: RegExp }[] = [
+    {
+      name: 'too-long',
+      spec: { dnsNames: [`too-long.svc`], lifetime: '14400h' },
+      message: /^spec\.lifetime: lifetime 600d is above the cap of 500d; shorten it, or raise the operator's --max-certificate-lifetime/,
+    },
+    {
+      name: 'cn-elsewhere',
+      spec: { commonName: 'shop', dnsNames: ['web.svc'] },
+      message: /^spec\.commonName: common name "shop" is not one of the certificate's DNS names or IP addresses, .*leave it out$/,
+    },
+  ];
+  for (const c of refused)
+    it(`refuses ${c.name} with one line in Ready and issues nothing`, async () => {
+      await policy(c.name, c.spec);
+      const cond = await eventually(`${c.name} refused`, async () => {
+        const r = await ready(c.name);
+        return r?.reason === 'InvalidSpec' ? r : undefined;
+      });
+      assert.equal(cond.status, 'False');
+      assert.match(cond.message, c.message);
+      assert.doesNotMatch(cond.message, /\n/);
+      await op.idle();
+      assert.equal(await secret(c.name), undefined, 'no Secret was written');
+      assert.ok((await events(c.name)).some((e) => e.startsWith('Warning InvalidSpec: spec.')));
+    });
+
+  it('writes a CN asked for that is one of the names, and the SANs as asked', async () => {
+    await policy('cn-san', { commonName: 'api.svc', dnsNames: ['web.svc', 'api.svc'], lifetime: '720h' });
+    const leaf = leafOf(await eventually('cn-san Secret', () => secret('cn-san')));
+    assert.equal(leaf.subject, 'CN=api.svc');
+    assert.equal(leaf.subjectAltName, 'DNS:web.svc, DNS:api.svc');
+    assert.equal((await ready('cn-san'))?.status, 'True');
+  });
+
+  it('issues a lifetime above 398 days under the raised cap, with a Warning Event saying so', async () => {
+    await policy('long', { dnsNames: ['long.svc'], lifetime: '10800h' });
+    const leaf = leafOf(await eventually('long Secret', () => secret('long')));
+    assert.equal(Date.parse(leaf.validTo) - Date.parse(leaf.validFrom), 450 * DAY);
+    const warned = await eventually('LongLifetime', async () => (await events('long')).find((e) => e.startsWith('Warning LongLifetime')));
+    assert.match(warned, /lifetime 450d is above 398d, which public clients refuse \(allowed by the raised cap of 500d\)/);
+  });
+});
