@@ -2,7 +2,8 @@
  * Every CA publishes a CRL from the start and keeps it fresh: a relying party that checks CRLs
  * (Node with `crl`, OpenSSL with -crl_check_all) rejects every certificate once its CRL passes
  * nextUpdate, so an unrefreshed list is an outage on a timer. A list is re-signed once half its
- * validity has passed (3.5 days of 7), by `holdfast tls renew` and by serve's certificate checks.
+ * validity has passed (3.5 days of 7), by `holdfast tls renew` and by serve's health sweep (every 10 minutes, whether or not certificates
+ * are configured).
  */
 import { X509Certificate } from 'node:crypto';
 import type { Clock } from '../platform/clock.js';

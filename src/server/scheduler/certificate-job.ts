@@ -166,7 +166,6 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
       const certPath = cp.d.loaded.resolvePath(cert.certFile);
       const written = await readWrittenCert(certPath);
       const caDir = join(cp.dataDir, 'ca');
-      for (const path of await cp.d.certs.refreshCrls(caDir)) ctx.log('info', `refreshed CRL ${path}`);
       const caFile = cert.caFile ? cp.d.loaded.resolvePath(cert.caFile) : undefined;
       const bundle = caFile ? await syncBundleFile(caFile, await cp.d.certs.trustBundle(caDir)) : undefined;
       if (bundle?.wrote) ctx.log('info', `${name}: wrote the CA's trusted roots to ${caFile}`);

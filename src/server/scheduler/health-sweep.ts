@@ -3,13 +3,16 @@
  * verification gone stale, a certificate expiring, the served certificate, a critical finding in
  * a version that is deployed, an incident proposed elsewhere (the CLI) that nobody was alerted
  * about. Each becomes an alert (de-duplicated by the alerter). Run outcomes (failed backup,
- * verification or prune, missed schedule) arrive as scheduler events.
+ * verification or prune, missed schedule) arrive as scheduler events. The sweep also keeps the
+ * CA's CRLs fresh: serve may have a CA (its API certificate's) and no certificate job at all.
  */
 import type { Logger } from '../../base/log.js';
 import type { EvidenceStore } from '../../catalog/evidence.js';
 import type { RunHistory } from '../../catalog/run-history.js';
+import { join } from 'node:path';
 import type { HoldfastConfig } from '../../config/index.js';
 import { decideExpiryAlert, decideVerification } from '../../policy/schedule-health.js';
+import type { CertificatePort } from '../ports.js';
 import { versionVerdict, type VerdictDeps } from '../views/verdict.js';
 import { probeAndRecord, readWrittenCert, type ProbeDeps } from './certificate-job.js';
 import type { JobDeps } from './deps.js';
@@ -23,8 +26,8 @@ import type { SchedulerEvents } from './scheduler.js';
 export type HealthSweepDeps = ProbeDeps &
   VerdictDeps &
   Parameters<typeof alertUnalertedProposals>[0] &
-  Pick<JobDeps, 'resolvePath'> & {
-    d: { log: Pick<Logger, 'error' | 'info'> };
+  Pick<JobDeps, 'resolvePath' | 'dataDir'> & {
+    d: { log: Pick<Logger, 'error' | 'info'>; certs: Pick<CertificatePort, 'refreshCrls'> };
     config: Pick<HoldfastConfig, 'backupPolicies' | 'certificates' | 'alerts' | 'server'>;
     evidence: Pick<EvidenceStore, 'verifications'>;
     runs: Pick<RunHistory, 'deleteFinishedBefore'>;
@@ -95,6 +98,7 @@ export class HealthSweep {
       this.findings();
       alertUnalertedProposals(this.cp);
       this.history();
+      await this.crls();
     } catch (e) {
       this.cp.d.log.error(`health sweep: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -150,6 +154,20 @@ export class HealthSweep {
       }
       await probeAndRecord(cp, name, c);
     }
+  }
+
+  private lastCrlCheck = 0;
+  /**
+   * Every 10 minutes: re-signs the CA's CRLs that are past half their validity (crl-refresh.ts), so
+   * a relying party that checks them never meets one past nextUpdate. Each look takes the CA's lock,
+   * which a CLI rotation may hold for minutes, hence not at every sweep; a failed look is retried at
+   * the next sweep.
+   */
+  private async crls(): Promise<void> {
+    const now = this.cp.clock.now().getTime();
+    if (now - this.lastCrlCheck < 600_000) return;
+    for (const path of await this.cp.d.certs.refreshCrls(join(this.cp.dataDir, 'ca'))) this.cp.d.log.info(`refreshed CRL ${path}`);
+    this.lastCrlCheck = now;
   }
 
   private lastHistoryCleanup = 0;
