@@ -3,15 +3,23 @@
  * (--max-certificate-lifetime, 398 days by default) and the subject CN, decided as the CLI decides
  * them (tls/issue.ts lifetimeDecision, commonNameConflict). A spec outside them is refused with one
  * line in its Ready condition and nothing is issued; a lifetime allowed only by a raised cap is
- * issued with a Warning Event. No workload is rolled, so no controller is played.
+ * issued with a Warning Event. The CA's CRL is published from the start beside the trust bundle and
+ * re-signed at half its validity (the operator's clock is a ManualClock). No workload is rolled, so
+ * no controller is played.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
+import { ManualClock } from '../../src/platform/clock.js';
+import { x509 } from '../../src/tls/keys.js';
 import { startKube, type Kube } from '../harness/kube.js';
 import { eventually, testLogger } from '../harness/kube-play.js';
+import { tempDir } from '../tls/harness.js';
+import { lintFiles, type LintFile } from '../tls/lint-tools.js';
 
 const DAY = 86_400_000;
 const api = { group: 'holdfast.dev', version: 'v1alpha1', plural: 'certificatepolicies' };
@@ -22,6 +30,9 @@ let op: OperatorHandle;
 let core: k8s.CoreV1Api;
 let custom: k8s.CustomObjectsApi;
 let ns: string;
+const clock = new ManualClock(new Date());
+/** The CRL the CA published first, kept for the lint once it has been re-signed. */
+let firstCrl = '';
 
 before(async () => {
   kube = await startKube();
@@ -29,7 +40,7 @@ before(async () => {
   custom = kube.kc.makeApiClient(k8s.CustomObjectsApi);
   ns = await kube.namespace('certs');
   // A cap raised to 500 days, as `--max-certificate-lifetime 500d` sets it.
-  op = await startOperator({ namespace: ns, kubeConfig: kube.kc, log: testLogger(), maxCertificateLifetimeMs: 500 * DAY, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryMs: 300, backoff: { baseMs: 100, maxMs: 1000 } });
+  op = await startOperator({ namespace: ns, kubeConfig: kube.kc, log: testLogger(), clock, maxCertificateLifetimeMs: 500 * DAY, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryMs: 300, backoff: { baseMs: 100, maxMs: 1000 } });
 });
 after(async () => {
   await op?.stop();
@@ -89,4 +100,62 @@ describe('CertificatePolicy issuance: the lifetime cap and the CN', () => {
     const warned = await eventually('LongLifetime', async () => (await events('long')).find((e) => e.startsWith('Warning LongLifetime')));
     assert.match(warned, /lifetime 450d is above 398d, which public clients refuse \(allowed by the raised cap of 500d\)/);
   });
+
+  it('publishes the CA\'s CRL from the start beside the trust bundle and in the CA Secret, and re-signs it at half its validity', async () => {
+    await policy('crl', { dnsNames: ['crl.svc'], trustBundle: { configMapName: 'crl-trust' } });
+    const published = async () => (await core.readNamespacedConfigMap({ namespace: ns, name: 'crl-trust' }).catch(() => undefined))?.data?.['ca.crl'];
+    const first = await eventually('the CRL beside the trust bundle', published);
+    firstCrl = first;
+    const caSecret = await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' });
+    assert.equal(Buffer.from(caSecret.data!['ca.crl']!, 'base64').toString(), first, 'the CA Secret holds the list it publishes');
+    const ca = new x509.X509Certificate(Buffer.from(caSecret.data!['ca.crt']!, 'base64').toString());
+    const crl = new x509.X509Crl(first);
+    assert.ok(await crl.verify({ publicKey: ca }), 'signed by the CA');
+    assert.equal(crl.entries.length, 0);
+    assert.equal(crl.nextUpdate!.getTime() - crl.thisUpdate.getTime(), 7 * DAY);
+
+    const sec = (d: Date) => Math.floor(d.getTime() / 1000);
+    clock.advance(3 * DAY);
+    op.resync();
+    await op.idle();
+    assert.equal(await published(), first, 'not due before half of its 7 days');
+
+    clock.advance(DAY);
+    op.resync();
+    const second = await eventually('the re-signed CRL', async () => {
+      const p = await published();
+      return p && p !== first ? new x509.X509Crl(p) : undefined;
+    });
+    assert.equal(sec(second.thisUpdate), sec(clock.now()), 're-signed 3.5 days before nextUpdate');
+    assert.ok(await second.verify({ publicKey: ca }));
+  });
+
+  it('wrote nothing zlint or pkilint flags beyond the documented private-CA findings: the CA, its leaves, its first and its re-signed CRL', async (tc) => {
+    assert.ok(firstCrl, 'the CRL test ran first');
+    const t = await tempDir('hf-operator-lint-');
+    try {
+      const files: LintFile[] = [];
+      const put = async (what: string, kind: LintFile['kind'], pem: string) => {
+        const path = join(t.dir, `${what.replace(/\W+/g, '-')}.pem`);
+        await writeFile(path, pem);
+        files.push({ what, path, kind });
+      };
+      const ca = await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' });
+      const text = (s: k8s.V1Secret, k: string) => Buffer.from(s.data![k]!, 'base64').toString();
+      await put('in-cluster CA', 'cert', text(ca, 'ca.crt'));
+      await put('in-cluster CA first CRL', 'crl', firstCrl);
+      await put('in-cluster CA re-signed CRL', 'crl', text(ca, 'ca.crl'));
+      // Not 'long': a leaf above 398 days breaks the public-TLS lint on purpose, under a raised cap and warned about.
+      for (const p of ['crl', 'cn-san']) {
+        const leaf = (await secret(p))!;
+        await put(`operator leaf ${p}`, 'cert', leafOf(leaf).toString());
+      }
+      const { unexpected, seenExpected } = lintFiles(files);
+      tc.diagnostic(`${files.length} files linted; expected findings seen: ${seenExpected.join(', ') || 'none'}`);
+      assert.deepEqual(unexpected, []);
+    } finally {
+      await t.cleanup();
+    }
+  });
 });
+

@@ -3,13 +3,14 @@
  * annotation), so every replica and every restart issues from the same root. Created on first use,
  * and not again once certificates were issued: see missing-ca.ts. During a CA rotation
  * (ca-rotation.ts) it also holds the staged CA (next.crt, next.key) or the replaced one
- * (previous.crt), and the rotate-ca value it is for. Read live at every reconcile: a rotation
+ * (previous.crt), and the rotate-ca value it is for. Each of them has its CRL beside it (ca.crl,
+ * next.crl, previous.crl; ca-crl.ts keeps them fresh). Read live at every reconcile: a rotation
  * changes it, and a replica that led before must not issue from what it remembered.
  */
 import type * as k8s from '@kubernetes/client-node';
 import { isHoldfastError } from '../../base/errors.js';
 import { call } from '../../platform/kubernetes/index.js';
-import { createAuthority, newCaId, type CertAuthority } from '../../tls/index.js';
+import { createAuthority, createCrl, newCaId, type CertAuthority } from '../../tls/index.js';
 import type { OperatorContext } from '../context.js';
 import { createPrivateKey } from 'node:crypto';
 
@@ -27,6 +28,8 @@ export interface CaSet {
   previous?: { id: string; certPem: string } | undefined;
   /** The rotate-ca value of the rotation in progress or last done. */
   rotation?: string | undefined;
+  /** The CRLs (PEM) of active, next and previous, as the Secret holds them. */
+  crls: { active?: string | undefined; next?: string | undefined; previous?: string | undefined };
   secret: k8s.V1Secret;
 }
 
@@ -37,7 +40,7 @@ function authority(id: string | undefined, certPem: string | undefined, keyPem: 
   return { id: id ?? 'unknown', root: { certPem, key: createPrivateKey(keyPem) } };
 }
 
-function fromSecret(s: k8s.V1Secret, where: string): CaSet {
+export function fromSecret(s: k8s.V1Secret, where: string): CaSet {
   const d = s.data ?? {};
   const a = s.metadata?.annotations ?? {};
   const next = a[NEXT_ID] && d['next.crt'] ? authority(a[NEXT_ID], b64(d['next.crt']), b64(d['next.key']), `${where} (next)`) : undefined;
@@ -47,6 +50,7 @@ function fromSecret(s: k8s.V1Secret, where: string): CaSet {
     next,
     previous: a[PREVIOUS_ID] && prev ? { id: a[PREVIOUS_ID], certPem: prev } : undefined,
     rotation: a[ROTATION],
+    crls: { active: b64(d['ca.crl']), next: next ? b64(d['next.crl']) : undefined, previous: prev ? b64(d['previous.crl']) : undefined },
     secret: s,
   };
 }
@@ -71,6 +75,8 @@ export async function loadCa(ctx: OperatorContext, name: string): Promise<CaSet 
 }
 
 const newAuthority = (ctx: OperatorContext) => createAuthority({ id: newCaId(ctx.clock.now()), commonName: 'Holdfast in-cluster CA', algorithm: 'ecdsa-p256', lifetimeMs: TEN_YEARS }, ctx.clock);
+/** A CRL with no entry (the operator revokes nothing yet), numbered by its second so each is newer. */
+export const emptyCrl = (ca: CertAuthority, now: Date) => createCrl(ca, [], now, Math.floor(now.getTime() / 1000));
 const keyPem = (ca: CertAuthority) => ca.root.key.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /** A new CA in Secret `name`; if another replica created one first, that one (never two roots). */
@@ -81,7 +87,8 @@ export async function createCa(ctx: OperatorContext, name: string): Promise<CaSe
   const body: k8s.V1Secret = {
     metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'holdfast' }, annotations: { [CA_ID_ANNOTATION]: ca.id } },
     type: 'Opaque',
-    stringData: { 'ca.crt': ca.root.certPem, 'ca.key': keyPem(ca) },
+    // A new CA publishes its (empty) CRL from the start.
+    stringData: { 'ca.crt': ca.root.certPem, 'ca.key': keyPem(ca), 'ca.crl': await emptyCrl(ca, ctx.clock.now()) },
   };
   try {
     await call(`create ${where}`, () => ctx.apis.core.createNamespacedSecret({ namespace, body }));
@@ -109,6 +116,11 @@ export async function advanceCa(ctx: OperatorContext, ca: CaSet, step: 'stage' |
     ann[NEXT_ID] = next.id;
     ann[ROTATION] = rotation!;
   } else if (step === 'activate') {
+    // The replaced CA's key goes, so its CRL cannot be re-signed: the last one (at least 3.5 days
+    // valid) stays published while its leaves are still served, which a rotation does not outlast.
+    put('previous.crl', ca.crls.active);
+    put('ca.crl', ca.crls.next);
+    put('next.crl', undefined);
     put('previous.crt', ca.active.root.certPem);
     put('ca.crt', ca.next!.root.certPem);
     put('ca.key', keyPem(ca.next!));
@@ -119,6 +131,7 @@ export async function advanceCa(ctx: OperatorContext, ca: CaSet, step: 'stage' |
     delete ann[NEXT_ID];
   } else {
     put('previous.crt', undefined);
+    put('previous.crl', undefined);
     delete ann[PREVIOUS_ID];
   }
   const body: k8s.V1Secret = { ...s, metadata: { ...s.metadata!, annotations: ann }, data };

@@ -15,6 +15,7 @@ import type { CustomObject, OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { setCondition, type ConditionInput } from '../runtime/conditions.js';
 import { advanceCa, CA_ID_ANNOTATION, createCa, loadCa, trustedRoots, type CaSet } from './ca-secret.js';
+import { CRL_KEY, publishedCrls, refreshCaCrls } from './ca-crl.js';
 import { ROTATE_CA_ANNOTATION, rotationStep, type BundleView, type LeafView, type RotationStep } from './ca-rotation.js';
 import { missingCaDecision, NEW_CA_ANNOTATION } from './missing-ca.js';
 import { planRollout, type WorkloadView } from './rollout-plan.js';
@@ -127,7 +128,7 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     }
     // A CA rotation moves first: a CA it activates is the one the renewal decision below issues from.
     const rotation = await rotateCa(ctx, obj, spec, caSet, involved, now);
-    caSet = rotation.ca;
+    caSet = await refreshCaCrls(ctx, rotation.ca);
     const ca = caSet.active;
     const current = installed(secret, hash);
     const decision = renewalDecision({ now, installed: current, activeCaId: ca.id, ...(renewBeforeMs ? { timing: { renewBeforeMs } } : {}) });
@@ -220,14 +221,15 @@ const CA_IDS_SINCE = 'holdfast.dev/ca-ids-since';
 type TrustBundle = NonNullable<CertificatePolicySpec['trustBundle']>;
 
 /**
- * Publishes the issuer's trusted roots in the trust-bundle ConfigMap (`key`, PEM, active CA first),
- * and annotates which CA ids it holds and since when: a rotation waits from then for the kubelet
+ * Publishes the issuer's trusted roots in the trust-bundle ConfigMap (`key`, PEM, active CA first)
+ * and their CRLs (`ca.crl`, ca-crl.ts), and annotates which CA ids it holds and since when: a rotation waits from then for the kubelet
  * to refresh every mounted copy.
  */
 async function publishBundle(ctx: OperatorContext, namespace: string, tb: TrustBundle, ca: CaSet, now: Date): Promise<{ caIds: string[]; since: Date }> {
   const roots = trustedRoots(ca);
   const ids = roots.map((r) => r.id).join(',');
   const pem = roots.map((r) => r.certPem).join('');
+  const crls = publishedCrls(ca);
   const readCm = () => ctx.apis.core.readNamespacedConfigMap({ namespace, name: tb.configMapName });
   let existing: k8s.V1ConfigMap | undefined;
   try {
@@ -237,10 +239,10 @@ async function publishBundle(ctx: OperatorContext, namespace: string, tb: TrustB
   }
   const was = existing?.metadata?.annotations ?? {};
   const since = was[CA_IDS] === ids && was[CA_IDS_SINCE] ? was[CA_IDS_SINCE] : now.toISOString();
-  if (existing?.data?.[tb.key] !== pem || was[CA_IDS] !== ids || was[CA_IDS_SINCE] !== since) {
+  if (existing?.data?.[tb.key] !== pem || existing.data[CRL_KEY] !== crls || was[CA_IDS] !== ids || was[CA_IDS_SINCE] !== since) {
     const body: k8s.V1ConfigMap = {
       metadata: { name: tb.configMapName, namespace, labels: { 'app.kubernetes.io/managed-by': 'holdfast' }, annotations: { ...was, [CA_IDS]: ids, [CA_IDS_SINCE]: since } },
-      data: { ...existing?.data, [tb.key]: pem },
+      data: { ...existing?.data, [tb.key]: pem, [CRL_KEY]: crls },
     };
     await upsert(`ConfigMap ${namespace}/${tb.configMapName}`, readCm, () => ctx.apis.core.createNamespacedConfigMap({ namespace, body }), (rv) =>
       ctx.apis.core.replaceNamespacedConfigMap({ namespace, name: tb.configMapName, body: { ...body, metadata: { ...body.metadata, resourceVersion: rv } } }),
