@@ -7,8 +7,11 @@
 #   debootstrap — the Holdfast image's Debian base (scripts/image, built by test/harness/image.ts)
 #   containerd runc containernetworking-plugins iptables conntrack socat — the real one-node cluster
 #              (test/harness/node.ts); busybox-static, gcc, libc6-dev — its test and pause images
+#   postgresql — a real database under pgbench for the ransomware signals' false-positive test
+#              (test/engine/change-signals-false-positives.test.ts starts its own server; the
+#              package's service is not used)
 set -euo pipefail
-want=(openssl chromium attr acl debootstrap containerd runc containernetworking-plugins iptables conntrack socat busybox-static gcc libc6-dev)
+want=(openssl chromium attr acl debootstrap containerd runc containernetworking-plugins iptables conntrack socat busybox-static gcc libc6-dev postgresql)
 [ -n "${HOLDFAST_DEBIAN_EXTRA:-}" ] && want+=($HOLDFAST_DEBIAN_EXTRA)
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

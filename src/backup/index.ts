@@ -14,7 +14,7 @@ export { listSnapshots, findSnapshot, type Snapshot, type SnapshotRef } from './
 export { provenanceSchema, type Provenance, type WorkloadVersion, type HookRun } from './snapshot/provenance.js';
 export type { TreeNode } from './snapshot/tree.js';
 export { checkRepository, type CheckReport, type CheckProblem } from './maintenance/check.js';
-export { forget, type ForgetOptions, type ForgetResult } from './maintenance/forget.js';
+export { DEFAULT_KEEP_BEFORE_SUSPICIOUS, forget, type ForgetOptions, type ForgetResult } from './maintenance/forget.js';
 export { prune, type PruneOptions, type PruneResult } from './maintenance/prune.js';
 export { diffSnapshots, type DiffEntry } from './maintenance/diff.js';
 export { walkTree } from './maintenance/walk.js';

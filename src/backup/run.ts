@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { backup, type BackupOptions, type BackupResult } from './archiver/archiver.js';
 import { acquireShared } from './repository/locks.js';
 import type { Repository } from './repository/repository.js';
-import { listSnapshots } from './snapshot/snapshot.js';
+import { listSnapshots, type SnapshotRef } from './snapshot/snapshot.js';
+import type { ChangeSignals } from '../policy/change-signals.js';
 import { referencedBlobs } from './maintenance/walk.js';
 import { packName } from './pack/pack.js';
 
@@ -32,16 +33,25 @@ async function extendLocks(repo: Repository, tree: string): Promise<void> {
   }
 }
 
+/**
+ * The volume's earlier signals: those the parent carried plus its own, so the history outlives
+ * what retention forgets; from the snapshots still listed when the parent carries none.
+ */
+function historyOf(parent: SnapshotRef | undefined, earlier: readonly SnapshotRef[]): ChangeSignals[] {
+  if (parent?.snapshot.signalHistory && parent.snapshot.signals) return [...parent.snapshot.signalHistory, parent.snapshot.signals];
+  return earlier.flatMap((s) => (s.snapshot.signals ? [s.snapshot.signals] : []));
+}
+
 export async function runBackup(repo: Repository, opts: Omit<BackupOptions, 'parent'> & { noParent?: boolean }): Promise<BackupResult> {
   const lock = await acquireShared(repo);
   try {
     await repo.loadIndex();
     const source = resolve(opts.source);
     const volume = opts.provenance?.volume;
-    const parent = opts.noParent
-      ? undefined
-      : (await listSnapshots(repo)).filter((s) => s.snapshot.paths[0] === source && s.snapshot.provenance.volume === volume).at(-1);
-    const result = await backup(repo, { ...opts, ...(parent ? { parent } : {}) });
+    const earlier = (await listSnapshots(repo)).filter((s) => s.snapshot.paths[0] === source && s.snapshot.provenance.volume === volume);
+    const parent = opts.noParent ? undefined : earlier.at(-1);
+    const signalHistory = historyOf(parent, earlier);
+    const result = await backup(repo, { ...opts, signalHistory, ...(parent ? { parent } : {}) });
     await extendLocks(repo, result.snapshot.tree);
     return result;
   } finally {

@@ -25,6 +25,44 @@ export interface RestorePointProvenance {
   labels?: Record<string, string>;
 }
 
+/**
+ * Change signals: what a backup measured against its parent while chunking (backup/archiver/
+ * signals.ts), judged by policy/change-signals.ts. Defined here, the lowest layer that stores them.
+ */
+export interface RestorePointSignals {
+  /** Files in this backup. */
+  files: number;
+  /** Files at a path the parent did not have. */
+  filesNew: number;
+  /** Files at a path the parent had, read again because their metadata changed. */
+  filesChanged: number;
+  /** Files the parent had that are gone. */
+  filesRemoved: number;
+  /** Bytes read (the new and changed files). */
+  bytesChanged: number;
+  /** Bytes of chunks the repository did not hold. */
+  bytesNew: number;
+  /** Bytes read whose chunks the repository already held. */
+  bytesDeduplicated: number;
+  /** What zstd made of the new chunks (before encryption's overhead). */
+  bytesNewStored: number;
+  /** New bytes zstd could not shrink, stored as they are. */
+  bytesNewIncompressible: number;
+  /**
+   * Files that replaced a removed file of the same directory under a new extension ("x.docx" →
+   * "x.docx.locked" or "x.locked"), counted per new extension (".locked"; "" when it has none).
+   */
+  renamed: Record<string, number>;
+  /** True for a backup without a parent: everything is new, so it is neither judged nor history. */
+  initial?: boolean | undefined;
+}
+
+/** The judgement of those signals, stored with the snapshot when it was written. */
+export interface RestorePointSuspicion {
+  verdict: 'suspicious' | 'normal' | 'unjudged';
+  reasons: string[];
+}
+
 export interface RestorePoint {
   /** The backup repository the snapshot lives in (a path or bucket URL, never with credentials). */
   repository: string;
@@ -33,6 +71,9 @@ export interface RestorePoint {
   volume: string;
   tags: string[];
   provenance: RestorePointProvenance;
+  /** Absent for snapshots written before change signals existed. */
+  signals?: RestorePointSignals | undefined;
+  suspicion?: RestorePointSuspicion | undefined;
 }
 
 interface Row {
@@ -42,6 +83,8 @@ interface Row {
   time: string;
   tags: string;
   provenance: string;
+  signals: string | null;
+  suspicion: string | null;
 }
 const toPoint = (r: Row): RestorePoint => ({
   repository: r.repository,
@@ -50,6 +93,8 @@ const toPoint = (r: Row): RestorePoint => ({
   volume: r.volume,
   tags: JSON.parse(r.tags) as string[],
   provenance: JSON.parse(r.provenance) as RestorePointProvenance,
+  ...(r.signals ? { signals: JSON.parse(r.signals) as RestorePointSignals } : {}),
+  ...(r.suspicion ? { suspicion: JSON.parse(r.suspicion) as RestorePointSuspicion } : {}),
 });
 
 export class RestorePointStore {
@@ -67,10 +112,11 @@ export class RestorePointStore {
     }
     this.db
       .prepare(
-        `INSERT INTO restore_points (snapshot_id, repository, volume, time, tags, provenance, recorded_at)
-         VALUES (@snapshot_id, @repository, @volume, @time, @tags, @provenance, @recorded_at)
+        `INSERT INTO restore_points (snapshot_id, repository, volume, time, tags, provenance, recorded_at, signals, suspicion)
+         VALUES (@snapshot_id, @repository, @volume, @time, @tags, @provenance, @recorded_at, @signals, @suspicion)
          ON CONFLICT (snapshot_id) DO UPDATE SET repository = excluded.repository, volume = excluded.volume,
-           time = excluded.time, tags = excluded.tags, provenance = excluded.provenance`,
+           time = excluded.time, tags = excluded.tags, provenance = excluded.provenance,
+           signals = excluded.signals, suspicion = excluded.suspicion`,
       )
       .run({
         snapshot_id: p.snapshotId,
@@ -80,6 +126,8 @@ export class RestorePointStore {
         tags: JSON.stringify([...p.tags].sort()),
         provenance: JSON.stringify(p.provenance),
         recorded_at: this.now().toISOString(),
+        signals: p.signals ? JSON.stringify(p.signals) : null,
+        suspicion: p.suspicion ? JSON.stringify(p.suspicion) : null,
       });
     return this.get(p.snapshotId)!;
   }

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { retentionSchema } from '../policy/retention.js';
+import { signalThresholdsSchema } from '../policy/signal-thresholds.js';
 import { cronSchema } from './cron.js';
 import { durationSchema } from './duration.js';
 
@@ -153,6 +154,8 @@ const backupPolicySchema = z
      * --fail-on-unreadable` does, instead of skipping it with a warning that the run records.
      */
     failOnUnreadable: z.boolean().default(false),
+    /** Ransomware signals: when a backup's change is unlike the volume's history (docs/ransomware-signals.md). */
+    changeSignals: signalThresholdsSchema,
   })
   .strict();
 
@@ -238,6 +241,9 @@ export const alertEvents = [
   'prune-failed',
   // A workload serve runs exited (crashed, killed) while nobody stopped it on purpose.
   'workload-down',
+  // A backup's change signals departed from the volume's history (ransomware signals): the restore
+  // point is marked suspicious and skipped by the restore-point choice.
+  'backup-suspicious',
 ] as const;
 const webhookSchema = z
   .object({

@@ -12,6 +12,8 @@ export interface IncidentParams {
   volume: string;
   target: VerdictTarget;
   onUnknown: 'refuse' | 'skip';
+  /** Consider restore points marked suspicious by their change signals (the operator's override). */
+  allowSuspicious?: boolean | undefined;
   rotateCa: boolean;
   /** The version to restart on, named by the operator; else the one the restore point records. */
   knownGood?: { commit?: string; imageDigest?: string } | undefined;

@@ -24,6 +24,11 @@ describe('refusalOptions', () => {
       { unknownVersions: 0, reason: 'unknown-restore-point', onUnknown: 'skip' },
       'dismiss the finding if it is a false positive (holdfast sast dismiss); or restore by hand from a snapshot you trust (holdfast restore)',
     ],
+    [
+      'offers --allow-suspicious when suspicious restore points were skipped',
+      { unknownVersions: 0, reason: 'no-clean-restore-point', onUnknown: 'refuse', skippedSuspicious: true },
+      'rerun with --allow-suspicious to consider restore points marked suspicious by their change signals, once you have checked them; or dismiss the finding if it is a false positive (holdfast sast dismiss); or restore by hand from a snapshot you trust (holdfast restore)',
+    ],
   ];
   for (const [name, input, expected] of cases) it(name, () => assert.equal(refusalOptions(input), expected));
 });

@@ -5,10 +5,11 @@
  */
 import type { Choice } from '../policy/restore-point.js';
 
-export function refusalOptions(o: { unknownVersions: number; reason: Choice['reason']; onUnknown: 'refuse' | 'skip' }): string {
+export function refusalOptions(o: { unknownVersions: number; reason: Choice['reason']; onUnknown: 'refuse' | 'skip'; skippedSuspicious?: boolean }): string {
   const options = [
     o.unknownVersions ? 'ingest a SARIF report for the unscanned version(s) named above (holdfast sast ingest)' : undefined,
     o.reason === 'unknown-restore-point' && o.onUnknown === 'refuse' ? 'rerun with --skip-unknown to step over restore points whose versions were never scanned' : undefined,
+    o.skippedSuspicious ? 'rerun with --allow-suspicious to consider restore points marked suspicious by their change signals, once you have checked them' : undefined,
     'dismiss the finding if it is a false positive (holdfast sast dismiss)',
     'restore by hand from a snapshot you trust (holdfast restore)',
   ].filter((x): x is string => Boolean(x));

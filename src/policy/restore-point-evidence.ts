@@ -40,7 +40,7 @@ function checkTarget(catalog: Catalog, target: VerdictTarget): void {
   }
 }
 
-export function gatherChooseInput(catalog: Catalog, volume: string, target: VerdictTarget, onUnknown: 'refuse' | 'skip' = 'refuse'): ChooseInput {
+export function gatherChooseInput(catalog: Catalog, volume: string, target: VerdictTarget, onUnknown: 'refuse' | 'skip' = 'refuse', allowSuspicious = false): ChooseInput {
   checkTarget(catalog, target);
   const cache = new Map<string, JudgedVersion>();
   const points = catalog.restorePoints.list({ volume });
@@ -64,8 +64,10 @@ export function gatherChooseInput(catalog: Catalog, volume: string, target: Verd
       snapshotId: p.snapshotId,
       time: p.time,
       versions: p.provenance.workloads.map((w) => ({ workload: w.workload, ...judge(catalog, target, cache, w) })),
+      suspicion: p.suspicion,
     })),
     onUnknown,
+    allowSuspicious,
   };
 }
 

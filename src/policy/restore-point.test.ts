@@ -8,6 +8,12 @@ const unknown = (commit: string): JudgedVersion => ({ commit, verdict: 'unknown'
 const day = (d: number) => new Date(Date.UTC(2026, 0, d));
 const dep = (workload: string, d: number, version: JudgedVersion): DeploymentFact => ({ workload, startedAt: day(d), version });
 const point = (id: string, d: number, ...versions: JudgedVersion[]): RestorePointFact => ({ snapshotId: id, time: day(d), versions: versions.map((v) => ({ workload: 'shop', ...v })) });
+const suspicious = (p: RestorePointFact): RestorePointFact => ({ ...p, suspicion: { verdict: 'suspicious', reasons: ['410 files renamed to .locked with new content (history: median 0)'] } });
+/** Never exposed; ransomware ran before the backup of day 6. */
+const ransomed: Partial<ChooseInput> = {
+  deployments: [dep('shop', 1, clean('aaaaaaa'))],
+  restorePoints: [point('p1', 2, clean('aaaaaaa')), point('p2', 5, clean('aaaaaaa')), suspicious(point('p3', 6, clean('aaaaaaa'))), point('p4', 7, clean('aaaaaaa'))],
+};
 
 function input(over: Partial<ChooseInput>): ChooseInput {
   return {
@@ -54,6 +60,15 @@ const cases: [string, Partial<ChooseInput>, string, string | undefined][] = [
     'unknown-deployment',
     undefined,
   ],
+  ['skips a suspicious restore point and every later one, picking the last clean point before it', ransomed, 'not-exposed', 'p2'],
+  ['considers suspicious points when the operator allows them', { ...ransomed, allowSuspicious: true }, 'not-exposed', 'p4'],
+  ['refuses when every point is at or after a suspicious one', { ...ransomed, restorePoints: ransomed.restorePoints!.slice(2) }, 'no-clean-restore-point', undefined],
+  [
+    'skips from the oldest suspicious point when there are several',
+    { ...ransomed, restorePoints: [...ransomed.restorePoints!, suspicious(point('p5', 8, clean('aaaaaaa')))] },
+    'not-exposed',
+    'p2',
+  ],
 ];
 
 for (const [name, over, reason, chosen] of cases) {
@@ -73,4 +88,16 @@ test('the explanation names the exposure and the chosen point in words', () => {
   assert.match(text, /first vulnerable version: bbbbbbb went live on shop at 2026-01-10/);
   assert.match(text, /1 restore point\(s\) taken at or after the exposure are not candidates/);
   assert.equal(c.exposure?.version, 'bbbbbbb');
+});
+
+test('the explanation says which point is suspicious, why, and how to override', () => {
+  const c = chooseRestorePoint(input(ransomed));
+  const text = explainChoice(c);
+  assert.match(text, /^chosen: volume shop-data: restore p2 taken 2026-01-05T00:00:00.000Z, the latest with only clean versions and the volume was never exposed, and before suspicious p3/);
+  assert.match(text, /restore point p3 \(2026-01-06T00:00:00.000Z\) is marked suspicious: 410 files renamed to \.locked/);
+  assert.match(text, /2 restore point\(s\) taken at or after suspicious p3 .* are not candidates: .*allow suspicious points to consider them/);
+  assert.deepEqual(c.suspicious?.map((x) => [x.snapshotId, x.skipped]), [['p3', true]]);
+  const allowed = chooseRestorePoint(input({ ...ransomed, allowSuspicious: true }));
+  assert.match(explainChoice(allowed), /suspicious restore points were allowed by the operator/);
+  assert.deepEqual(allowed.suspicious?.map((x) => [x.snapshotId, x.skipped]), [['p3', false]]);
 });

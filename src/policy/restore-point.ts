@@ -10,7 +10,14 @@
  * caller allows skipping unknown restore points (`onUnknown: 'skip'`), which only ever picks an
  * older, fully clean point. Deployments that are unknown before the exposure always refuse: the
  * exposure itself might have started there.
+ *
+ * Ransomware signals: a restore point whose backup was judged suspicious (policy/change-signals.ts)
+ * is not a candidate, and neither is any point taken after the oldest suspicious one, since data
+ * encrypted then is still encrypted in every later backup. The operator may allow suspicious points
+ * (`allowSuspicious`); the steps say which points were skipped or allowed, and why.
  */
+import type { Suspicion } from './change-signals.js';
+
 export type Verdict = 'clean' | 'vulnerable' | 'unknown';
 
 export interface JudgedVersion {
@@ -32,6 +39,8 @@ export interface RestorePointFact {
   snapshotId: string;
   time: Date;
   versions: (JudgedVersion & { workload: string })[];
+  /** The ransomware-signal judgement stored with the snapshot, when it has one. */
+  suspicion?: Suspicion | undefined;
 }
 
 export interface ChooseInput {
@@ -43,6 +52,8 @@ export interface ChooseInput {
   deployments: readonly DeploymentFact[];
   restorePoints: readonly RestorePointFact[];
   onUnknown?: 'refuse' | 'skip';
+  /** Consider restore points marked suspicious, and those after them (the operator's override). */
+  allowSuspicious?: boolean;
 }
 
 export type ChoiceReason =
@@ -70,6 +81,8 @@ export interface Choice {
   restorePointTime?: string;
   exposure?: { workload: string; version: string; startedAt: string; why: string };
   unknown: UnknownLink[];
+  /** Restore points marked suspicious by their change signals, and whether they were skipped. */
+  suspicious?: { snapshotId: string; time: string; reasons: string[]; skipped: boolean }[];
   /** The reasoning, step by step, as a person would check it. */
   steps: string[];
 }
@@ -81,7 +94,7 @@ const iso = (d: Date) => d.toISOString();
 export function chooseRestorePoint(input: ChooseInput): Choice {
   const { volume, target } = input;
   const steps: string[] = [];
-  const base = { volume, target, unknown: [] as UnknownLink[], steps };
+  const base: Pick<Choice, 'volume' | 'target' | 'unknown' | 'steps' | 'suspicious'> = { volume, target, unknown: [] as UnknownLink[], steps };
   const refuse = (reason: ChoiceReason, message: string, extra: Partial<Choice> = {}): Choice => ({ ...base, ...extra, decision: 'refused', reason, message });
 
   const workloads = new Set(input.workloads);
@@ -111,9 +124,22 @@ export function chooseRestorePoint(input: ChooseInput): Choice {
     steps.push(`first vulnerable version: ${exposure.version} went live on ${exposure.workload} at ${exposure.startedAt} (${exposure.why})`);
   } else steps.push(`no deployed version of ${[...workloads].sort().join(', ')} has ${target}: the volume was never exposed`);
 
-  const candidates = input.restorePoints.filter((p) => !cutoff || p.time.getTime() < cutoff.getTime()).sort((a, b) => b.time.getTime() - a.time.getTime());
-  const later = input.restorePoints.length - candidates.length;
+  const marked = input.restorePoints.filter((p) => p.suspicion?.verdict === 'suspicious').sort((a, b) => a.time.getTime() - b.time.getTime());
+  const skipSuspicious = marked.length > 0 && !input.allowSuspicious;
+  if (marked.length) {
+    base.suspicious = marked.map((p) => ({ snapshotId: p.snapshotId, time: iso(p.time), reasons: p.suspicion!.reasons, skipped: skipSuspicious }));
+    for (const p of marked) steps.push(`restore point ${p.snapshotId} (${iso(p.time)}) is marked suspicious: ${p.suspicion!.reasons.join('; ')}`);
+  }
+  const firstSuspicious = skipSuspicious ? marked[0]!.time.getTime() : Infinity;
+  const candidates = input.restorePoints
+    .filter((p) => (!cutoff || p.time.getTime() < cutoff.getTime()) && p.time.getTime() < firstSuspicious)
+    .sort((a, b) => b.time.getTime() - a.time.getTime());
+  const later = input.restorePoints.filter((p) => cutoff && p.time.getTime() >= cutoff.getTime()).length;
   if (later > 0) steps.push(`${later} restore point(s) taken at or after the exposure are not candidates`);
+  if (skipSuspicious) {
+    const n = input.restorePoints.filter((p) => p.time.getTime() >= firstSuspicious).length;
+    steps.push(`${n} restore point(s) taken at or after suspicious ${marked[0]!.snapshotId} (${iso(marked[0]!.time)}) are not candidates: data encrypted then stays encrypted in later backups (allow suspicious points to consider them)`);
+  } else if (marked.length) steps.push(`suspicious restore points were allowed by the operator: they are candidates like any other`);
   const unknown: UnknownLink[] = [];
   for (const p of candidates) {
     const name = `restore point ${p.snapshotId} (${iso(p.time)})`;
@@ -129,7 +155,9 @@ export function chooseRestorePoint(input: ChooseInput): Choice {
       if (unk) unknown.push({ link: 'restore-point', subject: p.snapshotId, detail: `${name}: version ${versionName(unk)} on ${unk.workload}: ${unk.why}` });
       else {
         steps.push(`${name}: chosen, every recorded version is clean (${p.versions.map((v) => `${v.workload}=${versionName(v)}`).join(', ')})`);
-        const when = firstBad ? `before ${versionName(firstBad.version)} went live on ${firstBad.workload} at ${iso(firstBad.startedAt)}` : 'and the volume was never exposed';
+        const when =
+          (firstBad ? `before ${versionName(firstBad.version)} went live on ${firstBad.workload} at ${iso(firstBad.startedAt)}` : 'and the volume was never exposed') +
+          (skipSuspicious ? `, and before suspicious ${marked[0]!.snapshotId} (${iso(marked[0]!.time)})` : '');
         return {
           ...base,
           unknown,
@@ -151,7 +179,7 @@ export function chooseRestorePoint(input: ChooseInput): Choice {
   return {
     ...refuse(
       'no-clean-restore-point',
-      `volume ${volume}: no restore point ${cutoff ? 'taken before ' + iso(cutoff) + ' ' : ''}has only clean versions (${candidates.length} candidate(s))`,
+      `volume ${volume}: no restore point ${cutoff ? 'taken before ' + iso(cutoff) + ' ' : ''}${skipSuspicious ? `and before suspicious ${marked[0]!.snapshotId} ` : ''}has only clean versions (${candidates.length} candidate(s))`,
       exposure ? { exposure } : {},
     ),
     unknown,

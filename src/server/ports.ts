@@ -5,6 +5,7 @@
  */
 import type { Provenance } from '../backup/snapshot/provenance.js';
 import type { Severity } from '../sast/index.js';
+import type { ChangeSignals, SignalThresholds, Suspicion } from '../policy/change-signals.js';
 
 export interface SnapshotInfo {
   id: string;
@@ -25,6 +26,8 @@ export interface RepositoryPort {
     excludes: string[];
     /** The first entry that cannot be read fails the backup (no snapshot) instead of being skipped. */
     failOnUnreadable?: boolean;
+    /** Judge the backup's change signals with these (the policy's changeSignals). */
+    signalThresholds?: SignalThresholds;
   }): Promise<{
     snapshotId: string;
     time: Date;
@@ -33,12 +36,15 @@ export interface RepositoryPort {
     addedBytes: number;
     /** Entries left out or stored with a caveat (unreadable, changed while read), one message each. */
     skipped?: string[];
+    /** What changed against the parent, and the judgement against the volume's history. */
+    signals?: ChangeSignals;
+    suspicion?: Suspicion;
   }>;
   /** Restores into `target` (which must be empty), reading and authenticating every chunk. */
   restore(o: { snapshot: string; target: string }): Promise<{ bytes: number; files: number }>;
   snapshots(): Promise<SnapshotInfo[]>;
   /** Applies retention; returns the ids removed. */
-  forget?(o: { policy: Record<string, unknown>; tags?: string[] }): Promise<string[]>;
+  forget?(o: { policy: Record<string, unknown>; tags?: string[]; keepBeforeSuspicious?: number }): Promise<string[]>;
   /**
    * Frees what no snapshot references (two-phase: condemn, then delete once no backup that started
    * before the condemnation is alive). Throws REPO_LOCKED (conflict) when another prune holds the

@@ -35,6 +35,8 @@ import { excludeMatcher } from './excludes.js';
 import { Semaphore, mapLimit } from './semaphore.js';
 import { scanXattrs, type XattrScan } from '../xattrs/read.js';
 import type { Xattr } from '../xattrs/format.js';
+import { WalkSignals } from './signals.js';
+import { defaultSignalThresholds, judgeSignals, type ChangeSignals, type SignalThresholds } from '../../policy/change-signals.js';
 
 export interface BackupProgress {
   files: number;
@@ -61,6 +63,12 @@ export interface BackupOptions {
   failOnUnreadable?: boolean;
   threads?: number;
   now?: () => Date;
+  /**
+   * The change signals of the volume's earlier backups, oldest first: this backup's are judged
+   * against them (policy/change-signals.ts) and the judgement is stored in the snapshot.
+   */
+  signalHistory?: readonly ChangeSignals[];
+  signalThresholds?: SignalThresholds;
 }
 
 export interface BackupResult {
@@ -114,6 +122,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   const progress: BackupProgress = { files: 0, dirs: 0, bytes: 0, bytesRead: 0, bytesAdded: 0 };
   const skipped: string[] = [];
   let unchanged = 0;
+  const changes = new WalkSignals();
   const hardlinks = new Map<string, Promise<FileRead | undefined>>();
   const warn = (m: string) => {
     skipped.push(m);
@@ -236,6 +245,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     // under the reader keeps its mtime from before the read and gets no ctimeNs: a node without
     // ctimeNs never matches a later lstat, so the next backup reads the file again.
     progress.bytes += r.size - size;
+    changes.read(prev);
     const node: TreeNode = { ...base, size: r.size, content: r.content };
     if (r.changed) delete node.ctimeNs;
     return node;
@@ -311,6 +321,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     await settle(found);
     const tree: Tree = { nodes: nodes.filter((n): n is TreeNode => n !== undefined) };
     makeNamesUnique(tree.nodes);
+    changes.directory(parent.nodes, tree.nodes);
     const encoded = encodeTree(tree);
     // An unchanged directory encodes to its parent tree's bytes, which loadParentTree verified
     // against that id: the id is known without hashing or a lookup per directory.
@@ -326,6 +337,8 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     await pool?.close();
     await repo.flush();
     report();
+    const signals = changes.finish(progress.files, pool?.bytesRead ?? 0, pool?.signals, !opts.parent);
+    const history = (opts.signalHistory ?? []).filter((h) => !h.initial).slice(-(opts.signalThresholds ?? defaultSignalThresholds).historyWindow);
     const snapshot: Snapshot = {
       version: 1,
       time: startedAt.toISOString(),
@@ -349,6 +362,9 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         packsWritten: repo.stats.packsWritten,
         skipped,
       },
+      signals,
+      suspicion: judgeSignals(signals, history, opts.signalThresholds),
+      signalHistory: history,
     };
     const snapshotId = await saveSnapshot(repo, snapshot);
     return { snapshotId, snapshot, unreadable };

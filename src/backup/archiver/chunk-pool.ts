@@ -10,6 +10,7 @@ import type { Repository } from '../repository/repository.js';
 import type { StatAfterRead, WorkerReply } from './chunk-protocol.js';
 import { escapeName } from '../snapshot/names.js';
 import { KnownIds } from './known-ids.js';
+import { ChunkSignals } from './signals.js';
 
 /** A file as read: its chunk ids, the bytes read (their total length), and its fstat after the read. */
 export interface ChunkedFile {
@@ -46,6 +47,8 @@ export class ChunkPool {
   private readonly counter = new Int32Array(this.outstanding);
   private failure: unknown;
   bytesRead = 0;
+  /** New and reused bytes, and what zstd made of the new ones: the backup's change signals. */
+  readonly signals = new ChunkSignals();
 
   constructor(
     private readonly repo: Repository,
@@ -84,9 +87,14 @@ export class ChunkPool {
     if (m.kind === 'chunk') {
       job.content.push(m.id);
       const sealed = m.sealed;
-      if (sealed) {
+      if (!sealed) this.signals.reused(m.rawLength);
+      else {
         this.tail = this.tail
-          .then(() => this.repo.addSealed('data', m.id, Buffer.from(sealed), m.rawLength))
+          .then(async () => {
+            // Another worker may have sealed the same chunk first: then it is a reused one.
+            if (await this.repo.addSealed('data', m.id, Buffer.from(sealed), m.rawLength)) this.signals.stored(m.rawLength, sealed.byteLength);
+            else this.signals.reused(m.rawLength);
+          })
           .catch((e: unknown) => this.fail(e))
           .finally(() => {
             Atomics.sub(this.counter, 0, sealed.byteLength);

@@ -7,11 +7,15 @@
  * its last deletion: two retention passes that each decide on the same list can together remove
  * every snapshot (one keeps only A, the other only B), where run one after the other the second
  * would have kept what the first left. A dry run decides nothing and takes no lock.
+ *
+ * Whatever the policy says, incident evidence is kept, and so are the last clean snapshots before
+ * each snapshot whose backup was judged suspicious (ransomware signals), while it exists.
  */
 import { isHoldfastError } from '../../base/errors.js';
 import { faultPoint } from '../../base/faults.js';
 import { acquireExclusive } from '../repository/locks.js';
 import { applyRetention, isEmptyPolicy, type RetentionDecision, type RetentionPolicy } from '../../policy/retention.js';
+import { suspicionPins } from '../../policy/suspicion-retention.js';
 import type { Repository } from '../repository/repository.js';
 import { listSnapshots, type SnapshotRef } from '../snapshot/snapshot.js';
 import { invalidInput } from '../../base/errors.js';
@@ -22,6 +26,11 @@ export interface ForgetOptions {
   /** Snapshot ids kept whatever the policy says, with the reason (known-good points, evidence). */
   pinned?: ReadonlyMap<string, string>;
   now?: Date;
+  /**
+   * Clean snapshots kept before each suspicious one of the same group (policy/suspicion-retention.ts),
+   * while it exists; default 3.
+   */
+  keepBeforeSuspicious?: number;
   /** Only consider snapshots that pass this filter (e.g. one volume). */
   filter?: (s: SnapshotRef) => boolean;
 }
@@ -37,6 +46,9 @@ export interface ForgetResult {
   /** Snapshots that retention would remove but the store's object lock holds. */
   held: { id: string; until?: string }[];
 }
+
+/** Clean snapshots kept before a suspicious one: enough to survive one more bad guess of which is clean. */
+export const DEFAULT_KEEP_BEFORE_SUSPICIOUS = 3;
 
 /** Evidence that an incident playbook preserved is never removed by retention, whatever the policy. */
 export const EVIDENCE_TAG = 'incident-evidence';
@@ -63,6 +75,8 @@ async function decideAndRemove(repo: Repository, opts: ForgetOptions): Promise<F
     const items = snaps.map((s) => ({ id: s.id, time: new Date(s.snapshot.time), tags: s.snapshot.tags }));
     const pinned = new Map(opts.pinned);
     for (const s of snaps) if (s.snapshot.tags.includes(EVIDENCE_TAG) && !pinned.has(s.id)) pinned.set(s.id, 'incident evidence');
+    const judged = snaps.map((s) => ({ id: s.id, time: new Date(s.snapshot.time), suspicious: s.snapshot.suspicion?.verdict === 'suspicious' }));
+    for (const [id, why] of suspicionPins(judged, opts.keepBeforeSuspicious ?? DEFAULT_KEEP_BEFORE_SUSPICIOUS)) if (!pinned.has(id)) pinned.set(id, why);
     const decisions = applyRetention(items, opts.policy, opts.now ?? new Date(), pinned);
     await faultPoint('forget:decided');
     result.groups.push({ key, decisions: decisions.map((d) => ({ ...d, time: byId.get(d.id)!.snapshot.time, tags: byId.get(d.id)!.snapshot.tags })) });

@@ -9,6 +9,7 @@ import { isDamage, type Repository } from '../repository/repository.js';
 import { nameId } from '../repository/format.js';
 import { provenanceSchema } from './provenance.js';
 import { xattrSchema } from '../xattrs/format.js';
+import { changeSignalsSchema, suspicionSchema } from './signals.js';
 
 export const snapshotSchema = z.object({
   version: z.literal(1),
@@ -36,6 +37,15 @@ export const snapshotSchema = z.object({
     packsWritten: z.number(),
     skipped: z.array(z.string()),
   }),
+  /** What changed against the parent and what the new data looked like (archiver/signals.ts). */
+  signals: changeSignalsSchema.optional(),
+  /** Those signals judged against the volume's earlier backups when this one was written. */
+  suspicion: suspicionSchema.optional(),
+  /**
+   * The earlier backups' signals that judgement used, oldest first: carried from parent to child,
+   * so the volume's history outlives the snapshots that retention forgets.
+   */
+  signalHistory: z.array(changeSignalsSchema).optional(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type SnapshotSummary = Snapshot['summary'];

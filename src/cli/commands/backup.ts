@@ -63,7 +63,8 @@ export function registerBackupCommand(program: Command): void {
       progress.done();
       const s = r.snapshot.summary;
       const ms = Date.parse(s.finishedAt) - Date.parse(s.startedAt);
-      print(flags, { type: 'summary', snapshot: r.snapshotId, ...s, unreadable: r.unreadable }, () =>
+      const suspicion = r.snapshot.suspicion;
+      print(flags, { type: 'summary', snapshot: r.snapshotId, ...s, unreadable: r.unreadable, signals: r.snapshot.signals, suspicion }, () =>
         [
           `snapshot ${r.snapshotId.slice(0, 8)} saved`,
           `files: ${s.files} (${s.filesUnchanged} unchanged), dirs: ${s.dirs}`,
@@ -71,6 +72,7 @@ export function registerBackupCommand(program: Command): void {
           ...(r.unreadable
             ? [`incomplete: ${r.unreadable} ${r.unreadable === 1 ? 'entry could not be read and is' : 'entries could not be read and are'} not in snapshot ${r.snapshotId.slice(0, 8)} (warnings above; --fail-on-unreadable makes this an error)`]
             : []),
+          ...(suspicion?.verdict === 'suspicious' ? [`suspicious: this backup is unlike the volume's history: ${suspicion.reasons.join('; ')}`] : []),
         ].join('\n'),
       );
     });

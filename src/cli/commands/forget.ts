@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { formatBytes } from '../../base/format.js';
 import { invalidInput } from '../../base/errors.js';
 import { DURATION_EXAMPLES, parseDurationMs } from '../../base/duration.js';
-import { forget, prune } from '../../backup/index.js';
+import { DEFAULT_KEEP_BEFORE_SUSPICIOUS, forget, prune } from '../../backup/index.js';
 import { retentionSchema, type RetentionPolicy } from '../../policy/retention.js';
 import { listSnapshots } from '../../backup/index.js';
 import { judgeRestorePoints } from '../../policy/restore-point-evidence.js';
@@ -33,6 +33,7 @@ interface ForgetFlags extends RepoFlags {
   prune?: boolean;
   catalog?: string;
   keepSecure?: string;
+  keepBeforeSuspicious: number;
 }
 
 /**
@@ -77,6 +78,7 @@ export function registerForgetCommands(program: Command): void {
     .option('--prune', 'run prune afterwards')
     .option('--catalog <file>', 'with a catalog, also keep the newest known-good restore point of each volume (env HOLDFAST_CATALOG)')
     .option('--keep-secure <severity>', 'what "known-good" means: no open finding at or above this severity', 'high')
+    .option('--keep-before-suspicious <n>', 'keep the newest n clean snapshots before each suspicious one (ransomware signals)', num, DEFAULT_KEEP_BEFORE_SUSPICIOUS)
     .addHelpText('after', '\nExample:\n  holdfast forget --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run')
     .action(async (flags: ForgetFlags) => {
       const parsed = retentionSchema.safeParse({
@@ -95,7 +97,7 @@ export function registerForgetCommands(program: Command): void {
       flags.catalog ??= process.env.HOLDFAST_CATALOG;
       const security: string[] = [];
       const pinned = await securityPins(repo, flags, security);
-      const r = await forget(repo, { policy, pinned, dryRun: !!flags.dryRun, ...(flags.volume ? { filter: (s) => s.snapshot.provenance.volume === flags.volume } : {}) });
+      const r = await forget(repo, { policy, pinned, keepBeforeSuspicious: flags.keepBeforeSuspicious, dryRun: !!flags.dryRun, ...(flags.volume ? { filter: (s) => s.snapshot.provenance.volume === flags.volume } : {}) });
       print(flags, { ...r, security }, () => {
         const lines: string[] = [...security];
         for (const g of r.groups) {

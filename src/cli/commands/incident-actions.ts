@@ -31,6 +31,7 @@ function paramsOf(f: TargetFlags): IncidentParams {
     volume: f.volume,
     target: f.finding ? { findingId: f.finding } : { severity: parseSeverity('--severity', f.severity ?? 'high') },
     onUnknown: f.skipUnknown ? 'skip' : 'refuse',
+    ...(f.allowSuspicious ? { allowSuspicious: true } : {}),
     rotateCa: Boolean(f.rotateCa),
     knownGood,
     healthPath: f.healthPath,

@@ -17,6 +17,7 @@ export interface TargetFlags extends IncidentFlags {
   finding?: string;
   severity?: string;
   skipUnknown?: boolean;
+  allowSuspicious?: boolean;
   rotateCa?: boolean;
   knownGoodCommit?: string;
   knownGoodImageDigest?: string;
@@ -37,6 +38,7 @@ const target = (cmd: Command) =>
     .option('--finding <id>', 'the vulnerability: one finding')
     .option('--severity <level>', 'the vulnerability: any open finding at or above this (default high)')
     .option('--skip-unknown', 'step over restore points whose versions were never scanned, instead of refusing')
+    .option('--allow-suspicious', 'consider restore points marked suspicious by their change signals (ransomware signals), and those after them')
     .option('--rotate-ca', 'also rotate the CA (trust bundles overlap old and new CA while leaves roll)')
     .option('--known-good-commit <sha>', 'restart on this version instead of the one the restore point records')
     .option('--known-good-image-digest <sha256:...>', 'its image digest')

@@ -51,7 +51,16 @@ export function registerRestorePointCommands(program: Command): void {
       const recorded = await withCatalog(flags, (c) =>
         c.transaction(() =>
           snaps.map((s) =>
-            c.restorePoints.record({ repository: repo.store.location, snapshotId: s.id, time: new Date(s.snapshot.time), volume: s.snapshot.provenance.volume!, tags: s.snapshot.tags, provenance: s.snapshot.provenance }),
+            c.restorePoints.record({
+              repository: repo.store.location,
+              snapshotId: s.id,
+              time: new Date(s.snapshot.time),
+              volume: s.snapshot.provenance.volume!,
+              tags: s.snapshot.tags,
+              provenance: s.snapshot.provenance,
+              signals: s.snapshot.signals,
+              suspicion: s.snapshot.suspicion,
+            }),
           ),
         ),
       );
@@ -68,7 +77,11 @@ export function registerRestorePointCommands(program: Command): void {
         return c.restorePoints.list({ volume: flags.volume }).map((p) => ({ ...p, verdict: judged.get(p.snapshotId) }));
       });
       emit(flags, rows, () =>
-        formatTable(['SNAPSHOT', 'TIME', 'VERDICT', 'VERSIONS', 'TAGS'], rows.map((r) => [r.snapshotId.slice(0, 12), r.time.toISOString(), r.verdict ?? '?', r.provenance.workloads.map((w) => `${w.workload}=${(w.commit ?? w.imageDigest ?? '?').slice(0, 12)}`).join(' '), r.tags.join(',')])),
+        formatTable(['SNAPSHOT', 'TIME', 'VERDICT', 'SIGNALS', 'VERSIONS', 'TAGS'], rows.map((r) => [r.snapshotId.slice(0, 12), r.time.toISOString(), r.verdict ?? '?', r.suspicion?.verdict ?? '-', r.provenance.workloads.map((w) => `${w.workload}=${(w.commit ?? w.imageDigest ?? '?').slice(0, 12)}`).join(' '), r.tags.join(',')])) +
+        rows
+          .filter((r) => r.suspicion?.verdict === 'suspicious')
+          .map((r) => `\nsuspicious ${r.snapshotId.slice(0, 12)}: ${r.suspicion!.reasons.join('; ')}`)
+          .join(''),
       );
     });
 
@@ -78,15 +91,16 @@ export function registerRestorePointCommands(program: Command): void {
     .option('--finding <id>', 'the vulnerability: one finding')
     .option('--severity <level>', 'the vulnerability: any open finding at or above this (default high)')
     .option('--skip-unknown', 'step over restore points whose versions were never scanned, instead of refusing')
+    .option('--allow-suspicious', 'consider restore points marked suspicious by their change signals (ransomware signals), and those after them')
     .addHelpText(
       'after',
       '\nExamples:\n  holdfast restore-point choose --volume shop-data --severity high\n  holdfast restore-point choose --volume shop-data --finding 3f2a91c07b1d4e55 --json\nExit status: 0 when a restore point is chosen, 6 when the choice is refused (the output says which evidence is missing).',
     )
-    .action(async (flags: CatalogFlags & { volume: string; finding?: string; severity?: string; skipUnknown?: boolean }) => {
+    .action(async (flags: CatalogFlags & { volume: string; finding?: string; severity?: string; skipUnknown?: boolean; allowSuspicious?: boolean }) => {
       const choice = await withCatalog(flags, (c) => {
-        const ch = chooseRestorePoint(gatherChooseInput(c, flags.volume, targetOf(flags), flags.skipUnknown ? 'skip' : 'refuse'));
+        const ch = chooseRestorePoint(gatherChooseInput(c, flags.volume, targetOf(flags), flags.skipUnknown ? 'skip' : 'refuse', !!flags.allowSuspicious));
         // A restore decision is evidence in an incident: keep what was decided and why.
-        c.audit.append({ actor: 'cli', action: 'restore-point.choose', object: `volume:${flags.volume}`, details: { decision: ch.decision, reason: ch.reason, snapshotId: ch.snapshotId ?? null, target: ch.target, message: ch.message } });
+        c.audit.append({ actor: 'cli', action: 'restore-point.choose', object: `volume:${flags.volume}`, details: { decision: ch.decision, reason: ch.reason, snapshotId: ch.snapshotId ?? null, target: ch.target, message: ch.message, ...(flags.allowSuspicious ? { allowSuspicious: true } : {}) } });
         return ch;
       });
       emit(flags, choice, () => explainChoice(choice));

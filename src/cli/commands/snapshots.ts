@@ -20,12 +20,19 @@ export function registerSnapshotCommands(program: Command): void {
       const snaps = (await listSnapshots(repo)).filter(
         (s) => (!flags.tag || s.snapshot.tags.includes(flags.tag)) && (!flags.volume || s.snapshot.provenance.volume === flags.volume),
       );
-      print(flags, snaps.map((s) => ({ id: s.id, ...s.snapshot })), () =>
-        formatTable(
-          ['id', 'time', 'host', 'volume', 'tags', 'size', 'paths'],
-          snaps.map((s) => [s.id.slice(0, 8), s.snapshot.time.replace('T', ' ').slice(0, 19), s.snapshot.host, s.snapshot.provenance.volume ?? '', s.snapshot.tags.join(','), formatBytes(s.snapshot.summary.bytes), s.snapshot.paths.join(',')]),
-        ) + `\n${snaps.length} snapshots`,
-      );
+      // The history a snapshot carries for the next judgement (up to 30 entries) is left out: it is
+      // the earlier snapshots' own signals.
+      print(flags, snaps.map((s) => ({ id: s.id, ...s.snapshot, signalHistory: undefined })), () => {
+        const suspicious = snaps.filter((s) => s.snapshot.suspicion?.verdict === 'suspicious');
+        return (
+          formatTable(
+            ['id', 'time', 'host', 'volume', 'tags', 'size', 'signals', 'paths'],
+            snaps.map((s) => [s.id.slice(0, 8), s.snapshot.time.replace('T', ' ').slice(0, 19), s.snapshot.host, s.snapshot.provenance.volume ?? '', s.snapshot.tags.join(','), formatBytes(s.snapshot.summary.bytes), s.snapshot.suspicion?.verdict ?? '', s.snapshot.paths.join(',')]),
+          ) +
+          `\n${snaps.length} snapshots` +
+          suspicious.map((s) => `\nsuspicious ${s.id.slice(0, 8)}: ${s.snapshot.suspicion!.reasons.join('; ')}`).join('')
+        );
+      });
     });
 
   repoOptions(program.command('ls <snapshot>'))

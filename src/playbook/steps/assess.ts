@@ -20,7 +20,7 @@ export interface Assessment {
 }
 
 export function assess(catalog: Catalog, facts: IncidentFacts, params: IncidentParams): Assessment {
-  const input = gatherChooseInput(catalog, facts.volume.name, params.target, params.onUnknown);
+  const input = gatherChooseInput(catalog, facts.volume.name, params.target, params.onUnknown, !!params.allowSuspicious);
   const volumesOf = (w: string) => [...new Set([facts.volume.name, ...(facts.workloads.find((x) => x.name === w)?.config.volumes ?? [])])];
   const affected = input.deployments
     .filter((d) => d.version.verdict === 'vulnerable')
@@ -36,9 +36,9 @@ export function assess(catalog: Catalog, facts: IncidentFacts, params: IncidentP
 
 /** The choice, or a refusal that lists what the operator can do; nothing is changed either way. */
 export function choose(catalog: Catalog, facts: IncidentFacts, params: IncidentParams): Choice {
-  const choice = chooseRestorePoint(gatherChooseInput(catalog, facts.volume.name, params.target, params.onUnknown));
+  const choice = chooseRestorePoint(gatherChooseInput(catalog, facts.volume.name, params.target, params.onUnknown, !!params.allowSuspicious));
   if (choice.decision === 'chosen') return choice;
-  throw Object.assign(conflict('INCIDENT_NO_CLEAN_RESTORE_POINT', `incident on volume ${facts.volume.name}: no restore point can be chosen, nothing was changed: ${choice.message}; options: ${refusalOptions({ unknownVersions: choice.unknown.length, reason: choice.reason, onUnknown: params.onUnknown })}`), { choice, explanation: explainChoice(choice) });
+  throw Object.assign(conflict('INCIDENT_NO_CLEAN_RESTORE_POINT', `incident on volume ${facts.volume.name}: no restore point can be chosen, nothing was changed: ${choice.message}; options: ${refusalOptions({ unknownVersions: choice.unknown.length, reason: choice.reason, onUnknown: params.onUnknown, skippedSuspicious: choice.suspicious?.some((s) => s.skipped) ?? false })}`), { choice, explanation: explainChoice(choice) });
 }
 
 export const assessStep: StepKind = {

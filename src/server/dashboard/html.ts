@@ -81,6 +81,7 @@ export const badge = (state: string, text?: string) => {
     'high',
     'undo-failed',
     'NotServed',
+    'suspicious',
   ];
   // Waiting on a person or in progress: stands out without reading as broken.
   const warn = ['proposed', 'running', 'started', 'interrupted'];

@@ -6,7 +6,7 @@
 import { formatBytes, formatDuration } from '../../base/format.js';
 import type { VolumeView } from '../views/health.js';
 import type { BackupSeries } from './charts/data.js';
-import { byteTicks, durationTicks } from './charts/scale.js';
+import { byteTicks, countTicks, durationTicks } from './charts/scale.js';
 import { timeChart, type Series } from './charts/svg.js';
 import { ago, badge, html, type Html, short, stamp } from './html.js';
 
@@ -20,6 +20,36 @@ export function backupCharts(series: readonly BackupSeries[], idPrefix = 'chart'
     ${timeChart({ id: `${idPrefix}-backup-size`, title: 'Backup size (data in the snapshot)', kind: 'line', series: pick('size'), ticks: byteTicks, format: formatBytes, empty: 'no backups yet' })}
     ${timeChart({ id: `${idPrefix}-backup-added`, title: 'Data added to the repository per backup', kind: 'bar', series: pick('added'), ticks: byteTicks, format: formatBytes, empty: 'no backups yet' })}
   </div>`;
+}
+
+/**
+ * The ransomware signals of a volume's restore points over time: the share of files rewritten or
+ * removed and the share of new data zstd could not shrink, with each suspicious backup marked, so
+ * a person sees the spike and what it departed from. Points without signals (older snapshots, the
+ * first backup) are left out.
+ */
+export function signalsChart(v: Pick<VolumeView, 'name' | 'restorePoints'>): Html {
+  const measured = v.restorePoints.filter((p) => p.signals && !p.signals.initial);
+  const point = (p: VolumeView['restorePoints'][number], share: number) => ({ t: Date.parse(p.time), v: Math.round(share * 100) });
+  const rewritten = measured.map((p) => {
+    const s = p.signals!;
+    const before = s.files - s.filesNew + s.filesRemoved;
+    return point(p, before ? Math.min(1, (s.filesChanged + s.filesRemoved) / before) : 0);
+  });
+  const incompressible = measured.filter((p) => p.signals!.bytesNew > 0).map((p) => point(p, p.signals!.bytesNewIncompressible / p.signals!.bytesNew));
+  return timeChart({
+    id: 'chart-signals',
+    title: 'Change per backup (ransomware signals)',
+    kind: 'line',
+    series: [
+      { name: 'files rewritten or removed', color: palette[0]!, points: rewritten },
+      { name: 'new data incompressible', color: palette[1]!, points: incompressible },
+    ],
+    ticks: (max) => countTicks(Math.max(max, 100)).map((t) => ({ ...t, label: `${t.label}%` })),
+    format: (x) => `${x}%`,
+    marks: v.restorePoints.filter((p) => p.suspicion?.verdict === 'suspicious').map((p) => ({ t: Date.parse(p.time), title: `suspicious ${short(p.snapshotId)}: ${p.suspicion!.reasons.join('; ')}` })),
+    empty: 'no backup with change signals yet',
+  });
 }
 
 const chartsSection = (series: readonly BackupSeries[]) =>
@@ -62,7 +92,7 @@ export function restorePointsTable(v: VolumeView, now: Date): Html {
   if (v.restorePoints.length === 0) return html`<p class="muted">No restore points yet: the first backup writes one.</p>`;
   return html`<table>
     <thead>
-      <tr><th>Restore point</th><th>Time</th><th>App versions</th><th>SAST verdict</th><th>Verified</th><th>Tags</th></tr>
+      <tr><th>Restore point</th><th>Time</th><th>App versions</th><th>SAST verdict</th><th>Signals</th><th>Verified</th><th>Tags</th></tr>
     </thead>
     <tbody>
       ${v.restorePoints.map(
@@ -76,6 +106,7 @@ export function restorePointsTable(v: VolumeView, now: Date): Html {
             <td>
               ${p.workloads.map((w) => html`<div>${w.commit ? html`<a href="/ui/findings?version=${w.commit}&state=all">${badge(w.verdict)}</a>` : badge(w.verdict)}${w.highest ? html` <span class="muted">highest ${w.highest}</span>` : ''}</div>`)}
             </td>
+            <td class="signals">${p.suspicion ? html`${badge(p.suspicion.verdict)}${p.suspicion.verdict === 'suspicious' ? html`<div class="muted">${p.suspicion.reasons.join('; ')}</div>` : ''}` : html`<span class="muted">—</span>`}</td>
             <td>
               ${p.verification ? html`${badge(p.verification.result)} <span class="muted">${formatBytes(p.verification.bytes)} in ${p.verification.restoreMs} ms</span>` : html`<span class="muted">not verified</span>`}
             </td>
@@ -100,6 +131,10 @@ export function volumeBody(v: VolumeView, series: readonly BackupSeries[], now: 
       </table>
     </section>
     ${chartsSection(series)}
+    <section id="volume-signals">
+      <h2>Change signals</h2>
+      <div class="charts">${signalsChart(v)}</div>
+    </section>
     <section id="restore-points">
       <h2>Restore points (${v.restorePoints.length})</h2>
       ${restorePointsTable(v, now)}

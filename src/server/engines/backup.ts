@@ -55,6 +55,7 @@ function bind(repo: Repository, clock: Clock, reopen: () => Promise<Repository>)
         excludes: o.excludes,
         failOnUnreadable: !!o.failOnUnreadable,
         now: () => clock.now(),
+        ...(o.signalThresholds ? { signalThresholds: o.signalThresholds } : {}),
       });
       const s = r.snapshot.summary;
       return {
@@ -64,6 +65,8 @@ function bind(repo: Repository, clock: Clock, reopen: () => Promise<Repository>)
         files: s.files,
         addedBytes: s.bytesAdded,
         skipped: s.skipped,
+        ...(r.snapshot.signals ? { signals: r.snapshot.signals } : {}),
+        ...(r.snapshot.suspicion ? { suspicion: r.snapshot.suspicion } : {}),
       };
     },
     async restore(o) {
@@ -86,6 +89,7 @@ function bind(repo: Repository, clock: Clock, reopen: () => Promise<Repository>)
       const r = await forget(repo, {
         policy: o.policy as RetentionPolicy,
         now: clock.now(),
+        ...(o.keepBeforeSuspicious !== undefined ? { keepBeforeSuspicious: o.keepBeforeSuspicious } : {}),
         filter: (s) => (o.tags ?? []).every((t) => s.snapshot.tags.includes(t)),
       });
       return r.removed;

@@ -63,7 +63,7 @@ const toHookRun = (h: HookRecord) => ({
 export function backupJob(
   cp: Pick<
     JobDeps,
-    'catalog' | 'clock' | 'config' | 'configDir' | 'resolvePath' | 'workloadsOf' | 'withRepository' | 'repositoryLocation'
+    'catalog' | 'clock' | 'config' | 'configDir' | 'resolvePath' | 'workloadsOf' | 'withRepository' | 'repositoryLocation' | 'alerter'
   >,
   policyName: string,
   policy: BackupPolicyConfig,
@@ -113,7 +113,7 @@ export function backupJob(
             provenance.hooks = preHooks.map(toHookRun);
             try {
               return {
-                result: await repo.backup({ source, tags, provenance, excludes: vol.excludes, failOnUnreadable: policy.failOnUnreadable }),
+                result: await repo.backup({ source, tags, provenance, excludes: vol.excludes, failOnUnreadable: policy.failOnUnreadable, signalThresholds: policy.changeSignals }),
                 provenance,
               };
             } catch (e) {
@@ -153,13 +153,16 @@ export function backupJob(
           volume,
           tags,
           provenance,
+          signals: result.signals,
+          suspicion: result.suspicion,
         });
         recordDeployments(cp, volume, workloads, ctx);
+        if (result.suspicion?.verdict === 'suspicious') alertSuspicious(cp, policyName, volume, result.snapshotId, result.suspicion.reasons, ctx);
         let forgotten: string[] = [];
         if (policy.retention && repo.forget) {
           // Retention waits for a prune or another forget holding the repository (a conflict): the
           // snapshot is made, and the next backup of this policy applies retention again.
-          forgotten = await repo.forget({ policy: policy.retention, tags: [`policy:${policyName}`] }).catch((e: unknown) => {
+          forgotten = await repo.forget({ policy: policy.retention, tags: [`policy:${policyName}`], keepBeforeSuspicious: policy.changeSignals.keepBeforeSuspicious }).catch((e: unknown) => {
             if (!isHoldfastError(e, 'REPO_LOCKED')) throw e;
             ctx.log('warn', `retention not applied this time: ${e.message}`);
             return [];
@@ -176,11 +179,27 @@ export function backupJob(
         return {
           snapshotId: result.snapshotId,
           bytes: result.bytes,
-          details: { files: result.files, addedBytes: result.addedBytes, hooks: hookDetails, forgotten },
+          details: {
+            files: result.files,
+            addedBytes: result.addedBytes,
+            hooks: hookDetails,
+            forgotten,
+            ...(result.suspicion ? { suspicion: result.suspicion } : {}),
+          },
         };
       });
     },
   };
+}
+
+/**
+ * A backup unlike the volume's history: the run still succeeds (the snapshot is kept, it may be the
+ * evidence), but a person must look, so it is logged and alerted once per snapshot.
+ */
+function alertSuspicious(cp: Pick<JobDeps, 'alerter'>, policy: string, volume: string, snapshotId: string, reasons: string[], ctx: RunContext): void {
+  const summary = `volume ${volume}: backup ${snapshotId.slice(0, 12)} is suspicious: ${reasons.join('; ')}`;
+  ctx.log('warn', summary);
+  cp.alerter.fire({ event: 'backup-suspicious', key: `${volume}:${snapshotId}`, severity: 'critical', summary, details: { policy, volume, snapshotId, reasons } });
 }
 
 /** A version seen for the first time on a workload is a deploy on the timeline. */

@@ -6,6 +6,7 @@ import { decideRenewal, decideSla, decideVerification, overdueCutoffs } from '..
 import { FindingPages } from '../../catalog/finding-page.js';
 import { severities } from '../../sast/severity.js';
 import type { FindingRow } from '../../catalog/sast-store.js';
+import type { RestorePointSignals, RestorePointSuspicion } from '../../catalog/index.js';
 import type { HoldfastConfig } from '../../config/index.js';
 import { readWrittenCert } from '../scheduler/certificate-job.js';
 import type { ReadDeps } from './deps.js';
@@ -25,6 +26,10 @@ export interface RestorePointView {
   }[];
   verification:
     { result: string; time: string; restoreMs: number; bytes: number; message: string } | undefined;
+  /** What the backup measured against its parent (ransomware signals); absent for older snapshots. */
+  signals?: RestorePointSignals | undefined;
+  /** The judgement of those signals: suspicious points are skipped by the restore-point choice. */
+  suspicion?: RestorePointSuspicion | undefined;
 }
 
 export interface VolumeView {
@@ -113,6 +118,8 @@ export function volumeViews(cp: VolumeViewDeps, o: { points?: number } = {}): Vo
                 message: ev.message,
               }
             : undefined,
+          ...(p.signals ? { signals: p.signals } : {}),
+          ...(p.suspicion ? { suspicion: p.suspicion } : {}),
         };
       });
     return {

@@ -33,6 +33,8 @@ export interface TimeChart {
   /** Draw the time axis up to here (e.g. now), not just to the last point. */
   until?: number | undefined;
   empty?: string;
+  /** Instants drawn as a red dashed line across the chart (a suspicious backup), with what hovering says. */
+  marks?: { t: number; title: string }[];
 }
 
 const W = 480;
@@ -108,6 +110,8 @@ export function timeChart(c: TimeChart): Html {
     for (const p of pts)
       parts.push(`<circle data-series="${esc(s.name)}" data-t="${p.t}" data-v="${p.v}" cx="${fixed(x(p.t))}" cy="${fixed(y(p.v))}" r="3" fill="${s.color}">${tip(p)}</circle>`);
   });
+  for (const m of c.marks ?? [])
+    parts.push(`<line data-mark="${m.t}" x1="${fixed(x(m.t))}" x2="${fixed(x(m.t))}" y1="${pad.t}" y2="${H - pad.b}" stroke="#dc2626" stroke-width="2" stroke-dasharray="4 3"><title>${esc(m.title)}</title></line>`);
   return frame(c.id, c.title, parts.join(''), legendOf(c.series));
 }
 
