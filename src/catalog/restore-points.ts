@@ -103,7 +103,10 @@ export class RestorePointStore {
     private readonly now: () => Date,
   ) {}
 
-  /** Idempotent upsert by snapshot id: a rebuilt catalog and a live one end up identical. */
+  /**
+   * Idempotent upsert by snapshot id: a rebuilt catalog and a live one end up identical. A record
+   * without signals (by hand, from an older snapshot) keeps those already recorded.
+   */
   record(p: RestorePoint): RestorePoint {
     if (!p.snapshotId) throw invalidInput('BAD_SNAPSHOT_ID', 'record restore point: snapshot id must not be empty');
     if (Number.isNaN(p.time.getTime())) throw invalidInput('BAD_TIME', `restore point ${p.snapshotId}: time is not a valid date`);
@@ -116,7 +119,7 @@ export class RestorePointStore {
          VALUES (@snapshot_id, @repository, @volume, @time, @tags, @provenance, @recorded_at, @signals, @suspicion)
          ON CONFLICT (snapshot_id) DO UPDATE SET repository = excluded.repository, volume = excluded.volume,
            time = excluded.time, tags = excluded.tags, provenance = excluded.provenance,
-           signals = excluded.signals, suspicion = excluded.suspicion`,
+           signals = COALESCE(excluded.signals, signals), suspicion = COALESCE(excluded.suspicion, suspicion)`,
       )
       .run({
         snapshot_id: p.snapshotId,
