@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
-import { bindShippedRbac, eventually, finishJob, playsControllers, testLogger } from '../harness/kube-play.js';
+import { bindShippedRbac, DIGEST_A, DIGEST_B, eventually, finishJob, playsControllers, playWorkloads, testLogger } from '../harness/kube-play.js';
 import { startKube, type Kube } from '../harness/kube.js';
 
 let kube: Kube;
@@ -31,15 +31,18 @@ const restricted = { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, seccom
 const restrictedContainer = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
 
 /** A local PV on NODE bound to `claim` (the PV binder's part: claimRef here, volumeName on the claim). */
-const localPv = (name: string, claim: string): k8s.V1PersistentVolume => ({
+const localPv = (name: string, claim: string, namespace = app): k8s.V1PersistentVolume => ({
   metadata: { name },
   spec: {
     capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'local', persistentVolumeReclaimPolicy: 'Retain',
     local: { path: `/mnt/disks/${name}` },
-    claimRef: { namespace: app, name: claim },
+    claimRef: { namespace, name: claim },
     nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [NODE] }] }] } },
   },
 });
+
+/** The scheduler's part: `pod` bound to NODE. */
+const bind = (ns: string, pod: string) => core.createNamespacedPodBinding({ namespace: ns, name: pod, body: { metadata: { name: pod }, target: { kind: 'Node', name: NODE } } });
 
 /** The kubelet's part for a pod on NODE: running. */
 async function running(ns: string, name: string): Promise<string> {
@@ -147,7 +150,7 @@ test('a node-placed backup of a volume in a restricted namespace runs in Holdfas
   assert.match(waiting.message, /holder pod .*pgdata-restored/);
   assert.deepEqual(await jobsIn(ops, 'holdfast.dev/restore=pg-back'), [], 'no data mover before the volume is mounted');
   // The scheduler binds the holder, the PV binder the claim, the kubelet runs it.
-  await core.createNamespacedPodBinding({ namespace: app, name: holder.metadata!.name!, body: { metadata: { name: holder.metadata!.name! }, target: { kind: 'Node', name: NODE } } });
+  await bind(app, holder.metadata!.name!);
   await core.patchNamespacedPersistentVolumeClaim({ namespace: app, name: 'pgdata-restored', body: { spec: { volumeName: 'pg-restored-local' } } }, merge);
   const holderUid = await running(app, holder.metadata!.name!);
 
@@ -189,4 +192,79 @@ test('node placement refuses what it cannot serve as a condition: a snapshot clo
   await policy('snap', { selector: { matchLabels: { app: 'pg' } }, dataMover: { placement: 'Node' }, snapshot: { mode: 'Snapshot' } });
   const ready = await eventually('InvalidPlacement', async () => (await policyStatus('snap')).conditions?.find((c) => c.reason === 'InvalidPlacement'));
   assert.match(ready.message, /use snapshot mode Direct/);
+});
+
+test('an Incident on a node-placed policy takes its evidence and restores in place on the node, each through a holder pod while the workload is scaled down', playsControllers, async () => {
+  const ns = await kube.namespace('inc');
+  const V2 = 'registry.example/shop-db:2.0';
+  const player = playWorkloads(kube.kc, ns, (image) => (image === V2 ? DIGEST_B : DIGEST_A));
+  try {
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
+    await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: `s3:https://s3.example:9000/b/${ns}`, credentials: { secretName: 'repo' } } } });
+    await core.createPersistentVolume({ body: localPv(`${ns}-local`, 'data', ns) });
+    await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'local', volumeName: `${ns}-local`, resources: { requests: { storage: '1Gi' } } } } });
+    await custom.createNamespacedCustomObject({
+      ...G, namespace: ns, plural: 'backuppolicies',
+      body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'nightly' }, spec: { repository: 'main', schedule: '0 3 * * *', suspend: true, dataMover: { placement: 'Node' } } },
+    });
+    const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
+    await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'p1' }, spec: { repository: 'main', policy: 'nightly', pvc: { namespace: ns, name: 'data' } } } });
+    await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'p1', body: { status: { snapshotId: 's-p1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A, imageRef: `registry.example/shop-db@${DIGEST_A}` }] } } } }, merge);
+    const apps = kube.kc.makeApiClient(k8s.AppsV1Api);
+    await apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'db' },
+        spec: {
+          replicas: 1, serviceName: 'db', selector: { matchLabels: { app: 'db' } },
+          template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: V2 }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] } },
+        },
+      },
+    });
+    await eventually('the pod on digest B', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items[0]?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
+    await custom.createNamespacedCustomObject({
+      ...G, namespace: ns, plural: 'incidents',
+      body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] }, certificatePolicies: [] } },
+    });
+    const failed = async () => {
+      const st = ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve' })) as { status?: { phase?: string; conditions?: unknown } }).status;
+      if (st?.phase === 'Failed') throw new Error(`Incident failed: ${JSON.stringify(st.conditions)}`);
+      return st;
+    };
+    /** A holder the operator started (selector), played to Running on NODE; its uid. */
+    const hold = async (what: string, selector: string) => {
+      const h = await eventually(what, async () => {
+        await failed();
+        return (await core.listNamespacedPod({ namespace: ns, labelSelector: selector })).items.find((p) => !p.metadata?.deletionTimestamp);
+      });
+      assert.equal((await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.length, 0, 'the workload is scaled down');
+      await bind(ns, h.metadata!.name!);
+      return { name: h.metadata!.name!, uid: await running(ns, h.metadata!.name!) };
+    };
+
+    // The evidence: the workload is scaled down, so a holder gives the node-placed data mover its way in.
+    const evHolder = await hold('the evidence holder', 'holdfast.dev/incident=cve,holdfast.dev/holder');
+    const evJob = await eventually('the evidence Job in Holdfast\'s namespace', async () => (await jobsIn(ops, 'holdfast.dev/incident=cve'))[0]);
+    assert.deepEqual(await jobsIn(ns, 'holdfast.dev/incident=cve'), [], 'nothing of the evidence runs in the application\'s namespace');
+    const ev = evJob.spec!.template.spec!;
+    assert.equal(ev.nodeName, NODE);
+    assert.deepEqual(plain(ev.volumes!.find((v) => v.name === 'data')), { name: 'data', hostPath: { path: `${KUBELET}/pods/${evHolder.uid}/volumes/kubernetes.io~local-volume/${ns}-local`, type: 'Directory' } });
+    assert.ok(ev.containers[0]!.args!.includes('incident-evidence'));
+    assert.deepEqual(plain(ev.containers[0]!.securityContext!.capabilities), { drop: ['ALL'], add: ['DAC_READ_SEARCH'] });
+    await finishJob(kube.kc, ops, evJob.metadata!.name!, { ok: true, message: JSON.stringify({ type: 'summary', snapshot: 's-evidence', time: new Date().toISOString() }) });
+
+    // The restore in place, on the node too, through a holder of its own once the evidence one is gone.
+    const restore = await eventually('the Restore', async () => ((await custom.listNamespacedCustomObject({ ...G, namespace: ns, plural: 'restores' })) as { items: { metadata: { name: string } }[] }).items[0]);
+    const rHolder = await hold('the restore holder', `holdfast.dev/holder=${restore.metadata.name}`);
+    assert.equal((await core.listNamespacedPod({ namespace: ns, labelSelector: 'holdfast.dev/incident=cve,holdfast.dev/holder' })).items.every((p) => p.metadata?.deletionTimestamp), true, 'the evidence holder is going');
+    const rJob = await eventually('the restore Job in Holdfast\'s namespace', async () => (await jobsIn(ops, `holdfast.dev/restore=${restore.metadata.name}`))[0]);
+    assert.deepEqual(plain(rJob.spec!.template.spec!.volumes!.find((v) => v.name === 'data')), { name: 'data', hostPath: { path: `${KUBELET}/pods/${rHolder.uid}/volumes/kubernetes.io~local-volume/${ns}-local`, type: 'Directory' } });
+    assert.ok(rJob.spec!.template.spec!.containers[0]!.args!.includes('--delete'), 'in place: the volume becomes exactly the point');
+    await finishJob(kube.kc, ops, rJob.metadata!.name!, { ok: true, message: '{}' });
+    await eventually('the Incident Succeeded', async () => (await failed())?.phase === 'Succeeded', 60_000);
+    const pods = (await core.listNamespacedPod({ namespace: ns })).items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name);
+    assert.deepEqual(pods, ['db-0'], 'no holder is left, and the workload runs again');
+  } finally {
+    await player.stop();
+  }
 });
