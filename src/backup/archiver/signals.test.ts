@@ -8,7 +8,7 @@ import { FsBlobStore } from '../../storage/fs/fs-store.js';
 import { initRepository, Repository } from '../repository/repository.js';
 import { runBackup } from '../run.js';
 import type { TreeNode } from '../snapshot/tree.js';
-import { extensionOf, WalkSignals } from './signals.js';
+import { extensionOf, RENAMED_KEPT, WalkSignals } from './signals.js';
 
 const file = (name: string): TreeNode => ({ name, type: 'file', mode: 0o644, uid: 0, gid: 0, mtimeNs: '0' });
 const dir = (name: string): TreeNode => ({ ...file(name), type: 'dir', subtree: 'x' });
@@ -31,6 +31,18 @@ describe('renamed-extension counting', () => {
       assert.deepEqual(w.renamed, c.renamed);
       assert.equal(w.filesRemoved, c.removed);
     });
+
+  it(`keeps the ${RENAMED_KEPT} extensions most files were renamed to, so the signals stay small`, () => {
+    const w = new WalkSignals();
+    const before = Array.from({ length: 80 }, (_, i) => file(`f${i}.txt`));
+    // f0 → .e0, f1..f2 → .e1, f3..f5 → .e2, ...: extension k gets k+1 files (13 extensions in all).
+    const after = before.map((_, i) => file(`f${i}.e${Math.floor((Math.sqrt(8 * i + 1) - 1) / 2)}`));
+    w.directory(byName(before), after);
+    assert.equal(Object.keys(w.renamed).length, 13);
+    const s = w.finish(80, 0, undefined, false);
+    assert.deepEqual(Object.keys(s.renamed), ['.e11', '.e10', '.e9', '.e8', '.e7', '.e6', '.e5', '.e4', '.e3', '.e2']);
+    assert.equal(s.renamed['.e11'], 12);
+  });
 
   it('takes the last short suffix as the extension, never a leading dot or a long tail', () => {
     assert.deepEqual(['x.DOCX', '.bashrc', 'noext', 'a.b.locked', `a.${'x'.repeat(20)}`].map(extensionOf), ['.docx', '', '', '.locked', '']);

@@ -25,6 +25,13 @@ const stemOf = (name: string) => {
   return ext ? name.slice(0, -ext.length) : name;
 };
 
+/**
+ * Extensions kept in `renamed`, the most frequent first: the judge weighs only the top one, and the
+ * data mover's summary (which carries the signals) must fit a 4 KiB termination message however
+ * many extensions a volume's files were renamed to.
+ */
+export const RENAMED_KEPT = 10;
+
 /** Byte counts of the chunks a backup stored or found already stored. */
 export class ChunkSignals {
   bytesNew = 0;
@@ -101,7 +108,11 @@ export class WalkSignals {
       bytesDeduplicated: chunks?.bytesDeduplicated ?? 0,
       bytesNewStored: chunks?.bytesNewStored ?? 0,
       bytesNewIncompressible: chunks?.bytesNewIncompressible ?? 0,
-      renamed: this.renamed,
+      renamed: Object.fromEntries(
+        Object.entries(this.renamed)
+          .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+          .slice(0, RENAMED_KEPT),
+      ),
       ...(initial ? { initial: true } : {}),
     };
   }
