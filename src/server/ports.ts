@@ -99,6 +99,8 @@ export interface CertificatePort {
     inventoryName: string;
     /** The serial of the leaf this one replaces (the one on disk), so it stops counting as live. */
     replaces?: string;
+    /** Where the leaf is served: a CA rotation's retire gate probes it before the old root goes. */
+    endpoint?: { host: string; port: number; serverName?: string };
     commonName: string;
     dnsNames: string[];
     ipAddresses: string[];

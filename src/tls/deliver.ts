@@ -73,6 +73,7 @@ export async function issueFor(
     notBefore: leaf.notBefore.toISOString(),
     notAfter: leaf.notAfter.toISOString(),
     issuedAt: ctx.clock.now().toISOString(),
+    ...(spec.probe ? { endpoint: spec.probe } : {}),
   });
   return leaf;
 }

@@ -102,7 +102,7 @@ export function rotationSteps(
   add(
     'retire',
     'gate',
-    `verify nothing installed, served or live in issued.jsonl (whoever issued it) chains to ${s.oldCaId}; wait for other issuers (holdfast serve) to renew theirs`,
+    `verify nothing installed, served (probed, also at the endpoints other issuers recorded) or live in issued.jsonl (whoever issued it) chains to ${s.oldCaId}; wait for other issuers (holdfast serve) to renew theirs and their workloads to serve the new leaves`,
   );
   for (const t of s.consumers)
     add('retire', 'bundle-new', `install bundle {${s.newCaId}} into ${t} and reload it`, t);

@@ -18,9 +18,10 @@ import { tlsError } from './errors.js';
 import type { CertSpec, Inventory } from './inventory.js';
 import { refreshCrls } from './crl-refresh.js';
 import { liveLeaves } from './live-leaves.js';
+import { retireGateDecision, type RetireGateDecision, type ServingOld } from './retire-gate.js';
 import { withCaLock } from './lock.js';
 import { fingerprint, splitPem } from './pem.js';
-import { compareServed } from './probe.js';
+import { compareServed, endpointName } from './probe.js';
 import {
   formatPlan,
   remainingSteps,
@@ -30,6 +31,7 @@ import {
   type Step,
 } from './rotation-plan.js';
 import { issuerOf } from './status.js';
+import type { IssuedRecord } from './store.js';
 
 export interface RotationOptions {
   dryRun?: boolean;
@@ -181,6 +183,30 @@ export class RotationRunner {
     return live.filter((r) => r.caId === s.oldCaId);
   }
 
+  /**
+   * What a recorded endpoint serves, probed: the newest record of each name that names one, but not
+   * this rotation's own leaves (the gate compares those with their installed chain). An endpoint
+   * that does not answer serves nothing, so it does not hold the gate.
+   */
+  private async servingOld(s: RotationState): Promise<ServingOld[]> {
+    if (s.keepKey) return [];
+    const { store } = this.ctx;
+    const newest = new Map<string, IssuedRecord>();
+    for (const r of await store.readIssued()) if (r.endpoint && !s.leaves.includes(r.name)) newest.set(r.name, r);
+    const old = new Map([[s.oldCaId, new X509Certificate(await store.issuingPem(s.oldCaId))]]);
+    const out: ServingOld[] = [];
+    for (const r of newest.values()) {
+      const leaf = (await this.ctx.probe(r.endpoint!)).chain[0];
+      if (leaf && issuerOf(new X509Certificate(leaf.pem), old) === s.oldCaId)
+        out.push({ name: r.name, endpoint: endpointName(r.endpoint!), serial: leaf.serial });
+    }
+    return out;
+  }
+
+  private async retireGate(s: RotationState): Promise<RetireGateDecision> {
+    return retireGateDecision({ oldCaId: s.oldCaId, newCaId: s.newCaId, live: await this.liveOld(s), servingOld: await this.servingOld(s) });
+  }
+
   private spec(inv: Inventory, name: string): CertSpec {
     const spec = inv.certificates.find((c) => c.name === name);
     if (!spec)
@@ -225,10 +251,10 @@ export class RotationRunner {
     }
     if (step.id === 'retire:gate') {
       const wait = this.ctx.rotationTimings.retireWaitMs ?? inv.rotation.retireWaitMs;
-      const live = async () => (await this.liveOld(s)).length === 0;
-      const names = (await this.liveOld(s)).map((r) => r.name).join(', ');
-      const what = `other issuers (holdfast serve) to renew ${names} from ${s.newCaId}`;
-      return this.waitUntil(s, step, what, new Date(clock.now().getTime() + wait), live);
+      const first = await this.retireGate(s);
+      if (first.open) return;
+      const open = async () => (await this.retireGate(s)).open;
+      return this.waitUntil(s, step, first.message, new Date(clock.now().getTime() + wait), open);
     }
     if (step.kind !== 'roll') return;
     for (;;) {
@@ -375,13 +401,8 @@ export class RotationRunner {
       case 'roll':
       case 'retire': {
         if (step.phase === 'retire') {
-          const live = await this.liveOld(s);
-          if (live.length)
-            this.gateFail(
-              s,
-              step,
-              `${live.map((r) => `${r.name} (serial ${r.serial.slice(0, 16)}…, issued ${r.issuedAt})`).join(', ')} still live from ${s.oldCaId}; its issuer must renew it first (holdfast serve does on its next certificate check), then run rotate-ca again`,
-            );
+          const d = await this.retireGate(s);
+          if (!d.open) this.gateFail(s, step, `${d.message}; then run rotate-ca again`);
         }
         for (const name of s.leaves) {
           const spec = this.spec(inv, name);

@@ -20,7 +20,7 @@ import { errnoCode, fromSystemError } from '../base/errors.js';
 import type { CertAuthority } from './ca.js';
 import { tlsError } from './errors.js';
 import { readKeyFile, readText, writeDirAtomic, writeFileAtomic } from './files.js';
-import { formatInventory, parseInventory, type Inventory } from './inventory.js';
+import { formatInventory, parseInventory, type Endpoint, type Inventory } from './inventory.js';
 import { parsePrivateKey, privateKeyPem, type KeyAlgorithm } from './keys.js';
 import { joinPem } from './pem.js';
 import type { CertMaterial } from './target.js';
@@ -55,6 +55,8 @@ export interface IssuedRecord {
    * certificate it renews). It ends that leaf's life whatever name it was recorded under.
    */
   replaces?: string;
+  /** Where the leaf is served, when its issuer knows it: the retire gate probes it (retire-gate.ts). */
+  endpoint?: Endpoint;
 }
 
 export interface RevokedEntry {

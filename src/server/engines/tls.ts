@@ -93,6 +93,7 @@ export function tlsEngine(clock: Clock): CertificatePort {
           issuedAt: clock.now().toISOString(),
           // Also ends the replaced leaf when an older serve recorded it under its commonName.
           ...(o.replaces ? { replaces: o.replaces.toLowerCase() } : {}),
+          ...(o.endpoint ? { endpoint: o.endpoint } : {}),
         });
         return {
           certPem: leaf.chainPem,

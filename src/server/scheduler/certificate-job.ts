@@ -84,6 +84,15 @@ async function writeAtomic(path: string, data: string, mode: number): Promise<vo
   await rename(path + '.holdfast-tmp', path);
 }
 
+/** The name a client of this certificate's endpoint connects with. */
+const clientNameOf = (cert: CertificateConfig) => cert.dnsNames[0] ?? cert.ipAddresses[0] ?? cert.commonName;
+
+/** A config's `host:port` as the probe takes it, with the name clients send as SNI (none for an IP). */
+export function endpointOf(endpoint: string, clientName: string): { host: string; port: number; serverName?: string } {
+  const i = endpoint.lastIndexOf(':');
+  return { host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)), ...(isIP(clientName) ? {} : { serverName: clientName }) };
+}
+
 /**
  * Probes an endpoint as its clients would judge it (src/tls/served.ts): the chain must reach a root
  * of the CA's trust bundle, be valid now and carry the name clients use. A certificate they would
@@ -96,10 +105,7 @@ export async function probeServed(
   now: Date,
   timeoutMs = 5000,
 ): Promise<Omit<ServedCertificate, 'time'>> {
-  const i = endpoint.lastIndexOf(':');
-  const host = endpoint.slice(0, i);
-  const ep = { host, port: Number(endpoint.slice(i + 1)), ...(isIP(clientName) ? {} : { serverName: clientName }) };
-  const r = await probeEndpoint(ep, timeoutMs);
+  const r = await probeEndpoint(endpointOf(endpoint, clientName), timeoutMs);
   const leaf = r.chain[0];
   if (!leaf) return { error: r.error ?? 'no certificate served', reason: 'Unreachable' };
   const v = judgeServed(r, { now, trustedRootsPem: splitPem(trustBundlePem), name: clientName });
@@ -114,7 +120,7 @@ export async function probeAndRecord(
   log?: RunContext['log'],
 ): Promise<ServedCertificate | undefined> {
   if (!cert.endpoint) return undefined;
-  const clientName = cert.dnsNames[0] ?? cert.ipAddresses[0] ?? cert.commonName;
+  const clientName = clientNameOf(cert);
   const bundle = await cp.d.certs.trustBundle(join(cp.dataDir, 'ca'));
   const r = {
     ...(await probeServed(cert.endpoint, clientName, bundle, cp.d.clock.now())),
@@ -202,6 +208,7 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
           caDir,
           inventoryName: `serve/${name}`,
           ...(written ? { replaces: written.serial } : {}),
+          ...(cert.endpoint ? { endpoint: endpointOf(cert.endpoint, clientNameOf(cert)) } : {}),
           commonName: cert.commonName,
           dnsNames: cert.dnsNames,
           ipAddresses: cert.ipAddresses,
