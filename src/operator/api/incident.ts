@@ -38,6 +38,8 @@ export const incidentSpecSchema = z
     clean: z.object({ imageDigests: z.array(digest).max(100).default([]) }).strict().optional(),
     /** Refuse: a restore point whose versions are unknown stops the choice (fail closed). Skip: step over it. */
     onUnknown: z.enum(['Refuse', 'Skip']).default('Refuse'),
+    /** Consider restore points whose backup was marked suspicious (ransomware signals), and those after them. */
+    allowSuspicious: z.boolean().default(false),
     /** Image to restart on (pinned by digest, "repo@sha256:...") for containers whose version the chosen restore point does not record. */
     knownGoodImage: z
       .string()

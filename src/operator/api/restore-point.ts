@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { provenanceSchema } from '../../backup/snapshot/provenance.js';
+import { suspicionSchema } from '../../backup/snapshot/signals.js';
 import { baseStatus, dnsLabel, objectName } from './common.js';
 
 export const restorePointSpecSchema = z
@@ -24,6 +25,8 @@ export const restorePointStatusSchema = z
     provenance: provenanceSchema.optional(),
     /** Whether the repository copy was restored and compared (BackupPolicy verification). */
     verified: z.boolean().optional(),
+    /** The backup's ransomware signals judged against the volume's history (docs/ransomware-signals.md). */
+    suspicion: suspicionSchema.optional(),
   })
   .strict();
 

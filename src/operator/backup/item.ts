@@ -231,6 +231,7 @@ export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<Ite
         snapshotId: summary.summary.snapshotId,
         time: summary.summary.time ? new Date(summary.summary.time).toISOString() : ctx.clock.now().toISOString(),
         ...(provenance ? { provenance } : {}),
+        ...(summary.summary.suspicion ? { suspicion: summary.summary.suspicion } : {}),
         conditions: [{ type: 'Ready', status: 'True', reason: 'Recorded', message: `snapshot ${summary.summary.snapshotId}${retried(job!)}`, lastTransitionTime: ctx.clock.now().toISOString() }],
       };
       await call(`write status of RestorePoint ${name}`, () => ctx.apis.custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status } }, mergePatch));

@@ -28,3 +28,25 @@ test('a summary without a snapshot id is refused rather than recorded as an empt
   assert.equal((parseSummary('{"files":3}') as { reason: string }).reason, 'BadSummary');
   assert.equal((parseSummary('not json') as { reason: string }).reason, 'BadSummary');
 });
+
+test('the judgement of the backup\'s change signals is read, and the largest summary they make fits a termination message', () => {
+  // The largest signals and reasons the engine writes: 10 extensions of the longest kind, 3 reasons.
+  const ext = (i: number) => `.${String(i).padStart(16, 'x')}`;
+  const renamed = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [ext(i), 999_999_999]));
+  const big = 999_999_999_999;
+  const signals = { files: big, filesNew: big, filesChanged: big, filesRemoved: big, bytesChanged: big, bytesNew: big, bytesDeduplicated: big, bytesNewStored: big, bytesNewIncompressible: big, renamed };
+  const suspicion = {
+    verdict: 'suspicious',
+    reasons: [
+      '100% of new data is incompressible (history: too little new data to measure)',
+      `100% of the files were rewritten or removed (${big} changed, ${big} removed; history: median 100%)`,
+      `999999999 files renamed to ${ext(0)} with new content (history: median 999999999)`,
+    ],
+  };
+  const summary = { type: 'summary', snapshot: 'f'.repeat(64), startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), files: big, dirs: big, filesUnchanged: big, bytes: big, bytesRead: big, bytesAdded: big, blobsNew: big, packsWritten: big, skipped: [], unreadable: 0, signals, suspicion };
+  const text = JSON.stringify(summary, null, 2);
+  assert.ok(Buffer.byteLength(text) < 4096, `${Buffer.byteLength(text)} bytes`);
+  const r = parseSummary(text);
+  assert.ok(r.ok);
+  assert.deepEqual(r.summary.suspicion, suspicion);
+});

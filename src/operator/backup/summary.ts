@@ -5,6 +5,8 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { z } from 'zod';
+import { suspicionSchema } from '../../backup/snapshot/signals.js';
+import type { Suspicion } from '../../policy/change-signals.js';
 
 const summarySchema = z
   .object({
@@ -13,12 +15,15 @@ const summarySchema = z
     /** `holdfast backup --json` prints { "type": "summary", "snapshot": "<id>", ... }. */
     snapshot: z.union([z.string().min(1), z.object({ id: z.string().min(1) }).passthrough()]).optional(),
     time: z.string().datetime({ offset: true }).optional(),
+    suspicion: suspicionSchema.optional(),
   })
   .passthrough();
 
 export interface MoverSummary {
   snapshotId: string;
   time?: string;
+  /** The judgement of the backup's change signals, when the data mover's engine made one. */
+  suspicion?: Suspicion;
 }
 
 export type SummaryResult = { ok: true; summary: MoverSummary } | { ok: false; reason: 'NoTerminationMessage' | 'BadSummary'; message: string };
@@ -43,7 +48,7 @@ export function parseSummary(text: string | undefined): SummaryResult {
   const snap = r.success ? r.data.snapshot : undefined;
   const id = r.success ? (r.data.snapshotId ?? (typeof snap === 'string' ? snap : snap?.id) ?? r.data.id) : undefined;
   if (!r.success || !id) return { ok: false, reason: 'BadSummary', message: 'the data mover summary has no snapshot id' };
-  return { ok: true, summary: { snapshotId: id, ...(r.data.time ? { time: r.data.time } : {}) } };
+  return { ok: true, summary: { snapshotId: id, ...(r.data.time ? { time: r.data.time } : {}), ...(r.data.suspicion ? { suspicion: r.data.suspicion } : {}) } };
 }
 
 /** The termination message of the data-mover container in the Job's pods (the newest terminated one). */

@@ -43,3 +43,13 @@ test('a digest listed in neither list is unknown, and a missing digest is unknow
   assert.match(judge(undefined, [B], [A]).why, /no image digest/);
   assert.equal(judge(B, [B], [B]).verdict, 'vulnerable', 'vulnerable wins over clean');
 });
+
+test('a RestorePoint marked suspicious by its change signals is skipped with every later one, unless spec.allowSuspicious', () => {
+  const suspicion = { verdict: 'suspicious' as const, reasons: ['80 files renamed to .locked with new content (history: median 0)'] };
+  const points = [point('a', 1, A), point('b', 2, A), { ...point('c', 3, A), suspicion }, point('d', 4, A)];
+  const skipped = chooseRestorePoint(chooseInputFrom(input(points, [A])));
+  assert.equal(skipped.snapshotId, 'b', skipped.message);
+  assert.deepEqual(skipped.suspicious?.map((x) => x.snapshotId), ['c']);
+  const allowed = chooseRestorePoint(chooseInputFrom(input(points, [A], { allowSuspicious: true })));
+  assert.equal(allowed.snapshotId, 'd', allowed.message);
+});

@@ -9,6 +9,7 @@
  * unknown (and the choice fails closed on it). Pure.
  */
 import type { ChooseInput, DeploymentFact, JudgedVersion, RestorePointFact } from '../../policy/restore-point.js';
+import type { Suspicion } from '../../policy/change-signals.js';
 
 export interface ObservedVersion {
   workload: string;
@@ -23,6 +24,8 @@ export interface Observation {
   snapshotId: string;
   time: Date;
   versions: readonly ObservedVersion[];
+  /** The RestorePoint's ransomware-signal judgement, when its backup made one. */
+  suspicion?: Suspicion | undefined;
 }
 
 export interface FactsInput {
@@ -35,6 +38,8 @@ export interface FactsInput {
   vulnerable: readonly string[];
   clean: readonly string[];
   onUnknown: 'refuse' | 'skip';
+  /** spec.allowSuspicious: consider restore points marked suspicious, and those after them. */
+  allowSuspicious?: boolean;
 }
 
 export function judge(digest: string | undefined, vulnerable: readonly string[], clean: readonly string[]): JudgedVersion {
@@ -50,6 +55,7 @@ export function chooseInputFrom(i: FactsInput): ChooseInput {
     snapshotId: p.snapshotId,
     time: p.time,
     versions: p.versions.map((v) => ({ ...j(v.imageDigest), workload: v.workload })),
+    suspicion: p.suspicion,
   }));
   // Per workload, its observations in time order; a run of the same digest is one deployment.
   const seen = [...i.points.map((p) => ({ time: p.time, versions: p.versions })), { time: i.now, versions: i.running }].sort((a, b) => a.time.getTime() - b.time.getTime());
@@ -74,5 +80,5 @@ export function chooseInputFrom(i: FactsInput): ChooseInput {
     }
   }
   const workloads = [...new Set(i.running.map((v) => v.workload))];
-  return { volume: i.volume, target: i.target, workloads, deployments, restorePoints, onUnknown: i.onUnknown };
+  return { volume: i.volume, target: i.target, workloads, deployments, restorePoints, onUnknown: i.onUnknown, allowSuspicious: !!i.allowSuspicious };
 }

@@ -35,6 +35,7 @@ export interface PointView {
   snapshotId: string;
   time: Date;
   versions: ObservedVersion[];
+  suspicion?: RestorePointStatus['suspicion'];
 }
 
 /** Recorded RestorePoints (with a snapshot and a time) of `namespace/pvc`, in any namespace, incident evidence excluded; from the cache unless `objects` are given. */
@@ -54,6 +55,7 @@ export function restorePointsOf(ctx: OperatorContext, namespace: string, pvc: st
       snapshotId: st.snapshotId,
       time: new Date(st.time),
       versions: prov.success ? prov.data.workloads : [],
+      ...(st.suspicion ? { suspicion: st.suspicion } : {}),
     });
   }
   return out.sort((a, b) => a.time.getTime() - b.time.getTime());

@@ -75,6 +75,7 @@ export const chooseStep: KubeStepKind = {
         vulnerable: spec.vulnerable.imageDigests,
         clean: spec.clean?.imageDigests ?? [],
         onUnknown: spec.onUnknown === 'Skip' ? 'skip' : 'refuse',
+        allowSuspicious: spec.allowSuspicious,
       }),
     );
     let choice = choose();
