@@ -28,6 +28,7 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['sast', 'deploy', 'restore-point'], load: async () => (await import('./commands/sast.js')).registerSastCommands },
   { names: ['operator'], load: async () => (await import('./commands/operator.js')).registerOperatorCommands },
   { names: ['incident'], load: async () => (await import('./commands/incident.js')).registerIncidentCommands },
+  { names: ['catalog'], load: async () => (await import('./commands/catalog.js')).registerCatalogCommands },
 ];
 
 /**

@@ -21,6 +21,7 @@ import { alive } from './service.js';
 import { knownStepKinds, stepKinds, type StepEnv } from './steps/index.js';
 import { parsePlaybook } from './definition.js';
 import { advance, errorMessage, type Journal } from './engine.js';
+import { pushCatalogRecords } from '../recovery/index.js';
 
 export interface RunnerDeps {
   loaded: LoadedConfig;
@@ -115,10 +116,32 @@ function catalogJournal(d: RunnerDeps, store: IncidentStore, id: string): Journa
   };
 }
 
+/**
+ * The incident's repository gets the catalog's records (this journal, the deploys the restart
+ * recorded): after a disaster, the incident is rebuilt with the rest. A failure is logged, never
+ * thrown: the records wait in the catalog for the next run.
+ */
+async function pushRecords(d: RunnerDeps, repo: () => Promise<Repository>): Promise<void> {
+  try {
+    const r = await pushCatalogRecords(d.catalog, await repo(), () => d.clock.now());
+    if (r.pushed) d.log(`pushed ${r.pushed} catalog record(s) to the repository`);
+  } catch (e) {
+    d.log(`catalog records not pushed this time: ${errorMessage(e)}`);
+  }
+}
+
 async function execute(d: RunnerDeps, inc: IncidentRow): Promise<IncidentRow> {
-  const store = new IncidentStore(d.catalog.db, () => d.clock.now());
   const facts = gatherFacts(d.loaded, inc.volume);
   const repo = repoOpener(d, facts);
+  try {
+    return await executeSteps(d, inc, facts, repo);
+  } finally {
+    await pushRecords(d, repo);
+  }
+}
+
+async function executeSteps(d: RunnerDeps, inc: IncidentRow, facts: IncidentFacts, repo: () => Promise<Repository>): Promise<IncidentRow> {
+  const store = new IncidentStore(d.catalog.db, () => d.clock.now());
   let failedAt = '';
   try {
     await advance(playbookOf(inc), catalogJournal(d, store, inc.id), async (def) => {
@@ -210,5 +233,6 @@ export async function abortIncident(d: RunnerDeps, id: string): Promise<AbortRep
   }
   store.setStatus(id, 'aborted', { runnerPid: null, message: `aborted: ${undone.length} step(s) undone, ${notUndone.length} not` });
   audit(d, id, 'incident.aborted', { undone: undone.map((u) => u.step), notUndone: notUndone.map((u) => u.step) });
+  await pushRecords(d, repo);
   return { incident: store.require(id), undone, notUndone };
 }

@@ -122,7 +122,10 @@ export async function rebuildCatalog(repo: Repository, o: RebuildOptions): Promi
       for (const s of snapshots) {
         const volume = s.snapshot.provenance.volume;
         if (!volume) continue;
-        catalog.restorePoints.record({ repository: repo.store.location, snapshotId: s.id, time: new Date(s.snapshot.time), volume, tags: s.snapshot.tags, provenance: s.snapshot.provenance });
+        // The suspicion judged when the snapshot was written comes back with it: a rebuilt catalog
+        // must skip a suspicious point exactly as the lost one did.
+        const { signals, suspicion } = s.snapshot;
+        catalog.restorePoints.record({ repository: repo.store.location, snapshotId: s.id, time: new Date(s.snapshot.time), volume, tags: s.snapshot.tags, provenance: s.snapshot.provenance, signals, suspicion });
         points++;
       }
     });

@@ -4,6 +4,7 @@
  * control plane itself knows only these shapes.
  */
 import type { Provenance } from '../backup/snapshot/provenance.js';
+import type { Catalog } from '../catalog/index.js';
 import type { Severity } from '../sast/index.js';
 import type { ChangeSignals, SignalThresholds, Suspicion } from '../policy/change-signals.js';
 
@@ -45,6 +46,8 @@ export interface RepositoryPort {
   snapshots(): Promise<SnapshotInfo[]>;
   /** Applies retention; returns the ids removed. */
   forget?(o: { policy: Record<string, unknown>; tags?: string[]; keepBeforeSuspicious?: number }): Promise<string[]>;
+  /** Gives the repository the catalog's records it lacks (src/recovery): what a rebuild of the catalog needs. */
+  pushCatalog?(catalog: Catalog): Promise<{ pushed: number; already: number }>;
   /**
    * Frees what no snapshot references (two-phase: condemn, then delete once no backup that started
    * before the condemnation is alive). Throws REPO_LOCKED (conflict) when another prune holds the

@@ -76,9 +76,12 @@ export class Story {
   v1Items = '';
   v1Snapshot = '';
   initialKeyPem = '';
+  /** The backup repository: a directory here, or an S3 URL (its credentials in process.env). */
+  readonly repoLocation: string;
 
-  constructor() {
-    this.env = { ...process.env, HOLDFAST_FROM_SOURCE: '1', HOLDFAST_TEST_FAST_KDF: '1', HOLDFAST_CATALOG: join(this.dataDir, 'catalog.db'), HOLDFAST_REPO: join(this.dir, 'repo'), HOLDFAST_PASSWORD_FILE: join(this.dir, 'pw'), HOLDFAST_CONFIG: this.config };
+  constructor(o: { repoLocation?: string } = {}) {
+    this.repoLocation = o.repoLocation ?? join(this.dir, 'repo');
+    this.env = { ...process.env, HOLDFAST_FROM_SOURCE: '1', HOLDFAST_TEST_FAST_KDF: '1', HOLDFAST_CATALOG: join(this.dataDir, 'catalog.db'), HOLDFAST_REPO: this.repoLocation, HOLDFAST_PASSWORD_FILE: join(this.dir, 'pw'), HOLDFAST_CONFIG: this.config };
     delete this.env.HOLDFAST_PLAYBOOK_HOLD;
   }
 
@@ -153,7 +156,7 @@ export class Story {
   }
 
   async repo(): Promise<Repository> {
-    const r = await Repository.open(await openBlobStore(join(this.dir, 'repo')), 'correct horse battery staple');
+    const r = await Repository.open(await openBlobStore(this.repoLocation), 'correct horse battery staple');
     await r.loadIndex();
     return r;
   }
@@ -171,7 +174,7 @@ export class Story {
   async backup(commit: string, tag: string): Promise<string> {
     const provenance = { volume: 'shop-data', workloads: [{ workload: 'shop', commit, imageDigest: digest(commit) }] };
     const r = await runBackup(await this.repo(), { source: this.data, tags: [tag], provenance });
-    this.catalog((c) => c.restorePoints.record({ repository: join(this.dir, 'repo'), snapshotId: r.snapshotId, time: new Date(r.snapshot.time), volume: 'shop-data', tags: [tag], provenance: { ...provenance, hooks: [], labels: {} } }));
+    this.catalog((c) => c.restorePoints.record({ repository: this.repoLocation, snapshotId: r.snapshotId, time: new Date(r.snapshot.time), volume: 'shop-data', tags: [tag], provenance: { ...provenance, hooks: [], labels: {} } }));
     return r.snapshotId;
   }
 
@@ -204,7 +207,7 @@ export class Story {
       `version: 1
 server: { dataDir: ./holdfast }
 repositories:
-  local: { location: ./repo, password: { file: ./pw } }
+  local: { location: "${this.repoLocation}", password: { file: ./pw } }
 volumes:
   shop-data: { path: ./data }
 workloads:
@@ -233,7 +236,7 @@ certificates:
     workload: shop
 `,
     );
-    await initRepository(await openBlobStore(join(this.dir, 'repo')), 'correct horse battery staple');
+    await initRepository(await openBlobStore(this.repoLocation), 'correct horse battery staple');
     // Holdfast's CA where `holdfast serve` keeps it, and the shop's first certificate from it.
     const store = new CaStore(join(this.dataDir, 'ca'));
     const engine = new TlsEngine({ store, targets: () => { throw new Error('unused'); } });

@@ -13,6 +13,7 @@ import { securityKeep } from '../../policy/security-retention.js';
 import type { VerdictTarget } from '../../sast/index.js';
 import { exitCodes } from '../exit.js';
 import { openRepo, repoOptions, type RepoFlags } from '../common.js';
+import { pushCatalogRecords } from '../../recovery/index.js';
 import { catalogOptions, collect, emit, parseSeverity, parseTime, withCatalog, type CatalogFlags } from './sast-catalog.js';
 
 function targetOf(flags: { finding?: string; severity?: string }): VerdictTarget {
@@ -42,7 +43,7 @@ export function registerRestorePointCommands(program: Command): void {
     });
 
   catalogOptions(repoOptions(rp.command('sync')), { json: false })
-    .description('index every snapshot of a backup repository as a restore point (rebuilds the catalog from the repository)')
+    .description("index every snapshot of a backup repository as a restore point, and give the repository the catalog's records it lacks")
     .option('--volume <name>', 'only snapshots of this volume')
     .addHelpText('after', '\nExample:\n  holdfast restore-point sync --repo /backups/repo --password-file pw --catalog holdfast.db')
     .action(async (flags: CatalogFlags & RepoFlags & { volume?: string }) => {
@@ -64,7 +65,9 @@ export function registerRestorePointCommands(program: Command): void {
           ),
         ),
       );
-      emit(flags, recorded, () => `indexed ${recorded.length} restore point(s) from ${repo.store.location}`);
+      // Both are open: the repository gets what a rebuild of this catalog would need.
+      const pushed = await withCatalog(flags, (c) => pushCatalogRecords(c, repo));
+      emit(flags, recorded, () => `indexed ${recorded.length} restore point(s) from ${repo.store.location}; pushed ${pushed.pushed} catalog record(s) to it`);
     });
 
   catalogOptions(rp.command('list'))

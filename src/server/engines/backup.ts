@@ -14,6 +14,7 @@ import {
 import type { Clock } from '../../platform/clock.js';
 import type { RetentionPolicy } from '../../policy/retention.js';
 import { openBlobStore } from '../../storage/index.js';
+import { pushCatalogRecords } from '../../recovery/index.js';
 import type { BackupPort, RepositoryPort } from '../ports.js';
 
 export function backupEngine(clock: Clock): BackupPort {
@@ -84,6 +85,9 @@ function bind(repo: Repository, clock: Clock, reopen: () => Promise<Repository>)
         files: s.snapshot.summary.files,
         bytes: s.snapshot.summary.bytes,
       }));
+    },
+    async pushCatalog(catalog) {
+      return pushCatalogRecords(catalog, repo, () => clock.now());
     },
     async forget(o) {
       const r = await forget(repo, {

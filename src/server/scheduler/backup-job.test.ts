@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Repository, listSnapshots } from '../../backup/index.js';
+import { Repository, listSnapshots, readCatalogRecords } from '../../backup/index.js';
 import { acquireExclusive } from '../../backup/repository/locks.js';
 import { openBlobStore } from '../../storage/index.js';
 import { baseYaml, testPlane } from '../testing.js';
@@ -39,6 +39,25 @@ describe('the scheduled backup', () => {
         await t.dispose();
       }
     });
+
+  it('gives its repository the catalog records a rebuild needs, each once', async () => {
+    const t = await testPlane({});
+    try {
+      t.cp.d.catalog.deployments.record({ workload: 'shop', commit: 'c1ea000', at: new Date('2026-03-01T12:00:00Z'), volumes: ['data'] });
+      const run = (await t.cp.scheduler.runNow('backup/hourly/data'))!;
+      assert.equal(run.status, 'succeeded', run.message);
+      // The deploy recorded by hand, and the one this backup saw (the workload's version).
+      assert.match(t.cp.runs.logs(run.id).map((l) => l.message).join('\n'), /pushed 2 catalog record\(s\) to the repository/);
+      const repo = await Repository.open(await openBlobStore(join(t.dir, 'repo')), 'test-password-not-secret');
+      const { records } = await readCatalogRecords(repo);
+      assert.deepEqual(records.map((r) => `${r.record.kind} ${String(r.record.body.workload)}`).sort(), ['deployment app', 'deployment shop']);
+      const again = (await t.cp.scheduler.runNow('backup/hourly/data'))!;
+      assert.doesNotMatch(t.cp.runs.logs(again.id).map((l) => l.message).join('\n'), /pushed/);
+      assert.equal((await readCatalogRecords(repo)).records.length, 2);
+    } finally {
+      await t.dispose();
+    }
+  });
 
   it('makes its snapshot and leaves retention for the next backup while a prune or forget holds the repository', async () => {
     const t = await testPlane({ yaml: baseYaml().replace('retention: { keepLast: 3 }', 'retention: { keepLast: 1 }') });

@@ -158,6 +158,15 @@ export function backupJob(
         });
         recordDeployments(cp, volume, workloads, ctx);
         if (result.suspicion?.verdict === 'suspicious') alertSuspicious(cp, policyName, volume, result.snapshotId, result.suspicion.reasons, ctx);
+        // Every backup gives its repository what a rebuild of the catalog needs; a failure here
+        // loses nothing (the records wait in the catalog for the next run) and fails no backup.
+        if (repo.pushCatalog) {
+          const pushed = await repo.pushCatalog(cp.catalog).catch((e: unknown) => {
+            ctx.log('warn', `catalog records not pushed this time: ${e instanceof Error ? e.message : String(e)}`);
+            return undefined;
+          });
+          if (pushed?.pushed) ctx.log('info', `pushed ${pushed.pushed} catalog record(s) to the repository`);
+        }
         let forgotten: string[] = [];
         if (policy.retention && repo.forget) {
           // Retention waits for a prune or another forget holding the repository (a conflict): the
