@@ -62,7 +62,8 @@ export async function newStory(): Promise<Story> {
       writeFileSync(join(data, 'orders.txt'), `written by ${commit}\n`);
       const provenance = { volume: 'shop-data', workloads: [{ workload: 'shop', commit, imageDigest: digest(commit) }], hooks: [], labels: {} };
       const r = await runBackup(await s.repo(), { source: data, tags: [tag], provenance });
-      c.restorePoints.record({ repository: repoPath, snapshotId: r.snapshotId, time: new Date(r.snapshot.time), volume: 'shop-data', tags: [tag], provenance });
+      // As the scheduled backup records it: with the change signals and their judgement.
+      c.restorePoints.record({ repository: repoPath, snapshotId: r.snapshotId, time: new Date(r.snapshot.time), volume: 'shop-data', tags: [tag], provenance, signals: r.snapshot.signals, suspicion: r.snapshot.suspicion });
     };
     const pause = () => new Promise((r) => setTimeout(r, 5));
     c.deployments.record({ workload: 'shop', commit: v1, imageDigest: digest(v1), at: new Date(Date.now() - 60_000), volumes: ['shop-data'] });
