@@ -22,13 +22,22 @@ import { decideWithdraw } from './withdraw.js';
 export interface TriggerOutcome {
   findingId: string;
   decision: TriggerDecision;
-  incidents: { id?: string; volume: string; status: 'proposed' | 'succeeded' | 'refused'; message: string }[];
+  /**
+   * `coveredBy`: an earlier finding of the same scan stream whose incident (or refusal) on this
+   * volume stands for this one too; nothing was planned or written for it.
+   */
+  incidents: { id?: string; volume: string; status: 'proposed' | 'succeeded' | 'refused'; message: string; coveredBy?: string }[];
 }
 
 export async function onNewFindings(d: RunnerDeps, findingIds: readonly string[], policy: TriggerPolicy, playbookSource = 'restore-secure-and-rotate'): Promise<TriggerOutcome[]> {
   const store = new IncidentStore(d.catalog.db, () => d.clock.now());
   const { config } = d.loaded;
   const out: TriggerOutcome[] = [];
+  // New findings of one stream (ref, tool, category) were all first seen by the same scan, so the
+  // versions that carry them, the restore point before them and the plan are the same: plan once
+  // per stream and volume. A report with 60k high findings planned (and wrote, and withdrew) 60k
+  // incidents, each reading every finding of the version: over 20 minutes, with serve stalled.
+  const planned = new Map<string, { findingId: string; incident: TriggerOutcome['incidents'][number] }>();
   for (const id of findingIds) {
     const f = d.catalog.sast.getFinding(id);
     if (!f) continue;
@@ -40,6 +49,12 @@ export async function onNewFindings(d: RunnerDeps, findingIds: readonly string[]
     const decision = decideTrigger({ finding: { id, severity: f.severity as Severity, state: f.state, isNew: true }, deployments, activeIncidentVolumes: active, policy });
     const incidents: TriggerOutcome['incidents'] = [];
     for (const volume of decision.volumes) {
+      const key = [f.ref, f.tool, f.category, volume].join('\u0000');
+      const first = planned.get(key);
+      if (first) {
+        incidents.push({ ...first.incident, coveredBy: first.findingId });
+        continue;
+      }
       const params: IncidentParams = { volume, target: { findingId: id }, onUnknown: 'refuse', rotateCa: false, healthPath: '/healthz' };
       try {
         if (decision.action === 'auto-run') {
@@ -56,6 +71,9 @@ export async function onNewFindings(d: RunnerDeps, findingIds: readonly string[]
       } catch (e) {
         if (!isHoldfastError(e)) throw e;
         incidents.push({ volume, status: 'refused', message: e.message });
+      } finally {
+        const last = incidents.at(-1);
+        if (last?.volume === volume) planned.set(key, { findingId: id, incident: last });
       }
     }
     out.push({ findingId: id, decision, incidents });
@@ -103,14 +121,21 @@ export interface ReportProposals {
 export async function proposeForReport(d: RunnerDeps, findingIds: readonly string[], policy: { threshold: Severity }): Promise<ReportProposals> {
   const out: ReportProposals = { outcomes: [], proposed: [], refused: [], withdrawn: [] };
   if (findingIds.length === 0) return out;
-  const sast = d.catalog.sast;
-  const severity = (id: string) => (sast.getFinding(id)?.severity ?? 'low') as Severity;
-  const ids = [...findingIds].sort((a, b) => compareSeverity(severity(a), severity(b)));
+  // Read once each: the comparator would read a finding twice per comparison.
+  const severities = new Map(findingIds.map((id) => [id, (d.catalog.sast.getFinding(id)?.severity ?? 'low') as Severity]));
+  const ids = [...findingIds].sort((a, b) => compareSeverity(severities.get(a)!, severities.get(b)!));
   out.outcomes = await onNewFindings(d, ids, { threshold: policy.threshold });
   const store = new IncidentStore(d.catalog.db, () => d.clock.now());
   const kept = new Map<string, ReportProposals['proposed'][number]>();
+  const refusedCovering = new Map<string, number>();
   for (const o of out.outcomes)
     for (const inc of o.incidents) {
+      if (inc.coveredBy) {
+        // Its stream's first finding decided for it: listed with that proposal, or counted with that refusal.
+        if (inc.status === 'refused') refusedCovering.set(`${inc.coveredBy}\u0000${inc.volume}`, (refusedCovering.get(`${inc.coveredBy}\u0000${inc.volume}`) ?? 0) + 1);
+        else kept.get(inc.volume)?.alsoFindings.push(o.findingId);
+        continue;
+      }
       if (inc.status === 'refused' || !inc.id) {
         out.refused.push({ volume: inc.volume, findingId: o.findingId, message: inc.message });
         // Audited so the refusal outlives the upload's response: the overview stays degraded on it.
@@ -130,5 +155,9 @@ export async function proposeForReport(d: RunnerDeps, findingIds: readonly strin
       kept.set(inc.volume, p);
       out.proposed.push(p);
     }
+  for (const r of out.refused) {
+    const more = refusedCovering.get(`${r.findingId}\u0000${r.volume}`);
+    if (more) r.message += ` (the same for ${more} more new finding(s) of the same scan)`;
+  }
   return out;
 }
