@@ -22,6 +22,7 @@ let custom: k8s.CustomObjectsApi;
 let unbindRbac: (() => Promise<void>) | undefined;
 let ops: string;
 let app: string;
+const players: { stop(): Promise<void> }[] = [];
 const G = { group: 'holdfast.dev', version: 'v1alpha1' };
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const NODE = 'hfnode';
@@ -75,6 +76,7 @@ before(async () => {
   });
 });
 after(async () => {
+  for (const p of players) await p.stop();
   await op?.stop();
   await unbindRbac?.();
   await kube?.stop();
@@ -194,77 +196,100 @@ test('node placement refuses what it cannot serve as a condition: a snapshot clo
   assert.match(ready.message, /use snapshot mode Direct/);
 });
 
-test('an Incident on a node-placed policy takes its evidence and restores in place on the node, each through a holder pod while the workload is scaled down', playsControllers, async () => {
-  const ns = await kube.namespace('inc');
+/**
+ * A StatefulSet on v2 (digest B) over a local PV in a namespace of its own, a node-placed policy
+ * whose RestorePoint p1 recorded v1, and an approved Incident on its PVC. `hold` plays the scheduler
+ * and kubelet for a holder the operator starts (found by `selector`) and returns its uid; `failed`
+ * throws once the Incident has failed.
+ */
+async function incidentOnNode(prefix: string) {
+  const ns = await kube.namespace(prefix);
   const V2 = 'registry.example/shop-db:2.0';
-  const player = playWorkloads(kube.kc, ns, (image) => (image === V2 ? DIGEST_B : DIGEST_A));
-  try {
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
-    await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: `s3:https://s3.example:9000/b/${ns}`, credentials: { secretName: 'repo' } } } });
-    await core.createPersistentVolume({ body: localPv(`${ns}-local`, 'data', ns) });
-    await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'local', volumeName: `${ns}-local`, resources: { requests: { storage: '1Gi' } } } } });
-    await custom.createNamespacedCustomObject({
-      ...G, namespace: ns, plural: 'backuppolicies',
-      body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'nightly' }, spec: { repository: 'main', schedule: '0 3 * * *', suspend: true, dataMover: { placement: 'Node' } } },
-    });
-    const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
-    await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'p1' }, spec: { repository: 'main', policy: 'nightly', pvc: { namespace: ns, name: 'data' } } } });
-    await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'p1', body: { status: { snapshotId: 's-p1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A, imageRef: `registry.example/shop-db@${DIGEST_A}` }] } } } }, merge);
-    const apps = kube.kc.makeApiClient(k8s.AppsV1Api);
-    await apps.createNamespacedStatefulSet({
-      namespace: ns,
-      body: {
-        metadata: { name: 'db' },
-        spec: {
-          replicas: 1, serviceName: 'db', selector: { matchLabels: { app: 'db' } },
-          template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: V2 }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] } },
-        },
+  players.push(playWorkloads(kube.kc, ns, (image) => (image === V2 ? DIGEST_B : DIGEST_A)));
+  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'repo' }, stringData: { password: 'pw' } } });
+  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupRepository', metadata: { name: 'main' }, spec: { url: `s3:https://s3.example:9000/b/${ns}`, credentials: { secretName: 'repo' } } } });
+  await core.createPersistentVolume({ body: localPv(`${ns}-local`, 'data', ns) });
+  await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'local', volumeName: `${ns}-local`, resources: { requests: { storage: '1Gi' } } } } });
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'backuppolicies',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'nightly' }, spec: { repository: 'main', schedule: '0 3 * * *', suspend: true, dataMover: { placement: 'Node' } } },
+  });
+  const rpApi = { ...G, namespace: ns, plural: 'restorepoints' };
+  await custom.createNamespacedCustomObject({ ...rpApi, body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'RestorePoint', metadata: { name: 'p1' }, spec: { repository: 'main', policy: 'nightly', pvc: { namespace: ns, name: 'data' } } } });
+  await custom.patchNamespacedCustomObjectStatus({ ...rpApi, name: 'p1', body: { status: { snapshotId: 's-p1', time: '2026-11-01T03:00:00Z', provenance: { workloads: [{ workload: `${ns}/StatefulSet/db`, imageDigest: DIGEST_A, imageRef: `registry.example/shop-db@${DIGEST_A}` }] } } } }, merge);
+  const apps = kube.kc.makeApiClient(k8s.AppsV1Api);
+  await apps.createNamespacedStatefulSet({
+    namespace: ns,
+    body: {
+      metadata: { name: 'db' },
+      spec: {
+        replicas: 1, serviceName: 'db', selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: V2 }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] } },
       },
+    },
+  });
+  await eventually('the pod on digest B', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items[0]?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
+  await custom.createNamespacedCustomObject({
+    ...G, namespace: ns, plural: 'incidents',
+    body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] }, certificatePolicies: [] } },
+  });
+  const failed = async () => {
+    const st = ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve' })) as { status?: { phase?: string; conditions?: unknown } }).status;
+    if (st?.phase === 'Failed') throw new Error(`Incident failed: ${JSON.stringify(st.conditions)}`);
+    return st;
+  };
+  /** A holder the operator started (selector), played to Running on NODE; its uid. */
+  const hold = async (what: string, selector: string) => {
+    const h = await eventually(what, async () => {
+      await failed();
+      return (await core.listNamespacedPod({ namespace: ns, labelSelector: selector })).items.find((p) => !p.metadata?.deletionTimestamp);
     });
-    await eventually('the pod on digest B', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items[0]?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
-    await custom.createNamespacedCustomObject({
-      ...G, namespace: ns, plural: 'incidents',
-      body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'Incident', metadata: { name: 'cve' }, spec: { pvc: 'data', approved: true, vulnerable: { imageDigests: [DIGEST_B] }, clean: { imageDigests: [DIGEST_A] }, certificatePolicies: [] } },
-    });
-    const failed = async () => {
-      const st = ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve' })) as { status?: { phase?: string; conditions?: unknown } }).status;
-      if (st?.phase === 'Failed') throw new Error(`Incident failed: ${JSON.stringify(st.conditions)}`);
-      return st;
-    };
-    /** A holder the operator started (selector), played to Running on NODE; its uid. */
-    const hold = async (what: string, selector: string) => {
-      const h = await eventually(what, async () => {
-        await failed();
-        return (await core.listNamespacedPod({ namespace: ns, labelSelector: selector })).items.find((p) => !p.metadata?.deletionTimestamp);
-      });
-      assert.equal((await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.length, 0, 'the workload is scaled down');
-      await bind(ns, h.metadata!.name!);
-      return { name: h.metadata!.name!, uid: await running(ns, h.metadata!.name!) };
-    };
+    assert.equal((await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=db' })).items.length, 0, 'the workload is scaled down');
+    await bind(ns, h.metadata!.name!);
+    return { name: h.metadata!.name!, uid: await running(ns, h.metadata!.name!) };
+  };
+  return { ns, failed, hold };
+}
 
-    // The evidence: the workload is scaled down, so a holder gives the node-placed data mover its way in.
-    const evHolder = await hold('the evidence holder', 'holdfast.dev/incident=cve,holdfast.dev/holder');
-    const evJob = await eventually('the evidence Job in Holdfast\'s namespace', async () => (await jobsIn(ops, 'holdfast.dev/incident=cve'))[0]);
-    assert.deepEqual(await jobsIn(ns, 'holdfast.dev/incident=cve'), [], 'nothing of the evidence runs in the application\'s namespace');
-    const ev = evJob.spec!.template.spec!;
-    assert.equal(ev.nodeName, NODE);
-    assert.deepEqual(plain(ev.volumes!.find((v) => v.name === 'data')), { name: 'data', hostPath: { path: `${KUBELET}/pods/${evHolder.uid}/volumes/kubernetes.io~local-volume/${ns}-local`, type: 'Directory' } });
-    assert.ok(ev.containers[0]!.args!.includes('incident-evidence'));
-    assert.deepEqual(plain(ev.containers[0]!.securityContext!.capabilities), { drop: ['ALL'], add: ['DAC_READ_SEARCH'] });
-    await finishJob(kube.kc, ops, evJob.metadata!.name!, { ok: true, message: JSON.stringify({ type: 'summary', snapshot: 's-evidence', time: new Date().toISOString() }) });
+test('an Incident on a node-placed policy takes its evidence and restores in place on the node, each through a holder pod while the workload is scaled down', playsControllers, async () => {
+  const { ns, failed, hold } = await incidentOnNode('inc');
 
-    // The restore in place, on the node too, through a holder of its own once the evidence one is gone.
-    const restore = await eventually('the Restore', async () => ((await custom.listNamespacedCustomObject({ ...G, namespace: ns, plural: 'restores' })) as { items: { metadata: { name: string } }[] }).items[0]);
-    const rHolder = await hold('the restore holder', `holdfast.dev/holder=${restore.metadata.name}`);
-    assert.equal((await core.listNamespacedPod({ namespace: ns, labelSelector: 'holdfast.dev/incident=cve,holdfast.dev/holder' })).items.every((p) => p.metadata?.deletionTimestamp), true, 'the evidence holder is going');
-    const rJob = await eventually('the restore Job in Holdfast\'s namespace', async () => (await jobsIn(ops, `holdfast.dev/restore=${restore.metadata.name}`))[0]);
-    assert.deepEqual(plain(rJob.spec!.template.spec!.volumes!.find((v) => v.name === 'data')), { name: 'data', hostPath: { path: `${KUBELET}/pods/${rHolder.uid}/volumes/kubernetes.io~local-volume/${ns}-local`, type: 'Directory' } });
-    assert.ok(rJob.spec!.template.spec!.containers[0]!.args!.includes('--delete'), 'in place: the volume becomes exactly the point');
-    await finishJob(kube.kc, ops, rJob.metadata!.name!, { ok: true, message: '{}' });
-    await eventually('the Incident Succeeded', async () => (await failed())?.phase === 'Succeeded', 60_000);
-    const pods = (await core.listNamespacedPod({ namespace: ns })).items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name);
-    assert.deepEqual(pods, ['db-0'], 'no holder is left, and the workload runs again');
-  } finally {
-    await player.stop();
-  }
+  // The evidence: the workload is scaled down, so a holder gives the node-placed data mover its way in.
+  const evHolder = await hold('the evidence holder', 'holdfast.dev/incident=cve,holdfast.dev/holder');
+  const evJob = await eventually('the evidence Job in Holdfast\'s namespace', async () => (await jobsIn(ops, 'holdfast.dev/incident=cve'))[0]);
+  assert.deepEqual(await jobsIn(ns, 'holdfast.dev/incident=cve'), [], 'nothing of the evidence runs in the application\'s namespace');
+  const ev = evJob.spec!.template.spec!;
+  assert.equal(ev.nodeName, NODE);
+  assert.deepEqual(plain(ev.volumes!.find((v) => v.name === 'data')), { name: 'data', hostPath: { path: `${KUBELET}/pods/${evHolder.uid}/volumes/kubernetes.io~local-volume/${ns}-local`, type: 'Directory' } });
+  assert.ok(ev.containers[0]!.args!.includes('incident-evidence'));
+  assert.deepEqual(plain(ev.containers[0]!.securityContext!.capabilities), { drop: ['ALL'], add: ['DAC_READ_SEARCH'] });
+  await finishJob(kube.kc, ops, evJob.metadata!.name!, { ok: true, message: JSON.stringify({ type: 'summary', snapshot: 's-evidence', time: new Date().toISOString() }) });
+
+  // The restore in place, on the node too, through a holder of its own once the evidence one is gone.
+  const restore = await eventually('the Restore', async () => ((await custom.listNamespacedCustomObject({ ...G, namespace: ns, plural: 'restores' })) as { items: { metadata: { name: string } }[] }).items[0]);
+  const rHolder = await hold('the restore holder', `holdfast.dev/holder=${restore.metadata.name}`);
+  assert.equal((await core.listNamespacedPod({ namespace: ns, labelSelector: 'holdfast.dev/incident=cve,holdfast.dev/holder' })).items.every((p) => p.metadata?.deletionTimestamp), true, 'the evidence holder is going');
+  const rJob = await eventually('the restore Job in Holdfast\'s namespace', async () => (await jobsIn(ops, `holdfast.dev/restore=${restore.metadata.name}`))[0]);
+  assert.deepEqual(plain(rJob.spec!.template.spec!.volumes!.find((v) => v.name === 'data')), { name: 'data', hostPath: { path: `${KUBELET}/pods/${rHolder.uid}/volumes/kubernetes.io~local-volume/${ns}-local`, type: 'Directory' } });
+  assert.ok(rJob.spec!.template.spec!.containers[0]!.args!.includes('--delete'), 'in place: the volume becomes exactly the point');
+  await finishJob(kube.kc, ops, rJob.metadata!.name!, { ok: true, message: '{}' });
+  await eventually('the Incident Succeeded', async () => (await failed())?.phase === 'Succeeded', 60_000);
+  const pods = (await core.listNamespacedPod({ namespace: ns })).items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name);
+  assert.deepEqual(pods, ['db-0'], 'no holder is left, and the workload runs again');
+});
+
+test('aborting an Incident during a node-placed evidence backup removes its holder, so the workload scaled back is alone on the volume', playsControllers, async () => {
+  const { ns, hold } = await incidentOnNode('abort');
+  const h = await hold('the evidence holder', 'holdfast.dev/incident=cve,holdfast.dev/holder');
+  await eventually('the evidence Job in Holdfast\'s namespace', async () => (await jobsIn(ops, 'holdfast.dev/incident=cve')).find((j) => j.metadata?.namespace === ops));
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve', body: { spec: { abort: true } } }, merge);
+  await eventually('the holder deleted', async () => {
+    const p = await core.readNamespacedPod({ namespace: ns, name: h.name }).catch(() => undefined);
+    return !p || p.metadata?.deletionTimestamp !== undefined;
+  });
+  const st = await eventually('Aborted', async () => {
+    const x = ((await custom.getNamespacedCustomObject({ ...G, namespace: ns, plural: 'incidents', name: 'cve' })) as { status?: { phase?: string; abort?: { undone: string[] } } }).status;
+    return x?.phase === 'Aborted' ? x : undefined;
+  });
+  assert.match(st.abort!.undone.join(' '), /quiesce/);
 });

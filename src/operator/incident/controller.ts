@@ -24,6 +24,7 @@ import { undoDeleted } from './deleted.js';
 import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizer.js';
 import { noteWaiting, statusJournal, type StepEvent } from './journal.js';
 import { beforeApproval, kubePlaybook } from './playbook.js';
+import { releaseEvidenceHolders } from './steps/evidence.js';
 import { kubeStepKinds } from './steps/index.js';
 import { StepFailure, waiting, type IncidentEnv } from './steps/types.js';
 import { observedSideEffects, undoRun } from './undo.js';
@@ -108,6 +109,7 @@ export async function reconcileIncident(ctx: OperatorContext, key: string): Prom
     return failed((e as StepFailure).reason ?? 'UnknownPlaybook', (e as Error).message);
   }
   if (spec.abort) {
+    await releaseEvidenceHolders(ctx, namespace, obj.metadata!.uid!);
     const undo = await undoRun(ctx, namespace, status, observedSideEffects(ctx, obj.metadata!.uid!));
     status.phase = 'Aborted';
     status.completedAt = now().toISOString();

@@ -13,7 +13,7 @@ import { isHoldfastError } from '../../../base/errors.js';
 import { EVIDENCE_TAG } from '../../../playbook/index.js';
 import { call, mergePatch } from '../../../platform/kubernetes/index.js';
 import { API_VERSION, GROUP, VERSION, backupRepositorySpecSchema, restorePointSpecSchema } from '../../api/index.js';
-import { lookup, type CustomObject } from '../../context.js';
+import { lookup, type CustomObject, type OperatorContext } from '../../context.js';
 import { dataMoverJob, jobState, labels, names } from '../../backup/objects.js';
 import { nodeTarget, removeHolder } from '../../datamover/holder.js';
 import { HOLDER_LABEL, nodePlacementProblem, placementOf, placeOnNode, type NodePlacement } from '../../datamover/node-placement.js';
@@ -21,7 +21,7 @@ import { policyDataMover } from '../../datamover/policy-settings.js';
 import { finishedJobPods } from '../../backup/job-pods.js';
 import { ensureRepositorySecret } from '../../backup/secret.js';
 import { parseSummary, terminationMessage } from '../../backup/summary.js';
-import { EVIDENCE_LABEL, incidentLabels, incidentNames } from '../names.js';
+import { EVIDENCE_LABEL, INCIDENT_UID_LABEL, incidentLabels, incidentNames } from '../names.js';
 import { done, StepFailure, waiting, type KubeStepKind } from './types.js';
 
 async function create(what: string, fn: () => Promise<unknown>): Promise<void> {
@@ -30,6 +30,16 @@ async function create(what: string, fn: () => Promise<unknown>): Promise<void> {
   } catch (e) {
     if (!isHoldfastError(e, 'K8S_CONFLICT')) throw e; // an earlier attempt made it
   }
+}
+
+/**
+ * An abort keeps the Incident (and so its holders, which it owns): the holder of a node-placed
+ * evidence backup goes now, or it would keep the PVC mounted and sleep forever. The evidence Job
+ * goes on: it has its own bind of the volume.
+ */
+export async function releaseEvidenceHolders(ctx: OperatorContext, namespace: string, uid: string): Promise<void> {
+  for (const p of ctx.caches.pods.list(namespace))
+    if (p.metadata?.labels?.[HOLDER_LABEL] && p.metadata.labels[INCIDENT_UID_LABEL] === uid) await removeHolder(ctx, { namespace, name: p.metadata.name! });
 }
 
 export const evidenceStep: KubeStepKind = {
