@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { Catalog } from '../catalog/index.js';
 import { isHoldfastError } from '../base/errors.js';
 import { ingestBytes } from './ingest.js';
-import { keptNew, type WorkerRequest, type WorkerReply } from './off-thread.js';
+import type { WorkerRequest, WorkerReply } from './off-thread.js';
 
 function answer(req: WorkerRequest): WorkerReply {
   const at = new Date(req.now);
@@ -15,11 +15,11 @@ function answer(req: WorkerRequest): WorkerReply {
   try {
     const catalog = Catalog.open(req.catalogPath, { now: () => at });
     try {
-      const summary = ingestBytes(Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.byteLength), req.envelope, { catalog, clock: { now: () => at }, name: req.name, actor: req.actor });
+      const summary = ingestBytes(Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.byteLength), req.envelope, { catalog, clock: { now: () => at }, name: req.name, actor: req.actor, keepNew: req.keepNew });
       // Copy the report's pages from the WAL into the database here, off the server's thread:
       // otherwise the server's next write would do it, stalling its event loop for seconds.
       catalog.db.pragma('wal_checkpoint(PASSIVE)');
-      reply = { ok: true, summary: { ...summary, newOpenFindings: keptNew(summary.newOpenFindings, req.keepNew) } };
+      reply = { ok: true, summary };
     } finally {
       catalog.close();
     }

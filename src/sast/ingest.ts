@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/index.js';
 import type { Clock } from '../platform/clock.js';
 import { parseEnvelope, resolveRun, type Envelope, type EnvelopeInput } from './envelope.js';
+import { defaultKeepNew, KeptNew, type KeepNew } from './kept-new.js';
 import { applyLifecycle, type LifecycleCounts, type NewFinding } from './lifecycle.js';
 import { mergeRuns } from './merge-runs.js';
 import { sourceLines, type SourceLines } from './source-lines.js';
@@ -26,6 +27,8 @@ export interface IngestOptions {
   actor?: string;
   /** The checkout's lines, instead of reading them under the envelope's sourceRoot (a replayed record). */
   source?: SourceLines;
+  /** Which new findings the summary lists (default: high and above, and 1000 in all); newOpenCount counts all. */
+  keepNew?: KeepNew;
 }
 
 export interface IngestedScan extends LifecycleCounts {
@@ -49,7 +52,7 @@ export interface IngestSummary {
   ref: string;
   reportSha256: string;
   scans: IngestedScan[];
-  /** Findings this report opened for the first time (off-thread: a part of them, see off-thread.ts). */
+  /** Findings this report opened for the first time: those `keepNew` names (kept-new.ts). */
   newOpenFindings: NewFinding[];
   /** How many findings this report opened for the first time. */
   newOpenCount: number;
@@ -106,7 +109,7 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
   const now = opts.clock.now();
   const c = opts.catalog;
 
-  const newOpenFindings: NewFinding[] = [];
+  const newOpen = new KeptNew(opts.keepNew ?? defaultKeepNew);
   const scans = c.transaction(() => {
     if (!commit) return [];
     const version = c.versions.upsert({ repository: env.repository, commit, imageDigests: env.imageDigests });
@@ -134,7 +137,7 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
         resultCount: run.results.length,
         warnings: run.warnings,
       });
-      const counts = applyLifecycle(c.sast, st, run, { scanId, commit: v.commit, scanTime, repository: env.repository, newOpen: newOpenFindings });
+      const counts = applyLifecycle(c.sast, st, run, { scanId, commit: v.commit, scanTime, repository: env.repository, newOpen, merged: runIndexes.length > 1 });
       for (const r of run.rules) c.sast.upsertRule({ tool: run.tool, ...r }, now);
       out.push({ ...base, ...counts, scanId, alreadyIngested: false });
     }
@@ -147,7 +150,7 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
     if (out.some((s) => !s.alreadyIngested)) c.records.append('sast-report', now, reportRecordBody(bytes, env, { name: opts.name, actor: opts.actor ?? 'holdfast', ingestedAt: now, reportSha256, lines }));
     return out;
   });
-  return { repository: env.repository, commit: commit ?? '', ref: env.ref, reportSha256, scans, newOpenFindings, newOpenCount: newOpenFindings.length, warnings };
+  return { repository: env.repository, commit: commit ?? '', ref: env.ref, reportSha256, scans, newOpenFindings: newOpen.list(), newOpenCount: newOpen.count, warnings };
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SastStore, Stream, FindingState } from '../catalog/index.js';
+import type { KeptNew } from './kept-new.js';
 import type { NormalisedRun } from './normalise.js';
 import type { Severity } from './severity.js';
 
@@ -36,7 +37,9 @@ export interface ScanContext {
   scanTime: Date;
   repository: string;
   /** Receives the findings this scan opened for the first time (for incident proposals). */
-  newOpen?: NewFinding[];
+  newOpen?: Pick<KeptNew, 'add'>;
+  /** The scan is made of several runs of the report (merge-runs.ts), which may report one finding twice. */
+  merged?: boolean;
 }
 
 export function findingId(repository: string, st: Stream, identity: string): string {
@@ -48,11 +51,12 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
   const counts: LifecycleCounts = { new: 0, unchanged: 0, reopened: 0, fixed: 0, suppressed: 0, dismissed: 0 };
   const later = store.nextCompleteScan(st, ctx.scanTime);
   const at = ctx.scanTime.toISOString();
-  const seen = new Set<string>();
-
+  // Identities are unique within a run: only a scan merged from several runs can repeat one, and
+  // only then is a set of them worth its memory (200k identities for a large report).
+  const seen = ctx.merged ? new Set<string>() : undefined;
   for (const r of run.results) {
-    if (seen.has(r.identity)) continue;
-    seen.add(r.identity);
+    if (seen?.has(r.identity)) continue;
+    seen?.add(r.identity);
     if (r.suppressed) counts.suppressed++;
     const f = store.findInStream(st, r.identity);
     let id: string;
@@ -87,7 +91,7 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
         dismissedAt: undefined,
       });
       counts.new++;
-      if (state === 'open') ctx.newOpen?.push({ id, severity: r.severity, ruleId: r.ruleId, message: r.message });
+      if (state === 'open') ctx.newOpen?.add({ id, severity: r.severity, ruleId: r.ruleId, message: r.message });
     } else {
       id = f.id;
       if (later) {

@@ -4,7 +4,7 @@
  * Results whose kind is not "fail" (SARIF's default) are not findings and are counted, not kept.
  */
 import { cwesOf } from './cwe.js';
-import { computeIdentities, type IdentityBasis, type IdentityInput } from './identity.js';
+import { identitiesOf, type IdentityBasis, type IdentityInput } from './identity.js';
 import { messageOf } from './message.js';
 import { PathResolver, stripCommonRoot } from './paths.js';
 import { quickResultCheck } from './quick-check.js';
@@ -67,17 +67,23 @@ export function categoryOf(automationId: string | undefined): string | undefined
   return c === '' ? undefined : c;
 }
 
-/** A result as read, before the identities that need the whole report (its path not yet stripped). */
-interface ReadResult extends IdentityInput {
-  severity: Severity;
-  severitySource: SeveritySource;
-  cwes: string[];
-  suppressed: boolean;
+/**
+ * What identities need of a run's results beyond their normalised fields, one array per field
+ * rather than an object per result: kept only until the identities are computed (they need the
+ * whole report), then dropped, so a 200k-result report does not hold its snippets through the
+ * catalog writes.
+ */
+interface IdentityColumns {
+  lineHash: (string | undefined)[];
+  logical: (string | undefined)[];
+  snippet: (string | undefined)[];
+  context: (string | undefined)[];
+  column: (number | undefined)[];
 }
 
-/** A run read result by result: what normalising needs of each raw result, the raw result gone. */
-export interface ReadRun extends Omit<NormalisedRun, 'results'> {
-  read: ReadResult[];
+/** A run read result by result: its results normalised but for their identities (and paths not yet stripped). */
+export interface ReadRun extends NormalisedRun {
+  ids: IdentityColumns;
 }
 
 export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[], repeatedHashes?: ReadonlySet<string>, source?: SourceLines): NormalisedRun {
@@ -105,7 +111,8 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
   const cweArrays = new Map<string, string[]>();
   const ruleIds = new Map<string, string>();
 
-  const read: ReadResult[] = [];
+  const results: NormalisedResult[] = [];
+  const ids: IdentityColumns = { lineHash: [], logical: [], snippet: [], context: [], column: [] };
   const rules = new Map<string, RuleDescription>();
   let notFailures = 0;
   let unreadable = 0;
@@ -136,21 +143,23 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
     const cweKey = cwes.join(',');
     let shared = cweArrays.get(cweKey);
     if (!shared) cweArrays.set(cweKey, (shared = cwes));
-    read.push({
-      tool,
+    results.push({
       ruleId,
       path: paths.resolve(loc?.physicalLocation?.artifactLocation),
-      lineHash: res.partialFingerprints?.primaryLocationLineHash,
-      logical: logical?.fullyQualifiedName ?? logical?.name,
-      snippet: region?.snippet?.text,
-      message: messageOf(res, rule.rule, ruleId),
-      line: region?.startLine,
-      column: region?.startColumn,
+      startLine: region?.startLine,
       severity: sev.severity,
       severitySource: sev.source,
       cwes: shared,
+      message: messageOf(res, rule.rule, ruleId),
+      identity: '',
+      identityBasis: 'message',
       suppressed: isSuppressed(res.suppressions),
     });
+    ids.lineHash.push(res.partialFingerprints?.primaryLocationLineHash);
+    ids.logical.push(logical?.fullyQualifiedName ?? logical?.name);
+    ids.snippet.push(region?.snippet?.text);
+    ids.context.push(loc?.physicalLocation?.contextRegion?.snippet?.text);
+    ids.column.push(region?.startColumn);
   }
 
   let status: RunStatus = 'complete';
@@ -172,7 +181,8 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
     category: categoryOf(run.automationDetails?.id),
     status,
     statusReason,
-    read,
+    results,
+    ids,
     notFailures,
     unreadable,
     startTime: run.invocations?.[0]?.endTimeUtc ?? run.invocations?.[0]?.startTimeUtc,
@@ -183,33 +193,38 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
 }
 
 /**
- * Paths made repository-relative across the run, then identities. `repeatedHashes`: line hashes
- * that occur more than once anywhere in the report; `source` reads the checkout's lines.
+ * Paths made repository-relative across the run, then identities, written into the run's results.
+ * `repeatedHashes`: line hashes that occur more than once anywhere in the report; `source` reads
+ * the checkout's lines.
  */
 export function finishRun(r: ReadRun, repeatedHashes?: ReadonlySet<string>, source?: SourceLines): NormalisedRun {
-  const { read, ...run } = r;
+  const { ids: cols, ...run } = r;
+  const { results } = run;
   const warnings = [...run.warnings];
-  const fixedPaths = stripCommonRoot(read.map((k) => k.path), warnings);
-  read.forEach((k, i) => {
-    k.path = fixedPaths[i];
-    if (source && k.path && k.line) k.sourceLine = source(k.path, k.line);
-  });
-  const ids = computeIdentities(read, repeatedHashes);
-  const results = read.map(
-    (k, i): NormalisedResult => ({
+  const fixedPaths = stripCommonRoot(results.map((k) => k.path), warnings);
+  results.forEach((k, i) => (k.path = fixedPaths[i]));
+  const input = (i: number): IdentityInput => {
+    const k = results[i]!;
+    return {
+      tool: run.tool,
       ruleId: k.ruleId,
       path: k.path,
-      startLine: k.line,
-      severity: k.severity,
-      severitySource: k.severitySource,
-      cwes: k.cwes,
+      lineHash: cols.lineHash[i],
+      logical: cols.logical[i],
+      snippet: cols.snippet[i],
+      context: cols.context[i],
+      sourceLine: source && k.path && k.startLine ? source(k.path, k.startLine) : undefined,
       message: k.message,
-      identity: ids[i]!.identity,
-      identityBasis: ids[i]!.basis,
-      suppressed: k.suppressed,
-    }),
-  );
-  return { ...run, results, warnings };
+      line: k.startLine,
+      column: cols.column[i],
+    };
+  };
+  const ids = identitiesOf(results.length, input, repeatedHashes ?? repeatedLineHashes([r]));
+  results.forEach((k, i) => {
+    k.identity = ids[i]!.identity;
+    k.identityBasis = ids[i]!.basis;
+  });
+  return { ...run, warnings };
 }
 
 /** primaryLocationLineHash values that occur more than once in the whole report: not identities. */
@@ -217,8 +232,7 @@ export function repeatedLineHashes(runs: readonly ReadRun[]): Set<string> {
   const seen = new Set<string>();
   const repeated = new Set<string>();
   for (const run of runs) {
-    for (const r of run.read) {
-      const h = r.lineHash;
+    for (const h of run.ids.lineHash) {
       if (h === undefined) continue;
       if (seen.has(h)) repeated.add(h);
       else seen.add(h);

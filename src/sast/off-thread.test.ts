@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { isHoldfastError } from '../base/errors.js';
 import { tempCatalog } from '../catalog/testing.js';
 import { ManualClock } from '../platform/clock.js';
-import { keptNew, offThreadIngester } from './off-thread.js';
+import { keptNew } from './kept-new.js';
+import { offThreadIngester } from './off-thread.js';
 import { commit1, result, sarifOf, snykContainer } from './testing.js';
 
 const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));

@@ -9,8 +9,7 @@ import { startWorker } from '../base/workers.js';
 import type { Clock } from '../platform/clock.js';
 import type { EnvelopeInput } from './envelope.js';
 import type { IngestSummary } from './ingest.js';
-import type { NewFinding } from './lifecycle.js';
-import { atLeast, compareSeverity, type Severity } from './severity.js';
+import { defaultKeepNew, type KeepNew } from './kept-new.js';
 
 export interface WorkerRequest {
   bytes: Uint8Array;
@@ -33,23 +32,6 @@ export interface OffThreadOptions {
 
 export const defaultIngestDeadlineMs = 300_000;
 
-/**
- * Which of a report's new findings come back to the caller: every one at or above `atOrAbove`
- * (incident proposals need them all) and, of the rest, the `max` most severe. Copying 200k
- * findings back to the server's thread would itself stall it.
- */
-export interface KeepNew {
-  atOrAbove: Severity;
-  max: number;
-}
-
-export function keptNew(all: readonly NewFinding[], keep: KeepNew): NewFinding[] {
-  const must = all.filter((f) => atLeast(f.severity, keep.atOrAbove));
-  if (must.length === all.length) return [...all];
-  const rest = all.filter((f) => !atLeast(f.severity, keep.atOrAbove)).sort((a, b) => compareSeverity(a.severity, b.severity));
-  return must.concat(rest.slice(0, Math.max(0, keep.max - must.length)));
-}
-
 export interface OffThreadIngester {
   /** The summary's newOpenFindings are those `keep` names (default: high and above, and 1000 in all); newOpenCount counts all. */
   ingest(bytes: Buffer, envelope: EnvelopeInput, o: { name: string; actor?: string; keep?: KeepNew }): Promise<IngestSummary>;
@@ -66,7 +48,7 @@ export function offThreadIngester(opts: OffThreadOptions): OffThreadIngester {
     ingest(bytes, envelope, o) {
       const aborted = () => transient('INGEST_ABORTED', `ingest report ${o.name}: the server is shutting down; nothing was written, upload it again`);
       if (closed) return Promise.reject(aborted());
-      const req: WorkerRequest = { bytes, envelope, catalogPath: opts.catalogPath, name: o.name, actor: o.actor, now: opts.clock.now().toISOString(), keepNew: o.keep ?? { atOrAbove: 'high', max: 1000 } };
+      const req: WorkerRequest = { bytes, envelope, catalogPath: opts.catalogPath, name: o.name, actor: o.actor, now: opts.clock.now().toISOString(), keepNew: o.keep ?? defaultKeepNew };
       // No resourceLimits heap cap: V8 aborts the whole process, not the worker, when JSON.parse
       // reaches it. Memory is bounded by the report size limit the caller enforces.
       const w = startWorker(import.meta.url, 'ingest-worker');
