@@ -3,6 +3,8 @@
  * through the ingest that made them (sast/replay.ts); the others are rows the catalog's own stores
  * write. Bodies come from a repository and are checked here, at the edge.
  */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { Catalog, CatalogRecordKind } from '../catalog/index.js';
 import { EvidenceStore } from '../catalog/evidence.js';
@@ -49,8 +51,17 @@ const incident = z.object({
   steps: z.array(z.object({ step: z.string(), seq: z.number(), uses: z.string(), status: z.string() }).passthrough()),
 });
 
+// An id from a repository names a folder: nothing that could climb out of the incidents folder.
+const incidentReport = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'not an incident id'), markdown: z.string(), html: z.string() });
+
+export interface ApplyContext {
+  now: () => Date;
+  /** Where incident reports go: `incidents/` beside the catalog, as holdfast serve keeps them. */
+  incidentsDir: string;
+}
+
 /** Puts one record's change into `catalog`; throws (and the rebuild names the record) when it cannot. */
-export const appliers: Record<CatalogRecordKind, (catalog: Catalog, body: unknown, now: () => Date) => void> = {
+export const appliers: Record<CatalogRecordKind, (catalog: Catalog, body: unknown, ctx: ApplyContext) => void> = {
   'sast-report': (c, b) => void replayReport(c, b),
   version: replayVersion,
   deployment: (c, b) => {
@@ -66,10 +77,17 @@ export const appliers: Record<CatalogRecordKind, (catalog: Catalog, body: unknow
     const e = certificateEvent.parse(b);
     new EvidenceStore(c.db).addCertificateEvent({ ...e, serial: e.serial, fingerprint: e.fingerprint, time: new Date(e.time), notAfter: e.notAfter ? new Date(e.notAfter) : undefined });
   },
-  incident: (c, b, now) => {
+  incident: (c, b, ctx) => {
     const i = incident.parse(b);
     // A process that ran it before the disaster is not running it now.
     const row = { ...i.incident, runnerPid: undefined } as unknown as IncidentRow;
-    new IncidentStore(c.db, now).restore(row, i.steps as unknown as IncidentStepRow[]);
+    new IncidentStore(c.db, ctx.now).restore(row, i.steps as unknown as IncidentStepRow[]);
+  },
+  // Written only where none is: a report that survived the disaster is the one to keep.
+  'incident-report': (_c, b, ctx) => {
+    const r = incidentReport.parse(b);
+    const dir = join(ctx.incidentsDir, r.id);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const [name, text] of [['report.md', r.markdown], ['report.html', r.html]] as const) if (!existsSync(join(dir, name))) writeFileSync(join(dir, name), text);
   },
 };

@@ -120,6 +120,8 @@ describe('catalog rebuild from a filesystem repository', () => {
     // A truncated upload: the object is there but its seal does not verify.
     await repo.store.put(cert.name, bytes.subarray(0, bytes.length - 5));
     await saveCatalogRecord(repo, { ...records[0]!.record, format: 99, seq: 1e9 });
+    // A record naming a folder outside the incidents folder is refused, not followed.
+    await saveCatalogRecord(repo, { ...records[0]!.record, kind: 'incident-report', seq: 1e9 + 1, body: { id: '../../escaped', markdown: 'x', html: 'x' } });
 
     const target = join(s.dir, 'partial.db');
     const summary = await rebuildCatalog(await s.repo(), { catalogPath: target });
@@ -127,6 +129,8 @@ describe('catalog rebuild from a filesystem repository', () => {
     assert.ok(summary.missing.some((m) => m.startsWith(cert.name)), summary.missing.join('\n'));
     assert.ok(summary.missing.some((m) => m.includes(`version ${v1.slice(0, 19)}`) && /verdict stays unknown/.test(m)), summary.missing.join('\n'));
     assert.ok(summary.skipped.some((m) => /format 99, newer than this Holdfast reads \(1\)/.test(m)), summary.skipped.join('\n'));
+    assert.ok(summary.skipped.some((m) => /incident-report record .* not rebuilt: .*not an incident id/.test(m)), summary.skipped.join('\n'));
+    assert.equal(existsSync(join(s.dir, '..', 'escaped')), false);
     assert.equal(summary.records.rebuilt['sast-report'], 1);
 
     const c = s.open(target);

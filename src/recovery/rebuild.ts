@@ -8,9 +8,12 @@
  * of a newer format or kind is skipped and named, and a version that restore points or deployments
  * name but no report judged keeps its verdict unknown. The catalog is written to a temporary file
  * and renamed over the target at the end: a failure (a wrong password, a lost connection) leaves
- * the target as it was.
+ * the target as it was. Incident reports are written to `incidents/<id>/` beside the catalog (where
+ * serve keeps them) when none is there.
  */
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ZodError } from 'zod';
 import { conflict, isHoldfastError } from '../base/errors.js';
 import { listSnapshots, readCatalogRecords, type Repository, type StoredCatalogObject } from '../backup/index.js';
 import { Catalog, CATALOG_RECORD_FORMAT, catalogRecordKinds, type CatalogRecordKind } from '../catalog/index.js';
@@ -110,10 +113,10 @@ export async function rebuildCatalog(repo: Repository, o: RebuildOptions): Promi
       const kind = r.kind as CatalogRecordKind;
       at = new Date(r.time);
       try {
-        catalog.records.replay(() => appliers[kind](catalog, r.body, () => at));
+        catalog.records.replay(() => appliers[kind](catalog, r.body, { now: () => at, incidentsDir: join(dirname(target), 'incidents') }));
         rebuilt[kind] = (rebuilt[kind] ?? 0) + 1;
       } catch (e) {
-        skipped.push(`${s.name}: ${kind} record of ${r.time} not rebuilt: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+        skipped.push(`${s.name}: ${kind} record of ${r.time} not rebuilt: ${whyNot(e)}`);
       }
     }
     at = o.now?.() ?? new Date();
@@ -142,6 +145,12 @@ export async function rebuildCatalog(repo: Repository, o: RebuildOptions): Promi
     catalog.close();
     removeDb(temp);
   }
+}
+
+/** One line: a body that does not fit its kind names the field, anything else its message. */
+function whyNot(e: unknown): string {
+  if (e instanceof ZodError) return e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  return e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
 }
 
 /**

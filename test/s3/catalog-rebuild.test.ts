@@ -84,9 +84,15 @@ describe('catalog rebuild from an S3 repository', () => {
     assert.match(story.ok(['catalog', 'push']), /^pushed 0 catalog record\(s\) to s3:/, 'the run pushed its own records');
     assert.ok(!records.some((x) => JSON.stringify(x.record).includes('PRIVATE KEY')), 'no private key in a catalog record');
 
-    // And a second disaster: the incident comes back with its outcome.
+    // And a second disaster, the data directory's reports lost too: the incident comes back with its outcome and its report.
+    const reportFile = join(story.dataDir, 'incidents', incident.id, 'report.md');
+    const report = readFileSync(reportFile, 'utf8');
+    rmSync(reportFile);
     removeCatalog(catalogPath);
-    assert.equal(story.cli(['catalog', 'rebuild']).code, 0);
+    const second = story.cli(['catalog', 'rebuild', '--json']);
+    assert.equal(second.code, 0, second.err);
+    assert.equal((JSON.parse(second.out) as Summary).records.rebuilt['incident-report'], 1);
+    assert.equal(readFileSync(reportFile, 'utf8'), report);
     const status = JSON.parse(story.ok(['incident', 'status', incident.id, '--json'])) as { status: string; steps: { status: string }[] };
     assert.equal(status.status, 'succeeded');
     assert.ok(status.steps.every((x) => x.status === 'completed'));

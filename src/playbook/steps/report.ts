@@ -19,10 +19,14 @@ export const reportStep: StepKind = {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const input = { incident: store.require(env.incidentId), steps: store.steps(env.incidentId), audit: env.catalog.audit.list({ object: `incident:${env.incidentId}` }), generatedAt: env.clock.now() };
     const files = { markdown: join(dir, 'report.md'), html: join(dir, 'report.html') };
-    for (const [path, text] of [[files.markdown, renderMarkdown(input)], [files.html, renderHtml(input)]] as const) {
+    const markdown = renderMarkdown(input);
+    const html = renderHtml(input);
+    for (const [path, text] of [[files.markdown, markdown], [files.html, html]] as const) {
       await writeFile(`${path}.tmp`, text);
       await rename(`${path}.tmp`, path);
     }
+    // The report as the auditors got it, for a rebuild after the data directory is lost.
+    env.catalog.records.append('incident-report', env.clock.now(), { id: env.incidentId, markdown, html });
     const old = swapPaths(env.facts.volume.path, env.incidentId).old;
     await rm(old, { recursive: true, force: true });
     // The replaced private keys were kept only for an abort; verified, they go (an incident may be about their compromise). Their certificates stay for the record.
