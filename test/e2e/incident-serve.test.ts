@@ -245,13 +245,17 @@ alerts:
     const high = r.body.newFindings.filter((f) => f.severity === 'high');
     assert.ok(high.some((f) => f.ruleId === 'B602'), JSON.stringify(r.body.newFindings));
     assert.deepEqual(r.body.incidents.proposed, []);
-    assert.deepEqual(r.body.incidents.refused.map((x) => x.findingId).sort(), high.map((f) => f.id).sort());
-    for (const x of r.body.incidents.refused) assert.match(x.message, /no restore point can be chosen, nothing was changed/);
+    // The high findings are one scan's (Bandit's): one plan for them all, refused once, counting the others.
+    assert.ok(high.length >= 2, JSON.stringify(high));
+    assert.equal(r.body.incidents.refused.length, 1, JSON.stringify(r.body.incidents.refused));
+    const [refusal] = r.body.incidents.refused;
+    assert.ok(high.some((f) => f.id === refusal!.findingId));
+    assert.match(refusal!.message, /no restore point can be chosen, nothing was changed/);
+    assert.match(refusal!.message, new RegExp(`\\(the same for ${high.length - 1} more new finding\\(s\\) of the same scan\\)$`));
     assert.deepEqual((await api<unknown[]>('/api/v1/incidents')).body, []);
-    const b602 = high.find((f) => f.ruleId === 'B602')!;
-    const alert = await hook.waitFor((a) => a.event === 'incident-refused' && a.details.finding === b602.id);
+    const alert = await hook.waitFor((a) => a.event === 'incident-refused' && a.details.finding === refusal!.findingId);
     assert.equal(alert.details.volume, 'shop-data');
-    assert.match(alert.summary, /^no incident proposed for volume shop-data \(finding [0-9a-f]+, high B602\): incident on volume shop-data: no restore point can be chosen/);
+    assert.match(alert.summary, /^no incident proposed for volume shop-data \(finding [0-9a-f]+, high B\d+\): incident on volume shop-data: no restore point can be chosen/);
     assert.match(alert.summary, /options: ingest a SARIF report/);
     assert.equal(items().includes('written by the vulnerable version'), true, 'nothing was restored');
   });
