@@ -47,8 +47,10 @@ test('a line hash repeated in another run of the same report is not trusted eith
 test('colliding results are told apart by the lines the scanner quoted around them, so removing one shifts no other', () => {
   const copy = (fn: string, line: number): IdentityInput => ({ ...base, line, context: `def ${fn}(blob):\n    eval(x)\n\n` });
   const three = computeIdentities([copy('a', 10), copy('b', 20), copy('c', 30)]);
-  assert.deepEqual(three.map((i) => i.basis), ['context', 'context', 'context']);
+  assert.deepEqual(three.map((i) => i.basis), ['snippet', 'context', 'context']);
   const two = computeIdentities([copy('a', 10), copy('c', 26)]);
   assert.deepEqual(two.map((i) => i.identity), [three[0]!.identity, three[2]!.identity]);
+  const [alone] = computeIdentities([copy('a', 10)]);
+  assert.equal(three[0]!.identity, alone!.identity, 'a finding keeps its identity when a copy of it is pasted below');
   assert.equal(computeIdentities([base])[0]!.identity, computeIdentities([{ ...base, context: 'around' }])[0]!.identity, 'a result that collides with none keeps its identity');
 });

@@ -104,12 +104,17 @@ export function identitiesOf(n: number, at: (i: number) => IdentityInput, repeat
     const { key, basis } = keyOf(g[0]!.it, repeated);
     // Colliding results are told apart by their own line's text when the checkout is at hand,
     // else by the lines around them when the scanner quoted those, and only those that still read
-    // the same by their order: removing one shifts no other.
+    // the same by their order: removing one shifts no other. The first told apart by its context
+    // keeps the plain key it had while it was alone, so a copy pasted below a finding leaves the
+    // finding as it was (with the context in its key too, it would turn fixed, and the same code new).
     const sub = new Map<string, number>();
+    let plainTaken = false;
     for (const { i, it } of g) {
       const context = it.context?.replace(/\s+/g, ' ').trim() || undefined;
+      const byContext = it.sourceLine === undefined && context !== undefined && plainTaken;
+      if (it.sourceLine === undefined && context !== undefined) plainTaken = true;
       const [k, b] =
-        it.sourceLine !== undefined ? [`${key}\u0000line\u0000${it.sourceLine}`, 'source-line' as const] : context !== undefined ? [`${key}\u0000context\u0000${context}`, 'context' as const] : [key, basis];
+        it.sourceLine !== undefined ? [`${key}\u0000line\u0000${it.sourceLine}`, 'source-line' as const] : byContext ? [`${key}\u0000context\u0000${context}`, 'context' as const] : [key, basis];
       const m = sub.get(k) ?? 0;
       sub.set(k, m + 1);
       out[i] = { identity: sha(m === 0 ? k : `${k}\u0000#${m}`), basis: b };
