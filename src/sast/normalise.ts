@@ -3,6 +3,7 @@
  * results with severity, CWEs, repository-relative path and a line-shift-proof identity.
  * Results whose kind is not "fail" (SARIF's default) are not findings and are counted, not kept.
  */
+import type { RuleInfo } from '../catalog/index.js';
 import { cwesOf } from './cwe.js';
 import { identitiesOf, type IdentityBasis, type IdentityInput } from './identity.js';
 import { messageOf } from './message.js';
@@ -47,14 +48,8 @@ export interface NormalisedRun {
   warnings: string[];
 }
 
-export interface RuleDescription {
-  ruleId: string;
-  name: string | undefined;
-  shortDescription: string | undefined;
-  helpText: string | undefined;
-  helpMarkdown: string | undefined;
-  helpUri: string | undefined;
-}
+/** A rule as the scanner described it: the catalog's row without the tool, which the run gives. */
+export type RuleDescription = Omit<RuleInfo, 'tool'>;
 
 function describe(ruleId: string, r: SarifRule): RuleDescription {
   return { ruleId, name: r.name, shortDescription: r.shortDescription?.text, helpText: r.help?.text, helpMarkdown: r.help?.markdown, helpUri: r.helpUri };
