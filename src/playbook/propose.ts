@@ -55,30 +55,40 @@ export async function onNewFindings(d: RunnerDeps, findingIds: readonly string[]
         incidents.push({ ...first.incident, coveredBy: first.findingId });
         continue;
       }
-      const params: IncidentParams = { volume, target: { findingId: id }, onUnknown: 'refuse', rotateCa: false, healthPath: '/healthz' };
-      try {
-        if (decision.action === 'auto-run') {
-          const r = await runIncident(d, params, playbookSource);
-          incidents.push({ id: r.incident.id, volume, status: 'succeeded', message: r.incident.message ?? '' });
-          continue;
-        }
-        const pb = loadPlaybook(playbookSource);
-        const { plan } = planIncident(d.loaded, d.catalog, params, pb);
-        const row = store.create({ id: newIncidentId(d.clock.now()), playbook: pb.playbook, volume, status: 'proposed', configFile: d.loaded.file, params: { ...params, playbookSource, playbookText: pb.text }, steps: pb.order.map((s) => ({ step: s, uses: pb.steps.find((x) => x.id === s)!.uses })) });
-        store.setStatus(row.id, 'proposed', { message: `proposed: ${decision.message}; restore point ${plan.choice.snapshotId}` });
-        d.catalog.audit.append({ actor: 'trigger', action: 'incident.proposed', object: `incident:${row.id}`, details: { finding: id, volume, restorePoint: plan.choice.snapshotId } });
-        incidents.push({ id: row.id, volume, status: 'proposed', message: decision.message });
-      } catch (e) {
-        if (!isHoldfastError(e)) throw e;
-        incidents.push({ volume, status: 'refused', message: e.message });
-      } finally {
-        const last = incidents.at(-1);
-        if (last?.volume === volume) planned.set(key, { findingId: id, incident: last });
-      }
+      const incident = await incidentFor(d, store, id, volume, decision, playbookSource);
+      incidents.push(incident);
+      planned.set(key, { findingId: id, incident });
     }
     out.push({ findingId: id, decision, incidents });
   }
   return out;
+}
+
+/** One finding's incident on one volume: run (auto-run), proposed, or refused with why. */
+async function incidentFor(
+  d: RunnerDeps,
+  store: IncidentStore,
+  findingId: string,
+  volume: string,
+  decision: TriggerDecision,
+  playbookSource: string,
+): Promise<TriggerOutcome['incidents'][number]> {
+  const params: IncidentParams = { volume, target: { findingId }, onUnknown: 'refuse', rotateCa: false, healthPath: '/healthz' };
+  try {
+    if (decision.action === 'auto-run') {
+      const r = await runIncident(d, params, playbookSource);
+      return { id: r.incident.id, volume, status: 'succeeded', message: r.incident.message ?? '' };
+    }
+    const pb = loadPlaybook(playbookSource);
+    const { plan } = planIncident(d.loaded, d.catalog, params, pb);
+    const row = store.create({ id: newIncidentId(d.clock.now()), playbook: pb.playbook, volume, status: 'proposed', configFile: d.loaded.file, params: { ...params, playbookSource, playbookText: pb.text }, steps: pb.order.map((s) => ({ step: s, uses: pb.steps.find((x) => x.id === s)!.uses })) });
+    store.setStatus(row.id, 'proposed', { message: `proposed: ${decision.message}; restore point ${plan.choice.snapshotId}` });
+    d.catalog.audit.append({ actor: 'trigger', action: 'incident.proposed', object: `incident:${row.id}`, details: { finding: findingId, volume, restorePoint: plan.choice.snapshotId } });
+    return { id: row.id, volume, status: 'proposed', message: decision.message };
+  } catch (e) {
+    if (!isHoldfastError(e)) throw e;
+    return { volume, status: 'refused', message: e.message };
+  }
 }
 
 /**
