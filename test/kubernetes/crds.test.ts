@@ -2,9 +2,10 @@
  * Holdfast's CRDs against a real kube-apiserver: they install, the API server applies their
  * defaults, and it rejects invalid custom resources with the field named, before any controller runs.
  */
-import { after, before, test } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
+import { certificatePolicyRules, certificatePolicySpecSchema, specRefusal } from '../../src/operator/api/index.js';
 import { startKube, type Kube } from '../harness/kube.js';
 
 let kube: Kube;
@@ -150,4 +151,60 @@ test('an Incident without a vulnerable digest is rejected: there is nothing to j
     api.createNamespacedCustomObject({ group, version, namespace: ns, plural: 'incidents', body: incident('none', { pvc: 'data', vulnerable: { imageDigests: [] } }) }),
   );
   assert.match(body, /spec\.vulnerable\.imageDigests/);
+});
+
+/**
+ * CertificatePolicy's cross-field rules (operator/api certificatePolicyRules): one table through the
+ * API server's CEL at create and through the controller's predicate, which must agree case by case
+ * and name the same field with the same line.
+ */
+describe('CertificatePolicy rules: the API server refuses what the controller refuses, naming the field', () => {
+  const cases: { name: string; spec: Record<string, unknown>; refused?: string }[] = [
+    { name: 'one DNS name', spec: { dnsNames: ['web.svc'] } },
+    { name: 'no name at all', spec: {}, refused: '.dnsNames' },
+    { name: 'empty name lists', spec: { dnsNames: [], ipAddresses: [] }, refused: '.dnsNames' },
+    { name: 'only an IP address', spec: { ipAddresses: ['10.0.0.7'] } },
+    { name: 'a CN that is not one of the names', spec: { commonName: 'shop', dnsNames: ['web.svc'] }, refused: '.commonName' },
+    { name: 'a CN that is one of the names in another case, with a trailing dot', spec: { commonName: 'Web.SVC.', dnsNames: ['web.svc', 'api.svc'] } },
+    { name: 'a CN that is one of the IP addresses', spec: { commonName: '10.0.0.7', ipAddresses: ['10.0.0.7'] } },
+    { name: 'a CN that is an IP not listed', spec: { commonName: '10.0.0.8', ipAddresses: ['10.0.0.7'], dnsNames: ['web.svc'] }, refused: '.commonName' },
+    { name: 'a lifetime of exactly 398 days, written in hours', spec: { dnsNames: ['a.svc'], lifetime: '9552h' } },
+    { name: 'a lifetime one second above 398 days', spec: { dnsNames: ['a.svc'], lifetime: '398d1s' }, refused: '.lifetime' },
+    { name: 'an 825-day lifetime without the override', spec: { dnsNames: ['a.svc'], lifetime: '825d' }, refused: '.lifetime' },
+    { name: 'an 825-day lifetime with allowLongLifetime', spec: { dnsNames: ['a.svc'], lifetime: '825d', allowLongLifetime: true } },
+    { name: 'a lifetime too large to count', spec: { dnsNames: ['a.svc'], lifetime: '99999999999999999d' }, refused: '.lifetime' },
+    { name: 'renewBefore equal to the default lifetime', spec: { dnsNames: ['a.svc'], renewBefore: '90d' }, refused: '.renewBefore' },
+    { name: 'renewBefore longer than the lifetime', spec: { dnsNames: ['a.svc'], lifetime: '24h', renewBefore: '1d1m' }, refused: '.renewBefore' },
+    { name: 'renewBefore a third of the lifetime', spec: { dnsNames: ['a.svc'], lifetime: '720h', renewBefore: '10d' } },
+    { name: 'a trust bundle under the CRL key', spec: { dnsNames: ['a.svc'], trustBundle: { configMapName: 'ca', key: 'ca.crl' } }, refused: '.trustBundle.key' },
+    { name: 'a trust bundle under another key', spec: { dnsNames: ['a.svc'], trustBundle: { configMapName: 'ca', key: 'bundle.pem' } } },
+  ];
+  const certs = { group, version, namespace: '', plural: 'certificatepolicies' };
+  const body = (name: string, spec: Record<string, unknown>) => ({ apiVersion: `${group}/${version}`, kind: 'CertificatePolicy', metadata: { name }, spec: { secretName: `${name}-tls`, ...spec } });
+
+  cases.forEach((c, i) =>
+    it(c.refused ? `refuses ${c.name}, naming spec${c.refused}` : `accepts ${c.name}`, async () => {
+      const name = `rule-${i}`;
+      const parsed = certificatePolicySpecSchema.parse(body(name, c.spec).spec);
+      const controller = specRefusal(certificatePolicyRules, parsed);
+      const rule = certificatePolicyRules.find((r) => r.field === c.refused);
+      assert.equal(controller, rule && `spec${rule.field}: ${rule.message}`, 'the controller decides as the table says');
+      const create = api.createNamespacedCustomObject({ ...certs, namespace: ns, body: body(name, c.spec) });
+      if (!rule) return void (await create);
+      const refusal = await rejection(create);
+      // The API server writes `spec.<field>: Invalid value: "object": <message>`.
+      assert.ok(refusal.includes(`spec${rule.field}: Invalid value`), refusal);
+      assert.ok(refusal.includes(rule.message.replace(/"/g, '\\"')), refusal);
+    }),
+  );
+
+  it('refuses an update that breaks a rule, and keeps the stored policy', async () => {
+    await api.createNamespacedCustomObject({ ...certs, namespace: ns, body: body('rule-update', { dnsNames: ['web.svc'], lifetime: '720h' }) });
+    const refusal = await rejection(
+      api.patchNamespacedCustomObject({ ...certs, namespace: ns, name: 'rule-update', body: { spec: { lifetime: '500d' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)),
+    );
+    assert.match(refusal, /spec\.lifetime: Invalid value.*above 398d, which public clients refuse/);
+    const stored = (await api.getNamespacedCustomObject({ ...certs, namespace: ns, name: 'rule-update' })) as { spec: { lifetime: string } };
+    assert.equal(stored.spec.lifetime, '720h');
+  });
 });

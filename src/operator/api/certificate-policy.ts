@@ -4,7 +4,12 @@
  * Secret changes, because most servers read their certificate only at start.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_LIFETIME_MS } from '../../tls/index.js';
 import { baseStatus, durationString, objectName } from './common.js';
+import { celSeconds, durationSeconds, type SpecRule } from './spec-rules.js';
+
+/** The trust-bundle ConfigMap key beside the bundle that holds the CRLs of its CAs (operator/tls/ca-crl.ts). */
+export const CRL_KEY = 'ca.crl';
 
 export const certificatePolicySpecSchema = z
   .object({
@@ -17,11 +22,17 @@ export const certificatePolicySpecSchema = z
       .strict()
       .default({}),
     commonName: z.string().max(64).optional(),
-    dnsNames: z.array(z.string().min(1)).optional(),
-    ipAddresses: z.array(z.string().min(1)).optional(),
-    lifetime: durationString.default('2160h'),
+    // Bounded so the API server can cost the CEL rules below (an unbounded list is refused at CRD install).
+    dnsNames: z.array(z.string().min(1).max(253)).max(100).optional(),
+    ipAddresses: z.array(z.string().min(1).max(45)).max(100).optional(),
+    lifetime: durationString.max(24).default('2160h'),
+    /**
+     * Above 398 days (what public clients accept) only with this set: an explicit yes in the
+     * policy, checked at admission. The operator still refuses above its --max-certificate-lifetime.
+     */
+    allowLongLifetime: z.boolean().default(false),
     /** Renew this long before expiry; a third of the lifetime when omitted. */
-    renewBefore: durationString.optional(),
+    renewBefore: durationString.max(24).optional(),
     secretName: objectName,
     trustBundle: z
       .object({ configMapName: objectName, key: z.string().min(1).default('ca.crt') })
@@ -53,6 +64,52 @@ export const certificatePolicySpecSchema = z
   })
   .strict();
 
+export type CertificatePolicySpec = z.infer<typeof certificatePolicySpecSchema>;
+
+const LONG_S = DEFAULT_MAX_LIFETIME_MS / 1000;
+/** CEL: a DNS name as validateSans normalizes it (lower case, no trailing dot), as commonNameConflict compares. */
+const celDns = (x: string) => `(${x}.endsWith('.') ? ${x}.substring(0, ${x}.size() - 1) : ${x}).lowerAscii()`;
+const dns = (x: string) => x.toLowerCase().replace(/\.$/, '');
+
+/**
+ * What the API server refuses at create and update, and the controller at reconcile (spec-rules.ts).
+ * The controller then also applies the operator's own cap, which no CRD can know.
+ */
+export const certificatePolicyRules: readonly SpecRule<CertificatePolicySpec>[] = [
+  {
+    field: '.dnsNames',
+    cel: `(has(self.dnsNames) && size(self.dnsNames) > 0) || (has(self.ipAddresses) && size(self.ipAddresses) > 0)`,
+    message: 'a certificate needs at least one name: list spec.dnsNames or spec.ipAddresses',
+    holds: (s) => (s.dnsNames?.length ?? 0) + (s.ipAddresses?.length ?? 0) > 0,
+  },
+  {
+    field: '.commonName',
+    cel:
+      `!has(self.commonName) || (has(self.dnsNames) && self.dnsNames.exists(d, ${celDns('d')} == ${celDns('self.commonName')})) || ` +
+      `(has(self.ipAddresses) && self.ipAddresses.exists(i, i == self.commonName))`,
+    message: "must be one of spec.dnsNames or spec.ipAddresses: a CN that is not a SAN is a name no client checks; add it to the names, or leave it out",
+    holds: (s) => s.commonName === undefined || (s.dnsNames ?? []).some((d) => dns(d) === dns(s.commonName!)) || (s.ipAddresses ?? []).includes(s.commonName),
+  },
+  {
+    field: '.lifetime',
+    cel: `${celSeconds('self.lifetime')} <= ${LONG_S}.0 || self.allowLongLifetime`,
+    message: `above ${LONG_S / 86_400}d, which public clients refuse: shorten it, or set spec.allowLongLifetime: true (the operator still refuses a lifetime above its --max-certificate-lifetime)`,
+    holds: (s) => durationSeconds(s.lifetime) <= LONG_S || s.allowLongLifetime,
+  },
+  {
+    field: '.renewBefore',
+    cel: `!has(self.renewBefore) || ${celSeconds('self.renewBefore')} < ${celSeconds('self.lifetime')}`,
+    message: 'must be shorter than spec.lifetime, or every certificate would be due for renewal as soon as it is issued',
+    holds: (s) => s.renewBefore === undefined || durationSeconds(s.renewBefore) < durationSeconds(s.lifetime),
+  },
+  {
+    field: '.trustBundle.key',
+    cel: `!has(self.trustBundle) || self.trustBundle.key != '${CRL_KEY}'`,
+    message: `${CRL_KEY} is where the operator publishes the CRLs beside the bundle; choose another key`,
+    holds: (s) => s.trustBundle?.key !== CRL_KEY,
+  },
+];
+
 export const certificatePolicyStatusSchema = z
   .object({
     ...baseStatus,
@@ -72,5 +129,4 @@ export const certificatePolicyStatusSchema = z
   })
   .strict();
 
-export type CertificatePolicySpec = z.infer<typeof certificatePolicySpecSchema>;
 export type CertificatePolicyStatus = z.infer<typeof certificatePolicyStatusSchema>;

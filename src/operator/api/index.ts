@@ -9,10 +9,11 @@
 import type { z } from 'zod';
 import { backupPolicySpecSchema, backupPolicyStatusSchema } from './backup-policy.js';
 import { backupRepositorySpecSchema, backupRepositoryStatusSchema } from './backup-repository.js';
-import { certificatePolicySpecSchema, certificatePolicyStatusSchema } from './certificate-policy.js';
+import { certificatePolicyRules, certificatePolicySpecSchema, certificatePolicyStatusSchema } from './certificate-policy.js';
 import { incidentSpecSchema, incidentStatusSchema } from './incident.js';
 import { restorePointSpecSchema, restorePointStatusSchema } from './restore-point.js';
 import { restoreSpecSchema, restoreStatusSchema } from './restore.js';
+import type { SpecRule } from './spec-rules.js';
 
 export * from './common.js';
 export * from './data-mover.js';
@@ -22,6 +23,7 @@ export * from './certificate-policy.js';
 export * from './incident.js';
 export * from './restore-point.js';
 export * from './restore.js';
+export * from './spec-rules.js';
 
 export interface PrinterColumn {
   name: string;
@@ -38,6 +40,8 @@ export interface KindInfo {
   shortNames: string[];
   spec: z.ZodTypeAny;
   status: z.ZodTypeAny;
+  /** Cross-field rules of the spec, refused by the API server and by the controller alike. */
+  rules?: readonly SpecRule<never>[];
   printerColumns: PrinterColumn[];
 }
 
@@ -109,6 +113,7 @@ export const KINDS = {
     shortNames: ['hfcert'],
     spec: certificatePolicySpecSchema,
     status: certificatePolicyStatusSchema,
+    rules: certificatePolicyRules,
     printerColumns: [
       { name: 'Secret', type: 'string', jsonPath: '.spec.secretName' },
       // `string`, not `date`: kubectl prints a date column as an age, and a future expiry as <invalid>.

@@ -4,7 +4,7 @@
  * files equal this output, so schema and manifest cannot drift.
  */
 import { stringify } from 'yaml';
-import { GROUP, KINDS, VERSION, type KindInfo } from '../api/index.js';
+import { GROUP, KINDS, VERSION, celValidations, type KindInfo } from '../api/index.js';
 import { toStructural } from './structural.js';
 
 export function crdFor(info: KindInfo): Record<string, unknown> {
@@ -38,7 +38,10 @@ export function crdFor(info: KindInfo): Record<string, unknown> {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: toStructural(info.spec, `${info.kind}.spec`),
+                spec: {
+                  ...toStructural(info.spec, `${info.kind}.spec`),
+                  ...(info.rules ? { 'x-kubernetes-validations': celValidations(info.rules) } : {}),
+                },
                 status: toStructural(info.status, `${info.kind}.status`),
               },
             },

@@ -3,7 +3,7 @@
  * nextUpdate, so each CA the operator holds (active and, during a rotation, next) has one in the CA
  * Secret, re-signed once past half its 7 days (`crlDue`, as serve and the CLI decide) by whichever
  * reconcile looks first: every CertificatePolicy is reconciled at least hourly. The lists are
- * published beside every trust bundle (ConfigMap key `ca.crl`), where clients read them.
+ * published beside every trust bundle (ConfigMap key `ca.crl`, CRL_KEY in operator/api), where clients read them.
  */
 import type * as k8s from '@kubernetes/client-node';
 import { call } from '../../platform/kubernetes/index.js';
@@ -11,8 +11,6 @@ import { crlDue } from '../../tls/index.js';
 import type { OperatorContext } from '../context.js';
 import { emptyCrl, fromSecret, type CaSet } from './ca-secret.js';
 
-/** The ConfigMap key beside a trust bundle that holds the CRLs of its CAs. */
-export const CRL_KEY = 'ca.crl';
 
 /** Every CRL a trust bundle of this issuer publishes: the active CA's first, as trustedRoots orders the roots. */
 export const publishedCrls = (ca: CaSet): string => [ca.crls.active, ca.crls.next, ca.crls.previous].filter((c) => c !== undefined).join('');

@@ -10,12 +10,12 @@ import type * as k8s from '@kubernetes/client-node';
 import { isHoldfastError } from '../../base/errors.js';
 import { call, kubeError, mergePatch, rolloutComplete, secretUse } from '../../platform/kubernetes/index.js';
 import { commonNameConflict, issueLeaf, lifetimeDecision, parseDuration, parseSans, renewalDecision, type Installed } from '../../tls/index.js';
-import { API_VERSION, GROUP, VERSION, certificatePolicySpecSchema, type CertificatePolicySpec, type CertificatePolicyStatus } from '../api/index.js';
+import { API_VERSION, CRL_KEY, GROUP, VERSION, certificatePolicyRules, certificatePolicySpecSchema, specRefusal, type CertificatePolicySpec, type CertificatePolicyStatus } from '../api/index.js';
 import type { CustomObject, OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { setCondition, type ConditionInput } from '../runtime/conditions.js';
 import { advanceCa, CA_ID_ANNOTATION, createCa, loadCa, trustedRoots, type CaSet } from './ca-secret.js';
-import { CRL_KEY, publishedCrls, refreshCaCrls } from './ca-crl.js';
+import { publishedCrls, refreshCaCrls } from './ca-crl.js';
 import { ROTATE_CA_ANNOTATION, rotationStep, type BundleView, type LeafView, type RotationStep } from './ca-rotation.js';
 import { missingCaDecision, NEW_CA_ANNOTATION } from './missing-ca.js';
 import { planRollout, type WorkloadView } from './rollout-plan.js';
@@ -90,6 +90,9 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     const parsed = certificatePolicySpecSchema.safeParse(obj.spec);
     if (!parsed.success) return fail('InvalidSpec', `spec: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     const spec = parsed.data;
+    // What admission refuses (the CRD's CEL rules), refused here too: the object may predate the rule.
+    const refused = specRefusal(certificatePolicyRules, spec);
+    if (refused) return fail('InvalidSpec', refused);
     let lifetimeMs: number;
     let sans;
     try {
