@@ -184,20 +184,22 @@ const certificateSchema = z
   .strict();
 
 const severity = z.enum(['critical', 'high', 'medium', 'low']);
+/** Time to fix an open finding, by severity (common defaults: a week, a month, a quarter, half a year). */
+export const sastSlaSchema = z
+  .object({
+    critical: durationSchema.default('7d'),
+    high: durationSchema.default('30d'),
+    medium: durationSchema.default('90d'),
+    low: durationSchema.default('180d'),
+  })
+  .strict()
+  .default({});
 const sastSchema = z
   .object({
     /** A version with open findings at or above this severity is not a safe restore target. */
     blockAt: severity.default('high'),
     /** Time to fix an open finding, by severity; older open findings are overdue. */
-    sla: z
-      .object({
-        critical: durationSchema.default('7d'),
-        high: durationSchema.default('30d'),
-        medium: durationSchema.default('90d'),
-        low: durationSchema.default('180d'),
-      })
-      .strict()
-      .default({}),
+    sla: sastSlaSchema,
     /** SARIF files ingested at start-up (e.g. a scan shipped with the example), for a commit or for the version a workload runs now. */
     seed: z
       .array(

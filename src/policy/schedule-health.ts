@@ -75,16 +75,24 @@ export function overdueCutoffs(sla: Record<SlaSeverity, number>, now: Date): Rec
     out[severity] = new Date(now.getTime() - limit).toISOString();
   return out;
 }
+/**
+ * An open finding is due `sla[severity]` after it was first seen and overdue after that; a
+ * dismissed, suppressed or fixed one has no deadline. The one rule behind the API, the dashboard,
+ * the review report and `holdfast sast findings`.
+ */
 export function decideSla(i: {
+  state: string;
   severity: string;
   firstSeenAt: Date;
   now: Date;
   sla: Record<SlaSeverity, number>;
-}): Decision<'WithinSla' | 'Overdue' | 'NoSla'> & { dueAt?: Date } {
+}): Decision<'WithinSla' | 'Overdue' | 'NoSla' | 'Closed'> & { dueAt?: Date } {
+  if (i.state !== 'open') return { reason: 'Closed', message: `finding is ${i.state}: no deadline` };
   const limit = i.sla[i.severity as SlaSeverity];
   if (limit === undefined) return { reason: 'NoSla', message: `no SLA for severity ${i.severity}` };
   const dueAt = new Date(i.firstSeenAt.getTime() + limit);
+  const within = `${i.severity} findings are due within ${limit % 86_400_000 === 0 ? `${limit / 86_400_000} days` : formatDuration(limit)}`;
   if (i.now.getTime() > dueAt.getTime())
-    return { reason: 'Overdue', message: `overdue since ${dueAt.toISOString()}`, dueAt };
-  return { reason: 'WithinSla', message: `due by ${dueAt.toISOString()}`, dueAt };
+    return { reason: 'Overdue', message: `overdue since ${dueAt.toISOString()}: ${within}`, dueAt };
+  return { reason: 'WithinSla', message: `due by ${dueAt.toISOString()}: ${within}`, dueAt };
 }

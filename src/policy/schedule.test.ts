@@ -150,16 +150,18 @@ describe('health decisions', () => {
   it('marks an open critical finding overdue after its SLA', () => {
     const sla = { critical: 7 * day, high: 30 * day, medium: 90 * day, low: 180 * day };
     assert.equal(
-      decideSla({ severity: 'critical', firstSeenAt: since, now: new Date(since.getTime() + 8 * day), sla })
+      decideSla({ state: 'open', severity: 'critical', firstSeenAt: since, now: new Date(since.getTime() + 8 * day), sla })
         .reason,
       'Overdue',
     );
     assert.equal(
-      decideSla({ severity: 'high', firstSeenAt: since, now: new Date(since.getTime() + 8 * day), sla })
+      decideSla({ state: 'open', severity: 'high', firstSeenAt: since, now: new Date(since.getTime() + 8 * day), sla })
         .reason,
       'WithinSla',
     );
-    assert.equal(decideSla({ severity: 'note', firstSeenAt: since, now: since, sla }).reason, 'NoSla');
+    assert.equal(decideSla({ state: 'open', severity: 'note', firstSeenAt: since, now: since, sla }).reason, 'NoSla');
+    for (const state of ['dismissed', 'suppressed', 'fixed'])
+      assert.equal(decideSla({ state, severity: 'critical', firstSeenAt: since, now: new Date(since.getTime() + 30 * day), sla }).reason, 'Closed', state);
   });
 
   it('gives the first-seen cutoffs that agree with decideSla at and around each deadline', () => {
@@ -170,7 +172,7 @@ describe('health decisions', () => {
       for (const offset of [-1000, -1, 0, 1, 1000]) {
         const firstSeenAt = new Date(now.getTime() - sla[severity] + offset);
         const byCutoff = firstSeenAt.toISOString() < cutoffs[severity];
-        const byDecision = decideSla({ severity, firstSeenAt, now, sla }).reason === 'Overdue';
+        const byDecision = decideSla({ state: 'open', severity, firstSeenAt, now, sla }).reason === 'Overdue';
         assert.equal(byCutoff, byDecision, `${severity} first seen ${offset} ms from the deadline`);
       }
   });

@@ -23,7 +23,6 @@ export { parseSarif } from './parse.js';
 export { computeIdentities, type IdentityInput, type Identity, type IdentityBasis } from './identity.js';
 export { severities, isSeverity, atLeast, compareSeverity, fromCvss, fromLevel, type Severity } from './severity.js';
 export { decideVerdict, versionVerdict, versionEvidence, describeTarget, type Verdict, type VerdictKind, type VerdictTarget, type ScanEvidence } from './verdict.js';
-export { slaOf, parseSla, defaultSla, type SlaPolicy, type SlaStatus } from './sla.js';
 export { dismissFinding, dismissReasons, type DismissReason } from './dismiss.js';
 export { findingId } from './lifecycle.js';
 export { replayReport, replayVersion, replayDismissal } from './replay.js';

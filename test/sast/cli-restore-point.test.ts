@@ -73,8 +73,19 @@ test('restore-point choose picks the clean backup taken before the vulnerable ve
     assert.match(ok(dir, ['sast', 'verdict', digest('2')]), /VULNERABLE/);
     const findings = JSON.parse(ok(dir, ['sast', 'findings', '--severity', 'high', '--state', 'open', '--json'])) as { id: string; ruleId: string }[];
     assert.ok(findings.some((f) => f.ruleId === 'B602'));
+    // SLA: with high findings due the day they are seen, the open ones are overdue; dismissed ones have no deadline.
+    const due = JSON.parse(ok(dir, ['sast', 'findings', '--severity', 'high', '--state', 'open', '--sla', 'high=0', '--json'])) as { sla: string; slaMessage: string }[];
+    assert.deepEqual([...new Set(due.map((f) => f.sla))], ['Overdue']);
+    assert.match(due[0]!.slaMessage, /^overdue since .*: high findings are due within 0 days$/);
+    assert.match(ok(dir, ['sast', 'findings', '--severity', 'high', '--sla', 'high=0']), /OVERDUE/);
+    const badSla = cli(dir, ['sast', 'findings', '--sla', 'high=soon']);
+    assert.equal(badSla.code, 2);
+    assert.equal(badSla.err, 'holdfast: --sla high=soon: expected severity=days, e.g. high=30\n');
     for (const f of findings) ok(dir, ['sast', 'dismiss', f.id, '--reason', 'risk-accepted', '--comment', 'accepted for the test']);
     assert.match(ok(dir, ['sast', 'verdict', vulnerable]), /CLEAN/);
+    const dismissed = JSON.parse(ok(dir, ['sast', 'findings', '--state', 'dismissed', '--sla', 'high=0', '--json'])) as { sla: string; dueAt?: string }[];
+    assert.ok(dismissed.length >= findings.length);
+    assert.ok(dismissed.every((f) => f.sla === 'Closed' && f.dueAt === undefined));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,16 +8,15 @@ import {
   dismissReasons,
   dismissFinding,
   ingestReport,
-  parseSla,
   readReportFile,
   severities,
-  slaOf,
   versionVerdict,
   defaultMaxReportBytes,
   type Severity,
   type VerdictTarget,
 } from '../../sast/index.js';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig, sastSlaSchema } from '../../config/index.js';
+import { decideSla, type SlaSeverity } from '../../policy/schedule-health.js';
 import { findingsBefore } from '../../playbook/index.js';
 import { catalogOptions, cliClock, collect, emit, parseSeverity, parseTime, withCatalog, type CatalogFlags } from './sast-catalog.js';
 import { catalogOfConfig, describeIncidents, proposeForIngest, type IngestIncidents } from './sast-incidents.js';
@@ -43,11 +42,26 @@ type IngestFlags = CatalogFlags & {
   config?: string;
 };
 
-function findingRows(list: FindingRow[], sla: ReturnType<typeof parseSla>): string[][] {
+type Sla = Record<SlaSeverity, number>;
+
+/** "critical=7,high=30" (from --sla or HOLDFAST_SAST_SLA): days by severity, over the config's defaults. */
+function parseSlaFlag(spec: string | undefined): Sla {
+  const out: Sla = sastSlaSchema.parse(undefined);
+  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(critical|high|medium|low)=(\d+)$/.exec(part);
+    if (!m) throw invalidInput('BAD_SLA', `--sla ${part}: expected severity=days, e.g. high=30`);
+    out[m[1] as SlaSeverity] = Number(m[2]) * 86_400_000;
+  }
+  return out;
+}
+
+const slaOf = (f: FindingRow, sla: Sla, now: Date) => decideSla({ state: f.state, severity: f.severity, firstSeenAt: new Date(f.firstSeenAt), now, sla });
+
+function findingRows(list: FindingRow[], sla: Sla): string[][] {
   const now = cliClock.now();
   return list.map((f) => {
     const s = slaOf(f, sla, now);
-    return [f.id, f.severity, f.state, f.tool, f.ruleId, `${f.path ?? '?'}${f.startLine ? ':' + f.startLine : ''}`, f.cwes.join(',') || '-', f.firstSeenCommit.slice(0, 8), s.overdue ? 'OVERDUE' : s.dueAt ? s.dueAt.toISOString().slice(0, 10) : '-'];
+    return [f.id, f.severity, f.state, f.tool, f.ruleId, `${f.path ?? '?'}${f.startLine ? ':' + f.startLine : ''}`, f.cwes.join(',') || '-', f.firstSeenCommit.slice(0, 8), s.reason === 'Overdue' ? 'OVERDUE' : s.dueAt ? s.dueAt.toISOString().slice(0, 10) : '-'];
   });
 }
 
@@ -155,12 +169,15 @@ function registerSastGroup(program: Command): void {
       }
       const states = flags.state?.split(',').map((s) => s.trim());
       for (const s of states ?? []) if (!['open', 'fixed', 'dismissed', 'suppressed'].includes(s)) throw invalidInput('BAD_STATE', `--state ${s}: expected open, fixed, dismissed or suppressed`);
-      const sla = parseSla(flags.sla);
+      const sla = parseSlaFlag(flags.sla);
       const list = await withCatalog(flags, (c) =>
         c.sast.listFindings({ ...(sevs ? { severities: sevs } : {}), ...(states ? { states } : {}), ...(flags.tool ? { tool: flags.tool } : {}), ...(flags.repository ? { repository: flags.repository } : {}), ...(flags.ref ? { ref: flags.ref } : {}) }),
       );
       const now = cliClock.now();
-      emit(flags, list.map((f) => ({ ...f, sla: slaOf(f, sla, now) })), () =>
+      emit(flags, list.map((f) => {
+        const s = slaOf(f, sla, now);
+        return { ...f, sla: s.reason, dueAt: s.dueAt?.toISOString(), slaMessage: s.message };
+      }), () =>
         formatTable(['ID', 'SEVERITY', 'STATE', 'TOOL', 'RULE', 'LOCATION', 'CWE', 'FIRST-SEEN', 'DUE'], findingRows(list, sla)) + `\n${list.length} finding(s)`,
       );
     });

@@ -276,7 +276,7 @@ export function deployedFindings(cp: VerdictDeps): Map<string, string[]> {
 }
 
 export function findingView(cp: Pick<ReadDeps, 'clock'> & { config: Pick<HoldfastConfig, 'sast'> }, f: FindingRow, deployedIn: ReadonlyMap<string, string[]>): FindingView {
-  const sla = decideSla({ severity: f.severity, firstSeenAt: new Date(f.firstSeenAt), now: cp.clock.now(), sla: cp.config.sast.sla });
+  const sla = decideSla({ state: f.state, severity: f.severity, firstSeenAt: new Date(f.firstSeenAt), now: cp.clock.now(), sla: cp.config.sast.sla });
   return {
     id: f.id,
     repository: f.repository,
@@ -294,7 +294,7 @@ export function findingView(cp: Pick<ReadDeps, 'clock'> & { config: Pick<Holdfas
     lastSeenCommit: f.lastSeenCommit,
     fixedAt: f.fixedAt,
     dismissedAt: f.dismissedAt,
-    sla: f.state === 'open' ? sla.reason : 'Closed',
+    sla: sla.reason,
     dueAt: sla.dueAt?.toISOString(),
     deployedIn: deployedIn.get(f.id) ?? [],
   };
