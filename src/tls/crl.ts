@@ -54,3 +54,22 @@ export async function createCrl(
   const b64 = Buffer.from(crl.rawData).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
   return `-----BEGIN X509 CRL-----\n${b64}\n-----END X509 CRL-----\n`;
 }
+
+/** The cRLNumber of a CRL (PEM), or undefined when it has none or does not parse. */
+export function crlNumberOf(pem: string | undefined): number | undefined {
+  if (!pem) return undefined;
+  try {
+    const ext = new x509.X509Crl(Buffer.from(pem.replace(/-----[A-Z0-9 ]+-----/g, '').replace(/\s+/g, ''), 'base64')).getExtension('2.5.29.20');
+    if (!ext) return undefined;
+    const der = Buffer.from(ext.value);
+    return der[0] === 0x02 ? parseInt(der.subarray(2, 2 + der[1]!).toString('hex') || '0', 16) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The number of the CRL that replaces `previous`: its second, as every list so far, but always above
+ * the previous one, which a revoke re-signing a list in the second it was refreshed would repeat.
+ */
+export const nextCrlNumber = (previous: string | undefined, now: Date) => Math.max(Math.floor(now.getTime() / 1000), (crlNumberOf(previous) ?? 0) + 1);

@@ -70,7 +70,7 @@ export {
   type Step,
 } from './rotation-plan.js';
 export { type RotationOptions, type RotationReport } from './rotation.js';
-export { createCrl } from './crl.js';
+export { createCrl, crlNumberOf, nextCrlNumber } from './crl.js';
 export { crlDue, refreshCrls } from './crl-refresh.js';
 export { withCaLock } from './lock.js';
 export { parseDuration } from './duration.js';

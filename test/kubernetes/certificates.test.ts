@@ -19,7 +19,7 @@ import { ManualClock } from '../../src/platform/clock.js';
 import { x509 } from '../../src/tls/keys.js';
 import { startKube, type Kube } from '../harness/kube.js';
 import { eventually, testLogger } from '../harness/kube-play.js';
-import { tempDir } from '../tls/harness.js';
+import { openssl, tempDir } from '../tls/harness.js';
 import { lintFiles, type LintFile } from '../tls/lint-tools.js';
 
 const DAY = 86_400_000;
@@ -34,6 +34,8 @@ let ns: string;
 const clock = new ManualClock(new Date());
 /** The CRL the CA published first, kept for the lint once it has been re-signed. */
 let firstCrl = '';
+/** The CRL published right after a revoke, with its entry. */
+let revokedCrl = '';
 
 before(async () => {
   kube = await startKube();
@@ -165,6 +167,66 @@ describe('CertificatePolicy issuance: the lifetime cap and the CN', () => {
     assert.ok(await second.verify({ publicKey: ca }));
   });
 
+  it('revokes on holdfast.dev/revoke: the old leaf fails openssl verify -crl_check against every bundle of the issuer, the new one passes, and a re-signed CRL keeps the entry', async () => {
+    await policy('stolen', { dnsNames: ['stolen.svc'], trustBundle: { configMapName: 'stolen-trust' } });
+    await policy('bystander', { dnsNames: ['bystander.svc'], trustBundle: { configMapName: 'bystander-trust' } });
+    const old = await eventually('stolen Secret', () => secret('stolen'));
+    await eventually('bystander bundle', () => core.readNamespacedConfigMap({ namespace: ns, name: 'bystander-trust' }).catch(() => undefined));
+    await op.idle();
+    const oldSerial = leafOf(old).serialNumber.toLowerCase();
+    const t = await tempDir('hf-operator-revoke-');
+    try {
+      const cm = (name: string) => core.readNamespacedConfigMap({ namespace: ns, name });
+      // The operator's clock ran ahead of the real one (the CRL test above): verify at its time.
+      const verify = async (leafPem: string, bundle: k8s.V1ConfigMap) => {
+        const f = (n: string, v: string) => writeFile(join(t.dir, n), v).then(() => join(t.dir, n));
+        const args = ['verify', '-attime', String(Math.floor(clock.now().getTime() / 1000)), '-crl_check', '-CAfile', await f('bundle.pem', bundle.data!['ca.crt']!), '-CRLfile', await f('crl.pem', bundle.data!['ca.crl']!), await f('leaf.pem', leafPem)];
+        return openssl(args);
+      };
+      const oldPem = leafOf(old).toString();
+      assert.equal((await verify(oldPem, await cm('stolen-trust'))).status, 0, 'valid before the revoke');
+
+      await custom.patchNamespacedCustomObject({ ...api, namespace: ns, name: 'stolen', body: { metadata: { annotations: { 'holdfast.dev/revoke': 'incident-7' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      const listed = (c: k8s.V1ConfigMap) => new x509.X509Crl(c.data!['ca.crl']!).entries.some((e) => e.serialNumber.toLowerCase() === oldSerial);
+      for (const b of ['stolen-trust', 'bystander-trust']) await eventually(`${b} lists ${oldSerial}`, async () => listed(await cm(b)));
+      const renewed = await eventually('a new certificate', async () => {
+        const s = await secret('stolen');
+        return s && leafOf(s).serialNumber.toLowerCase() !== oldSerial ? s : undefined;
+      });
+      assert.notEqual(renewed.data!['tls.key'], old.data!['tls.key'], 'a new key');
+      for (const b of ['stolen-trust', 'bystander-trust']) {
+        const bundle = await cm(b);
+        const refused = await verify(oldPem, bundle);
+        assert.notEqual(refused.status, 0, `${b}: the revoked leaf is refused`);
+        assert.match(refused.out, /certificate revoked/);
+        assert.equal((await verify(leafOf(renewed).toString(), bundle)).status, 0, `${b}: the new leaf verifies`);
+      }
+      const entry = new x509.X509Crl((await cm('stolen-trust')).data!['ca.crl']!).entries.find((e) => e.serialNumber.toLowerCase() === oldSerial)!;
+      assert.equal(entry.reason, x509.X509CrlReason.keyCompromise);
+      await eventually('handledRevoke', async () => ((await custom.getNamespacedCustomObject({ ...api, namespace: ns, name: 'stolen' })) as { status?: { handledRevoke?: string } }).status?.handledRevoke === 'incident-7');
+      assert.ok((await events('stolen')).some((e) => e.startsWith(`Normal Revoked: revoked serial ${oldSerial} of Secret ${ns}/stolen-tls (keyCompromise, holdfast.dev/revoke=incident-7)`)));
+      revokedCrl = (await cm('stolen-trust')).data!['ca.crl']!;
+
+      // The same value again revokes nothing more and issues nothing new.
+      op.resync();
+      await op.idle();
+      assert.equal(leafOf((await secret('stolen'))!).serialNumber, leafOf(renewed).serialNumber);
+
+      // Re-signed when due, the list still names the revoked leaf.
+      const before = new x509.X509Crl(revokedCrl);
+      clock.advance(4 * DAY);
+      op.resync();
+      const resigned = await eventually('the re-signed CRL with the entry', async () => {
+        const c = new x509.X509Crl((await cm('stolen-trust')).data!['ca.crl']!);
+        return c.thisUpdate.getTime() > before.thisUpdate.getTime() ? c : undefined;
+      });
+      assert.ok(resigned.entries.some((e) => e.serialNumber.toLowerCase() === oldSerial));
+      assert.notEqual((await verify(oldPem, await cm('stolen-trust'))).status, 0, 'still refused under the re-signed list');
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   it('wrote nothing zlint or pkilint flags beyond the documented private-CA findings: the CA, its leaves, its first and its re-signed CRL', async (tc) => {
     assert.ok(firstCrl, 'the CRL test ran first');
     const t = await tempDir('hf-operator-lint-');
@@ -180,6 +242,8 @@ describe('CertificatePolicy issuance: the lifetime cap and the CN', () => {
       await put('in-cluster CA', 'cert', text(ca, 'ca.crt'));
       await put('in-cluster CA first CRL', 'crl', firstCrl);
       await put('in-cluster CA re-signed CRL', 'crl', text(ca, 'ca.crl'));
+      assert.ok(revokedCrl, 'the revoke test ran first');
+      await put('in-cluster CA CRL with a revoked leaf', 'crl', revokedCrl);
       // Not 'long': a leaf above 398 days breaks the public-TLS lint on purpose, under a raised cap and warned about.
       for (const p of ['crl', 'cn-san']) {
         const leaf = (await secret(p))!;

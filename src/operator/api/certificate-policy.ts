@@ -122,6 +122,8 @@ export const certificatePolicyStatusSchema = z
     pendingRollout: z.array(z.string()).optional(),
     /** Value of the `holdfast.dev/reissue` annotation already acted upon (a forced reissue with a new key runs once). */
     handledReissue: z.string().optional(),
+    /** Value of the `holdfast.dev/revoke` annotation already acted upon (the certificate then in the Secret is in the CRL). */
+    handledRevoke: z.string().optional(),
     /** Value of the `holdfast.dev/rotate-ca` annotation whose rotation is done. */
     handledRotateCa: z.string().optional(),
     /** The issuer's CA rotation as this policy last saw it: its step and what it waits for. */

@@ -4,13 +4,14 @@
  * and not again once certificates were issued: see missing-ca.ts. During a CA rotation
  * (ca-rotation.ts) it also holds the staged CA (next.crt, next.key) or the replaced one
  * (previous.crt), and the rotate-ca value it is for. Each of them has its CRL beside it (ca.crl,
- * next.crl, previous.crl; ca-crl.ts keeps them fresh). Read live at every reconcile: a rotation
+ * next.crl, previous.crl; ca-crl.ts keeps them fresh), and revoked.json the serials each CA id
+ * revoked (so a re-signed list keeps them). Read live at every reconcile: a rotation
  * changes it, and a replica that led before must not issue from what it remembered.
  */
 import type * as k8s from '@kubernetes/client-node';
 import { isHoldfastError } from '../../base/errors.js';
 import { call } from '../../platform/kubernetes/index.js';
-import { createAuthority, createCrl, newCaId, type CertAuthority } from '../../tls/index.js';
+import { createAuthority, createCrl, newCaId, nextCrlNumber, type CertAuthority, type RevokedEntry } from '../../tls/index.js';
 import type { OperatorContext } from '../context.js';
 import { createPrivateKey } from 'node:crypto';
 
@@ -30,7 +31,22 @@ export interface CaSet {
   rotation?: string | undefined;
   /** The CRLs (PEM) of active, next and previous, as the Secret holds them. */
   crls: { active?: string | undefined; next?: string | undefined; previous?: string | undefined };
+  /** What each CA id revoked, as its CRL lists it (revoked.json). */
+  revoked: Revoked;
   secret: k8s.V1Secret;
+}
+
+/** A revoked leaf, kept until it expires: a CRL need not list an expired certificate (RFC 5280 3.3). */
+export type RevokedLeaf = RevokedEntry & { notAfter: string };
+export type Revoked = Record<string, RevokedLeaf[]>;
+
+function parseRevoked(text: string | undefined, where: string): Revoked {
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as Revoked;
+  } catch {
+    throw new Error(`${where}: revoked.json is not JSON; restore the CA Secret from a backup`);
+  }
 }
 
 const b64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString() : undefined);
@@ -51,6 +67,7 @@ export function fromSecret(s: k8s.V1Secret, where: string): CaSet {
     previous: a[PREVIOUS_ID] && prev ? { id: a[PREVIOUS_ID], certPem: prev } : undefined,
     rotation: a[ROTATION],
     crls: { active: b64(d['ca.crl']), next: next ? b64(d['next.crl']) : undefined, previous: prev ? b64(d['previous.crl']) : undefined },
+    revoked: parseRevoked(b64(d['revoked.json']), where),
     secret: s,
   };
 }
@@ -75,8 +92,9 @@ export async function loadCa(ctx: OperatorContext, name: string): Promise<CaSet 
 }
 
 const newAuthority = (ctx: OperatorContext) => createAuthority({ id: newCaId(ctx.clock.now()), commonName: 'Holdfast in-cluster CA', algorithm: 'ecdsa-p256', lifetimeMs: TEN_YEARS }, ctx.clock);
-/** A CRL with no entry (the operator revokes nothing yet), numbered by its second so each is newer. */
-export const emptyCrl = (ca: CertAuthority, now: Date) => createCrl(ca, [], now, Math.floor(now.getTime() / 1000));
+/** The CRL of `ca` listing what it revoked that has not expired, numbered above the list it replaces. */
+export const signCrl = (ca: CertAuthority, revoked: Revoked, now: Date, previous?: string) =>
+  createCrl(ca, (revoked[ca.id] ?? []).filter((e) => Date.parse(e.notAfter) > now.getTime()), now, nextCrlNumber(previous, now));
 const keyPem = (ca: CertAuthority) => ca.root.key.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /** A new CA in Secret `name`; if another replica created one first, that one (never two roots). */
@@ -88,7 +106,7 @@ export async function createCa(ctx: OperatorContext, name: string): Promise<CaSe
     metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'holdfast' }, annotations: { [CA_ID_ANNOTATION]: ca.id } },
     type: 'Opaque',
     // A new CA publishes its (empty) CRL from the start.
-    stringData: { 'ca.crt': ca.root.certPem, 'ca.key': keyPem(ca), 'ca.crl': await emptyCrl(ca, ctx.clock.now()) },
+    stringData: { 'ca.crt': ca.root.certPem, 'ca.key': keyPem(ca), 'ca.crl': await signCrl(ca, {}, ctx.clock.now()) },
   };
   try {
     await call(`create ${where}`, () => ctx.apis.core.createNamespacedSecret({ namespace, body }));
@@ -132,6 +150,9 @@ export async function advanceCa(ctx: OperatorContext, ca: CaSet, step: 'stage' |
   } else {
     put('previous.crt', undefined);
     put('previous.crl', undefined);
+    // No bundle trusts the retired CA any more, so what it revoked need not be listed anywhere.
+    const { [ca.previous!.id]: _retired, ...revoked } = ca.revoked;
+    put('revoked.json', Object.keys(revoked).length ? JSON.stringify(revoked) : undefined);
     delete ann[PREVIOUS_ID];
   }
   const body: k8s.V1Secret = { ...s, metadata: { ...s.metadata!, annotations: ann }, data };

@@ -15,11 +15,12 @@ import type { CustomObject, OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
 import { setCondition, type ConditionInput } from '../runtime/conditions.js';
 import { advanceCa, CA_ID_ANNOTATION, createCa, loadCa, trustedRoots, type CaSet } from './ca-secret.js';
-import { publishedCrls, refreshCaCrls } from './ca-crl.js';
+import { publishedCrls, refreshCaCrls, revokeLeaf } from './ca-crl.js';
 import { ROTATE_CA_ANNOTATION, rotationStep, type BundleView, type LeafView, type RotationStep } from './ca-rotation.js';
 import { missingCaDecision, NEW_CA_ANNOTATION } from './missing-ca.js';
 import { planRollout, type WorkloadView } from './rollout-plan.js';
 import { REISSUE_ANNOTATION, REISSUED_FOR_ANNOTATION, reissueDecision } from './reissue.js';
+import { REVOKE_ANNOTATION, REVOKED_FOR_ANNOTATION, revokeVerdict } from './revoke.js';
 
 const SPEC_HASH = 'holdfast.dev/spec-hash';
 const CAP_SETTING = "the operator's --max-certificate-lifetime (Helm value certificates.maxLifetime)";
@@ -132,14 +133,29 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
     // A CA rotation moves first: a CA it activates is the one the renewal decision below issues from.
     const rotation = await rotateCa(ctx, obj, spec, caSet, involved, now);
     caSet = await refreshCaCrls(ctx, rotation.ca);
-    const ca = caSet.active;
     const current = installed(secret, hash);
+
+    // A revoke lists the installed leaf in the CRL before its replacement is issued: a crash between
+    // the two repeats the (idempotent) listing, never skips it.
+    const revokeAsked = obj.metadata?.annotations?.[REVOKE_ANNOTATION];
+    const revoke = reissueDecision({ requested: revokeAsked, handled: status.handledRevoke, secretIssuedFor: secret?.metadata?.annotations?.[REVOKED_FOR_ANNOTATION] });
+    let revokedNow = false;
+    if (revoke.forced) {
+      const verdict = revokeVerdict({ serial: current?.serial, issuerCaId: current?.issuerCaId, activeCaId: caSet.active.id, secret: secretWhere });
+      if (verdict.revoke) {
+        caSet = await revokeLeaf(ctx, caSet, { serial: current!.serial, notAfter: current!.notAfter });
+        revokedNow = true;
+        await ctx.events.record(involved, 'Normal', 'Revoked', `revoked serial ${current!.serial} of ${secretWhere} (keyCompromise, ${REVOKE_ANNOTATION}=${revokeAsked}): listed in the CRL of CA ${caSet.active.id}, published beside every trust bundle of issuer ${spec.issuer.name}; a new certificate with a new key replaces it`);
+      } else if (verdict.reason === 'IssuerGone') await ctx.events.record(involved, 'Warning', 'NotRevoked', verdict.message);
+    }
+    const ca = caSet.active;
     const decision = renewalDecision({ now, installed: current, activeCaId: ca.id, ...(renewBeforeMs ? { timing: { renewBeforeMs } } : {}) });
 
     let serial = current?.serial;
     let times = current;
     const reissue = obj.metadata?.annotations?.[REISSUE_ANNOTATION];
-    const { forced, handled } = reissueDecision({ requested: reissue, handled: status.handledReissue, secretIssuedFor: secret?.metadata?.annotations?.[REISSUED_FOR_ANNOTATION] });
+    const asked = reissueDecision({ requested: reissue, handled: status.handledReissue, secretIssuedFor: secret?.metadata?.annotations?.[REISSUED_FOR_ANNOTATION] });
+    const forced = asked.forced || revoke.forced;
     if (decision.renew || forced) {
       const leaf = await issueLeaf(
         { name: `${namespace}/${name}`, ...(spec.commonName ? { commonName: spec.commonName } : {}), sans, usages: ['serverAuth'], algorithm: 'ecdsa-p256', lifetimeMs, maxLifetimeMs: ctx.settings.maxCertificateLifetimeMs, capSetting: CAP_SETTING },
@@ -152,7 +168,13 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
           name: spec.secretName,
           namespace,
           labels: { 'app.kubernetes.io/managed-by': 'holdfast' },
-          annotations: { [CA_ID_ANNOTATION]: ca.id, [SPEC_HASH]: hash, 'holdfast.dev/certificate-policy': name, ...(reissue !== undefined ? { [REISSUED_FOR_ANNOTATION]: reissue } : {}) },
+          annotations: {
+            [CA_ID_ANNOTATION]: ca.id,
+            [SPEC_HASH]: hash,
+            'holdfast.dev/certificate-policy': name,
+            ...(reissue !== undefined ? { [REISSUED_FOR_ANNOTATION]: reissue } : {}),
+            ...(revokeAsked !== undefined ? { [REVOKED_FOR_ANNOTATION]: revokeAsked } : {}),
+          },
         },
         type: 'kubernetes.io/tls',
         stringData: { 'tls.crt': leaf.chainPem, 'tls.key': leaf.keyPem, 'ca.crt': leaf.caPem },
@@ -163,12 +185,15 @@ export async function reconcileCertificatePolicy(ctx: OperatorContext, key: stri
       serial = leaf.serial.toLowerCase();
       times = { notBefore: leaf.notBefore, notAfter: leaf.notAfter, serial, keyMatches: true, issuerCaId: ca.id, specMatches: true };
       const verb = forced && current ? 'Reissued' : current ? 'Renewed' : 'Issued';
-      const why = forced && !decision.renew ? `annotation ${REISSUE_ANNOTATION}=${reissue}: new key` : `${decision.reason}: ${decision.message}`;
+      const why = revoke.forced ? `annotation ${REVOKE_ANNOTATION}=${revokeAsked}: new key` : forced && !decision.renew ? `annotation ${REISSUE_ANNOTATION}=${reissue}: new key` : `${decision.reason}: ${decision.message}`;
       await ctx.events.record(involved, 'Normal', verb, `${verb.toLowerCase()} ${secretWhere} (serial ${serial}, ${why}), valid until ${leaf.notAfter.toISOString()}`);
     }
-    if (handled !== undefined) status.handledReissue = handled;
+    if (asked.handled !== undefined) status.handledReissue = asked.handled;
+    if (revoke.handled !== undefined) status.handledRevoke = revoke.handled;
 
-    if (spec.trustBundle && !rotation.published) await publishBundle(ctx, namespace, spec.trustBundle, caSet, now);
+    // A new entry in the CRL reaches every bundle of the issuer now, not at each policy's next reconcile.
+    const bundles = revokedNow ? policiesOf(ctx, spec.issuer.name) : rotation.published ? [] : [{ obj, spec }];
+    for (const p of bundles) if (p.spec.trustBundle) await publishBundle(ctx, p.obj.metadata!.namespace!, p.spec.trustBundle, caSet, now);
 
     const ann = serialAnnotation(spec.secretName);
     const candidates = [
