@@ -17,6 +17,7 @@ import { L } from './backup/objects.js';
 import { RecentlyCreated, type Caches, type CustomObject, type OperatorContext, type OperatorSettings } from './context.js';
 import { DEFAULT_KUBELET_DIR } from './datamover/node-placement.js';
 import { LeaderElector } from './leader/index.js';
+import { reconcileBackupRepository } from './repository/controller.js';
 import { reconcileRestore } from './restore/controller.js';
 import { reconcileCertificatePolicy } from './tls/controller.js';
 import { INCIDENT_LABEL, INCIDENT_NAMESPACE_LABEL, reconcileIncident } from './incident/index.js';
@@ -90,6 +91,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   let restoreQ: WorkQueue;
   // eslint-disable-next-line prefer-const
   let incidentQ: WorkQueue;
+  // eslint-disable-next-line prefer-const
+  let repositoryQ: WorkQueue;
   const allIncidents = () => caches.incidents.list().forEach((i) => incidentQ.add(`${i.metadata!.namespace}/${i.metadata!.name}`));
   // An object an Incident waits on changed: wake the Incident that labelled it, and the unfinished
   // Incidents of its namespace (pods, workloads and policies carry no label of ours).
@@ -102,6 +105,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     }
   };
   const allRestores = () => caches.restores.list().forEach((r) => restoreQ.add(`${r.metadata!.namespace}/${r.metadata!.name}`));
+  const allRepositories = () => caches.repositories.list().forEach((r) => repositoryQ.add(`${r.metadata!.namespace}/${r.metadata!.name}`));
   const allPolicies = () => caches.policies.list().forEach((p) => backupQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
   const allCerts = (ns?: string) => caches.certificatePolicies.list(ns).forEach((p) => certQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`));
   const ownerPolicy = (obj: k8s.KubernetesObject) => {
@@ -116,7 +120,10 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const h = `/apis/${GROUP}/${VERSION}`;
   const caches: Caches = {
     policies: cache(`${h}/backuppolicies`, custom(apis, GROUP, VERSION, 'backuppolicies'), (p) => backupQ.add(`${p.metadata!.namespace}/${p.metadata!.name}`)),
-    repositories: cache(`${h}/backuprepositories`, custom(apis, GROUP, VERSION, 'backuprepositories'), () => allPolicies()),
+    repositories: cache(`${h}/backuprepositories`, custom(apis, GROUP, VERSION, 'backuprepositories'), (r) => {
+      allPolicies();
+      repositoryQ.add(`${r.metadata!.namespace}/${r.metadata!.name}`);
+    }),
     restorePoints: cache(`${h}/restorepoints`, custom(apis, GROUP, VERSION, 'restorepoints'), (rp) => {
       ownerPolicy(rp);
       allRestores();
@@ -169,6 +176,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   certQ = new WorkQueue('certificates', (key) => reconcileCertificatePolicy(ctx, key), backoff, log, 1);
   restoreQ = new WorkQueue('restores', (key) => reconcileRestore(ctx, key), backoff, log, 1);
   incidentQ = new WorkQueue('incidents', (key) => reconcileIncident(ctx, key), backoff, log, 2);
+  repositoryQ = new WorkQueue('repositories', (key) => reconcileBackupRepository(ctx, key), backoff, log, 1);
 
   const elector = new LeaderElector({
     coordination: apis.coordination,
@@ -186,6 +194,8 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       certQ.start();
       restoreQ.start();
       incidentQ.start();
+      repositoryQ.start();
+      allRepositories();
       allPolicies();
       allCerts();
       allRestores();
@@ -196,6 +206,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       certQ.stop();
       restoreQ.stop();
       incidentQ.stop();
+      repositoryQ.stop();
     },
   });
 
@@ -203,6 +214,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
   const loop = elector.run();
   const resyncTimer = setInterval(() => {
     if (elector.leader) {
+      allRepositories();
       allPolicies();
       allCerts();
       allRestores();
@@ -222,14 +234,16 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       await certQ.idle();
       await restoreQ.idle();
       await incidentQ.idle();
+      await repositoryQ.idle();
     },
     resync: () => {
+      allRepositories();
       allPolicies();
       allCerts();
       allRestores();
       allIncidents();
     },
-    reconciles: () => backupQ.reconciles + certQ.reconciles + restoreQ.reconciles + incidentQ.reconciles,
+    reconciles: () => backupQ.reconciles + certQ.reconciles + restoreQ.reconciles + incidentQ.reconciles + repositoryQ.reconciles,
     incidentReconciles: () => incidentQ.reconciles,
     watchRestarts: () => Object.values(caches).reduce((n, c: WatchCache<k8s.KubernetesObject>) => n + c.restarts, 0),
     async stop(opts = {}) {
@@ -240,6 +254,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
       certQ.stop();
       restoreQ.stop();
       incidentQ.stop();
+      repositoryQ.stop();
       await Promise.all(Object.values(caches).map((c: WatchCache<k8s.KubernetesObject>) => c.stop()));
     },
   };

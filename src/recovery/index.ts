@@ -11,5 +11,6 @@
  * It sits beside playbook/: it drives the engines (backup/, sast/) and the catalog, and is driven
  * by cli/, server/ and operator/.
  */
+export { restorePointsIn, type RecoveredPoint, type RecoveredPoints } from './points.js';
 export { pushCatalogRecords, type PushResult } from './push.js';
 export { rebuildCatalog, replayOrder, type RebuildOptions, type RebuildSummary } from './rebuild.js';

@@ -15,9 +15,10 @@ import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ZodError } from 'zod';
 import { conflict, isHoldfastError } from '../base/errors.js';
-import { listSnapshots, readCatalogRecords, type Repository, type StoredCatalogObject } from '../backup/index.js';
+import { readCatalogRecords, type Repository, type StoredCatalogObject } from '../backup/index.js';
 import { Catalog, CATALOG_RECORD_FORMAT, catalogRecordKinds, type CatalogRecordKind } from '../catalog/index.js';
 import { appliers } from './apply.js';
+import { restorePointsIn } from './points.js';
 
 export interface RebuildSummary {
   catalog: string;
@@ -85,13 +86,10 @@ export async function rebuildCatalog(repo: Repository, o: RebuildOptions): Promi
       log(`read ${done}/${total} catalog record(s)`);
     }
   });
-  const snapshots = await listSnapshots(repo);
-  log(`read ${snapshots.length} snapshot(s)`);
+  const found = await restorePointsIn(repo);
+  log(`read ${found.read} snapshot(s)`);
 
-  const missing = [
-    ...damaged.map((d) => `${d.name}: ${d.reason}`),
-    ...repo.damaged.filter((d) => d.kind === 'snapshot').map((d) => `${d.name}: ${d.reason} (its restore point is not rebuilt)`),
-  ];
+  const missing = [...damaged.map((d) => `${d.name}: ${d.reason}`), ...found.damaged];
   const skipped: string[] = [];
   const rebuilt: RebuildSummary['records']['rebuilt'] = {};
 
@@ -122,13 +120,10 @@ export async function rebuildCatalog(repo: Repository, o: RebuildOptions): Promi
     at = o.now?.() ?? new Date();
     let points = 0;
     catalog.transaction(() => {
-      for (const s of snapshots) {
-        const volume = s.snapshot.provenance.volume;
-        if (!volume) continue;
-        // The suspicion judged when the snapshot was written comes back with it: a rebuilt catalog
-        // must skip a suspicious point exactly as the lost one did.
-        const { signals, suspicion } = s.snapshot;
-        catalog.restorePoints.record({ repository: repo.store.location, snapshotId: s.id, time: new Date(s.snapshot.time), volume, tags: s.snapshot.tags, provenance: s.snapshot.provenance, signals, suspicion });
+      // The suspicion judged when the snapshot was written comes back with it: a rebuilt catalog
+      // must skip a suspicious point exactly as the lost one did.
+      for (const p of found.points) {
+        catalog.restorePoints.record({ ...p, repository: repo.store.location, time: new Date(p.time) });
         points++;
       }
     });

@@ -64,7 +64,9 @@ export function registerBackupCommand(program: Command): void {
       const s = r.snapshot.summary;
       const ms = Date.parse(s.finishedAt) - Date.parse(s.startedAt);
       const suspicion = r.snapshot.suspicion;
-      print(flags, { type: 'summary', snapshot: r.snapshotId, ...s, unreadable: r.unreadable, signals: r.snapshot.signals, suspicion }, () =>
+      // `time` is the snapshot's own: the operator's RestorePoint takes it, so one rebuilt from the
+      // repository (operator/repository) has the same time as the one the backup recorded.
+      print(flags, { type: 'summary', snapshot: r.snapshotId, time: r.snapshot.time, ...s, unreadable: r.unreadable, signals: r.snapshot.signals, suspicion }, () =>
         [
           `snapshot ${r.snapshotId.slice(0, 8)} saved`,
           `files: ${s.files} (${s.filesUnchanged} unchanged), dirs: ${s.dirs}`,

@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { formatTable } from '../../base/format.js';
 import { invalidInput } from '../../base/errors.js';
-import { listSnapshots } from '../../backup/index.js';
 import { readProvenanceFile } from '../provenance-file.js';
 import { chooseRestorePoint, explainChoice } from '../../policy/restore-point.js';
 import { gatherChooseInput, judgeRestorePoints } from '../../policy/restore-point-evidence.js';
@@ -13,7 +12,7 @@ import { securityKeep } from '../../policy/security-retention.js';
 import type { VerdictTarget } from '../../sast/index.js';
 import { exitCodes } from '../exit.js';
 import { openRepo, repoOptions, type RepoFlags } from '../common.js';
-import { pushCatalogRecords } from '../../recovery/index.js';
+import { pushCatalogRecords, restorePointsIn } from '../../recovery/index.js';
 import { catalogOptions, collect, emit, parseSeverity, parseTime, withCatalog, type CatalogFlags } from './sast-catalog.js';
 
 function targetOf(flags: { finding?: string; severity?: string }): VerdictTarget {
@@ -48,23 +47,8 @@ export function registerRestorePointCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  holdfast restore-point sync --repo /backups/repo --password-file pw --catalog holdfast.db')
     .action(async (flags: CatalogFlags & RepoFlags & { volume?: string }) => {
       const repo = await openRepo(flags, { loadIndex: false });
-      const snaps = (await listSnapshots(repo)).filter((s) => s.snapshot.provenance.volume && (!flags.volume || s.snapshot.provenance.volume === flags.volume));
-      const recorded = await withCatalog(flags, (c) =>
-        c.transaction(() =>
-          snaps.map((s) =>
-            c.restorePoints.record({
-              repository: repo.store.location,
-              snapshotId: s.id,
-              time: new Date(s.snapshot.time),
-              volume: s.snapshot.provenance.volume!,
-              tags: s.snapshot.tags,
-              provenance: s.snapshot.provenance,
-              signals: s.snapshot.signals,
-              suspicion: s.snapshot.suspicion,
-            }),
-          ),
-        ),
-      );
+      const { points } = await restorePointsIn(repo, flags.volume);
+      const recorded = await withCatalog(flags, (c) => c.transaction(() => points.map((p) => c.restorePoints.record({ ...p, repository: repo.store.location, time: new Date(p.time) }))));
       // Both are open: the repository gets what a rebuild of this catalog would need.
       const pushed = await withCatalog(flags, (c) => pushCatalogRecords(c, repo));
       emit(flags, recorded, () => `indexed ${recorded.length} restore point(s) from ${repo.store.location}; pushed ${pushed.pushed} catalog record(s) to it`);

@@ -28,6 +28,32 @@ export const backupRepositorySpecSchema = z
   })
   .strict();
 
-export const backupRepositoryStatusSchema = z.object({ ...baseStatus }).strict();
+/**
+ * The last rebuild of the cluster's RestorePoints from the repository (operator/repository): run when
+ * the BackupRepository is first seen and again whenever the `holdfast.dev/rebuild` annotation
+ * changes. `request` is that annotation's value ("created" for the first run), so a request runs once.
+ */
+export const repositoryRebuildSchema = z
+  .object({
+    request: z.string(),
+    startedAt: z.string().datetime(),
+    finishedAt: z.string().datetime().optional(),
+    /** Rebuilt: all there; Incomplete: some snapshots missing or unusable (named in `missing`); Failed: nothing read, nothing written (the Rebuilt condition says why). */
+    outcome: z.enum(['Rebuilt', 'Incomplete', 'Failed']),
+    /** Snapshots read from the repository. */
+    snapshots: z.number().int().nonnegative(),
+    /** RestorePoints created by this rebuild. */
+    recreated: z.number().int().nonnegative(),
+    /** Snapshots whose RestorePoint was already there (left as it was). */
+    existing: z.number().int().nonnegative(),
+    /** Snapshots of BackupPolicies in other namespaces: their BackupRepository there rebuilds them. */
+    otherNamespaces: z.number().int().nonnegative(),
+    /** What the repository lacks or holds damaged, and snapshots no RestorePoint can be made of: one line each (the first 20). */
+    missing: z.array(z.string()),
+  })
+  .strict();
+
+export const backupRepositoryStatusSchema = z.object({ ...baseStatus, rebuild: repositoryRebuildSchema.optional() }).strict();
+export type RepositoryRebuild = z.infer<typeof repositoryRebuildSchema>;
 
 export type BackupRepositorySpec = z.infer<typeof backupRepositorySpecSchema>;

@@ -4,22 +4,18 @@
  * policies may share one repository. The repository itself is not opened here: that happens in the
  * data mover, whose failures land on the policy.
  */
-import { call, mergePatch } from '../../platform/kubernetes/index.js';
 import { GROUP, VERSION, type Condition } from '../api/index.js';
 import type { CustomObject, OperatorContext } from '../context.js';
 import { setCondition, sameConditions } from '../runtime/conditions.js';
+import { writeCondition } from '../runtime/status-condition.js';
 
 export async function reportRepository(ctx: OperatorContext, repo: CustomObject, ready: boolean, reason: string, message: string): Promise<void> {
+  const c = { type: 'Ready', status: ready ? ('True' as const) : ('False' as const), reason, message };
   const old = (repo.status as { conditions?: Condition[] } | undefined)?.conditions;
-  const next = setCondition(old, { type: 'Ready', status: ready ? 'True' : 'False', reason, message }, ctx.clock.now(), repo.metadata?.generation);
-  if (sameConditions(old, next)) return;
+  // Checked against the cache first: every reconcile of every policy using the repository comes here.
+  if (sameConditions(old, setCondition(old, c, ctx.clock.now(), repo.metadata?.generation))) return;
   const { namespace, name } = repo.metadata as { namespace: string; name: string };
-  await call(`write status of BackupRepository ${namespace}/${name}`, () =>
-    ctx.apis.custom.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, namespace, plural: 'backuprepositories', name, body: { status: { conditions: next, observedGeneration: repo.metadata?.generation } } },
-      mergePatch,
-    ),
-  );
+  const written = await writeCondition(ctx, { group: GROUP, version: VERSION, plural: 'backuprepositories', kind: 'BackupRepository', namespace, name }, c);
   // The cache catches up through the watch; until then, remember what we wrote.
-  repo.status = { ...(repo.status ?? {}), conditions: next };
+  if (written) repo.status = written;
 }
