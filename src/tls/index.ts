@@ -59,7 +59,8 @@ export { budgetDecision, planRenewals, type Budget, type PlannedRenewal } from '
 export { probeEndpoint, compareServed, endpointName, clientName, type ProbeResult, type Prober } from './probe.js';
 export { judgeServed, type ServedReason, type ServedVerdict } from './served.js';
 export { certificateMetrics, METRIC_HELP, type MetricSample } from './metrics.js';
-export { type CertStatus } from './status.js';
+export { issuerOf, type CertStatus } from './status.js';
+export { retireGateDecision, type RetireGateDecision, type ServingOld } from './retire-gate.js';
 export {
   rotationSteps,
   remainingSteps,

@@ -49,6 +49,15 @@ export const certificatePolicySpecSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Services that serve this certificate. Before a CA rotation retires the old root, every ready
+     * address behind each is probed, and the rotation waits while one serves a leaf from the old CA
+     * (a pod that has not reloaded yet). One that does not answer serves nothing and does not hold it.
+     */
+    endpoints: z
+      .array(z.object({ service: objectName, port: z.number().int().min(1).max(65535) }).strict())
+      .max(20)
+      .optional(),
     /** CA rotation (annotation holdfast.dev/rotate-ca; src/operator/tls/ca-rotation.ts). */
     caRotation: z
       .object({

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ServingOld } from '../../tls/index.js';
 import { rotationStep, type BundleView, type CaSetView, type LeafView } from './ca-rotation.js';
 
 const now = new Date('2026-12-07T06:00:00Z');
@@ -8,7 +9,7 @@ const DELAY = 120_000;
 const bundle = (policy: string, caIds: string[], sinceSecondsAgo: number): BundleView => ({ policy, caIds, since: ago(sinceSecondsAgo) });
 const leaf = (policy: string, issuedBy: string, rolledOut = true): LeafView => ({ policy, issuedBy, rolledOut });
 
-const cases: { name: string; requested?: string; handled?: string; ca: CaSetView; bundles?: BundleView[]; leaves?: LeafView[]; want: string; waitMs?: number }[] = [
+const cases: { name: string; requested?: string; handled?: string; ca: CaSetView; bundles?: BundleView[]; leaves?: LeafView[]; servingOld?: ServingOld[]; want: string; waitMs?: number; says?: RegExp }[] = [
   { name: 'nothing asked, nothing in progress', ca: { activeId: 'a' }, want: 'none' },
   { name: 'a value already handled', requested: '1', handled: '1', ca: { activeId: 'a', rotation: '1' }, want: 'none' },
   { name: 'a new value stages a CA', requested: '2', handled: '1', ca: { activeId: 'a', rotation: '1' }, want: 'stage' },
@@ -38,13 +39,20 @@ const cases: { name: string; requested?: string; handled?: string; ca: CaSetView
     requested: '2', ca: { activeId: 'b', previousId: 'a', rotation: '2' },
     leaves: [leaf('x/one', 'b', false)], want: 'wait',
   },
+  {
+    name: 'the old CA stays while an endpoint of a policy serves a leaf from it, though every Secret is new and rolled out',
+    requested: '2', ca: { activeId: 'b', previousId: 'a', rotation: '2' },
+    leaves: [leaf('x/one', 'b')], servingOld: [{ name: 'x/one', endpoint: 'web.x.svc:443 (10.0.0.4:8443)', serial: '0123456789abcdef01' }],
+    want: 'wait', waitMs: 5000, says: /^the old CA a stays trusted: web\.x\.svc:443 \(10\.0\.0\.4:8443\) \(x\/one\) serves serial 0123456789abcdef… from a; its workload must reload the leaf from b first$/,
+  },
   { name: 'every Secret from the new CA and rolled out: retire', requested: '2', ca: { activeId: 'b', previousId: 'a', rotation: '2' }, leaves: [leaf('x/one', 'b')], want: 'retire' },
   { name: 'retired: done', requested: '2', handled: '1', ca: { activeId: 'b', rotation: '2' }, want: 'done' },
 ];
 
 for (const c of cases)
   test(`rotate-ca: ${c.name}`, () => {
-    const step = rotationStep({ requested: c.requested, handled: c.handled, ca: c.ca, bundles: c.bundles ?? [], leaves: c.leaves ?? [], now, propagationDelayMs: DELAY });
+    const step = rotationStep({ requested: c.requested, handled: c.handled, ca: c.ca, bundles: c.bundles ?? [], leaves: c.leaves ?? [], servingOld: c.servingOld ?? [], now, propagationDelayMs: DELAY });
     assert.equal(step.action, c.want, JSON.stringify(step));
     if (c.waitMs !== undefined && step.action === 'wait') assert.equal(step.retryAfterMs, c.waitMs);
+    if (c.says && step.action === 'wait') assert.match(step.message, c.says);
   });

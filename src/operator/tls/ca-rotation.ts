@@ -10,12 +10,16 @@
  *                before then still has the old bundle
  *     activate   the new CA issues; the old one stays trusted (previous). Every leaf is then
  *                reissued by the renewal decision (IssuerChanged) and its workloads rolled
- *     retire     once every policy's Secret is from the new CA and rolled out, the old CA leaves
- *                the CA Secret and so the bundles
+ *     retire     once every policy's Secret is from the new CA and rolled out, and no address
+ *                behind a policy's spec.endpoints serves a leaf from the old CA (the engine's
+ *                retire gate, tls/retire-gate.ts: a rollout can report done while a pod still
+ *                holds the old leaf), the old CA leaves the CA Secret and so the bundles
  *
  * The state is in the CA Secret, read live at each reconcile, never in a cached policy status
  * (a reconcile may run on a cached policy older than its own last status write). Pure.
  */
+import { retireGateDecision, type ServingOld } from '../../tls/index.js';
+
 export const ROTATE_CA_ANNOTATION = 'holdfast.dev/rotate-ca';
 
 /** What the CA Secret says about a rotation. */
@@ -49,7 +53,17 @@ export type RotationStep =
   | { action: 'retire' }
   | { action: 'done' };
 
-export function rotationStep(i: { requested: string | undefined; handled: string | undefined; ca: CaSetView; bundles: BundleView[]; leaves: LeafView[]; now: Date; propagationDelayMs: number }): RotationStep {
+export function rotationStep(i: {
+  requested: string | undefined;
+  handled: string | undefined;
+  ca: CaSetView;
+  bundles: BundleView[];
+  leaves: LeafView[];
+  /** Addresses of the policies' spec.endpoints seen serving a leaf from the old CA (probed at the retire step only). */
+  servingOld?: ServingOld[];
+  now: Date;
+  propagationDelayMs: number;
+}): RotationStep {
   const { ca } = i;
   // Only the rotation in the CA Secret continues without a new request: another policy's, joined.
   const inProgress = ca.nextId !== undefined || ca.previousId !== undefined;
@@ -66,5 +80,7 @@ export function rotationStep(i: { requested: string | undefined; handled: string
   }
   const behind = i.leaves.filter((l) => l.issuedBy !== ca.activeId || !l.rolledOut).map((l) => l.policy);
   if (behind.length) return { action: 'wait', retryAfterMs: 5000, message: `the old CA ${ca.previousId} stays trusted until ${behind.join(', ')} serve a certificate from ${ca.activeId}` };
+  const gate = retireGateDecision({ oldCaId: ca.previousId!, newCaId: ca.activeId, live: [], servingOld: i.servingOld ?? [] });
+  if (!gate.open) return { action: 'wait', retryAfterMs: 5000, message: `the old CA ${ca.previousId} stays trusted: ${gate.message}` };
   return { action: 'retire' };
 }

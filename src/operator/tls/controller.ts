@@ -8,8 +8,8 @@
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { isHoldfastError } from '../../base/errors.js';
-import { call, kubeError, mergePatch, rolloutComplete, secretUse } from '../../platform/kubernetes/index.js';
-import { commonNameConflict, issueLeaf, lifetimeDecision, parseDuration, parseSans, renewalDecision, type Installed } from '../../tls/index.js';
+import { call, kubeError, mergePatch, rolloutComplete, secretUse, serviceEndpoints } from '../../platform/kubernetes/index.js';
+import { commonNameConflict, issueLeaf, issuerOf, lifetimeDecision, parseDuration, parseSans, probeEndpoint, renewalDecision, type Installed, type ServingOld } from '../../tls/index.js';
 import { API_VERSION, CRL_KEY, GROUP, VERSION, certificatePolicyRules, certificatePolicySpecSchema, specRefusal, type CertificatePolicySpec, type CertificatePolicyStatus } from '../api/index.js';
 import type { CustomObject, OperatorContext } from '../context.js';
 import type { ReconcileResult } from '../runtime/queue.js';
@@ -309,7 +309,9 @@ async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: Certifica
       leaves.push({ policy: p.key, ...(await leafOf(ctx, ns, p.spec.secretName, p.obj.status as CertificatePolicyStatus | undefined)) });
     }
     const delay = spec.caRotation.propagationDelay;
-    return rotationStep({ requested, handled, ca: { activeId: set.active.id, nextId: set.next?.id, previousId: set.previous?.id, rotation: set.rotation }, bundles, leaves, now, propagationDelayMs: parseDuration(delay, 'spec.caRotation.propagationDelay') });
+    // Probed only at the retire step, the one question it answers.
+    const servingOld = set.previous && !set.next ? await probeOld(ctx, all, set.previous) : [];
+    return rotationStep({ requested, handled, ca: { activeId: set.active.id, nextId: set.next?.id, previousId: set.previous?.id, rotation: set.rotation }, bundles, leaves, servingOld, now, propagationDelayMs: parseDuration(delay, 'spec.caRotation.propagationDelay') });
   };
   let step = await look(ca);
   if (step.action === 'stage' || step.action === 'activate' || step.action === 'retire') {
@@ -324,6 +326,24 @@ async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: Certifica
     step = await look(ca);
   }
   return { ca, step, published: true };
+}
+
+/** Every ready address behind the policies' spec.endpoints that serves a leaf from CA `old`, probed with the Service's name as SNI. */
+async function probeOld(ctx: OperatorContext, policies: ReturnType<typeof policiesOf>, old: { id: string; certPem: string }): Promise<ServingOld[]> {
+  const issuers = new Map([[old.id, new X509Certificate(old.certPem)]]);
+  const out: ServingOld[] = [];
+  for (const p of policies) {
+    const ns = p.obj.metadata!.namespace!;
+    for (const ep of p.spec.endpoints ?? []) {
+      const serverName = `${ep.service}.${ns}.svc`;
+      for (const a of await serviceEndpoints(ctx.apis, ns, ep.service, ep.port)) {
+        const leaf = (await probeEndpoint({ ...a, serverName }, 2000)).chain[0];
+        if (leaf && issuerOf(new X509Certificate(leaf.pem), issuers) === old.id)
+          out.push({ name: p.key, endpoint: `${serverName}:${ep.port} (${a.host}:${a.port})`, serial: leaf.serial });
+      }
+    }
+  }
+  return out;
 }
 
 /** Which CA issued a policy's Secret, read live, and whether its workloads run that certificate. */

@@ -27,6 +27,7 @@ export interface KubeApis {
   apps: k8s.AppsV1Api;
   custom: k8s.CustomObjectsApi;
   coordination: k8s.CoordinationV1Api;
+  discovery: k8s.DiscoveryV1Api;
 }
 
 export interface ConnectOptions {
@@ -54,6 +55,7 @@ export function connect(opts: ConnectOptions = {}): KubeApis {
     apps: kc.makeApiClient(k8s.AppsV1Api),
     custom: kc.makeApiClient(k8s.CustomObjectsApi),
     coordination: kc.makeApiClient(k8s.CoordinationV1Api),
+    discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
   };
 }
 

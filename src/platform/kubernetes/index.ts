@@ -10,3 +10,4 @@ export * from './pods.js';
 export * from './events.js';
 export * from './exec.js';
 export * from './rollout.js';
+export * from './services.js';

@@ -1,0 +1,99 @@
+/**
+ * The in-cluster CA rotation's retire step against a real API server: a CertificatePolicy lists its
+ * Service in spec.endpoints, and a real TLS server stands behind that Service's EndpointSlice. Every
+ * Secret is reissued from the new CA and nothing mounts it (so nothing is left to roll), but the
+ * server still serves the leaf from the old CA: the rotation waits, saying which address serves which
+ * serial, and the old root stays in the bundle. Once the server reloads the new Secret, the old root
+ * is retired. No kubelet: the test plays the pod (the TLS server) and the EndpointSlice controller.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { createServer, type Server } from 'node:tls';
+import * as k8s from '@kubernetes/client-node';
+import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
+import { startKube, type Kube } from '../harness/kube.js';
+import { eventually, testLogger } from '../harness/kube-play.js';
+
+const api = { group: 'holdfast.dev', version: 'v1alpha1', plural: 'certificatepolicies' };
+let kube: Kube;
+let op: OperatorHandle;
+let core: k8s.CoreV1Api;
+let custom: k8s.CustomObjectsApi;
+let server: Server | undefined;
+let ns: string;
+
+before(async () => {
+  kube = await startKube();
+  core = kube.kc.makeApiClient(k8s.CoreV1Api);
+  custom = kube.kc.makeApiClient(k8s.CustomObjectsApi);
+  ns = await kube.namespace('rotate');
+  op = await startOperator({ namespace: ns, kubeConfig: kube.kc, log: testLogger(), leaseDurationMs: 3000, renewDeadlineMs: 2000, retryMs: 300, backoff: { baseMs: 100, maxMs: 1000 } });
+});
+after(async () => {
+  server?.close();
+  await op?.stop();
+  await kube?.stop();
+});
+
+/** An address of this machine that an EndpointSlice accepts (loopback is refused for endpoints). */
+function hostAddress(): string {
+  const a = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+  assert.ok(a, 'this machine needs a non-loopback IPv4 address');
+  return a.address;
+}
+
+type Status = { handledRotateCa?: string; caRotation?: { step: string; message: string } };
+const status = async () => ((await custom.getNamespacedCustomObject({ ...api, namespace: ns, name: 'web' })) as { status?: Status }).status ?? {};
+const tlsSecret = () => core.readNamespacedSecret({ namespace: ns, name: 'web-tls' }).catch(() => undefined);
+const context = (s: k8s.V1Secret) => ({ cert: Buffer.from(s.data!['tls.crt']!, 'base64'), key: Buffer.from(s.data!['tls.key']!, 'base64') });
+const caId = async () => (await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' })).metadata!.annotations!['holdfast.dev/ca-id']!;
+const roots = async () => ((await core.readNamespacedConfigMap({ namespace: ns, name: 'web-ca' })).data!['ca.crt']!.match(/BEGIN CERTIFICATE/g) ?? []).length;
+
+test('the retire step waits while an address behind the policy\'s Service serves a leaf from the old CA, and retires once it serves the new one', async () => {
+  await custom.createNamespacedCustomObject({
+    ...api, namespace: ns,
+    body: {
+      apiVersion: 'holdfast.dev/v1alpha1', kind: 'CertificatePolicy', metadata: { name: 'web' },
+      spec: { secretName: 'web-tls', dnsNames: [`web.${ns}.svc`], trustBundle: { configMapName: 'web-ca' }, endpoints: [{ service: 'web', port: 443 }], caRotation: { propagationDelay: '1s' } },
+    },
+  });
+  const first = await eventually('the first certificate', tlsSecret);
+  const host = hostAddress();
+  const srv = createServer(context(first), (s) => s.end());
+  server = srv;
+  await new Promise<void>((r) => srv.listen(0, '0.0.0.0', r));
+  const port = (srv.address() as AddressInfo).port;
+  await core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'web' }, spec: { ports: [{ port: 443, targetPort: port }] } } });
+  await kube.kc.makeApiClient(k8s.DiscoveryV1Api).createNamespacedEndpointSlice({
+    namespace: ns,
+    body: { metadata: { name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } }, addressType: 'IPv4', ports: [{ port }], endpoints: [{ addresses: [host], conditions: { ready: true } }] },
+  });
+  const oldCa = await caId();
+  const oldSerial = new X509Certificate(context(first).cert).serialNumber.toLowerCase();
+
+  await custom.patchNamespacedCustomObject({ ...api, namespace: ns, name: 'web', body: { metadata: { annotations: { 'holdfast.dev/rotate-ca': 'r1' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  const waiting = await eventually('the retire step waiting on the served leaf', async () => {
+    const st = await status();
+    return st.caRotation?.step === 'wait' && st.caRotation.message.includes('serves serial') ? st.caRotation.message : undefined;
+  }, 60_000);
+  const newCa = await caId();
+  assert.notEqual(newCa, oldCa, 'the new CA issues');
+  assert.equal(
+    waiting,
+    `the old CA ${oldCa} stays trusted: web.${ns}.svc:443 (${host}:${port}) (${ns}/web) serves serial ${oldSerial.slice(0, 16)}… from ${oldCa}; its workload must reload the leaf from ${newCa} first`,
+  );
+  const reissued = (await tlsSecret())!;
+  assert.equal(reissued.metadata!.annotations!['holdfast.dev/ca-id'], newCa, 'the Secret is already from the new CA');
+  await op.idle();
+  assert.equal(await roots(), 2, 'the old root stays in the bundle while it is served');
+  assert.notEqual((await status()).handledRotateCa, 'r1');
+
+  // The pod reloads the Secret it mounts.
+  srv.setSecureContext(context(reissued));
+  await eventually('the rotation done', async () => (await status()).handledRotateCa === 'r1', 60_000);
+  assert.equal(await roots(), 1, 'the old root left the bundle');
+  assert.equal((await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' })).data!['previous.crt'], undefined);
+});
