@@ -96,4 +96,6 @@ test('the retire step waits while an address behind the policy\'s Service serves
   await eventually('the rotation done', async () => (await status()).handledRotateCa === 'r1', 60_000);
   assert.equal(await roots(), 1, 'the old root left the bundle');
   assert.equal((await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' })).data!['previous.crt'], undefined);
+  const retired = (await core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === 'CARotationRetired');
+  assert.equal(retired?.message, `old CA retired: the trust bundles of issuer holdfast-ca hold only ${newCa}; none of web.${ns}.svc:443 (${host}:${port}) served a leaf from it`);
 });

@@ -299,6 +299,8 @@ async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: Certifica
   if (quiet) return { ca, step: { action: 'none' }, published: false };
   const issuer = spec.issuer.name;
   const reload = async () => (await loadCa(ctx, issuer)) ?? ca;
+  // The addresses the last look probed, for the retire Event: what "nothing serves the old CA" rests on.
+  let probed: string[] = [];
   const look = async (set: CaSet) => {
     const all = policiesOf(ctx, issuer);
     const bundles: BundleView[] = [];
@@ -310,7 +312,9 @@ async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: Certifica
     }
     const delay = spec.caRotation.propagationDelay;
     // Probed only at the retire step, the one question it answers.
-    const servingOld = set.previous && !set.next ? await probeOld(ctx, all, set.previous) : [];
+    const probe = set.previous && !set.next ? await probeOld(ctx, all, set.previous) : { servingOld: [], probed: [] };
+    probed = probe.probed;
+    const servingOld = probe.servingOld;
     return rotationStep({ requested, handled, ca: { activeId: set.active.id, nextId: set.next?.id, previousId: set.previous?.id, rotation: set.rotation }, bundles, leaves, servingOld, now, propagationDelayMs: parseDuration(delay, 'spec.caRotation.propagationDelay') });
   };
   let step = await look(ca);
@@ -320,7 +324,7 @@ async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: Certifica
     const words: Record<string, string> = {
       stage: `new CA ${ca.next?.id} staged for ${ROTATE_CA_ANNOTATION}=${ca.rotation}: in every trust bundle of issuer ${issuer} now, issuing after spec.caRotation.propagationDelay`,
       activate: `CA ${ca.active.id} issues now; ${ca.previous?.id} stays trusted until every certificate from it is replaced and rolled out`,
-      retire: `old CA retired: the trust bundles of issuer ${issuer} hold only ${ca.active.id}`,
+      retire: `old CA retired: the trust bundles of issuer ${issuer} hold only ${ca.active.id}; ${probed.length ? `none of ${probed.join(', ')} served a leaf from it` : 'no spec.endpoints to probe'}`,
     };
     await ctx.events.record(involved, 'Normal', `CARotation${step.action[0]!.toUpperCase()}${step.action.slice(1)}d`, words[step.action]!);
     step = await look(ca);
@@ -329,21 +333,23 @@ async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: Certifica
 }
 
 /** Every ready address behind the policies' spec.endpoints that serves a leaf from CA `old`, probed with the Service's name as SNI. */
-async function probeOld(ctx: OperatorContext, policies: ReturnType<typeof policiesOf>, old: { id: string; certPem: string }): Promise<ServingOld[]> {
+async function probeOld(ctx: OperatorContext, policies: ReturnType<typeof policiesOf>, old: { id: string; certPem: string }): Promise<{ servingOld: ServingOld[]; probed: string[] }> {
   const issuers = new Map([[old.id, new X509Certificate(old.certPem)]]);
   const out: ServingOld[] = [];
+  const probed: string[] = [];
   for (const p of policies) {
     const ns = p.obj.metadata!.namespace!;
     for (const ep of p.spec.endpoints ?? []) {
       const serverName = `${ep.service}.${ns}.svc`;
       for (const a of await serviceEndpoints(ctx.apis, ns, ep.service, ep.port)) {
+        const endpoint = `${serverName}:${ep.port} (${a.host}:${a.port})`;
+        probed.push(endpoint);
         const leaf = (await probeEndpoint({ ...a, serverName }, 2000)).chain[0];
-        if (leaf && issuerOf(new X509Certificate(leaf.pem), issuers) === old.id)
-          out.push({ name: p.key, endpoint: `${serverName}:${ep.port} (${a.host}:${a.port})`, serial: leaf.serial });
+        if (leaf && issuerOf(new X509Certificate(leaf.pem), issuers) === old.id) out.push({ name: p.key, endpoint, serial: leaf.serial });
       }
     }
   }
-  return out;
+  return { servingOld: out, probed };
 }
 
 /** Which CA issued a policy's Secret, read live, and whether its workloads run that certificate. */
