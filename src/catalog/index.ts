@@ -42,6 +42,7 @@ export {
   type StreamEntry,
   type RuleInfo,
 } from './sast-store.js';
-export { RestorePointStore, type RestorePoint, type RestorePointProvenance, type RestorePointSignals, type RestorePointSuspicion, type RestorePointWorkload } from './restore-points.js';
+export { RestorePointStore, type RestorePoint, type RestorePointProvenance, type RestorePointSignals, type RestorePointSuspicion, type RestorePointReview, type RestorePointWorkload } from './restore-points.js';
+export { clearSuspicion } from './restore-point-review.js';
 export { AuditLog, type AuditEvent } from './audit.js';
 export { CatalogRecordLog, catalogRecordKinds, CATALOG_RECORD_FORMAT, type CatalogRecord, type CatalogRecordKind } from './records.js';

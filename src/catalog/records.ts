@@ -13,7 +13,7 @@
  */
 import type Database from 'better-sqlite3';
 
-export const catalogRecordKinds = ['sast-report', 'version', 'deployment', 'dismissal', 'verification', 'certificate-event', 'incident', 'incident-report'] as const;
+export const catalogRecordKinds = ['sast-report', 'version', 'deployment', 'dismissal', 'verification', 'certificate-event', 'incident', 'incident-report', 'restore-point-review'] as const;
 export type CatalogRecordKind = (typeof catalogRecordKinds)[number];
 
 /** Version of a record's shape; a rebuild skips (and names) records of a newer one. */

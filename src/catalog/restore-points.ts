@@ -63,6 +63,14 @@ export interface RestorePointSuspicion {
   reasons: string[];
 }
 
+/** A person's word on a suspicious point after checking it: a false positive, cleared. */
+export interface RestorePointReview {
+  decision: 'cleared';
+  actor: string;
+  reason: string;
+  at: Date;
+}
+
 export interface RestorePoint {
   /** The backup repository the snapshot lives in (a path or bucket URL, never with credentials). */
   repository: string;
@@ -74,6 +82,8 @@ export interface RestorePoint {
   /** Absent for snapshots written before change signals existed. */
   signals?: RestorePointSignals | undefined;
   suspicion?: RestorePointSuspicion | undefined;
+  /** Present once someone cleared the suspicion; the judgement itself stays as it was written. */
+  review?: RestorePointReview | undefined;
 }
 
 interface Row {
@@ -85,6 +95,9 @@ interface Row {
   provenance: string;
   signals: string | null;
   suspicion: string | null;
+  review_actor: string | null;
+  review_reason: string | null;
+  review_at: string | null;
 }
 const toPoint = (r: Row): RestorePoint => ({
   repository: r.repository,
@@ -95,7 +108,11 @@ const toPoint = (r: Row): RestorePoint => ({
   provenance: JSON.parse(r.provenance) as RestorePointProvenance,
   ...(r.signals ? { signals: JSON.parse(r.signals) as RestorePointSignals } : {}),
   ...(r.suspicion ? { suspicion: JSON.parse(r.suspicion) as RestorePointSuspicion } : {}),
+  ...(r.review_at ? { review: { decision: 'cleared' as const, actor: r.review_actor!, reason: r.review_reason!, at: new Date(r.review_at) } } : {}),
 });
+
+const selectPoints = `SELECT p.*, r.actor AS review_actor, r.reason AS review_reason, r.at AS review_at
+  FROM restore_points p LEFT JOIN restore_point_reviews r ON r.snapshot_id = p.snapshot_id`;
 
 export class RestorePointStore {
   constructor(
@@ -136,20 +153,38 @@ export class RestorePointStore {
   }
 
   get(snapshotId: string): RestorePoint | undefined {
-    const r = this.db.prepare('SELECT * FROM restore_points WHERE snapshot_id = ?').get(snapshotId) as Row | undefined;
+    const r = this.db.prepare(`${selectPoints} WHERE p.snapshot_id = ?`).get(snapshotId) as Row | undefined;
     return r ? toPoint(r) : undefined;
   }
 
   /** Oldest first; of one volume when given. */
   list(filter: { volume?: string } = {}): RestorePoint[] {
     const rows = filter.volume
-      ? this.db.prepare('SELECT * FROM restore_points WHERE volume = ? ORDER BY time, snapshot_id').all(filter.volume)
-      : this.db.prepare('SELECT * FROM restore_points ORDER BY time, snapshot_id').all();
+      ? this.db.prepare(`${selectPoints} WHERE p.volume = ? ORDER BY p.time, p.snapshot_id`).all(filter.volume)
+      : this.db.prepare(`${selectPoints} ORDER BY p.time, p.snapshot_id`).all();
     return (rows as Row[]).map(toPoint);
   }
 
   /** For forget: the catalog follows the repository. */
   remove(snapshotId: string): void {
     this.db.prepare('DELETE FROM restore_points WHERE snapshot_id = ?').run(snapshotId);
+    this.db.prepare('DELETE FROM restore_point_reviews WHERE snapshot_id = ?').run(snapshotId);
+  }
+
+  /**
+   * Records (or, with `undefined`, withdraws) the review of a snapshot. Kept by snapshot id, so a
+   * review replayed by a rebuild lands whether or not its restore point is back yet.
+   */
+  setReview(snapshotId: string, review: RestorePointReview | undefined): void {
+    if (!review) {
+      this.db.prepare('DELETE FROM restore_point_reviews WHERE snapshot_id = ?').run(snapshotId);
+      return;
+    }
+    this.db
+      .prepare(
+        `INSERT INTO restore_point_reviews (snapshot_id, decision, actor, reason, at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (snapshot_id) DO UPDATE SET decision = excluded.decision, actor = excluded.actor, reason = excluded.reason, at = excluded.at`,
+      )
+      .run(snapshotId, review.decision, review.actor, review.reason, review.at.toISOString());
   }
 }

@@ -65,6 +65,7 @@ export function gatherChooseInput(catalog: Catalog, volume: string, target: Verd
       time: p.time,
       versions: p.provenance.workloads.map((w) => ({ workload: w.workload, ...judge(catalog, target, cache, w) })),
       suspicion: p.suspicion,
+      ...(p.review ? { cleared: { actor: p.review.actor, reason: p.review.reason, at: p.review.at } } : {}),
     })),
     onUnknown,
     allowSuspicious,

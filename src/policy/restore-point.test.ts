@@ -64,6 +64,18 @@ const cases: [string, Partial<ChooseInput>, string, string | undefined][] = [
   ['considers suspicious points when the operator allows them', { ...ransomed, allowSuspicious: true }, 'not-exposed', 'p4'],
   ['refuses when every point is at or after a suspicious one', { ...ransomed, restorePoints: ransomed.restorePoints!.slice(2) }, 'no-clean-restore-point', undefined],
   [
+    'takes a suspicious point a person cleared as a false positive, and the points after it',
+    { ...ransomed, restorePoints: ransomed.restorePoints!.map((p) => (p.snapshotId === 'p3' ? { ...p, cleared: { actor: 'alice', reason: 'planned re-encryption', at: new Date('2026-01-06T12:00:00Z') } } : p)) },
+    'not-exposed',
+    'p4',
+  ],
+  [
+    'skips from the oldest suspicious point that is not cleared',
+    { ...ransomed, restorePoints: [...ransomed.restorePoints!.map((p) => (p.snapshotId === 'p3' ? { ...p, cleared: { actor: 'alice', reason: 'planned', at: new Date('2026-01-06T12:00:00Z') } } : p)), point('p4b', 8, clean('aaaaaaa')), suspicious(point('p5', 9, clean('aaaaaaa')))] },
+    'not-exposed',
+    'p4b',
+  ],
+  [
     'skips from the oldest suspicious point when there are several',
     { ...ransomed, restorePoints: [...ransomed.restorePoints!, suspicious(point('p5', 8, clean('aaaaaaa')))] },
     'not-exposed',

@@ -41,6 +41,8 @@ export interface RestorePointFact {
   versions: (JudgedVersion & { workload: string })[];
   /** The ransomware-signal judgement stored with the snapshot, when it has one. */
   suspicion?: Suspicion | undefined;
+  /** A person checked a suspicious point and cleared it as a false positive. */
+  cleared?: { actor: string; reason: string; at: Date } | undefined;
 }
 
 export interface ChooseInput {
@@ -82,7 +84,7 @@ export interface Choice {
   exposure?: { workload: string; version: string; startedAt: string; why: string };
   unknown: UnknownLink[];
   /** Restore points marked suspicious by their change signals, and whether they were skipped. */
-  suspicious?: { snapshotId: string; time: string; reasons: string[]; skipped: boolean }[];
+  suspicious?: { snapshotId: string; time: string; reasons: string[]; skipped: boolean; cleared?: { actor: string; reason: string; at: string } }[];
   /** The reasoning, step by step, as a person would check it. */
   steps: string[];
 }
@@ -124,11 +126,22 @@ export function chooseRestorePoint(input: ChooseInput): Choice {
     steps.push(`first vulnerable version: ${exposure.version} went live on ${exposure.workload} at ${exposure.startedAt} (${exposure.why})`);
   } else steps.push(`no deployed version of ${[...workloads].sort().join(', ')} has ${target}: the volume was never exposed`);
 
-  const marked = input.restorePoints.filter((p) => p.suspicion?.verdict === 'suspicious').sort((a, b) => a.time.getTime() - b.time.getTime());
+  const judgedSuspicious = input.restorePoints.filter((p) => p.suspicion?.verdict === 'suspicious').sort((a, b) => a.time.getTime() - b.time.getTime());
+  const marked = judgedSuspicious.filter((p) => !p.cleared);
   const skipSuspicious = marked.length > 0 && !input.allowSuspicious;
-  if (marked.length) {
-    base.suspicious = marked.map((p) => ({ snapshotId: p.snapshotId, time: iso(p.time), reasons: p.suspicion!.reasons, skipped: skipSuspicious }));
-    for (const p of marked) steps.push(`restore point ${p.snapshotId} (${iso(p.time)}) is marked suspicious: ${p.suspicion!.reasons.join('; ')}`);
+  if (judgedSuspicious.length) {
+    base.suspicious = judgedSuspicious.map((p) => ({
+      snapshotId: p.snapshotId,
+      time: iso(p.time),
+      reasons: p.suspicion!.reasons,
+      skipped: skipSuspicious && !p.cleared,
+      ...(p.cleared ? { cleared: { actor: p.cleared.actor, reason: p.cleared.reason, at: iso(p.cleared.at) } } : {}),
+    }));
+    for (const p of judgedSuspicious)
+      steps.push(
+        `restore point ${p.snapshotId} (${iso(p.time)}) is marked suspicious: ${p.suspicion!.reasons.join('; ')}` +
+          (p.cleared ? `; cleared as a false positive by ${p.cleared.actor} at ${iso(p.cleared.at)} (${p.cleared.reason}), so it is a candidate` : ''),
+      );
   }
   const firstSuspicious = skipSuspicious ? marked[0]!.time.getTime() : Infinity;
   const candidates = input.restorePoints

@@ -54,6 +54,14 @@ const incident = z.object({
 // An id from a repository names a folder: nothing that could climb out of the incidents folder.
 const incidentReport = z.object({ id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'not an incident id'), markdown: z.string(), html: z.string() });
 
+const restorePointReview = z.object({
+  snapshotId: z.string().min(1),
+  decision: z.enum(['cleared', 'withdrawn']),
+  actor: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
+
 export interface ApplyContext {
   now: () => Date;
   /** Where incident reports go: `incidents/` beside the catalog, as holdfast serve keeps them. */
@@ -89,5 +97,10 @@ export const appliers: Record<CatalogRecordKind, (catalog: Catalog, body: unknow
     const dir = join(ctx.incidentsDir, r.id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const [name, text] of [['report.md', r.markdown], ['report.html', r.html]] as const) if (!existsSync(join(dir, name))) writeFileSync(join(dir, name), text);
+  },
+  // By snapshot id, before or after its restore point is back: records replay oldest first, so the last word stays.
+  'restore-point-review': (c, b) => {
+    const r = restorePointReview.parse(b);
+    c.restorePoints.setReview(r.snapshotId, r.decision === 'cleared' ? { decision: 'cleared', actor: r.actor, reason: r.reason, at: new Date(r.at) } : undefined);
   },
 };

@@ -13,7 +13,8 @@ import type { VerdictTarget } from '../../sast/index.js';
 import { exitCodes } from '../exit.js';
 import { openRepo, repoOptions, type RepoFlags } from '../common.js';
 import { pushCatalogRecords, restorePointsIn } from '../../recovery/index.js';
-import { catalogOptions, collect, emit, parseSeverity, parseTime, withCatalog, type CatalogFlags } from './sast-catalog.js';
+import { catalogOptions, cliClock, collect, emit, parseSeverity, parseTime, withCatalog, type CatalogFlags } from './sast-catalog.js';
+import { clearSuspicion } from '../../catalog/index.js';
 
 function targetOf(flags: { finding?: string; severity?: string }): VerdictTarget {
   if (flags.finding && flags.severity) throw invalidInput('BAD_TARGET', 'give either --finding or --severity, not both');
@@ -67,7 +68,7 @@ export function registerRestorePointCommands(program: Command): void {
         formatTable(['SNAPSHOT', 'TIME', 'VERDICT', 'SIGNALS', 'VERSIONS', 'TAGS'], rows.map((r) => [r.snapshotId.slice(0, 12), r.time.toISOString(), r.verdict ?? '?', r.suspicion?.verdict ?? '-', r.provenance.workloads.map((w) => `${w.workload}=${(w.commit ?? w.imageDigest ?? '?').slice(0, 12)}`).join(' '), r.tags.join(',')])) +
         rows
           .filter((r) => r.suspicion?.verdict === 'suspicious')
-          .map((r) => `\nsuspicious ${r.snapshotId.slice(0, 12)}: ${r.suspicion!.reasons.join('; ')}`)
+          .map((r) => `\nsuspicious ${r.snapshotId.slice(0, 12)}: ${r.suspicion!.reasons.join('; ')}${r.review ? ` — cleared by ${r.review.actor} at ${r.review.at.toISOString()}: ${r.review.reason}` : ''}`)
           .join(''),
       );
     });
@@ -92,6 +93,20 @@ export function registerRestorePointCommands(program: Command): void {
       });
       emit(flags, choice, () => explainChoice(choice));
       if (choice.decision === 'refused') process.exitCode = exitCodes.conflict;
+    });
+
+  catalogOptions(rp.command('clear-suspicious <snapshot>'))
+    .description('after checking a suspicious restore point, clear it as a false positive: it and the points after it are candidates again (audited; the judgement itself stays)')
+    .requiredOption('--reason <text>', 'what was checked and why it is not ransomware')
+    .option('--withdraw', 'take a clearance back: the point is skipped again')
+    .addHelpText('after', '\nExamples:\n  holdfast restore-point clear-suspicious 4be1c0a9d2f3 --reason "planned re-encryption of the archive, change CHG-1042"\n  holdfast restore-point clear-suspicious 4be1c0a9d2f3 --withdraw --reason "the change window did not cover this volume"')
+    .action(async (snapshot: string, flags: CatalogFlags & { reason: string; withdraw?: boolean }) => {
+      const p = await withCatalog(flags, (c) => clearSuspicion(c, { snapshotId: snapshot, reason: flags.reason, actor: 'cli', at: cliClock.now(), withdraw: !!flags.withdraw }));
+      emit(flags, p, () =>
+        p.review
+          ? `cleared restore point ${p.snapshotId} of ${p.volume} (suspicious: ${p.suspicion!.reasons.join('; ')}): it is a candidate again`
+          : `restore point ${p.snapshotId} of ${p.volume} is suspicious again: it and the points after it are skipped`,
+      );
     });
 
   catalogOptions(rp.command('keep'))

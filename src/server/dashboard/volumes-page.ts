@@ -47,7 +47,7 @@ export function signalsChart(v: Pick<VolumeView, 'name' | 'restorePoints'>): Htm
     ],
     ticks: (max) => countTicks(Math.max(max, 100)).map((t) => ({ ...t, label: `${t.label}%` })),
     format: (x) => `${x}%`,
-    marks: v.restorePoints.filter((p) => p.suspicion?.verdict === 'suspicious').map((p) => ({ t: Date.parse(p.time), title: `suspicious ${short(p.snapshotId)}: ${p.suspicion!.reasons.join('; ')}` })),
+    marks: v.restorePoints.filter((p) => p.suspicion?.verdict === 'suspicious').map((p) => ({ t: Date.parse(p.time), title: `suspicious ${short(p.snapshotId)}: ${p.suspicion!.reasons.join('; ')}${p.cleared ? ` (cleared by ${p.cleared.actor}: ${p.cleared.reason})` : ''}` })),
     empty: 'no backup with change signals yet',
   });
 }
@@ -106,7 +106,7 @@ export function restorePointsTable(v: VolumeView, now: Date): Html {
             <td>
               ${p.workloads.map((w) => html`<div>${w.commit ? html`<a href="/ui/findings?version=${w.commit}&state=all">${badge(w.verdict)}</a>` : badge(w.verdict)}${w.highest ? html` <span class="muted">highest ${w.highest}</span>` : ''}</div>`)}
             </td>
-            <td class="signals">${p.suspicion ? html`${badge(p.suspicion.verdict)}${p.suspicion.verdict === 'suspicious' ? html`<div class="muted">${p.suspicion.reasons.join('; ')}</div>` : ''}` : html`<span class="muted">—</span>`}</td>
+            <td class="signals">${p.suspicion ? html`${badge(p.suspicion.verdict)}${p.suspicion.verdict === 'suspicious' ? html`<div class="muted">${p.suspicion.reasons.join('; ')}</div>` : ''}${p.cleared ? html`<div class="cleared">cleared by ${p.cleared.actor} ${ago(p.cleared.at, now)}: ${p.cleared.reason}</div>` : ''}` : html`<span class="muted">—</span>`}</td>
             <td>
               ${p.verification ? html`${badge(p.verification.result)} <span class="muted">${formatBytes(p.verification.bytes)} in ${p.verification.restoreMs} ms</span>` : html`<span class="muted">not verified</span>`}
             </td>

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { WebhookReceiver } from '../../../test/harness/webhook.js';
 import { documentsDay, ransomwarePass, writeDocuments } from '../../../test/harness/volume-churn.js';
 import { Repository, listSnapshots } from '../../backup/index.js';
+import { clearSuspicion } from '../../catalog/index.js';
 import { chooseRestorePoint, explainChoice } from '../../policy/restore-point.js';
 import { gatherChooseInput } from '../../policy/restore-point-evidence.js';
 import { ingestBytes } from '../../sast/ingest.js';
@@ -89,6 +90,23 @@ describe('a backup after a ransomware pass', () => {
       assert.equal(shown.suspicion?.verdict, 'suspicious');
       assert.equal(shown.signals?.renamed['.locked'], encrypted.length);
       assert.equal(shown.signals?.filesRemoved, encrypted.length);
+
+      // A person checks the point, finds a false positive and clears it: the choice takes the newest
+      // point again, says who cleared what and why; withdrawing the clearance skips it again.
+      const at = t.cp.clock.now();
+      clearSuspicion(t.cp.d.catalog, { snapshotId: attacked.snapshotId!, reason: 'planned re-encryption, change CHG-1042', actor: 'alice', at });
+      const cleared = chooseRestorePoint(gatherChooseInput(t.cp.d.catalog, 'data', { severity: 'high' }));
+      assert.equal(cleared.snapshotId, after.at(-1), explainChoice(cleared));
+      assert.match(explainChoice(cleared), /is marked suspicious: .*; cleared as a false positive by alice at .* \(planned re-encryption, change CHG-1042\), so it is a candidate/);
+      assert.deepEqual(cleared.suspicious?.map((x) => [x.snapshotId, x.skipped, x.cleared?.actor]), [[attacked.snapshotId, false, 'alice']]);
+      const again = (await t.app.inject({ method: 'GET', url: '/api/v1/volumes/data', headers: { authorization: `Bearer ${t.token}` } })).json() as { restorePoints: { snapshotId: string; cleared?: { actor: string; reason: string } }[] };
+      assert.deepEqual(again.restorePoints.find((p) => p.snapshotId === attacked.snapshotId)?.cleared, { actor: 'alice', reason: 'planned re-encryption, change CHG-1042', at: at.toISOString() });
+      clearSuspicion(t.cp.d.catalog, { snapshotId: attacked.snapshotId!, reason: 'the change window did not cover this volume', actor: 'bob', at, withdraw: true });
+      assert.equal(chooseRestorePoint(gatherChooseInput(t.cp.d.catalog, 'data', { severity: 'high' })).snapshotId, clean.at(-1));
+      assert.deepEqual(
+        t.cp.d.catalog.audit.list({ object: `restore-point:${attacked.snapshotId}` }).map((e) => [e.action, e.actor]),
+        [['restore-point.suspicion-restored', 'bob'], ['restore-point.suspicion-cleared', 'alice']],
+      );
     } finally {
       await t.dispose();
       await hook.close();

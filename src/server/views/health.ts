@@ -30,6 +30,8 @@ export interface RestorePointView {
   signals?: RestorePointSignals | undefined;
   /** The judgement of those signals: suspicious points are skipped by the restore-point choice. */
   suspicion?: RestorePointSuspicion | undefined;
+  /** Who cleared a suspicious point as a false positive, and why: it is then a candidate again. */
+  cleared?: { actor: string; reason: string; at: string } | undefined;
 }
 
 export interface VolumeView {
@@ -120,6 +122,7 @@ export function volumeViews(cp: VolumeViewDeps, o: { points?: number } = {}): Vo
             : undefined,
           ...(p.signals ? { signals: p.signals } : {}),
           ...(p.suspicion ? { suspicion: p.suspicion } : {}),
+          ...(p.review ? { cleared: { actor: p.review.actor, reason: p.review.reason, at: p.review.at.toISOString() } } : {}),
         };
       });
     return {
