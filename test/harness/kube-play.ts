@@ -33,8 +33,12 @@ export const DIGEST_A = 'sha256:' + 'a1'.repeat(32);
 export const DIGEST_B = 'sha256:' + 'b2'.repeat(32);
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
-/** Polls `fn` until it returns a value (not undefined/false); fails with `what` after `ms`. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+/**
+ * Polls `fn` until it returns a value (not undefined/false); fails with `what` after `ms`. A minute
+ * by default: a controller that answers in a second on a quiet machine took over 30 s with the
+ * machine's two cores shared thirty ways (a CI run beside five builds), and failed a correct test.
+ */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
   const until = Date.now() + ms;
   let last: unknown;
   for (;;) {
