@@ -14,6 +14,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,25 +119,25 @@ async function app(ns: string, image: string) {
  * arguments, with the PVC's content and the provenance file the Job mounts standing in for
  * /data and /etc/holdfast; its JSON output is the termination message the operator reads.
  */
-async function backup(ns: string, trigger: string, content: string): Promise<string> {
+async function backup(ns: string, trigger: string, write: (dir: string) => void): Promise<{ snapshot: string; restorePoint: Item; args: string[] }> {
   await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', name: 'nightly', body: { metadata: { annotations: { 'holdfast.dev/trigger': trigger } } } }, merge);
   const job = await eventually(`the backup Job for ${trigger}`, async () =>
     (await batch.listNamespacedJob({ namespace: ns, labelSelector: 'holdfast.dev/policy=nightly' })).items.find((j) => !j.status?.conditions?.length && !j.metadata?.deletionTimestamp));
   const pod = job.spec!.template;
   // One directory, as the PVC is always /data: each backup has the previous one as its parent.
-  const data = join(work, 'data');
-  const prov = join(work, `${trigger}-provenance.json`);
+  const data = join(work, ns);
+  const prov = join(work, `${ns}-${trigger}-provenance.json`);
   writeFileSync(prov, pod.metadata!.annotations!['holdfast.dev/provenance']!);
   mkdirSync(data, { recursive: true });
-  writeFileSync(join(data, 'orders.txt'), content);
+  write(data);
   const args = pod.spec!.containers[0]!.args!.map((a) => (a === '/data' ? data : a === '/etc/holdfast/provenance.json' ? prov : a));
   assert.deepEqual(args.slice(0, 4), ['backup', data, '--repo', url]);
   const r = await holdfast(args, s3.env({ HOLDFAST_PASSWORD: PASSWORD, HOLDFAST_TEST_FAST_KDF: '1' }));
   assert.equal(r.code, 0, r.stderr);
   await finishJob(kube.kc, ns, job.metadata!.name!, { ok: true, message: r.stdout });
   const snapshot = (JSON.parse(r.stdout) as { snapshot: string }).snapshot;
-  await eventually(`the RestorePoint of ${trigger}`, async () => (await list(ns, 'restorepoints')).find((p) => p.status?.snapshotId === snapshot));
-  return snapshot;
+  const restorePoint = await eventually(`the RestorePoint of ${trigger}`, async () => (await list(ns, 'restorepoints')).find((p) => p.status?.snapshotId === snapshot));
+  return { snapshot, restorePoint, args };
 }
 
 /** The RestorePoints as a person or an Incident reads them: name, spec and status, but not the condition saying how each was made. */
@@ -202,10 +203,11 @@ test('after the namespace and every Holdfast resource are gone, the BackupReposi
   assert.deepEqual([empty.request, empty.outcome, empty.snapshots, empty.recreated], ['created', 'Rebuilt', 0, 0]);
   await app(ns, V1);
   await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'nightly' }, spec: { repository: 'main', schedule: '0 3 * * *' } } });
-  const v1 = await backup(ns, 't1', 'orders written by v1\n');
+  const orders = (text: string) => (dir: string) => writeFileSync(join(dir, 'orders.txt'), text);
+  const v1 = (await backup(ns, 't1', orders('orders written by v1\n'))).snapshot;
   await apps.patchNamespacedStatefulSet({ namespace: ns, name: 'db', body: { spec: { template: { spec: { containers: [{ name: 'db', image: V2 }] } } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch));
   await eventually('db-0 on digest B', async () => (await core.readNamespacedPod({ namespace: ns, name: 'db-0' }).catch(() => undefined))?.status?.containerStatuses?.[0]?.imageID?.endsWith(DIGEST_B));
-  const v2 = await backup(ns, 't2', 'orders written by v2\n');
+  const v2 = (await backup(ns, 't2', orders('orders written by v2\n'))).snapshot;
   assert.notEqual(v1, v2);
 
   const pointsBefore = await restorePoints(ns);
@@ -258,4 +260,54 @@ test('a wrong password: the BackupRepository says so in one line and no RestoreP
   assert.deepEqual(await list(ns, 'restorepoints'), []);
   const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=main' })).items.map((e) => `${e.type} ${e.reason}`);
   assert.deepEqual(events, ['Warning WrongPassword']);
+});
+
+test('a suspicious backup, judged with the BackupPolicy’s thresholds, warns on its RestorePoint and policy and comes back suspicious from the repository', playsControllers, async () => {
+  const ns = await kube.namespace('signals');
+  op ??= await startOp('op-4');
+  players.push(playWorkloads(kube.kc, ns, digestOf));
+  await repository(ns);
+  await app(ns, V1);
+  // With the engine's default (5 backups of history) the third backup would not be judged at all.
+  await custom.createNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuppolicies', body: { apiVersion: 'holdfast.dev/v1alpha1', kind: 'BackupPolicy', metadata: { name: 'nightly' }, spec: { repository: 'main', schedule: '0 3 * * *', changeSignals: { minHistory: 1 } } } });
+  const names = Array.from({ length: 40 }, (_, i) => `ledger-${String(i).padStart(2, '0')}.csv`);
+  const ledger = (i: number, round: number) => Array.from({ length: 1200 }, (_, l) => `${round},${i},${l},order ${l * 7} shipped to warehouse ${l % 13}\n`).join('');
+  await backup(ns, 's1', (dir) => names.forEach((n, i) => writeFileSync(join(dir, n), ledger(i, 1))));
+  const ordinary = await backup(ns, 's2', (dir) => writeFileSync(join(dir, names[0]!), ledger(0, 2)));
+  assert.equal((ordinary.restorePoint.status!.suspicion as { verdict: string }).verdict, 'unjudged');
+  // Ransomware: 60 % of the files encrypted with AES and renamed.
+  const hit = await backup(ns, 's3', (dir) => {
+    const key = randomBytes(32);
+    for (const n of names.slice(0, 24)) {
+      const c = createCipheriv('aes-256-ctr', key, randomBytes(16));
+      writeFileSync(join(dir, `${n}.locked`), Buffer.concat([c.update(readFileSync(join(dir, n))), c.final()]));
+      rmSync(join(dir, n));
+    }
+  });
+  const given = hit.args[hit.args.indexOf('--change-signals') + 1] ?? '{}';
+  assert.equal((JSON.parse(given) as { minHistory?: number }).minHistory, 1, hit.args.join(' '));
+  const suspicion = hit.restorePoint.status!.suspicion as { verdict: string; reasons: string[] };
+  assert.equal(suspicion.verdict, 'suspicious', JSON.stringify(suspicion));
+  assert.ok(suspicion.reasons.some((r) => /rewritten|renamed|incompressible/.test(r)), suspicion.reasons.join('; '));
+
+  const warnings = async (kind: string, name: string) =>
+    (await core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` })).items.filter((e) => e.type === 'Warning' && e.reason === 'SuspiciousBackup').map((e) => e.message ?? '');
+  const onPoint = await eventually('the Warning on the RestorePoint', async () => (await warnings('RestorePoint', hit.restorePoint.metadata.name)).at(0));
+  assert.ok(onPoint.startsWith(`snapshot ${hit.snapshot.slice(0, 12)} of ${ns}/data is unlike the volume's history: `), onPoint);
+  const onPolicy = await eventually('the Warning on the BackupPolicy', async () => (await warnings('BackupPolicy', 'nightly')).at(0));
+  assert.equal(onPolicy, `RestorePoint ${hit.restorePoint.metadata.name}: ${onPoint}`);
+  assert.deepEqual(await warnings('RestorePoint', ordinary.restorePoint.metadata.name), [], 'no alert for an ordinary backup');
+
+  // The RestorePoints lost, a rebuild brings the suspicious one back suspicious, with its reasons.
+  const before = await restorePoints(ns);
+  for (const rp of await list(ns, 'restorepoints')) await custom.deleteNamespacedCustomObject({ ...G, namespace: ns, plural: 'restorepoints', name: rp.metadata.name });
+  await eventually('the RestorePoints gone', async () => (await list(ns, 'restorepoints')).length === 0);
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', name: 'main', body: { metadata: { annotations: { 'holdfast.dev/rebuild': 'after-loss' } } } }, merge);
+  const run = await eventually('the rebuild', async () => {
+    const r = (await repoStatus(ns)).rebuild;
+    return r?.request === 'after-loss' ? r : undefined;
+  });
+  // The bucket also holds the shop's snapshots, left to the shop's BackupRepository.
+  assert.deepEqual([run.outcome, run.recreated, run.existing, run.otherNamespaces > 0], ['Rebuilt', 3, 0, true]);
+  assert.equal(await restorePoints(ns), before);
 });

@@ -12,6 +12,8 @@
 import type { Command } from 'commander';
 import { formatBytes, formatDuration } from '../../base/format.js';
 import { runBackup } from '../../backup/index.js';
+import { invalidInput } from '../../base/errors.js';
+import { signalThresholdsSchema } from '../../policy/signal-thresholds.js';
 import { readProvenanceFile } from '../provenance-file.js';
 import { openRepo, print, progressReporter, repoOptions, type RepoFlags } from '../common.js';
 
@@ -22,6 +24,21 @@ interface BackupFlags extends RepoFlags {
   volume?: string;
   parent: boolean;
   failOnUnreadable?: boolean;
+  changeSignals?: string;
+}
+
+/** `--change-signals '{"minHistory":3}'`: a policy's changeSignals block, as the operator passes a BackupPolicy's. */
+function parseChangeSignals(text: string | undefined) {
+  if (text === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalidInput('CHANGE_SIGNALS', '--change-signals: not JSON (give the thresholds as an object, e.g. {"minHistory":3})');
+  }
+  const r = signalThresholdsSchema.safeParse(json);
+  if (!r.success) throw invalidInput('CHANGE_SIGNALS', `--change-signals: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
+  return r.data;
 }
 
 async function readProvenance(path: string | undefined, volume: string | undefined) {
@@ -41,6 +58,7 @@ export function registerBackupCommand(program: Command): void {
     .option('--volume <name>', 'the volume this directory is (recorded in provenance)')
     .option('--no-parent', 'read every file, ignoring the previous snapshot')
     .option('--fail-on-unreadable', 'fail (exit 3, no snapshot) at the first file or directory that cannot be read, instead of skipping it with a warning (exit 0)')
+    .option('--change-signals <json>', 'ransomware-signal thresholds as JSON, the changeSignals block of a policy (docs/ransomware-signals.md)')
     .option('--lock-days <n>', 'object-lock retention in days for everything written (S3 with object lock)')
     .addHelpText(
       'after',
@@ -48,6 +66,7 @@ export function registerBackupCommand(program: Command): void {
     )
     .action(async (dir: string, flags: BackupFlags) => {
       const provenance = await readProvenance(flags.provenance, flags.volume);
+      const signalThresholds = parseChangeSignals(flags.changeSignals);
       const repo = await openRepo(flags, { loadIndex: false });
       const progress = progressReporter(flags);
       const r = await runBackup(repo, {
@@ -57,6 +76,7 @@ export function registerBackupCommand(program: Command): void {
         provenance,
         noParent: !flags.parent,
         failOnUnreadable: !!flags.failOnUnreadable,
+        ...(signalThresholds ? { signalThresholds } : {}),
         onProgress: (p) => progress.update(p),
         onWarning: (m) => process.stderr.write(flags.json ? JSON.stringify({ type: 'warning', message: m }) + '\n' : `warning: ${m}\n`),
       });

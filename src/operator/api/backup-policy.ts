@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { retentionSchema } from '../../policy/retention.js';
+import { signalThresholdsSchema } from '../../policy/signal-thresholds.js';
 import { baseStatus, dnsLabel, objectName } from './common.js';
 import { dataMoverSchema } from './data-mover.js';
 
@@ -65,6 +66,11 @@ export const backupPolicySpecSchema = z
      * listed in the snapshot's summary.
      */
     failOnUnreadable: z.boolean().optional(),
+    /**
+     * Ransomware-signal thresholds, as a local policy's changeSignals (docs/ransomware-signals.md):
+     * passed to the data mover (`holdfast backup --change-signals`); unset, the engine's defaults.
+     */
+    changeSignals: signalThresholdsSchema.removeDefault().optional(),
     /** Security settings of the data-mover Jobs (backups, and restores of its points unless the Restore sets its own). */
     dataMover: dataMoverSchema.optional(),
   })

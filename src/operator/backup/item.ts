@@ -136,6 +136,7 @@ async function startJob(ctx: OperatorContext, it: Item, claimName: string, prove
     postHooksPending,
     security: it.spec.dataMover,
     failOnUnreadable: it.spec.failOnUnreadable,
+    changeSignals: it.spec.changeSignals,
     ...(ctx.settings.dataMoverServiceAccount ? { serviceAccountName: ctx.settings.dataMoverServiceAccount } : {}),
   });
   const body = node ? placeOnNode(job, node) : job;
@@ -236,6 +237,13 @@ export async function reconcileItem(ctx: OperatorContext, it: Item): Promise<Ite
       };
       await call(`write status of RestorePoint ${name}`, () => ctx.apis.custom.patchNamespacedCustomObjectStatus({ ...rpApi, name, body: { status } }, mergePatch));
       ctx.recent.put('RestorePoint', ref.policyNamespace, name, { ...rp, status });
+      const suspicion = summary.summary.suspicion;
+      if (suspicion?.verdict === 'suspicious') {
+        // The alert a person sees in `kubectl get events` and `describe`, on the point and on its policy.
+        const message = `snapshot ${summary.summary.snapshotId.slice(0, 12)} of ${ns}/${ref.pvc} is unlike the volume's history: ${suspicion.reasons.join('; ')}`;
+        await ctx.events.record({ apiVersion: API_VERSION, kind: 'RestorePoint', namespace: ref.policyNamespace, name }, 'Warning', 'SuspiciousBackup', message);
+        await ctx.events.record({ apiVersion: API_VERSION, kind: 'BackupPolicy', namespace: ref.policyNamespace, name: ref.policy }, 'Warning', 'SuspiciousBackup', `RestorePoint ${name}: ${message}`);
+      }
       return { step };
     }
     case 'Fail':

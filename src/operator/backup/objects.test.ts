@@ -37,3 +37,10 @@ for (const [name, failOnUnreadable, flag] of unreadable)
     const args = dataMoverJob({ ...input, failOnUnreadable }).spec!.template.spec!.containers[0]!.args!;
     assert.equal(args.includes('--fail-on-unreadable'), flag, args.join(' '));
   });
+
+test('a policy without changeSignals leaves the thresholds to the engine; with them the data mover gets them as JSON', () => {
+  const args = (changeSignals?: Record<string, unknown>) => dataMoverJob({ ...input, changeSignals }).spec!.template.spec!.containers[0]!.args!;
+  assert.equal(args().includes('--change-signals'), false);
+  const given = args({ minHistory: 3, rewritten: { floor: 0.3, minDelta: 0.15 } });
+  assert.deepEqual(JSON.parse(given[given.indexOf('--change-signals') + 1]!), { minHistory: 3, rewritten: { floor: 0.3, minDelta: 0.15 } });
+});

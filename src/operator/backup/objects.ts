@@ -89,6 +89,8 @@ export interface JobInput {
   security?: DataMoverSettings | undefined;
   /** The policy's failOnUnreadable: an entry the data mover cannot read fails the Job. */
   failOnUnreadable?: boolean | undefined;
+  /** The policy's changeSignals thresholds, given to the engine that judges the backup. */
+  changeSignals?: Record<string, unknown> | undefined;
 }
 
 /** The data mover writes its JSON summary to the termination message, which the controller reads. */
@@ -115,6 +117,7 @@ export function dataMoverJob(i: JobInput): k8s.V1Job {
   const args = ['backup', '/data', '--repo', repo.spec.url, '--provenance', '/etc/holdfast/provenance.json', '--json'];
   for (const t of i.tags) args.push('--tag', t);
   if (i.failOnUnreadable) args.push('--fail-on-unreadable');
+  if (i.changeSignals) args.push('--change-signals', JSON.stringify(i.changeSignals));
   const meta = { labels: labels(ref), annotations: { [A.provenance]: prov, [A.pvcNamespace]: ref.namespace } };
   return {
     metadata: {
