@@ -39,10 +39,16 @@ const replaying = new WeakSet<Database.Database>();
 export class CatalogRecordLog {
   constructor(private readonly db: Database.Database) {}
 
-  /** Appends a record; call inside the transaction of the change it describes. Nothing while replaying. */
-  append(kind: CatalogRecordKind, time: Date, body: Record<string, unknown>): void {
+  /**
+   * Appends a record; call inside the transaction of the change it describes. Nothing while
+   * replaying. `attachment`: bytes the record carries (a report's gzip), stored as they are and
+   * put into the body as base64 under `field` only when the record leaves the catalog (pending).
+   */
+  append(kind: CatalogRecordKind, time: Date, body: Record<string, unknown>, attachment?: { field: string; bytes: Buffer }): void {
     if (replaying.has(this.db)) return;
-    this.db.prepare('INSERT INTO catalog_records (kind, time, body) VALUES (?, ?, ?)').run(kind, time.toISOString(), JSON.stringify(body));
+    this.db
+      .prepare('INSERT INTO catalog_records (kind, time, body, attachment_field, attachment) VALUES (?, ?, ?, ?, ?)')
+      .run(kind, time.toISOString(), JSON.stringify(body), attachment?.field ?? null, attachment?.bytes ?? null);
   }
 
   /** Runs `fn` with appends switched off: for replaying records that already exist. */
@@ -63,9 +69,13 @@ export class CatalogRecordLog {
   pending(repositoryId: string, limit = 500): CatalogRecord[] {
     const origin = this.origin();
     const rows = this.db
-      .prepare('SELECT seq, kind, time, body FROM catalog_records WHERE seq > ? ORDER BY seq LIMIT ?')
-      .all(this.exportedUpTo(repositoryId), limit) as { seq: number; kind: CatalogRecordKind; time: string; body: string }[];
-    return rows.map((r) => ({ format: CATALOG_RECORD_FORMAT, kind: r.kind, origin, seq: r.seq, time: r.time, body: JSON.parse(r.body) as Record<string, unknown> }));
+      .prepare('SELECT seq, kind, time, body, attachment_field, attachment FROM catalog_records WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(this.exportedUpTo(repositoryId), limit) as { seq: number; kind: CatalogRecordKind; time: string; body: string; attachment_field: string | null; attachment: Buffer | null }[];
+    return rows.map((r) => {
+      const body = JSON.parse(r.body) as Record<string, unknown>;
+      if (r.attachment_field !== null && r.attachment !== null) body[r.attachment_field] = r.attachment.toString('base64');
+      return { format: CATALOG_RECORD_FORMAT, kind: r.kind, origin, seq: r.seq, time: r.time, body };
+    });
   }
 
   exportedUpTo(repositoryId: string): number {

@@ -16,7 +16,7 @@
  */
 export { ingestReport, ingestBytes, type IngestOptions, type IngestSummary, type IngestedScan } from './ingest.js';
 export { offThreadIngester, defaultIngestDeadlineMs, type OffThreadIngester, type OffThreadOptions } from './off-thread.js';
-export { readReport, readReportFile, defaultMaxReportBytes, type ReportSource } from './read-report.js';
+export { readReport, readReportFile, HandedReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
 export { envelopeSchema, sameRepository, type Envelope, type EnvelopeInput } from './envelope.js';
 export { normaliseRun, type NormalisedRun, type NormalisedResult, type RunStatus } from './normalise.js';
 export { parseSarif } from './parse.js';

@@ -12,10 +12,10 @@ import { defaultKeepNew, KeptNew, type KeepNew } from './kept-new.js';
 import { applyLifecycle, type LifecycleCounts, type NewFinding } from './lifecycle.js';
 import { mergeRuns } from './merge-runs.js';
 import { sourceLines, type SourceLines } from './source-lines.js';
-import { capturingLines, reportRecordBody } from './record.js';
-import { finishRun, readRun, repeatedLineHashes, type NormalisedRun, type RunStatus } from './normalise.js';
+import { capturingLines, recordedReport, reportRecord } from './record.js';
+import { finishRun, readRun, repeatedLineHashes, type NormalisedRun, type ReadRun, type RunStatus } from './normalise.js';
 import { parseSarif } from './parse.js';
-import { readReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
+import { defaultMaxReportBytes, handReport, HandedReport, type ReportSource } from './read-report.js';
 
 export interface IngestOptions {
   catalog: Catalog;
@@ -61,19 +61,21 @@ export interface IngestSummary {
   warnings: string[];
 }
 
-/** The entry point for the CLI now and the control plane's HTTP upload later. */
-export async function ingestReport(source: ReportSource, envelope: EnvelopeInput, opts: IngestOptions): Promise<IngestSummary> {
+/**
+ * The entry point for the CLI now and the control plane's HTTP upload later. A HandedReport
+ * (readReportFile) has been read and checked against the size limit already; ingest lets its bytes
+ * go once parsed.
+ */
+export async function ingestReport(source: ReportSource | HandedReport, envelope: EnvelopeInput, opts: IngestOptions): Promise<IngestSummary> {
   parseEnvelope(envelope, opts.name); // refuse a bad envelope before reading a large body
-  const bytes = await readReport(source, opts.name, opts.maxBytes ?? defaultMaxReportBytes);
-  return ingestBytes(bytes, envelope, opts);
+  return ingestBytes(source instanceof HandedReport ? source : await handReport(source, opts.name, opts.maxBytes ?? defaultMaxReportBytes), envelope, opts);
 }
 
 /**
  * Parses and normalises a result at a time (parse.ts): only what each result contributes is kept,
- * never the report's object tree. Identities come last: line hashes repeated anywhere in the
- * report are no identity.
+ * never the report's object tree. Identities come later (finishRuns), once the bytes can go.
  */
-function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined, source: SourceLines | undefined): { runs: NormalisedRun[]; warnings: string[] } {
+function readRuns(bytes: Buffer, name: string, sourceRoot: string | undefined): { read: ReadRun[]; warnings: string[] } {
   const log = parseSarif(bytes, name);
   const warnings = [...log.warnings];
   const read = log.runs.flatMap((r, i) => {
@@ -83,25 +85,47 @@ function prepare(bytes: Buffer, name: string, sourceRoot: string | undefined, so
     }
     return [readRun(r, i, sourceRoot ? [sourceRoot] : [])];
   });
+  if (log.runs.length === 0) warnings.push('the report has no runs: no scan recorded, verdicts stay unknown');
+  return { read, warnings };
+}
+
+/** Identities, computed over the whole report: line hashes repeated anywhere in it are no identity. */
+function finishRuns(read: ReadRun[], warnings: string[], source: SourceLines | undefined): NormalisedRun[] {
   const repeated = repeatedLineHashes(read);
-  const runs = read.map((r) => {
+  return read.map((r) => {
     const n = finishRun(r, repeated, source);
     warnings.push(...n.warnings.map((w) => (w.startsWith('runs[') ? w : `runs[${r.index}]: ${w}`)));
     return n;
   });
-  if (log.runs.length === 0) warnings.push('the report has no runs: no scan recorded, verdicts stay unknown');
-  return { runs, warnings };
 }
 
-export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: IngestOptions): IngestSummary {
-  const env = parseEnvelope(envelope, opts.name);
+/**
+ * What ingest needs of the report's bytes (its digest, its gzip for the record, its runs read), or
+ * the answer for a report ingested before. Its own function so that, once it returns, only a caller
+ * that kept them holds the bytes: the gzip is made first, while little else is in memory.
+ */
+function readOnce(bytes: Buffer, env: Envelope, opts: IngestOptions): { reportSha256: string; gzip: Buffer; read: ReadRun[]; warnings: string[] } | IngestSummary {
   const reportSha256 = createHash('sha256').update(bytes).digest('hex');
   const same = sameReport(reportSha256, env, opts);
   if (same) return same;
+  return { reportSha256, gzip: recordedReport(bytes), ...readRuns(bytes, opts.name, env.sourceRoot) };
+}
+
+/** The report read and its identities computed, or the answer for a report ingested before. */
+function prepare(report: Buffer | HandedReport, env: Envelope, opts: IngestOptions): { reportSha256: string; gzip: Buffer; runs: NormalisedRun[]; warnings: string[]; lines: Record<string, string> } | IngestSummary {
+  const once = readOnce(report instanceof HandedReport ? report.take() : report, env, opts);
+  if (!('gzip' in once)) return once;
   // The lines identities read are kept in the report's record: the checkout is gone by a rebuild.
   const lines: Record<string, string> = {};
   const source = opts.source ?? (env.sourceRoot ? capturingLines(sourceLines(env.sourceRoot), lines) : undefined);
-  const { runs, warnings } = prepare(bytes, opts.name, env.sourceRoot, source);
+  return { reportSha256: once.reportSha256, gzip: once.gzip, runs: finishRuns(once.read, once.warnings, source), warnings: once.warnings, lines };
+}
+
+export function ingestBytes(report: Buffer | HandedReport, envelope: EnvelopeInput, opts: IngestOptions): IngestSummary {
+  const env = parseEnvelope(envelope, opts.name);
+  const prepared = prepare(report, env, opts);
+  if (!('gzip' in prepared)) return prepared;
+  const { reportSha256, gzip, runs, warnings, lines } = prepared;
   // Check every run against the envelope before writing anything.
   const resolved = runs.map((r) => resolveRun(env, r, opts.name));
   const commit = resolved[0]?.commit ?? env.commit;
@@ -147,7 +171,10 @@ export function ingestBytes(bytes: Buffer, envelope: EnvelopeInput, opts: Ingest
       object: `report:${reportSha256.slice(0, 16)}`,
       details: { name: opts.name, repository: env.repository, commit, ref: env.ref, scans: out.map((s) => s.scanId) },
     });
-    if (out.some((s) => !s.alreadyIngested)) c.records.append('sast-report', now, reportRecordBody(bytes, env, { name: opts.name, actor: opts.actor ?? 'holdfast', ingestedAt: now, reportSha256, lines }));
+    if (out.some((s) => !s.alreadyIngested)) {
+      const r = reportRecord(gzip, env, { name: opts.name, actor: opts.actor ?? 'holdfast', ingestedAt: now, reportSha256, lines });
+      c.records.append('sast-report', now, r.body, r.attachment);
+    }
     return out;
   });
   return { repository: env.repository, commit: commit ?? '', ref: env.ref, reportSha256, scans, newOpenFindings: newOpen.list(), newOpenCount: newOpen.count, warnings };

@@ -63,17 +63,41 @@ export function categoryOf(automationId: string | undefined): string | undefined
 }
 
 /**
- * What identities need of a run's results beyond their normalised fields, one array per field
- * rather than an object per result: kept only until the identities are computed (they need the
- * whole report), then dropped, so a 200k-result report does not hold its snippets through the
- * catalog writes.
+ * One field identities need of a run's results beyond their normalised fields, a column rather
+ * than a member of each result: kept only until the identities are computed (they need the whole
+ * report), then dropped, so a 200k-result report does not hold its snippets through the catalog
+ * writes. No array at all while no result has the field (most scanners write two or three of
+ * the five).
  */
+class Column<T> {
+  private values: (T | undefined)[] | undefined;
+  private missing = 0;
+
+  push(v: T | undefined): void {
+    if (this.values) this.values.push(v);
+    else if (v === undefined) this.missing++;
+    else {
+      this.values = [];
+      for (let i = 0; i < this.missing; i++) this.values.push(undefined);
+      this.values.push(v);
+    }
+  }
+
+  at(i: number): T | undefined {
+    return this.values?.[i];
+  }
+
+  *[Symbol.iterator](): Iterator<T | undefined> {
+    if (this.values) yield* this.values;
+  }
+}
+
 interface IdentityColumns {
-  lineHash: (string | undefined)[];
-  logical: (string | undefined)[];
-  snippet: (string | undefined)[];
-  context: (string | undefined)[];
-  column: (number | undefined)[];
+  lineHash: Column<string>;
+  logical: Column<string>;
+  snippet: Column<string>;
+  context: Column<string>;
+  column: Column<number>;
 }
 
 /** A run read result by result: its results normalised but for their identities (and paths not yet stripped). */
@@ -107,7 +131,7 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
   const ruleIds = new Map<string, string>();
 
   const results: NormalisedResult[] = [];
-  const ids: IdentityColumns = { lineHash: [], logical: [], snippet: [], context: [], column: [] };
+  const ids: IdentityColumns = { lineHash: new Column(), logical: new Column(), snippet: new Column(), context: new Column(), column: new Column() };
   const rules = new Map<string, RuleDescription>();
   let notFailures = 0;
   let unreadable = 0;
@@ -204,14 +228,14 @@ export function finishRun(r: ReadRun, repeatedHashes?: ReadonlySet<string>, sour
       tool: run.tool,
       ruleId: k.ruleId,
       path: k.path,
-      lineHash: cols.lineHash[i],
-      logical: cols.logical[i],
-      snippet: cols.snippet[i],
-      context: cols.context[i],
+      lineHash: cols.lineHash.at(i),
+      logical: cols.logical.at(i),
+      snippet: cols.snippet.at(i),
+      context: cols.context.at(i),
       sourceLine: source && k.path && k.startLine ? source(k.path, k.startLine) : undefined,
       message: k.message,
       line: k.startLine,
-      column: cols.column[i],
+      column: cols.column.at(i),
     };
   };
   const ids = identitiesOf(results.length, input, repeatedHashes ?? repeatedLineHashes([r]));

@@ -21,14 +21,27 @@ export function capturingLines(source: SourceLines, seen: Record<string, string>
 /** The lines a record kept, answered as the checkout did. */
 export const recordedLines = (seen: Record<string, string>): SourceLines => (path, line) => seen[`${line}:${path}`];
 
-export function reportRecordBody(bytes: Buffer, env: Envelope, o: { name: string; actor: string; ingestedAt: Date; reportSha256: string; lines: Record<string, string> }): Record<string, unknown> {
+/**
+ * The report's bytes as its record keeps them. Made before the report is parsed, while little else
+ * is in memory, so the report's bytes can go once parsed. Level 3: a third of the CPU of zlib's
+ * default for a quarter more bytes (0.13 s against 0.41 s for a 69 MiB report of 200k results).
+ */
+export const recordedReport = (bytes: Buffer): Buffer => gzipSync(bytes, { level: 3 });
+
+/**
+ * A report's record: its body, and its gzip (recordedReport) as the record's attachment, which a
+ * repository's copy of the record holds as base64 under `gzip` (catalog/records.ts).
+ */
+export function reportRecord(gzip: Buffer, env: Envelope, o: { name: string; actor: string; ingestedAt: Date; reportSha256: string; lines: Record<string, string> }): { body: Record<string, unknown>; attachment: { field: string; bytes: Buffer } } {
   return {
-    envelope: { repository: env.repository, commit: env.commit ?? null, ref: env.ref, imageDigests: env.imageDigests, category: env.category ?? null, scanTime: env.scanTime?.toISOString() ?? null, sourceRoot: env.sourceRoot ?? null },
-    name: o.name,
-    actor: o.actor,
-    ingestedAt: o.ingestedAt.toISOString(),
-    reportSha256: o.reportSha256,
-    lines: o.lines,
-    gzip: gzipSync(bytes).toString('base64'),
+    body: {
+      envelope: { repository: env.repository, commit: env.commit ?? null, ref: env.ref, imageDigests: env.imageDigests, category: env.category ?? null, scanTime: env.scanTime?.toISOString() ?? null, sourceRoot: env.sourceRoot ?? null },
+      name: o.name,
+      actor: o.actor,
+      ingestedAt: o.ingestedAt.toISOString(),
+      reportSha256: o.reportSha256,
+      lines: o.lines,
+    },
+    attachment: { field: 'gzip', bytes: gzip },
   };
 }

@@ -121,11 +121,11 @@ function registerSastGroup(program: Command): void {
       // A bad config fails before anything is written.
       const loaded = flags.config ? await loadConfig(flags.config) : undefined;
       const catalog = loaded && cmd.getOptionValueSource('catalog') === 'default' ? catalogOfConfig(loaded) : flags.catalog;
-      const bytes = await readReportFile(file, max);
+      const report = await readReportFile(file, max);
       const name = file === '-' ? 'stdin' : file;
       const { summary, incidents } = await withCatalog({ ...flags, catalog }, async (c) => {
         const before = findingsBefore(c, flags.repository);
-        const summary = await ingestReport(bytes, envelope, { catalog: c, clock: cliClock, name, maxBytes: max, actor: 'cli' });
+        const summary = await ingestReport(report, envelope, { catalog: c, clock: cliClock, name, maxBytes: max, actor: 'cli' });
         const incidents: IngestIncidents | undefined = loaded ? await proposeForIngest(loaded, c, before.newIds(), { json: flags.json, file: name }) : undefined;
         return { summary, incidents };
       });
