@@ -260,6 +260,15 @@ test('a wrong password: the BackupRepository says so in one line and no RestoreP
   assert.deepEqual(await list(ns, 'restorepoints'), []);
   const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=main' })).items.map((e) => `${e.type} ${e.reason}`);
   assert.deepEqual(events, ['Warning WrongPassword']);
+
+  // Fixed as the condition says: the right password in the Secret, then a new request.
+  await core.patchNamespacedSecret({ namespace: ns, name: 'main-repo', body: { stringData: { password: PASSWORD } } }, merge);
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', name: 'main', body: { metadata: { annotations: { 'holdfast.dev/rebuild': 'fixed' } } } }, merge);
+  const fixed = await eventually('the rebuild with the right password', async () => {
+    const st = await repoStatus(ns);
+    return st.rebuild?.request === 'fixed' ? st : undefined;
+  });
+  assert.deepEqual([fixed.rebuild!.outcome, rebuilt(fixed)?.status, rebuilt(fixed)?.reason], ['Rebuilt', 'True', 'Rebuilt']);
 });
 
 test('a suspicious backup, judged with the BackupPolicy’s thresholds, warns on its RestorePoint and policy and comes back suspicious from the repository', playsControllers, async () => {
