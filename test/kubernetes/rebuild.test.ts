@@ -189,7 +189,7 @@ async function deleteNamespace(ns: string) {
   await core.createNamespace({ body: { metadata: { name: ns, labels: { 'holdfast.dev/test': 'true' } } } });
 }
 
-type RepoStatus = { conditions?: { type: string; status: string; reason: string; message: string }[]; rebuild?: { request: string; outcome: string; snapshots: number; recreated: number; existing: number; otherNamespaces: number; missing: string[] } };
+type RepoStatus = { conditions?: { type: string; status: string; reason: string; message: string }[]; rebuild?: { request: string; generation?: number; outcome: string; snapshots: number; recreated: number; existing: number; otherNamespaces: number; missing: string[] } };
 const repoStatus = async (ns: string, name = 'main') => ((await get(ns, 'backuprepositories', name)).status ?? {}) as RepoStatus;
 const rebuilt = (s: RepoStatus) => s.conditions?.find((c) => c.type === 'Rebuilt');
 
@@ -225,7 +225,7 @@ test('after the namespace and every Holdfast resource are gone, the BackupReposi
     return s.rebuild ? s : undefined;
   });
   const { startedAt: _s, finishedAt: _f, ...counts } = run.rebuild as NonNullable<RepoStatus['rebuild']> & { startedAt: string; finishedAt: string };
-  assert.deepEqual(counts, { request: 'created', outcome: 'Rebuilt', snapshots: 2, recreated: 2, existing: 0, otherNamespaces: 0, missing: [] });
+  assert.deepEqual(counts, { request: 'created', generation: 1, outcome: 'Rebuilt', snapshots: 2, recreated: 2, existing: 0, otherNamespaces: 0, missing: [] });
   assert.deepEqual([rebuilt(run)?.status, rebuilt(run)?.reason], ['True', 'Rebuilt']);
   assert.match(rebuilt(run)!.message, /^recreated 2 RestorePoint\(s\) from 2 snapshot\(s\) in s3:https:\/\/.*; 0 already there$/);
 
@@ -269,6 +269,15 @@ test('a wrong password: the BackupRepository says so in one line and no RestoreP
     return st.rebuild?.request === 'fixed' ? st : undefined;
   });
   assert.deepEqual([fixed.rebuild!.outcome, rebuilt(fixed)?.status, rebuilt(fixed)?.reason], ['Rebuilt', 'True', 'Rebuilt']);
+
+  // A changed spec (here: the password moved to another key) runs it again, without an annotation.
+  await core.patchNamespacedSecret({ namespace: ns, name: 'main-repo', body: { stringData: { rotated: 'not the password either' } } }, merge);
+  await custom.patchNamespacedCustomObject({ ...G, namespace: ns, plural: 'backuprepositories', name: 'main', body: { spec: { credentials: { passwordKey: 'rotated' } } } }, merge);
+  const moved = await eventually('the rebuild for the new spec', async () => {
+    const st = await repoStatus(ns);
+    return st.rebuild?.generation === 2 ? st : undefined;
+  });
+  assert.deepEqual([moved.rebuild!.request, moved.rebuild!.outcome, rebuilt(moved)?.reason], ['fixed', 'Failed', 'WrongPassword']);
 });
 
 test('a suspicious backup, judged with the BackupPolicy’s thresholds, warns on its RestorePoint and policy and comes back suspicious from the repository', playsControllers, async () => {

@@ -30,12 +30,15 @@ export const backupRepositorySpecSchema = z
 
 /**
  * The last rebuild of the cluster's RestorePoints from the repository (operator/repository): run when
- * the BackupRepository is first seen and again whenever the `holdfast.dev/rebuild` annotation
- * changes. `request` is that annotation's value ("created" for the first run), so a request runs once.
+ * the BackupRepository is first seen, whenever its spec changes and whenever the `holdfast.dev/rebuild`
+ * annotation changes. `request` is that annotation's value ("created" before there is one): a
+ * request runs once per spec generation.
  */
 export const repositoryRebuildSchema = z
   .object({
     request: z.string(),
+    /** The spec generation it ran for: a changed spec (another URL, another Secret) runs it again. */
+    generation: z.number().int().nonnegative().optional(),
     startedAt: z.string().datetime(),
     finishedAt: z.string().datetime().optional(),
     /** Rebuilt: all there; Incomplete: some snapshots missing or unusable (named in `missing`); Failed: nothing read, nothing written (the Rebuilt condition says why). */

@@ -2,13 +2,13 @@
  * The repository controller: one reconcile entry per BackupRepository. On an empty cluster (or any
  * cluster) it rebuilds the RestorePoints of the repository's namespace from the repository alone, as
  * Velero syncs Backups from its BackupStorageLocation: once when it first sees the BackupRepository,
- * and again whenever the `holdfast.dev/rebuild` annotation changes. It reads the repository
+ * and again when its spec changes or the `holdfast.dev/rebuild` annotation does. It reads the repository
  * (recovery/points.ts, as `holdfast catalog rebuild` does) before writing anything, so a wrong
  * password or an unreachable store writes no RestorePoint; then creates the ones missing
  * (repository/plan.ts) and reports the run in `status.rebuild` and the `Rebuilt` condition.
  *
  * A wrong password or a Secret without its keys is final for that request (fix the Secret, then
- * change the annotation); a missing Secret or an unreachable store is retried with backoff.
+ * change the annotation, or the spec); a missing Secret or an unreachable store is retried with backoff.
  */
 import type * as k8s from '@kubernetes/client-node';
 import { isHoldfastError } from '../../base/errors.js';
@@ -55,14 +55,15 @@ export async function reconcileBackupRepository(ctx: OperatorContext, key: strin
     if (written) obj.status = written;
   };
 
-  if (old.rebuild?.request === request) {
+  const generation = obj.metadata?.generation ?? 0;
+  if (old.rebuild?.request === request && (old.rebuild.generation ?? 0) === generation) {
     // Done; a writer working from an older copy may have dropped the condition: put back what the run said.
     if (!conditionOf(old.conditions, 'Rebuilt') && old.rebuild.outcome !== 'Failed') await write(rebuiltCondition(old.rebuild, String((obj.spec as { url?: unknown } | undefined)?.url ?? '')));
     return {};
   }
   const startedAt = ctx.clock.now().toISOString();
   const fail = async (reason: string, message: string, final: boolean) => {
-    const rebuild: RepositoryRebuild = { request, startedAt, finishedAt: ctx.clock.now().toISOString(), outcome: 'Failed', snapshots: 0, recreated: 0, existing: 0, otherNamespaces: 0, missing: [] };
+    const rebuild: RepositoryRebuild = { request, generation, startedAt, finishedAt: ctx.clock.now().toISOString(), outcome: 'Failed', snapshots: 0, recreated: 0, existing: 0, otherNamespaces: 0, missing: [] };
     await write({ type: 'Rebuilt', status: 'False', reason, message }, final ? rebuild : undefined);
     await ctx.events.record(involved, 'Warning', reason, message);
   };
@@ -127,6 +128,7 @@ export async function reconcileBackupRepository(ctx: OperatorContext, key: strin
   const missing = [...points.damaged, ...plan.unusable];
   const rebuild: RepositoryRebuild = {
     request,
+    generation,
     startedAt,
     finishedAt: ctx.clock.now().toISOString(),
     outcome: missing.length ? 'Incomplete' : 'Rebuilt',
