@@ -24,7 +24,7 @@ import { runBody, runsBody } from './runs-page.js';
 import { timelineBody } from './timeline-page.js';
 import { volumeBody, volumesBody } from './volumes-page.js';
 
-const timelineTypes = ['deploy', 'scan', 'backup', 'prune', 'verification', 'certificate', 'alert', 'missed', 'report', 'incident'];
+const timelineTypes = ['deploy', 'scan', 'backup', 'prune', 'verification', 'certificate', 'alert', 'missed', 'report', 'incident', 'rebuild', 'review'];
 
 export const dashboardRoutes: FastifyPluginAsync<{
   cp: ControlPlane;

@@ -13,7 +13,7 @@ import { refusalsOf } from './sources.js';
 
 export interface TimelineEntry {
   time: string;
-  type: 'deploy' | 'scan' | 'backup' | 'prune' | 'verification' | 'certificate' | 'alert' | 'missed' | 'report' | 'incident';
+  type: 'deploy' | 'scan' | 'backup' | 'prune' | 'verification' | 'certificate' | 'alert' | 'missed' | 'report' | 'incident' | 'rebuild' | 'review';
   status: 'ok' | 'failed' | 'info';
   title: string;
   detail: string;
@@ -55,6 +55,34 @@ export function refusalEntry(r: RefusedProposal, finding?: { severity: string; r
     decision: 'refused',
     reason: r.message,
     finding: r.findingId,
+  };
+}
+
+/** `holdfast catalog rebuild`: what came back from the repository, and whether anything did not. */
+export function rebuildEntry(e: AuditEvent): TimelineEntry {
+  const d = e.details as { location?: string; restorePoints?: number; records?: Record<string, number>; missing?: number; skipped?: number };
+  const records = Object.values(d.records ?? {}).reduce((a, b) => a + b, 0);
+  const gaps = (d.missing ?? 0) + (d.skipped ?? 0);
+  return {
+    time: e.time,
+    type: 'rebuild',
+    status: gaps ? 'failed' : 'ok',
+    title: `catalog rebuilt from ${d.location ?? e.object}`,
+    detail: `${d.restorePoints ?? 0} restore point(s), ${records} record(s)` + (gaps ? `; ${d.missing ?? 0} missing and ${d.skipped ?? 0} skipped (unknown stays unknown; \`holdfast catalog rebuild\` names each)` : ''),
+  };
+}
+
+/** A person cleared a suspicious restore point as a false positive, or took that back. */
+export function reviewEntry(e: AuditEvent): TimelineEntry {
+  const d = e.details as { volume?: string; reason?: string };
+  const snapshot = e.object.replace(/^restore-point:/, '');
+  const cleared = e.action === 'restore-point.suspicion-cleared';
+  return {
+    time: e.time,
+    type: 'review',
+    status: 'info',
+    title: `restore point ${snapshot.slice(0, 12)} of ${d.volume ?? '?'}: ${cleared ? 'suspicion cleared' : 'suspicious again'} by ${e.actor}`,
+    detail: d.reason ?? '',
   };
 }
 
@@ -116,6 +144,9 @@ export function timeline(cp: TimelineDeps, limit = 200, routine = limit): Timeli
       title: `alert ${a.event} → ${a.webhook}`,
       detail: `${String(a.payload.summary ?? '')} (${a.status}, ${a.attempts} attempt(s))`,
     });
+  // A rebuild and a cleared suspicion happen outside any scheduled run: the audit trail has them.
+  for (const e of c.audit.list({ action: 'catalog.rebuild', limit })) out.push(rebuildEntry(e));
+  for (const e of [...c.audit.list({ action: 'restore-point.suspicion-cleared', limit }), ...c.audit.list({ action: 'restore-point.suspicion-restored', limit })]) out.push(reviewEntry(e));
   const withdrawn = new Map(c.audit.list({ action: 'incident.withdrawn', limit }).map((e) => [e.object.replace(/^incident:/, ''), e]));
   for (const i of cp.incidents.list({ limit })) out.push(incidentEntry(i, i.status === 'aborted' ? withdrawn.get(i.id) : undefined));
   for (const r of refusalsOf(cp, limit)) out.push(refusalEntry(r, c.sast.getFinding(r.findingId)));
