@@ -40,6 +40,7 @@ export {
   type FindingState,
   type FindingFilter,
   type StreamEntry,
+  type MatchEntry,
   type RuleInfo,
 } from './sast-store.js';
 export { RestorePointStore, type RestorePoint, type RestorePointProvenance, type RestorePointSignals, type RestorePointSuspicion, type RestorePointReview, type RestorePointWorkload } from './restore-points.js';

@@ -67,6 +67,15 @@ export interface StreamEntry {
   state: FindingState;
   severity: string;
   firstSeenAt: string;
+  /** What matching needs of it as last seen (packed by sast/match.ts). */
+  match: string | undefined;
+}
+
+/** What matching needs of a finding: where it was, and its match data. */
+export interface MatchEntry extends StreamEntry {
+  path: string | undefined;
+  startLine: number | undefined;
+  match: string;
 }
 
 /** A rule as the scanner described it (SARIF reportingDescriptor). */
@@ -100,9 +109,12 @@ const snake = (s: string) => s.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 /** A finding as one scan saw it, with what a verdict weighs. */
 export type ScanFinding = Pick<FindingRow, 'id' | 'severity' | 'state' | 'ruleId' | 'path' | 'message'> & { suppressedInScan: boolean };
 
+// Lifecycle's own columns, not part of a finding as users see it.
+const matchColumns = new Set(['match']);
+
 function toFinding(r: Record<string, unknown>): FindingRow {
   const o: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) o[camel(k)] = v === null ? undefined : v;
+  for (const [k, v] of Object.entries(r)) if (!matchColumns.has(k)) o[camel(k)] = v === null ? undefined : v;
   o.cwes = JSON.parse(String(r.cwes)) as string[];
   return o as unknown as FindingRow;
 }
@@ -212,9 +224,36 @@ export class SastStore {
    */
   findInStream(st: Stream, identity: string): StreamEntry | undefined {
     const r = this.db
-      .prepare('SELECT id, identity, state, severity, first_seen_at FROM findings WHERE application_id = ? AND ref = ? AND tool = ? AND category = ? AND identity = ?')
-      .get(st.applicationId, st.ref, st.tool, st.category, identity) as { id: string; identity: string; state: FindingState; severity: string; first_seen_at: string } | undefined;
-    return r ? { id: r.id, identity: r.identity, state: r.state, severity: r.severity, firstSeenAt: r.first_seen_at } : undefined;
+      .prepare('SELECT id, identity, state, severity, first_seen_at, match FROM findings WHERE application_id = ? AND ref = ? AND tool = ? AND category = ? AND identity = ?')
+      .get(st.applicationId, st.ref, st.tool, st.category, identity) as { id: string; identity: string; state: FindingState; severity: string; first_seen_at: string; match: string | null } | undefined;
+    return r ? { id: r.id, identity: r.identity, state: r.state, severity: r.severity, firstSeenAt: r.first_seen_at, match: r.match ?? undefined } : undefined;
+  }
+
+  /** Whether the stream has a finding matching could find (sast/match.ts): none before its first scan. */
+  hasMatchable(st: Stream): boolean {
+    return !!this.db
+      .prepare("SELECT 1 FROM findings WHERE application_id = ? AND ref = ? AND tool = ? AND category = ? AND state != 'fixed' AND match IS NOT NULL LIMIT 1")
+      .get(st.applicationId, st.ref, st.tool, st.category);
+  }
+
+  /** The stream's findings that are not fixed, scan `scanId` has not seen (yet), and can be matched. */
+  unseenInStream(st: Stream, scanId: number): MatchEntry[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, identity, state, severity, first_seen_at, match, path, start_line FROM findings
+         WHERE application_id = ? AND ref = ? AND tool = ? AND category = ? AND state != 'fixed' AND last_seen_scan_id != ? AND match IS NOT NULL`,
+      )
+      .all(st.applicationId, st.ref, st.tool, st.category, scanId) as Record<string, string | number | null>[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      identity: String(r.identity),
+      state: r.state as FindingState,
+      severity: String(r.severity),
+      firstSeenAt: String(r.first_seen_at),
+      match: String(r.match),
+      path: r.path === null ? undefined : String(r.path),
+      startLine: r.start_line === null ? undefined : Number(r.start_line),
+    }));
   }
 
   /**
@@ -230,16 +269,16 @@ export class SastStore {
       .run(fixedCommit, fixedAt, st.applicationId, st.ref, st.tool, st.category, scanId).changes;
   }
 
-  insertFinding(f: Omit<FindingRow, 'repository'> & { applicationId: number }): void {
+  insertFinding(f: Omit<FindingRow, 'repository'> & { applicationId: number }, match?: string): void {
     this.db
       .prepare(
         `INSERT INTO findings (id, application_id, ref, tool, category, identity, rule_id, path, start_line, severity, cwes, message, state,
            first_seen_scan_id, first_seen_commit, first_seen_at, last_seen_scan_id, last_seen_commit, last_seen_at, fixed_commit, fixed_at,
-           dismissed_reason, dismissed_comment, dismissed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+           dismissed_reason, dismissed_comment, dismissed_at, match) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       )
       .run(f.id, f.applicationId, f.ref, f.tool, f.category, f.identity, f.ruleId, f.path ?? null, f.startLine ?? null, f.severity, JSON.stringify(f.cwes), f.message, f.state,
         f.firstSeenScanId, f.firstSeenCommit, f.firstSeenAt, f.lastSeenScanId, f.lastSeenCommit, f.lastSeenAt, f.fixedCommit ?? null, f.fixedAt ?? null,
-        f.dismissedReason ?? null, f.dismissedComment ?? null, f.dismissedAt ?? null);
+        f.dismissedReason ?? null, f.dismissedComment ?? null, f.dismissedAt ?? null, match ?? null);
   }
 
   /**
@@ -252,20 +291,21 @@ export class SastStore {
     t: Pick<FindingRow, 'state' | 'ruleId' | 'path' | 'startLine' | 'severity' | 'cwes' | 'message' | 'lastSeenScanId' | 'lastSeenCommit' | 'lastSeenAt'>,
     reopen: boolean,
     was?: Pick<StreamEntry, 'state' | 'severity'>,
+    match?: string,
   ): void {
     if (!reopen && was && was.state === t.state && was.severity === t.severity) {
       this.db
-        .prepare('UPDATE findings SET rule_id = ?, path = ?, start_line = ?, cwes = ?, message = ?, last_seen_scan_id = ?, last_seen_commit = ?, last_seen_at = ? WHERE id = ?')
-        .run(t.ruleId, t.path ?? null, t.startLine ?? null, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, id);
+        .prepare('UPDATE findings SET rule_id = ?, path = ?, start_line = ?, cwes = ?, message = ?, last_seen_scan_id = ?, last_seen_commit = ?, last_seen_at = ?, match = ? WHERE id = ?')
+        .run(t.ruleId, t.path ?? null, t.startLine ?? null, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, match ?? null, id);
       return;
     }
     this.db
       .prepare(
         `UPDATE findings SET state = ?, rule_id = ?, path = ?, start_line = ?, severity = ?, cwes = ?, message = ?, last_seen_scan_id = ?,
            last_seen_commit = ?, last_seen_at = ?, fixed_commit = CASE WHEN ? THEN NULL ELSE fixed_commit END,
-           fixed_at = CASE WHEN ? THEN NULL ELSE fixed_at END WHERE id = ?`,
+           fixed_at = CASE WHEN ? THEN NULL ELSE fixed_at END, match = ? WHERE id = ?`,
       )
-      .run(t.state, t.ruleId, t.path ?? null, t.startLine ?? null, t.severity, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, reopen ? 1 : 0, reopen ? 1 : 0, id);
+      .run(t.state, t.ruleId, t.path ?? null, t.startLine ?? null, t.severity, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, reopen ? 1 : 0, reopen ? 1 : 0, match ?? null, id);
   }
 
   updateFinding(id: string, patch: Partial<Omit<FindingRow, 'id' | 'repository'>>): void {

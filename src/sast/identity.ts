@@ -13,6 +13,7 @@
  * those that remain alike.
  */
 import { createHash } from 'node:crypto';
+import { packMatch } from './match.js';
 
 export type IdentityBasis = 'fingerprint' | 'logical-location' | 'snippet' | 'source-line' | 'context' | 'message';
 
@@ -36,12 +37,16 @@ export interface IdentityInput {
 export interface Identity {
   identity: string;
   basis: IdentityBasis;
+  /** What matching against the previous scan needs (match.ts, packed); none for a fingerprint. */
+  match: string | undefined;
 }
 
 // 128 bits of SHA-256: collision-free at any report size, and half the index of a full digest.
 // Hex of the first 16 bytes, not a slice of the full hex: a slice keeps its 64-character parent
 // alive, for each of a report's 200k results.
 const sha = (s: string) => createHash('sha256').update(s).digest().toString('hex', 0, 16);
+// 48 bits: a match key is compared within one stream and rule only.
+const shortSha = (s: string) => createHash('sha256').update(s).digest().toString('hex', 0, 6);
 const placeholder = /requires login|^\s*$|^0+$/i;
 
 /** `repeated`: line hashes that occur more than once anywhere in the report (across its runs). */
@@ -56,7 +61,7 @@ export function computeIdentities(items: readonly IdentityInput[], repeated?: Re
   return identitiesOf(items.length, (i) => items[i]!, all);
 }
 
-const keyOf = (it: IdentityInput, repeated: ReadonlySet<string>): { basis: IdentityBasis; key: string } => {
+const keyOf = (it: IdentityInput, repeated: ReadonlySet<string>): { basis: IdentityBasis; key: string; matchKey: string | undefined } => {
   let basis: IdentityBasis;
   let value: string;
   if (it.lineHash && !placeholder.test(it.lineHash) && !repeated.has(it.lineHash)) {
@@ -72,7 +77,17 @@ const keyOf = (it: IdentityInput, repeated: ReadonlySet<string>): { basis: Ident
     basis = 'message';
     value = it.message.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
   }
-  return { basis, key: [it.tool, it.ruleId, it.path ?? '', basis, value].join('\u0000') };
+  // The match key leaves the path out, so a renamed file's findings can be matched (match.ts).
+  const matchKey = basis === 'fingerprint' ? undefined : shortSha([it.tool, it.ruleId, basis, value].join('\u0000'));
+  return { basis, key: [it.tool, it.ruleId, it.path ?? '', basis, value].join('\u0000'), matchKey };
+};
+
+const normalisedContext = (it: IdentityInput) => it.context?.replace(/\s+/g, ' ').trim() || undefined;
+
+/** The lines around a result as far as they are known: its own line's text, else the quoted context. */
+const contextOf = (it: IdentityInput) => {
+  const c = it.sourceLine ?? normalisedContext(it);
+  return c === undefined ? undefined : shortSha(c);
 };
 
 /**
@@ -84,8 +99,9 @@ export function identitiesOf(n: number, at: (i: number) => IdentityInput, repeat
   // Only the key's digest is kept per result (a report has 200k): equal digests are equal keys.
   const out: Identity[] = new Array<Identity>(n);
   for (let i = 0; i < n; i++) {
-    const k = keyOf(at(i), repeated);
-    out[i] = { identity: sha(k.key), basis: k.basis };
+    const it = at(i);
+    const k = keyOf(it, repeated);
+    out[i] = { identity: sha(k.key), basis: k.basis, match: k.matchKey === undefined ? undefined : packMatch({ key: k.matchKey, context: contextOf(it) }) };
   }
   // Disambiguate collisions by position order: stable under line shifts that keep the order.
   // Most keys are unique, so count first and sort only the groups that collide.
@@ -98,10 +114,14 @@ export function identitiesOf(n: number, at: (i: number) => IdentityInput, repeat
     if (g) g.push(i);
     else groups.set(o.identity, [i]);
   });
+  // Copies that neither their own line nor quoted lines tell apart are known, for matching, by
+  // the results around them in their file (match.ts): the nearest above and below of another key.
+  const plain = groups.size ? out.map((o) => o.identity) : [];
+  const around = groups.size ? neighbours(n, at, plain, groups) : new Map<number, string>();
   for (const idx of groups.values()) {
     const g = idx.map((i) => ({ i, it: at(i) }));
     g.sort((a, b) => (a.it.line ?? 0) - (b.it.line ?? 0) || (a.it.column ?? 0) - (b.it.column ?? 0) || a.i - b.i);
-    const { key, basis } = keyOf(g[0]!.it, repeated);
+    const { key, basis, matchKey } = keyOf(g[0]!.it, repeated);
     // Colliding results are told apart by their own line's text when the checkout is at hand,
     // else by the lines around them when the scanner quoted those, and only those that still read
     // the same by their order: removing one shifts no other. The first told apart by its context
@@ -110,15 +130,55 @@ export function identitiesOf(n: number, at: (i: number) => IdentityInput, repeat
     const sub = new Map<string, number>();
     let plainTaken = false;
     for (const { i, it } of g) {
-      const context = it.context?.replace(/\s+/g, ' ').trim() || undefined;
+      const context = normalisedContext(it);
       const byContext = it.sourceLine === undefined && context !== undefined && plainTaken;
       if (it.sourceLine === undefined && context !== undefined) plainTaken = true;
       const [k, b] =
         it.sourceLine !== undefined ? [`${key}\u0000line\u0000${it.sourceLine}`, 'source-line' as const] : byContext ? [`${key}\u0000context\u0000${context}`, 'context' as const] : [key, basis];
       const m = sub.get(k) ?? 0;
       sub.set(k, m + 1);
-      out[i] = { identity: sha(m === 0 ? k : `${k}\u0000#${m}`), basis: b };
+      const ctx = contextOf(it) ?? around.get(i);
+      out[i] = { identity: sha(m === 0 ? k : `${k}\u0000#${m}`), basis: b, match: matchKey === undefined ? undefined : packMatch({ key: matchKey, context: ctx }) };
     }
+  }
+  return out;
+}
+
+/**
+ * For each colliding result with neither its own line nor quoted lines: a digest of the keys of
+ * the nearest results above and below it in its file whose key differs from its own.
+ */
+function neighbours(n: number, at: (i: number) => IdentityInput, plain: readonly string[], groups: ReadonlyMap<string, number[]>): Map<number, string> {
+  const wanted = new Set<number>();
+  const paths = new Set<string>();
+  for (const idx of groups.values())
+    for (const i of idx) {
+      const it = at(i);
+      if (it.sourceLine !== undefined || normalisedContext(it) !== undefined) continue;
+      wanted.add(i);
+      paths.add(it.path ?? '');
+    }
+  const out = new Map<number, string>();
+  if (wanted.size === 0) return out;
+  const byPath = new Map<string, { i: number; line: number; column: number }[]>();
+  for (let i = 0; i < n; i++) {
+    const it = at(i);
+    const p = it.path ?? '';
+    if (!paths.has(p)) continue;
+    const l = byPath.get(p) ?? [];
+    l.push({ i, line: it.line ?? 0, column: it.column ?? 0 });
+    byPath.set(p, l);
+  }
+  for (const l of byPath.values()) {
+    l.sort((a, b) => a.line - b.line || a.column - b.column || a.i - b.i);
+    l.forEach(({ i }, q) => {
+      if (!wanted.has(i)) return;
+      let above = q - 1;
+      while (above >= 0 && plain[l[above]!.i] === plain[i]) above--;
+      let below = q + 1;
+      while (below < l.length && plain[l[below]!.i] === plain[i]) below++;
+      out.set(i, shortSha(`${above >= 0 ? plain[l[above]!.i] : ''}|${below < l.length ? plain[l[below]!.i] : ''}`));
+    });
   }
   return out;
 }

@@ -10,8 +10,9 @@
  * versions it scanned but changes no state: the newer scan already decided.
  */
 import { createHash } from 'node:crypto';
-import type { SastStore, Stream, FindingState } from '../catalog/index.js';
+import type { FindingState, MatchEntry, SastStore, Stream, StreamEntry } from '../catalog/index.js';
 import type { KeptNew } from './kept-new.js';
+import { matchPrevious, surroundingsDiffer, unpackMatch, type MatchPaths, type MatchSide } from './match.js';
 import type { NormalisedRun } from './normalise.js';
 import type { Severity } from './severity.js';
 
@@ -47,6 +48,8 @@ export function findingId(repository: string, st: Stream, identity: string): str
   return createHash('sha256').update([repository, st.ref, st.tool, st.category, identity].join('\u0000')).digest().toString('hex', 0, 8);
 }
 
+type Result = NormalisedRun['results'][number];
+
 export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun, ctx: ScanContext): LifecycleCounts {
   const counts: LifecycleCounts = { new: 0, unchanged: 0, reopened: 0, fixed: 0, suppressed: 0, dismissed: 0 };
   const later = store.nextCompleteScan(st, ctx.scanTime);
@@ -54,23 +57,79 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
   // Identities are unique within a run: only a scan merged from several runs can repeat one, and
   // only then is a set of them worth its memory (200k identities for a large report).
   const seen = ctx.merged ? new Set<string>() : undefined;
+  const seenAgain = (r: Result, f: StreamEntry) => {
+    if (later) {
+      if (at < f.firstSeenAt) store.updateFinding(f.id, { firstSeenScanId: ctx.scanId, firstSeenCommit: ctx.commit, firstSeenAt: at });
+      counts.unchanged++;
+    } else {
+      let state: FindingState = f.state;
+      if (f.state === 'dismissed') counts.dismissed++;
+      else if (r.suppressed) state = 'suppressed';
+      else if (f.state === 'fixed') {
+        state = 'open';
+        counts.reopened++;
+      } else state = 'open';
+      const reopen = f.state === 'fixed' && state !== 'fixed';
+      if (!(reopen && state === 'open')) counts.unchanged++;
+      store.touchFinding(
+        f.id,
+        { state, ruleId: r.ruleId, path: r.path, startLine: r.startLine, severity: r.severity, cwes: r.cwes, message: r.message, lastSeenScanId: ctx.scanId, lastSeenCommit: ctx.commit, lastSeenAt: at },
+        reopen,
+        f,
+        r.match,
+      );
+    }
+    store.addOccurrence(ctx.scanId, f.id, r.startLine, r.suppressed);
+  };
+  // Matching (match.ts) only when the stream has findings it could match: not on a first scan.
+  const matching = !later && store.hasMatchable(st);
+  // Results whose identity found nothing, or cannot be trusted to, with what it found.
+  const unfound: { r: Result; found: StreamEntry | undefined }[] = [];
+  // Paths of the results found by identity: files the stream knew, so not a rename's new name.
+  const foundPaths = new Set<string>();
   for (const r of run.results) {
     if (seen?.has(r.identity)) continue;
     seen?.add(r.identity);
     if (r.suppressed) counts.suppressed++;
     const f = store.findInStream(st, r.identity);
-    let id: string;
-    if (!f) {
-      id = findingId(ctx.repository, st, r.identity);
-      // Late evidence: the newer complete scan did not see it, so it was already fixed by then.
-      const state: FindingState = later ? 'fixed' : r.suppressed ? 'suppressed' : 'open';
-      store.insertFinding({
+    const matchable = matching && r.match !== undefined;
+    // Found by a key it may have taken from a copy that went (what is around it differs): matched
+    // below, where the copy's own finding comes first; what it found is the fallback.
+    const doubtful = matchable && f?.match !== undefined && surroundingsDiffer(r.match!, f.match);
+    if (doubtful || (!f && matchable)) unfound.push({ r, found: f });
+    else if (f) {
+      if (matching && r.path !== undefined) foundPaths.add(r.path);
+      seenAgain(r, f);
+    } else insertNew(r, r.identity);
+  }
+  if (unfound.length) {
+    const candidates = store.unseenInStream(st, ctx.scanId);
+    const matched = matchPrevious(
+      unfound.map(({ r }) => side(r)),
+      candidates.map((c) => ({ ...unpackMatch(c.match), path: c.path, line: c.startLine })),
+      matchPaths(run, foundPaths, candidates),
+    );
+    const claimed = new Set([...matched.values()].map((j) => candidates[j]!.id));
+    unfound.forEach(({ r, found }, i) => {
+      const j = matched.get(i);
+      if (j !== undefined) seenAgain(r, candidates[j]!);
+      else if (found && !claimed.has(found.id)) seenAgain(r, found);
+      else insertNew(r, found ? freeIdentity(store, st, r.identity) : r.identity);
+    });
+  }
+
+  function insertNew(r: Result, identity: string) {
+    const id = findingId(ctx.repository, st, identity);
+    // Late evidence: the newer complete scan did not see it, so it was already fixed by then.
+    const state: FindingState = later ? 'fixed' : r.suppressed ? 'suppressed' : 'open';
+    store.insertFinding(
+      {
         id,
         applicationId: st.applicationId,
         ref: st.ref,
         tool: st.tool,
         category: st.category,
-        identity: r.identity,
+        identity,
         ruleId: r.ruleId,
         path: r.path,
         startLine: r.startLine,
@@ -89,36 +148,39 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
         dismissedReason: undefined,
         dismissedComment: undefined,
         dismissedAt: undefined,
-      });
-      counts.new++;
-      if (state === 'open') ctx.newOpen?.add({ id, severity: r.severity, ruleId: r.ruleId, message: r.message });
-    } else {
-      id = f.id;
-      if (later) {
-        if (at < f.firstSeenAt) store.updateFinding(id, { firstSeenScanId: ctx.scanId, firstSeenCommit: ctx.commit, firstSeenAt: at });
-        counts.unchanged++;
-      } else {
-        let state: FindingState = f.state;
-        if (f.state === 'dismissed') counts.dismissed++;
-        else if (r.suppressed) state = 'suppressed';
-        else if (f.state === 'fixed') {
-          state = 'open';
-          counts.reopened++;
-        } else state = 'open';
-        const reopen = f.state === 'fixed' && state !== 'fixed';
-        if (!(reopen && state === 'open')) counts.unchanged++;
-        store.touchFinding(
-          id,
-          { state, ruleId: r.ruleId, path: r.path, startLine: r.startLine, severity: r.severity, cwes: r.cwes, message: r.message, lastSeenScanId: ctx.scanId, lastSeenCommit: ctx.commit, lastSeenAt: at },
-          reopen,
-          f,
-        );
-      }
-    }
+      },
+      r.match,
+    );
+    counts.new++;
+    if (state === 'open') ctx.newOpen?.add({ id, severity: r.severity, ruleId: r.ruleId, message: r.message });
     store.addOccurrence(ctx.scanId, id, r.startLine, r.suppressed);
   }
 
   // Every finding this scan saw now has it as its last-seen scan (when no later scan decided).
   if (run.status === 'complete' && !later) counts.fixed = store.fixUnseen(st, ctx.scanId, ctx.commit, at);
   return counts;
+}
+
+function side(r: Result): MatchSide {
+  const m = unpackMatch(r.match!);
+  return { key: m.key, context: m.context, path: r.path, line: r.startLine };
+}
+
+/** The paths this scan has results in, and those the stream had findings in before it. */
+function matchPaths(run: NormalisedRun, found: ReadonlySet<string>, candidates: readonly MatchEntry[]): MatchPaths {
+  const scanned = new Set<string>();
+  for (const r of run.results) if (r.path !== undefined) scanned.add(r.path);
+  const known = new Set(found);
+  for (const c of candidates) if (c.path !== undefined) known.add(c.path);
+  return { scanned, known };
+}
+
+/**
+ * An identity no finding of the stream has: a copy told apart by its order can be given one that
+ * another copy's finding (matched elsewhere, or fixed) still holds.
+ */
+function freeIdentity(store: SastStore, st: Stream, identity: string): string {
+  let id = identity;
+  while (store.findInStream(st, id)) id = createHash('sha256').update(`${id}\u0000again`).digest().toString('hex', 0, 16);
+  return id;
 }

@@ -27,6 +27,8 @@ export interface NormalisedResult {
   message: string;
   identity: string;
   identityBasis: IdentityBasis;
+  /** For matching against the previous scan when the identity finds nothing (match.ts). */
+  match: string | undefined;
   suppressed: boolean;
 }
 
@@ -172,6 +174,7 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
       message: messageOf(res, rule.rule, ruleId),
       identity: '',
       identityBasis: 'message',
+      match: undefined,
       suppressed: isSuppressed(res.suppressions),
     });
     ids.lineHash.push(res.partialFingerprints?.primaryLocationLineHash);
@@ -242,6 +245,7 @@ export function finishRun(r: ReadRun, repeatedHashes?: ReadonlySet<string>, sour
   results.forEach((k, i) => {
     k.identity = ids[i]!.identity;
     k.identityBasis = ids[i]!.basis;
+    k.match = ids[i]!.match;
   });
   return { ...run, warnings };
 }

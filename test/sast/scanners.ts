@@ -36,6 +36,9 @@ export class Checkout {
   write(file: string, text: string): void {
     writeFileSync(join(this.root, file), text);
   }
+  remove(file: string): void {
+    rmSync(join(this.root, file));
+  }
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
   }

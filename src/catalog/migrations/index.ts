@@ -12,11 +12,12 @@ import { sastRules } from './005-sast-rules.js';
 import { changeSignals } from './007-change-signals.js';
 import { catalogRecords } from './008-catalog-records.js';
 import { recordAttachments } from './009-record-attachments.js';
+import { findingMatch } from './010-finding-match.js';
 import { restorePointReviews } from './011-restore-point-reviews.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [core, controlPlane, incidents, pruneRuns, sastRules, changeSignals, catalogRecords, recordAttachments, restorePointReviews];
+export const migrations: readonly Migration[] = [core, controlPlane, incidents, pruneRuns, sastRules, changeSignals, catalogRecords, recordAttachments, findingMatch, restorePointReviews];
 
 /** Numbers given to migrations being written beside others (checkMigrationList): remove one when it lands. */
-export const reservedMigrationIds: readonly number[] = [6, 10];
+export const reservedMigrationIds: readonly number[] = [6];
