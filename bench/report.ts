@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-const [file, gib] = process.argv.slice(2);
+const [file, dataset] = process.argv.slice(2);
 const rows = readFileSync(file!, 'utf8').trim().split('\n').map((l) => l.split('\t'));
 const tools = ['holdfast', 'restic', 'kopia', 'borg'];
 const peers = tools.slice(1);
@@ -13,7 +13,7 @@ const steps = ['initial', 'nochange', 'incremental', 'restore'];
 const get = (tool: string, step: string, col: number) => Number(rows.find((r) => r[0] === tool && r[1] === step)?.[col]);
 const load = (when: string) => rows.find((r) => r[0] === 'load' && r[1] === when)?.[2] ?? '?';
 const out: string[] = [];
-out.push(`Dataset: ${gib} GiB (bench/gen-dataset.ts); load average at start ${load('start')}, at end ${load('end')}.`, '');
+out.push(`Dataset: ${dataset}; load average at start ${load('start')}, at end ${load('end')}.`, '');
 const table = (title: string, col: number, fmt: (v: number) => string, stepsOf = steps) => {
   out.push(`${title}`, '', `| step | ${tools.join(' | ')} | ${peers.map((p) => `${p} ÷ Holdfast`).join(' | ')} |`, `|---|${tools.map(() => '---|').join('')}${peers.map(() => '---|').join('')}`);
   for (const step of stepsOf) {
