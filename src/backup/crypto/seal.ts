@@ -11,6 +11,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { Compressor, Decompressor } from 'zstd-napi';
+import zstd from 'zstd-napi/binding.js';
 import { corrupt } from '../../base/errors.js';
 
 export const NONCE = 12;
@@ -38,7 +39,10 @@ export function open(encKey: Buffer, sealed: Uint8Array, aad: Uint8Array, what: 
   d.setAAD(aad);
   d.setAuthTag(buf.subarray(buf.length - TAG));
   try {
-    return Buffer.concat([d.update(buf.subarray(NONCE, buf.length - TAG)), d.final()]);
+    const body = d.update(buf.subarray(NONCE, buf.length - TAG));
+    // GCM's final gives no bytes: joining it would only copy the plaintext.
+    const fin = d.final();
+    return fin.length ? Buffer.concat([body, fin]) : body;
   } catch {
     throw corrupt('DECRYPT_FAILED', `decrypt ${what}: authentication failed (damaged, or not written with this key)`);
   }
@@ -47,6 +51,7 @@ export function open(encKey: Buffer, sealed: Uint8Array, aad: Uint8Array, what: 
 const SAMPLE = 64 * 1024;
 let compressor: Compressor | undefined;
 let decompressor: Decompressor | undefined;
+let dctx: zstd.DCtx | undefined;
 
 /**
  * Compress-if-it-pays + seal, written straight into one transferable ArrayBuffer: the worker's hot path,
@@ -82,12 +87,20 @@ function compressIfWorthIt(data: Uint8Array, level: number): { flag: 0 | 1; payl
   return { flag: 0, payload: data };
 }
 
-export function decodeBlob(encoded: Buffer, what: string): Buffer {
+/**
+ * The plaintext of a decrypted blob. With `into`, a compressed blob is decompressed into it (a
+ * restore's reused buffer) and the part written is returned; a blob larger than `into` fails.
+ */
+export function decodeBlob(encoded: Buffer, what: string, into?: Buffer): Buffer {
   const flag = encoded[0];
   if (flag === 0) return encoded.subarray(1);
   if (flag === 1) {
-    decompressor ??= new Decompressor();
     try {
+      if (into) {
+        dctx ??= new zstd.DCtx();
+        return into.subarray(0, dctx.decompress(into, encoded.subarray(1)));
+      }
+      decompressor ??= new Decompressor();
       return decompressor.decompress(encoded.subarray(1));
     } catch {
       throw corrupt('DECOMPRESS_FAILED', `decompress ${what}: invalid zstd data`);

@@ -476,6 +476,11 @@ export class Repository {
     throw noIntactCopy(id, tried, context);
   }
 
+  /** `length` bytes of `pack` from `offset`: sealed blobs a restore reads together. Throws as the store's get does. */
+  readPackRange(pack: string, offset: number, length: number): Promise<Buffer> {
+    return this.store.get(packName(pack), { offset, length });
+  }
+
   /** A copy that is damaged or gone: never tried first again by this process, and named in `tried`. */
   copyFailed(id: string, pack: string, e: HoldfastError, tried: string[]): void {
     this.index.markBad(id, pack);

@@ -23,7 +23,6 @@ import type { Repository } from '../repository/repository.js';
 import { isSafeName, linkTargetBytes, parseTree, type Tree, type TreeNode } from '../snapshot/tree.js';
 import { escapeName, nameBytes } from '../snapshot/names.js';
 import type { SnapshotRef } from '../snapshot/snapshot.js';
-import { Semaphore } from '../archiver/semaphore.js';
 import { WritePool } from './write-pool.js';
 import { expand } from './expand.js';
 import { inodesAt, roomFor } from './room.js';
@@ -94,7 +93,6 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
   const target = resolve(opts.target);
   const targetBytes = Buffer.from(target);
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0 };
-  const slots = new Semaphore(6);
   /** First restored path of each hardlinked inode, resolved once that file is fully written. */
   const linked = new Map<string, Promise<Buffer>>();
   const dirMeta: { path: Buffer; node: TreeNode }[] = [];
@@ -180,15 +178,8 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
         });
         return;
       }
-      const written = (async () => {
-        await slots.acquire();
-        try {
-          await writeFile(path, n);
-          return path;
-        } finally {
-          slots.release();
-        }
-      })();
+      // The pool bounds what files in flight hold (write-pool.ts), not their number.
+      const written = writeFile(path, n).then(() => path);
       if (key) linked.set(key, written);
       await written;
     }

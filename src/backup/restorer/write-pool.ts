@@ -1,10 +1,14 @@
 /**
  * Writes restored files from worker threads (write-worker.ts): the main thread plans and reads
  * sealed chunks from the store; the workers decrypt, verify and write them with positional writes
- * and set each file's metadata once. A file's pieces all go to one worker, in order.
+ * and set each file's metadata once.
  *
- * Memory is bounded per file: at most PIECES_IN_FLIGHT pieces of about PIECE_BYTES of sealed data
- * each, whatever the file's or the snapshot's size.
+ * Files whose sealed content fits a batch (most are small) are gathered into batches of up to
+ * BATCH_BYTES or BATCH_FILES, whose chunks are fetched with few reads (read-plan.ts) and sent to a
+ * worker in one message. A larger file goes in pieces of about BATCH_BYTES, all to one worker, in
+ * order, at most PIECES_IN_FLIGHT at a time. Every batch and piece holds its bytes from a budget of
+ * BYTES_IN_FLIGHT from before its reads until the worker has written it: memory is bounded by that
+ * budget (and one chunk per worker), whatever the number or the size of the files.
  *
  * A copy that does not open (damaged, or its pack is gone) is skipped for the next copy the index
  * knows, as Repository.loadBlob does; the error, when none works, names the blob, every pack tried
@@ -12,15 +16,23 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { corrupt, fromSystemError } from '../../base/errors.js';
+import { corrupt, fromSystemError, type HoldfastError } from '../../base/errors.js';
 import type { BlobLocation } from '../index/master-index.js';
 import { blobNotIndexed, type Repository } from '../repository/repository.js';
 import { escapeName } from '../snapshot/names.js';
 import { startWorker } from '../workers.js';
-import type { FileMeta, SealedChunk, WriteReply, WriteRequest } from './write-protocol.js';
+import { ByteBudget } from './byte-budget.js';
+import { planReads } from './read-plan.js';
+import type { FileMeta, FilePart, PartResult, SealedChunk, WorkerError, WriteReply, WriteRequest } from './write-protocol.js';
 
-const PIECE_BYTES = 4 * 1024 * 1024;
+const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_FILES = 256;
 const PIECES_IN_FLIGHT = 2;
+/** Two batches per worker: one being written while the next is read. */
+const BYTES_IN_FLIGHT_PER_WORKER = 2 * BATCH_BYTES;
+/** Chunks of one pack this close are read together: reading the bytes between costs less than another read. */
+const MAX_GAP = 256 * 1024;
+const MAX_READ = 2 * BATCH_BYTES;
 
 /** The bytes of `b` as an ArrayBuffer that can be transferred: a Buffer from Node's shared pool is copied, never detached. */
 function own(b: Buffer): ArrayBuffer {
@@ -28,12 +40,49 @@ function own(b: Buffer): ArrayBuffer {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
 
+/** One chunk of a file: which blob, where it goes, the copies the index knows, and the copy being read. */
+interface PlannedChunk {
+  id: string;
+  pos: number;
+  copies: BlobLocation[];
+  copy: number;
+  tried: string[];
+}
+
+/** A file's part on its way to a worker, and what becomes of the file once it is written. */
+interface PartJob {
+  file: number;
+  shown: string;
+  context: string;
+  path?: Uint8Array;
+  chunks: PlannedChunk[];
+  finish?: FileMeta;
+  sealedBytes: number;
+  /** A large file's worker, which every piece of it goes to. */
+  lane?: Lane;
+  /** Called once the part is posted to its worker. */
+  sent?: () => void;
+  /** Settled once the part is written, its failed chunks retried from other copies, and the file finished if asked. */
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+interface Lane {
+  worker: Worker;
+  /** Bytes sent and not yet written: a new batch goes to the lane with the fewest. */
+  bytes: number;
+}
+
 export class WritePool {
-  private readonly workers: Worker[] = [];
+  private readonly lanes: Lane[] = [];
   private readonly pending = new Map<number, { resolve(r: WriteReply): void; reject(e: unknown): void }>();
+  private readonly budget: ByteBudget;
   private nextJob = 1;
   private nextFile = 1;
   private failure: unknown;
+  private batch: PartJob[] = [];
+  private batchBytes = 0;
+  private cutScheduled = false;
 
   constructor(
     private readonly repo: Repository,
@@ -45,113 +94,198 @@ export class WritePool {
       w.on('message', (m: WriteReply) => this.onReply(m));
       w.on('error', (e) => this.failAll(e));
       w.postMessage({ kind: 'init', encKey: new Uint8Array(encKey), idKey: new Uint8Array(idKey) } satisfies WriteRequest);
-      this.workers.push(w);
+      this.lanes.push({ worker: w, bytes: 0 });
     }
+    this.budget = new ByteBudget(threads * BYTES_IN_FLIGHT_PER_WORKER);
   }
 
   /**
    * Creates `path` and writes the chunks `ids` into it, then its metadata. Returns the file's size.
-   * `context` names the file in errors ("restore /target/db/seg-1").
+   * Errors name the file ("restore /target/db/seg-1: ...").
    */
   async writeFile(path: Buffer, ids: readonly string[], size: number | undefined, meta: Omit<FileMeta, 'size'>): Promise<number> {
     const file = this.nextFile++;
-    const w = this.workers[file % this.workers.length]!;
     const shown = escapeName(path);
     const context = `restore ${shown}`;
-    const plan = ids.map((id) => {
-      const copies = this.repo.index.copies(id);
-      if (copies.length === 0) throw blobNotIndexed(id, context);
-      return { id, copies };
-    });
     // Positions from the index's lengths; the worker checks each plaintext against its length.
     let pos = 0;
-    const at: number[] = plan.map((p) => {
-      const here = pos;
-      pos += p.copies[0]!.rawLength;
-      return here;
+    let sealedBytes = 0;
+    const chunks = ids.map((id): PlannedChunk => {
+      const copies = this.repo.index.copies(id);
+      if (copies.length === 0) throw blobNotIndexed(id, context);
+      const c = { id, pos, copies, copy: 0, tried: [] };
+      pos += copies[0]!.rawLength;
+      sealedBytes += copies[0]!.length;
+      return c;
     });
     if (size !== undefined && pos !== size) throw corrupt('RESTORE_SIZE', `restore ${shown}: content is ${pos} bytes, snapshot says ${size}`);
-    let created = false;
-    const request = (m: WriteRequest, transfer: ArrayBuffer[] = []): Promise<WriteReply> => this.send(w, m, transfer);
-    /** Sends a piece and, for each chunk whose copy failed, tries the next copies one by one. */
-    let finished = false;
-    const writePiece = async (chunks: SealedChunk[], which: { index: number; copy: number; tried: string[] }[], finish?: FileMeta) => {
-      const first = !created;
-      created = true;
-      const reply = await request({ kind: 'write', job: 0, file, ...(first ? { path: new Uint8Array(path) } : {}), chunks, ...(finish ? { finish } : {}) }, chunks.map((c) => c.sealed));
-      this.raise(reply, shown);
-      finished = !!reply.finished;
-      for (const f of reply.failed ?? []) {
-        const { index, copy, tried } = which[f.index]!;
-        let c = copy;
-        let failure = f;
-        for (;;) {
-          const p = plan[index]!;
-          this.repo.copyFailed(p.id, p.copies[c]!.pack, corrupt(failure.code, failure.message), tried);
-          const next = await this.repo.readSealed(p.id, p.copies, c + 1, tried, context);
-          c = next.at;
-          const retry = await request({ kind: 'write', job: 0, file, chunks: [this.chunk(plan, index, c, at[index]!, next.sealed)] });
-          this.raise(retry, shown);
-          if (!retry.failed) break;
-          failure = retry.failed[0]!;
-        }
-      }
-    };
+    const finish = { ...meta, size: pos };
+    if (sealedBytes <= BATCH_BYTES) {
+      await new Promise<void>((resolve, reject) => this.add({ file, shown, context, path: new Uint8Array(path), chunks, finish, sealedBytes, resolve, reject }));
+      return pos;
+    }
+    // A large file in pieces, all to one worker; the file is finished once every piece is written.
+    const lane = this.lanes.reduce((a, b) => (b.bytes < a.bytes ? b : a));
     const inFlight: Promise<void>[] = [];
     try {
-      let chunks: SealedChunk[] = [];
-      let which: { index: number; copy: number; tried: string[] }[] = [];
-      let bytes = 0;
-      const flush = async (finish?: FileMeta) => {
+      for (let i = 0; i < chunks.length; ) {
+        let bytes = 0;
+        const piece: PlannedChunk[] = [];
+        while (i < chunks.length && (piece.length === 0 || bytes + chunks[i]!.copies[0]!.length <= BATCH_BYTES)) {
+          bytes += chunks[i]!.copies[0]!.length;
+          piece.push(chunks[i++]!);
+        }
         if (inFlight.length >= PIECES_IN_FLIGHT) await inFlight.shift();
-        const p = writePiece(chunks, which, finish);
+        const first = i === piece.length;
+        let sent!: () => void;
+        const posted = new Promise<void>((r) => (sent = r));
+        const p = new Promise<void>((resolve, reject) =>
+          this.add({ file, shown, context, ...(first ? { path: new Uint8Array(path) } : {}), chunks: piece, sealedBytes: bytes, lane, sent, resolve, reject }),
+        );
         // Awaited below; this only keeps a failure from being "unhandled" meanwhile.
         p.catch(() => {});
         inFlight.push(p);
-        chunks = [];
-        which = [];
-        bytes = 0;
-      };
-      for (let i = 0; i < plan.length; i++) {
-        const p = plan[i]!;
-        const tried: string[] = [];
-        const { sealed, at: copy } = await this.repo.readSealed(p.id, p.copies, 0, tried, context);
-        chunks.push(this.chunk(plan, i, copy, at[i]!, sealed));
-        which.push({ index: i, copy, tried });
-        bytes += sealed.length;
-        if (bytes >= PIECE_BYTES) await flush();
+        // The worker must get the pieces in order: the next is read once this one is posted.
+        await Promise.race([posted, p.catch(() => {})]);
       }
-      // A file in one piece (most are small) is finished by the same message: one round trip.
-      if (chunks.length || !created) await flush(created ? undefined : { ...meta, size: pos });
       for (const p of inFlight) await p;
-      if (!finished) this.raise(await request({ kind: 'finish', job: 0, file, meta: { ...meta, size: pos } }), shown);
+      this.raise(await this.send(lane, { kind: 'finish', job: 0, file, meta: finish }), shown);
     } catch (e) {
       await Promise.allSettled(inFlight);
-      if (created) await request({ kind: 'abort', job: 0, file }).catch(() => {});
+      await this.send(lane, { kind: 'abort', job: 0, file }).catch(() => {});
       throw e;
     }
     return pos;
   }
 
-  /** Chunk `i` of the plan, read from its copy `copy`; its length is the one its position was planned with. */
-  private chunk(plan: { id: string; copies: BlobLocation[] }[], i: number, copy: number, pos: number, sealed: Buffer): SealedChunk {
-    const p = plan[i]!;
-    return { id: p.id, pack: p.copies[copy]!.pack, pos, rawLength: p.copies[0]!.rawLength, sealed: own(sealed) };
+  /** Queues a part: a piece of a large file goes at once to its lane; a small file joins the batch being gathered. */
+  private add(job: PartJob): void {
+    if (job.lane) {
+      void this.run([job], job.lane);
+      return;
+    }
+    this.batch.push(job);
+    this.batchBytes += job.sealedBytes;
+    if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) this.cut();
+    else if (!this.cutScheduled) {
+      // Files queued in the same turn (a directory's siblings) travel together; then the batch goes.
+      this.cutScheduled = true;
+      setImmediate(() => {
+        this.cutScheduled = false;
+        this.cut();
+      });
+    }
+  }
+
+  private cut(): void {
+    if (this.batch.length === 0) return;
+    const jobs = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    void this.run(jobs);
+  }
+
+  /**
+   * Reads the chunks of `jobs` with as few reads as the plan allows, sends them to one worker in
+   * one message and settles each job. Never throws: a failure is its jobs'.
+   */
+  private async run(jobs: PartJob[], pinned?: Lane): Promise<void> {
+    const all = jobs.flatMap((j) => j.chunks.map((c) => ({ j, c })));
+    const plan = planReads(all.map(({ c }) => c.copies[0]!), MAX_GAP, MAX_READ);
+    const held = plan.ranges.reduce((n, r) => n + r.length, 0);
+    await this.budget.acquire(held);
+    let lane: Lane | undefined;
+    let reply: WriteReply;
+    try {
+      const read = await Promise.all(plan.ranges.map((r) => this.repo.readPackRange(r.pack, r.offset, r.length).catch(() => undefined)));
+      const buffers = read.map((r) => (r ? own(r) : new ArrayBuffer(0)));
+      const where = new Map<PlannedChunk, { buf: number; offset: number; length: number }>();
+      for (const [i, { j, c }] of all.entries()) {
+        const { range, offset } = plan.at[i]!;
+        if (read[range]) {
+          where.set(c, { buf: range, offset, length: c.copies[0]!.length });
+          continue;
+        }
+        // The read failed (a pack gone, or an error of the store): read this chunk alone, which
+        // skips to its next copy or says why it cannot.
+        const next = await this.repo.readSealed(c.id, c.copies, 0, c.tried, j.context);
+        c.copy = next.at;
+        buffers.push(own(next.sealed));
+        where.set(c, { buf: buffers.length - 1, offset: 0, length: next.sealed.length });
+      }
+      const parts: FilePart[] = jobs.map((j) => ({
+        file: j.file,
+        ...(j.path ? { path: j.path } : {}),
+        chunks: j.chunks.map((c) => this.sealedChunk(c, where.get(c)!)),
+        ...(j.finish ? { finish: j.finish } : {}),
+      }));
+      lane = pinned ?? this.lanes.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+      lane.bytes += held;
+      try {
+        const replied = this.send(lane, { kind: 'write', job: 0, parts, buffers }, buffers);
+        for (const j of jobs) j.sent?.();
+        reply = await replied;
+      } finally {
+        lane.bytes -= held;
+      }
+    } catch (e) {
+      this.budget.release(held);
+      for (const j of jobs) j.reject(e);
+      return;
+    }
+    this.budget.release(held);
+    const used = lane;
+    await Promise.all(jobs.map((j, k) => this.settle(j, reply.parts![k]!, used)));
+  }
+
+  /** The outcome of one job's part: raised, retried from other copies, or done. */
+  private async settle(j: PartJob, r: PartResult, lane: Lane): Promise<void> {
+    try {
+      if (r.error) this.raise(r, j.shown);
+      if (r.failed) {
+        for (const f of r.failed) await this.retry(j, j.chunks[f.index]!, corrupt(f.code, f.message), lane);
+        if (j.finish) this.raise(await this.send(lane, { kind: 'finish', job: 0, file: j.file, meta: j.finish }), j.shown);
+      }
+      j.resolve();
+    } catch (e) {
+      // A large file's own loop closes it once its other pieces are settled.
+      if (!r.error && !j.lane) await this.send(lane, { kind: 'abort', job: 0, file: j.file }).catch(() => {});
+      j.reject(e);
+    }
+  }
+
+  /** Writes chunk `c` of `j`'s file from its next copies, one by one, until one opens. */
+  private async retry(j: PartJob, c: PlannedChunk, failure: HoldfastError, lane: Lane): Promise<void> {
+    for (;;) {
+      this.repo.copyFailed(c.id, c.copies[c.copy]!.pack, failure, c.tried);
+      const next = await this.repo.readSealed(c.id, c.copies, c.copy + 1, c.tried, j.context);
+      c.copy = next.at;
+      const buffers = [own(next.sealed)];
+      const reply = await this.send(lane, { kind: 'write', job: 0, parts: [{ file: j.file, chunks: [this.sealedChunk(c, { buf: 0, offset: 0, length: next.sealed.length })] }], buffers }, buffers);
+      const r = reply.parts![0]!;
+      if (r.error) this.raise(r, j.shown);
+      if (!r.failed) return;
+      failure = corrupt(r.failed[0]!.code, r.failed[0]!.message);
+    }
+  }
+
+  private sealedChunk(c: PlannedChunk, at: { buf: number; offset: number; length: number }): SealedChunk {
+    return { id: c.id, pack: c.copies[c.copy]!.pack, pos: c.pos, rawLength: c.copies[0]!.rawLength, ...at };
   }
 
   /** A system call's failure in the worker, as the error the same call on this thread would give. */
-  private raise(r: WriteReply, shown: string): void {
+  private raise(r: { error?: WorkerError }, shown: string): void {
     if (!r.error) return;
     const e = Object.assign(new Error(r.error.message), { code: r.error.code });
     throw fromSystemError(`${r.error.action ?? 'write'} ${shown}`, e);
   }
 
-  private send(w: Worker, m: WriteRequest, transfer: ArrayBuffer[]): Promise<WriteReply> {
+  private send(lane: Lane, m: WriteRequest, transfer: ArrayBuffer[] = []): Promise<WriteReply> {
     if (this.failure) return Promise.reject(this.failure);
     const job = this.nextJob++;
     return new Promise((resolve, reject) => {
       this.pending.set(job, { resolve, reject });
-      w.postMessage({ ...m, job }, transfer);
+      lane.worker.postMessage({ ...m, job }, transfer);
     });
   }
 
@@ -169,6 +303,6 @@ export class WritePool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.lanes.map((l) => l.worker.terminate()));
   }
 }
