@@ -23,6 +23,7 @@ import type { Repository } from '../repository/repository.js';
 import { isSafeName, linkTargetBytes, parseTree, type Tree, type TreeNode } from '../snapshot/tree.js';
 import { escapeName, nameBytes } from '../snapshot/names.js';
 import type { SnapshotRef } from '../snapshot/snapshot.js';
+import { Semaphore } from '../archiver/semaphore.js';
 import { WritePool } from './write-pool.js';
 import { expand } from './expand.js';
 import { inodesAt, roomFor } from './room.js';
@@ -89,10 +90,18 @@ const nsToSeconds = (ns: string) => {
   return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
 };
 
+const FILES_IN_FLIGHT = 1024;
+
 export async function restore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
   const target = resolve(opts.target);
   const targetBytes = Buffer.from(target);
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0 };
+  /**
+   * Files handed to the pool at once: enough for its batches to fill (write-pool.ts bounds the bytes
+   * they hold); a file waiting here holds no plan yet, so the main thread's heap does not grow with
+   * the number of files.
+   */
+  const slots = new Semaphore(FILES_IN_FLIGHT);
   /** First restored path of each hardlinked inode, resolved once that file is fully written. */
   const linked = new Map<string, Promise<Buffer>>();
   const dirMeta: { path: Buffer; node: TreeNode }[] = [];
@@ -178,19 +187,35 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
         });
         return;
       }
-      // The pool bounds what files in flight hold (write-pool.ts), not their number.
       const written = writeFile(path, n).then(() => path);
       if (key) linked.set(key, written);
       await written;
     }
   };
 
+  /**
+   * A directory's entries in order: subdirectories one at a time, depth first, and files handed to
+   * the pool as slots free up, awaited together at the end. Only the trees of the directories
+   * being walked and FILES_IN_FLIGHT files are held, whatever the snapshot's size.
+   */
   const restoreDir = async (path: Buffer, n: TreeNode) => {
     const t = await loadTree(n.subtree!);
     result.dirs++;
-    // Settle every sibling before reporting a failure, so nothing is still writing after restore returns.
-    const settled = await Promise.allSettled(t.nodes.map((c) => place(child(path, c), c)));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const started: Promise<void>[] = [];
+    let failed: { reason: unknown } | undefined;
+    for (const c of t.nodes) {
+      if (failed) break;
+      if (c.type === 'dir') {
+        await place(child(path, c), c).catch((e: unknown) => (failed ??= { reason: e }));
+        continue;
+      }
+      await slots.acquire();
+      const p = place(child(path, c), c).finally(() => slots.release());
+      p.catch((e: unknown) => (failed ??= { reason: e }));
+      started.push(p);
+    }
+    // Settle every file started before reporting a failure, so nothing is still writing after restore returns.
+    await Promise.allSettled(started);
     if (failed) throw failed.reason;
     if (opts.deleteExtras) {
       const named = new Set(t.nodes.map((c) => nameBytes(c).toString('latin1')));
