@@ -30,7 +30,7 @@ if [ "$DATASET" = postgres ]; then
   pg() { runuser -u postgres -- "$@"; }
   pgstart() { pg "$PGBIN/pg_ctl" -D "$DATA" -l "$W/pgsock/log" -w -o "-k $W/pgsock -c listen_addresses=''" start >/dev/null; }
   pgstop() { pg "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null; }
-  trap 'pgstop 2>/dev/null; rm -rf "$W"' EXIT
+  trap 'pgstop 2>/dev/null || true; rm -rf "$W"' EXIT
   echo "PostgreSQL data directory in $DATA: pgbench -i -s $PG_SCALE"
   install -d -o postgres -m 700 "$DATA"; pg "$PGBIN/initdb" -D "$DATA" -A trust >/dev/null
   pgstart; pg pgbench -h "$W/pgsock" -i -s "$PG_SCALE" -q postgres 2>&1 | tail -1; pgstop
