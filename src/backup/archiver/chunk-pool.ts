@@ -1,13 +1,13 @@
 /**
  * The main thread's side of the chunk workers: hands out files, collects chunk ids in order, and
- * adds sealed chunks to the repository's packs one at a time (the packer is not thread-safe).
+ * writes the packs the workers fill, giving each pack's buffer back once the store holds it.
  */
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { startWorker } from '../workers.js';
 import { fromSystemError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
-import type { StatAfterRead, WorkerReply } from './chunk-protocol.js';
+import type { ChunkBatch, PackMessage, StatAfterRead, WorkerInit, WorkerReply } from './chunk-protocol.js';
 import { escapeName } from '../snapshot/names.js';
 import { KnownIds } from './known-ids.js';
 import { ChunkSignals } from './signals.js';
@@ -26,6 +26,12 @@ export interface ChunkedFile {
  */
 const PER_WORKER = 3;
 
+/**
+ * Pack buffers per worker: one being filled while one is written. With two workers and two
+ * uploads in flight that is 4 × 16 MiB of pack data at most, whatever the size of the backup.
+ */
+const PACK_BUFFERS = 2;
+
 interface Job {
   /** Bytes, as the walk has it: a name need not be UTF-8. */
   path: Uint8Array;
@@ -39,13 +45,16 @@ export class ChunkPool {
   private readonly workers: Worker[] = [];
   /** Files sent to each worker and not done yet. */
   private readonly sent = new Map<Worker, number>();
+  /** Where each worker's pack buffers go back, and the counter that wakes it. */
+  private readonly returns = new Map<Worker, { port: MessagePort; returned: Int32Array }>();
+  private readonly flushes = new Map<Worker, { resolve(): void; reject(e: unknown): void }>();
   private readonly queue: { job: number; worker?: Worker }[] = [];
   private readonly jobs = new Map<number, Job>();
   private nextJob = 1;
+  /** Packs are handed to the repository one at a time, in the order they arrive. */
   private tail: Promise<unknown> = Promise.resolve();
-  private readonly outstanding = new SharedArrayBuffer(4);
-  private readonly counter = new Int32Array(this.outstanding);
   private failure: unknown;
+  private closed = false;
   bytesRead = 0;
   /** New and reused bytes, and what zstd made of the new ones: the backup's change signals. */
   readonly signals = new ChunkSignals();
@@ -55,14 +64,17 @@ export class ChunkPool {
     threads = Math.max(1, Math.min(availableParallelism(), 8)),
   ) {
     const known = KnownIds.build(repo.index.liveIds());
-    const init = { kind: 'init', ...repo.workerKeys(), known, outstanding: this.outstanding, maxOutstanding: 32 * 1024 * 1024 };
     for (let i = 0; i < threads; i++) {
       const w = startWorker(import.meta.url, 'chunk-worker');
+      const { port1, port2 } = new MessageChannel();
+      const returned = new SharedArrayBuffer(4);
+      const init: WorkerInit = { kind: 'init', ...repo.workerKeys(), known, packSize: repo.packSize, packBuffers: PACK_BUFFERS, buffers: port2, returned };
       w.on('message', (m: WorkerReply) => this.onMessage(w, m));
       w.on('error', (e) => this.fail(e));
-      w.postMessage(init);
+      w.postMessage(init, [port2]);
       this.workers.push(w);
       this.sent.set(w, 0);
+      this.returns.set(w, { port: port1, returned: new Int32Array(returned) });
     }
   }
 
@@ -82,27 +94,12 @@ export class ChunkPool {
   }
 
   private onMessage(w: Worker, m: WorkerReply): void {
+    if (m.kind === 'pack') return this.onPack(w, m);
+    if (m.kind === 'flushed') return this.flushes.get(w)?.resolve();
     const job = this.jobs.get(m.job);
     if (!job) return;
-    if (m.kind === 'chunk') {
-      job.content.push(m.id);
-      const sealed = m.sealed;
-      if (!sealed) this.signals.reused(m.rawLength);
-      else {
-        this.tail = this.tail
-          .then(async () => {
-            // Another worker may have sealed the same chunk first: then it is a reused one.
-            if (await this.repo.addSealed('data', m.id, Buffer.from(sealed), m.rawLength)) this.signals.stored(m.rawLength, sealed.byteLength);
-            else this.signals.reused(m.rawLength);
-          })
-          .catch((e: unknown) => this.fail(e))
-          .finally(() => {
-            Atomics.sub(this.counter, 0, sealed.byteLength);
-            Atomics.notify(this.counter, 0);
-          });
-      }
-      return;
-    }
+    if (m.kind === 'chunks' || m.kind === 'done') this.take(job, m);
+    if (m.kind === 'chunks') return;
     this.jobs.delete(m.job);
     this.sent.set(w, this.sent.get(w)! - 1);
     const next = this.queue.shift();
@@ -114,9 +111,32 @@ export class ChunkPool {
       return;
     }
     this.bytesRead += m.size;
-    // Resolve only after this file's chunks are in a pack buffer, so the tree never names a blob
-    // that a failure could still drop.
-    void this.tail.then(() => (this.failure ? job.reject(this.failure) : job.resolve({ content: job.content, size: m.size, after: m.after })));
+    // The file's new chunks are in its worker's pack, which `finish` writes before the snapshot is
+    // saved; a failure to write any pack fails the backup, so no snapshot names a lost blob.
+    if (this.failure) job.reject(this.failure);
+    else job.resolve({ content: job.content, size: m.size, after: m.after });
+  }
+
+  private take(job: Job, batch: ChunkBatch): void {
+    for (let i = 0; i < batch.ids.length; i++) {
+      job.content.push(batch.ids[i]!);
+      if (batch.sealed[i]) this.signals.stored(batch.raw[i]!, batch.sealed[i]!);
+      else this.signals.reused(batch.raw[i]!);
+    }
+  }
+
+  private onPack(w: Worker, m: PackMessage): void {
+    const data = [Buffer.from(m.buffer, 0, m.length), Buffer.from(m.header.buffer, m.header.byteOffset, m.header.byteLength)];
+    const giveBack = () => {
+      if (this.closed) return;
+      const r = this.returns.get(w)!;
+      r.port.postMessage(m.buffer, [m.buffer]);
+      Atomics.add(r.returned, 0, 1);
+      Atomics.notify(r.returned, 0);
+    };
+    this.tail = this.tail
+      .then(() => this.repo.addPack({ id: m.id, blobs: m.blobs, data, length: m.length + m.header.byteLength }, giveBack))
+      .catch((e: unknown) => this.fail(e));
   }
 
   private send(w: Worker, job: number, path: Uint8Array, limit: number): void {
@@ -128,10 +148,29 @@ export class ChunkPool {
     this.failure ??= e;
     for (const j of this.jobs.values()) j.reject(this.failure);
     this.jobs.clear();
+    for (const f of this.flushes.values()) f.reject(this.failure);
+  }
+
+  /** Has every worker send the pack it is filling, and hands all packs to the repository. */
+  async finish(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            if (this.failure) return reject(this.failure);
+            this.flushes.set(w, { resolve, reject });
+            w.postMessage({ kind: 'flush' });
+          }),
+      ),
+    );
+    await this.tail;
+    if (this.failure) throw this.failure;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.tail;
     await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const r of this.returns.values()) r.port.close();
   }
 }

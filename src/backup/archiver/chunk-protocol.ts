@@ -1,5 +1,7 @@
 /** Messages between the archiver and its chunk workers. */
+import type { MessagePort } from 'node:worker_threads';
 import type { ChunkerParams } from '../chunker/fastcdc.js';
+import type { PackedBlob } from '../pack/pack.js';
 
 export interface WorkerInit {
   kind: 'init';
@@ -9,17 +11,24 @@ export interface WorkerInit {
   chunker: ChunkerParams;
   /** Sorted 32-byte ids already in the repository (shared, read-only). */
   known: SharedArrayBuffer;
-  /** One Int32: sealed bytes handed to the main thread and not yet packed. */
-  outstanding: SharedArrayBuffer;
-  maxOutstanding: number;
+  /** A pack is sent to be written once it reaches this many bytes. */
+  packSize: number;
+  /**
+   * Pack buffers the worker may own at once; each comes back on `buffers` once the store holds
+   * its pack, and the main thread then adds one to `returned[0]` to wake a worker waiting for one.
+   */
+  packBuffers: number;
+  buffers: MessagePort;
+  returned: SharedArrayBuffer;
 }
 
 /**
  * `path` is bytes (a Buffer arrives as a Uint8Array): a name need not be UTF-8. `limit` is the
  * size the walk's lstat saw: the worker reads no further, so a file that grows faster than it is
- * read still ends, and an append-only file is stored as it was at the stat.
+ * read still ends, and an append-only file is stored as it was at the stat. `flush` sends the pack
+ * being filled, then `flushed`.
  */
-export type WorkerRequest = WorkerInit | { kind: 'file'; job: number; path: Uint8Array; limit: number };
+export type WorkerRequest = WorkerInit | { kind: 'file'; job: number; path: Uint8Array; limit: number } | { kind: 'flush' };
 
 /** The open file's fstat once it was read to EOF: the archiver compares it with the walk's lstat. */
 export interface StatAfterRead {
@@ -29,8 +38,31 @@ export interface StatAfterRead {
   ino: bigint;
 }
 
+/**
+ * A file's next chunks in order: ids, plaintext lengths, and sealed lengths (0 for a chunk the
+ * repository or this worker already had). Sent in batches, so a file of a million chunks is not one
+ * message, and a small file takes one message with its `done`.
+ */
+export interface ChunkBatch {
+  ids: string[];
+  raw: number[];
+  sealed: number[];
+}
+
+/** A finished pack: its blobs are the first `length` bytes of `buffer`, then `header` (sealed header and trailer). */
+export interface PackMessage {
+  kind: 'pack';
+  id: string;
+  blobs: PackedBlob[];
+  buffer: ArrayBuffer;
+  length: number;
+  header: Uint8Array;
+}
+
 export type WorkerReply =
-  | { job: number; kind: 'chunk'; id: string; rawLength: number; sealed?: ArrayBuffer }
+  | ({ job: number; kind: 'chunks' } & ChunkBatch)
   /** `size`: the bytes read, which is the sum of the chunk lengths sent. */
-  | { job: number; kind: 'done'; size: number; after: StatAfterRead }
-  | { job: number; kind: 'error'; code?: string; message: string };
+  | ({ job: number; kind: 'done'; size: number; after: StatAfterRead } & ChunkBatch)
+  | { job: number; kind: 'error'; code?: string; message: string }
+  | PackMessage
+  | { kind: 'flushed' };

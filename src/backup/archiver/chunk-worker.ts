@@ -1,39 +1,79 @@
 /**
  * Worker thread: reads one file at a time, cuts it into chunks, names each chunk and seals the new
- * ones. Chunking, hashing, compression and encryption are the CPU cost of a backup, so they run
- * here, one worker per core, while the main thread walks the tree and writes packs.
+ * ones straight into the pack it is filling. Chunking, hashing, compression, encryption and the
+ * pack's SHA-256 are the CPU cost of a backup, so they run here, one worker per core, while the main
+ * thread walks the tree and writes the finished packs.
  *
- * Memory stays bounded: the worker holds at most two maximum-size chunks of file data, and stops
- * (Atomics.wait) while the main thread has more than `maxOutstanding` sealed bytes not yet packed.
+ * Memory is fixed: one read buffer of two maximum-size chunks, and at most `packBuffers` pack
+ * buffers, reused. A finished pack's buffer goes to the main thread and comes back once the store
+ * holds the pack; with none free, the worker waits (Atomics.wait), which is the backpressure when
+ * the store is slower than the chunking.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { Chunker, gearTable } from '../chunker/fastcdc.js';
-import { blobId, sealBlobInto } from '../crypto/seal.js';
+import { BLOB_OVERHEAD, blobId, sealBlobAt } from '../crypto/seal.js';
+import { PackWriter } from '../pack/pack.js';
 import { KnownIds } from './known-ids.js';
-import type { StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
+import type { ChunkBatch, PackMessage, StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
 
 let init: WorkerInit;
 let chunker: Chunker;
 let known: KnownIds;
-let outstanding: Int32Array;
+let returned: Int32Array;
 const sealedHere = new Set<string>();
 /** One read buffer per worker, reused for every file: a fresh one per file was the main GC cost. */
 let buf: Buffer;
+let pack: PackWriter | undefined;
+let buffersMade = 0;
+/** Room for the largest chunk sealed, so any chunk fits an empty pack. */
+let packCapacity: number;
+/** Chunks per message at most: a huge file's list is sent as it grows, not held to the end. */
+const BATCH = 1024;
 
 function post(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(msg, transfer);
 }
 
-function waitForRoom(): void {
-  while (Atomics.load(outstanding, 0) > init.maxOutstanding) Atomics.wait(outstanding, 0, Atomics.load(outstanding, 0), 100);
+/** A free pack buffer: one the main thread gave back, a new one while under the limit, or wait for one. */
+function takeBuffer(): Buffer {
+  for (;;) {
+    const seen = Atomics.load(returned, 0);
+    const back = receiveMessageOnPort(init.buffers);
+    if (back) return Buffer.from(back.message as ArrayBuffer);
+    if (buffersMade < init.packBuffers) {
+      buffersMade++;
+      return Buffer.from(new ArrayBuffer(packCapacity));
+    }
+    Atomics.wait(returned, 0, seen);
+  }
 }
+
+function shipPack(): void {
+  if (!pack) return;
+  const done = pack.finish(init.encKey);
+  const header = new Uint8Array(Buffer.concat(done.data.slice(1)));
+  const msg: PackMessage = { kind: 'pack', id: done.id, blobs: done.blobs, buffer: pack.buffer.buffer as ArrayBuffer, length: pack.length, header };
+  pack = undefined;
+  post(msg, [msg.buffer]);
+}
+
+function store(id: string, chunk: Buffer): number {
+  if (pack && pack.free < chunk.length + BLOB_OVERHEAD) shipPack();
+  pack ??= new PackWriter(takeBuffer());
+  const sealed = pack.add('data', id, chunk.length, (out, at) => sealBlobAt(init.encKey, chunk, id, out, at));
+  if (pack.length >= init.packSize) shipPack();
+  return sealed;
+}
+
+const emptyBatch = (): ChunkBatch => ({ ids: [], raw: [], sealed: [] });
 
 function chunkFile(job: number, path: Uint8Array, limit: number): void {
   const max = init.chunker.max;
   const fd = openSync(Buffer.from(path.buffer, path.byteOffset, path.byteLength), 'r');
   let total = 0;
   let after: StatAfterRead;
+  let batch = emptyBatch();
   try {
     let start = 0;
     let end = 0;
@@ -57,14 +97,17 @@ function chunkFile(job: number, path: Uint8Array, limit: number): void {
       const len = chunker.cut(buf, start, end, eof);
       const chunk = buf.subarray(start, start + len);
       const id = blobId(init.idKey, chunk);
-      if (known.has(id) || sealedHere.has(id)) {
-        post({ job, kind: 'chunk', id, rawLength: len });
-      } else {
-        const ab = sealBlobInto(init.encKey, chunk, id);
+      let sealed = 0;
+      if (!known.has(id) && !sealedHere.has(id)) {
+        sealed = store(id, chunk);
         sealedHere.add(id);
-        Atomics.add(outstanding, 0, ab.byteLength);
-        post({ job, kind: 'chunk', id, rawLength: len, sealed: ab }, [ab]);
-        waitForRoom();
+      }
+      batch.ids.push(id);
+      batch.raw.push(len);
+      batch.sealed.push(sealed);
+      if (batch.ids.length === BATCH) {
+        post({ job, kind: 'chunks', ...batch });
+        batch = emptyBatch();
       }
       start += len;
     }
@@ -75,7 +118,7 @@ function chunkFile(job: number, path: Uint8Array, limit: number): void {
   } finally {
     closeSync(fd);
   }
-  post({ job, kind: 'done', size: total, after });
+  post({ job, kind: 'done', size: total, after, ...batch });
 }
 
 parentPort!.on('message', (msg: WorkerRequest) => {
@@ -83,8 +126,14 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     init = msg;
     chunker = new Chunker(gearTable(Buffer.from(msg.gearSeed)), msg.chunker);
     known = new KnownIds(msg.known);
-    outstanding = new Int32Array(msg.outstanding);
+    returned = new Int32Array(msg.returned);
     buf = Buffer.allocUnsafe(msg.chunker.max * 2);
+    packCapacity = Math.max(msg.packSize, msg.chunker.max + BLOB_OVERHEAD);
+    return;
+  }
+  if (msg.kind === 'flush') {
+    shipPack();
+    post({ kind: 'flushed' });
     return;
   }
   try {

@@ -10,13 +10,15 @@
  *   sample shrinks, because zstd on incompressible data costs CPU and gains nothing.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { Compressor, Decompressor } from 'zstd-napi';
+import { Decompressor } from 'zstd-napi';
 import zstd from 'zstd-napi/binding.js';
 import { corrupt } from '../../base/errors.js';
 
 export const NONCE = 12;
 export const TAG = 16;
 export const SEAL_OVERHEAD = NONCE + TAG;
+/** A sealed blob is at most this much longer than its plaintext: the seal and the compression flag. */
+export const BLOB_OVERHEAD = SEAL_OVERHEAD + 1;
 
 export function blobId(idKey: Buffer, data: Uint8Array): string {
   return createHmac('sha256', idKey).update(data).digest('hex');
@@ -49,42 +51,74 @@ export function open(encKey: Buffer, sealed: Uint8Array, aad: Uint8Array, what: 
 }
 
 const SAMPLE = 64 * 1024;
-let compressor: Compressor | undefined;
+let cctx: zstd.CCtx | undefined;
+/** The compressor's output, reused: zstd-napi's own `compress` allocated and trimmed a buffer per chunk. */
+let scratch = Buffer.alloc(0);
 let decompressor: Decompressor | undefined;
 let dctx: zstd.DCtx | undefined;
 
 /**
- * Compress-if-it-pays + seal, written straight into one transferable ArrayBuffer: the worker's hot path,
- * where every extra copy of a megabyte chunk showed up as GC time.
+ * Compress-if-it-pays + seal, into one transferable ArrayBuffer of exactly the sealed length.
  */
 export function sealBlobInto(encKey: Buffer, data: Uint8Array, idHex: string, level = 3): ArrayBuffer {
-  const { flag, payload } = compressIfWorthIt(data, level);
-  const ab = new ArrayBuffer(NONCE + 1 + payload.length + TAG);
-  const out = Buffer.from(ab);
-  const nonce = randomBytes(NONCE);
-  nonce.copy(out, 0);
-  const c = createCipheriv('aes-256-gcm', encKey, nonce);
-  c.setAAD(Buffer.from(idHex, 'hex'));
-  let pos = NONCE;
-  pos += c.update(Buffer.of(flag)).copy(out, pos);
-  pos += c.update(payload).copy(out, pos);
-  pos += c.final().copy(out, pos);
-  c.getAuthTag().copy(out, pos);
+  const payload = compressIfWorthIt(data, level);
+  const ab = new ArrayBuffer(BLOB_OVERHEAD + payload.bytes.length);
+  writeSealed(encKey, payload, idHex, Buffer.from(ab), 0);
   return ab;
 }
 
-function compressIfWorthIt(data: Uint8Array, level: number): { flag: 0 | 1; payload: Uint8Array } {
-  compressor ??= new Compressor();
-  compressor.setParameters({ compressionLevel: level });
+/**
+ * Compress-if-it-pays + seal, written at `pos` of `out`, which must have `data.length +
+ * BLOB_OVERHEAD` bytes of room; returns the sealed length. The chunk workers' hot path: they seal
+ * straight into the pack they are filling, where every extra copy of a megabyte chunk showed up
+ * as GC time.
+ */
+export function sealBlobAt(encKey: Buffer, data: Uint8Array, idHex: string, out: Buffer, pos: number, level = 3): number {
+  return writeSealed(encKey, compressIfWorthIt(data, level), idHex, out, pos);
+}
+
+/** Random bytes for nonces, drawn 48 KiB at a time: a system call per small chunk showed in the workers' profile. */
+let nonces = Buffer.alloc(0);
+let noncesUsed = 0;
+
+function writeSealed(encKey: Buffer, payload: { flag: 0 | 1; bytes: Uint8Array }, idHex: string, out: Buffer, at: number): number {
+  if (noncesUsed + NONCE > nonces.length) {
+    nonces = randomBytes(NONCE * 4096);
+    noncesUsed = 0;
+  }
+  const nonce = nonces.subarray(noncesUsed, (noncesUsed += NONCE));
+  nonce.copy(out, at);
+  const c = createCipheriv('aes-256-gcm', encKey, nonce);
+  c.setAAD(Buffer.from(idHex, 'hex'));
+  let pos = at + NONCE;
+  pos += c.update(payload.flag ? FLAG_ZSTD : FLAG_STORED).copy(out, pos);
+  pos += c.update(payload.bytes).copy(out, pos);
+  pos += c.final().copy(out, pos);
+  pos += c.getAuthTag().copy(out, pos);
+  return pos - at;
+}
+
+const FLAG_STORED = Buffer.of(0);
+const FLAG_ZSTD = Buffer.of(1);
+
+/** zstd of `data` into the scratch buffer (valid until the next call); its length. */
+function zstdInto(data: Uint8Array, level: number): number {
+  cctx ??= new zstd.CCtx();
+  const bound = zstd.compressBound(data.length);
+  if (scratch.length < bound) scratch = Buffer.allocUnsafe(bound);
+  return cctx.compress(scratch, data, level);
+}
+
+function compressIfWorthIt(data: Uint8Array, level: number): { flag: 0 | 1; bytes: Uint8Array } {
   if (data.length >= 256) {
     const sample = data.length > SAMPLE * 2 ? data.subarray(0, SAMPLE) : data;
-    const trial = compressor.compress(sample);
-    if (trial.length < sample.length * 0.9) {
-      const z = sample === data ? trial : compressor.compress(data);
-      if (z.length < data.length * 0.97) return { flag: 1, payload: z };
+    const trial = zstdInto(sample, level);
+    if (trial < sample.length * 0.9) {
+      const z = sample === data ? trial : zstdInto(data, level);
+      if (z < data.length * 0.97) return { flag: 1, bytes: scratch.subarray(0, z) };
     }
   }
-  return { flag: 0, payload: data };
+  return { flag: 0, bytes: data };
 }
 
 /**

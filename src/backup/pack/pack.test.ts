@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { isHoldfastError } from '../../base/errors.js';
-import { PackBuilder, expectedPackSize, fetchPackHeader, readPackHeader } from './pack.js';
+import { PackBuilder, PackWriter, expectedPackSize, fetchPackHeader, readPackHeader } from './pack.js';
+import { decodeBlob, open, sealBlobAt } from '../crypto/seal.js';
 
 const key = randomBytes(32);
 function pack(blobs: number, size = 1000) {
@@ -42,6 +43,23 @@ describe('pack headers', () => {
     const bytes = Buffer.concat(p.data);
     assert.equal(p.id, createHash('sha256').update(bytes).digest('hex'));
     assert.equal(p.length, bytes.length);
+  });
+
+  it('a pack sealed in place by a chunk worker reads back like any pack: header, name, length and every blob', () => {
+    const w = new PackWriter(Buffer.alloc(1 << 20));
+    const blobs = [Buffer.alloc(300_000, 'compressible '), randomBytes(5000), Buffer.from('tiny')].map((plain) => ({ plain, id: randomBytes(32).toString('hex') }));
+    for (const b of blobs) w.add('data', b.id, b.plain.length, (out, at) => sealBlobAt(key, b.plain, b.id, out, at));
+    const p = w.finish(key);
+    const bytes = Buffer.concat(p.data);
+    assert.equal(p.length, bytes.length);
+    assert.equal(p.id, createHash('sha256').update(bytes).digest('hex'));
+    assert.equal(expectedPackSize(p.blobs), bytes.length);
+    assert.deepEqual(readPackHeader(key, bytes, p.id), p.blobs);
+    for (const [i, b] of p.blobs.entries()) {
+      const sealed = bytes.subarray(b.offset, b.offset + b.length);
+      assert.deepEqual(decodeBlob(open(key, sealed, Buffer.from(b.id, 'hex'), b.id), b.id), blobs[i]!.plain);
+    }
+    assert.ok(p.blobs[0]!.length < 300_000 / 10, 'the compressible blob was stored compressed');
   });
 
   it('reads a header from the tail of a pack, not the whole pack, and agrees with the full read', async () => {

@@ -50,15 +50,61 @@ export class PackBuilder {
   }
 
   /** The pack as its parts in order, its id and length; the builder is spent. */
-  finish(encKey: Buffer): { id: string; data: Buffer[]; length: number; blobs: PackedBlob[] } {
-    const header = headerJson(this.blobs);
-    const sealedHeader = seal(encKey, header, HEADER_AAD);
-    const trailer = Buffer.alloc(4);
-    trailer.writeUInt32LE(sealedHeader.length);
-    const data = [...this.parts, sealedHeader, trailer];
+  finish(encKey: Buffer): FinishedPack {
+    const data = [...this.parts];
     this.parts = [];
-    const id = this.hash.update(sealedHeader).update(trailer).digest('hex');
-    return { id, data, length: this.size + sealedHeader.length + trailer.length, blobs: this.blobs };
+    return closePack(this.hash, encKey, this.blobs, data, this.size);
+  }
+}
+
+export interface FinishedPack {
+  id: string;
+  data: Buffer[];
+  length: number;
+  blobs: PackedBlob[];
+}
+
+/** Appends the sealed header and trailer to a pack's blobs and names it. */
+function closePack(hash: Hash, encKey: Buffer, blobs: PackedBlob[], data: Buffer[], size: number): FinishedPack {
+  const sealedHeader = seal(encKey, headerJson(blobs), HEADER_AAD);
+  const trailer = Buffer.alloc(4);
+  trailer.writeUInt32LE(sealedHeader.length);
+  const id = hash.update(sealedHeader).update(trailer).digest('hex');
+  return { id, data: [...data, sealedHeader, trailer], length: size + sealedHeader.length + trailer.length, blobs };
+}
+
+/**
+ * A pack filled in place: blobs are sealed straight into one buffer the caller owns and reuses,
+ * so a chunk worker builds whole packs with no allocation per blob and hands over one buffer per
+ * pack instead of one per chunk. The same layout and name as PackBuilder's.
+ */
+export class PackWriter {
+  private size = 0;
+  private readonly hash: Hash = createHash('sha256');
+  readonly blobs: PackedBlob[] = [];
+
+  constructor(readonly buffer: Buffer) {}
+
+  get length(): number {
+    return this.size;
+  }
+  get free(): number {
+    return this.buffer.length - this.size;
+  }
+
+  /** `write` puts the sealed blob at the offset it is given and returns its length. */
+  add(type: BlobType, id: string, rawLength: number, write: (out: Buffer, offset: number) => number): number {
+    const offset = this.size;
+    const length = write(this.buffer, offset);
+    this.blobs.push({ type, id, offset, length, rawLength });
+    this.hash.update(this.buffer.subarray(offset, offset + length));
+    this.size += length;
+    return length;
+  }
+
+  /** The pack as its parts in order (the first a view of the buffer), its id and length. */
+  finish(encKey: Buffer): FinishedPack {
+    return closePack(this.hash, encKey, this.blobs, [this.buffer.subarray(0, this.size)], this.size);
   }
 }
 

@@ -11,7 +11,7 @@ import { keyFileSchema, newMasterKey, unwrapMasterKey, wrapMasterKey, type KdfPa
 import { blobId, decodeBlob, open, seal, sealBlobInto } from '../crypto/seal.js';
 import { faultPoint } from '../../base/faults.js';
 import { MasterIndex, segmentOf, type BlobLocation, type IndexSegment } from '../index/master-index.js';
-import { PackBuilder, fetchPackHeader, packName, type BlobType, type PackedBlob } from '../pack/pack.js';
+import { PackBuilder, fetchPackHeader, packName, type BlobType, type FinishedPack, type PackedBlob } from '../pack/pack.js';
 import { FORMAT_VERSION, PACK_TARGET_SIZE, configSchema, nameId, newConfig, randomName, type RepoConfig } from './format.js';
 
 export interface InitOptions {
@@ -394,13 +394,34 @@ export class Repository {
     const packer = this.packers[type];
     if (packer.count === 0) return;
     this.packers[type] = new PackBuilder();
-    const pack = packer.finish(this.master.encKey);
+    await this.queueUpload(packer.finish(this.master.encKey));
+  }
+
+  /** The size at which a pack is finished and written. */
+  get packSize(): number {
+    return this.opts.packSize ?? PACK_TARGET_SIZE;
+  }
+
+  /**
+   * Writes a pack that was built elsewhere (a chunk worker's). Its blobs count as stored from now
+   * on; `written` runs once the store holds the pack or the upload failed, when its buffers are
+   * free again. A blob another writer stored meanwhile is simply a second copy.
+   */
+  async addPack(pack: FinishedPack, written?: () => void): Promise<void> {
+    for (const b of pack.blobs) this.pending.add(b.id);
+    this.stats.blobsNew += pack.blobs.length;
+    await this.queueUpload(pack, written);
+  }
+
+  private async queueUpload(pack: FinishedPack, written?: () => void): Promise<void> {
     // Bounded uploads in flight keep memory at a few packs whatever the dataset size.
     while (this.uploads.size >= (this.opts.uploadConcurrency ?? 2)) await Promise.race(this.uploads);
     this.throwUploadError();
-    const p = this.uploadPack(pack).catch((e: unknown) => {
-      this.uploadError ??= e;
-    });
+    const p = this.uploadPack(pack)
+      .catch((e: unknown) => {
+        this.uploadError ??= e;
+      })
+      .finally(written);
     this.uploads.add(p);
     void p.finally(() => this.uploads.delete(p));
   }
@@ -409,7 +430,7 @@ export class Repository {
    * Pack first, then its index segment: a crash between the two leaves an unindexed pack, which
    * prune removes after its grace period; a crash after leaves a pack the next backup reuses.
    */
-  private async uploadPack(pack: { id: string; data: Buffer[]; length: number; blobs: PackedBlob[] }): Promise<void> {
+  private async uploadPack(pack: FinishedPack): Promise<void> {
     await this.store.put(packName(pack.id), pack.data, this.putOptions());
     this.loadedSegments.add(await this.saveJson('index', segmentOf([{ id: pack.id, blobs: pack.blobs }])));
     this.index.addPack(pack.id, pack.blobs);
