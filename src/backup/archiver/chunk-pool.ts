@@ -7,7 +7,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import { startWorker } from '../workers.js';
 import { fromSystemError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
-import type { ChunkBatch, PackMessage, StatAfterRead, WorkerInit, WorkerReply } from './chunk-protocol.js';
+import type { ChunkBatch, LeftoverMessage, PackMessage, StatAfterRead, WorkerInit, WorkerReply } from './chunk-protocol.js';
 import { escapeName } from '../snapshot/names.js';
 import { KnownIds } from './known-ids.js';
 import { ChunkSignals } from './signals.js';
@@ -95,6 +95,7 @@ export class ChunkPool {
 
   private onMessage(w: Worker, m: WorkerReply): void {
     if (m.kind === 'pack') return this.onPack(w, m);
+    if (m.kind === 'leftover') return this.onLeftover(m);
     if (m.kind === 'flushed') return this.flushes.get(w)?.resolve();
     const job = this.jobs.get(m.job);
     if (!job) return;
@@ -151,7 +152,16 @@ export class ChunkPool {
     for (const f of this.flushes.values()) f.reject(this.failure);
   }
 
-  /** Has every worker send the pack it is filling, and hands all packs to the repository. */
+  /** A worker's last blobs go into the repository's own pack, with every other worker's. */
+  private onLeftover(m: LeftoverMessage): void {
+    this.tail = this.tail
+      .then(async () => {
+        for (const b of m.blobs) await this.repo.addSealed('data', b.id, Buffer.from(m.buffer, b.offset, b.length), b.rawLength);
+      })
+      .catch((e: unknown) => this.fail(e));
+  }
+
+  /** Has every worker hand over the pack it is filling, and hands all packs to the repository. */
   async finish(): Promise<void> {
     await Promise.all(
       this.workers.map(

@@ -25,8 +25,8 @@ export interface WorkerInit {
 /**
  * `path` is bytes (a Buffer arrives as a Uint8Array): a name need not be UTF-8. `limit` is the
  * size the walk's lstat saw: the worker reads no further, so a file that grows faster than it is
- * read still ends, and an append-only file is stored as it was at the stat. `flush` sends the pack
- * being filled, then `flushed`.
+ * read still ends, and an append-only file is stored as it was at the stat. `flush` sends the
+ * pack being filled as `leftover`, then `flushed`.
  */
 export type WorkerRequest = WorkerInit | { kind: 'file'; job: number; path: Uint8Array; limit: number } | { kind: 'flush' };
 
@@ -59,10 +59,22 @@ export interface PackMessage {
   header: Uint8Array;
 }
 
+/**
+ * The blobs of the pack a worker was filling when the backup ended, sealed but not made a pack: the
+ * main thread packs every worker's leftovers together, so a backup ends with one partial pack, not
+ * one per worker.
+ */
+export interface LeftoverMessage {
+  kind: 'leftover';
+  blobs: PackedBlob[];
+  buffer: ArrayBuffer;
+}
+
 export type WorkerReply =
   | ({ job: number; kind: 'chunks' } & ChunkBatch)
   /** `size`: the bytes read, which is the sum of the chunk lengths sent. */
   | ({ job: number; kind: 'done'; size: number; after: StatAfterRead } & ChunkBatch)
   | { job: number; kind: 'error'; code?: string; message: string }
   | PackMessage
+  | LeftoverMessage
   | { kind: 'flushed' };

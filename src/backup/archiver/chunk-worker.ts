@@ -132,7 +132,8 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     return;
   }
   if (msg.kind === 'flush') {
-    shipPack();
+    if (pack) post({ kind: 'leftover', blobs: pack.blobs, buffer: pack.buffer.buffer as ArrayBuffer }, [pack.buffer.buffer as ArrayBuffer]);
+    pack = undefined;
     post({ kind: 'flushed' });
     return;
   }
