@@ -79,7 +79,8 @@ export function shopManifests(o: { image: string; dataDir: string; repoDir: stri
       apiVersion: 'holdfast.dev/v1alpha1',
       kind: 'CertificatePolicy',
       metadata: { name: 'shop', namespace: NS },
-      spec: { secretName: 'shop-tls', dnsNames: [`shop.${NS}.svc`, `shop.${NS}.svc.cluster.local`], trustBundle: { configMapName: 'shop-ca' } },
+      // A CA rotation retires the old root only once the shop's pods, probed through the Service's EndpointSlices, serve the new CA's leaf.
+      spec: { secretName: 'shop-tls', dnsNames: [`shop.${NS}.svc`, `shop.${NS}.svc.cluster.local`], trustBundle: { configMapName: 'shop-ca' }, endpoints: [{ service: 'shop', port: 443 }] },
     },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-server', namespace: NS }, data: { 'server.mjs': shopJs() } },
     {

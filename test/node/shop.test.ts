@@ -474,7 +474,12 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
     const leaf = new X509Certificate(Buffer.from(k(['-n', NS, 'get', 'secret', 'shop-tls', '-o', 'jsonpath={.data.tls\\.crt}']), 'base64'));
     assert.equal(served, leaf.serialNumber.toLowerCase());
     assert.ok(leaf.checkIssued(new X509Certificate(bundle())), 'the served certificate is issued by the new CA');
-    const reasons = json<{ items: { reason: string }[] }>(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=CertificatePolicy']).items.map((e) => e.reason);
+    const events = json<{ items: { reason: string; message: string }[] }>(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=CertificatePolicy']).items;
+    const reasons = events.map((e) => e.reason);
     for (const step of ['CARotationStaged', 'CARotationActivated', 'CARotationRetired']) assert.ok(reasons.includes(step), `no ${step} Event: ${reasons.join(', ')}`);
+    // The retire step probed the shop's pod through its Service's EndpointSlice (spec.endpoints), from the operator's pod.
+    const retired = events.find((e) => e.reason === 'CARotationRetired')!.message;
+    console.log(retired);
+    assert.match(retired, new RegExp(`none of shop\\.${NS}\\.svc:443 \\(\\d+\\.\\d+\\.\\d+\\.\\d+:8443\\) served a leaf from it$`));
   });
 });
