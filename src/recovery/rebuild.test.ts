@@ -87,6 +87,9 @@ describe('catalog rebuild from a filesystem repository', () => {
     const c = s.open(target);
     try {
       assert.equal(c.records.count(), 0);
+      // What serve's timeline shows of the rebuild (views/timeline.ts rebuildEntry) is this audit event.
+      const [audited] = c.audit.list({ action: 'catalog.rebuild' });
+      assert.deepEqual(audited?.details, { location: s.repoPath, restorePoints: 2, records: summary.records.rebuilt, missing: 0, skipped: 0 });
     } finally {
       c.close();
     }

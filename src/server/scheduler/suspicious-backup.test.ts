@@ -6,6 +6,7 @@
  * the restore-point choice picks the last clean one, unless the operator allows suspicious points.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { WebhookReceiver } from '../../../test/harness/webhook.js';
@@ -14,6 +15,7 @@ import { Repository, listSnapshots } from '../../backup/index.js';
 import { clearSuspicion } from '../../catalog/index.js';
 import { chooseRestorePoint, explainChoice } from '../../policy/restore-point.js';
 import { gatherChooseInput } from '../../policy/restore-point-evidence.js';
+import { loadPlaybook, planIncident } from '../../playbook/plan.js';
 import { ingestBytes } from '../../sast/ingest.js';
 import { sarifOf } from '../../sast/testing.js';
 import { openBlobStore } from '../../storage/index.js';
@@ -82,6 +84,15 @@ describe('a backup after a ransomware pass', () => {
       assert.match(explainChoice(choice), new RegExp(`restore point ${attacked.snapshotId} .* is marked suspicious: .*${encrypted.length} files renamed to \\.locked`));
       const allowed = chooseRestorePoint(gatherChooseInput(t.cp.d.catalog, 'data', { severity: 'high' }, 'refuse', true));
       assert.equal(allowed.snapshotId, after.at(-1));
+      // An incident plan (what `holdfast incident plan` prints) restores the same clean point, and says why. This
+      // workload has no start command, so the plan is of a playbook that restores without restarting it.
+      const playbook = join(t.dir, 'restore-only.yaml');
+      writeFileSync(playbook, 'playbook: restore-only\nsteps:\n  - { id: assess, uses: assess }\n  - { id: choose, uses: choose-restore-point, needs: [assess] }\n  - { id: evidence, uses: preserve-evidence, needs: [choose] }\n  - { id: restore, uses: restore, needs: [evidence] }\n');
+      const params = { volume: 'data', target: { severity: 'high' as const }, onUnknown: 'refuse' as const, rotateCa: false, healthPath: '/healthz' };
+      const { plan } = planIncident(t.cp.d.loaded, t.cp.d.catalog, params, loadPlaybook(playbook));
+      assert.equal(plan.choice.snapshotId, clean.at(-1), explainChoice(plan.choice));
+      assert.deepEqual(plan.choice.suspicious?.map((x) => [x.snapshotId, x.skipped]), [[attacked.snapshotId, true]]);
+      assert.equal(planIncident(t.cp.d.loaded, t.cp.d.catalog, { ...params, allowSuspicious: true }, loadPlaybook(playbook)).plan.choice.snapshotId, after.at(-1));
 
       // The API shows the signals and the mark per restore point.
       const res = await t.app.inject({ method: 'GET', url: '/api/v1/volumes/data', headers: { authorization: `Bearer ${t.token}` } });
