@@ -12,7 +12,8 @@ import { describe, it } from 'node:test';
 import { WebhookReceiver } from '../../../test/harness/webhook.js';
 import { documentsDay, ransomwarePass, writeDocuments } from '../../../test/harness/volume-churn.js';
 import { Repository, listSnapshots } from '../../backup/index.js';
-import { clearSuspicion } from '../../catalog/index.js';
+import { Catalog, clearSuspicion } from '../../catalog/index.js';
+import { pushCatalogRecords, rebuildCatalog } from '../../recovery/index.js';
 import { chooseRestorePoint, explainChoice } from '../../policy/restore-point.js';
 import { gatherChooseInput } from '../../policy/restore-point-evidence.js';
 import { loadPlaybook, planIncident } from '../../playbook/plan.js';
@@ -112,6 +113,18 @@ describe('a backup after a ransomware pass', () => {
       assert.deepEqual(cleared.suspicious?.map((x) => [x.snapshotId, x.skipped, x.cleared?.actor]), [[attacked.snapshotId, false, 'alice']]);
       const again = (await t.app.inject({ method: 'GET', url: '/api/v1/volumes/data', headers: { authorization: `Bearer ${t.token}` } })).json() as { restorePoints: { snapshotId: string; cleared?: { actor: string; reason: string } }[] };
       assert.deepEqual(again.restorePoints.find((p) => p.snapshotId === attacked.snapshotId)?.cleared, { actor: 'alice', reason: 'planned re-encryption, change CHG-1042', at: at.toISOString() });
+
+      // The catalog is lost: rebuilt from the repository alone, it judges the points and keeps the clearance as the lost one did.
+      await pushCatalogRecords(t.cp.d.catalog, repo);
+      const rebuilt = join(t.dir, 'rebuilt.db');
+      assert.equal((await rebuildCatalog(repo, { catalogPath: rebuilt })).complete, true);
+      const back = Catalog.open(rebuilt);
+      try {
+        assert.equal(JSON.stringify(chooseRestorePoint(gatherChooseInput(back, 'data', { severity: 'high' }))), JSON.stringify(cleared));
+      } finally {
+        back.close();
+      }
+
       clearSuspicion(t.cp.d.catalog, { snapshotId: attacked.snapshotId!, reason: 'the change window did not cover this volume', actor: 'bob', at, withdraw: true });
       assert.equal(chooseRestorePoint(gatherChooseInput(t.cp.d.catalog, 'data', { severity: 'high' })).snapshotId, clean.at(-1));
       assert.deepEqual(
