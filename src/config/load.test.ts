@@ -84,6 +84,16 @@ describe('config loader', () => {
     assert.match(p!.message, /duration like 30s/);
   });
 
+  it('refuses a certificate validity above its cap when the config loads, and takes it under a raised cap', () => {
+    const cert = (extra: string) => `${good}certificates:\n  web:\n    commonName: web.local\n    dnsNames: [web.local]\n    certFile: ./tls.crt\n    keyFile: ./tls.key\n    validity: 825d\n${extra}`;
+    const [p] = problems(cert(''));
+    assert.equal(p!.path, 'certificates.web.validity');
+    assert.equal(p!.line, 28, 'the line of the certificate');
+    assert.equal(p!.message, 'lifetime 825d is above the cap of 398d; shorten it, or raise certificates.web.maxValidity');
+    assert.equal(parseConfig(cert('    maxValidity: 900d\n'), '/etc/holdfast.yaml').config.certificates.web!.maxValidity, 900 * 86_400_000);
+    assert.equal(parseConfig(cert('').replace('validity: 825d', 'validity: 398d'), '/etc/holdfast.yaml').config.certificates.web!.validity, 398 * 86_400_000);
+  });
+
   it('refuses an inline password with the forms it accepts', () => {
     const [p] = problems(good.replace('password: { env: HOLDFAST_PASSWORD }', 'password: hunter2'));
     assert.equal(p!.path, 'repositories.local.password');

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { retentionSchema } from '../policy/retention.js';
 import { signalThresholdsSchema } from '../policy/signal-thresholds.js';
+import { lifetimeDecision } from '../policy/certificate-lifetime.js';
 import { cronSchema } from './cron.js';
 import { durationSchema } from './duration.js';
 
@@ -169,6 +170,8 @@ const certificateSchema = z
     /** Where the CA certificate is written for clients (trust bundle). */
     caFile: z.string().optional(),
     validity: durationSchema.default('30d'),
+    /** The cap on validity: 398 days, what public clients accept; raise it here for one certificate (serve then warns when it issues). */
+    maxValidity: durationSchema.default('398d'),
     /** Renew when less than this remains. */
     renewBefore: durationSchema.default('10d'),
     /** How often to check (and renew when due). */
@@ -349,6 +352,9 @@ export const configSchema = z
     c.incidents.autoRun.volumes?.forEach((v, i) => ref(c.volumes, 'volume', v, ['incidents', 'autoRun', 'volumes', i]));
     for (const [n, cert] of Object.entries(c.certificates)) {
       if (cert.workload) ref(c.workloads, 'workload', cert.workload, ['certificates', n, 'workload']);
+      // Refused when the config loads, not at the first issuance minutes later.
+      const cap = lifetimeDecision(cert.validity, cert.maxValidity, `certificates.${n}.maxValidity`);
+      if (cap.refuse) ctx.addIssue({ code: 'custom', path: ['certificates', n, 'validity'], message: cap.refuse });
       if (cert.renewBefore >= cert.validity) {
         ctx.addIssue({
           code: 'custom',

@@ -88,6 +88,8 @@ export interface IssuedCertificate {
   serial: string;
   notAfter: Date;
   fingerprint256: string;
+  /** Issued above the 398-day default because the cap was raised: said once, when it is issued. */
+  warning?: string | undefined;
 }
 
 /** Issues leaf certificates from Holdfast's CA (kept in `caDir`). */
@@ -108,6 +110,8 @@ export interface CertificatePort {
     dnsNames: string[];
     ipAddresses: string[];
     validityMs: number;
+    /** The cap (certificates.<name>.maxValidity); the 398-day default when absent. */
+    maxValidityMs?: number;
   }): Promise<IssuedCertificate>;
   /**
    * Every root the CA in `caDir` trusts (PEM, oldest first): what clients must hold, two roots

@@ -18,7 +18,7 @@ import { tlsError } from './errors.js';
 import type { CertSpec, Inventory } from './inventory.js';
 import type { KeyAlgorithm } from './keys.js';
 import { clientName } from './probe.js';
-import { DEFAULT_MAX_LIFETIME_MS } from './issue.js';
+import { DEFAULT_MAX_LIFETIME_MS } from '../policy/certificate-lifetime.js';
 import { withCaLock } from './lock.js';
 import { DEFAULT_ROTATION_TIMINGS } from './inventory.js';
 import { certStatus, inspectInstalled, type CertStatus } from './status.js';

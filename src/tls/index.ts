@@ -40,12 +40,12 @@ export {
   leafCommonName,
   commonNameConflict,
   commonNameIfSan,
-  lifetimeDecision,
-  DEFAULT_MAX_LIFETIME_MS,
   type IssuedLeaf,
   type LeafRequest,
   type Usage,
 } from './issue.js';
+// The cap is policy (one decision for every issuer); the TLS surface hands it on to its users.
+export { lifetimeDecision, DEFAULT_MAX_LIFETIME_MS } from '../policy/certificate-lifetime.js';
 export {
   KEY_ALGORITHMS,
   DEFAULT_KEY_ALGORITHM,

@@ -4,7 +4,8 @@ import { X509Certificate } from 'node:crypto';
 import { HoldfastError } from '../base/errors.js';
 import { ManualClock } from '../platform/clock.js';
 import { createAuthority, type CertAuthority } from './ca.js';
-import { backdateFor, commonNameConflict, commonNameIfSan, DEFAULT_MAX_LIFETIME_MS, issueLeaf, leafCommonName, leafKeyUsage, lifetimeDecision, type Usage } from './issue.js';
+import { backdateFor, commonNameConflict, commonNameIfSan, issueLeaf, leafCommonName, leafKeyUsage, type Usage } from './issue.js';
+import { DEFAULT_MAX_LIFETIME_MS, lifetimeDecision } from '../policy/certificate-lifetime.js';
 import { x509, type KeyAlgorithm } from './keys.js';
 
 const D = 86_400_000;

@@ -5,6 +5,7 @@
  */
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../platform/clock.js';
+import { lifetimeDecision } from '../policy/certificate-lifetime.js';
 import { chainOf, checkAuthority, issuingOf, newSerial, type CertAuthority } from './ca.js';
 import { tlsError } from './errors.js';
 import {
@@ -35,32 +36,6 @@ export interface LeafRequest {
   maxLifetimeMs: number;
   /** Where the cap is raised, for the refusal's advice; the inventory's maxLifetime when omitted. */
   capSetting?: string;
-}
-
-/** The default cap: the CA/Browser Forum's 398 days, what public clients still accept. */
-export const DEFAULT_MAX_LIFETIME_MS = 398 * 86_400_000;
-
-const days = (ms: number) => `${+(ms / 86_400_000).toFixed(2)}d`;
-
-export interface LifetimeDecision {
-  /** Why this lifetime is not issued (above the cap), as the tail of one line. */
-  refuse?: string;
-  /** Issued, but above the default cap: what the issuer should warn about. */
-  warning?: string;
-}
-
-/**
- * Whether a leaf may live `lifetimeMs` under a cap of `maxLifetimeMs`: refused above the cap, with
- * where to raise it; allowed above 398 days only because the cap was raised, and then warned about,
- * since public clients refuse such leaves and a long-lived key is longer exposed. Pure: the CLI,
- * serve and the operator all decide with it.
- */
-export function lifetimeDecision(lifetimeMs: number, maxLifetimeMs: number, capSetting = 'maxLifetime in inventory.yaml'): LifetimeDecision {
-  if (lifetimeMs > maxLifetimeMs)
-    return { refuse: `lifetime ${days(lifetimeMs)} is above the cap of ${days(maxLifetimeMs)}; shorten it, or raise ${capSetting}` };
-  if (lifetimeMs > DEFAULT_MAX_LIFETIME_MS)
-    return { warning: `lifetime ${days(lifetimeMs)} is above ${days(DEFAULT_MAX_LIFETIME_MS)}, which public clients refuse (allowed by the raised cap of ${days(maxLifetimeMs)})` };
-  return {};
 }
 
 export interface IssuedLeaf {

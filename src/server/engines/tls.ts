@@ -79,7 +79,8 @@ export function tlsEngine(clock: Clock): CertificatePort {
             usages: ['serverAuth'],
             algorithm: DEFAULT_KEY_ALGORITHM,
             lifetimeMs: o.validityMs,
-            maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS,
+            maxLifetimeMs: o.maxValidityMs ?? DEFAULT_MAX_LIFETIME_MS,
+            capSetting: `certificates.${o.inventoryName.replace(/^serve\//, '')}.maxValidity`,
           },
           ca,
           clock,
@@ -102,6 +103,7 @@ export function tlsEngine(clock: Clock): CertificatePort {
           serial: leaf.serial,
           notAfter: leaf.notAfter,
           fingerprint256: new X509Certificate(leaf.certPem).fingerprint256,
+          ...(leaf.warning ? { warning: leaf.warning } : {}),
         };
       });
       const p = chain.then(run, run);

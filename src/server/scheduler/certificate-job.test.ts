@@ -127,6 +127,23 @@ describe('certificate job: serve never shows green over an endpoint its clients 
     }
   });
 
+  it('issues a validity above 398 days only under a raised maxValidity, and says so in the run log', async () => {
+    const t = await testPlane({
+      yaml: baseYaml(`certificates:\n  web: { commonName: web.local, dnsNames: [web.local], certFile: ./certs/tls.crt, keyFile: ./certs/tls.key, validity: 450d, renewBefore: 30d, maxValidity: 500d }\n`),
+      start: new Date(),
+    });
+    try {
+      const run = (await t.cp.scheduler.runNow('certificate/web'))!;
+      assert.equal(run.status, 'succeeded', run.message);
+      const leaf = new X509Certificate(readFileSync(join(t.dir, 'certs', 'tls.crt')));
+      assert.equal(Math.round((Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / 86_400_000), 450);
+      const warned = t.cp.runs.logs(run.id).filter((l) => l.level === 'warn').map((l) => l.message);
+      assert.deepEqual(warned, ['web: certificate web.local: lifetime 450d is above 398d, which public clients refuse (allowed by the raised cap of 500d)']);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   // `legacy`: the leaves were recorded by an older serve, under the policies' shared commonName.
   for (const legacy of [false, true])
     it(`one authority: two policies with one commonName each hold the old root until both moved to the new CA${legacy ? ' (records under the commonName)' : ''}`, async () => {

@@ -213,6 +213,7 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
           dnsNames: cert.dnsNames,
           ipAddresses: cert.ipAddresses,
           validityMs: cert.validity,
+          maxValidityMs: cert.maxValidity,
         });
         await writeAtomic(cp.d.loaded.resolvePath(cert.keyFile), issued.keyPem, 0o600);
         await writeAtomic(certPath, issued.certPem, 0o644);
@@ -231,6 +232,7 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
           'info',
           `${name}: ${action} serial ${issued.serial}, valid until ${issued.notAfter.toISOString()}`,
         );
+        if (issued.warning) ctx.log('warn', `${name}: ${issued.warning}`);
         renewed = issued.serial;
         issuedFingerprint = issued.fingerprint256;
       }
