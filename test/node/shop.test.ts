@@ -439,8 +439,9 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
     await new Promise((r) => setTimeout(r, 2000));
     const value = String(Date.now());
     // The pods have read a new bundle 63–80 s after it was published here (loads of 10–30), and the
-    // slowest client re-reads 60 s after that at worst: the propagation delay must outlast both.
-    k(['-n', NS, 'patch', 'certificatepolicy', 'shop', '--type=merge', '-p', JSON.stringify({ spec: { caRotation: { propagationDelay: '3m' } } })]);
+    // slowest client re-reads 60 s after that at worst: the default propagation delay (3m) must
+    // outlast both, and this rotation runs on it, as a user's would.
+    assert.equal(json<{ spec: { caRotation: { propagationDelay: string } } }>(['-n', NS, 'get', 'certificatepolicy', 'shop']).spec.caRotation.propagationDelay, '3m');
     k(['-n', NS, 'annotate', 'certificatepolicy', 'shop', `holdfast.dev/rotate-ca=${value}`, '--overwrite']);
     await waitFor('the CA rotation done', 10 * 60_000, () => {
       const st = json<{ status?: { handledRotateCa?: string } }>(['-n', NS, 'get', 'certificatepolicy', 'shop']).status;

@@ -63,10 +63,10 @@ export const certificatePolicySpecSchema = z
       .object({
         /**
          * How long every trust bundle must have held the new CA before it issues: the kubelet
-         * refreshes a mounted ConfigMap at its next sync of the pod (a minute and a little more by
-         * default), and a client reading an older copy would not trust the new certificates.
+         * refreshes a mounted ConfigMap at its next sync of the pod (63–80 s on the real node), and
+         * a client that re-reads its copy every minute needs that minute too; 3m, as the CLI's.
          */
-        propagationDelay: durationString.default('2m'),
+        propagationDelay: durationString.default('3m'),
       })
       .strict()
       .default({}),
