@@ -1,6 +1,7 @@
 /** What every engine operation runs with: the CA directory, the platform's targets, time, probing. */
 import { silentLogger, type Logger } from '../base/log.js';
 import { systemClock, type Clock } from '../platform/clock.js';
+import { DEFAULT_LOCK_WAIT_MS, withCaLock } from './lock.js';
 import { probeEndpoint, type Prober } from './probe.js';
 import type { RotationTimings } from './inventory.js';
 import type { CaStore } from './store.js';
@@ -26,6 +27,8 @@ export interface EngineDeps {
   hooks?: RotationHooks;
   /** Overrides the inventory's rotation timings (embedding and tests; the CLI has flags). */
   rotationTimings?: Partial<RotationTimings>;
+  /** How long a change waits for another process holding the CA directory's lock (default 2m; 0: not at all). */
+  lockWaitMs?: number;
 }
 
 export interface Ctx {
@@ -38,6 +41,7 @@ export interface Ctx {
   servedTimeoutMs: number;
   hooks: RotationHooks;
   rotationTimings: Partial<RotationTimings>;
+  lockWaitMs: number;
 }
 
 export function makeCtx(d: EngineDeps): Ctx {
@@ -51,5 +55,11 @@ export function makeCtx(d: EngineDeps): Ctx {
     servedTimeoutMs: d.servedTimeoutMs ?? 15_000,
     hooks: d.hooks ?? {},
     rotationTimings: d.rotationTimings ?? {},
+    lockWaitMs: d.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
   };
+}
+
+/** The CA directory's lock as this context takes it: its wait, and the wait said in its log. */
+export function caLock<T>(ctx: Pick<Ctx, 'store' | 'lockWaitMs' | 'log'>, what: string, fn: () => Promise<T>): Promise<T> {
+  return withCaLock(ctx.store.dir, what, fn, { waitMs: ctx.lockWaitMs, log: ctx.log });
 }

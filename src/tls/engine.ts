@@ -9,7 +9,7 @@
 import { X509Certificate } from 'node:crypto';
 import { planRenewals, type Candidate, type PlannedRenewal } from './budget.js';
 import { checkAuthority, createAuthority, newCaId, type CertAuthority } from './ca.js';
-import { makeCtx, type Ctx, type EngineDeps } from './context.js';
+import { caLock, makeCtx, type Ctx, type EngineDeps } from './context.js';
 import { createCrl } from './crl.js';
 import { refreshCrls, rootListKey } from './crl-refresh.js';
 import { deliver, issueFor, issuersOf } from './deliver.js';
@@ -19,7 +19,6 @@ import type { CertSpec, Inventory } from './inventory.js';
 import type { KeyAlgorithm } from './keys.js';
 import { clientName } from './probe.js';
 import { DEFAULT_MAX_LIFETIME_MS } from '../policy/certificate-lifetime.js';
-import { withCaLock } from './lock.js';
 import { DEFAULT_ROTATION_TIMINGS } from './inventory.js';
 import { certStatus, inspectInstalled, type CertStatus } from './status.js';
 import type { CaDirState, RevokedEntry } from './store.js';
@@ -70,7 +69,7 @@ export class TlsEngine {
   }
 
   initCa(opts: InitCaOptions): Promise<CaDirState> {
-    return withCaLock(this.ctx.store.dir, 'holdfast tls initCa', () => this.initCaLocked(opts));
+    return caLock(this.ctx, 'holdfast tls initCa', () => this.initCaLocked(opts));
   }
 
   private async initCaLocked(opts: InitCaOptions): Promise<CaDirState> {
@@ -128,7 +127,7 @@ export class TlsEngine {
 
   /** Adds or replaces a spec in the inventory (validated), without issuing. */
   upsertSpec(spec: CertSpec): Promise<void> {
-    return withCaLock(this.ctx.store.dir, 'holdfast tls upsertSpec', () => this.upsertSpecLocked(spec));
+    return caLock(this.ctx, 'holdfast tls upsertSpec', () => this.upsertSpecLocked(spec));
   }
 
   private async upsertSpecLocked(spec: CertSpec): Promise<void> {
@@ -141,7 +140,7 @@ export class TlsEngine {
 
   /** Issues (or re-issues) one certificate from the active CA, installs it, reloads and probes. */
   issue(name: string, newSpec?: CertSpec): Promise<{ name: string; caId: string; serial?: string; notAfter?: Date }> {
-    return withCaLock(this.ctx.store.dir, 'holdfast tls issue', () => this.issueLocked(name, newSpec));
+    return caLock(this.ctx, 'holdfast tls issue', () => this.issueLocked(name, newSpec));
   }
 
   private async issueLocked(
@@ -233,7 +232,7 @@ export class TlsEngine {
 
   /** Renews what is due, within the budget; `force` renews the named ones now. */
   renew(opts: RenewOptions = {}): Promise<RenewResult> {
-    return withCaLock(this.ctx.store.dir, 'holdfast tls renew', () => this.renewLocked(opts));
+    return caLock(this.ctx, 'holdfast tls renew', () => this.renewLocked(opts));
   }
 
   private async renewLocked(opts: RenewOptions = {}): Promise<RenewResult> {
@@ -313,7 +312,7 @@ export class TlsEngine {
    * the compromised root leaves every trust bundle.
    */
   revoke(opts: RevokeOptions): Promise<RevokeResult> {
-    return withCaLock(this.ctx.store.dir, 'holdfast tls revoke', () => this.revokeLocked(opts));
+    return caLock(this.ctx, 'holdfast tls revoke', () => this.revokeLocked(opts));
   }
 
   private async revokeLocked(opts: RevokeOptions): Promise<RevokeResult> {

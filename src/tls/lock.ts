@@ -7,7 +7,8 @@
  * The lock is `<caDir>/lock`, linked into place whole (so only one of two can create it) and holding the owner's pid, the kernel's start
  * time of that pid, the host and what it does. A lock whose owner is gone on this host (no such
  * pid, or the pid is another process now) is taken over; a live owner is waited for up to
- * `waitMs`, then the error names it. The lock is re-entrant within one call chain (a revoke that
+ * `waitMs` (said once in the log, so a command that waits is not mistaken for a hung one), then the
+ * error names it. The lock is re-entrant within one call chain (a revoke that
  * rotates, a renew that reads status), not within the process: serve runs a rotation and issues
  * leaves concurrently, and its issuance must not slip between a rotation step's read and write.
  */
@@ -17,6 +18,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { errnoCode } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import { procStat, sameProcess } from '../platform/local/process.js';
 import { tlsError } from './errors.js';
 
@@ -45,11 +47,19 @@ function gone(o: Owner): boolean {
   return o.host === hostname() && (o.pid <= 0 || !sameProcess(o.pid, o.start));
 }
 
-export async function withCaLock<T>(dir: string, what: string, fn: () => Promise<T>, waitMs = 120_000): Promise<T> {
+export interface LockOptions {
+  /** How long to wait for a live owner (default 2 minutes; 0: fail at once). */
+  waitMs?: number | undefined;
+  log?: Logger | undefined;
+}
+
+export const DEFAULT_LOCK_WAIT_MS = 120_000;
+
+export async function withCaLock<T>(dir: string, what: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
   const file = join(dir, 'lock');
   const mine = holding.getStore();
   if (mine?.has(file)) return fn();
-  if (!(await acquire(file, what, waitMs))) return fn();
+  if (!(await acquire(file, what, opts.waitMs ?? DEFAULT_LOCK_WAIT_MS, opts.log))) return fn();
   try {
     return await holding.run(new Set([...(mine ?? []), file]), fn);
   } finally {
@@ -57,10 +67,11 @@ export async function withCaLock<T>(dir: string, what: string, fn: () => Promise
   }
 }
 
-async function acquire(file: string, what: string, waitMs: number): Promise<boolean> {
+async function acquire(file: string, what: string, waitMs: number, log: Logger | undefined): Promise<boolean> {
   const me: Owner = { pid: process.pid, start: procStat(process.pid)?.start, host: hostname(), what, since: new Date().toISOString() };
   const deadline = Date.now() + waitMs;
   let delay = 25;
+  let said = false;
   for (;;) {
     // Written whole aside, then linked into place: the lock file never exists half-written.
     const tmp = `${file}.new-${randomBytes(4).toString('hex')}`;
@@ -85,11 +96,16 @@ async function acquire(file: string, what: string, waitMs: number): Promise<bool
       await rename(file, aside).then(() => rm(aside, { force: true }), () => undefined);
       continue;
     }
+    const holder = `pid ${owner?.pid ?? '?'} on ${owner?.host ?? '?'} (${owner?.what ?? '?'}, since ${owner?.since ?? '?'})`;
     if (Date.now() >= deadline)
       throw tlsError(
         'TLS_CA_LOCKED',
-        `CA directory ${join(file, '..')}: in use by pid ${owner?.pid ?? '?'} on ${owner?.host ?? '?'} (${owner?.what ?? '?'}, since ${owner?.since ?? '?'}); try again when it is done`,
+        `CA directory ${join(file, '..')}: in use by ${holder}; try again when it is done`,
       );
+    if (!said) {
+      said = true;
+      log?.warn(`CA directory ${join(file, '..')}: in use by ${holder}; waiting up to ${Math.round(waitMs / 1000)}s`);
+    }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(1000, delay * 2);
   }

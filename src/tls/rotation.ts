@@ -12,14 +12,13 @@
 import { X509Certificate } from 'node:crypto';
 import { budgetDecision, type Budget } from './budget.js';
 import { checkAuthority, createAuthority, newCaId } from './ca.js';
-import type { Ctx } from './context.js';
+import { caLock, type Ctx } from './context.js';
 import { checkPair, deliver, issueFor, issuersOf } from './deliver.js';
 import { tlsError } from './errors.js';
 import type { CertSpec, Inventory } from './inventory.js';
 import { refreshCrls } from './crl-refresh.js';
 import { liveLeaves } from './live-leaves.js';
 import { retireGateDecision, type RetireGateDecision, type ServingOld } from './retire-gate.js';
-import { withCaLock } from './lock.js';
 import { fingerprint, splitPem } from './pem.js';
 import { compareServed, endpointName } from './probe.js';
 import {
@@ -122,7 +121,7 @@ export class RotationRunner {
       // Waits (the budget, propagation) happen outside the lock, so serve keeps issuing meanwhile;
       // each step's effect and its record happen inside it.
       await this.waitBefore(step, state, budget, inv);
-      await withCaLock(store.dir, `holdfast tls rotate-ca (${step.id})`, async () => {
+      await caLock(this.ctx, `holdfast tls rotate-ca (${step.id})`, async () => {
         state.phase = step.phase;
         await this.exec(step, state, inv);
         await this.ctx.hooks.afterStep?.(step.id, 'effect');

@@ -282,18 +282,40 @@ export function cli(
   cwd: string,
   logLevel: 'error' | 'warn' = 'error',
 ): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(root, 'bin/holdfast.js'), ...args], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOLDFAST_FROM_SOURCE: '1', HOLDFAST_LOG_LEVEL: logLevel },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  return startCli(args, cwd, logLevel).done;
+}
+
+/** The CLI as a running process: what it wrote so far, and its end. */
+export interface CliProcess {
+  proc: ChildProcess;
+  output(): { stdout: string; stderr: string };
+  done: Promise<{ status: number; stdout: string; stderr: string }>;
+}
+
+export function startCli(args: string[], cwd: string, logLevel: 'error' | 'warn' = 'error'): CliProcess {
+  const p = spawn(process.execPath, [join(root, 'bin/holdfast.js'), ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOLDFAST_FROM_SOURCE: '1', HOLDFAST_LOG_LEVEL: logLevel },
   });
+  let stdout = '';
+  let stderr = '';
+  p.stdout!.on('data', (d) => (stdout += d));
+  p.stderr!.on('data', (d) => (stderr += d));
+  return {
+    proc: p,
+    output: () => ({ stdout, stderr }),
+    done: new Promise((resolve) => p.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }))),
+  };
+}
+
+/** Polls `f` until it returns a value; fails naming `what` (and `context()`, e.g. a process's output) after `ms`. */
+export async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms: number, context: () => string = () => ''): Promise<T> {
+  for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 200))) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms\n${context()}`);
+  }
 }
 
 /** A digest of every path and file under a directory: "nothing was overwritten" is an equal digest. */

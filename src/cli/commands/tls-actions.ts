@@ -24,13 +24,16 @@ import {
   type TlsErrorCode,
 } from '../../tls/index.js';
 
-function engineFor(caDir: string): TlsEngine {
-  return localTlsEngine(caDir, { log: createLogger() });
-}
-
 /** Commander's parsed options: their shape is declared in tls.ts, next to the flags. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Opts = Record<string, any>;
+
+function engineFor(o: Opts): TlsEngine {
+  return localTlsEngine(o.caDir, {
+    log: createLogger(),
+    ...(o.lockWait !== undefined ? { lockWaitMs: parseDurationOrZero(o.lockWait, '--lock-wait') } : {}),
+  });
+}
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
 
@@ -71,7 +74,7 @@ export function statusTable(rows: CertStatus[], now: Date): string {
 }
 
 export async function initCa(o: Opts): Promise<void> {
-  const state = await engineFor(o.caDir).initCa({
+  const state = await engineFor(o).initCa({
     commonName: o.commonName,
     algorithm: parseKeyAlgorithm(o.algorithm),
     lifetimeMs: parseDuration(o.lifetime, '--lifetime'),
@@ -120,7 +123,7 @@ export function conflictingIssueFlags(o: Opts): string | undefined {
 export async function issue(o: Opts): Promise<void> {
   const conflict = conflictingIssueFlags(o);
   if (conflict) throw new HoldfastError('TLS_INVALID_SPEC', 'invalid-input', `issue ${o.name}: ${conflict}`);
-  const engine = engineFor(o.caDir);
+  const engine = engineFor(o);
   let spec;
   if (o.outDir) {
     const sans = parseSans(
@@ -176,7 +179,7 @@ export async function issue(o: Opts): Promise<void> {
 }
 
 export async function renew(o: Opts): Promise<void> {
-  const r = await engineFor(o.caDir).renew({
+  const r = await engineFor(o).renew({
     ...(o.name ? { names: o.name } : {}),
     force: !!o.force,
     dryRun: !!o.dryRun,
@@ -189,7 +192,7 @@ export async function renew(o: Opts): Promise<void> {
 }
 
 export async function rotateCa(o: Opts): Promise<void> {
-  const engine = engineFor(o.caDir);
+  const engine = engineFor(o);
   const budget =
     o.maxPerWindow || o.window
       ? { max: Number(o.maxPerWindow ?? 1), windowMs: parseDuration(o.window ?? '1m', '--window') }
@@ -206,7 +209,7 @@ export async function rotateCa(o: Opts): Promise<void> {
 }
 
 export async function revoke(o: Opts): Promise<void> {
-  const r = await engineFor(o.caDir).revoke({
+  const r = await engineFor(o).revoke({
     ...(o.serial ? { serial: o.serial } : {}),
     ...(o.name ? { name: o.name } : {}),
     ...(o.ca ? { caId: o.ca } : {}),
@@ -217,7 +220,7 @@ export async function revoke(o: Opts): Promise<void> {
 }
 
 export async function status(o: Opts): Promise<void> {
-  const engine = engineFor(o.caDir);
+  const engine = engineFor(o);
   const rows = await engine.status({ probe: o.probe !== false });
   const now = engine.ctx.clock.now();
   if (o.metrics) {

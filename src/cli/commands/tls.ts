@@ -14,11 +14,17 @@ export function registerTlsCommands(program: Command): void {
     .command('tls')
     .description('private CA: issue, renew, rotate and probe TLS certificates');
   const caDirOpt = ['--ca-dir <dir>', 'CA directory', DEFAULT_CA_DIR] as const;
+  const lockWaitOpt = [
+    '--lock-wait <duration>',
+    'how long to wait for another process changing the CA directory (0: fail at once with TLS_CA_LOCKED)',
+    '2m',
+  ] as const;
 
   tls
     .command('init-ca')
     .description('create a CA directory with a new root (and optional intermediate)')
     .option(...caDirOpt)
+    .option(...lockWaitOpt)
     .option('--common-name <cn>', 'CA name', 'Holdfast CA')
     .option('--algorithm <alg>', `key algorithm: ${ALGORITHMS}`, 'ecdsa-p256')
     .option('--lifetime <duration>', 'root lifetime', '3650d')
@@ -32,6 +38,7 @@ export function registerTlsCommands(program: Command): void {
     )
     .requiredOption('--name <name>', 'certificate name')
     .option(...caDirOpt)
+    .option(...lockWaitOpt)
     .option('--dns <name>', 'DNS SAN (repeatable)', collect)
     .option('--ip <addr>', 'IP SAN (repeatable)', collect)
     .option('--uri <uri>', 'URI SAN (repeatable)', collect)
@@ -55,6 +62,7 @@ export function registerTlsCommands(program: Command): void {
     .command('renew')
     .description('renew the certificates that are due, within the renewal budget')
     .option(...caDirOpt)
+    .option(...lockWaitOpt)
     .option('--name <name>', 'only this certificate (repeatable)', collect)
     .option('--force', 'renew now even if not due', false)
     .option('--dry-run', 'print the plan only', false)
@@ -66,6 +74,7 @@ export function registerTlsCommands(program: Command): void {
       'rotate the CA with zero downtime: prepare, distribute, reissue, roll, retire (resumes an interrupted one)',
     )
     .option(...caDirOpt)
+    .option(...lockWaitOpt)
     .option('--dry-run', 'print the plan only', false)
     .option('--keep-key', 're-sign the CA with its current keys (CA renewal) instead of new keys')
     .option('--max-per-window <n>', 'at most this many reloads per window during the roll')
@@ -80,6 +89,7 @@ export function registerTlsCommands(program: Command): void {
     .command('revoke')
     .description('revoke a compromised certificate or CA, write the CRL, and reissue')
     .option(...caDirOpt)
+    .option(...lockWaitOpt)
     .option('--serial <hex>', 'revoke this serial')
     .option('--name <name>', 'revoke the certificate installed for this name')
     .option('--ca <id>', 'the CA whose key is compromised: revoke all it issued and rotate away from it')
