@@ -345,7 +345,11 @@ export class TlsEngine {
     } else if (opts.caId) {
       if (!(await store.hasCa(opts.caId)))
         throw tlsError('TLS_UNKNOWN_CERT', `revoke CA ${opts.caId}: no such CA in ${store.dir}`);
-      reason = 'cACompromise';
+      // The leaves' own keys are not known to be compromised: each is replaced by one from a new CA.
+      // cACompromise names a CA certificate (X.509), and the public TLS rules (BR 7.2.2, zlint
+      // e_cab_crl_has_valid_reason_code) allow only keyCompromise, affiliationChanged, superseded,
+      // cessationOfOperation and privilegeWithdrawn in a CRL.
+      reason = 'superseded';
       targets = issued
         .filter((r) => r.caId === opts.caId)
         .map((r) => ({ serial: r.serial, caId: r.caId, name: r.name }));
@@ -369,12 +373,13 @@ export class TlsEngine {
       await store.writeCrl(id, await createCrl(ca, entries, now, number));
       crls.push(store.crlPath(id));
       if (ca.intermediate) {
-        // The root's own list: which intermediates it revoked. A compromised CA revokes its intermediate too.
+        // The root's own list: which intermediates it revoked. A compromised CA revokes its intermediate
+        // too, as keyCompromise: its subject's key is the compromised one (see the leaves' reason above).
         const inter = new X509Certificate(ca.intermediate.certPem).serialNumber.toLowerCase();
         // Kept in revoked.json so a refresh re-signs the same list (crl-refresh.ts).
         const rootEntries: RevokedEntry[] = (revoked[rootListKey(id)] ??= []);
         if (opts.caId === id && !rootEntries.some((e) => e.serial === inter))
-          rootEntries.push({ serial: inter, revokedAt: now.toISOString(), reason: 'cACompromise' });
+          rootEntries.push({ serial: inter, revokedAt: now.toISOString(), reason: 'keyCompromise' });
         await store.writeRevoked(revoked);
         await store.writeCrl(id, await createCrl(ca, rootEntries, now, number, 'root'), 'root');
         crls.push(store.crlPath(id, 'root'));

@@ -62,6 +62,7 @@ export interface IssuedRecord {
 export interface RevokedEntry {
   serial: string;
   revokedAt: string;
+  /** cACompromise only in revoked.json files written before `revoke --ca` used superseded and keyCompromise (engine.ts). */
   reason: 'keyCompromise' | 'cACompromise' | 'superseded' | 'unspecified';
 }
 

@@ -10,12 +10,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import * as k8s from '@kubernetes/client-node';
 import { startOperator, type OperatorHandle } from '../../src/operator/manager.js';
 import { startKube, type Kube } from '../harness/kube.js';
 import { eventually, testLogger } from '../harness/kube-play.js';
+import { REISSUE_ANNOTATION, REISSUED_FOR_ANNOTATION } from '../../src/operator/tls/reissue.js';
+import { tempDir } from '../tls/harness.js';
+import { lintFiles, type LintFile } from '../tls/lint-tools.js';
 
 const api = { group: 'holdfast.dev', version: 'v1alpha1', plural: 'certificatepolicies' };
 let kube: Kube;
@@ -24,6 +29,9 @@ let core: k8s.CoreV1Api;
 let custom: k8s.CustomObjectsApi;
 let server: Server | undefined;
 let ns: string;
+/** For the lint: the leaf the rotation reissued, and the CA Secret while both CAs were in it. */
+let rotatedLeaf: k8s.V1Secret | undefined;
+let midRotationCa: k8s.V1Secret | undefined;
 
 before(async () => {
   kube = await startKube();
@@ -86,6 +94,8 @@ test('the retire step waits while an address behind the policy\'s Service serves
     `the old CA ${oldCa} stays trusted: web.${ns}.svc:443 (${host}:${port}) (${ns}/web) serves serial ${oldSerial.slice(0, 16)}… from ${oldCa}; its workload must reload the leaf from ${newCa} first`,
   );
   const reissued = (await tlsSecret())!;
+  rotatedLeaf = reissued;
+  midRotationCa = await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' });
   assert.equal(reissued.metadata!.annotations!['holdfast.dev/ca-id'], newCa, 'the Secret is already from the new CA');
   await op.idle();
   assert.equal(await roots(), 2, 'the old root stays in the bundle while it is served');
@@ -98,4 +108,39 @@ test('the retire step waits while an address behind the policy\'s Service serves
   assert.equal((await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' })).data!['previous.crt'], undefined);
   const retired = (await core.listNamespacedEvent({ namespace: ns })).items.find((e) => e.reason === 'CARotationRetired');
   assert.equal(retired?.message, `old CA retired: the trust bundles of issuer holdfast-ca hold only ${newCa}; none of web.${ns}.svc:443 (${host}:${port}) served a leaf from it`);
+});
+
+test('after the rotation and a reissue, nothing the operator wrote has a zlint or pkilint finding beyond the documented private-CA ones', async (tc) => {
+  assert.ok(rotatedLeaf && midRotationCa, 'the rotation test ran first');
+  const before = (await tlsSecret())!;
+  await custom.patchNamespacedCustomObject({ ...api, namespace: ns, name: 'web', body: { metadata: { annotations: { [REISSUE_ANNOTATION]: 'x1' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  const reissued = await eventually('the reissued Secret', async () => {
+    const s = await tlsSecret();
+    return s?.metadata?.annotations?.[REISSUED_FOR_ANNOTATION] === 'x1' && s.data!['tls.crt'] !== before.data!['tls.crt'] ? s : undefined;
+  }, 60_000);
+  const t = await tempDir('hf-operator-rotation-lint-');
+  try {
+    const files: LintFile[] = [];
+    const put = async (what: string, kind: LintFile['kind'], pem: string | undefined) => {
+      assert.ok(pem, `${what} was written`);
+      const path = join(t.dir, `${what.replace(/\W+/g, '-')}.pem`);
+      await writeFile(path, pem);
+      files.push({ what, path, kind });
+    };
+    const text = (s: k8s.V1Secret, k: string) => (s.data?.[k] ? Buffer.from(s.data[k], 'base64').toString() : undefined);
+    const ca = await core.readNamespacedSecret({ namespace: ns, name: 'holdfast-ca' });
+    await put('rotated CA', 'cert', text(ca, 'ca.crt'));
+    await put('rotated CA CRL', 'crl', text(ca, 'ca.crl'));
+    await put('rotated CA CRL in mid-rotation', 'crl', text(midRotationCa, 'ca.crl'));
+    await put('old CA CRL in mid-rotation', 'crl', text(midRotationCa, 'previous.crl'));
+    // The leaves alone: tls.crt is the chain, and each CA certificate is linted above.
+    const leaf = (s: k8s.V1Secret) => new X509Certificate(text(s, 'tls.crt')!).toString();
+    await put('leaf reissued by the rotation', 'cert', leaf(rotatedLeaf));
+    await put('leaf reissued on holdfast.dev/reissue', 'cert', leaf(reissued));
+    const { unexpected, seenExpected } = lintFiles(files);
+    tc.diagnostic(`${files.length} files linted; expected findings seen: ${seenExpected.join(', ') || 'none'}`);
+    assert.deepEqual(unexpected, []);
+  } finally {
+    await t.cleanup();
+  }
 });
