@@ -4,8 +4,8 @@
  * bundle serve writes for them (the certificate's caFile, <dataDir>/tls/ca.crt) every 0 s, 5 s
  * and 60 s and connect every 50 ms. Through serve's own renewals (a new key each time), a CA
  * rotation started through serve's API, and then `holdfast tls rotate-ca` run beside serve on the
- * same data directory: zero failed handshakes for every client, and the API ends up serving a
- * leaf from the last CA without a restart.
+ * same data directory: zero failed handshakes for every client, and the endpoint and the API end
+ * up serving leaves from the last CA (each verified against that CA's root alone) without a restart.
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -81,11 +81,18 @@ describe('CA rotation driven by holdfast serve, and by the CLI beside it', { tim
       req.end(JSON.stringify(body));
     });
   const apiServed = () => handshake(Number(new URL(serve.url).port), auth().ca);
+  let webPort: number;
+  /** Both endpoints verified against one CA's root alone: they serve leaves from that CA. */
+  const bothServeFrom = async (caId: string) => {
+    const root = readFileSync(join(data, 'ca', 'cas', caId, 'root.crt'));
+    for (const [what, port] of [['web', webPort], ['api', Number(new URL(serve.url).port)]] as const)
+      await handshake(port, root, slow).catch((e: Error) => assert.fail(`${what} does not serve a leaf from ${caId}: ${e.message}`));
+  };
 
   before(async () => {
     tmp = await tempDir('hf-serve-rot-');
     data = join(tmp.dir, 'data');
-    const webPort = await deadPort();
+    webPort = await deadPort();
     const config = join(tmp.dir, 'holdfast.yaml');
     writeFileSync(
       config,
@@ -152,14 +159,17 @@ describe('CA rotation driven by holdfast serve, and by the CLI beside it', { tim
     const roots = (f: string) => readFileSync(f, 'utf8').match(/BEGIN CERTIFICATE/g)?.length;
     await until('the bundles narrowed to the new root', async () => roots(join(data, 'tls', 'ca.crt')) === 1 && roots(join(tmp.dir, 'web', 'ca.crt')) === 1, 30_000);
     assert.notEqual(await apiServed(), firstApiLeaf, 'the API serves a leaf from the new CA without a restart');
+    await bothServeFrom(done.rotation!.newCaId);
   });
 
   it('holdfast tls rotate-ca beside serve on the same data directory: serve follows it', async () => {
     const before = await apiServed();
     const r = await cli(['tls', 'rotate-ca', '--ca-dir', join(data, 'ca'), '--propagation', PROPAGATION], tmp.dir);
     assert.equal(r.status, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /finished: \S+ is the only trusted CA/);
+    const final = /finished: (\S+) is the only trusted CA/.exec(r.stdout)?.[1];
+    assert.ok(final, r.stdout);
     assert.notEqual(await apiServed(), before, 'the API moved to the CLI rotation\'s CA');
+    await bothServeFrom(final);
     // One more re-read interval of the fastest periodic client, after the old root left the bundles.
     await new Promise((res) => setTimeout(res, 5_500));
   });
