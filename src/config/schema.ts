@@ -160,6 +160,9 @@ const backupPolicySchema = z
   })
   .strict();
 
+/** The setting that caps certificate `name`'s validity: what a refusal tells the user to raise. */
+export const certificateCapSetting = (name: string) => `certificates.${name}.maxValidity`;
+
 const certificateSchema = z
   .object({
     commonName: z.string().min(1),
@@ -353,7 +356,7 @@ export const configSchema = z
     for (const [n, cert] of Object.entries(c.certificates)) {
       if (cert.workload) ref(c.workloads, 'workload', cert.workload, ['certificates', n, 'workload']);
       // Refused when the config loads, not at the first issuance minutes later.
-      const cap = lifetimeDecision(cert.validity, cert.maxValidity, `certificates.${n}.maxValidity`);
+      const cap = lifetimeDecision(cert.validity, cert.maxValidity, certificateCapSetting(n));
       if (cap.refuse) ctx.addIssue({ code: 'custom', path: ['certificates', n, 'validity'], message: cap.refuse });
       if (cert.renewBefore >= cert.validity) {
         ctx.addIssue({

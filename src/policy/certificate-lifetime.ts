@@ -17,13 +17,14 @@ export interface LifetimeDecision {
 
 /**
  * Whether a leaf may live `lifetimeMs` under a cap of `maxLifetimeMs`: refused above the cap, with
- * where to raise it; allowed above 398 days only because the cap was raised, and then warned about,
- * since public clients refuse such leaves and a long-lived key is longer exposed. Pure: the CLI,
- * serve and the operator all decide with it.
+ * where to raise it (`capSetting`, the caller's own name for it; null when nothing raises it);
+ * allowed above 398 days only because the cap was raised, and then warned about, since public
+ * clients refuse such leaves and a long-lived key is longer exposed. Pure: the CLI, serve and the
+ * operator all decide with it.
  */
-export function lifetimeDecision(lifetimeMs: number, maxLifetimeMs: number, capSetting = 'maxLifetime in inventory.yaml'): LifetimeDecision {
+export function lifetimeDecision(lifetimeMs: number, maxLifetimeMs: number, capSetting: string | null = 'maxLifetime in inventory.yaml'): LifetimeDecision {
   if (lifetimeMs > maxLifetimeMs)
-    return { refuse: `lifetime ${days(lifetimeMs)} is above the cap of ${days(maxLifetimeMs)}; shorten it, or raise ${capSetting}` };
+    return { refuse: `lifetime ${days(lifetimeMs)} is above the cap of ${days(maxLifetimeMs)}; shorten it${capSetting ? `, or raise ${capSetting}` : ' (the cap of this certificate is not configurable)'}` };
   if (lifetimeMs > DEFAULT_MAX_LIFETIME_MS)
     return { warning: `lifetime ${days(lifetimeMs)} is above ${days(DEFAULT_MAX_LIFETIME_MS)}, which public clients refuse (allowed by the raised cap of ${days(maxLifetimeMs)})` };
   return {};

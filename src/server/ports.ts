@@ -110,8 +110,11 @@ export interface CertificatePort {
     dnsNames: string[];
     ipAddresses: string[];
     validityMs: number;
-    /** The cap (certificates.<name>.maxValidity); the 398-day default when absent. */
-    maxValidityMs?: number;
+    /**
+     * The cap and the config setting that raises it (`certificates.<name>.maxValidity`), named in a
+     * refusal; absent, the 398-day default, which nothing raises (the API's own certificate).
+     */
+    maxValidity?: { ms: number; setting: string };
   }): Promise<IssuedCertificate>;
   /**
    * Every root the CA in `caDir` trusts (PEM, oldest first): what clients must hold, two roots

@@ -78,13 +78,14 @@ describe('commonNameIfSan: a name that labels a certificate (serve\'s commonName
 });
 
 describe('lifetimeDecision: every issuer caps leaf lifetimes', () => {
-  const cases: { name: string; lifetime: number; cap: number; capSetting?: string; refuse?: RegExp; warning?: RegExp }[] = [
+  const cases: { name: string; lifetime: number; cap: number; capSetting?: string | null; refuse?: RegExp; warning?: RegExp }[] = [
     { name: 'issues 90 days under the default cap without a word', lifetime: 90 * D, cap: DEFAULT_MAX_LIFETIME_MS },
     { name: 'issues exactly 398 days under the default cap without a word', lifetime: 398 * D, cap: DEFAULT_MAX_LIFETIME_MS },
     { name: 'refuses 825 days under the default cap, saying where to raise it', lifetime: 825 * D, cap: DEFAULT_MAX_LIFETIME_MS, refuse: /^lifetime 825d is above the cap of 398d; shorten it, or raise maxLifetime in inventory.yaml$/ },
     { name: 'refuses 3650 days under a raised cap of 825, naming the setting of the caller', lifetime: 3650 * D, cap: 825 * D, capSetting: "the operator's --max-certificate-lifetime", refuse: /cap of 825d; .*--max-certificate-lifetime$/ },
     { name: 'issues 825 days under a raised cap, with a warning', lifetime: 825 * D, cap: 825 * D, warning: /^lifetime 825d is above 398d, which public clients refuse \(allowed by the raised cap of 825d\)$/ },
     { name: 'refuses 31 days under a lowered cap of 30', lifetime: 31 * D, cap: 30 * D, refuse: /above the cap of 30d/ },
+    { name: 'names no setting for a cap nothing raises', lifetime: 400 * D, cap: DEFAULT_MAX_LIFETIME_MS, capSetting: null, refuse: /^lifetime 400d is above the cap of 398d; shorten it \(the cap of this certificate is not configurable\)$/ },
   ];
   for (const c of cases)
     it(c.name, () => {

@@ -34,8 +34,8 @@ export interface LeafRequest {
   key?: KeyObject;
   /** Refuse a lifetime above this: every issuer has a cap (DEFAULT_MAX_LIFETIME_MS unless raised). */
   maxLifetimeMs: number;
-  /** Where the cap is raised, for the refusal's advice; the inventory's maxLifetime when omitted. */
-  capSetting?: string;
+  /** Where the cap is raised, for the refusal's advice; the inventory's maxLifetime when omitted, null when nothing raises it. */
+  capSetting?: string | null;
 }
 
 export interface IssuedLeaf {

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
 import { conflict } from '../../base/errors.js';
 import type { EvidenceStore } from '../../catalog/evidence.js';
-import type { CertificateConfig, LoadedConfig } from '../../config/index.js';
+import { certificateCapSetting, type CertificateConfig, type LoadedConfig } from '../../config/index.js';
 import type { Clock } from '../../platform/clock.js';
 import { describeResult } from '../../platform/local/exec.js';
 import { decideRenewal } from '../../policy/schedule-health.js';
@@ -213,7 +213,7 @@ export function certificateJob(cp: CertificateJobDeps, name: string, cert: Certi
           dnsNames: cert.dnsNames,
           ipAddresses: cert.ipAddresses,
           validityMs: cert.validity,
-          maxValidityMs: cert.maxValidity,
+          maxValidity: { ms: cert.maxValidity, setting: certificateCapSetting(name) },
         });
         await writeAtomic(cp.d.loaded.resolvePath(cert.keyFile), issued.keyPem, 0o600);
         await writeAtomic(certPath, issued.certPem, 0o644);
