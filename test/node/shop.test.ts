@@ -12,7 +12,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -73,9 +73,19 @@ const one = () => {
     open--;
     if (err) fail(err);
   };
-  const s = connect({ host, port: 443, servername, ca, timeout: 5000 }, () => {
+  // Verified as any client does; rejectUnauthorized is off only so that a failure can say what was served.
+  const s = connect({ host, port: 443, servername, ca, timeout: 5000, rejectUnauthorized: false }, () => {
+    const peer = s.getPeerCertificate(true);
+    if (!s.authorized) {
+      const chain = [];
+      for (let c = peer; c && c.raw && chain.length < 4; c = c.issuerCertificate === c ? undefined : c.issuerCertificate)
+        chain.push((c.serialNumber || '').toLowerCase() + ' ' + (c.subject && c.subject.CN) + ' < ' + (c.issuer && c.issuer.CN) + ' from ' + c.valid_from);
+      settle(s.authorizationError + ': served ' + chain.join(' | ') + ' to a client trusting ' + (ca.split('BEGIN CERTIFICATE').length - 1) + ' root(s)');
+      s.destroy();
+      return;
+    }
     r.ok++;
-    const serial = s.getPeerCertificate().serialNumber.toLowerCase();
+    const serial = peer.serialNumber.toLowerCase();
     if (!r.serials.includes(serial)) r.serials.push(serial);
     settle();
     s.end();
@@ -130,7 +140,9 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
   const curl = (path: string, body?: object) => {
     const ip = k(['-n', NS, 'get', 'service', 'shop', '-o', 'jsonpath={.spec.clusterIP}']);
     const ca = join(node!.paths.state, 'shop-ca.crt');
-    writeFileSync(ca, k(['-n', NS, 'get', 'configmap', 'shop-ca', '-o', 'jsonpath={.data.ca\\.crt}']));
+    // Replaced, never rewritten in place: a client reading the file meanwhile would see it empty.
+    writeFileSync(`${ca}.new`, k(['-n', NS, 'get', 'configmap', 'shop-ca', '-o', 'jsonpath={.data.ca\\.crt}']));
+    renameSync(`${ca}.new`, ca);
     const args = ['-sS', '--fail', '--max-time', '10', '--cacert', ca, '--resolve', `shop.${NS}.svc:443:${ip}`, `https://shop.${NS}.svc${path}`];
     if (body) args.push('-H', 'content-type: application/json', '--data', JSON.stringify(body));
     return spawnSync('nsenter', [`--net=/run/netns/${node!.netns}`, '--', 'curl', ...args], { encoding: 'utf8' });
@@ -310,7 +322,8 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
     const before = k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
     const value = String(Date.now());
     const ip = k(['-n', NS, 'get', 'service', 'shop', '-o', 'jsonpath={.spec.clusterIP}']);
-    const ca = join(node!.paths.state, 'shop-ca.crt');
+    // The client's own copy: curl() replaces shop-ca.crt at each call.
+    const ca = join(node!.paths.state, 'reissue-client-ca.crt');
     writeFileSync(ca, k(['-n', NS, 'get', 'configmap', 'shop-ca', '-o', 'jsonpath={.data.ca\\.crt}']));
     const client = spawn('nsenter', [`--net=/run/netns/${node!.netns}`, '--', process.execPath, '--input-type=module', '-e', TLS_CLIENT, ip, `shop.${NS}.svc`, ca], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
