@@ -1,18 +1,20 @@
 /**
- * SAST ingestion throughput and memory: a generated SARIF report of N results (default 200k;
- * realistic shapes: several rules with CWE tags, snippets, a third with primaryLocationLineHash,
- * some suppressed) ingested into one catalog, each step in a process of its own so each has its
- * own peak RSS:
+ * SAST ingestion throughput and memory, as a user gets them: a generated SARIF report of N results
+ * (default 200k; realistic shapes: several rules with CWE tags, snippets, a third with
+ * primaryLocationLineHash, some suppressed) ingested into one catalog by `holdfast sast ingest`,
+ * each step a CLI process of its own under /usr/bin/time:
  *   1. first scan of the stream (all new);
  *   2. the same report for the next commit (everything seen again: the lifecycle's update path);
  *   3. the next commit with 5 % fixed and 5 % new (the lifecycle diff);
  *   4. that report again for the same commit (answered from its digest).
- * Each prints wall time, CPU seconds (user + system of its process: the comparable figure on a
- * busy shared machine), results/s on both, and the process's peak RSS, which includes Node and
- * tsx (~85 MiB before any work; run the CLI from dist/ for what users get) and the report's bytes.
+ * Each prints wall time, CPU seconds (user + system of every thread of the process: the comparable
+ * figure on a busy shared machine), results/s on both, and the process's peak RSS, which includes
+ * Node, the CLI's modules and the report's bytes. From a checkout the CLI runs through tsx (~85 MiB
+ * more, in the main thread and again in the ingest worker); `--dist` runs the compiled dist/ as an
+ * installed package does (`npm run build` first). NODE_OPTIONS passes V8 flags to try.
  * Targets: >= 20k results/s, <= 300 MiB peak RSS for 200k results.
  *
- * Usage: node --import tsx bench/sast-ingest.ts [--results 200000] [--gzip]
+ * Usage: node --import tsx bench/sast-ingest.ts [--results 200000] [--gzip] [--dist]
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -21,12 +23,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { Catalog } from '../src/catalog/index.js';
-import { ingestReport, readReportFile } from '../src/sast/index.js';
-import { systemClock } from '../src/platform/clock.js';
 
 const args = process.argv.slice(2);
 const n = Number(args[args.indexOf('--results') + 1] ?? 200_000) || 200_000;
 const gzip = args.includes('--gzip');
+const dist = args.includes('--dist');
 
 /**
  * Writes the report to `file` a result at a time, so making it costs this process no memory:
@@ -69,26 +70,26 @@ interface Step {
   day: number;
 }
 
-/** One step, in this (child) process: ingest as the CLI does, then report what it cost. */
-async function child(step: Step, db: string): Promise<void> {
-  const catalog = Catalog.open(db);
-  try {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const s = await ingestReport(await readReportFile(step.file), { repository: 'github.com/acme/bench', commit: step.commit, ref: 'refs/heads/main', scanTime: new Date(Date.UTC(2026, 0, step.day)) }, { catalog, clock: systemClock, name: 'bench.sarif' });
-    const wall = (performance.now() - t0) / 1000;
-    const c = process.cpuUsage(cpu0);
-    const sc = s.scans[0]!;
-    // The ingest is synchronous, so no timer could sample during it: the kernel's high-water mark.
-    console.log(JSON.stringify({ wall, cpu: (c.user + c.system) / 1e6, rss: process.resourceUsage().maxRSS / 1024, counts: s.sameAs ? 'same report: nothing parsed' : `new ${sc.new}, unchanged ${sc.unchanged}, fixed ${sc.fixed}` }));
-  } finally {
-    catalog.close();
-  }
+interface Measured {
+  wall: number;
+  cpu: number;
+  rss: number;
+  counts: string;
 }
 
-if (args[0] === '--child') {
-  await child(JSON.parse(args[1]!) as Step, args[2]!);
-  process.exit(0);
+/**
+ * One step: `holdfast sast ingest` as a user runs it, a process of its own under /usr/bin/time,
+ * whose CPU seconds and peak RSS count every thread (the ingest runs in a worker thread).
+ */
+function step(s: Step, db: string): Measured {
+  const cli = new URL('../bin/holdfast.js', import.meta.url).pathname;
+  const argv = ['-f', '%e %U %S %M', process.execPath, cli, 'sast', 'ingest', s.file, '--catalog', db, '--repository', 'github.com/acme/bench', '--commit', s.commit, '--ref', 'refs/heads/main', '--scan-time', new Date(Date.UTC(2026, 0, s.day)).toISOString(), '--json'];
+  const r = spawnSync('/usr/bin/time', argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...(dist ? { HOLDFAST_DIST: '1' } : {}) } });
+  if (r.status !== 0) throw new Error(`step "${s.label}" exited ${r.status}: ${r.stderr}`);
+  const [wall, user, sys, maxKiB] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number, number];
+  const sum = JSON.parse(r.stdout) as { sameAs?: unknown; scans: { new: number; unchanged: number; fixed: number }[] };
+  const sc = sum.scans[0];
+  return { wall, cpu: user + sys, rss: maxKiB / 1024, counts: sum.sameAs || !sc ? 'same report: nothing parsed' : `new ${sc.new}, unchanged ${sc.unchanged}, fixed ${sc.fixed}` };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'holdfast-bench-sast-'));
@@ -106,12 +107,10 @@ try {
     { label: 'identical report again', file: next, commit: 'c'.repeat(40), day: 3 },
   ];
   console.log(`${n} results, ${(size / 1024 / 1024).toFixed(1)} MiB${gzip ? ' gzip' : ''} per report; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  for (const step of steps) {
-    const r = spawnSync(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--child', JSON.stringify(step), db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (r.status !== 0) throw new Error(`step "${step.label}" exited ${r.status}`);
-    const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { wall: number; cpu: number; rss: number; counts: string };
+  for (const s of steps) {
+    const m = step(s, db);
     console.log(
-      `${step.label.padEnd(30)} ${m.wall.toFixed(2).padStart(6)} s wall ${m.cpu.toFixed(2).padStart(6)} CPU s  ${String(Math.round(n / m.wall)).padStart(8)} results/s wall ${String(Math.round(n / m.cpu)).padStart(8)} per CPU-s  peak RSS ${m.rss.toFixed(0).padStart(4)} MiB  (${m.counts})`,
+      `${s.label.padEnd(30)} ${m.wall.toFixed(2).padStart(6)} s wall ${m.cpu.toFixed(2).padStart(6)} CPU s  ${String(Math.round(n / m.wall)).padStart(8)} results/s wall ${String(Math.round(n / m.cpu)).padStart(8)} per CPU-s  peak RSS ${m.rss.toFixed(0).padStart(4)} MiB  (${m.counts})`,
     );
   }
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; targets: >= 20000 results/s, <= 300 MiB peak RSS`);

@@ -25,7 +25,7 @@ export { runIncident, resumeIncident, abortIncident, newIncidentId, type RunnerD
 export { startWorkload, stopWorkload, runningPid, pidFileOf, alive } from './service.js';
 export { knownStepKinds } from './steps/index.js';
 export { EVIDENCE_TAG } from './steps/evidence.js';
-export { onNewFindings, proposeForReport, findingsBefore, withdrawProposal, type TriggerOutcome, type ReportProposals } from './propose.js';
+export { onNewFindings, proposeForReport, withdrawProposal, type TriggerOutcome, type ReportProposals } from './propose.js';
 export { decideWithdraw, type WithdrawInput } from './withdraw.js';
 export { decideTrigger, type TriggerInput, type TriggerDecision, type TriggerPolicy } from './trigger.js';
 export { renderMarkdown, renderHtml } from './report.js';

@@ -10,7 +10,6 @@
  * at most one proposal per volume (withdraw.ts); the caller alerts or prints.
  */
 import { isHoldfastError } from '../base/errors.js';
-import type { Catalog } from '../catalog/index.js';
 import { IncidentStore } from '../catalog/incidents.js';
 import { compareSeverity, type Severity } from '../sast/index.js';
 import { loadPlaybook, planIncident } from './plan.js';
@@ -89,22 +88,6 @@ async function incidentFor(
     if (!isHoldfastError(e)) throw e;
     return { volume, status: 'refused', message: e.message };
   }
-}
-
-/**
- * The open findings of a repository that a report is about to bring: call before ingesting, then
- * `newIds()` after — the ones open now that were not there before (a reopened finding is not new:
- * its incident, if any, was decided when it was first seen).
- */
-export function findingsBefore(catalog: Catalog, repository: string): { newIds(): string[] } {
-  const before = new Set(catalog.sast.listFindings({ repository }).map((f) => f.id));
-  return {
-    newIds: () =>
-      catalog.sast
-        .listFindings({ repository, states: ['open'] })
-        .filter((f) => !before.has(f.id))
-        .map((f) => f.id),
-  };
 }
 
 /** A proposal withdrawn: journaled as aborted (nothing ran) and audited. */

@@ -15,6 +15,7 @@
  * - verdict: clean / vulnerable / unknown for a version and a target (a finding, or a severity).
  */
 export { ingestReport, ingestBytes, type IngestOptions, type IngestSummary, type IngestedScan } from './ingest.js';
+export { idsAtOrAbove } from './kept-new.js';
 export { offThreadIngester, defaultIngestDeadlineMs, type OffThreadIngester, type OffThreadOptions } from './off-thread.js';
 export { readReport, readReportFile, HandedReport, defaultMaxReportBytes, type ReportSource } from './read-report.js';
 export { envelopeSchema, sameRepository, type Envelope, type EnvelopeInput } from './envelope.js';

@@ -3,11 +3,36 @@
  * server's connection keeps reading while this one writes), ingests, and posts the summary or
  * the error. The clock is the instant the caller started at, so an injected clock still decides.
  */
-import { parentPort } from 'node:worker_threads';
+import { MessageChannel, parentPort } from 'node:worker_threads';
 import { Catalog } from '../catalog/index.js';
 import { isHoldfastError } from '../base/errors.js';
 import { ingestBytes } from './ingest.js';
 import type { WorkerRequest, WorkerReply } from './off-thread.js';
+import { HandedReport, wholeArrayBuffer } from './read-report.js';
+
+// Where a report's bytes go to be freed once parsed. They outlive many scavenges while parsed, so
+// V8 would free them only at its next mark-compact, which often comes after the ingest (69 MiB at
+// 200k results, held through the writes), and Node 20 has no ArrayBuffer.prototype.transfer.
+// Posted to a port whose other end is closed, an ArrayBuffer is detached and its memory freed at
+// once; before the close is complete, it would wait in that end's queue.
+const sink = new MessageChannel();
+const sinkClosed = new Promise<void>((resolve) => sink.port2.once('close', resolve));
+sink.port2.close();
+sink.port1.unref();
+const free = (b: Buffer) => {
+  const whole = wholeArrayBuffer(b);
+  if (whole) sink.port1.postMessage(null, [whole]);
+};
+
+/**
+ * The request's bytes, handed over: taken out of the request, which the message event holds for
+ * the whole ingest, and freed once parsed. They are this worker's own (moved or copied to it).
+ */
+function handed(req: WorkerRequest): HandedReport {
+  const b = req.bytes;
+  req.bytes = new Uint8Array(0);
+  return new HandedReport(Buffer.from(b.buffer, b.byteOffset, b.byteLength), free);
+}
 
 function answer(req: WorkerRequest): WorkerReply {
   const at = new Date(req.now);
@@ -15,7 +40,7 @@ function answer(req: WorkerRequest): WorkerReply {
   try {
     const catalog = Catalog.open(req.catalogPath, { now: () => at });
     try {
-      const summary = ingestBytes(Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.byteLength), req.envelope, { catalog, clock: { now: () => at }, name: req.name, actor: req.actor, keepNew: req.keepNew });
+      const summary = ingestBytes(handed(req), req.envelope, { catalog, clock: { now: () => at }, name: req.name, actor: req.actor, keepNew: req.keepNew });
       // Copy the report's pages from the WAL into the database here, off the server's thread:
       // otherwise the server's next write would do it, stalling its event loop for seconds.
       catalog.db.pragma('wal_checkpoint(PASSIVE)');
@@ -33,4 +58,4 @@ function answer(req: WorkerRequest): WorkerReply {
 
 // The request comes as a message, like the other workers': importing this module anywhere else
 // (the image test loads every shipped module) then does nothing.
-parentPort!.once('message', (req: WorkerRequest) => parentPort!.postMessage(answer(req)));
+parentPort!.once('message', (req: WorkerRequest) => void sinkClosed.then(() => parentPort!.postMessage(answer(req))));

@@ -113,7 +113,7 @@ function readOnce(bytes: Buffer, env: Envelope, opts: IngestOptions): { reportSh
 
 /** The report read and its identities computed, or the answer for a report ingested before. */
 function prepare(report: Buffer | HandedReport, env: Envelope, opts: IngestOptions): { reportSha256: string; gzip: Buffer; runs: NormalisedRun[]; warnings: string[]; lines: Record<string, string> } | IngestSummary {
-  const once = readOnce(report instanceof HandedReport ? report.take() : report, env, opts);
+  const once = report instanceof HandedReport ? report.read((bytes) => readOnce(bytes, env, opts)) : readOnce(report, env, opts);
   if (!('gzip' in once)) return once;
   // The lines identities read are kept in the report's record: the checkout is gone by a rebuild.
   const lines: Record<string, string> = {};

@@ -8,7 +8,8 @@ import { atLeast, compareSeverity, type Severity } from './severity.js';
 import type { NewFinding } from './lifecycle.js';
 
 export interface KeepNew {
-  atOrAbove: Severity;
+  /** Every one at or above this is kept, whatever `max` says; without it, only the `max` most severe. */
+  atOrAbove?: Severity;
   max: number;
 }
 
@@ -25,7 +26,7 @@ export class KeptNew {
 
   add(f: NewFinding): void {
     this.count++;
-    if (atLeast(f.severity, this.keep.atOrAbove)) return void this.must.push(f);
+    if (this.keep.atOrAbove && atLeast(f.severity, this.keep.atOrAbove)) return void this.must.push(f);
     const list = this.rest.get(f.severity) ?? [];
     if (list.length < this.keep.max) list.push(f);
     this.rest.set(f.severity, list);
@@ -41,4 +42,9 @@ export function keptNew(all: readonly NewFinding[], keep: KeepNew): NewFinding[]
   const k = new KeptNew(keep);
   for (const f of all) k.add(f);
   return k.list();
+}
+
+/** The ids of the findings at or above `threshold`: the ones an incident trigger is offered. */
+export function idsAtOrAbove(list: readonly NewFinding[], threshold: Severity): string[] {
+  return list.filter((f) => atLeast(f.severity, threshold)).map((f) => f.id);
 }

@@ -5,6 +5,7 @@ import { tempCatalog } from '../catalog/testing.js';
 import { ManualClock } from '../platform/clock.js';
 import { keptNew } from './kept-new.js';
 import { offThreadIngester } from './off-thread.js';
+import { HandedReport } from './read-report.js';
 import { commit1, result, sarifOf, snykContainer } from './testing.js';
 
 const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
@@ -23,6 +24,25 @@ test('a report ingested off-thread lands in the catalog the caller reads, with t
     assert.equal(s.newOpenFindings.length, 3);
     assert.deepEqual(t.catalog.sast.listFindings().map((f) => f.id).sort(), s.newOpenFindings.map((f) => f.id).sort());
     assert.equal(t.catalog.sast.listFindings()[0]!.firstSeenAt, '2026-03-01T00:00:00.000Z', 'the injected clock decides the time');
+  } finally {
+    await ing.close();
+    t.dispose();
+  }
+});
+
+test('a handed report moves to the worker (the caller keeps no copy); a Buffer is copied and stays the caller\'s', async () => {
+  const t = tempCatalog();
+  const ing = offThreadIngester({ catalogPath: t.path, clock });
+  try {
+    const report = snykContainer('vulnerable');
+    const owned = Buffer.allocUnsafeSlow(report.length);
+    report.copy(owned);
+    const s = await ing.ingest(new HandedReport(owned), env, { name: 'snyk.sarif' });
+    assert.equal(s.scans[0]!.new, 3);
+    assert.equal(owned.byteLength, 0, 'moved, not copied');
+    const again = await ing.ingest(report, { ...env, ref: 'refs/heads/release' }, { name: 'snyk.sarif' });
+    assert.equal(again.scans[0]!.new, 3);
+    assert.deepEqual(report, snykContainer('vulnerable'), 'a Buffer is copied: the caller still has it whole');
   } finally {
     await ing.close();
     t.dispose();
@@ -74,4 +94,5 @@ test('keptNew: every new finding at or above the threshold comes back, and the m
   assert.deepEqual(keptNew(all, { atOrAbove: 'high', max: 4 }).map((x) => x.id), ['h1', 'c1', 'm1', 'm2']);
   assert.deepEqual(keptNew(all, { atOrAbove: 'high', max: 1 }).map((x) => x.id), ['h1', 'c1'], 'the threshold wins over the cap');
   assert.deepEqual(keptNew(all, { atOrAbove: 'low', max: 1 }).length, 6);
+  assert.deepEqual(keptNew(all, { max: 2 }).map((x) => x.id), ['c1', 'h1'], 'without a threshold, only the most severe up to the cap');
 });

@@ -5,7 +5,7 @@ import { mkdtempSync, openSync, closeSync, ftruncateSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
-import { readReport, readReportFile } from './read-report.js';
+import { HandedReport, readReport, readReportFile, wholeArrayBuffer } from './read-report.js';
 import { isHoldfastError } from '../base/errors.js';
 
 const json = Buffer.from(JSON.stringify({ version: '2.1.0', runs: [] }));
@@ -45,4 +45,22 @@ test('a stream that grows past the cap is stopped at the cap, even when it is a 
   assert.ok(produced < 4 * 1024 * 1024, `read ${produced} bytes of an endless stream`);
   const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20)); // ~8 KB compressed
   await assert.rejects(readReport(bomb, 'bomb.gz', 1024 * 1024), (e: unknown) => isHoldfastError(e, 'REPORT_TOO_LARGE'));
+});
+
+test('a handed report is read once, then freed by the owner that gave a way, even when reading it fails', () => {
+  const freed: number[] = [];
+  const r = new HandedReport(Buffer.from(json), (b) => freed.push(b.length));
+  assert.equal(r.read((b) => b.toString('utf8')), json.toString('utf8'));
+  assert.deepEqual(freed, [json.length]);
+  assert.throws(() => r.read(() => 0), (e: unknown) => isHoldfastError(e, 'BUG'), 'read twice');
+  const failing = new HandedReport(Buffer.from(json), (b) => freed.push(b.length));
+  assert.throws(() => failing.read(() => { throw new Error('not SARIF'); }), /not SARIF/);
+  assert.deepEqual(freed, [json.length, json.length]);
+});
+
+test('wholeArrayBuffer: only a Buffer that is all of its ArrayBuffer, never a slice of the shared pool', () => {
+  assert.equal(wholeArrayBuffer(Buffer.from('small')), undefined);
+  const own = Buffer.allocUnsafeSlow(64);
+  assert.equal(wholeArrayBuffer(own), own.buffer);
+  assert.equal(wholeArrayBuffer(own.subarray(1)), undefined);
 });

@@ -24,9 +24,12 @@ const tooLarge = (name: string, max: number) =>
  */
 export class HandedReport {
   #bytes: Buffer | undefined;
+  readonly #free: ((bytes: Buffer) => void) | undefined;
 
-  constructor(bytes: Buffer) {
+  /** `free`, from an owner that knows nothing else holds the bytes, releases them at once once read. */
+  constructor(bytes: Buffer, free?: (bytes: Buffer) => void) {
     this.#bytes = bytes;
+    this.#free = free;
   }
 
   /** The bytes, once. */
@@ -36,6 +39,24 @@ export class HandedReport {
     this.#bytes = undefined;
     return b;
   }
+
+  /** `read` over the bytes, once; then they are freed when this report was given a way, else left to the GC. */
+  read<T>(read: (bytes: Buffer) => T): T {
+    const b = this.take();
+    try {
+      return read(b);
+    } finally {
+      this.#free?.(b);
+    }
+  }
+}
+
+/**
+ * The bytes' ArrayBuffer when they are the whole of it, so moving or freeing it takes nothing
+ * else: a small Buffer is a slice of Node's shared pool.
+ */
+export function wholeArrayBuffer(b: Buffer): ArrayBuffer | undefined {
+  return b.buffer instanceof ArrayBuffer && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : undefined;
 }
 
 /** Reads `source` fully (gunzipped when gzip), never holding more than `max` bytes. */

@@ -13,6 +13,7 @@ import { isHoldfastError } from '../../base/errors.js';
 import type { Catalog } from '../../catalog/index.js';
 import type { LoadedConfig } from '../../config/index.js';
 import { proposeForReport, type ReportProposals } from '../../playbook/index.js';
+import { idsAtOrAbove, type IngestSummary } from '../../sast/index.js';
 import { cliClock } from './sast-catalog.js';
 
 export interface IngestIncidents {
@@ -20,9 +21,17 @@ export interface IngestIncidents {
   proposed: ReportProposals['proposed'];
   refused: ReportProposals['refused'];
   withdrawn: ReportProposals['withdrawn'];
-  /** Every new finding's trigger decision, including the ones that proposed nothing, and why. */
+  /** Every new finding at or above the threshold: its trigger decision, including the ones that proposed nothing, and why. */
   decisions: { findingId: string; action: string; reason: string; message: string }[];
+  /** New findings below the threshold: counted, offered to no trigger. */
+  belowThreshold: number;
 }
+
+/** What the trigger needs of a report's ingest: made with `keepFor`, it holds every new finding at or above the threshold. */
+type NewOfReport = Pick<IngestSummary, 'newOpenFindings' | 'newOpenCount'>;
+
+/** What the ingest must hand back for the trigger: every new finding at or above sast.blockAt, as serve's upload asks. */
+export const keepFor = (loaded: LoadedConfig) => ({ atOrAbove: loaded.config.sast.blockAt, max: 1000 });
 
 /** The catalog `holdfast serve` uses for this config, unless --catalog names one. */
 export function catalogOfConfig(loaded: LoadedConfig): string {
@@ -31,17 +40,19 @@ export function catalogOfConfig(loaded: LoadedConfig): string {
   return join(dataDir, 'catalog.db');
 }
 
-export async function proposeForIngest(loaded: LoadedConfig, catalog: Catalog, newFindingIds: string[], o: { json?: boolean; file: string }): Promise<IngestIncidents> {
+export async function proposeForIngest(loaded: LoadedConfig, catalog: Catalog, report: NewOfReport, o: { json?: boolean; file: string }): Promise<IngestIncidents> {
   const threshold = loaded.config.sast.blockAt;
+  const ids = idsAtOrAbove(report.newOpenFindings, threshold);
   const log = (line: string) => process.stderr.write(o.json ? JSON.stringify({ time: cliClock.now().toISOString(), msg: line }) + '\n' : `holdfast sast ingest: ${line}\n`);
   try {
-    const r = await proposeForReport({ loaded, catalog, clock: cliClock, env: process.env, log }, newFindingIds, { threshold });
+    const r = await proposeForReport({ loaded, catalog, clock: cliClock, env: process.env, log }, ids, { threshold });
     return {
       threshold,
       proposed: r.proposed,
       refused: r.refused,
       withdrawn: r.withdrawn,
       decisions: r.outcomes.map((x) => ({ findingId: x.findingId, action: x.decision.action, reason: x.decision.reason, message: x.decision.message })),
+      belowThreshold: report.newOpenCount - ids.length,
     };
   } catch (e) {
     // The report is in the catalog already; name what did not happen, so nobody re-sends it expecting a proposal.
@@ -52,7 +63,7 @@ export async function proposeForIngest(loaded: LoadedConfig, catalog: Catalog, n
 
 export function describeIncidents(r: IngestIncidents, configFile: string): string[] {
   const lines: string[] = [];
-  if (r.decisions.length === 0) return [`incidents: no new finding, nothing to propose`];
+  if (r.decisions.length === 0 && r.belowThreshold === 0) return [`incidents: no new finding, nothing to propose`];
   for (const p of r.proposed)
     lines.push(
       `incident ${p.id} proposed for volume ${p.volume}: ${r.decisions.find((d) => d.findingId === p.findingId)?.message ?? p.message}` +
@@ -61,9 +72,8 @@ export function describeIncidents(r: IngestIncidents, configFile: string): strin
     );
   for (const w of r.withdrawn) lines.push(`incident ${w.id} (finding ${w.findingId}) ${w.message}`);
   for (const x of r.refused) lines.push(`no incident for volume ${x.volume} (finding ${x.findingId}): ${x.message}`);
+  for (const d of r.decisions.filter((x) => x.action === 'none')) lines.push(`no incident for finding ${d.findingId}: ${d.message}`);
   // Below the threshold is the common case for most findings: counted, not listed.
-  const below = r.decisions.filter((d) => d.reason === 'below-threshold').length;
-  for (const d of r.decisions.filter((x) => x.action === 'none' && x.reason !== 'below-threshold')) lines.push(`no incident for finding ${d.findingId}: ${d.message}`);
-  if (below) lines.push(`${below} new finding(s) below sast.blockAt (${r.threshold}): no incident`);
+  if (r.belowThreshold) lines.push(`${r.belowThreshold} new finding(s) below sast.blockAt (${r.threshold}): no incident`);
   return lines;
 }

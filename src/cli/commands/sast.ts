@@ -7,7 +7,7 @@ import {
   atLeast,
   dismissReasons,
   dismissFinding,
-  ingestReport,
+  offThreadIngester,
   readReportFile,
   severities,
   versionVerdict,
@@ -17,9 +17,8 @@ import {
 } from '../../sast/index.js';
 import { loadConfig, sastSlaSchema } from '../../config/index.js';
 import { decideSla, type SlaSeverity } from '../../policy/schedule-health.js';
-import { findingsBefore } from '../../playbook/index.js';
 import { catalogOptions, cliClock, collect, emit, parseSeverity, parseTime, withCatalog, type CatalogFlags } from './sast-catalog.js';
-import { catalogOfConfig, describeIncidents, proposeForIngest, type IngestIncidents } from './sast-incidents.js';
+import { catalogOfConfig, describeIncidents, keepFor, proposeForIngest, type IngestIncidents } from './sast-incidents.js';
 import { registerDeployCommands } from './deploy.js';
 import { registerRestorePointCommands } from './restore-point.js';
 
@@ -124,9 +123,18 @@ function registerSastGroup(program: Command): void {
       const report = await readReportFile(file, max);
       const name = file === '-' ? 'stdin' : file;
       const { summary, incidents } = await withCatalog({ ...flags, catalog }, async (c) => {
-        const before = findingsBefore(c, flags.repository);
-        const summary = await ingestReport(report, envelope, { catalog: c, clock: cliClock, name, maxBytes: max, actor: 'cli' });
-        const incidents: IngestIncidents | undefined = loaded ? await proposeForIngest(loaded, c, before.newIds(), { json: flags.json, file: name }) : undefined;
+        // In a worker, as serve's upload: one path, whose memory bench/sast-ingest.ts measures.
+        // No deadline: whoever runs the CLI sees it and can stop it.
+        const ingester = offThreadIngester({ catalogPath: c.location, clock: cliClock, deadlineMs: Infinity });
+        let summary;
+        try {
+          // Without --config nothing is proposed, so only the most severe new findings are listed (newOpenCount counts all):
+          // every high one of a 200k-result report would be tens of MiB to copy back from the worker and print.
+          summary = await ingester.ingest(report, envelope, { name, actor: 'cli', keep: loaded ? keepFor(loaded) : { max: 1000 } });
+        } finally {
+          await ingester.close();
+        }
+        const incidents: IngestIncidents | undefined = loaded ? await proposeForIngest(loaded, c, summary, { json: flags.json, file: name }) : undefined;
         return { summary, incidents };
       });
       for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
