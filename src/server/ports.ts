@@ -98,8 +98,8 @@ export interface CertificatePort {
     caDir: string;
     /**
      * The name the leaf is recorded under in the CA's issued.jsonl, one per certificate serve keeps
-     * (`serve/<policy>`, `serve/api`): the newest leaf under a name supersedes the older ones, so two
-     * certificates sharing a commonName must not share it.
+     * (`serve/<policy>`, `serve:api`): the newest leaf under a name supersedes the older ones, so two
+     * certificates sharing a commonName (or a policy named api and the API's own) must not share it.
      */
     inventoryName: string;
     /** The serial of the leaf this one replaces (the one on disk), so it stops counting as live. */

@@ -25,8 +25,15 @@ export interface ServingCert {
   notAfter: Date;
 }
 
-/** The API certificate's name in the CA's issued log (and its commonName). */
+/** The API certificate's commonName. */
 export const SERVING_CERT_NAME = 'holdfast-control-plane';
+/**
+ * Its name in the CA's issued log. Not `serve/api`: a certificate policy named `api` is recorded
+ * as that, and two certificates under one name hide each other from a rotation's retire gate (the
+ * newest supersedes), which then retired the root still signing the older one. No policy name can
+ * hold a colon. An older serve's `serve/api` record is ended by this one's `replaces`.
+ */
+export const SERVING_CERT_RECORD = 'serve:api';
 const RENEW_BEFORE_MS = 7 * 86_400_000;
 
 async function write(path: string, data: string, mode: number): Promise<void> {
@@ -77,7 +84,7 @@ export class ServingCertKeeper {
     ];
     const issued = await certs.issue({
       caDir: this.caDir,
-      inventoryName: 'serve/api',
+      inventoryName: SERVING_CERT_RECORD,
       ...(current ? { replaces: new X509Certificate(current[0]).serialNumber } : {}),
       commonName: SERVING_CERT_NAME,
       dnsNames: hosts.filter((h) => !isIP(h)),

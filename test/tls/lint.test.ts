@@ -98,7 +98,7 @@ describe('lint: every certificate and CRL Holdfast writes', () => {
 
       // What serve issues (its own CA, its API and policy certificates).
       const serveCa = join(t.dir, 'serve-ca');
-      const issued = await tlsEngine(systemClock).issue({ caDir: serveCa, inventoryName: 'serve/api', commonName: 'holdfast-control-plane', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityMs: 90 * 86_400_000 });
+      const issued = await tlsEngine(systemClock).issue({ caDir: serveCa, inventoryName: 'serve:api', commonName: 'holdfast-control-plane', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityMs: 90 * 86_400_000 });
       await writeFile(join(t.dir, 'serve-leaf.pem'), splitPem(issued.certPem)[0]!);
       files.push({ what: 'serve leaf', path: join(t.dir, 'serve-leaf.pem'), kind: 'cert' });
       // A policy whose commonName is not one of its names: the CN is a SAN all the same.

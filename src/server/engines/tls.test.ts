@@ -26,7 +26,7 @@ describe("serve's certificate port: a refused lifetime names the setting that ra
     {
       // The API's certificate (serving-cert.ts) has no cap setting: no config key is named.
       name: "the API's own certificate names no setting, since none raises its cap",
-      req: { commonName: 'holdfast-control-plane', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], inventoryName: 'serve/api', validityMs: 400 * DAY },
+      req: { commonName: 'holdfast-control-plane', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], inventoryName: 'serve:api', validityMs: 400 * DAY },
       refuse: /^certificate holdfast-control-plane: lifetime 400d is above the cap of 398d; shorten it \(the cap of this certificate is not configurable\)$/,
     },
   ];

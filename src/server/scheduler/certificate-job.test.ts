@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { deadPort, WebhookReceiver } from '../../../test/harness/webhook.js';
 import { ManualClock } from '../../platform/clock.js';
 import { CaStore, TlsEngine, createAuthority, DEFAULT_MAX_LIFETIME_MS, issueLeaf, splitPem } from '../../tls/index.js';
+import { ServingCertKeeper } from '../serving-cert.js';
 import { baseYaml, testPlane } from '../testing.js';
 
 const DAY = 86_400_000;
@@ -18,6 +19,16 @@ async function listen(cert: string | Buffer, key: string | Buffer): Promise<{ se
 }
 
 const close = (s: Server) => new Promise((r) => s.close(r));
+
+/** `holdfast tls` on serve's CA directory, in this process: it rotates the CA, serve owns the certificates. */
+const cliBeside = (caDir: string, retireWaitMs = 0) =>
+  new TlsEngine({
+    store: new CaStore(caDir),
+    targets: () => {
+      throw new Error('serve owns these certificates');
+    },
+    rotationTimings: { propagationMs: 0, retireWaitMs },
+  });
 
 async function planWith(endpoint: number, hook: string) {
   return testPlane({
@@ -111,14 +122,7 @@ describe('certificate job: serve never shows green over an endpoint its clients 
     try {
       await t.cp.scheduler.runNow('certificate/web');
       const caDir = join(t.cp.dataDir, 'ca');
-      const cli = (retireWaitMs: number) =>
-        new TlsEngine({
-          store: new CaStore(caDir),
-          targets: () => {
-            throw new Error('serve owns these certificates');
-          },
-          rotationTimings: { propagationMs: 0, retireWaitMs },
-        });
+      const cli = (retireWaitMs: number) => cliBeside(caDir, retireWaitMs);
       // serve's leaf is in the CA's inventory (issued.jsonl), so the old root cannot be retired yet.
       await assert.rejects(cli(0).rotateCa(), /retire gate: serve\/web \(serial [0-9a-f]+…, issued [^)]+\) still live from ca-\S+; its issuer must renew it first/);
       const state = await new CaStore(caDir).readState();
@@ -154,6 +158,27 @@ describe('certificate job: serve never shows green over an endpoint its clients 
     }
   });
 
+  it("one authority: a policy named api and serve's own API certificate each hold the old root until both moved to the new CA", async () => {
+    const t = await testPlane({ yaml: baseYaml(`certificates:\n  api: { commonName: localhost, dnsNames: [localhost], certFile: ./certs/api.crt, keyFile: ./certs/api.key }\n`), start: new Date() });
+    try {
+      const keeper = new ServingCertKeeper({ dataDir: t.cp.dataDir, host: '127.0.0.1', clock: t.clock, certs: t.cp.d.certs });
+      await keeper.check();
+      await t.cp.scheduler.runNow('certificate/api');
+      const caDir = join(t.cp.dataDir, 'ca');
+      const rotateCa = () => cliBeside(caDir).rotateCa();
+      await assert.rejects(rotateCa(), /retire gate: .* still live from ca-\S+/);
+      // The policy moves to the new CA; the API's leaf still comes from the old one and must hold it.
+      await t.cp.scheduler.runNow('certificate/api');
+      const apiLeaf = new X509Certificate(readFileSync(join(t.cp.dataDir, 'tls', 'server.crt'))).serialNumber.toLowerCase();
+      await assert.rejects(rotateCa(), new RegExp(`retire gate: serve:api \\(serial ${apiLeaf.slice(0, 16)}…, issued [^)]+\\) still live from ca-\\S+`));
+      assert.equal((await new CaStore(caDir).readState()).trusted.length, 2, "the old root still signs the API's leaf");
+      assert.equal((await keeper.check()).renewed, true);
+      assert.ok((await rotateCa()).finished);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   // `legacy`: the leaves were recorded by an older serve, under the policies' shared commonName.
   for (const legacy of [false, true])
     it(`one authority: two policies with one commonName each hold the old root until both moved to the new CA${legacy ? ' (records under the commonName)' : ''}`, async () => {
@@ -168,14 +193,7 @@ describe('certificate job: serve never shows green over an endpoint its clients 
           const issued = join(caDir, 'issued.jsonl');
           writeFileSync(issued, readFileSync(issued, 'utf8').replace(/"name":"serve\/[ab]"/g, '"name":"localhost"'));
         }
-        const rotateCa = () =>
-          new TlsEngine({
-            store: new CaStore(caDir),
-            targets: () => {
-              throw new Error('serve owns these certificates');
-            },
-            rotationTimings: { propagationMs: 0, retireWaitMs: 0 },
-          }).rotateCa();
+        const rotateCa = () => cliBeside(caDir).rotateCa();
         await assert.rejects(rotateCa(), /retire gate: .* still live from ca-\S+/);
         // a moves to the new CA; b's leaf, under the same commonName, still comes from the old one.
         await t.cp.scheduler.runNow('certificate/a');

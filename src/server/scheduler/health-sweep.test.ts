@@ -19,7 +19,7 @@ describe('health sweep: serve keeps its CA\'s CRLs fresh', () => {
     try {
       assert.deepEqual(t.cp.config.certificates, {}, 'no certificate policy: no certificate job refreshes anything');
       const caDir = join(t.cp.dataDir, 'ca');
-      await t.cp.d.certs.issue({ caDir, inventoryName: 'serve/api', commonName: 'holdfast-control-plane', dnsNames: ['localhost'], ipAddresses: [], validityMs: 90 * DAY });
+      await t.cp.d.certs.issue({ caDir, inventoryName: 'serve:api', commonName: 'holdfast-control-plane', dnsNames: ['localhost'], ipAddresses: [], validityMs: 90 * DAY });
       const store = new CaStore(caDir);
       const path = store.crlPath((await store.readState()).active);
       const first = crlTimes(path);
