@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { deadPort, WebhookReceiver } from '../../test/harness/webhook.js';
 import { createLogger } from '../base/log.js';
@@ -251,6 +251,10 @@ describe('control plane API', () => {
       t.clock.advance(3_600_000);
       const second = readFileSync((await writeReview(t.cp)).markdown, 'utf8');
       assert.match(second, /## Changes since the last review \(2026-12-01T08:00:00.000Z\)/);
+      // review-latest.* is the newest review, and no half-written file is left beside it.
+      const dir = dirname(files.markdown);
+      assert.equal(readFileSync(join(dir, 'review-latest.md'), 'utf8'), second);
+      assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
     } finally {
       await t.dispose();
     }

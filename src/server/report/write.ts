@@ -20,14 +20,17 @@ export async function writeReview(
   const review = await buildReview(cp, since);
   const stamp = review.generatedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const out = { markdown: join(dir, `review-${stamp}.md`), html: join(dir, `review-${stamp}.html`) };
+  const markdown = toMarkdown(review);
+  const html = toHtml(review);
+  // Each file replaced whole: review-latest.* is what a reader (a browser, a script) opens while the next review is written.
   for (const [path, text] of [
-    [out.markdown, toMarkdown(review)],
-    [out.html, toHtml(review)],
+    [out.markdown, markdown],
+    [out.html, html],
+    [join(dir, 'review-latest.md'), markdown],
+    [join(dir, 'review-latest.html'), html],
   ] as const) {
     await writeFile(path + '.tmp', text);
     await rename(path + '.tmp', path);
   }
-  await writeFile(join(dir, 'review-latest.md'), toMarkdown(review));
-  await writeFile(join(dir, 'review-latest.html'), toHtml(review));
   return out;
 }
