@@ -9,10 +9,10 @@
  * A report older than the stream's newest complete scan (ingested late) adds its evidence to the
  * versions it scanned but changes no state: the newer scan already decided.
  */
-import { createHash } from 'node:crypto';
 import type { FindingState, MatchEntry, SastStore, Stream, StreamEntry } from '../catalog/index.js';
 import type { KeptNew } from './kept-new.js';
 import { matchPrevious, surroundingsDiffer, unpackMatch, type MatchPaths, type MatchSide } from './match.js';
+import { sha256Hex } from './identity.js';
 import type { NormalisedRun } from './normalise.js';
 import type { Severity } from './severity.js';
 
@@ -44,8 +44,7 @@ export interface ScanContext {
 }
 
 export function findingId(repository: string, st: Stream, identity: string): string {
-  // Not a slice of the full hex, which would keep the 64-character string alive with each id.
-  return createHash('sha256').update([repository, st.ref, st.tool, st.category, identity].join('\u0000')).digest().toString('hex', 0, 8);
+  return sha256Hex([repository, st.ref, st.tool, st.category, identity].join('\u0000'), 8);
 }
 
 type Result = NormalisedRun['results'][number];
@@ -181,6 +180,6 @@ function matchPaths(run: NormalisedRun, found: ReadonlySet<string>, candidates: 
  */
 function freeIdentity(store: SastStore, st: Stream, identity: string): string {
   let id = identity;
-  while (store.findInStream(st, id)) id = createHash('sha256').update(`${id}\u0000again`).digest().toString('hex', 0, 16);
+  while (store.findInStream(st, id)) id = sha256Hex(`${id}\u0000again`, 16);
   return id;
 }
