@@ -5,9 +5,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, utimesSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { isHoldfastError } from '../base/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { initRepository, Repository } from './repository/repository.js';
@@ -95,6 +96,29 @@ export function engineSuite(label: string, makeStore: () => Promise<SuiteStore>)
       execFileSync('cp', ['-a', join(src, 'db'), join(src, 'db-copy')]);
       const b = await runBackup(await s.open(), { source: src, noParent: true });
       assert.ok(b.snapshot.summary.bytesAdded < a.snapshot.summary.bytesAdded / 10, `added ${b.snapshot.summary.bytesAdded}`);
+      await s.cleanup();
+    });
+
+    it('reads one large file on two workers: every chunk stored once, counted, and restored byte-identical', async () => {
+      const s = await makeStore();
+      // Small chunks, so an 8 MiB file is ~130 of them and the idle second worker seals some.
+      await initRepository(s.store, 'correct horse', { kdf: FAST_KDF, chunker: { min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 } });
+      const open = async () => Repository.open(s.store, 'correct horse', { packSize: 2 * 1024 * 1024 });
+      const src = dir('large-src');
+      mkdirSync(src);
+      const big = Buffer.concat([randomBytes(4 * 1024 * 1024), Buffer.from('row 0001 | balance 0000 |'.repeat(160_000)).subarray(0, 4 * 1024 * 1024)]);
+      writeFileSync(join(src, 'segment'), big);
+      const a = await runBackup(await open(), { source: src, threads: 2 });
+      assert.equal(a.snapshot.signals?.bytesNew, big.length, 'each new chunk is counted once, whichever worker sealed it');
+      writeFileSync(join(src, 'segment-copy'), big);
+      const b = await runBackup(await open(), { source: src, threads: 2 });
+      assert.equal(b.snapshot.signals?.bytesNew, 0);
+      assert.equal(b.snapshot.signals?.bytesDeduplicated, big.length);
+      const repo = await open();
+      await repo.loadIndex();
+      await restore(repo, { snapshot: await findSnapshot(repo, b.snapshotId), target: dir('large-out') });
+      assert.deepEqual(treeDifferences(src, dir('large-out')), []);
+      assert.deepEqual((await checkRepository(repo, { readData: true })).errors, []);
       await s.cleanup();
     });
 

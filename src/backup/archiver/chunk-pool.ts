@@ -64,14 +64,18 @@ export class ChunkPool {
     threads = Math.max(1, Math.min(availableParallelism(), 8)),
   ) {
     const known = KnownIds.build(repo.index.liveIds());
+    // Worker i lends to worker i + 1 over ring[i], and takes from worker i - 1 over ring[i - 1].
+    const ring = threads > 1 ? Array.from({ length: threads }, () => new MessageChannel()) : [];
+    const state = new SharedArrayBuffer(threads * 2 * 4);
     for (let i = 0; i < threads; i++) {
       const w = startWorker(import.meta.url, 'chunk-worker');
       const { port1, port2 } = new MessageChannel();
       const returned = new SharedArrayBuffer(4);
-      const init: WorkerInit = { kind: 'init', ...repo.workerKeys(), known, packSize: repo.packSize, packBuffers: PACK_BUFFERS, buffers: port2, returned };
+      const help = ring.length ? { outbox: ring[i]!.port1, inbox: ring[(i + threads - 1) % threads]!.port2, state, index: i, next: (i + 1) % threads } : undefined;
+      const init: WorkerInit = { kind: 'init', ...repo.workerKeys(), known, packSize: repo.packSize, packBuffers: PACK_BUFFERS, buffers: port2, returned, help };
       w.on('message', (m: WorkerReply) => this.onMessage(w, m));
       w.on('error', (e) => this.fail(e));
-      w.postMessage(init, [port2]);
+      w.postMessage(init, help ? [port2, help.outbox, help.inbox] : [port2]);
       this.workers.push(w);
       this.sent.set(w, 0);
       this.returns.set(w, { port: port1, returned: new Int32Array(returned) });
@@ -97,6 +101,8 @@ export class ChunkPool {
     if (m.kind === 'pack') return this.onPack(w, m);
     if (m.kind === 'leftover') return this.onLeftover(m);
     if (m.kind === 'flushed') return this.flushes.get(w)?.resolve();
+    if (m.kind === 'helped') return m.sealed ? this.signals.stored(m.raw, m.sealed) : this.signals.reused(m.raw);
+    if (m.kind === 'failed') return this.fail(new Error(m.message));
     const job = this.jobs.get(m.job);
     if (!job) return;
     if (m.kind === 'chunks' || m.kind === 'done') this.take(job, m);
@@ -121,8 +127,10 @@ export class ChunkPool {
   private take(job: Job, batch: ChunkBatch): void {
     for (let i = 0; i < batch.ids.length; i++) {
       job.content.push(batch.ids[i]!);
-      if (batch.sealed[i]) this.signals.stored(batch.raw[i]!, batch.sealed[i]!);
-      else this.signals.reused(batch.raw[i]!);
+      const sealed = batch.sealed[i]!;
+      // A chunk lent to another worker (-1) is counted when that worker says it sealed it.
+      if (sealed > 0) this.signals.stored(batch.raw[i]!, sealed);
+      else if (sealed === 0) this.signals.reused(batch.raw[i]!);
     }
   }
 

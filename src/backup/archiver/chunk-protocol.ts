@@ -20,6 +20,31 @@ export interface WorkerInit {
   packBuffers: number;
   buffers: MessagePort;
   returned: SharedArrayBuffer;
+  /** With two workers or more: how this one lends a hand to the next and takes one from the previous. */
+  help?: HelpLinks;
+}
+
+/**
+ * Workers in a ring: each may send the chunks it has to seal to the next one while that one has no
+ * file to read, and seals what the previous one sends it. One large file is otherwise read,
+ * named, compressed, encrypted and packed on one core while the others wait (a PostgreSQL data
+ * directory is mostly a few 1 GiB segments).
+ *
+ * `state` holds two Int32 per worker: 1 while it reads a file, and the bytes sent to it that it has
+ * not sealed yet (bounded by the sender, so memory stays fixed).
+ */
+export interface HelpLinks {
+  inbox: MessagePort;
+  outbox: MessagePort;
+  state: SharedArrayBuffer;
+  index: number;
+  next: number;
+}
+
+/** A chunk sent to the next worker to be sealed into its pack: its id and plaintext. */
+export interface SealRequest {
+  id: string;
+  data: ArrayBuffer;
 }
 
 /**
@@ -40,7 +65,8 @@ export interface StatAfterRead {
 
 /**
  * A file's next chunks in order: ids, plaintext lengths, and sealed lengths (0 for a chunk the
- * repository or this worker already had). Sent in batches, so a file of a million chunks is not one
+ * repository or this worker already had, -1 for one sent to the next worker, which reports it as
+ * `helped`). Sent in batches, so a file of a million chunks is not one
  * message, and a small file takes one message with its `done`.
  */
 export interface ChunkBatch {
@@ -77,4 +103,7 @@ export type WorkerReply =
   | { job: number; kind: 'error'; code?: string; message: string }
   | PackMessage
   | LeftoverMessage
+  /** A chunk sealed for another worker: its plaintext and sealed lengths. */
+  | { kind: 'helped'; raw: number; sealed: number }
+  | { kind: 'failed'; message: string }
   | { kind: 'flushed' };

@@ -8,6 +8,9 @@
  * buffers, reused. A finished pack's buffer goes to the main thread and comes back once the store
  * holds the pack; with none free, the worker waits (Atomics.wait), which is the backpressure when
  * the store is slower than the chunking.
+ *
+ * A worker reading a large file while the next one has nothing to read sends it new chunks to
+ * seal (at most HELP_BUDGET bytes waiting), so one large file uses more than one core.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
@@ -15,7 +18,7 @@ import { Chunker, gearTable } from '../chunker/fastcdc.js';
 import { BLOB_OVERHEAD, blobId, sealBlobAt } from '../crypto/seal.js';
 import { PackWriter } from '../pack/pack.js';
 import { KnownIds } from './known-ids.js';
-import type { ChunkBatch, PackMessage, StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
+import type { ChunkBatch, HelpLinks, PackMessage, SealRequest, StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
 
 let init: WorkerInit;
 let chunker: Chunker;
@@ -30,6 +33,14 @@ let buffersMade = 0;
 let packCapacity: number;
 /** Chunks per message at most: a huge file's list is sent as it grows, not held to the end. */
 const BATCH = 1024;
+let help: (HelpLinks & { flags: Int32Array }) | undefined;
+/**
+ * Bytes a worker may have waiting at the next one to be sealed: enough to keep it busy while this
+ * one names the next chunks, small enough to be a fixed bound (with 8 MiB chunks, two).
+ */
+const HELP_BUDGET = 16 * 1024 * 1024;
+const READING = 0;
+const QUEUED = 1;
 
 function post(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(msg, transfer);
@@ -58,6 +69,38 @@ function shipPack(): void {
   post(msg, [msg.buffer]);
 }
 
+/**
+ * Sends a new chunk to the next worker when it has no file to read and room in its queue; false
+ * when this worker should seal the chunk itself. Only for files of several chunks: a small file's
+ * one chunk is not worth a copy and two messages.
+ */
+function lend(id: string, chunk: Buffer, limit: number): boolean {
+  if (!help || limit < init.chunker.max * 2) return false;
+  const at = help.next * 2;
+  if (Atomics.load(help.flags, at + READING) === 1) return false;
+  if (Atomics.load(help.flags, at + QUEUED) + chunk.length > HELP_BUDGET) return false;
+  Atomics.add(help.flags, at + QUEUED, chunk.length);
+  const data = new ArrayBuffer(chunk.length);
+  new Uint8Array(data).set(chunk);
+  const req: SealRequest = { id, data };
+  help.outbox.postMessage(req, [data]);
+  return true;
+}
+
+/** Seals a chunk the previous worker sent; its lengths go to the main thread for the change signals. */
+function sealFor(req: SealRequest): void {
+  const chunk = Buffer.from(req.data);
+  try {
+    const sealed = sealedHere.has(req.id) ? 0 : store(req.id, chunk);
+    sealedHere.add(req.id);
+    post({ kind: 'helped', raw: chunk.length, sealed });
+  } catch (e) {
+    post({ kind: 'failed', message: e instanceof Error ? e.message : String(e) });
+  } finally {
+    Atomics.sub(help!.flags, help!.index * 2 + QUEUED, chunk.length);
+  }
+}
+
 function store(id: string, chunk: Buffer): number {
   if (pack && pack.free < chunk.length + BLOB_OVERHEAD) shipPack();
   pack ??= new PackWriter(takeBuffer());
@@ -74,6 +117,7 @@ function chunkFile(job: number, path: Uint8Array, limit: number): void {
   let total = 0;
   let after: StatAfterRead;
   let batch = emptyBatch();
+  if (help) Atomics.store(help.flags, help.index * 2 + READING, 1);
   try {
     let start = 0;
     let end = 0;
@@ -99,7 +143,7 @@ function chunkFile(job: number, path: Uint8Array, limit: number): void {
       const id = blobId(init.idKey, chunk);
       let sealed = 0;
       if (!known.has(id) && !sealedHere.has(id)) {
-        sealed = store(id, chunk);
+        sealed = lend(id, chunk, limit) ? -1 : store(id, chunk);
         sealedHere.add(id);
       }
       batch.ids.push(id);
@@ -117,6 +161,7 @@ function chunkFile(job: number, path: Uint8Array, limit: number): void {
     after = { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino };
   } finally {
     closeSync(fd);
+    if (help) Atomics.store(help.flags, help.index * 2 + READING, 0);
   }
   post({ job, kind: 'done', size: total, after, ...batch });
 }
@@ -129,9 +174,15 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     returned = new Int32Array(msg.returned);
     buf = Buffer.allocUnsafe(msg.chunker.max * 2);
     packCapacity = Math.max(msg.packSize, msg.chunker.max + BLOB_OVERHEAD);
+    if (msg.help) {
+      help = { ...msg.help, flags: new Int32Array(msg.help.state) };
+      help.inbox.on('message', sealFor);
+    }
     return;
   }
   if (msg.kind === 'flush') {
+    // Every file is done, so whatever the previous worker lent is already queued here.
+    if (help) for (let m = receiveMessageOnPort(help.inbox); m; m = receiveMessageOnPort(help.inbox)) sealFor(m.message as SealRequest);
     if (pack) post({ kind: 'leftover', blobs: pack.blobs, buffer: pack.buffer.buffer as ArrayBuffer }, [pack.buffer.buffer as ArrayBuffer]);
     pack = undefined;
     post({ kind: 'flushed' });
