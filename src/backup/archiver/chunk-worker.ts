@@ -14,18 +14,22 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
-import { Chunker, gearTable } from '../chunker/fastcdc.js';
+import { gearTable } from '../chunker/fastcdc.js';
+import { WasmChunker } from '../chunker/wasm-chunker.js';
 import { BLOB_OVERHEAD, blobId, sealBlobAt } from '../crypto/seal.js';
 import { PackWriter } from '../pack/pack.js';
 import { KnownIds } from './known-ids.js';
 import type { ChunkBatch, HelpLinks, PackMessage, SealRequest, StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
 
 let init: WorkerInit;
-let chunker: Chunker;
+let chunker: WasmChunker;
 let known: KnownIds;
 let returned: Int32Array;
 const sealedHere = new Set<string>();
-/** One read buffer per worker, reused for every file: a fresh one per file was the main GC cost. */
+/**
+ * One read buffer per worker, reused for every file (a fresh one per file was the main GC cost):
+ * the chunker's own, which its WebAssembly loop reads in place.
+ */
 let buf: Buffer;
 let pack: PackWriter | undefined;
 let buffersMade = 0;
@@ -169,10 +173,10 @@ function chunkFile(job: number, path: Uint8Array, limit: number): void {
 parentPort!.on('message', (msg: WorkerRequest) => {
   if (msg.kind === 'init') {
     init = msg;
-    chunker = new Chunker(gearTable(Buffer.from(msg.gearSeed)), msg.chunker);
+    chunker = new WasmChunker(gearTable(Buffer.from(msg.gearSeed)), msg.chunker, msg.chunker.max * 2);
     known = new KnownIds(msg.known);
     returned = new Int32Array(msg.returned);
-    buf = Buffer.allocUnsafe(msg.chunker.max * 2);
+    buf = chunker.buf;
     packCapacity = Math.max(msg.packSize, msg.chunker.max + BLOB_OVERHEAD);
     if (msg.help) {
       help = { ...msg.help, flags: new Int32Array(msg.help.state) };

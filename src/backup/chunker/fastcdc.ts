@@ -37,7 +37,7 @@ export class Chunker {
   private readonly maskS: number;
   private readonly maskL: number;
   constructor(
-    private readonly gear: Uint32Array,
+    protected readonly gear: Uint32Array,
     readonly params: ChunkerParams = DEFAULT_CHUNKER,
   ) {
     const bits = Math.round(Math.log2(params.avg));
@@ -55,22 +55,28 @@ export class Chunker {
     if (n <= min) return final ? n : n >= max ? max : -1;
     const limit = Math.min(n, max);
     const normal = Math.min(limit, avg);
+    const at = this.scan(buf, start + min, start + normal, start + limit, this.maskS, this.maskL);
+    if (at >= 0) return at - start;
+    if (limit === max) return max;
+    return final ? n : -1;
+  }
+
+  /**
+   * The gear hash from `from` (hash 0 there): the index just past the first byte where it matches
+   * the strict mask before `normalEnd` or the loose one after, or -1 before `limitEnd`.
+   */
+  protected scan(buf: Uint8Array, from: number, normalEnd: number, limitEnd: number, maskS: number, maskL: number): number {
     const gear = this.gear;
-    const maskS = this.maskS;
-    const maskL = this.maskL;
     let h = 0;
-    let i = start + min;
-    const normalEnd = start + normal;
-    const limitEnd = start + limit;
+    let i = from;
     for (; i < normalEnd; i++) {
       h = ((h << 1) + gear[buf[i]!]!) | 0;
-      if ((h & maskS) === 0) return i - start + 1;
+      if ((h & maskS) === 0) return i + 1;
     }
     for (; i < limitEnd; i++) {
       h = ((h << 1) + gear[buf[i]!]!) | 0;
-      if ((h & maskL) === 0) return i - start + 1;
+      if ((h & maskL) === 0) return i + 1;
     }
-    if (limit === max) return max;
-    return final ? n : -1;
+    return -1;
   }
 }
