@@ -6,7 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../base/log.js';
 import type { Clock, RandomSource } from '../platform/clock.js';
-import type { EventRecorder, KubeApis, WatchCache } from '../platform/kubernetes/index.js';
+import type { EventRecorder, KubeApis, PodExec, WatchCache } from '../platform/kubernetes/index.js';
 import type { HookRunner } from './backup/hooks.js';
 
 /** A custom object as read from the API: spec and status are parsed with zod where used. */
@@ -51,6 +51,8 @@ export interface OperatorContext {
   log: Logger;
   events: EventRecorder;
   hooks: HookRunner;
+  /** pods/exec for the operator's own reads (a mounted trust bundle's copy); output never logged. */
+  exec: PodExec;
   settings: OperatorSettings;
   /** Objects created but not yet seen in a cache ("expectations"): keeps a lagging cache from causing a second create. */
   recent: RecentlyCreated;

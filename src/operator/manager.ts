@@ -169,6 +169,7 @@ export async function startOperator(o: OperatorOptions): Promise<OperatorHandle>
     log,
     events: eventRecorder(apis.core, clock, log),
     hooks: o.hooks ?? { exec },
+    exec,
     settings,
     recent: new RecentlyCreated(clock),
   };

@@ -144,3 +144,50 @@ test('after the rotation and a reissue, nothing the operator wrote has a zlint o
     await t.cleanup();
   }
 });
+
+test('a pod\'s mounted copy of the trust bundle that cannot be read is reported with its reason, and the propagation delay alone then governs the activation', async () => {
+  // No kubelet here: the pod is played as running, and exec into it fails as it would for a pod the
+  // operator may not exec into or one without `cat`.
+  const mns = await kube.namespace('mounts');
+  const policy = { ...api, namespace: mns, name: 'api' };
+  await custom.createNamespacedCustomObject({
+    ...api, namespace: mns,
+    body: {
+      apiVersion: 'holdfast.dev/v1alpha1', kind: 'CertificatePolicy', metadata: { name: 'api' },
+      spec: { issuer: { name: 'mounts-ca' }, secretName: 'api-tls', dnsNames: [`api.${mns}.svc`], trustBundle: { configMapName: 'api-ca' }, caRotation: { propagationDelay: '10m' } },
+    },
+  });
+  await eventually('the first certificate', () => core.readNamespacedSecret({ namespace: mns, name: 'api-tls' }).catch(() => undefined));
+  await core.createNamespacedPod({
+    namespace: mns,
+    body: {
+      metadata: { name: 'client' },
+      spec: {
+        schedulerName: 'holdfast-test-none',
+        containers: [{ name: 'app', image: 'registry.example/client:1', volumeMounts: [{ name: 'trust', mountPath: '/etc/trust' }] }],
+        volumes: [{ name: 'trust', configMap: { name: 'api-ca', items: [{ key: 'ca.crt', path: 'roots.pem' }] } }],
+      },
+    },
+  });
+  const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+  await core.patchNamespacedPodStatus(
+    { name: 'client', namespace: mns, body: { status: { phase: 'Running', containerStatuses: [{ name: 'app', image: 'registry.example/client:1', imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: new Date() } } }] } } },
+    merge,
+  );
+  await custom.patchNamespacedCustomObject({ ...policy, body: { metadata: { annotations: { 'holdfast.dev/rotate-ca': 'm1' } } } }, merge);
+  const unread = `${mns}/client (/etc/trust/roots.pem): the API server refused exec (HTTP 400): the pod is not running on a node or the container is not running`;
+  const st = async () => ((await custom.getNamespacedCustomObject(policy)) as { status?: Status }).status ?? {};
+  const waiting = await eventually('the distribute step reporting the copy it could not read', async () => {
+    const m = (await st()).caRotation?.message;
+    return m?.includes('not read') ? m : undefined;
+  }, 120_000);
+  assert.match(waiting, /^the trust bundles hold the new CA \S+; it issues in \d+ s, once the kubelet has refreshed every mounted copy \(spec\.caRotation\.propagationDelay\); 0 of 1 pods have the new CA in their mounted api-ca; not read, so only the propagation delay covers them: (.*)$/);
+  assert.ok(waiting.endsWith(unread), waiting);
+
+  // The unread copy does not hold the rotation once the delay has passed.
+  await custom.patchNamespacedCustomObject({ ...policy, body: { spec: { caRotation: { propagationDelay: '1s' } } } }, merge);
+  const activated = await eventually('the CARotationActivated Event', async () =>
+    (await core.listNamespacedEvent({ namespace: mns })).items.find((e) => e.reason === 'CARotationActivated')?.message, 120_000);
+  assert.match(activated, /^CA \S+ issues now \(mounted trust bundles: 0 copies confirmed to hold it, 1 could not be read \((.*)\)\); \S+ stays trusted until every certificate from it is replaced and rolled out$/);
+  assert.ok(activated.includes(`1 could not be read (${unread})`), activated);
+});

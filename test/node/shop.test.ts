@@ -500,6 +500,8 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
     const events = json<{ items: { reason: string; message: string }[] }>(['-n', NS, 'get', 'events', '--field-selector', 'involvedObject.kind=CertificatePolicy']).items;
     const reasons = events.map((e) => e.reason);
     for (const step of ['CARotationStaged', 'CARotationActivated', 'CARotationRetired']) assert.ok(reasons.includes(step), `no ${step} Event: ${reasons.join(', ')}`);
+    // Before the new CA issued, the operator read each client pod's mounted shop-ca (pods/exec cat) and found the new root in all three.
+    assert.match(events.find((e) => e.reason === 'CARotationActivated')!.message, /\(mounted trust bundles: 3 copies confirmed to hold it, 0 could not be read\)/);
     // The retire step probed the shop's pod through its Service's EndpointSlice (spec.endpoints), from the operator's pod.
     const retired = events.find((e) => e.reason === 'CARotationRetired')!.message;
     console.log(retired);

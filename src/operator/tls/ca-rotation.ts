@@ -7,7 +7,9 @@
  *     distribute every trust bundle of the issuer's policies holds both roots, and has for
  *                spec.caRotation.propagationDelay: the kubelet refreshes a mounted ConfigMap only
  *                on its next sync of the pod (a minute or more), and a client that reads the file
- *                before then still has the old bundle
+ *                before then still has the old bundle; and every copy mounted in a running pod
+ *                that the operator could read holds the new root (bundle-mounts.ts: a copy it could
+ *                not read is named, and the delay alone covers it)
  *     activate   the new CA issues; the old one stays trusted (previous). Every leaf is then
  *                reissued by the renewal decision (IssuerChanged) and its workloads rolled
  *     retire     once every policy's Secret is from the new CA and rolled out, and no address
@@ -19,6 +21,7 @@
  * (a reconcile may run on a cached policy older than its own last status write). Pure.
  */
 import { retireGateDecision, type ServingOld } from '../../tls/index.js';
+import { mountedSummary, type MountedCopy } from './bundle-mounts.js';
 
 export const ROTATE_CA_ANNOTATION = 'holdfast.dev/rotate-ca';
 
@@ -49,7 +52,7 @@ export type RotationStep =
   | { action: 'none' }
   | { action: 'stage' }
   | { action: 'wait'; retryAfterMs: number; message: string }
-  | { action: 'activate' }
+  | { action: 'activate'; mounted: ReturnType<typeof mountedSummary> }
   | { action: 'retire' }
   | { action: 'done' };
 
@@ -61,6 +64,8 @@ export function rotationStep(i: {
   leaves: LeafView[];
   /** Addresses of the policies' spec.endpoints seen serving a leaf from the old CA (probed at the retire step only). */
   servingOld?: ServingOld[];
+  /** The bundles' copies mounted in running pods, read at the distribute step only. */
+  mounted?: readonly MountedCopy[];
   now: Date;
   propagationDelayMs: number;
 }): RotationStep {
@@ -74,9 +79,13 @@ export function rotationStep(i: {
     if (missing.length) return { action: 'wait', retryAfterMs: 2000, message: `the trust bundles of ${missing.join(', ')} do not hold the new CA ${ca.nextId} yet` };
     const since = Math.max(0, ...i.bundles.map((b) => b.since.getTime()));
     const left = since + i.propagationDelayMs - i.now.getTime();
+    const mounted = mountedSummary(i.mounted ?? []);
+    const also = mounted.message ? `; ${mounted.message}` : '';
     if (left > 0)
-      return { action: 'wait', retryAfterMs: left, message: `the trust bundles hold the new CA ${ca.nextId}; it issues in ${Math.ceil(left / 1000)} s, once the kubelet has refreshed every mounted copy (spec.caRotation.propagationDelay)` };
-    return { action: 'activate' };
+      return { action: 'wait', retryAfterMs: left, message: `the trust bundles hold the new CA ${ca.nextId}; it issues in ${Math.ceil(left / 1000)} s, once the kubelet has refreshed every mounted copy (spec.caRotation.propagationDelay)${also}` };
+    // The delay has passed, but a copy read from a pod still lacks the new root: that pod's clients would refuse the new leaves.
+    if (mounted.waiting) return { action: 'wait', retryAfterMs: 5000, message: mounted.message };
+    return { action: 'activate', mounted };
   }
   const behind = i.leaves.filter((l) => l.issuedBy !== ca.activeId || !l.rolledOut).map((l) => l.policy);
   if (behind.length) return { action: 'wait', retryAfterMs: 5000, message: `the old CA ${ca.previousId} stays trusted until ${behind.join(', ')} serve a certificate from ${ca.activeId}` };

@@ -18,6 +18,7 @@ import { advanceCa, CA_ID_ANNOTATION, createCa, loadCa, trustedRoots, type CaSet
 import { publishedCrls, refreshCaCrls, revokeLeaf } from './ca-crl.js';
 import { ROTATE_CA_ANNOTATION, rotationStep, type BundleView, type LeafView, type RotationStep } from './ca-rotation.js';
 import { missingCaDecision, NEW_CA_ANNOTATION } from './missing-ca.js';
+import { readMountedCopies } from './mounted-copies.js';
 import { planRollout, type WorkloadView } from './rollout-plan.js';
 import { REISSUE_ANNOTATION, REISSUED_FOR_ANNOTATION, reissueDecision } from './reissue.js';
 import { REVOKE_ANNOTATION, REVOKED_FOR_ANNOTATION, revokeVerdict } from './revoke.js';
@@ -301,6 +302,7 @@ async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: Certifica
   const reload = async () => (await loadCa(ctx, issuer)) ?? ca;
   // The addresses the last look probed, for the retire Event: what "nothing serves the old CA" rests on.
   let probed: string[] = [];
+  let mountedWords = '';
   const look = async (set: CaSet) => {
     const all = policiesOf(ctx, issuer);
     const bundles: BundleView[] = [];
@@ -315,7 +317,15 @@ async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: Certifica
     const probe = set.previous && !set.next ? await probeOld(ctx, all, set.previous) : { servingOld: [], probed: [] };
     probed = probe.probed;
     const servingOld = probe.servingOld;
-    return rotationStep({ requested, handled, ca: { activeId: set.active.id, nextId: set.next?.id, previousId: set.previous?.id, rotation: set.rotation }, bundles, leaves, servingOld, now, propagationDelayMs: parseDuration(delay, 'spec.caRotation.propagationDelay') });
+    // The pods' copies are read at the distribute step only, once every bundle holds the new root.
+    const next = set.next;
+    const mounted = next && bundles.every((b) => b.caIds.includes(next.id))
+      ? await readMountedCopies(ctx, all.flatMap((p) => (p.spec.trustBundle ? [{ namespace: p.obj.metadata!.namespace!, configMap: p.spec.trustBundle.configMapName, key: p.spec.trustBundle.key, involved: { apiVersion: API_VERSION, kind: 'CertificatePolicy', namespace: p.obj.metadata!.namespace!, name: p.obj.metadata!.name!, uid: p.obj.metadata!.uid! } }] : [])), next.root.certPem)
+      : [];
+    const step = rotationStep({ requested, handled, ca: { activeId: set.active.id, nextId: next?.id, previousId: set.previous?.id, rotation: set.rotation }, bundles, leaves, servingOld, mounted, now, propagationDelayMs: parseDuration(delay, 'spec.caRotation.propagationDelay') });
+    if (step.action === 'activate')
+      mountedWords = `mounted trust bundles: ${step.mounted.confirmed} ${step.mounted.confirmed === 1 ? 'copy' : 'copies'} confirmed to hold it, ${step.mounted.unread} could not be read${step.mounted.unread ? ` (${step.mounted.unreadList})` : ''}`;
+    return step;
   };
   let step = await look(ca);
   if (step.action === 'stage' || step.action === 'activate' || step.action === 'retire') {
@@ -323,7 +333,7 @@ async function rotateCa(ctx: OperatorContext, obj: CustomObject, spec: Certifica
     ca = await reload();
     const words: Record<string, string> = {
       stage: `new CA ${ca.next?.id} staged for ${ROTATE_CA_ANNOTATION}=${ca.rotation}: in every trust bundle of issuer ${issuer} now, issuing after spec.caRotation.propagationDelay`,
-      activate: `CA ${ca.active.id} issues now; ${ca.previous?.id} stays trusted until every certificate from it is replaced and rolled out`,
+      activate: `CA ${ca.active.id} issues now (${mountedWords}); ${ca.previous?.id} stays trusted until every certificate from it is replaced and rolled out`,
       retire: `old CA retired: the trust bundles of issuer ${issuer} hold only ${ca.active.id}; ${probed.length ? `none of ${probed.join(', ')} served a leaf from it` : 'no spec.endpoints to probe'}`,
     };
     await ctx.events.record(involved, 'Normal', `CARotation${step.action[0]!.toUpperCase()}${step.action.slice(1)}d`, words[step.action]!);

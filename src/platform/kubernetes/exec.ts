@@ -2,6 +2,8 @@
  * Running a command in a container through the pods/exec API (a WebSocket to the API server, which
  * proxies to the kubelet). Outcomes, not exceptions: a hook that cannot run is a result the
  * controller turns into a condition. Command output is discarded, never logged: it may hold secrets.
+ * A caller that needs stdout (a mounted file's content) asks for at most `stdoutLimitBytes` of it:
+ * returned, never logged nor put in a message; more than the limit is a failure, not a cut copy.
  */
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
@@ -15,9 +17,27 @@ export interface ExecOutcome {
   outcome: 'ok' | 'failed' | 'timeout';
   exitCode: number | null;
   message: string;
+  /** Only when asked for with stdoutLimitBytes, and only on outcome ok. */
+  stdout?: Buffer;
 }
 
 const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
+
+/** Keeps up to `limit` bytes; past it, only notes the overflow (the output is not kept). */
+function capture(limit: number) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  const stream = new Writable({
+    write: (c: Buffer, _e, cb) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+      cb();
+    },
+  });
+  return { stream, over: () => over, bytes: () => Buffer.concat(chunks) };
+}
 
 function exitCodeOf(s: k8s.V1Status): number | null {
   if (s.status === 'Success') return 0;
@@ -25,22 +45,27 @@ function exitCodeOf(s: k8s.V1Status): number | null {
   return c !== undefined && /^\d+$/.test(c) ? Number(c) : null;
 }
 
+export type PodExec = ReturnType<typeof podExec>;
+
 export function podExec(kc: k8s.KubeConfig) {
   const exec = new k8s.Exec(kc);
-  return async (pod: ExecTarget, container: string, command: string[], timeoutMs: number): Promise<ExecOutcome> => {
+  return async (pod: ExecTarget, container: string, command: string[], timeoutMs: number, opts: { stdoutLimitBytes?: number } = {}): Promise<ExecOutcome> => {
     let ws: { close(): void } | undefined;
     let timer: NodeJS.Timeout | undefined;
     const where = `exec in ${pod.namespace}/${pod.name} container ${container}`;
+    const out = opts.stdoutLimitBytes !== undefined ? capture(opts.stdoutLimitBytes) : undefined;
     const done = new Promise<ExecOutcome>((resolve) => {
       timer = setTimeout(() => resolve({ outcome: 'timeout', exitCode: null, message: `${where}: no result within ${timeoutMs} ms` }), timeoutMs);
       exec
-        .exec(pod.namespace, pod.name, container, command, sink(), sink(), null, false, (s) => {
+        .exec(pod.namespace, pod.name, container, command, out?.stream ?? sink(), sink(), null, false, (s) => {
           const code = exitCodeOf(s);
-          resolve(
-            code === 0
-              ? { outcome: 'ok', exitCode: 0, message: 'ok' }
-              : { outcome: 'failed', exitCode: code, message: `${where}: ${code === null ? (s.message ?? 'failed') : `exit code ${code}`}` },
-          );
+          if (code === 0 && out?.over()) resolve({ outcome: 'failed', exitCode: 0, message: `${where}: more than ${opts.stdoutLimitBytes} bytes of output` });
+          else
+            resolve(
+              code === 0
+                ? { outcome: 'ok', exitCode: 0, message: 'ok', ...(out ? { stdout: out.bytes() } : {}) }
+                : { outcome: 'failed', exitCode: code, message: `${where}: ${code === null ? (s.message ?? 'failed') : `exit code ${code}`}` },
+            );
         })
         .then((socket) => {
           ws = socket;
