@@ -7,7 +7,7 @@
 import { severities } from '../../sast/severity.js';
 import type { FindingView } from '../views/health.js';
 import type { FindingDetail } from '../views/finding-detail.js';
-import { cweLink, findingStates, type FindingsQuery, type Page, type RuleGroup } from '../views/findings-query.js';
+import { cweLink, findingStates, helpLink, type FindingsQuery, type Page, type RuleGroup } from '../views/findings-query.js';
 import type { Point } from './charts/svg.js';
 import { ago, badge, html, Html, short, stamp } from './html.js';
 import { findingsChart } from './overview-page.js';
@@ -54,6 +54,11 @@ function filters(q: FindingsQuery, view: FindingsView, o: { tools: readonly stri
   </form>`;
 }
 
+function ruleHelp(uri: string | undefined): Html | string {
+  const href = helpLink(uri);
+  return href ? html`<div><a class="rule-help" href="${href}" rel="noreferrer noopener" target="_blank">rule help ↗</a></div>` : '';
+}
+
 function rulesTable(groups: readonly RuleGroup[], q: FindingsQuery): Html {
   if (groups.length === 0) return html`<p class="muted">No findings match.</p>`;
   return html`<table data-testid="rules">
@@ -64,7 +69,12 @@ function rulesTable(groups: readonly RuleGroup[], q: FindingsQuery): Html {
       ${groups.map(
         (g) => html`<tr class="rule" data-rule="${g.ruleId}" data-tool="${g.tool}" data-count="${g.count}">
           <td>${badge(g.severity)}</td>
-          <td><a href="${findingsUrl({ ...q, rule: g.ruleId, tool: g.tool }, 'list')}"><code>${g.ruleId}</code></a></td>
+          <td>
+            <a href="${findingsUrl({ ...q, rule: g.ruleId, tool: g.tool }, 'list')}"><code>${g.ruleId}</code></a>
+            ${g.name && g.name !== g.ruleId ? html`<div class="rule-name">${g.name}</div>` : ''}
+            ${g.description && g.description !== g.ruleId && g.description !== g.name ? html`<div class="muted">${g.description}</div>` : ''}
+            ${ruleHelp(g.helpUri)}
+          </td>
           <td>${g.tool}</td>
           <td>
             <b>${g.count}</b>

@@ -81,6 +81,8 @@ describe('dashboard pages', () => {
     const rules = (await get('/ui/findings?state=all')).body;
     assert.match(rules, /<tr class="rule" data-rule="B602" data-tool="Bandit" data-count="1">/);
     assert.match(rules, /href="https:\/\/cwe.mitre.org\/data\/definitions\/78.html"/);
+    assert.match(rules, /<div class="rule-name">subprocess_popen_with_shell_equals_true<\/div>/, "the rule's name from the report");
+    assert.match(rules, /<a class="rule-help" href="https:\/\/bandit.readthedocs.io\/en\/latest\/plugins\/b602.html"/, "the rule's help page from the report");
     const list = (await get('/ui/findings?view=list&state=all&perPage=1')).body;
     assert.match(list, /data-total="1"/);
     assert.match(list, /page 1 of 1/);

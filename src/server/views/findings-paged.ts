@@ -44,7 +44,15 @@ export function findingsPaged(cp: FindingViewDeps, q: FindingsQuery, want: { pag
     }
   return {
     page: { items, total, page: p, pages: last, from: items.length ? start + 1 : 0, to: start + items.length },
-    groups: want.groups ? rulesFromCounts(pages.ruleCounts(filter), deployedByRule) : [],
+    groups: want.groups ? rulesFromCounts(pages.ruleCounts(filter), deployedByRule).map((g) => described(cp, g)) : [],
     tools: pages.tools(),
   };
+}
+
+/** A group with the rule's own name, description and help page, as the newest report described it. */
+function described(cp: FindingViewDeps, g: RuleGroup): RuleGroup {
+  const r = cp.catalog.sast.getRule(g.tool, g.ruleId);
+  // Only what the scanner said: a group stays the same object shape groupByRule gives for a list.
+  const said = Object.entries({ name: r?.name, description: r?.shortDescription, helpUri: r?.helpUri }).filter(([, v]) => v !== undefined);
+  return { ...g, ...Object.fromEntries(said) };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Sighting } from '../../catalog/finding-history.js';
-import { cweLink, filterFindings, findingHistory, groupByRule, pageOf, parseFindingsQuery, versionsCarrying } from './findings-query.js';
+import { cweLink, filterFindings, helpLink, findingHistory, groupByRule, pageOf, parseFindingsQuery, versionsCarrying } from './findings-query.js';
 import type { FindingView } from './health.js';
 
 const f = (o: Partial<FindingView>): FindingView => ({
@@ -85,6 +85,23 @@ describe('findings query', () => {
   it('links a CWE to its MITRE page and nothing else', () => {
     assert.equal(cweLink('CWE-78'), 'https://cwe.mitre.org/data/definitions/78.html');
     assert.equal(cweLink('javascript:alert(1)'), undefined);
+  });
+
+  it("links a rule's help page only when it is an absolute http(s) URL", () => {
+    const cases: [string | undefined, string | undefined][] = [
+      ['https://bandit.readthedocs.io/en/latest/plugins/b602.html', 'https://bandit.readthedocs.io/en/latest/plugins/b602.html'],
+      [' http://example.test/r ', 'http://example.test/r'],
+      ['HTTPS://Example.test/R', 'https://example.test/R'],
+      ['javascript:alert(1)', undefined],
+      ['JavaScript:alert(1)', undefined],
+      ['data:text/html,<b>x</b>', undefined],
+      ['file:///etc/passwd', undefined],
+      ['/relative/help', undefined],
+      ['not a url', undefined],
+      ['', undefined],
+      [undefined, undefined],
+    ];
+    for (const [uri, want] of cases) assert.equal(helpLink(uri), want, String(uri));
   });
 });
 

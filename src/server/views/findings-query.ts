@@ -92,9 +92,13 @@ export interface RuleGroup {
   severity: string;
   bySeverity: Record<string, number>;
   cwes: string[];
-  /** One message of the rule's findings, as the tool wrote it (the catalog keeps no rule text). */
+  /** One message of the rule's findings, as the tool wrote it. */
   example: string;
   deployedIn: string[];
+  /** The rule as the scanner described it (SARIF rule name, short description, help page), when it did; helpUri as written, any scheme. */
+  name?: string | undefined;
+  description?: string | undefined;
+  helpUri?: string | undefined;
 }
 
 const rank = (s: string) => severities.indexOf(s as (typeof severities)[number]) + 1 || severities.length + 1;
@@ -133,6 +137,20 @@ export function groupByRule(views: readonly FindingView[]): RuleGroup[] {
   }
   return rulesFromCounts([...counts.values()], deployedIn);
 }
+
+/**
+ * A scanner's help URL as a link, only when it is http(s): a SARIF file is uploaded by anyone
+ * holding a CI token, and a javascript: or data: URL in it must not become a link a reviewer clicks.
+ */
+export const helpLink = (uri: string | undefined): string | undefined => {
+  if (!uri) return undefined;
+  try {
+    const u = new URL(uri.trim());
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 /** A CWE's page at MITRE, for an id the catalog stored as "CWE-79". */
 export const cweLink = (cwe: string): string | undefined => {
