@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './log.js';
 export * from './format.js';
+export * from './markdown.js';

@@ -3,6 +3,7 @@
  * found, what was decided and why, the evidence kept, the certificates replaced, what was verified,
  * and the timeline of every step. Pure: it renders what the journal and the audit trail hold.
  */
+import { mdEscaped, mdText } from '../base/markdown.js';
 import type { AuditEvent } from '../catalog/index.js';
 import type { IncidentRow, IncidentStepRow } from '../catalog/incidents.js';
 
@@ -16,6 +17,8 @@ export interface ReportInput {
 type O = Record<string, unknown>;
 const out = (steps: IncidentStepRow[], uses: string): O[] => steps.filter((s) => s.uses === uses && s.status === 'completed').map((s) => s.outputs);
 const short = (s: unknown, n = 12) => String(s ?? '?').slice(0, n);
+/** A value as literal Markdown text: most of it came from a report, a scanner or a workload, none of it may make an element or a link. */
+const t = (s: unknown) => mdText(String(s ?? '?'));
 
 /** The report as Markdown lines; the HTML is rendered from the same sections. */
 function sections(r: ReportInput): { title: string; lines: string[] }[] {
@@ -33,34 +36,34 @@ function sections(r: ReportInput): { title: string; lines: string[] }[] {
       title: 'Summary',
       lines: [
         `- Incident: \`${i.id}\` (playbook ${i.playbook}), status **${i.status}**`,
-        `- Volume: ${i.volume}; config ${i.configFile}`,
-        `- Vulnerability: ${String(assess.target ?? '?')}${finding ? ` — finding \`${String(finding.id)}\` ${String(finding.ruleId)} (${String(finding.severity)}): ${String(finding.message)}${finding.path ? ` at ${String(finding.path)}:${String(finding.line ?? '')}` : ''}` : ''}`,
-        `- Restore point: \`${String(choice.snapshotId ?? '?')}\` taken ${String(choice.restorePointTime ?? '?')}`,
+        `- Volume: ${t(i.volume)}; config ${t(i.configFile)}`,
+        `- Vulnerability: ${t(assess.target)}${finding ? ` — finding \`${String(finding.id)}\` ${t(finding.ruleId)} (${t(finding.severity)}): ${t(finding.message)}${finding.path ? ` at ${t(finding.path)}:${t(finding.line ?? '')}` : ''}` : ''}`,
+        `- Restore point: \`${String(choice.snapshotId ?? '?')}\` taken ${t(choice.restorePointTime)}`,
         `- Report generated ${r.generatedAt.toISOString()}`,
       ],
     },
     {
       title: 'Affected versions',
-      lines: affected.length ? affected.map((a) => `- ${String(a.workload)} ran ${String(a.version)} from ${String(a.since)}${a.until ? ` until ${String(a.until)}` : ' (until this incident)'}, writing ${(a.volumes as string[]).join(', ')}: ${String(a.why)}`) : ['- no deployed version carries it'],
+      lines: affected.length ? affected.map((a) => `- ${t(a.workload)} ran ${t(a.version)} from ${t(a.since)}${a.until ? ` until ${t(a.until)}` : ' (until this incident)'}, writing ${(a.volumes as string[]).map(t).join(', ')}: ${t(a.why)}`) : ['- no deployed version carries it'],
     },
-    { title: 'Decision: restore point', lines: [`- ${String(choice.message ?? '?')}`, ...((choice.steps ?? []) as string[]).map((s) => `  - ${s}`)] },
+    { title: 'Decision: restore point', lines: [`- ${t(choice.message)}`, ...((choice.steps ?? []) as string[]).map((s) => `  - ${t(s)}`)] },
     {
       title: 'Evidence kept',
-      lines: evidence.map((e) => `- snapshot \`${String(e.snapshotId)}\` (${e.sealed ? 'sealed, after the quiesce' : 'live, before the quiesce'}) at ${String(e.time)}: ${String(e.files)} file(s), ${String(e.bytes)} byte(s); tags ${(e.tags as string[]).join(', ')}`),
+      lines: evidence.map((e) => `- snapshot \`${String(e.snapshotId)}\` (${e.sealed ? 'sealed, after the quiesce' : 'live, before the quiesce'}) at ${t(e.time)}: ${t(e.files)} file(s), ${t(e.bytes)} byte(s); tags ${(e.tags as string[]).map(t).join(', ')}`),
     },
     {
       title: 'Certificates',
       lines: rotated.length
-        ? rotated.map((c) => `- ${c.name}${c.endpoint ? ` on ${c.endpoint}` : ''}: serial ${short(c.old?.serial, 40)} → ${short(c.new.serial, 40)}; key ${short(c.old?.keyId, 16)} → ${short(c.new.keyId, 16)}; fingerprint ${String(c.new.fingerprint)}; valid until ${String(c.new.notAfter)}`)
+        ? rotated.map((c) => `- ${t(c.name)}${c.endpoint ? ` on ${t(c.endpoint)}` : ''}: serial ${t(short(c.old?.serial, 40))} → ${t(short(c.new.serial, 40))}; key ${t(short(c.old?.keyId, 16))} → ${t(short(c.new.keyId, 16))}; fingerprint ${t(c.new.fingerprint)}; valid until ${t(c.new.notAfter)}`)
         : ['- none rotated'],
     },
     {
       title: 'Verification',
       lines: [
-        ...((verify.health ?? []) as O[]).map((h) => `- health ${String(h.endpoint)}: ${h.ok ? 'passed' : 'FAILED'} (HTTP ${String(h.status)})`),
-        ...((verify.certificates ?? []) as O[]).map((c) => `- ${String(c.name)}: ${c.servesInstalled ? 'serves the new certificate' : 'does NOT serve the new certificate'}; ${c.trusted ? 'trusted by the CA bundle' : 'NOT trusted'}; ${c.newKey === false ? 'OLD key' : 'new key'}`),
-        ...((verify.versions ?? []) as O[]).map((v) => `- ${String(v.workload)} runs ${short(v.running)} (expected ${short(v.expected)})`),
-        restore.data ? `- data: ${String((restore.data as O).entries)} entr(ies), ${String((restore.data as O).bytes)} byte(s) equal to the restore point's manifest` : '- data: not compared',
+        ...((verify.health ?? []) as O[]).map((h) => `- health ${t(h.endpoint)}: ${h.ok ? 'passed' : 'FAILED'} (HTTP ${t(h.status)})`),
+        ...((verify.certificates ?? []) as O[]).map((c) => `- ${t(c.name)}: ${c.servesInstalled ? 'serves the new certificate' : 'does NOT serve the new certificate'}; ${c.trusted ? 'trusted by the CA bundle' : 'NOT trusted'}; ${c.newKey === false ? 'OLD key' : 'new key'}`),
+        ...((verify.versions ?? []) as O[]).map((v) => `- ${t(v.workload)} runs ${t(short(v.running))} (expected ${t(short(v.expected))})`),
+        restore.data ? `- data: ${t((restore.data as O).entries)} entr(ies), ${t((restore.data as O).bytes)} byte(s) equal to the restore point's manifest` : '- data: not compared',
       ],
     },
     {
@@ -68,19 +71,22 @@ function sections(r: ReportInput): { title: string; lines: string[] }[] {
       lines: [
         '| step | kind | status | started | completed | attempts |',
         '|---|---|---|---|---|---|',
-        ...steps.map((s) => `| ${s.step} | ${s.uses} | ${s.status} | ${s.startedAt ?? ''} | ${s.completedAt ?? ''} | ${s.attempts} |`),
+        ...steps.map((s) => `| ${[s.step, s.uses, s.status, s.startedAt ?? '', s.completedAt ?? '', s.attempts].map(t).join(' | ')} |`),
       ],
     },
-    { title: 'Audit trail', lines: [...r.audit].reverse().map((e) => `- ${e.time} ${e.actor} ${e.action} ${e.object}${e.details.step ? ` (${String(e.details.step)})` : ''}`) },
+    { title: 'Audit trail', lines: [...r.audit].reverse().map((e) => `- ${t(e.time)} ${t(e.actor)} ${t(e.action)} ${t(e.object)}${e.details.step ? ` (${t(e.details.step)})` : ''}`) },
   ];
 }
 
 export function renderMarkdown(r: ReportInput): string {
-  return [`# Incident ${r.incident.id}: restore of ${r.incident.volume}`, '', ...sections(r).flatMap((s) => [`## ${s.title}`, '', ...s.lines, ''])].join('\n');
+  return [`# Incident ${t(r.incident.id)}: restore of ${t(r.incident.volume)}`, '', ...sections(r).flatMap((s) => [`## ${s.title}`, '', ...s.lines, ''])].join('\n');
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const inline = (s: string) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>').replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+/** The Markdown of a line as HTML: a backslash escape is its character, `code` and **strong** are the report's own, all else is text. */
+const inlineMd = new RegExp(`${mdEscaped.source}|\`([^\`]+)\`|\\*\\*([^*]+)\\*\\*|[&<>"]`, 'g');
+const inline = (s: string): string =>
+  s.replace(inlineMd, (m, escaped?: string, code?: string, strong?: string) => (escaped !== undefined ? esc(escaped) : code !== undefined ? `<code>${esc(code)}</code>` : strong !== undefined ? `<strong>${inline(strong)}</strong>` : esc(m)));
 
 export function renderHtml(r: ReportInput): string {
   const body = sections(r)
@@ -89,7 +95,7 @@ export function renderHtml(r: ReportInput): string {
       if (rows.length) {
         const cells = (l: string) => l.slice(2, -2).split(' | ');
         const [head, ...rest] = rows;
-        return `<h2>${esc(s.title)}</h2><table><tr>${cells(head!).map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${rest.map((l) => `<tr>${cells(l).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+        return `<h2>${esc(s.title)}</h2><table><tr>${cells(head!).map((c) => `<th>${inline(c)}</th>`).join('')}</tr>${rest.map((l) => `<tr>${cells(l).map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</table>`;
       }
       return `<h2>${esc(s.title)}</h2><ul>${s.lines.map((l) => `<li${l.startsWith('  ') ? ' class="sub"' : ''}>${inline(l.replace(/^\s*- /, ''))}</li>`).join('')}</ul>`;
     })

@@ -1,24 +1,11 @@
 /**
- * The Markdown review writes report text literally: rendered by a real CommonMark renderer
- * (markdown-it-py from the scanners' venv, scripts/prepare/20-scanners.sh) with raw HTML allowed,
- * as GitHub and most viewers do, a hostile rule id or message makes no element and no link.
+ * The Markdown review writes report text literally: rendered by a real CommonMark renderer with
+ * raw HTML allowed (test/harness/commonmark.ts), as GitHub and most viewers do, a hostile rule id or message makes no element and no link.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
+import { asHtmlText, renderCommonMark as render } from '../../../test/harness/commonmark.js';
 import { toMarkdown, type Review } from './review.js';
-
-const python = join(homedir(), '.cache', 'holdfast', 'venv', 'bin', 'python');
-
-function render(md: string): string {
-  if (!existsSync(python)) throw new Error(`markdown-it-py is not installed at ${python}: run scripts/prepare/20-scanners.sh`);
-  const r = spawnSync(python, ['-c', "import sys, markdown_it; sys.stdout.write(markdown_it.MarkdownIt('commonmark', {'html': True}).enable('table').render(sys.stdin.read()))"], { input: md, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout;
-}
 
 const hostile = [
   '<b onmouseover="alert(1)">hover</b>',
@@ -43,7 +30,6 @@ test('toMarkdown escapes everything that came from a report: no element, no link
   // Each cell stayed one cell: three per row, the header's three included.
   for (const row of html.match(/<tr>[\s\S]*?<\/tr>/g)!) assert.equal(row.match(/<t[dh]\b/g)!.length, 3, row);
   for (const h of hostile) {
-    const text = h.replace(/\n/g, ' ').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-    assert.ok(html.includes(text), `the text ${JSON.stringify(h)} is shown as written`);
+    assert.ok(html.includes(asHtmlText(h)), `the text ${JSON.stringify(h)} is shown as written`);
   }
 });

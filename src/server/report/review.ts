@@ -3,6 +3,7 @@
  * findings by severity with SLA state, and what changed since the last review. Built as one
  * structure, rendered to Markdown and to HTML from it, so both always say the same.
  */
+import { mdText } from '../../base/markdown.js';
 import { certificateViews, findingViews, volumeViews, type CertificateViewDeps } from '../views/health.js';
 import { overview } from '../views/overview.js';
 import { timeline, type TimelineDeps } from '../views/timeline.js';
@@ -111,13 +112,6 @@ export async function buildReview(cp: ReviewDeps, since: Date | undefined): Prom
   };
 }
 
-/**
- * Text from a report (rule ids, messages, paths, a tool's names) as literal Markdown: every
- * character CommonMark gives a meaning inline is backslash-escaped, so `<b onmouseover=…>` stays
- * text, `[x](javascript:…)` is no link and `|` does not split a table cell; line breaks become
- * spaces (a cell and a list item are one line).
- */
-export const mdText = (s: string) => s.replace(/[\\`*_{}[\]()<>#!|~&]/g, '\\$&').replace(/[\r\n]+/g, ' ');
 export function toMarkdown(r: Review): string {
   const out = [`# Holdfast review — ${r.generatedAt}`, '', `Status: **${mdText(r.status)}**`, ''];
   if (r.problems.length) out.push('Problems:', '', ...r.problems.map((p) => `- ${mdText(p)}`), '');
