@@ -3,6 +3,8 @@
  * /healthz every 100 ms throughout, and no answer may take 1 s or more.
  * - the AppScan shape that hung serve (absolute paths sharing only "/") plus hostile URIs: ingested;
  * - a large report (30k results): ingested off the event loop;
+ * - a report of two runs of one tool (Snyk Container's shape), uploaded for a clean then a vulnerable
+ *   image: run 1 does not mark run 0's findings fixed, so the vulnerable version carries its high finding;
  * - SIGTERM in the middle of another large ingest: serve stops within 5 s and writes nothing of it.
  */
 import assert from 'node:assert/strict';
@@ -16,11 +18,14 @@ import { Catalog } from '../../src/catalog/index.js';
 import { Serve } from '../harness/serve.js';
 import { freePort } from '../playbook/harness.js';
 import { randomUri } from '../sast/path-properties.js';
+import { snykContainer } from '../../src/sast/testing.js';
 import { seededRandom } from '../harness/seeded-random.js';
 
 const c1 = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
 const c2 = 'b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2';
 const c3 = 'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3';
+const cleanImage = 'd4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4';
+const vulnerableImage = 'e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5';
 
 function sarif(tool: string, uris: string[], level: 'error' | 'warning'): Buffer {
   const results = uris.map((uri, i) => ({
@@ -62,7 +67,12 @@ describe('holdfast serve keeps answering while it ingests, and stops on SIGTERM 
       req.end(body);
     });
   }
-  const upload = (report: Buffer, commit: string) => call('POST', `/api/v1/sarif?repository=github.com/acme/shop&commit=${commit}&ref=main`, report);
+  const upload = (report: Buffer, commit: string, query = '') => call('POST', `/api/v1/sarif?repository=github.com/acme/shop&commit=${commit}&ref=main${query}`, report);
+  const get = async <T>(path: string): Promise<T> => {
+    const r = await call('GET', path);
+    assert.equal(r.status, 200, `${path}: ${r.text}`);
+    return JSON.parse(r.text) as T;
+  };
 
   /**
    * GET /healthz every 100 ms, each waited for, timed from its own thread: the test's thread
@@ -134,6 +144,29 @@ describe('holdfast serve keeps answering while it ingests, and stops on SIGTERM 
     const expected = Math.max(3, Math.floor(uploadMs / 400));
     assert.ok(during >= expected, `only ${during} health checks answered during a ${Math.round(uploadMs)} ms upload (expected >= ${expected})`);
     assert.ok(worst() < 1000, `slowest /healthz: ${JSON.stringify(slowest.filter((x) => x.ms > 1000))}\n${serve.stderr.slice(-3000)}`);
+  });
+
+  it('a two-run report (Snyk Container) does not mark run 0 fixed: the vulnerable image carries its high finding', async () => {
+    const clean = await upload(snykContainer('clean'), cleanImage, `&imageDigest=sha256:${'1'.repeat(64)}`);
+    assert.equal(clean.status, 201, clean.text);
+    const vulnerable = await upload(snykContainer('vulnerable'), vulnerableImage, `&imageDigest=sha256:${'2'.repeat(64)}`);
+    assert.equal(vulnerable.status, 201, vulnerable.text);
+    const answer = JSON.parse(vulnerable.text) as { scans: number; results: number; newFindings: { id: string; ruleId: string; severity: string }[] };
+    // Both runs are one scan of the tool: three results, and the OpenSSL one is new.
+    assert.deepEqual([answer.scans, answer.results, answer.newFindings.map((f) => [f.ruleId, f.severity])], [1, 3, [['SNYK-DEBIAN12-OPENSSL-5788364', 'high']]]);
+
+    type Finding = { id: string; ruleId: string; severity: string; state: string };
+    const snyk = (fs: Finding[]) => fs.filter((f) => f.ruleId.startsWith('SNYK-'));
+    assert.deepEqual(snyk(await get<Finding[]>('/api/v1/findings?state=fixed')), [], 'run 1 marked nothing of run 0 fixed');
+    const carried = snyk(await get<Finding[]>(`/api/v1/findings?state=all&version=${vulnerableImage}`));
+    assert.deepEqual(carried.map((f) => [f.ruleId, f.state]).sort(), [
+      ['SNYK-DEBIAN12-OPENSSL-5788364', 'open'],
+      ['SNYK-DEBIAN12-ZLIB-6008963', 'open'],
+      ['SNYK-JS-LODASH-1018905', 'open'],
+    ]);
+    // Vulnerable, not clean: the high finding is open and the vulnerable version carries it, the clean one does not.
+    const openssl = await get<{ f: Finding; versions: { commit: string }[] }>(`/api/v1/findings/${encodeURIComponent(answer.newFindings[0]!.id)}`);
+    assert.deepEqual([openssl.f.severity, openssl.f.state, openssl.versions.map((v) => v.commit)], ['high', 'open', [vulnerableImage]]);
   });
 
   it('stops within 5 s on SIGTERM in the middle of a large ingest, which writes nothing', async () => {
