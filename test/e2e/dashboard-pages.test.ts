@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { dismissFinding } from '../../src/sast/index.js';
-import { highReport } from '../../src/server/dashboard/testing.js';
-import { baseYaml, commit, testPlane, type TestPlane } from '../../src/server/testing.js';
+import { highReport, uploadReport } from '../../src/server/dashboard/testing.js';
+import { baseYaml, testPlane, type TestPlane } from '../../src/server/testing.js';
 import { launchBrowser, screenshotDir } from '../harness/browser.js';
 
 const baselineFile = new URL('./fixtures/dashboard-layout.json', import.meta.url).pathname;
@@ -88,15 +88,7 @@ describe('the dashboard in a browser', { timeout: 240_000 }, () => {
     t = await testPlane({
       yaml: baseYaml(`certificates:\n  web: { commonName: web.local, ipAddresses: [127.0.0.1], certFile: ./certs/tls.crt, keyFile: ./certs/tls.key, validity: 2h, renewBefore: 1h }\n`),
     });
-    const upload = async (report: Buffer | string) => {
-      const r = await t.app.inject({
-        method: 'POST',
-        url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main`,
-        headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/sarif+json' },
-        payload: report,
-      });
-      assert.equal(r.statusCode, 201, r.body);
-    };
+    const upload = (report: Buffer | string) => uploadReport(t, report);
     // Four hours of a small shop: a backup every hour (the data grows), a verification, a
     // certificate issued and renewed, and two scanners' reports.
     for (let h = 0; h < 4; h++) {

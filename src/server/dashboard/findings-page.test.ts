@@ -34,21 +34,41 @@ const ruleCell = (body: string, id: string) => {
 
 describe('findings page: rule groups', () => {
   it("shows the rule's name, description and a link to its help page", () => {
-    const cell = ruleCell(rulesPage([group({ name: 'subprocess_popen_with_shell_equals_true', description: 'shell=True in subprocess', helpUri: 'https://bandit.readthedocs.io/en/latest/plugins/b602.html' })]), 'B602');
+    const cell = ruleCell(
+      rulesPage([
+        group({
+          name: 'subprocess_popen_with_shell_equals_true',
+          description: 'shell=True in subprocess',
+          helpUri: 'https://bandit.readthedocs.io/en/latest/plugins/b602.html',
+        }),
+      ]),
+      'B602',
+    );
     assert.match(cell, /<div class="rule-name">subprocess_popen_with_shell_equals_true<\/div>/);
     assert.match(cell, /<div class="muted">shell=True in subprocess<\/div>/);
-    assert.match(cell, /<a class="rule-help" href="https:\/\/bandit.readthedocs.io\/en\/latest\/plugins\/b602.html" rel="noreferrer noopener"/);
+    assert.match(
+      cell,
+      /<a class="rule-help" href="https:\/\/bandit.readthedocs.io\/en\/latest\/plugins\/b602.html" rel="noreferrer noopener"/,
+    );
   });
 
   it('shows neither name nor help when the scanner gave none, nor a name that only repeats the id', () => {
-    const cell = ruleCell(rulesPage([group({}), group({ ruleId: 'G104', name: 'G104', description: 'G104' })]), 'G104');
+    const cell = ruleCell(
+      rulesPage([group({}), group({ ruleId: 'G104', name: 'G104', description: 'G104' })]),
+      'G104',
+    );
     assert.doesNotMatch(cell, /rule-name|rule-help|class="muted"/);
     assert.doesNotMatch(ruleCell(rulesPage([group({})]), 'B602'), /rule-name|rule-help/);
   });
 
   it("escapes a report's rule text and links only http(s) help pages", () => {
     const body = rulesPage([
-      group({ ruleId: 'X1', name: '<img src=x onerror=alert(1)>', description: '"><script>alert(2)</script>', helpUri: 'javascript:alert(3)' }),
+      group({
+        ruleId: 'X1',
+        name: '<img src=x onerror=alert(1)>',
+        description: '"><script>alert(2)</script>',
+        helpUri: 'javascript:alert(3)',
+      }),
       group({ ruleId: 'X2', helpUri: 'data:text/html,<script>alert(4)</script>' }),
       group({ ruleId: 'X3', helpUri: 'https://example.test/rule?a="><script>alert(5)</script>' }),
     ]);
@@ -57,6 +77,9 @@ describe('findings page: rule groups', () => {
     assert.match(ruleCell(body, 'X1'), /&quot;&gt;&lt;script&gt;alert\(2\)&lt;\/script&gt;/);
     assert.doesNotMatch(ruleCell(body, 'X1') + ruleCell(body, 'X2'), /rule-help/);
     // The URL parser percent-encodes the quote and brackets: the href cannot end early.
-    assert.match(ruleCell(body, 'X3'), /href="https:\/\/example.test\/rule\?a=%22%3E%3Cscript%3Ealert\(5\)%3C\/script%3E"/);
+    assert.match(
+      ruleCell(body, 'X3'),
+      /href="https:\/\/example.test\/rule\?a=%22%3E%3Cscript%3Ealert\(5\)%3C\/script%3E"/,
+    );
   });
 });

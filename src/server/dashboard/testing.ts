@@ -14,14 +14,17 @@ export const highReport = (rule = 'B602', message = 'subprocess call with shell=
     ],
   });
 
-/** Uploads highReport for the test plane's deployed commit, as CI would. */
-export async function uploadHighReport(t: TestPlane) {
+/** Uploads a SARIF report of the shop's `version` (the deployed commit unless given), as CI would. */
+export async function uploadReport(t: TestPlane, report: string | Buffer, version = commit) {
   const up = await t.app.inject({
     method: 'POST',
-    url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${commit}&ref=main`,
+    url: `/api/v1/sarif?repository=github.com/holdfast/shop&commit=${version}&ref=main`,
     headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/sarif+json' },
-    payload: highReport(),
+    payload: report,
   });
   assert.equal(up.statusCode, 201, up.body);
   return up;
 }
+
+/** Uploads highReport for the test plane's deployed commit. */
+export const uploadHighReport = (t: TestPlane) => uploadReport(t, highReport());
