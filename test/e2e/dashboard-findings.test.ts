@@ -131,23 +131,22 @@ describe('the findings view in a browser', { timeout: 300_000 }, () => {
     return n;
   };
   const rows = (page: Page) =>
-    page
-      .locator('#findings tr.finding')
-      .evaluateAll((trs) =>
-        trs.map((tr) => ({
-          id: tr.getAttribute('data-finding')!,
-          severity: tr.getAttribute('data-severity')!,
-          state: tr.getAttribute('data-state')!,
-          tool: tr.children[2]!.textContent!.trim(),
-          where: tr.children[3]!.querySelector('code')!.textContent!.trim(),
-        })),
-      );
+    page.locator('#findings tr.finding').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        id: tr.getAttribute('data-finding')!,
+        severity: tr.getAttribute('data-severity')!,
+        state: tr.getAttribute('data-state')!,
+        tool: tr.children[2]!.textContent!.trim(),
+        where: tr.children[3]!.querySelector('code')!.textContent!.trim(),
+      })),
+    );
 
   it('filters by severity and tool with the form, shows the true total, and pages through it', async () => {
     const b = await launchBrowser();
     try {
+      // Generous: the login and every wait below may be slow on a loaded machine.
+      b.context.setDefaultTimeout(90_000);
       const page = await loggedInPage(b.context, url, t.token);
-      page.setDefaultTimeout(60_000);
       await page.click('header.top nav a:text-is("Findings")');
       await page.waitForSelector('#findings tr.rule');
       // Open findings of both tools and every severity: 60 + 1 B602/B608 of Bandit, 7 of Semgrep.
@@ -215,8 +214,9 @@ describe('the findings view in a browser', { timeout: 300_000 }, () => {
   it('opens a finding: its history, the versions that carry it and the backups they wrote', async () => {
     const b = await launchBrowser();
     try {
+      // Generous: the login and every wait below may be slow on a loaded machine.
+      b.context.setDefaultTimeout(90_000);
       const page = await loggedInPage(b.context, url, t.token);
-      page.setDefaultTimeout(60_000);
       // A finding both versions carry, reached from the filtered list.
       await page.goto(`${url}/ui/findings?view=list&severity=high&tool=Bandit&state=open`);
       const row = page.locator('#findings tr.finding', { hasText: 'app/jobs/job_00.py:10' });
