@@ -167,6 +167,19 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
     });
   };
 
+  /** Asks for a new key (holdfast.dev/reissue=`value`) and waits until the shop, settled, serves it. */
+  const reissue = async (value: string) => {
+    const serialOf = () => k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
+    const before = serialOf();
+    k(['-n', NS, 'annotate', 'certificatepolicy', 'shop', `holdfast.dev/reissue=${value}`, '--overwrite']);
+    const serial = await waitFor('a new serial', 120_000, () => {
+      const s = serialOf();
+      return s && s !== before ? s : undefined;
+    });
+    await waitFor('the shop serving the new certificate', 300_000, () => ((shop('/healthz') as { serial: string }).serial === serial ? true : undefined));
+    await settled();
+  };
+
   const trigger = (policy: string) => k(['-n', NS, 'annotate', 'backuppolicy', policy, `holdfast.dev/trigger=${Date.now()}`, '--overwrite']);
   const pointsOf = (policy: string) => json<{ items: RestorePoint[] }>(['-n', NS, 'get', 'restorepoints', '-l', `holdfast.dev/policy=${policy}`]).items;
   /** The Ready RestorePoint of `policy`'s run (none of `earlier`), failing at once when the run recorded a failure. */
@@ -319,7 +332,6 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
 
   it('reissues the certificate and rolls the shop while a new TLS connection opens every 20 ms: none fails', async () => {
     const t0 = Date.now();
-    const before = k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
     const value = String(Date.now());
     const ip = k(['-n', NS, 'get', 'service', 'shop', '-o', 'jsonpath={.spec.clusterIP}']);
     // The client's own copy: curl() replaces shop-ca.crt at each call.
@@ -331,13 +343,7 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
     const done = new Promise((r) => client.once('exit', r));
     try {
       await new Promise((r) => setTimeout(r, 2000));
-      k(['-n', NS, 'annotate', 'certificatepolicy', 'shop', `holdfast.dev/reissue=${value}`, '--overwrite']);
-      const serial = await waitFor('a new serial', 120_000, () => {
-        const s = k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
-        return s && s !== before ? s : undefined;
-      });
-      await waitFor('the shop serving the new certificate', 300_000, () => ((shop('/healthz') as { serial: string }).serial === serial ? true : undefined));
-      await settled();
+      await reissue(value);
       await new Promise((r) => setTimeout(r, 2000));
     } finally {
       client.kill('SIGTERM');
@@ -467,14 +473,7 @@ describe('the example shop protected by Holdfast on a real node', { timeout: 45 
       clients.every((c) => k(['-n', NS, 'exec', c.pod, '--', 'cat', '/ca/ca.crt']).split('BEGIN CERTIFICATE').length - 1 === 1) ? true : undefined,
     );
     // Then a key rotation from the new CA (a renewal takes the same issue-and-roll path): the pods see a third leaf.
-    const rotated = k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
-    k(['-n', NS, 'annotate', 'certificatepolicy', 'shop', `holdfast.dev/reissue=${value}`, '--overwrite']);
-    const reissued = await waitFor('a new key after the rotation', 120_000, () => {
-      const s = k(['-n', NS, 'get', 'certificatepolicy', 'shop', '-o', 'jsonpath={.status.serial}']);
-      return s && s !== rotated ? s : undefined;
-    });
-    await waitFor('the shop serving the reissued certificate', 300_000, () => ((shop('/healthz') as { serial: string }).serial === reissued ? true : undefined));
-    await settled();
+    await reissue(value);
     await new Promise((r) => setTimeout(r, 65_000));
     for (const c of clients) k(['-n', NS, 'exec', c.pod, '--', 'touch', '/tmp/stop']);
     for (const c of clients) {
