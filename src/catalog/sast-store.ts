@@ -45,6 +45,8 @@ export interface FindingRow {
   path: string | undefined;
   startLine: number | undefined;
   severity: string;
+  /** What each source said of the severity (packed by sast/severity-said.ts); undefined: not recorded. */
+  severitySaid: string | undefined;
   cwes: string[];
   message: string;
   state: FindingState;
@@ -272,11 +274,11 @@ export class SastStore {
   insertFinding(f: Omit<FindingRow, 'repository'> & { applicationId: number }, match?: string): void {
     this.db
       .prepare(
-        `INSERT INTO findings (id, application_id, ref, tool, category, identity, rule_id, path, start_line, severity, cwes, message, state,
+        `INSERT INTO findings (id, application_id, ref, tool, category, identity, rule_id, path, start_line, severity, severity_said, cwes, message, state,
            first_seen_scan_id, first_seen_commit, first_seen_at, last_seen_scan_id, last_seen_commit, last_seen_at, fixed_commit, fixed_at,
-           dismissed_reason, dismissed_comment, dismissed_at, match) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+           dismissed_reason, dismissed_comment, dismissed_at, match) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       )
-      .run(f.id, f.applicationId, f.ref, f.tool, f.category, f.identity, f.ruleId, f.path ?? null, f.startLine ?? null, f.severity, JSON.stringify(f.cwes), f.message, f.state,
+      .run(f.id, f.applicationId, f.ref, f.tool, f.category, f.identity, f.ruleId, f.path ?? null, f.startLine ?? null, f.severity, f.severitySaid ?? null, JSON.stringify(f.cwes), f.message, f.state,
         f.firstSeenScanId, f.firstSeenCommit, f.firstSeenAt, f.lastSeenScanId, f.lastSeenCommit, f.lastSeenAt, f.fixedCommit ?? null, f.fixedAt ?? null,
         f.dismissedReason ?? null, f.dismissedComment ?? null, f.dismissedAt ?? null, match ?? null);
   }
@@ -288,24 +290,24 @@ export class SastStore {
    */
   touchFinding(
     id: string,
-    t: Pick<FindingRow, 'state' | 'ruleId' | 'path' | 'startLine' | 'severity' | 'cwes' | 'message' | 'lastSeenScanId' | 'lastSeenCommit' | 'lastSeenAt'>,
+    t: Pick<FindingRow, 'state' | 'ruleId' | 'path' | 'startLine' | 'severity' | 'severitySaid' | 'cwes' | 'message' | 'lastSeenScanId' | 'lastSeenCommit' | 'lastSeenAt'>,
     reopen: boolean,
     was?: Pick<StreamEntry, 'state' | 'severity'>,
     match?: string,
   ): void {
     if (!reopen && was && was.state === t.state && was.severity === t.severity) {
       this.db
-        .prepare('UPDATE findings SET rule_id = ?, path = ?, start_line = ?, cwes = ?, message = ?, last_seen_scan_id = ?, last_seen_commit = ?, last_seen_at = ?, match = ? WHERE id = ?')
-        .run(t.ruleId, t.path ?? null, t.startLine ?? null, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, match ?? null, id);
+        .prepare('UPDATE findings SET rule_id = ?, path = ?, start_line = ?, severity_said = ?, cwes = ?, message = ?, last_seen_scan_id = ?, last_seen_commit = ?, last_seen_at = ?, match = ? WHERE id = ?')
+        .run(t.ruleId, t.path ?? null, t.startLine ?? null, t.severitySaid ?? null, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, match ?? null, id);
       return;
     }
     this.db
       .prepare(
-        `UPDATE findings SET state = ?, rule_id = ?, path = ?, start_line = ?, severity = ?, cwes = ?, message = ?, last_seen_scan_id = ?,
+        `UPDATE findings SET state = ?, rule_id = ?, path = ?, start_line = ?, severity = ?, severity_said = ?, cwes = ?, message = ?, last_seen_scan_id = ?,
            last_seen_commit = ?, last_seen_at = ?, fixed_commit = CASE WHEN ? THEN NULL ELSE fixed_commit END,
            fixed_at = CASE WHEN ? THEN NULL ELSE fixed_at END, match = ? WHERE id = ?`,
       )
-      .run(t.state, t.ruleId, t.path ?? null, t.startLine ?? null, t.severity, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, reopen ? 1 : 0, reopen ? 1 : 0, match ?? null, id);
+      .run(t.state, t.ruleId, t.path ?? null, t.startLine ?? null, t.severity, t.severitySaid ?? null, JSON.stringify(t.cwes), t.message, t.lastSeenScanId, t.lastSeenCommit, t.lastSeenAt, reopen ? 1 : 0, reopen ? 1 : 0, match ?? null, id);
   }
 
   updateFinding(id: string, patch: Partial<Omit<FindingRow, 'id' | 'repository'>>): void {

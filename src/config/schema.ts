@@ -12,6 +12,7 @@ import { signalThresholdsSchema } from '../policy/signal-thresholds.js';
 import { lifetimeDecision } from '../policy/certificate-lifetime.js';
 import { cronSchema } from './cron.js';
 import { durationSchema } from './duration.js';
+import { severityPolicies } from '../sast/severity-policy.js';
 
 const name = z
   .string()
@@ -206,6 +207,12 @@ const sastSchema = z
     blockAt: severity.default('high'),
     /** Time to fix an open finding, by severity; older open findings are overdue. */
     sla: sastSlaSchema,
+    /**
+     * Which source decides a finding's severity when a scanner's score, label or tag and the SARIF
+     * level disagree: the strictest (default), the SARIF level alone, or the scanner's own label
+     * before the level. Every source's word is kept beside the decision either way.
+     */
+    severityPolicy: z.enum(severityPolicies).default('strictest'),
     /** SARIF files ingested at start-up (e.g. a scan shipped with the example), for a commit or for the version a workload runs now. */
     seed: z
       .array(

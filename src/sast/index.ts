@@ -24,6 +24,8 @@ export { parseSarif } from './parse.js';
 export { computeIdentities, type IdentityInput, type Identity, type IdentityBasis } from './identity.js';
 export { severities, isSeverity, atLeast, compareSeverity, fromCvss, fromLevel, type Severity } from './severity.js';
 export { decideVerdict, versionVerdict, versionEvidence, describeTarget, type Verdict, type VerdictKind, type VerdictTarget, type ScanEvidence } from './verdict.js';
+export { severityPolicies, severitySources, type SeverityPolicy } from './severity-policy.js';
+export { explainSeverity, type SeverityExplanation } from './severity-said.js';
 export { dismissFinding, dismissReasons, type DismissReason } from './dismiss.js';
 export { findingId } from './lifecycle.js';
 export { replayReport, replayVersion, replayDismissal } from './replay.js';

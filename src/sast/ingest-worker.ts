@@ -40,7 +40,7 @@ function answer(req: WorkerRequest): WorkerReply {
   try {
     const catalog = Catalog.open(req.catalogPath, { now: () => at });
     try {
-      const summary = ingestBytes(handed(req), req.envelope, { catalog, clock: { now: () => at }, name: req.name, actor: req.actor, keepNew: req.keepNew });
+      const summary = ingestBytes(handed(req), req.envelope, { catalog, clock: { now: () => at }, name: req.name, actor: req.actor, keepNew: req.keepNew, severityPolicy: req.severityPolicy });
       // Copy the report's pages from the WAL into the database here, off the server's thread:
       // otherwise the server's next write would do it, stalling its event loop for seconds.
       catalog.db.pragma('wal_checkpoint(PASSIVE)');

@@ -15,6 +15,7 @@ import { sourceLines, type SourceLines } from './source-lines.js';
 import { capturingLines, recordedReport, reportRecord } from './record.js';
 import { finishRun, readRun, repeatedLineHashes, type NormalisedRun, type ReadRun, type RunStatus } from './normalise.js';
 import { parseSarif } from './parse.js';
+import type { SeverityPolicy } from './severity-policy.js';
 import { defaultMaxReportBytes, handReport, HandedReport, type ReportSource } from './read-report.js';
 
 export interface IngestOptions {
@@ -29,6 +30,8 @@ export interface IngestOptions {
   source?: SourceLines;
   /** Which new findings the summary lists (default: high and above, and 1000 in all); newOpenCount counts all. */
   keepNew?: KeepNew;
+  /** Which of the sources' severities decides (severity-policy.ts; default: the strictest). Kept in the report's record. */
+  severityPolicy?: SeverityPolicy;
 }
 
 export interface IngestedScan extends LifecycleCounts {
@@ -75,7 +78,7 @@ export async function ingestReport(source: ReportSource | HandedReport, envelope
  * Parses and normalises a result at a time (parse.ts): only what each result contributes is kept,
  * never the report's object tree. Identities come later (finishRuns), once the bytes can go.
  */
-function readRuns(bytes: Buffer, name: string, sourceRoot: string | undefined): { read: ReadRun[]; warnings: string[] } {
+function readRuns(bytes: Buffer, name: string, sourceRoot: string | undefined, policy: SeverityPolicy | undefined): { read: ReadRun[]; warnings: string[] } {
   const log = parseSarif(bytes, name);
   const warnings = [...log.warnings];
   const read = log.runs.flatMap((r, i) => {
@@ -83,7 +86,7 @@ function readRuns(bytes: Buffer, name: string, sourceRoot: string | undefined): 
       warnings.push(`runs[${i}]: unreadable run (no tool.driver.name); skipped`);
       return [];
     }
-    return [readRun(r, i, sourceRoot ? [sourceRoot] : [])];
+    return [readRun(r, i, sourceRoot ? [sourceRoot] : [], policy)];
   });
   if (log.runs.length === 0) warnings.push('the report has no runs: no scan recorded, verdicts stay unknown');
   return { read, warnings };
@@ -108,7 +111,7 @@ function readOnce(bytes: Buffer, env: Envelope, opts: IngestOptions): { reportSh
   const reportSha256 = createHash('sha256').update(bytes).digest('hex');
   const same = sameReport(reportSha256, env, opts);
   if (same) return same;
-  return { reportSha256, gzip: recordedReport(bytes), ...readRuns(bytes, opts.name, env.sourceRoot) };
+  return { reportSha256, gzip: recordedReport(bytes), ...readRuns(bytes, opts.name, env.sourceRoot, opts.severityPolicy) };
 }
 
 /** The report read and its identities computed, or the answer for a report ingested before. */
@@ -172,7 +175,7 @@ export function ingestBytes(report: Buffer | HandedReport, envelope: EnvelopeInp
       details: { name: opts.name, repository: env.repository, commit, ref: env.ref, scans: out.map((s) => s.scanId) },
     });
     if (out.some((s) => !s.alreadyIngested)) {
-      const r = reportRecord(gzip, env, { name: opts.name, actor: opts.actor ?? 'holdfast', ingestedAt: now, reportSha256, lines });
+      const r = reportRecord(gzip, env, { name: opts.name, actor: opts.actor ?? 'holdfast', ingestedAt: now, reportSha256, lines, severityPolicy: opts.severityPolicy ?? 'strictest' });
       c.records.append('sast-report', now, r.body, r.attachment);
     }
     return out;

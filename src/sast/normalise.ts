@@ -9,7 +9,8 @@ import { identitiesOf, type IdentityBasis, type IdentityInput } from './identity
 import { messageOf } from './message.js';
 import { PathResolver, stripCommonRoot } from './paths.js';
 import { quickResultCheck } from './quick-check.js';
-import { severityOf, type SeveritySource } from './result-severity.js';
+import { severityReader, type SeveritySource } from './result-severity.js';
+import type { SeverityPolicy } from './severity-policy.js';
 import { ruleResolver } from './rules.js';
 import type { SourceLines } from './source-lines.js';
 import { resultSchema, tolerantParse, type SarifRule, type SarifRun } from './sarif-schema.js';
@@ -23,6 +24,8 @@ export interface NormalisedResult {
   startLine: number | undefined;
   severity: Severity;
   severitySource: SeveritySource;
+  /** What each source said, the decider first (severity-said.ts): kept beside the severity. */
+  severitySaid: string;
   cwes: string[];
   message: string;
   identity: string;
@@ -107,12 +110,12 @@ export interface ReadRun extends NormalisedRun {
   ids: IdentityColumns;
 }
 
-export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[], repeatedHashes?: ReadonlySet<string>, source?: SourceLines): NormalisedRun {
-  return finishRun(readRun(run, index, sourceRoots), repeatedHashes, source);
+export function normaliseRun(run: SarifRun, index: number, sourceRoots: readonly string[], repeatedHashes?: ReadonlySet<string>, source?: SourceLines, policy?: SeverityPolicy): NormalisedRun {
+  return finishRun(readRun(run, index, sourceRoots, policy), repeatedHashes, source);
 }
 
 /** Reads each result once, as the report's results are parsed one by one (parse.ts). */
-export function readRun(run: SarifRun, index: number, sourceRoots: readonly string[]): ReadRun {
+export function readRun(run: SarifRun, index: number, sourceRoots: readonly string[], policy: SeverityPolicy = 'strictest'): ReadRun {
   const warnings: string[] = [];
   const where = `runs[${index}]`;
   const tool = run.tool.driver.name;
@@ -130,6 +133,7 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
   });
   // Results of one rule mostly carry the same CWEs: one array for them all.
   const cweArrays = new Map<string, string[]>();
+  const severityOf = severityReader(policy);
   const ruleIds = new Map<string, string>();
 
   const results: NormalisedResult[] = [];
@@ -170,6 +174,7 @@ export function readRun(run: SarifRun, index: number, sourceRoots: readonly stri
       startLine: region?.startLine,
       severity: sev.severity,
       severitySource: sev.source,
+      severitySaid: sev.said,
       cwes: shared,
       message: messageOf(res, rule.rule, ruleId),
       identity: '',

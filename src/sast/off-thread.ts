@@ -12,6 +12,7 @@ import { parseEnvelope, type EnvelopeInput } from './envelope.js';
 import type { IngestSummary } from './ingest.js';
 import { defaultKeepNew, type KeepNew } from './kept-new.js';
 import { HandedReport, wholeArrayBuffer } from './read-report.js';
+import type { SeverityPolicy } from './severity-policy.js';
 
 export interface WorkerRequest {
   bytes: Uint8Array;
@@ -21,6 +22,7 @@ export interface WorkerRequest {
   actor: string | undefined;
   now: string;
   keepNew: KeepNew;
+  severityPolicy: SeverityPolicy;
 }
 export type WorkerReply = { ok: true; summary: IngestSummary } | { ok: false; code: string; kind: ErrorKind; message: string };
 
@@ -48,7 +50,7 @@ export interface OffThreadIngester {
    * all); newOpenCount counts all. A HandedReport's bytes move to the worker (the caller keeps no
    * copy); a Buffer is copied.
    */
-  ingest(report: Buffer | HandedReport, envelope: EnvelopeInput, o: { name: string; actor?: string; keep?: KeepNew }): Promise<IngestSummary>;
+  ingest(report: Buffer | HandedReport, envelope: EnvelopeInput, o: { name: string; actor?: string; keep?: KeepNew; severityPolicy?: SeverityPolicy }): Promise<IngestSummary>;
   /** Ends every running ingest (each rejects with INGEST_ABORTED) and refuses new ones. */
   close(): Promise<void>;
 }
@@ -68,7 +70,7 @@ export function offThreadIngester(opts: OffThreadOptions): OffThreadIngester {
         return Promise.reject(e);
       }
       const bytes = report instanceof HandedReport ? report.take() : report;
-      const req: WorkerRequest = { bytes, envelope, catalogPath: opts.catalogPath, name: o.name, actor: o.actor, now: opts.clock.now().toISOString(), keepNew: o.keep ?? defaultKeepNew };
+      const req: WorkerRequest = { bytes, envelope, catalogPath: opts.catalogPath, name: o.name, actor: o.actor, now: opts.clock.now().toISOString(), keepNew: o.keep ?? defaultKeepNew, severityPolicy: o.severityPolicy ?? 'strictest' };
       // No heap cap (maxOldGenerationSizeMb): V8 aborts the whole process, not the worker, when
       // JSON.parse reaches it. Memory is bounded by the report size limit the caller enforces. The
       // young generation is only how often garbage is collected: no limit an allocation can reach.

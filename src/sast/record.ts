@@ -1,12 +1,13 @@
 /**
  * The SAST records a catalog rebuild replays (catalog/records.ts): a report is recorded as it was
- * ingested — its bytes (gzip), its envelope, when and by whom, and the checkout lines its
- * identities read — so replaying it through the same ingest, on the same clock, in the same order,
+ * ingested — its bytes (gzip), its envelope, when and by whom, the checkout lines its
+ * identities read and the severity policy that decided — so replaying it through the same ingest, on the same clock, in the same order,
  * gives the same scans, findings, lifecycle and verdicts. A verdict is never stored: it is
  * recomputed from the evidence, so a version whose report is missing stays unknown.
  */
 import { gzipSync } from 'node:zlib';
 import type { Envelope } from './envelope.js';
+import type { SeverityPolicy } from './severity-policy.js';
 import type { SourceLines } from './source-lines.js';
 
 /** A SourceLines that remembers every line it answered, for the record. */
@@ -32,7 +33,7 @@ export const recordedReport = (bytes: Buffer): Buffer => gzipSync(bytes, { level
  * A report's record: its body, and its gzip (recordedReport) as the record's attachment, which a
  * repository's copy of the record holds as base64 under `gzip` (catalog/records.ts).
  */
-export function reportRecord(gzip: Buffer, env: Envelope, o: { name: string; actor: string; ingestedAt: Date; reportSha256: string; lines: Record<string, string> }): { body: Record<string, unknown>; attachment: { field: string; bytes: Buffer } } {
+export function reportRecord(gzip: Buffer, env: Envelope, o: { name: string; actor: string; ingestedAt: Date; reportSha256: string; lines: Record<string, string>; severityPolicy: SeverityPolicy }): { body: Record<string, unknown>; attachment: { field: string; bytes: Buffer } } {
   return {
     body: {
       envelope: { repository: env.repository, commit: env.commit ?? null, ref: env.ref, imageDigests: env.imageDigests, category: env.category ?? null, scanTime: env.scanTime?.toISOString() ?? null, sourceRoot: env.sourceRoot ?? null },
@@ -41,6 +42,7 @@ export function reportRecord(gzip: Buffer, env: Envelope, o: { name: string; act
       ingestedAt: o.ingestedAt.toISOString(),
       reportSha256: o.reportSha256,
       lines: o.lines,
+      severityPolicy: o.severityPolicy,
     },
     attachment: { field: 'gzip', bytes: gzip },
   };

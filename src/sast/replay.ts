@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Catalog } from '../catalog/index.js';
 import { ingestBytes } from './ingest.js';
 import { recordedLines } from './record.js';
+import { severityPolicies } from './severity-policy.js';
 
 const nullish = <T extends z.ZodTypeAny>(t: T) => t.nullable().transform((v) => v ?? undefined);
 
@@ -25,6 +26,8 @@ const reportBody = z.object({
   actor: z.string(),
   ingestedAt: z.string(),
   lines: z.record(z.string()),
+  // Records made before the policy was kept were decided by the strictest source.
+  severityPolicy: z.enum(severityPolicies).default('strictest'),
   gzip: z.string(),
 });
 
@@ -32,7 +35,7 @@ const reportBody = z.object({
 export function replayReport(catalog: Catalog, body: unknown): number {
   const b = reportBody.parse(body);
   const at = new Date(b.ingestedAt);
-  const summary = ingestBytes(gunzipSync(Buffer.from(b.gzip, 'base64')), b.envelope, { catalog, clock: { now: () => at }, name: b.name, actor: b.actor, source: recordedLines(b.lines) });
+  const summary = ingestBytes(gunzipSync(Buffer.from(b.gzip, 'base64')), b.envelope, { catalog, clock: { now: () => at }, name: b.name, actor: b.actor, source: recordedLines(b.lines), severityPolicy: b.severityPolicy });
   return summary.scans.filter((s) => !s.alreadyIngested).length;
 }
 

@@ -87,7 +87,8 @@ export class ControlPlane {
     this.sast = {
       ingest: async (report, o) => {
         try {
-          return await d.sast.ingest(report, o);
+          // Read at each upload, so a reloaded config applies to the next report.
+          return await d.sast.ingest(report, { ...o, severityPolicy: o.severityPolicy ?? this.config.sast.severityPolicy });
         } finally {
           this.verdicts.clear();
         }

@@ -5,7 +5,7 @@
  */
 import type { Provenance } from '../backup/snapshot/provenance.js';
 import type { Catalog } from '../catalog/index.js';
-import type { Severity } from '../sast/index.js';
+import type { Severity, SeverityPolicy } from '../sast/index.js';
 import type { ChangeSignals, SignalThresholds, Suspicion } from '../policy/change-signals.js';
 
 export interface SnapshotInfo {
@@ -145,7 +145,7 @@ export interface SarifIngestResult {
 export interface SastPort {
   ingest(
     report: Buffer,
-    o: { name: string; repository: string; commit: string; ref: string; imageDigest?: string | undefined; triggerAtOrAbove?: Severity },
+    o: { name: string; repository: string; commit: string; ref: string; imageDigest?: string | undefined; triggerAtOrAbove?: Severity; severityPolicy?: SeverityPolicy },
   ): Promise<SarifIngestResult>;
   /** Ends running ingests (they fail with INGEST_ABORTED, writing nothing): for shutdown. */
   close(): Promise<void>;

@@ -14,10 +14,11 @@ import { catalogRecords } from './008-catalog-records.js';
 import { recordAttachments } from './009-record-attachments.js';
 import { findingMatch } from './010-finding-match.js';
 import { restorePointReviews } from './011-restore-point-reviews.js';
+import { severitySaid } from './012-severity-said.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [core, controlPlane, incidents, pruneRuns, sastRules, changeSignals, catalogRecords, recordAttachments, findingMatch, restorePointReviews];
+export const migrations: readonly Migration[] = [core, controlPlane, incidents, pruneRuns, sastRules, changeSignals, catalogRecords, recordAttachments, findingMatch, restorePointReviews, severitySaid];
 
 /** Numbers given to migrations being written beside others (checkMigrationList): remove one when it lands. */
 export const reservedMigrationIds: readonly number[] = [6];

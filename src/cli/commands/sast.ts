@@ -96,7 +96,8 @@ function registerSastGroup(program: Command): void {
         "above the config's sast.blockAt in a version deployed now proposes one incident per volume that version",
         'writes (for its most severe new finding), exactly as a SARIF upload to holdfast serve does. Nothing runs and',
         'no alert is sent from here: the proposal is in the catalog, where serve\'s dashboard and alerts see it, and',
-        '`holdfast incident approve <id>` runs it.',
+        '`holdfast incident approve <id>` runs it. The config\'s sast.severityPolicy decides severities (default: the',
+        'strictest of what the scanner and the SARIF level said).',
         '',
         'Examples:',
         '  bandit -r . -f sarif -o bandit.sarif',
@@ -130,7 +131,7 @@ function registerSastGroup(program: Command): void {
         try {
           // Without --config nothing is proposed, so only the most severe new findings are listed (newOpenCount counts all):
           // every high one of a 200k-result report would be tens of MiB to copy back from the worker and print.
-          summary = await ingester.ingest(report, envelope, { name, actor: 'cli', keep: loaded ? keepFor(loaded) : { max: 1000 } });
+          summary = await ingester.ingest(report, envelope, { name, actor: 'cli', keep: loaded ? keepFor(loaded) : { max: 1000 }, severityPolicy: loaded?.config.sast.severityPolicy });
         } finally {
           await ingester.close();
         }

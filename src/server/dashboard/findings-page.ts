@@ -5,6 +5,7 @@
  * those versions wrote. Filters are a plain GET form: no script.
  */
 import { severities } from '../../sast/severity.js';
+import type { SaidView, SeverityExplanation } from '../../sast/severity-said.js';
 import type { FindingView } from '../views/health.js';
 import type { FindingDetail } from '../views/finding-detail.js';
 import { cweLink, findingStates, helpLink, type FindingsQuery, type Page, type RuleGroup } from '../views/findings-query.js';
@@ -151,6 +152,19 @@ export function findingsBody(d: FindingsPage): Html {
     </section>`;
 }
 
+/** Which source decided the severity and what the others said: a stricter word the policy passed over is shown, never dropped. */
+function severitySources(e: SeverityExplanation): Html {
+  if (!e.decidedBy) return html`<div data-testid="severity-sources" data-recorded="false">${badge(e.severity)} <span class="muted">which sources said what was not recorded: it was ingested before Holdfast kept them; the next report of it records them</span></div>`;
+  const item = (s: SaidView, decided: boolean) =>
+    html`<li data-source="${s.source}" data-severity="${s.severity}" data-decided="${String(decided)}">${decided ? html`<b>decided by</b> ` : ''}${s.label} → ${badge(s.severity)}${s.stricter ? html` <span class="muted">stricter; the severity policy (sast.severityPolicy) let another source decide</span>` : ''}</li>`;
+  return html`<div data-testid="severity-sources" data-recorded="true">
+    ${badge(e.severity)}
+    <ul class="severity-sources">
+      ${item(e.decidedBy, true)}${e.alsoSaid.map((s) => item(s, false))}
+    </ul>
+  </div>`;
+}
+
 export function findingBody(d: FindingDetail): Html {
   const { f } = d;
   return html`<section id="finding" data-finding="${f.id}" data-state="${f.state}">
@@ -159,6 +173,7 @@ export function findingBody(d: FindingDetail): Html {
       <table class="facts">
         <tbody>
           <tr><th>Where</th><td><code>${f.path ?? '(no location)'}${f.startLine ? `:${f.startLine}` : ''}</code> in ${f.repository}</td></tr>
+          <tr><th>Severity</th><td>${severitySources(d.severityDecision)}</td></tr>
           <tr><th>Tool</th><td><a href="${findingsUrl({ tool: f.tool }, 'rules')}">${f.tool}</a> · all findings of <a href="${findingsUrl({ rule: f.ruleId, tool: f.tool }, 'list')}">rule ${f.ruleId}</a></td></tr>
           <tr><th>CWE</th><td>${f.cwes.length ? f.cwes.map((c) => { const href = cweLink(c); return href ? html`<a href="${href}" rel="noreferrer">${c}</a> ` : html`${c} `; }) : html`<span class="muted">none given by the tool</span>`}</td></tr>
           <tr><th>SLA</th><td>${badge(f.sla)} ${f.dueAt ? html`<span class="muted">due ${f.dueAt}</span>` : ''}</td></tr>

@@ -20,7 +20,7 @@ export function sastEngine(catalog: Catalog, clock: Clock, limits: Pick<OffThrea
           ref: o.ref,
           imageDigests: o.imageDigest ? [o.imageDigest] : [],
         },
-        { name: o.name, actor: 'api', keep: { atOrAbove: o.triggerAtOrAbove ?? 'high', max: 1000 } },
+        { name: o.name, actor: 'api', keep: { atOrAbove: o.triggerAtOrAbove ?? 'high', max: 1000 }, severityPolicy: o.severityPolicy },
       );
       return {
         scans: s.scans.length,

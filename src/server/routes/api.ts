@@ -8,6 +8,7 @@ import { overviewSource } from '../views/sources.js';
 import { parseFindingsQuery } from '../views/findings-query.js';
 import { findingsPaged } from '../views/findings-paged.js';
 import { findingDetail } from '../views/finding-detail.js';
+import { severitySources } from '../../sast/index.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 const list = { type: 'array', items: anyObject } as const;
@@ -212,14 +213,43 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
     async (req) => findingsPaged(cp, parseFindingsQuery(req.query, { state: 'open', perPage: 1000 }), { groups: true }).groups,
   );
 
+  const said = {
+    type: 'object',
+    properties: {
+      source: { type: 'string', enum: severitySources },
+      raw: { type: 'string', description: 'what the source said, as written: a CVSS score, a word, a tag or a SARIF level' },
+      severity: { type: 'string', description: "that word on Holdfast's scale" },
+      label: { type: 'string', description: 'the source in words, e.g. "gosec\'s tag MEDIUM"' },
+      stricter: { type: 'boolean', description: 'stricter than the decided severity: the severity policy let a milder source decide' },
+    },
+  } as const;
+  const findingDetailSchema = {
+    type: 'object',
+    additionalProperties: true,
+    properties: {
+      severityDecision: {
+        type: 'object',
+        description:
+          'What each source said of the severity (security-severity score, the tool\'s own severity or tag, the SARIF level) and which one decided under sast.severityPolicy. recorded is false for a finding ingested before Holdfast kept them; decidedBy is then absent.',
+        properties: {
+          severity: { type: 'string' },
+          recorded: { type: 'boolean' },
+          decidedBy: said,
+          alsoSaid: { type: 'array', items: said, description: 'the other sources, the strictest first' },
+          text: { type: 'string', description: 'all of it in one line' },
+        },
+      },
+    },
+  } as const;
+
   app.get<{ Params: { id: string } }>(
     '/api/v1/findings/:id',
     {
       schema: {
-        summary: 'One finding: its history, the versions that carry it and the backups they wrote',
+        summary: 'One finding: why it has its severity, its history, the versions that carry it and the backups they wrote',
         tags: ['findings'],
         params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
-        response: { 200: anyObject, 404: error },
+        response: { 200: findingDetailSchema, 404: error },
       },
     },
     async (req, reply) => {
