@@ -86,6 +86,7 @@ export interface RuleInfo {
   ruleId: string;
   name: string | undefined;
   shortDescription: string | undefined;
+  fullDescription: string | undefined;
   helpText: string | undefined;
   helpMarkdown: string | undefined;
   helpUri: string | undefined;
@@ -330,18 +331,18 @@ export class SastStore {
   upsertRule(r: RuleInfo, at: Date): void {
     this.db
       .prepare(
-        `INSERT INTO sast_rules (tool, rule_id, name, short_description, help_text, help_markdown, help_uri, updated_at) VALUES (?,?,?,?,?,?,?,?)
-         ON CONFLICT (tool, rule_id) DO UPDATE SET name = excluded.name, short_description = excluded.short_description, help_text = excluded.help_text,
-           help_markdown = excluded.help_markdown, help_uri = excluded.help_uri, updated_at = excluded.updated_at`,
+        `INSERT INTO sast_rules (tool, rule_id, name, short_description, full_description, help_text, help_markdown, help_uri, updated_at) VALUES (?,?,?,?,?,?,?,?,?)
+         ON CONFLICT (tool, rule_id) DO UPDATE SET name = excluded.name, short_description = excluded.short_description, full_description = excluded.full_description,
+           help_text = excluded.help_text, help_markdown = excluded.help_markdown, help_uri = excluded.help_uri, updated_at = excluded.updated_at`,
       )
-      .run(r.tool, r.ruleId, r.name ?? null, r.shortDescription ?? null, r.helpText ?? null, r.helpMarkdown ?? null, r.helpUri ?? null, at.toISOString());
+      .run(r.tool, r.ruleId, r.name ?? null, r.shortDescription ?? null, r.fullDescription ?? null, r.helpText ?? null, r.helpMarkdown ?? null, r.helpUri ?? null, at.toISOString());
   }
 
   getRule(tool: string, ruleId: string): RuleInfo | undefined {
     const r = this.db.prepare('SELECT * FROM sast_rules WHERE tool = ? AND rule_id = ?').get(tool, ruleId) as Record<string, string | null> | undefined;
     if (!r) return undefined;
     const v = (x: string | null | undefined) => x ?? undefined;
-    return { tool, ruleId, name: v(r.name), shortDescription: v(r.short_description), helpText: v(r.help_text), helpMarkdown: v(r.help_markdown), helpUri: v(r.help_uri) };
+    return { tool, ruleId, name: v(r.name), shortDescription: v(r.short_description), fullDescription: v(r.full_description), helpText: v(r.help_text), helpMarkdown: v(r.help_markdown), helpUri: v(r.help_uri) };
   }
 
   getFinding(id: string): FindingRow | undefined {

@@ -57,7 +57,7 @@ export interface NormalisedRun {
 export type RuleDescription = Omit<RuleInfo, 'tool'>;
 
 function describe(ruleId: string, r: SarifRule): RuleDescription {
-  return { ruleId, name: r.name, shortDescription: r.shortDescription?.text, helpText: r.help?.text, helpMarkdown: r.help?.markdown, helpUri: r.helpUri };
+  return { ruleId, name: r.name, shortDescription: r.shortDescription?.text, fullDescription: r.fullDescription?.text, helpText: r.help?.text, helpMarkdown: r.help?.markdown, helpUri: r.helpUri };
 }
 
 export function categoryOf(automationId: string | undefined): string | undefined {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { baseYaml, testPlane, type TestPlane } from '../testing.js';
-import { uploadReport } from './testing.js';
+import { loginCookie, uploadReport } from './testing.js';
 
 const gosec = readFileSync(new URL('../../../test/fixtures/sast/conformance/gosec-go-notes.sarif.json', import.meta.url));
 
@@ -35,8 +35,7 @@ describe('a finding page and its API say which source decided the severity and w
     t = await testPlane({ yaml: baseYaml('sast: { severityPolicy: scanner-label }\n') });
     await uploadReport(t, gosec);
     id = t.cp.d.catalog.sast.listFindings().find((f) => f.ruleId === 'G401')!.id;
-    const login = await t.app.inject({ method: 'POST', url: '/ui/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${t.token}` });
-    cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    cookie = await loginCookie(t);
   });
   after(() => t.dispose());
 

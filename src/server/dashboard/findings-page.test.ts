@@ -82,4 +82,34 @@ describe('findings page: rule groups', () => {
       /href="https:\/\/example.test\/rule\?a=%22%3E%3Cscript%3Ealert\(5\)%3C\/script%3E"/,
     );
   });
+
+  it("folds out the rule's full description and help as text, leaving out what only repeats its name or description", () => {
+    const cell = ruleCell(
+      rulesPage([
+        group({
+          ruleId: 'CVE-2019-1547',
+          name: 'OsPackageVulnerability',
+          description: 'CVE-2019-1547',
+          fullDescription: 'Normally in OpenSSL EC groups always have a co-factor present.',
+          help: 'Vulnerability CVE-2019-1547\nSeverity: LOW\nPackage: libssl1.1',
+        }),
+        group({ ruleId: 'G104', name: 'Improper Check', description: 'Errors unhandled', fullDescription: 'Errors unhandled', help: 'Errors unhandled' }),
+      ]),
+      'CVE-2019-1547',
+    );
+    assert.match(cell, /<details class="rule-text" data-testid="rule-text" >/, 'folded in a group');
+    assert.match(cell, /<div class="rule-full">Normally in OpenSSL EC groups always have a co-factor present.<\/div>/);
+    assert.match(cell, /<div class="rule-help-text">Vulnerability CVE-2019-1547\nSeverity: LOW\nPackage: libssl1.1<\/div>/);
+    assert.doesNotMatch(ruleCell(rulesPage([group({ ruleId: 'G104', name: 'Improper Check', description: 'Errors unhandled', fullDescription: 'Errors unhandled', help: 'Errors unhandled' })]), 'G104'), /rule-text/);
+  });
+
+  it("shows a report's help Markdown and HTML as text, never as markup", () => {
+    const cell = ruleCell(
+      rulesPage([group({ ruleId: 'X4', fullDescription: '<img src=x onerror=alert(6)>', help: '**bold** [x](javascript:alert(7)) <script>alert(8)</script>' })]),
+      'X4',
+    );
+    assert.doesNotMatch(cell, /<img src=x|<script>|<a [^>]*javascript:|<strong>/);
+    assert.match(cell, /&lt;img src=x onerror=alert\(6\)&gt;/);
+    assert.match(cell, /\*\*bold\*\* \[x\]\(javascript:alert\(7\)\) &lt;script&gt;alert\(8\)&lt;\/script&gt;/);
+  });
 });

@@ -8,7 +8,7 @@ import { severities } from '../../sast/severity.js';
 import type { SaidView, SeverityExplanation } from '../../sast/severity-said.js';
 import type { FindingView } from '../views/health.js';
 import type { FindingDetail } from '../views/finding-detail.js';
-import { cweLink, findingStates, helpLink, type FindingsQuery, type Page, type RuleGroup } from '../views/findings-query.js';
+import { cweLink, findingStates, helpLink, type FindingsQuery, type Page, type RuleGroup, type RuleText } from '../views/findings-query.js';
 import type { Point } from './charts/svg.js';
 import { ago, badge, html, Html, short, stamp } from './html.js';
 import { findingsChart } from './overview-page.js';
@@ -60,6 +60,22 @@ function ruleHelp(uri: string | undefined): Html | string {
   return href ? html`<div><a class="rule-help" href="${href}" rel="noreferrer noopener" target="_blank">rule help ↗</a></div>` : '';
 }
 
+/**
+ * The rule's full description and help, as text (a report's Markdown is shown as written, never
+ * rendered), leaving out what only repeats the name or short description. Folded in a rule group,
+ * open on a finding's page.
+ */
+function ruleDetails(r: RuleText, open: boolean): Html | string {
+  const shown = [r.name, r.description];
+  const full = r.fullDescription && !shown.includes(r.fullDescription) ? r.fullDescription : undefined;
+  const help = r.help && ![...shown, full].includes(r.help) ? r.help : undefined;
+  if (!full && !help) return '';
+  return html`<details class="rule-text" data-testid="rule-text" ${open ? new Html('open') : ''}>
+    <summary>description and help</summary>
+    ${full ? html`<div class="rule-full">${full}</div>` : ''}${help ? html`<div class="rule-help-text">${help}</div>` : ''}
+  </details>`;
+}
+
 function rulesTable(groups: readonly RuleGroup[], q: FindingsQuery): Html {
   if (groups.length === 0) return html`<p class="muted">No findings match.</p>`;
   return html`<table data-testid="rules">
@@ -75,6 +91,7 @@ function rulesTable(groups: readonly RuleGroup[], q: FindingsQuery): Html {
             ${g.name && g.name !== g.ruleId ? html`<div class="rule-name">${g.name}</div>` : ''}
             ${g.description && g.description !== g.ruleId && g.description !== g.name ? html`<div class="muted">${g.description}</div>` : ''}
             ${ruleHelp(g.helpUri)}
+            ${ruleDetails(g, false)}
           </td>
           <td>${g.tool}</td>
           <td>
@@ -152,6 +169,17 @@ export function findingsBody(d: FindingsPage): Html {
     </section>`;
 }
 
+/** The finding's rule as the scanner described it: what a reviewer reads to judge the finding. */
+function ruleSection(ruleId: string, r: RuleText): Html {
+  const named = r.name && r.name !== ruleId ? r.name : undefined;
+  const described = r.description && r.description !== ruleId && r.description !== r.name ? r.description : undefined;
+  if (!named && !described && !r.fullDescription && !r.help && !helpLink(r.helpUri)) return html`<div id="rule" class="muted">The scanner described no rule ${ruleId}.</div>`;
+  return html`<div id="rule">
+    ${named ? html`<div class="rule-name"><b>${named}</b></div>` : ''}${described ? html`<div class="muted">${described}</div>` : ''}
+    ${ruleDetails(r, true)}${ruleHelp(r.helpUri)}
+  </div>`;
+}
+
 /** Which source decided the severity and what the others said: a stricter word the policy passed over is shown, never dropped. */
 function severitySources(e: SeverityExplanation): Html {
   if (!e.decidedBy) return html`<div data-testid="severity-sources" data-recorded="false">${badge(e.severity)} <span class="muted">which sources said what was not recorded: it was ingested before Holdfast kept them; the next report of it records them</span></div>`;
@@ -170,6 +198,7 @@ export function findingBody(d: FindingDetail): Html {
   return html`<section id="finding" data-finding="${f.id}" data-state="${f.state}">
       <h2>${badge(f.severity)} <code>${f.ruleId}</code> ${badge(f.state)}</h2>
       <p class="finding-message">${f.message}</p>
+      ${ruleSection(f.ruleId, d.rule)}
       <table class="facts">
         <tbody>
           <tr><th>Where</th><td><code>${f.path ?? '(no location)'}${f.startLine ? `:${f.startLine}` : ''}</code> in ${f.repository}</td></tr>

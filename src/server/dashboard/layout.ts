@@ -49,6 +49,10 @@ form.filters select,form.filters input{font:inherit;padding:4px 6px;border:1px s
 .tabs{display:flex;gap:6px;margin:4px 0 10px}.tabs a{padding:4px 10px;border-radius:14px;border:1px solid #dde3ea;text-decoration:none;color:#334}
 .tabs a[aria-current=true]{background:#0f2233;color:#fff;border-color:#0f2233}
 ol.history{margin:4px 0;padding-left:20px}ol.history li{margin:3px 0}
+details.rule-text{margin:4px 0;font-size:12px}details.rule-text summary{cursor:pointer;color:#0b5cad}
+.rule-full,.rule-help-text{white-space:pre-wrap;overflow-wrap:anywhere;margin:4px 0}
+.rule-help-text{background:#f6f8fa;border:1px solid #edf0f3;border-radius:4px;padding:6px 8px;max-height:24em;overflow:auto}
+ul.severity-sources{margin:4px 0;padding-left:20px}ul.severity-sources li{margin:2px 0}
 .login{max-width:380px;margin:12vh auto 0;background:#fff;border:1px solid #dde3ea;border-radius:10px;padding:26px 28px}
 .login h1{display:flex;gap:10px;align-items:center;font-size:22px;margin:0 0 16px}
 .login label{display:block;font-weight:600;margin-bottom:6px}

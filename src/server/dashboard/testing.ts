@@ -28,3 +28,9 @@ export async function uploadReport(t: TestPlane, report: string | Buffer, versio
 
 /** Uploads highReport for the test plane's deployed commit. */
 export const uploadHighReport = (t: TestPlane) => uploadReport(t, highReport());
+
+/** A dashboard session cookie, logged in with the plane's token as a reviewer would. */
+export async function loginCookie(t: TestPlane): Promise<string> {
+  const login = await t.app.inject({ method: 'POST', url: '/ui/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${t.token}` });
+  return String(login.headers['set-cookie']).split(';')[0]!;
+}

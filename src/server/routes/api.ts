@@ -204,7 +204,7 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
     '/api/v1/findings/rules',
     {
       schema: {
-        summary: 'The same findings grouped by tool and rule: count, most severe, CWEs, where deployed',
+        summary: 'The same findings grouped by tool and rule: count, most severe, CWEs, where deployed, and the rule as its scanner described it (name, descriptions, help, help URI)',
         tags: ['findings'],
         querystring: findingsQuery,
         response: { 200: list },
@@ -239,6 +239,17 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
           text: { type: 'string', description: 'all of it in one line' },
         },
       },
+      rule: {
+        type: 'object',
+        description: "The finding's rule as the newest report described it, each field only when the scanner gave it. A report's text, never HTML to render.",
+        properties: {
+          name: { type: 'string' },
+          description: { type: 'string', description: 'SARIF shortDescription' },
+          fullDescription: { type: 'string', description: 'SARIF fullDescription' },
+          help: { type: 'string', description: "SARIF help: its text, else its Markdown source" },
+          helpUri: { type: 'string', description: 'as written, any scheme: link it only when http(s)' },
+        },
+      },
     },
   } as const;
 
@@ -246,7 +257,7 @@ export const apiRoutes: FastifyPluginAsync<{ cp: ControlPlane }> = async (app, {
     '/api/v1/findings/:id',
     {
       schema: {
-        summary: 'One finding: why it has its severity, its history, the versions that carry it and the backups they wrote',
+        summary: "One finding: why it has its severity, its rule's description and help, its history, the versions that carry it and the backups they wrote",
         tags: ['findings'],
         params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
         response: { 200: findingDetailSchema, 404: error },

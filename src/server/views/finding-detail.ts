@@ -1,18 +1,20 @@
 /**
- * One finding as a reviewer reads it: the finding, why it has its severity, its history (first seen, fixed, reopened,
+ * One finding as a reviewer reads it: the finding, why it has its severity, its rule's help, its history (first seen, fixed, reopened,
  * dismissed and by whom), the versions whose scans carry it, the backups those versions wrote,
  * and the incidents about it. For the dashboard's finding page and /api/v1/findings/:id.
  */
 import { FindingHistory } from '../../catalog/finding-history.js';
 import { explainSeverity, type SeverityExplanation } from '../../sast/index.js';
 import type { ReadDeps } from './deps.js';
-import { findingHistory, versionsCarrying, type HistoryEvent } from './findings-query.js';
+import { findingHistory, ruleText, versionsCarrying, type HistoryEvent, type RuleText } from './findings-query.js';
 import { deployedFindings, findingView, volumeViews, type FindingView, type RestorePointView, type VolumeViewDeps } from './health.js';
 
 export interface FindingDetail {
   f: FindingView;
   /** What each source said of its severity and which decided, or that it was not recorded. */
   severityDecision: SeverityExplanation;
+  /** Its rule as the newest report described it: name, descriptions, help (text) and link. */
+  rule: RuleText;
   history: HistoryEvent[];
   versions: { commit: string; deployedOn: string[] }[];
   backups: { volume: string; point: RestorePointView }[];
@@ -34,6 +36,7 @@ export function findingDetail(cp: VolumeViewDeps & Pick<ReadDeps, 'incidents'>, 
   return {
     f: findingView(cp, row, deployedFindings(cp)),
     severityDecision: explainSeverity(row.severity, row.severitySaid, row.tool),
+    rule: ruleText(cp.catalog.sast.getRule(row.tool, row.ruleId)),
     history: findingHistory(
       sightings,
       dismissed ? { time: dismissed.time, actor: dismissed.actor, reason: String(dismissed.details.reason ?? row.dismissedReason ?? ''), comment: typeof dismissed.details.comment === 'string' ? dismissed.details.comment : undefined } : row.dismissedAt ? { time: row.dismissedAt, actor: 'unknown', reason: row.dismissedReason ?? '', comment: row.dismissedComment } : undefined,

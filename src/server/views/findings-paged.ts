@@ -6,7 +6,7 @@
 import { FindingHistory } from '../../catalog/finding-history.js';
 import { FindingPages } from '../../catalog/finding-page.js';
 import { deployedFindings, findingView, type FindingView, type FindingViewDeps } from './health.js';
-import { rulesFromCounts, type FindingsQuery, type Page, type RuleGroup } from './findings-query.js';
+import { rulesFromCounts, ruleText, type FindingsQuery, type Page, type RuleGroup } from './findings-query.js';
 
 export interface FindingsPaged {
   page: Page<FindingView>;
@@ -49,10 +49,7 @@ export function findingsPaged(cp: FindingViewDeps, q: FindingsQuery, want: { pag
   };
 }
 
-/** A group with the rule's own name, description and help page, as the newest report described it. */
+/** A group with the rule's own name, descriptions and help, as the newest report described it. */
 function described(cp: FindingViewDeps, g: RuleGroup): RuleGroup {
-  const r = cp.catalog.sast.getRule(g.tool, g.ruleId);
-  // Only what the scanner said: a group stays the same object shape groupByRule gives for a list.
-  const said = Object.entries({ name: r?.name, description: r?.shortDescription, helpUri: r?.helpUri }).filter(([, v]) => v !== undefined);
-  return { ...g, ...Object.fromEntries(said) };
+  return { ...g, ...ruleText(cp.catalog.sast.getRule(g.tool, g.ruleId)) };
 }

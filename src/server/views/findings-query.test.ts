@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Sighting } from '../../catalog/finding-history.js';
-import { cweLink, filterFindings, helpLink, findingHistory, groupByRule, pageOf, parseFindingsQuery, versionsCarrying } from './findings-query.js';
+import { cweLink, filterFindings, helpLink, findingHistory, groupByRule, pageOf, parseFindingsQuery, ruleText, versionsCarrying } from './findings-query.js';
 import type { FindingView } from './health.js';
 
 const f = (o: Partial<FindingView>): FindingView => ({
@@ -127,4 +127,15 @@ describe('findingHistory', () => {
   it('lists the versions that carry it once each, suppressed ones excluded', () => {
     assert.deepEqual(versionsCarrying([s(1, '06:00', true), s(2, '06:10', true, { commit: 'c1' }), s(3, '06:20', false), s(4, '06:30', true, { suppressed: true })]), ['c1']);
   });
+});
+
+describe('ruleText', () => {
+  const rule = { tool: 'T', ruleId: 'R', name: undefined, shortDescription: undefined, fullDescription: undefined, helpText: undefined, helpMarkdown: undefined, helpUri: undefined };
+  const cases = [
+    { name: 'the help is its text when the scanner wrote one (Trivy)', rule: { ...rule, helpText: 'Vulnerability CVE-1', helpMarkdown: '**Vulnerability CVE-1**' }, want: { help: 'Vulnerability CVE-1' } },
+    { name: 'the help is its Markdown source when its text is empty (Snyk)', rule: { ...rule, helpText: '', helpMarkdown: '* Package Manager: deb' }, want: { help: '* Package Manager: deb' } },
+    { name: 'only what the scanner said, blank fields left out', rule: { ...rule, name: 'n', shortDescription: ' ', fullDescription: 'full', helpUri: 'https://x.test/r' }, want: { name: 'n', fullDescription: 'full', helpUri: 'https://x.test/r' } },
+    { name: 'nothing for a rule the catalog does not know', rule: undefined, want: {} },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(ruleText(c.rule), c.want));
 });

@@ -7,6 +7,7 @@ import { invalidInput } from '../../base/errors.js';
 import { severities } from '../../sast/severity.js';
 import type { Sighting } from '../../catalog/finding-history.js';
 import type { RuleSeverityCount } from '../../catalog/finding-page.js';
+import type { RuleInfo } from '../../catalog/index.js';
 import type { FindingView } from './health.js';
 
 export const findingStates = ['open', 'fixed', 'dismissed', 'suppressed'] as const;
@@ -95,10 +96,24 @@ export interface RuleGroup {
   /** One message of the rule's findings, as the tool wrote it. */
   example: string;
   deployedIn: string[];
-  /** The rule as the scanner described it (SARIF rule name, short description, help page), when it did; helpUri as written, any scheme. */
+  /** The rule as the scanner described it (ruleText), when it did; helpUri as written, any scheme. */
   name?: string | undefined;
   description?: string | undefined;
+  fullDescription?: string | undefined;
+  help?: string | undefined;
   helpUri?: string | undefined;
+}
+
+export type RuleText = Pick<RuleGroup, 'name' | 'description' | 'fullDescription' | 'help' | 'helpUri'>;
+
+/**
+ * What a reviewer reads of a rule, only what the scanner said (SARIF §3.49: name, short and full
+ * description, help, help URI): the help is its text, else its Markdown source. Both are a
+ * report's text, shown as text and never rendered: a report can hold any HTML.
+ */
+export function ruleText(r: RuleInfo | undefined): RuleText {
+  const said = { name: r?.name, description: r?.shortDescription, fullDescription: r?.fullDescription, help: r?.helpText?.trim() ? r.helpText : r?.helpMarkdown, helpUri: r?.helpUri };
+  return Object.fromEntries(Object.entries(said).filter(([, v]) => v !== undefined && v.trim() !== ''));
 }
 
 const rank = (s: string) => severities.indexOf(s as (typeof severities)[number]) + 1 || severities.length + 1;
