@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { HoldfastError, type ErrorKind } from '../base/errors.js';
+import { catalogBusy, isCatalogBusy } from '../catalog/busy.js';
 import type { ControlPlane } from './control-plane.js';
 import { registerAuth } from './auth.js';
 import { collectOpenApi } from './openapi.js';
@@ -44,6 +45,11 @@ export async function buildApp(cp: ControlPlane, o: AppOptions): Promise<Fastify
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof HoldfastError)
       return reply.code(statusOf[err.kind]).send({ code: err.code, message: err.message });
+    // Another process's long write (a large CLI ingest): the request did nothing and may be repeated.
+    if (isCatalogBusy(err)) {
+      const busy = catalogBusy(`${req.method} ${req.url.split('?')[0]}`, err);
+      return reply.code(503).header('retry-after', '5').send({ code: busy.code, message: busy.message });
+    }
     const e = err as { validation?: unknown; statusCode?: number; code?: string; message: string };
     if (e.validation || (e.statusCode && e.statusCode < 500))
       return reply.code(e.statusCode ?? 400).send({ code: e.code ?? 'BAD_REQUEST', message: e.message });

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 const root = new URL('../../', import.meta.url).pathname;
 const sources = [
   'src/config',
+  'src/catalog/busy.ts',
   'src/server',
   'src/platform/local/exec.ts',
   'src/platform/local/hooks.ts',

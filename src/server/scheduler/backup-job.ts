@@ -11,6 +11,7 @@ import {
   type WorkloadVersion,
 } from '../../backup/snapshot/provenance.js';
 import type { BackupPolicyConfig } from '../../config/index.js';
+import { whenCatalogFree } from '../../catalog/busy.js';
 import { withHooks, type HookRecord } from '../../platform/local/hooks.js';
 import { readVersion } from '../../platform/local/version.js';
 import { checkVolumeDir } from '../../platform/local/volume.js';
@@ -146,7 +147,10 @@ export function backupJob(
           );
         }
         const { result, provenance } = bracket.value;
-        cp.catalog.restorePoints.record({
+        // The snapshot is made: its restore point waits for a catalog another process holds (a
+        // large CLI ingest) rather than fail a backup that worked.
+        const onBusy = (n: number) => n === 1 && ctx.log('warn', 'the catalog is locked by another process: the restore points wait for it');
+        await whenCatalogFree(() => cp.catalog.restorePoints.record({
           repository: cp.repositoryLocation(policy.repository),
           snapshotId: result.snapshotId,
           time: result.time,
@@ -155,7 +159,7 @@ export function backupJob(
           provenance,
           signals: result.signals,
           suspicion: result.suspicion,
-        });
+        }), { onBusy });
         recordDeployments(cp, volume, workloads, ctx);
         if (result.suspicion?.verdict === 'suspicious') alertSuspicious(cp, policyName, volume, result.snapshotId, result.suspicion.reasons, ctx);
         // Every backup gives its repository what a rebuild of the catalog needs; a failure here
@@ -176,7 +180,7 @@ export function backupJob(
             ctx.log('warn', `retention not applied this time: ${e.message}`);
             return [];
           });
-          for (const id of forgotten) cp.catalog.restorePoints.remove(id);
+          for (const id of forgotten) await whenCatalogFree(() => cp.catalog.restorePoints.remove(id), { onBusy });
           if (forgotten.length) ctx.log('info', `retention removed ${forgotten.length} snapshot(s)`);
         }
         ctx.log(

@@ -6,9 +6,15 @@
  *
  * A job that is still queued or running when it is due again is not run twice: that fire time is
  * recorded as missed (reason StillRunning).
+ *
+ * The catalog may be locked for a while by another process on the same data directory (a large
+ * `holdfast sast ingest`). A tick that cannot write then changes nothing and the next one decides
+ * again; a run's outcome waits for the catalog. Neither may end serve: an exception from a timer
+ * would, and with it every later backup.
  */
 import type { Logger } from '../../base/log.js';
 import { HoldfastError } from '../../base/errors.js';
+import { isCatalogBusy, whenCatalogFree } from '../../catalog/busy.js';
 import type { FinishRun, RunHistory, RunKind, RunRow } from '../../catalog/run-history.js';
 import type { Clock } from '../../platform/clock.js';
 import { decideDue, decideSlot, decideStuck, nextFire } from '../../policy/schedule.js';
@@ -52,6 +58,8 @@ export class Scheduler {
   private readonly orphaned = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** Why the last tick could not finish, until one does. */
+  private stalled: string | undefined;
 
   constructor(
     private readonly o: {
@@ -116,7 +124,12 @@ export class Scheduler {
     const job = this.jobs.get(id);
     if (!job || this.active.has(id) || this.queue.some((q) => q.job.id === id)) return false;
     this.queue.push({ job, scheduledFor: this.o.clock.now() });
-    this.drain();
+    try {
+      this.drain();
+    } catch (e) {
+      // Still queued: it starts at the first tick the catalog allows.
+      this.tickFailed(e);
+    }
     return true;
   }
 
@@ -124,38 +137,57 @@ export class Scheduler {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      const now = this.o.clock.now();
-      this.watchdog(now);
-      for (const job of this.jobs.values()) {
-        const d = decideDue({
-          schedule: job.schedule,
-          lastFire: this.o.runs.mark(job.id),
-          now,
-          missedAfter: job.missedAfterMs,
-          runAtFirstStart: job.runAtStart,
-        });
-        if (d.mark.getTime() !== this.o.runs.mark(job.id)?.getTime()) this.o.runs.setMark(job.id, d.mark);
-        if (d.missed.length > 0) this.recordMissed(job, d.missed, 'Downtime', d.message);
-        if (!d.run) continue;
-        if (this.active.has(job.id)) {
-          this.recordMissed(job, [d.run], 'StillRunning', `the previous run of ${job.id} has not finished`);
-          continue;
-        }
-        if (this.queue.some((q) => q.job.id === job.id)) {
-          this.recordMissed(
-            job,
-            [d.run],
-            'StillQueued',
-            `the previous run of ${job.id} is still waiting for a slot on repository ${job.repository}`,
-          );
-          continue;
-        }
-        this.queue.push({ job, scheduledFor: d.run });
-      }
-      this.drain();
+      this.decide();
+      if (this.stalled) this.o.log.info('the catalog takes writes again: scheduling resumes');
+      this.stalled = undefined;
+    } catch (e) {
+      this.tickFailed(e);
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Said once per stall, not every second: what was not written is decided again at the next tick. */
+  private tickFailed(e: unknown): void {
+    const busy = isCatalogBusy(e);
+    const message = busy
+      ? 'the catalog is locked by another process: nothing is scheduled until it is free'
+      : `scheduler: ${e instanceof Error ? e.message : String(e)}`;
+    if (message !== this.stalled) this.o.log[busy ? 'warn' : 'error'](message);
+    this.stalled = message;
+  }
+
+  private decide(): void {
+    const now = this.o.clock.now();
+    this.watchdog(now);
+    for (const job of this.jobs.values()) {
+      const d = decideDue({
+        schedule: job.schedule,
+        lastFire: this.o.runs.mark(job.id),
+        now,
+        missedAfter: job.missedAfterMs,
+        runAtFirstStart: job.runAtStart,
+      });
+      // The missed runs before the mark that passes them: a write the catalog refuses is then made again.
+      if (d.missed.length > 0) this.recordMissed(job, d.missed, 'Downtime', d.message);
+      if (d.mark.getTime() !== this.o.runs.mark(job.id)?.getTime()) this.o.runs.setMark(job.id, d.mark);
+      if (!d.run) continue;
+      if (this.active.has(job.id)) {
+        this.recordMissed(job, [d.run], 'StillRunning', `the previous run of ${job.id} has not finished`);
+        continue;
+      }
+      if (this.queue.some((q) => q.job.id === job.id)) {
+        this.recordMissed(
+          job,
+          [d.run],
+          'StillQueued',
+          `the previous run of ${job.id} is still waiting for a slot on repository ${job.repository}`,
+        );
+        continue;
+      }
+      this.queue.push({ job, scheduledFor: d.run });
+    }
+    this.drain();
   }
 
   private recordMissed(job: Job, times: Date[], reason: string, message: string): void {
@@ -208,9 +240,9 @@ export class Scheduler {
         i++;
         continue;
       }
-      this.queue.splice(i, 1);
       const own = job.skip?.();
       const skip = own?.skip ? own : this.o.skip?.(job);
+      // Out of the queue only once recorded: a write the catalog refused leaves the run queued.
       if (skip?.skip) {
         this.o.runs.recordMissed({
           kind: job.kind,
@@ -221,10 +253,12 @@ export class Scheduler {
           reason: skip.reason,
           message: skip.message,
         });
+        this.queue.splice(i, 1);
         this.o.log.info(skip.message);
         continue;
       }
       this.launch(job, scheduledFor);
+      this.queue.splice(i, 1);
     }
   }
 
@@ -256,42 +290,60 @@ export class Scheduler {
     const ctx: RunContext = {
       run,
       log: (level, message) => {
-        runs.log(run.id, this.o.clock.now(), level, message);
         log[level](message);
+        try {
+          runs.log(run.id, this.o.clock.now(), level, message);
+        } catch (e) {
+          // A line the locked catalog refused is in serve's log only: not worth failing a backup for.
+          if (!isCatalogBusy(e)) throw e;
+        }
       },
     };
     const promise = (async () => {
-      let finished: RunRow | undefined;
+      let outcome: FinishRun;
       try {
         const r = await job.execute(ctx);
-        finished = runs.finish(run.id, this.o.clock.now(), { ...r, status: 'succeeded' });
+        outcome = { ...r, status: 'succeeded' };
       } catch (e) {
         const code = e instanceof HoldfastError ? e.code : 'BUG';
         const message =
           e instanceof HoldfastError
             ? e.message
             : `internal error: ${e instanceof Error ? e.message : String(e)}`;
-        if (!(e instanceof HoldfastError))
-          log.error(message, { stack: e instanceof Error ? e.stack : undefined });
-        ctx.log('error', message);
-        finished = runs.finish(run.id, this.o.clock.now(), {
-          status: 'failed',
-          reason: code,
-          message,
-          details: (e as { details?: Record<string, unknown> }).details,
-        });
+        log.error(message, e instanceof HoldfastError ? undefined : { stack: e instanceof Error ? e.stack : undefined });
+        outcome = { status: 'failed', reason: code, message, details: (e as { details?: Record<string, unknown> }).details };
       }
+      const finished = await this.record(run, outcome, log);
       const stillOurs = this.active.get(job.id)?.run.id === run.id;
       if (stillOurs) this.active.delete(job.id);
       // A run the watchdog already failed keeps that verdict; report only our own outcome.
-      if (stillOurs && finished) {
-        if (finished.status === 'succeeded') this.o.events?.succeeded?.(job, finished);
-        else if (finished.status === 'failed') this.o.events?.failed?.(job, finished);
+      try {
+        if (stillOurs && finished) {
+          if (finished.status === 'succeeded') this.o.events?.succeeded?.(job, finished);
+          else if (finished.status === 'failed') this.o.events?.failed?.(job, finished);
+        }
+        this.drain();
+      } catch (e) {
+        this.tickFailed(e);
       }
-      this.drain();
     })();
     this.active.set(job.id, { job, run, promise });
     return { run, promise };
+  }
+
+  /**
+   * The run's outcome in the catalog, waiting for it while another process holds it locked; when it
+   * stays locked, the run is left "running" and the next start fails it as Interrupted.
+   */
+  private async record(run: RunRow, outcome: FinishRun, log: Logger): Promise<RunRow | undefined> {
+    const onBusy = (n: number) => n === 1 && log.warn('the catalog is locked by another process: the run\'s outcome waits for it');
+    try {
+      if (outcome.status === 'failed') await whenCatalogFree(() => this.o.runs.log(run.id, this.o.clock.now(), 'error', outcome.message ?? ''), { onBusy });
+      return await whenCatalogFree(() => this.o.runs.finish(run.id, this.o.clock.now(), outcome), { onBusy });
+    } catch (e) {
+      log.error(`could not record the outcome of run ${run.id} (${outcome.status}): ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
   }
 
   /** Resolves when nothing is running (queued jobs waiting for a slot start as slots free). */
