@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { commit, digest, testPlane, type TestPlane } from '../../src/server/testing.js';
 import { uploadReport } from '../../src/server/dashboard/testing.js';
 import { launchBrowser, loggedInPage, screenshotDir } from '../harness/browser.js';
+import { findingRows, findingsTotal } from '../harness/findings-page.js';
 
 const v1 = commit;
 const v2 = '5b1d7c0e9a8f6e4d3c2b1a09f8e7d6c5b4a39281';
@@ -123,23 +123,8 @@ describe('the findings view in a browser', { timeout: 300_000 }, () => {
   });
   after(() => t?.dispose());
 
-  /** The heading's true total (its data attribute and its words must agree). */
-  const total = async (page: Page) => {
-    const h = page.locator('[data-testid=findings-count]');
-    const n = Number(await h.getAttribute('data-total'));
-    assert.match(await h.innerText(), new RegExp(`^Findings: ${n} matching`));
-    return n;
-  };
-  const rows = (page: Page) =>
-    page.locator('#findings tr.finding').evaluateAll((trs) =>
-      trs.map((tr) => ({
-        id: tr.getAttribute('data-finding')!,
-        severity: tr.getAttribute('data-severity')!,
-        state: tr.getAttribute('data-state')!,
-        tool: tr.children[2]!.textContent!.trim(),
-        where: tr.children[3]!.querySelector('code')!.textContent!.trim(),
-      })),
-    );
+  const total = findingsTotal;
+  const rows = findingRows;
 
   it('filters by severity and tool with the form, shows the true total, and pages through it', async () => {
     const b = await launchBrowser();
