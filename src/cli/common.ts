@@ -9,6 +9,7 @@ import { authFailed, fromSystemError, invalidInput, notFound } from '../base/err
 import { formatBytes, formatDuration } from '../base/format.js';
 import { openBlobStore } from '../storage/index.js';
 import { Repository, type RepositoryOptions } from '../backup/index.js';
+import { secretText } from './early-key.js';
 
 export interface RepoFlags {
   repo?: string;
@@ -26,7 +27,7 @@ export function repoOptions(cmd: Command): Command {
 
 async function readSecretFile(path: string, what: string): Promise<string> {
   try {
-    const s = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+    const s = secretText(await readFile(path, 'utf8'));
     if (!s) throw authFailed('PASSWORD_EMPTY', `read ${what} from ${path}: the file is empty`);
     return s;
   } catch (e) {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { reportError } from './exit.js';
+import { startKeyDerivation } from './early-key.js';
 
 type Register = (program: Command) => void;
 
@@ -70,6 +71,8 @@ if (isEntry) {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
+  // Before the command's modules load: scrypt runs on the thread pool meanwhile (early-key.ts).
+  startKeyDerivation(process.argv.slice(2), process.env);
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

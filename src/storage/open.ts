@@ -20,14 +20,25 @@ export function registerScheme(scheme: string, opener: BlobStoreOpener): void {
   schemes.set(scheme, opener);
 }
 
+/** The scheme a location names (`s3`), or undefined for a directory (a path, or `file:`). */
+function schemeOf(location: string): string | undefined {
+  const m = /^([a-z][a-z0-9+]*):(?!\/\/[^/]*$)(.*)$/.exec(location);
+  return m && m[1] !== 'file' && !/^[a-zA-Z]:\\/.test(location) ? m[1] : undefined;
+}
+
+/** The absolute directory a location names, or undefined when it names object storage (or nothing). */
+export function localDirectory(location: string): string | undefined {
+  if (!location || schemeOf(location) !== undefined) return undefined;
+  return resolve(location.startsWith('file:') ? location.replace(/^file:(\/\/)?/, '') : location);
+}
+
 export async function openBlobStore(location: string, options: OpenOptions = {}): Promise<BlobStore> {
   if (!location) throw invalidInput('REPO_MISSING', 'no repository given: use --repo <path|url> or HOLDFAST_REPO');
-  const m = /^([a-z][a-z0-9+]*):(?!\/\/[^/]*$)(.*)$/.exec(location);
-  if (m && m[1] !== 'file' && !/^[a-zA-Z]:\\/.test(location)) {
-    const opener = schemes.get(m[1]!);
-    if (!opener) throw invalidInput('REPO_SCHEME', `repository ${location}: unknown scheme "${m[1]}:" (use a path, or s3:https://host/bucket/prefix)`);
+  const scheme = schemeOf(location);
+  if (scheme !== undefined) {
+    const opener = schemes.get(scheme);
+    if (!opener) throw invalidInput('REPO_SCHEME', `repository ${location}: unknown scheme "${scheme}:" (use a path, or s3:https://host/bucket/prefix)`);
     return opener(location, options);
   }
-  const path = location.startsWith('file:') ? location.replace(/^file:(\/\/)?/, '') : location;
-  return new FsBlobStore(resolve(path));
+  return new FsBlobStore(localDirectory(location)!);
 }

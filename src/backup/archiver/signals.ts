@@ -10,7 +10,7 @@
  */
 import type { ChangeSignals } from '../../policy/change-signals.js';
 import { SEAL_OVERHEAD } from '../crypto/seal.js';
-import { nameBytes } from '../snapshot/names.js';
+import { nameKey } from '../snapshot/names.js';
 import type { TreeNode } from '../snapshot/tree.js';
 
 /** An extension is the last dot and what follows, if short and not the whole name (".bashrc" has none). */
@@ -71,7 +71,7 @@ export class WalkSignals {
    */
   directory(parent: ReadonlyMap<string, TreeNode>, nodes: readonly TreeNode[]): void {
     if (parent.size === 0) return;
-    const current = new Set(nodes.map((n) => nameBytes(n).toString('latin1')));
+    const current = new Set(nodes.map(nameKey));
     const removedNames = new Set<string>();
     const removedStems = new Map<string, string[]>();
     for (const [key, n] of parent) {
@@ -83,7 +83,7 @@ export class WalkSignals {
     }
     if (removedNames.size === 0) return;
     for (const n of nodes) {
-      if (n.type !== 'file' || parent.has(nameBytes(n).toString('latin1'))) continue;
+      if (n.type !== 'file' || parent.has(nameKey(n))) continue;
       const ext = extensionOf(n.name);
       const stem = stemOf(n.name);
       let was: string | undefined;

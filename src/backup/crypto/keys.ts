@@ -3,41 +3,18 @@
  * password-derived keys. Each `keys/<id>` blob holds scrypt parameters, a salt and the wrapped
  * master key, so a password can be added, changed or revoked without re-encrypting any data.
  */
-import { randomBytes, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
 import { authFailed, corrupt } from '../../base/errors.js';
 import { open, seal } from './seal.js';
+import { deriveKey as scrypt, kdfProblem, type KdfParams } from './kdf.js';
+
+export { kdfProblem, type KdfParams } from './kdf.js';
 
 export interface MasterKey {
   encKey: Buffer;
   idKey: Buffer;
-}
-
-export interface KdfParams {
-  N: number;
-  r: number;
-  p: number;
-}
-
-const MiB = 1024 * 1024;
-/** The most scrypt memory (128 · N · r) a key file may ask for: twice the old fixed cost, 8x today's. */
-export const MAX_KDF_MEMORY = 256 * MiB;
-/** The most work (memory × lanes) a key file may ask for: the most a calibrated key can (64 lanes of 32 MiB). */
-const MAX_KDF_WORK = 64 * 32 * MiB;
-
-/**
- * What is wrong with a key file's scrypt cost, or undefined. Checked before deriving: a crafted
- * key file must not make opening a repository allocate gigabytes or run for hours.
- */
-export function kdfProblem(k: KdfParams): string | undefined {
-  const ok = (v: number, max: number) => Number.isSafeInteger(v) && v >= 1 && v <= max;
-  if (!ok(k.N, 2 ** 40) || k.N < 2 || !Number.isInteger(Math.log2(k.N))) return `scrypt N=${k.N} is not a power of two of at least 2`;
-  if (!ok(k.r, 1024) || !ok(k.p, 1024)) return `scrypt r=${k.r}, p=${k.p} are not small positive integers`;
-  const memory = 128 * k.N * k.r;
-  if (memory > MAX_KDF_MEMORY) return `scrypt N=${k.N}, r=${k.r} would take ${Math.ceil(memory / MiB)} MiB of memory, more than the ${MAX_KDF_MEMORY / MiB} MiB accepted`;
-  if (memory * k.p > MAX_KDF_WORK) return `scrypt N=${k.N}, r=${k.r}, p=${k.p} asks for ${k.p} lanes of ${Math.ceil(memory / MiB)} MiB, more work than the ${MAX_KDF_WORK / MiB} MiB accepted`;
-  return undefined;
 }
 
 export const keyFileSchema = z.object({
@@ -58,11 +35,6 @@ export const keyFileSchema = z.object({
 export type KeyFile = z.infer<typeof keyFileSchema>;
 
 const KEY_AAD = Buffer.from('holdfast-master-key-v1');
-
-function scrypt(password: string, salt: Buffer, p: KdfParams): Promise<Buffer> {
-  const opts: ScryptOptions = { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r + 16 * 1024 * 1024 };
-  return new Promise((res, rej) => scryptCb(password.normalize('NFC'), salt, 32, opts, (e, k) => (e ? rej(e) : res(k))));
-}
 
 /**
  * scrypt memory, like restic's: 128 · N · r bytes. 32 MiB (N = 2^15, r = 8) leaves a data-mover pod

@@ -93,7 +93,11 @@ export class MasterIndex {
 
   /** Whether a new backup may reuse this blob instead of storing it. */
   hasLive(id: string): boolean {
-    return this.blobs.get(id)?.some((l) => !this.condemned.has(l.pack) && !this.badCopies.has(`${l.pack}:${id}`)) ?? false;
+    const list = this.blobs.get(id);
+    if (!list) return false;
+    // The common case, asked for every chunk of every unchanged file: no copy is condemned or bad.
+    if (this.condemned.size === 0 && this.badCopies.size === 0) return true;
+    return list.some((l) => !this.condemned.has(l.pack) && !this.badCopies.has(`${l.pack}:${id}`));
   }
 
   /** Blobs grouped by the pack that holds them (each copy listed under its own pack). */

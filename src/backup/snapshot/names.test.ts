@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeName, isCanonicalBase64, isSafeNameBytes, makeNamesUnique, nameBytes, nodeName } from './names.js';
+import { escapeName, isCanonicalBase64, isSafeNameBytes, makeNamesUnique, nameBytes, nameKey, nodeName } from './names.js';
 
 const b = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => Buffer.from(p as string)));
 
@@ -20,6 +20,13 @@ describe('entry names as bytes', () => {
     assert.deepEqual(nodeName(b('plain')), { name: 'plain' });
     for (const raw of [b([0xff], '.txt'), b('\u{fffd}.txt'), b('caf', [0xe9]), b('plain')]) assert.ok(nameBytes(nodeName(raw)).equals(raw));
     assert.notEqual(nodeName(b([0xff])).name, nodeName(b('\u{fffd}')).name);
+  });
+
+  it('keys a node by its bytes as a directory listing in latin1 gives them, for ASCII, UTF-8 and raw names', () => {
+    for (const raw of [b('plain.txt'), b('ünïcødé'), b('\u{1f600}'), b([0xff], '.txt'), b('caf', [0xe9]), b('a', [0x7f])])
+      assert.equal(nameKey(nodeName(raw)), raw.toString('latin1'));
+    // A lone surrogate is not UTF-8 once written: its key is the bytes restore would create.
+    assert.equal(nameKey({ name: '\ud800' }), Buffer.from('\ud800').toString('latin1'));
   });
 
   const safe: [string, Buffer, boolean][] = [

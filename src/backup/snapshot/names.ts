@@ -58,6 +58,18 @@ export function nameBytes(n: { name: string; nameRaw?: string }): Buffer {
   return n.nameRaw !== undefined ? Buffer.from(n.nameRaw, 'base64') : Buffer.from(n.name, 'utf8');
 }
 
+/** Any character outside ASCII (every name byte below 0x80 is its own UTF-8 and latin1). */
+const NOT_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * A node's name bytes as a latin1 string (one character per byte): a map key that compares and
+ * sorts as the bytes do, the same as `bytes.toString('latin1')` of a name read from a directory.
+ * An ASCII name is its own key, without the buffer: the walk of a volume keys every entry.
+ */
+export function nameKey(n: { name: string; nameRaw?: string }): string {
+  return n.nameRaw === undefined && !NOT_ASCII.test(n.name) ? n.name : nameBytes(n).toString('latin1');
+}
+
 /** A name restore may create inside a directory: not empty, `.` or `..`, no `/` or NUL. */
 export function isSafeNameBytes(b: Uint8Array): boolean {
   const dot = 0x2e;
@@ -77,6 +89,7 @@ export function isCanonicalBase64(s: string): boolean {
  * changed in place; entries with UTF-8 names are never renamed.
  */
 export function makeNamesUnique(nodes: { name: string; nameRaw?: string }[]): void {
+  if (!nodes.some((n) => n.nameRaw !== undefined)) return;
   const taken = new Set(nodes.filter((n) => n.nameRaw === undefined).map((n) => n.name));
   for (const n of nodes) {
     if (n.nameRaw === undefined) continue;

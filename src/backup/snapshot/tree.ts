@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { corrupt } from '../../base/errors.js';
-import { escapeName, isCanonicalBase64, isSafeNameBytes, nameBytes } from './names.js';
+import { escapeName, isCanonicalBase64, isSafeNameBytes, nameBytes, nameKey } from './names.js';
 import { xattrProblem, xattrSchema, type Xattr } from '../xattrs/format.js';
 
 export interface TreeNode {
@@ -69,10 +69,29 @@ const FIELDS: [keyof TreeNode, boolean, (v: unknown) => boolean][] = [
   ['xattrs', false, (v) => xattrList.safeParse(v).success],
 ];
 
+const CHECKS = new Map<string, (v: unknown) => boolean>(FIELDS.map(([key, , ok]) => [key, ok]));
+const REQUIRED = FIELDS.filter(([, required]) => required).map(([key]) => key);
+
+/**
+ * The parsed object itself when it is a well-formed node as it stands: only known fields, each
+ * well-formed, the required ones present, and no attributes (which are normalised by a copy).
+ * A no-change backup parses every tree of its parent; a copy per node was most of that.
+ */
+function asNode(o: Record<string, unknown>): TreeNode | undefined {
+  for (const key in o) {
+    const ok = key === 'xattrs' ? undefined : CHECKS.get(key);
+    if (!ok || !ok(o[key])) return undefined;
+  }
+  for (const key of REQUIRED) if (o[key] === undefined) return undefined;
+  return o as unknown as TreeNode;
+}
+
 /** The node `v` holds, with only the known fields, or what is wrong with it. */
 function readNode(v: unknown): TreeNode | string {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is not an object';
   const o = v as Record<string, unknown>;
+  const node = asNode(o);
+  if (node) return node;
   const out: Record<string, unknown> = {};
   for (const [key, required, ok] of FIELDS) {
     const x = o[key];
@@ -117,20 +136,21 @@ export function parseTree(raw: Buffer, id: string): Tree {
   const seen = new Set<string>();
   const seenNames = new Set<string>();
   for (const n of nodes) {
-    for (const raw of [n.nameRaw, n.linkTargetRaw])
-      if (raw !== undefined && !isCanonicalBase64(raw)) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: entry ${JSON.stringify(n.name)} has malformed raw bytes`);
-    // Judge the bytes restore will create, not the readable name.
-    const bytes = nameBytes(n);
-    if (!isSafeName(n.name) || !isSafeNameBytes(bytes)) throw corrupt('TREE_UNSAFE_NAME', `read tree ${id.slice(0, 12)}: refusing entry name ${JSON.stringify(escapeName(bytes))}`);
+    if ((n.nameRaw !== undefined && !isCanonicalBase64(n.nameRaw)) || (n.linkTargetRaw !== undefined && !isCanonicalBase64(n.linkTargetRaw)))
+      throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: entry ${JSON.stringify(n.name)} has malformed raw bytes`);
+    // Judge the bytes restore will create, not the readable name. Without nameRaw they are the
+    // UTF-8 of `name`, where "/" and NUL can only be themselves: judging `name` is judging them.
+    if (!isSafeName(n.name) || (n.nameRaw !== undefined && !isSafeNameBytes(nameBytes(n))))
+      throw corrupt('TREE_UNSAFE_NAME', `read tree ${id.slice(0, 12)}: refusing entry name ${JSON.stringify(escapeName(nameBytes(n)))}`);
     // Both spellings must be unique: the bytes for restore, `name` for ls, diff, paths and for
     // readers that predate nameRaw.
-    const key = bytes.toString('latin1');
-    if (seen.has(key) || seenNames.has(n.name)) throw corrupt('TREE_DUPLICATE', `read tree ${id.slice(0, 12)}: entry ${JSON.stringify(escapeName(bytes))} appears twice`);
+    const key = nameKey(n);
+    if (seen.has(key) || seenNames.has(n.name)) throw corrupt('TREE_DUPLICATE', `read tree ${id.slice(0, 12)}: entry ${JSON.stringify(escapeName(nameBytes(n)))} appears twice`);
     seen.add(key);
     seenNames.add(n.name);
     if (n.type === 'dir' && !n.subtree) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: directory ${n.name} has no subtree`);
-    const bad = xattrsProblem(n.xattrs);
-    if (bad) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: entry ${JSON.stringify(escapeName(bytes))} has ${bad}`);
+    const bad = n.xattrs && xattrsProblem(n.xattrs);
+    if (bad) throw corrupt('TREE_FORMAT', `read tree ${id.slice(0, 12)}: entry ${JSON.stringify(escapeName(nameBytes(n)))} has ${bad}`);
   }
   return { nodes };
 }
