@@ -4,7 +4,7 @@
  * this backup may still use them (see maintenance/prune.ts), picks the parent snapshot, and runs.
  */
 import { resolve } from 'node:path';
-import { backup, type BackupOptions, type BackupResult } from './archiver/archiver.js';
+import { backup, startAttributePass, type BackupOptions, type BackupResult } from './archiver/archiver.js';
 import { acquireShared } from './repository/locks.js';
 import type { Repository } from './repository/repository.js';
 import { listSnapshots, type SnapshotRef } from './snapshot/snapshot.js';
@@ -43,6 +43,8 @@ function historyOf(parent: SnapshotRef | undefined, earlier: readonly SnapshotRe
 }
 
 export async function runBackup(repo: Repository, opts: Omit<BackupOptions, 'parent'> & { noParent?: boolean }): Promise<BackupResult> {
+  // Beside the lock, the index and the snapshots, which do not need it.
+  const attributePass = opts.attributePass ?? startAttributePass(opts.source);
   const lock = await acquireShared(repo);
   try {
     await repo.loadIndex();
@@ -51,7 +53,7 @@ export async function runBackup(repo: Repository, opts: Omit<BackupOptions, 'par
     const earlier = (await listSnapshots(repo)).filter((s) => s.snapshot.paths[0] === source && s.snapshot.provenance.volume === volume);
     const parent = opts.noParent ? undefined : earlier.at(-1);
     const signalHistory = historyOf(parent, earlier);
-    const result = await backup(repo, { ...opts, signalHistory, ...(parent ? { parent } : {}) });
+    const result = await backup(repo, { ...opts, signalHistory, attributePass, ...(parent ? { parent } : {}) });
     await extendLocks(repo, result.snapshot.tree);
     return result;
   } finally {
