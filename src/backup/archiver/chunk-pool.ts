@@ -27,10 +27,13 @@ export interface ChunkedFile {
 const PER_WORKER = 3;
 
 /**
- * Pack buffers per worker: one being filled while one is written. With two workers and two
- * uploads in flight that is 4 × 16 MiB of pack data at most, whatever the size of the backup.
+ * Pack buffers for all workers together: one being filled per worker, and one being written or
+ * free. Two per worker (4 × 16 MiB with two workers, 16 × 16 MiB with eight) held a buffer more per
+ * worker at the peak; with three for two workers the wall time of a 1 GiB backup did not move in
+ * alternated pairs (bench/README.md, fifth session): writing a pack to the page cache takes a
+ * fraction of the time a worker needs to fill the next. A worker that finds none free waits.
  */
-const PACK_BUFFERS = 2;
+const packBuffers = (threads: number) => threads + 1;
 
 interface Job {
   /** Bytes, as the walk has it: a name need not be UTF-8. */
@@ -48,6 +51,9 @@ export class ChunkPool {
   /** Where each worker's pack buffers go back, and the counter that wakes it. */
   private readonly returns = new Map<Worker, { port: MessagePort; returned: Int32Array }>();
   private readonly flushes = new Map<Worker, { resolve(): void; reject(e: unknown): void }>();
+  /** Pack buffers written and not yet wanted, and the workers waiting for one, first come first served. */
+  private readonly free: ArrayBuffer[] = [];
+  private readonly waiting: Worker[] = [];
   private readonly queue: { job: number; worker?: Worker }[] = [];
   private readonly jobs = new Map<number, Job>();
   private nextJob = 1;
@@ -67,12 +73,13 @@ export class ChunkPool {
     // Worker i lends to worker i + 1 over ring[i], and takes from worker i - 1 over ring[i - 1].
     const ring = threads > 1 ? Array.from({ length: threads }, () => new MessageChannel()) : [];
     const state = new SharedArrayBuffer(threads * 2 * 4);
+    const made = new SharedArrayBuffer(4);
     for (let i = 0; i < threads; i++) {
       const w = startWorker(import.meta.url, 'chunk-worker');
       const { port1, port2 } = new MessageChannel();
       const returned = new SharedArrayBuffer(4);
       const help = ring.length ? { outbox: ring[i]!.port1, inbox: ring[(i + threads - 1) % threads]!.port2, state, index: i, next: (i + 1) % threads } : undefined;
-      const init: WorkerInit = { kind: 'init', ...repo.workerKeys(), known, packSize: repo.packSize, packBuffers: PACK_BUFFERS, buffers: port2, returned, help };
+      const init: WorkerInit = { kind: 'init', ...repo.workerKeys(), known, packSize: repo.packSize, packBuffers: packBuffers(threads), made, buffers: port2, returned, help };
       w.on('message', (m: WorkerReply) => this.onMessage(w, m));
       w.on('error', (e) => this.fail(e));
       w.postMessage(init, help ? [port2, help.outbox, help.inbox] : [port2]);
@@ -98,9 +105,10 @@ export class ChunkPool {
   }
 
   private onMessage(w: Worker, m: WorkerReply): void {
-    if (m.kind === 'pack') return this.onPack(w, m);
+    if (m.kind === 'pack') return this.onPack(m);
     if (m.kind === 'leftover') return this.onLeftover(m);
     if (m.kind === 'flushed') return this.flushes.get(w)?.resolve();
+    if (m.kind === 'need') return this.onNeed(w);
     if (m.kind === 'helped') return m.sealed ? this.signals.stored(m.raw, m.sealed) : this.signals.reused(m.raw);
     if (m.kind === 'failed') return this.fail(new Error(m.message));
     const job = this.jobs.get(m.job);
@@ -134,18 +142,30 @@ export class ChunkPool {
     }
   }
 
-  private onPack(w: Worker, m: PackMessage): void {
+  private onPack(m: PackMessage): void {
     const data = [Buffer.from(m.buffer, 0, m.length), Buffer.from(m.header.buffer, m.header.byteOffset, m.header.byteLength)];
     const giveBack = () => {
       if (this.closed) return;
-      const r = this.returns.get(w)!;
-      r.port.postMessage(m.buffer, [m.buffer]);
-      Atomics.add(r.returned, 0, 1);
-      Atomics.notify(r.returned, 0);
+      const next = this.waiting.shift();
+      if (next) this.give(next, m.buffer);
+      else this.free.push(m.buffer);
     };
     this.tail = this.tail
       .then(() => this.repo.addPack({ id: m.id, blobs: m.blobs, data, length: m.length + m.header.byteLength }, giveBack))
       .catch((e: unknown) => this.fail(e));
+  }
+
+  private onNeed(w: Worker): void {
+    const b = this.free.pop();
+    if (b) this.give(w, b);
+    else this.waiting.push(w);
+  }
+
+  private give(w: Worker, buffer: ArrayBuffer): void {
+    const r = this.returns.get(w)!;
+    r.port.postMessage(buffer, [buffer]);
+    Atomics.add(r.returned, 0, 1);
+    Atomics.notify(r.returned, 0);
   }
 
   private send(w: Worker, job: number, path: Uint8Array, limit: number): void {

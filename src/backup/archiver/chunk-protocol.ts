@@ -14,10 +14,12 @@ export interface WorkerInit {
   /** A pack is sent to be written once it reaches this many bytes. */
   packSize: number;
   /**
-   * Pack buffers the worker may own at once; each comes back on `buffers` once the store holds
-   * its pack, and the main thread then adds one to `returned[0]` to wake a worker waiting for one.
+   * Pack buffers all workers may make together: `made` (one Int32, shared by every worker) counts
+   * them. A worker that needs one when all are made says `need`; the main thread sends it one on
+   * `buffers` as soon as the store holds a pack, and adds one to `returned[0]` to wake it.
    */
   packBuffers: number;
+  made: SharedArrayBuffer;
   buffers: MessagePort;
   returned: SharedArrayBuffer;
   /** With two workers or more: how this one lends a hand to the next and takes one from the previous. */
@@ -106,4 +108,6 @@ export type WorkerReply =
   /** A chunk sealed for another worker: its plaintext and sealed lengths. */
   | { kind: 'helped'; raw: number; sealed: number }
   | { kind: 'failed'; message: string }
+  /** The worker waits for a pack buffer (see WorkerInit.packBuffers). */
+  | { kind: 'need' }
   | { kind: 'flushed' };

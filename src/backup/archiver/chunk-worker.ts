@@ -4,10 +4,10 @@
  * pack's SHA-256 are the CPU cost of a backup, so they run here, one worker per core, while the main
  * thread walks the tree and writes the finished packs.
  *
- * Memory is fixed: one read buffer of two maximum-size chunks, and at most `packBuffers` pack
- * buffers, reused. A finished pack's buffer goes to the main thread and comes back once the store
- * holds the pack; with none free, the worker waits (Atomics.wait), which is the backpressure when
- * the store is slower than the chunking.
+ * Memory is fixed: one read buffer of two maximum-size chunks, and pack buffers from a pool shared
+ * by all workers, reused. A finished pack's buffer goes to the main thread, which hands it to the
+ * next worker that needs one once the store holds the pack; with none free, the worker waits
+ * (Atomics.wait), which is the backpressure when the store is slower than the chunking.
  *
  * A worker reading a large file while the next one has nothing to read sends it new chunks to
  * seal (at most HELP_BUDGET bytes waiting), so one large file uses more than one core.
@@ -25,6 +25,7 @@ let init: WorkerInit;
 let chunker: WasmChunker;
 let known: KnownIds;
 let returned: Int32Array;
+let made: Int32Array;
 const sealedHere = new Set<string>();
 /**
  * One read buffer per worker, reused for every file (a fresh one per file was the main GC cost):
@@ -32,7 +33,6 @@ const sealedHere = new Set<string>();
  */
 let buf: Buffer;
 let pack: PackWriter | undefined;
-let buffersMade = 0;
 /** Room for the largest chunk sealed, so any chunk fits an empty pack. */
 let packCapacity: number;
 /** Chunks per message at most: a huge file's list is sent as it grows, not held to the end. */
@@ -50,16 +50,15 @@ function post(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(msg, transfer);
 }
 
-/** A free pack buffer: one the main thread gave back, a new one while under the limit, or wait for one. */
+/** A pack buffer: a new one while the pool has fewer than its size, else one the main thread sends when it is free. */
 function takeBuffer(): Buffer {
+  if (Atomics.add(made, 0, 1) < init.packBuffers) return Buffer.from(new ArrayBuffer(packCapacity));
+  Atomics.sub(made, 0, 1);
+  post({ kind: 'need' });
   for (;;) {
     const seen = Atomics.load(returned, 0);
     const back = receiveMessageOnPort(init.buffers);
     if (back) return Buffer.from(back.message as ArrayBuffer);
-    if (buffersMade < init.packBuffers) {
-      buffersMade++;
-      return Buffer.from(new ArrayBuffer(packCapacity));
-    }
     Atomics.wait(returned, 0, seen);
   }
 }
@@ -176,6 +175,7 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     chunker = new WasmChunker(gearTable(Buffer.from(msg.gearSeed)), msg.chunker, msg.chunker.max * 2);
     known = new KnownIds(msg.known);
     returned = new Int32Array(msg.returned);
+    made = new Int32Array(msg.made);
     buf = chunker.buf;
     packCapacity = Math.max(msg.packSize, msg.chunker.max + BLOB_OVERHEAD);
     if (msg.help) {

@@ -71,16 +71,20 @@ export function sealBlobInto(encKey: Buffer, data: Uint8Array, idHex: string, le
  * Compress-if-it-pays + seal, written at `pos` of `out`, which must have `data.length +
  * BLOB_OVERHEAD` bytes of room; returns the sealed length. The chunk workers' hot path: they seal
  * straight into the pack they are filling, where every extra copy of a megabyte chunk showed up
- * as GC time.
+ * as GC time. zstd writes into the pack too, where the ciphertext goes: a scratch buffer as large
+ * as the largest chunk's compressed form was up to 8 MiB per worker.
  */
 export function sealBlobAt(encKey: Buffer, data: Uint8Array, idHex: string, out: Buffer, pos: number, level = 3): number {
-  return writeSealed(encKey, compressIfWorthIt(data, level), idHex, out, pos);
+  const body = pos + NONCE + 1;
+  const z = compressAt(data, out, body, level);
+  return writeSealed(encKey, z ? { flag: 1, bytes: out.subarray(body, body + z) } : { flag: 0, bytes: data }, idHex, out, pos);
 }
 
 /** Random bytes for nonces, drawn 48 KiB at a time: a system call per small chunk showed in the workers' profile. */
 let nonces = Buffer.alloc(0);
 let noncesUsed = 0;
 
+/** `payload.bytes` may be `out` itself at the payload's place (compressed there): the cipher's output is a new buffer, copied over it. */
 function writeSealed(encKey: Buffer, payload: { flag: 0 | 1; bytes: Uint8Array }, idHex: string, out: Buffer, at: number): number {
   if (noncesUsed + NONCE > nonces.length) {
     nonces = randomBytes(NONCE * 4096);
@@ -109,16 +113,39 @@ function zstdInto(data: Uint8Array, level: number): number {
   return cctx.compress(scratch, data, level);
 }
 
+/** Whether zstd is worth trying on the whole chunk: its first 64 KiB (all of a chunk up to 128 KiB) shrink by a tenth. */
+function sampleShrinks(data: Uint8Array, level: number): { sample: Uint8Array; z: number } | undefined {
+  if (data.length < 256) return undefined;
+  const sample = data.length > SAMPLE * 2 ? data.subarray(0, SAMPLE) : data;
+  const z = zstdInto(sample, level);
+  return z < sample.length * 0.9 ? { sample, z } : undefined;
+}
+
 function compressIfWorthIt(data: Uint8Array, level: number): { flag: 0 | 1; bytes: Uint8Array } {
-  if (data.length >= 256) {
-    const sample = data.length > SAMPLE * 2 ? data.subarray(0, SAMPLE) : data;
-    const trial = zstdInto(sample, level);
-    if (trial < sample.length * 0.9) {
-      const z = sample === data ? trial : zstdInto(data, level);
-      if (z < data.length * 0.97) return { flag: 1, bytes: scratch.subarray(0, z) };
-    }
+  const tried = sampleShrinks(data, level);
+  if (tried) {
+    const z = tried.sample === data ? tried.z : zstdInto(data, level);
+    if (z < data.length * 0.97) return { flag: 1, bytes: scratch.subarray(0, z) };
   }
   return { flag: 0, bytes: data };
+}
+
+/**
+ * zstd of `data` written at `at` of `out` when it pays (shorter than 97 % of the data), its length;
+ * 0 when it does not. zstd is given exactly the room a result that pays needs, so a result that
+ * would not pay stops it with "destination too small" instead of being made and dropped.
+ */
+function compressAt(data: Uint8Array, out: Buffer, at: number, level: number): number {
+  const tried = sampleShrinks(data, level);
+  if (!tried) return 0;
+  const room = Math.ceil(data.length * 0.97) - 1;
+  if (tried.sample === data) return tried.z <= room ? scratch.copy(out, at, 0, tried.z) : 0;
+  try {
+    return cctx!.compress(out.subarray(at, at + room), data, level);
+  } catch (e) {
+    if (e instanceof Error && /too small/.test(e.message)) return 0;
+    throw e;
+  }
 }
 
 /**

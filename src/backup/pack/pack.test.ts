@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { isHoldfastError } from '../../base/errors.js';
 import { PackBuilder, PackWriter, expectedPackSize, fetchPackHeader, readPackHeader } from './pack.js';
-import { decodeBlob, open, sealBlobAt } from '../crypto/seal.js';
+import { BLOB_OVERHEAD, decodeBlob, open, sealBlobAt } from '../crypto/seal.js';
 
 const key = randomBytes(32);
 function pack(blobs: number, size = 1000) {
@@ -46,8 +46,12 @@ describe('pack headers', () => {
   });
 
   it('a pack sealed in place by a chunk worker reads back like any pack: header, name, length and every blob', () => {
-    const w = new PackWriter(Buffer.alloc(1 << 20));
-    const blobs = [Buffer.alloc(300_000, 'compressible '), randomBytes(5000), Buffer.from('tiny')].map((plain) => ({ plain, id: randomBytes(32).toString('hex') }));
+    const w = new PackWriter(Buffer.alloc(8 << 20));
+    // Compressible; random; tiny; compressible at its start only (zstd is tried, and does not pay);
+    // compressible and small enough to be its own sample.
+    const startOnly = Buffer.concat([Buffer.alloc(64 * 1024, 'compressible '), randomBytes(4 << 20)]);
+    const plains = [Buffer.alloc(300_000, 'compressible '), randomBytes(5000), Buffer.from('tiny'), startOnly, Buffer.alloc(100_000, 'row ')];
+    const blobs = plains.map((plain) => ({ plain, id: randomBytes(32).toString('hex') }));
     for (const b of blobs) w.add('data', b.id, b.plain.length, (out, at) => sealBlobAt(key, b.plain, b.id, out, at));
     const p = w.finish(key);
     const bytes = Buffer.concat(p.data);
@@ -60,6 +64,8 @@ describe('pack headers', () => {
       assert.deepEqual(decodeBlob(open(key, sealed, Buffer.from(b.id, 'hex'), b.id), b.id), blobs[i]!.plain);
     }
     assert.ok(p.blobs[0]!.length < 300_000 / 10, 'the compressible blob was stored compressed');
+    assert.equal(p.blobs[3]!.length, startOnly.length + BLOB_OVERHEAD, 'a blob zstd would barely shrink is stored as it is');
+    assert.ok(p.blobs[4]!.length < 100_000 / 10, 'a small compressible blob was stored compressed');
   });
 
   it('reads a header from the tail of a pack, not the whole pack, and agrees with the full read', async () => {
