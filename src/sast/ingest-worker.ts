@@ -7,7 +7,8 @@ import { MessageChannel, parentPort } from 'node:worker_threads';
 import { Catalog } from '../catalog/index.js';
 import { isHoldfastError } from '../base/errors.js';
 import { ingestBytes } from './ingest.js';
-import type { WorkerRequest, WorkerReply } from './off-thread.js';
+import { IngestGate } from './ingest-gate.js';
+import type { WorkerRequest, WorkerReply, WorkerWriting } from './off-thread.js';
 import { HandedReport, wholeArrayBuffer } from './read-report.js';
 
 // Where a report's bytes go to be freed once parsed. They outlive many scavenges while parsed, so
@@ -40,7 +41,16 @@ function answer(req: WorkerRequest): WorkerReply {
   try {
     const catalog = Catalog.open(req.catalogPath, { now: () => at });
     try {
-      const summary = ingestBytes(handed(req), req.envelope, { catalog, clock: { now: () => at }, name: req.name, actor: req.actor, keepNew: req.keepNew, severityPolicy: req.severityPolicy });
+      const summary = ingestBytes(handed(req), req.envelope, {
+        catalog,
+        clock: { now: () => at },
+        name: req.name,
+        actor: req.actor,
+        keepNew: req.keepNew,
+        severityPolicy: req.severityPolicy,
+        gate: new IngestGate(req.gate),
+        onWriting: (results) => parentPort!.postMessage({ writing: results } satisfies WorkerWriting),
+      });
       // Copy the report's pages from the WAL into the database here, off the server's thread:
       // otherwise the server's next write would do it, stalling its event loop for seconds.
       catalog.db.pragma('wal_checkpoint(PASSIVE)');

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Catalog } from '../catalog/index.js';
 import type { Clock } from '../platform/clock.js';
 import { parseEnvelope, resolveRun, type Envelope, type EnvelopeInput } from './envelope.js';
+import type { IngestGate } from './ingest-gate.js';
 import { defaultKeepNew, KeptNew, type KeepNew } from './kept-new.js';
 import { applyLifecycle, type LifecycleCounts, type NewFinding } from './lifecycle.js';
 import { mergeRuns } from './merge-runs.js';
@@ -32,6 +33,10 @@ export interface IngestOptions {
   keepNew?: KeepNew;
   /** Which of the sources' severities decides (severity-policy.ts; default: the strictest). Kept in the report's record. */
   severityPolicy?: SeverityPolicy;
+  /** Lets another thread stop the ingest, its transaction rolled back (ingest-gate.ts). */
+  gate?: IngestGate;
+  /** Told once the report is read and its transaction holds the catalog: what is left is writing. */
+  onWriting?: (results: number) => void;
 }
 
 export interface IngestedScan extends LifecycleCounts {
@@ -137,8 +142,10 @@ export function ingestBytes(report: Buffer | HandedReport, envelope: EnvelopeInp
   const c = opts.catalog;
 
   const newOpen = new KeptNew(opts.keepNew ?? defaultKeepNew);
-  const scans = c.transaction(() => {
+  const gate = opts.gate;
+  const scans = writeOnce(opts, () => {
     if (!commit) return [];
+    opts.onWriting?.(reportScans.reduce((n, s) => n + s.run.results.length, 0));
     const version = c.versions.upsert({ repository: env.repository, commit, imageDigests: env.imageDigests });
     const applicationId = c.versions.upsertApplication(env.repository);
     const out: IngestedScan[] = [];
@@ -164,7 +171,15 @@ export function ingestBytes(report: Buffer | HandedReport, envelope: EnvelopeInp
         resultCount: run.results.length,
         warnings: run.warnings,
       });
-      const counts = applyLifecycle(c.sast, st, run, { scanId, commit: v.commit, scanTime, repository: env.repository, newOpen, merged: runIndexes.length > 1 });
+      const counts = applyLifecycle(c.sast, st, run, {
+        scanId,
+        commit: v.commit,
+        scanTime,
+        repository: env.repository,
+        newOpen,
+        merged: runIndexes.length > 1,
+        ...(gate ? { check: () => gate.check(opts.name) } : {}),
+      });
       for (const r of run.rules) c.sast.upsertRule({ tool: run.tool, ...r }, now);
       out.push({ ...base, ...counts, scanId, alreadyIngested: false });
     }
@@ -183,6 +198,16 @@ export function ingestBytes(report: Buffer | HandedReport, envelope: EnvelopeInp
   return { repository: env.repository, commit: commit ?? '', ref: env.ref, reportSha256, scans, newOpenFindings: newOpen.list(), newOpenCount: newOpen.count, warnings };
 }
 
+/** The ingest's one transaction; with a gate, a stop asked before its end rolls it back. */
+function writeOnce<T>(opts: IngestOptions, fn: () => T): T {
+  return opts.catalog.transaction(() => {
+    opts.gate?.beginWriting(opts.name);
+    const out = fn();
+    opts.gate?.commit(opts.name);
+    return out;
+  });
+}
+
 /**
  * An identical report (same digest) for a version and ref that already has its scans: answered
  * from the digest at once, without parsing, and recorded (audit "sast.ingest", sameAs) rather than
@@ -195,7 +220,7 @@ function sameReport(reportSha256: string, env: Envelope, opts: IngestOptions): I
   if (!version || scans.length === 0) return undefined;
   const first = scans[0]!;
   const sameAs = { reportSha256, ingestedAt: first.ingestedAt.toISOString() };
-  c.transaction(() => {
+  writeOnce(opts, () => {
     if (env.imageDigests.length) {
       c.versions.upsert({ repository: env.repository, commit: version.commit, imageDigests: env.imageDigests });
       c.records.append('version', opts.clock.now(), { repository: env.repository, commit: version.commit, imageDigests: env.imageDigests });

@@ -41,6 +41,8 @@ export interface ScanContext {
   newOpen?: Pick<KeptNew, 'add'>;
   /** The scan is made of several runs of the report (merge-runs.ts), which may report one finding twice. */
   merged?: boolean;
+  /** Called before each result: throws to stop the ingest (its transaction then rolls back). */
+  check?: () => void;
 }
 
 export function findingId(repository: string, st: Stream, identity: string): string {
@@ -87,6 +89,7 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
   // Paths of the results found by identity: files the stream knew, so not a rename's new name.
   const foundPaths = new Set<string>();
   for (const r of run.results) {
+    ctx.check?.();
     if (seen?.has(r.identity)) continue;
     seen?.add(r.identity);
     if (r.suppressed) counts.suppressed++;

@@ -88,6 +88,43 @@ test('close() ends a running ingest at once with INGEST_ABORTED and refuses new 
   }
 });
 
+test('a stop while the report is read ends the worker at once: INGEST_INTERRUPTED, nothing written', async () => {
+  const t = tempCatalog();
+  const ing = offThreadIngester({ catalogPath: t.path, clock, deadlineMs: Infinity });
+  try {
+    const stop = new AbortController();
+    const running = ing.ingest(big(), env, { name: 'big.sarif', signal: stop.signal, onWriting: () => assert.fail('it never began writing') });
+    stop.abort();
+    await assert.rejects(running, (e: unknown) => isHoldfastError(e, 'INGEST_INTERRUPTED') && e.kind === 'transient');
+    assert.equal(count(t, 'scans') + count(t, 'findings') + count(t, 'versions') + count(t, 'audit_events'), 0);
+  } finally {
+    await ing.close();
+    t.dispose();
+  }
+});
+
+test('a stop while the report is written rolls its one transaction back: INGEST_INTERRUPTED, nothing written, and it ingests whole after', async () => {
+  const t = tempCatalog();
+  const ing = offThreadIngester({ catalogPath: t.path, clock, deadlineMs: Infinity });
+  try {
+    const stop = new AbortController();
+    let writing = 0;
+    const onWriting = (n: number) => {
+      writing = n;
+      stop.abort();
+    };
+    await assert.rejects(ing.ingest(big(), env, { name: 'big.sarif', signal: stop.signal, onWriting }), (e: unknown) => isHoldfastError(e, 'INGEST_INTERRUPTED'));
+    assert.equal(writing, 60_000, 'told how many results it writes once it began');
+    assert.equal(count(t, 'scans') + count(t, 'findings') + count(t, 'scan_findings') + count(t, 'versions') + count(t, 'audit_events') + count(t, 'catalog_records'), 0);
+    const again = await ing.ingest(big(), env, { name: 'big.sarif' });
+    assert.equal(again.sameAs, undefined, 'the interrupted report was not recorded as ingested');
+    assert.equal(again.scans[0]!.new, 60_000);
+  } finally {
+    await ing.close();
+    t.dispose();
+  }
+});
+
 test('keptNew: every new finding at or above the threshold comes back, and the most severe of the rest up to the cap', () => {
   const f = (id: string, severity: 'critical' | 'high' | 'medium' | 'low') => ({ id, severity, ruleId: 'R', message: 'm' });
   const all = [f('l1', 'low'), f('h1', 'high'), f('m1', 'medium'), f('c1', 'critical'), f('l2', 'low'), f('m2', 'medium')];

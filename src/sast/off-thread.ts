@@ -10,6 +10,7 @@ import { startWorker } from '../base/workers.js';
 import type { Clock } from '../platform/clock.js';
 import { parseEnvelope, type EnvelopeInput } from './envelope.js';
 import type { IngestSummary } from './ingest.js';
+import { IngestGate, interrupted } from './ingest-gate.js';
 import { defaultKeepNew, type KeepNew } from './kept-new.js';
 import { HandedReport, wholeArrayBuffer } from './read-report.js';
 import type { SeverityPolicy } from './severity-policy.js';
@@ -23,8 +24,14 @@ export interface WorkerRequest {
   now: string;
   keepNew: KeepNew;
   severityPolicy: SeverityPolicy;
+  /** The IngestGate's state, shared with the caller. */
+  gate: SharedArrayBuffer;
 }
 export type WorkerReply = { ok: true; summary: IngestSummary } | { ok: false; code: string; kind: ErrorKind; message: string };
+/** Sent before the reply, once the report is read and its transaction begun. */
+export interface WorkerWriting {
+  writing: number;
+}
 
 export interface OffThreadOptions {
   /** The catalog file: the worker opens its own connection to it. */
@@ -50,9 +57,23 @@ export interface OffThreadIngester {
    * all); newOpenCount counts all. A HandedReport's bytes move to the worker (the caller keeps no
    * copy); a Buffer is copied.
    */
-  ingest(report: Buffer | HandedReport, envelope: EnvelopeInput, o: { name: string; actor?: string; keep?: KeepNew; severityPolicy?: SeverityPolicy }): Promise<IngestSummary>;
+  ingest(report: Buffer | HandedReport, envelope: EnvelopeInput, o: IngestCall): Promise<IngestSummary>;
   /** Ends every running ingest (each rejects with INGEST_ABORTED) and refuses new ones. */
   close(): Promise<void>;
+}
+
+export interface IngestCall {
+  name: string;
+  actor?: string;
+  keep?: KeepNew;
+  severityPolicy?: SeverityPolicy;
+  /**
+   * Stops this ingest (a user's Ctrl-C): it rejects with INGEST_INTERRUPTED and nothing is
+   * written, unless its commit had begun; then it resolves as written (ingest-gate.ts).
+   */
+  signal?: AbortSignal;
+  /** Told how many results are being written, once the report is read and the transaction begun. */
+  onWriting?: (results: number) => void;
 }
 
 export function offThreadIngester(opts: OffThreadOptions): OffThreadIngester {
@@ -69,8 +90,20 @@ export function offThreadIngester(opts: OffThreadOptions): OffThreadIngester {
       } catch (e) {
         return Promise.reject(e);
       }
+      if (o.signal?.aborted) return Promise.reject(interrupted(o.name));
       const bytes = report instanceof HandedReport ? report.take() : report;
-      const req: WorkerRequest = { bytes, envelope, catalogPath: opts.catalogPath, name: o.name, actor: o.actor, now: opts.clock.now().toISOString(), keepNew: o.keep ?? defaultKeepNew, severityPolicy: o.severityPolicy ?? 'strictest' };
+      const gate = new IngestGate();
+      const req: WorkerRequest = {
+        bytes,
+        envelope,
+        catalogPath: opts.catalogPath,
+        name: o.name,
+        actor: o.actor,
+        now: opts.clock.now().toISOString(),
+        keepNew: o.keep ?? defaultKeepNew,
+        severityPolicy: o.severityPolicy ?? 'strictest',
+        gate: gate.buffer,
+      };
       // No heap cap (maxOldGenerationSizeMb): V8 aborts the whole process, not the worker, when
       // JSON.parse reaches it. Memory is bounded by the report size limit the caller enforces. The
       // young generation is only how often garbage is collected: no limit an allocation can reach.
@@ -84,6 +117,7 @@ export function offThreadIngester(opts: OffThreadOptions): OffThreadIngester {
           settled = true;
           clearTimeout(timer);
           running.delete(abort);
+          o.signal?.removeEventListener('abort', onSignal);
           void w.terminate();
           f();
         };
@@ -95,10 +129,22 @@ export function offThreadIngester(opts: OffThreadOptions): OffThreadIngester {
               deadlineMs,
             )
           : undefined;
+        // Reading: nothing is written yet, the worker can go now (its connection closed before the
+        // caller goes on to close its own). Otherwise the worker's answer tells what happened.
+        let ended: HoldfastError | undefined;
+        const onSignal = () => {
+          if (gate.stop() !== 'end-now') return;
+          ended = interrupted(o.name);
+          void w.terminate();
+        };
         running.add(abort);
-        w.once('message', (m: WorkerReply) => settle(() => (m.ok ? resolve(m.summary) : reject(new HoldfastError(m.code, m.kind, m.message)))));
+        o.signal?.addEventListener('abort', onSignal, { once: true });
+        w.on('message', (m: WorkerReply | WorkerWriting) => {
+          if ('writing' in m) o.onWriting?.(m.writing);
+          else settle(() => (m.ok ? resolve(m.summary) : reject(new HoldfastError(m.code, m.kind, m.message))));
+        });
         w.once('error', (e) => fail(new HoldfastError('INGEST_FAILED', 'bug', `ingest report ${o.name}: the ingest worker failed: ${e.message}`, { cause: e })));
-        w.once('exit', (code) => fail(new HoldfastError('INGEST_FAILED', 'bug', `ingest report ${o.name}: the ingest worker exited (${code}) without an answer`)));
+        w.once('exit', (code) => fail(ended ?? new HoldfastError('INGEST_FAILED', 'bug', `ingest report ${o.name}: the ingest worker exited (${code}) without an answer`)));
       });
     },
     async close() {

@@ -64,6 +64,12 @@ function findingRows(list: FindingRow[], sla: Sla): string[][] {
   });
 }
 
+/** Progress as the other commands give it: a JSON line with --json, a line on a terminal, else nothing. */
+function ingestProgress(flags: { json?: boolean }, name: string, results: number): void {
+  if (flags.json) process.stderr.write(JSON.stringify({ type: 'progress', phase: 'writing', results }) + '\n');
+  else if (process.stderr.isTTY) process.stderr.write(`${name} read: writing ${results} result(s) to the catalog (Ctrl-C stops with nothing written)\n`);
+}
+
 /** ", runs 0+1 merged" when a report's runs of one tool made one scan. */
 const mergedRuns = (runs: number[]) => (runs.length > 1 ? `, runs ${runs.join('+')} merged` : '');
 
@@ -127,12 +133,27 @@ function registerSastGroup(program: Command): void {
         // In a worker, as serve's upload: one path, whose memory bench/sast-ingest.ts measures.
         // No deadline: whoever runs the CLI sees it and can stop it.
         const ingester = offThreadIngester({ catalogPath: c.location, clock: cliClock, deadlineMs: Infinity });
+        // Ctrl-C (or SIGTERM) stops the ingest with nothing written (or, once its commit began, lets it
+        // finish), and the catalog is closed before exiting. A second one, the handler gone, ends the process.
+        const interrupt = new AbortController();
+        const onInt = () => interrupt.abort();
+        process.once('SIGINT', onInt);
+        process.once('SIGTERM', onInt);
         let summary;
         try {
           // Without --config nothing is proposed, so only the most severe new findings are listed (newOpenCount counts all):
           // every high one of a 200k-result report would be tens of MiB to copy back from the worker and print.
-          summary = await ingester.ingest(report, envelope, { name, actor: 'cli', keep: loaded ? keepFor(loaded) : { max: 1000 }, severityPolicy: loaded?.config.sast.severityPolicy });
+          summary = await ingester.ingest(report, envelope, {
+            name,
+            actor: 'cli',
+            keep: loaded ? keepFor(loaded) : { max: 1000 },
+            severityPolicy: loaded?.config.sast.severityPolicy,
+            signal: interrupt.signal,
+            onWriting: (results) => ingestProgress(flags, name, results),
+          });
         } finally {
+          process.off('SIGINT', onInt);
+          process.off('SIGTERM', onInt);
           await ingester.close();
         }
         const incidents: IngestIncidents | undefined = loaded ? await proposeForIngest(loaded, c, summary, { json: flags.json, file: name }) : undefined;
