@@ -46,7 +46,10 @@ export class FindingHistory {
   /** The ids of the findings a scan of this commit (or commit prefix) saw and did not suppress: what the version carries. */
   findingsOfCommit(commit: string): Set<string> {
     const rows = this.db
-      .prepare("SELECT DISTINCT sf.finding_id AS id FROM scan_findings sf JOIN scans s ON s.id = sf.scan_id JOIN versions v ON v.id = s.version_id WHERE v.commit_sha LIKE ? AND sf.suppressed = 0")
+      // The commit's scans first, then their rows by primary key: joined the other way, SQLite walks every scan's rows.
+      .prepare(
+        'SELECT DISTINCT sf.finding_id AS id FROM scan_findings sf WHERE sf.scan_id IN (SELECT s.id FROM scans s JOIN versions v ON v.id = s.version_id WHERE v.commit_sha LIKE ?) AND sf.suppressed = 0',
+      )
       .all(`${commit.toLowerCase().replace(/[^0-9a-f]/g, '')}%`) as { id: string }[];
     return new Set(rows.map((r) => r.id));
   }

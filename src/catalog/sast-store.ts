@@ -232,6 +232,13 @@ export class SastStore {
     return r ? { id: r.id, identity: r.identity, state: r.state, severity: r.severity, firstSeenAt: r.first_seen_at, match: r.match ?? undefined } : undefined;
   }
 
+  /** Whether the stream has any finding: before its first scan it has none to look up or fix. */
+  streamHasFindings(st: Stream): boolean {
+    return !!this.db
+      .prepare('SELECT 1 FROM findings WHERE application_id = ? AND ref = ? AND tool = ? AND category = ? LIMIT 1')
+      .get(st.applicationId, st.ref, st.tool, st.category);
+  }
+
   /** Whether the stream has a finding matching could find (sast/match.ts): none before its first scan. */
   hasMatchable(st: Stream): boolean {
     return !!this.db

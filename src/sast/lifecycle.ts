@@ -82,8 +82,11 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
     }
     store.addOccurrence(ctx.scanId, f.id, r.startLine, r.suppressed);
   };
+  // A stream's first scan (200k results for a large report) looks nothing up, and has nothing it
+  // did not see to fix: every finding of the stream is one it inserts.
+  const known = store.streamHasFindings(st);
   // Matching (match.ts) only when the stream has findings it could match: not on a first scan.
-  const matching = !later && store.hasMatchable(st);
+  const matching = !later && known && store.hasMatchable(st);
   // Results whose identity found nothing, or cannot be trusted to, with what it found.
   const unfound: { r: Result; found: StreamEntry | undefined }[] = [];
   // Paths of the results found by identity: files the stream knew, so not a rename's new name.
@@ -93,7 +96,7 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
     if (seen?.has(r.identity)) continue;
     seen?.add(r.identity);
     if (r.suppressed) counts.suppressed++;
-    const f = store.findInStream(st, r.identity);
+    const f = known ? store.findInStream(st, r.identity) : undefined;
     const matchable = matching && r.match !== undefined;
     // Found by a key it may have taken from a copy that went (what is around it differs): matched
     // below, where the copy's own finding comes first; what it found is the fallback.
@@ -160,7 +163,7 @@ export function applyLifecycle(store: SastStore, st: Stream, run: NormalisedRun,
   }
 
   // Every finding this scan saw now has it as its last-seen scan (when no later scan decided).
-  if (run.status === 'complete' && !later) counts.fixed = store.fixUnseen(st, ctx.scanId, ctx.commit, at);
+  if (run.status === 'complete' && !later && known) counts.fixed = store.fixUnseen(st, ctx.scanId, ctx.commit, at);
   return counts;
 }
 

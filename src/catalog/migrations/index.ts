@@ -16,10 +16,25 @@ import { findingMatch } from './010-finding-match.js';
 import { restorePointReviews } from './011-restore-point-reviews.js';
 import { severitySaid } from './012-severity-said.js';
 import { ruleFullDescription } from './013-rule-full-description.js';
+import { scanFindingsWithoutRowid } from './014-scan-findings-without-rowid.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [core, controlPlane, incidents, pruneRuns, sastRules, changeSignals, catalogRecords, recordAttachments, findingMatch, restorePointReviews, severitySaid, ruleFullDescription];
+export const migrations: readonly Migration[] = [
+  core,
+  controlPlane,
+  incidents,
+  pruneRuns,
+  sastRules,
+  changeSignals,
+  catalogRecords,
+  recordAttachments,
+  findingMatch,
+  restorePointReviews,
+  severitySaid,
+  ruleFullDescription,
+  scanFindingsWithoutRowid,
+];
 
 /** Numbers given to migrations being written beside others (checkMigrationList): remove one when it lands. */
 export const reservedMigrationIds: readonly number[] = [6];
