@@ -393,6 +393,18 @@ export class SastStore {
     return this.getFinding(id)!;
   }
 
+  /**
+   * Changes whenever a verdict could: a new scan (an ingest, a rebuild) or a dismissal. Two cheap
+   * reads, so a view can keep a verdict that reading every finding of a version made (seconds at
+   * 200k findings) until then, whichever process changed the catalog.
+   */
+  verdictGeneration(): string {
+    const r = this.db
+      .prepare(`SELECT (SELECT MAX(id) FROM scans) AS scan, (SELECT id FROM audit_events WHERE action = 'sast.dismiss' ORDER BY id DESC LIMIT 1) AS dismissal`)
+      .get() as { scan: number | null; dismissal: number | null };
+    return `${r.scan ?? 0}:${r.dismissal ?? 0}`;
+  }
+
   scansOfVersion(versionId: number): ScanRow[] {
     return (this.db.prepare(`${scanSelect} WHERE s.version_id = ? ORDER BY s.scan_time, s.id`).all(versionId) as Record<string, unknown>[]).map(toScan);
   }

@@ -69,7 +69,7 @@ export class ControlPlane {
    * versions on every request. Cleared by every ingest through this process and expired after a
    * few seconds, so a report ingested by another process (holdfast sast ingest) shows up soon.
    */
-  readonly verdicts = new Map<string, { at: number; value: unknown }>();
+  readonly verdicts = new Map<string, { at: number; generation: string; value: unknown }>();
   readonly sast: SastPort;
   /** Incident playbooks: the journal, approvals and aborts run in this process, the SARIF trigger (engines/incidents.ts). */
   readonly incidents: ServerIncidents & IncidentEngine;

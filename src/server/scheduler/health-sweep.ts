@@ -35,6 +35,13 @@ export type HealthSweepDeps = ProbeDeps &
     startedAt: Date;
   };
 
+/**
+ * Critical findings of one deployed version alerted one by one; the rest in one alert. A version
+ * with 20,000 of them (a scanner run on vendored code) sent 20,000 webhooks and held serve's event
+ * loop for seconds at every sweep.
+ */
+const CRITICAL_ALERTS_PER_VERSION = 20;
+
 export class HealthSweep {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -187,8 +194,8 @@ export class HealthSweep {
     const cp = this.cp;
     for (const d of cp.catalog.deployments.timeline()) {
       if (d.endedAt) continue;
-      const verdict = versionVerdict(cp, d.commit);
-      for (const f of verdict.findings.filter((x) => x.severity === 'critical')) {
+      const critical = versionVerdict(cp, d.commit).findings.filter((x) => x.severity === 'critical');
+      for (const f of critical.slice(0, CRITICAL_ALERTS_PER_VERSION)) {
         cp.alerter.fire({
           event: 'critical-finding-deployed',
           key: `${f.id}@${d.commit}`,
@@ -197,6 +204,16 @@ export class HealthSweep {
           details: { workload: d.workload, commit: d.commit, finding: f.id, rule: f.ruleId, path: f.path },
         });
       }
+      const more = critical.length - CRITICAL_ALERTS_PER_VERSION;
+      if (more <= 0) continue;
+      // Keyed by the count: more critical findings in the same version are news, the same ones are not.
+      cp.alerter.fire({
+        event: 'critical-finding-deployed',
+        key: `${more} more@${d.commit}`,
+        severity: 'critical',
+        summary: `${more} more critical findings in ${d.workload} at ${d.commit.slice(0, 12)}, not alerted one by one: see the findings page for this workload`,
+        details: { workload: d.workload, commit: d.commit, more },
+      });
     }
   }
 }

@@ -22,8 +22,8 @@ export interface ReadDeps {
   resolvePath(path: string): string;
   runs: Pick<RunHistory, 'list' | 'running'>;
   evidence: Pick<EvidenceStore, 'verifications' | 'certificateEvents' | 'alerts'>;
-  /** Verdicts by commit, cached a few seconds (verdict.ts); cleared by every ingest. */
-  verdicts: Map<string, { at: number; value: unknown }>;
+  /** Verdicts by commit, kept while nothing they depend on changed (verdict.ts); cleared by every ingest. */
+  verdicts: Map<string, { at: number; generation: string; value: unknown }>;
   /** When serve started: a volume without restore points is judged from then on. */
   startedAt: Date;
   incidents: Pick<ServerIncidents, 'list'>;

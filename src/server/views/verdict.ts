@@ -22,10 +22,14 @@ export type VerdictDeps = Pick<ReadDeps, 'catalog' | 'clock' | 'verdicts'> & { c
 
 export function versionVerdict(cp: VerdictDeps, commit: string): VersionVerdict {
   const now = cp.clock.now().getTime();
+  // The threshold is part of the verdict: a reloaded config with another blockAt is a change too.
+  const generation = `${cp.catalog.sast.verdictGeneration()}:${cp.config.sast.blockAt}`;
   const hit = cp.verdicts.get(commit);
-  if (hit && now - hit.at < ttlMs) return hit.value as VersionVerdict;
+  // Unchanged scans and dismissals: the same verdict, however long ago (the health sweep and every
+  // page ask again; at 200k findings each answer read them all and held serve for seconds).
+  if (hit && (hit.generation === generation || now - hit.at < ttlMs)) return hit.value as VersionVerdict;
   const value = computeVerdict(cp, commit);
-  cp.verdicts.set(commit, { at: now, value });
+  cp.verdicts.set(commit, { at: now, generation, value });
   return value;
 }
 
