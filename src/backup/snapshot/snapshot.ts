@@ -9,7 +9,7 @@ import { isDamage, type Repository } from '../repository/repository.js';
 import { nameId } from '../repository/format.js';
 import { provenanceSchema } from './provenance.js';
 import { xattrSchema } from '../xattrs/format.js';
-import { changeSignalsSchema, suspicionSchema } from './signals.js';
+import { carriedSignalsSchema, changeSignalsSchema, suspicionSchema } from './signals.js';
 
 export const snapshotSchema = z.object({
   version: z.literal(1),
@@ -45,7 +45,7 @@ export const snapshotSchema = z.object({
    * The earlier backups' signals that judgement used, oldest first: carried from parent to child,
    * so the volume's history outlives the snapshots that retention forgets.
    */
-  signalHistory: z.array(changeSignalsSchema).optional(),
+  signalHistory: z.array(carriedSignalsSchema).optional(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type SnapshotSummary = Snapshot['summary'];
