@@ -90,16 +90,16 @@ const nsToSeconds = (ns: string) => {
   return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
 };
 
-const FILES_IN_FLIGHT = 1024;
+const FILES_IN_FLIGHT = 256;
 
 export async function restore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
   const target = resolve(opts.target);
   const targetBytes = Buffer.from(target);
   const result: RestoreResult = { files: 0, dirs: 0, bytes: 0 };
   /**
-   * Files handed to the pool at once: enough for its batches to fill (write-pool.ts bounds the bytes
-   * they hold); a file waiting here holds no plan yet, so the main thread's heap does not grow with
-   * the number of files.
+   * Files handed to the pool at once: enough for a few batches per worker (write-pool.ts bounds the
+   * bytes they hold); a file waiting here holds no plan yet. More did not keep the workers busier
+   * and cost the main thread GC time: what is in flight survives its young-generation collections.
    */
   const slots = new Semaphore(FILES_IN_FLIGHT);
   /** First restored path of each hardlinked inode, resolved once that file is fully written. */
@@ -163,78 +163,119 @@ export async function restore(repo: Repository, opts: RestoreOptions): Promise<R
     opts.onProgress?.({ files: result.files, bytes: result.bytes });
   };
 
+  /**
+   * The first failure of the whole restore: the walk stops starting entries, and it is raised
+   * once everything started has settled.
+   */
+  let failure: { reason: unknown } | undefined;
+  const fail = (e: unknown) => void (failure ??= { reason: e });
+
+  /** Places a file or symlink; a directory goes through placeDir. */
   const place = async (path: Buffer, n: TreeNode): Promise<void> => {
-    if (opts.overwrite) await clearForReplace(path, n.type);
-    if (n.type === 'dir') {
-      await mkdir(path).catch((e: unknown) => {
-        if (errnoCode(e) !== 'EEXIST') throw fromSystemError(`create directory ${show(path)}`, e);
-      });
-      await assertRealDir(path);
-      await restoreDir(path, n);
-    } else if (n.type === 'symlink') {
-      await symlink(linkTargetBytes(n), path).catch((e: unknown) => {
-        throw fromSystemError(`create symlink ${show(path)}`, e);
-      });
-      await lchown(path, n.uid, n.gid).catch(() => {});
-      await lutimes(path, nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs)).catch(() => {});
-      if (n.xattrs?.length) xattrs.add(path, n.xattrs);
-    } else {
-      const key = n.links && n.links > 1 && n.inode !== undefined ? `${n.device}:${n.inode}` : undefined;
-      const first = key ? linked.get(key) : undefined;
-      if (first) {
+    // Which hardlinked inode this is, decided before any await: the first path to get here writes
+    // the content, and every later path (in any directory) links to it once it is written.
+    const key = n.type === 'file' && n.links && n.links > 1 && n.inode !== undefined ? `${n.device}:${n.inode}` : undefined;
+    const first = key ? linked.get(key) : undefined;
+    let written: (p: Buffer) => void = () => {};
+    let failedFirst: (e: unknown) => void = () => {};
+    if (key && !first) {
+      const done = new Promise<Buffer>((resolve, reject) => ((written = resolve), (failedFirst = reject)));
+      done.catch(() => {});
+      linked.set(key, done);
+    }
+    try {
+      if (opts.overwrite) await clearForReplace(path, n.type);
+      if (n.type === 'symlink') {
+        await symlink(linkTargetBytes(n), path).catch((e: unknown) => {
+          throw fromSystemError(`create symlink ${show(path)}`, e);
+        });
+        await lchown(path, n.uid, n.gid).catch(() => {});
+        await lutimes(path, nsToSeconds(n.atimeNs ?? n.mtimeNs), nsToSeconds(n.mtimeNs)).catch(() => {});
+        if (n.xattrs?.length) xattrs.add(path, n.xattrs);
+      } else if (first) {
         await link(await first, path).catch((e: unknown) => {
           throw fromSystemError(`restore hardlink ${show(path)}`, e);
         });
-        return;
+      } else {
+        await writeFile(path, n);
+        written(path);
       }
-      const written = writeFile(path, n).then(() => path);
-      if (key) linked.set(key, written);
-      await written;
+    } catch (e) {
+      failedFirst(e);
+      throw e;
     }
   };
 
   /**
-   * A directory's entries in order: subdirectories one at a time, depth first, and files handed to
-   * the pool as slots free up, awaited together at the end. Only the trees of the directories
-   * being walked and FILES_IN_FLIGHT files are held, whatever the snapshot's size.
+   * Creates a directory and walks it, depth first: files are handed to the pool as slots free up
+   * and subdirectories are walked one at a time, but the walk does not wait for a directory's files
+   * to be written before it goes on to the next one (waiting drained the pool at every directory:
+   * one batch of a few dozen small files in flight, one worker busy). What the directory still
+   * waits for is pushed to `parent` as a promise; once it settles, extras are removed and its
+   * metadata is queued. Held meanwhile: the trees along the walk's path, and what the pending
+   * directories need (their names, with deleteExtras), at most one per file in flight.
    */
-  const restoreDir = async (path: Buffer, n: TreeNode) => {
+  const placeDir = async (path: Buffer, n: TreeNode, parent: Promise<void>[]): Promise<void> => {
+    if (opts.overwrite) await clearForReplace(path, n.type);
+    await mkdir(path).catch((e: unknown) => {
+      if (errnoCode(e) !== 'EEXIST') throw fromSystemError(`create directory ${show(path)}`, e);
+    });
+    await assertRealDir(path);
+    await walkDir(path, n, parent);
+  };
+
+  const walkDir = async (path: Buffer, n: TreeNode, parent: Promise<void>[]): Promise<void> => {
     const t = await loadTree(n.subtree!);
     result.dirs++;
     const started: Promise<void>[] = [];
-    let failed: { reason: unknown } | undefined;
     for (const c of t.nodes) {
-      if (failed) break;
+      if (failure) break;
       if (c.type === 'dir') {
-        await place(child(path, c), c).catch((e: unknown) => (failed ??= { reason: e }));
+        await placeDir(child(path, c), c, started).catch(fail);
         continue;
       }
       await slots.acquire();
+      if (failure) {
+        slots.release();
+        break;
+      }
       const p = place(child(path, c), c).finally(() => slots.release());
-      p.catch((e: unknown) => (failed ??= { reason: e }));
+      p.catch(fail);
       started.push(p);
     }
-    // Settle every file started before reporting a failure, so nothing is still writing after restore returns.
-    await Promise.allSettled(started);
-    if (failed) throw failed.reason;
-    if (opts.deleteExtras) {
-      const named = new Set(t.nodes.map((c) => nameBytes(c).toString('latin1')));
-      for (const name of await readdir(path, { encoding: 'buffer' })) {
-        if (named.has(name.toString('latin1')) || (path.equals(targetBytes) && FILESYSTEM_OWNED.has(name.toString()))) continue;
-        const extra = Buffer.concat([path, SLASH, name]);
-        // rm removes a symlink itself, never what it points to.
-        await rm(extra, { recursive: true, force: true }).catch((e: unknown) => {
-          throw fromSystemError(`remove ${show(extra)} (not in snapshot ${opts.snapshot.id.slice(0, 8)})`, e);
-        });
-        result.removed = (result.removed ?? 0) + 1;
-      }
+    const named = opts.deleteExtras ? new Set(t.nodes.map((c) => nameBytes(c).toString('latin1'))) : undefined;
+    const done = Promise.allSettled(started).then(async () => {
+      if (failure) return;
+      if (named) await deleteExtras(path, named);
+      dirMeta.push({ path, node: n });
+    });
+    done.catch(fail);
+    parent.push(done);
+  };
+
+  const deleteExtras = async (path: Buffer, named: Set<string>) => {
+    for (const name of await readdir(path, { encoding: 'buffer' })) {
+      if (named.has(name.toString('latin1')) || (path.equals(targetBytes) && FILESYSTEM_OWNED.has(name.toString()))) continue;
+      const extra = Buffer.concat([path, SLASH, name]);
+      // rm removes a symlink itself, never what it points to.
+      await rm(extra, { recursive: true, force: true }).catch((e: unknown) => {
+        throw fromSystemError(`remove ${show(extra)} (not in snapshot ${opts.snapshot.id.slice(0, 8)})`, e);
+      });
+      result.removed = (result.removed ?? 0) + 1;
     }
-    dirMeta.push({ path, node: n });
+  };
+
+  /** The whole restore: settles only once nothing it started is still writing. */
+  const walk = async () => {
+    const top: Promise<void>[] = [];
+    if (node.type === 'dir') await walkDir(targetBytes, node, top).catch(fail);
+    else top.push(place(child(targetBytes, node), node).catch(fail));
+    await Promise.allSettled(top);
+    if (failure) throw failure.reason;
   };
 
   try {
-    if (node.type === 'dir') await restoreDir(targetBytes, node);
-    else await place(child(targetBytes, node), node);
+    await walk();
   } catch (e) {
     // Nothing may still be writing after restore returns, a failed one included.
     await xattrs.flush().catch(() => {});

@@ -25,7 +25,7 @@ import { ByteBudget } from './byte-budget.js';
 import { planReads } from './read-plan.js';
 import type { FileMeta, FilePart, PartResult, SealedChunk, WorkerError, WriteReply, WriteRequest } from './write-protocol.js';
 
-const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_BYTES = 2 * 1024 * 1024;
 const BATCH_FILES = 256;
 const PIECES_IN_FLIGHT = 2;
 /** Two batches per worker: one being written while the next is read. */
