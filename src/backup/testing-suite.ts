@@ -15,7 +15,7 @@ import { initRepository, Repository } from './repository/repository.js';
 import { runBackup } from './run.js';
 import { restore } from './restorer/restorer.js';
 import { findSnapshot, listSnapshots, saveSnapshot, type Snapshot } from './snapshot/snapshot.js';
-import { encodeTree, type TreeNode } from './snapshot/tree.js';
+import { encodeTree, parseTree, type TreeNode } from './snapshot/tree.js';
 import { checkRepository } from './maintenance/check.js';
 import { forget } from './maintenance/forget.js';
 import { prune } from './maintenance/prune.js';
@@ -96,6 +96,33 @@ export function engineSuite(label: string, makeStore: () => Promise<SuiteStore>)
       execFileSync('cp', ['-a', join(src, 'db'), join(src, 'db-copy')]);
       const b = await runBackup(await s.open(), { source: src, noParent: true });
       assert.ok(b.snapshot.summary.bytesAdded < a.snapshot.summary.bytesAdded / 10, `added ${b.snapshot.summary.bytesAdded}`);
+      await s.cleanup();
+    });
+
+    it('walks many directories at once and still stores each tree as a one-at-a-time walk would', async () => {
+      const s = await fresh();
+      const src = dir('wide-src');
+      // More directories than the walk takes beside each parent's own, at three levels, with
+      // files hard-linked across directories that are walked at the same time.
+      for (let a = 0; a < 6; a++) {
+        for (let b = 0; b < 5; b++) {
+          const d = join(src, `top-${a}`, `mid-${b}`);
+          mkdirSync(d, { recursive: true });
+          for (let f = 0; f < 8; f++) writeFileSync(join(d, `f-${f}.log`), randomBytes(200 + 997 * f));
+        }
+      }
+      for (let a = 1; a < 6; a++) execFileSync('ln', [join(src, 'top-0', 'mid-0', 'f-3.log'), join(src, `top-${a}`, `mid-4`, 'shared.log')]);
+      const first = await runBackup(await s.open(), { source: src });
+      assert.equal(first.snapshot.summary.files, 6 * 5 * 8 + 5);
+      const again = await runBackup(await s.open(), { source: src });
+      assert.equal(again.snapshot.tree, first.snapshot.tree, 'an unchanged tree keeps its id, so every directory encoded as before');
+      assert.equal(again.snapshot.summary.bytesRead, 0);
+      const repo = await s.open();
+      await repo.loadIndex();
+      await restore(repo, { snapshot: await findSnapshot(repo, first.snapshotId), target: dir('wide-out') });
+      assert.deepEqual(treeDifferences(src, dir('wide-out')), []);
+      const root = parseTree(await repo.loadBlob(first.snapshot.tree, 'tree'), first.snapshot.tree);
+      assert.deepEqual(root.nodes.map((n) => n.name), ['top-0', 'top-1', 'top-2', 'top-3', 'top-4', 'top-5']);
       await s.cleanup();
     });
 

@@ -9,6 +9,12 @@ export class Semaphore {
     }
     await new Promise<void>((r) => this.waiting.push(r));
   }
+  /** Takes a slot only when one is free now: for callers that have another way to go on. */
+  tryAcquire(): boolean {
+    if (this.free === 0) return false;
+    this.free--;
+    return true;
+  }
   release(): void {
     const next = this.waiting.shift();
     if (next) next();
