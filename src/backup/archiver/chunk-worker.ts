@@ -19,7 +19,7 @@ import { WasmChunker } from '../chunker/wasm-chunker.js';
 import { BLOB_OVERHEAD, blobId, sealBlobAt } from '../crypto/seal.js';
 import { PackWriter } from '../pack/pack.js';
 import { KnownIds } from './known-ids.js';
-import type { ChunkBatch, HelpLinks, PackMessage, SealRequest, StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
+import type { ChunkBatch, FileDone, HelpLinks, PackMessage, SealRequest, StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
 
 let init: WorkerInit;
 let chunker: WasmChunker;
@@ -114,6 +114,16 @@ function store(id: string, chunk: Buffer): number {
 
 const emptyBatch = (): ChunkBatch => ({ ids: [], raw: [], sealed: [] });
 
+/** Files read and not yet reported: sent together when the batch of files ends, or before a long read. */
+let finished: FileDone[] = [];
+/** A file this large is read long enough that the ones read before it should not wait for it. */
+const LONG_READ = 4 * 1024 * 1024;
+
+function reportFinished(): void {
+  if (finished.length) post({ kind: 'done', files: finished });
+  finished = [];
+}
+
 function chunkFile(job: number, path: Uint8Array, limit: number): void {
   const max = init.chunker.max;
   const fd = openSync(Buffer.from(path.buffer, path.byteOffset, path.byteLength), 'r');
@@ -166,7 +176,7 @@ function chunkFile(job: number, path: Uint8Array, limit: number): void {
     closeSync(fd);
     if (help) Atomics.store(help.flags, help.index * 2 + READING, 0);
   }
-  post({ job, kind: 'done', size: total, after, ...batch });
+  finished.push({ job, size: total, after, ...batch });
 }
 
 parentPort!.on('message', (msg: WorkerRequest) => {
@@ -192,10 +202,14 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     post({ kind: 'flushed' });
     return;
   }
-  try {
-    chunkFile(msg.job, msg.path, msg.limit);
-  } catch (e) {
-    const code = typeof e === 'object' && e && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-    post({ job: msg.job, kind: 'error', code, message: e instanceof Error ? e.message : String(e) });
+  for (const f of msg.files) {
+    if (f.limit >= LONG_READ) reportFinished();
+    try {
+      chunkFile(f.job, f.path, f.limit);
+    } catch (e) {
+      const code = typeof e === 'object' && e && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+      post({ job: f.job, kind: 'error', code, message: e instanceof Error ? e.message : String(e) });
+    }
   }
+  reportFinished();
 });
