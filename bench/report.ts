@@ -3,27 +3,24 @@
  * tables of bench/README.md: one per measure, ratios peer / Holdfast (> 1: Holdfast faster, or
  * smaller).
  */
-import { readFileSync } from 'node:fs';
+import { Col, mib, ratio, readResults, steps } from './results.js';
 
 const [file, dataset] = process.argv.slice(2);
-const rows = readFileSync(file!, 'utf8').trim().split('\n').map((l) => l.split('\t'));
-const tools = ['holdfast', 'restic', 'kopia', 'borg'];
-const peers = tools.slice(1);
-const steps = ['initial', 'nochange', 'incremental', 'restore'];
-const get = (tool: string, step: string, col: number) => Number(rows.find((r) => r[0] === tool && r[1] === step)?.[col]);
-const load = (when: string) => rows.find((r) => r[0] === 'load' && r[1] === when)?.[2] ?? '?';
+const r = readResults(file!);
+const tools = r.tools;
+const peers = tools.filter((t) => t !== 'holdfast');
 const out: string[] = [];
-out.push(`Dataset: ${dataset}; load average at start ${load('start')}, at end ${load('end')}.`, '');
-const table = (title: string, col: number, fmt: (v: number) => string, stepsOf = steps) => {
+out.push(`Dataset: ${dataset}; load average at start ${r.load('start')}, at end ${r.load('end')}.`, '');
+const table = (title: string, col: number, fmt: (v: number) => string, stepsOf: readonly string[] = steps) => {
   out.push(`${title}`, '', `| step | ${tools.join(' | ')} | ${peers.map((p) => `${p} ÷ Holdfast`).join(' | ')} |`, `|---|${tools.map(() => '---|').join('')}${peers.map(() => '---|').join('')}`);
   for (const step of stepsOf) {
-    const h = get('holdfast', step, col);
-    out.push(`| ${step} | ${tools.map((t) => fmt(get(t, step, col))).join(' | ')} | ${peers.map((p) => `${(get(p, step, col) / h).toFixed(2)}x`).join(' | ')} |`);
+    const h = r.get('holdfast', step, col);
+    out.push(`| ${step} | ${tools.map((t) => fmt(r.get(t, step, col))).join(' | ')} | ${peers.map((p) => ratio(r.get(p, step, col), h)).join(' | ')} |`);
   }
   out.push('');
 };
-table('Wall time, seconds:', 2, (v) => v.toFixed(2));
-table('CPU seconds (user + system):', 3, (v) => v.toFixed(2));
-table('Peak RSS, MiB:', 4, (v) => (v / 1024).toFixed(0));
-table('Repository size, MiB:', 2, (v) => (v / 1024 / 1024).toFixed(0), ['size']);
+table('Wall time, seconds:', Col.wall, (v) => v.toFixed(2));
+table('CPU seconds (user + system):', Col.cpu, (v) => v.toFixed(2));
+table('Peak RSS, MiB:', Col.rss, mib);
+table('Repository size, MiB:', Col.bytes, (v) => (v / 1024 / 1024).toFixed(0), ['size']);
 console.log(out.join('\n'));
