@@ -6,9 +6,11 @@
  * Files whose sealed content fits a batch (most are small) are gathered into batches of up to
  * BATCH_BYTES or BATCH_FILES, whose chunks are fetched with few reads (read-plan.ts) and sent to a
  * worker in one message. A larger file goes in pieces of about BATCH_BYTES, all to one worker, in
- * order, at most PIECES_IN_FLIGHT at a time. Every batch and piece holds its bytes from a budget of
- * BYTES_IN_FLIGHT from before its reads until the worker has written it: memory is bounded by that
- * budget (and one chunk per worker), whatever the number or the size of the files.
+ * order, at most PIECES_IN_FLIGHT at a time, to the worker with the least work ahead of it,
+ * counting the large files it was given and has not yet been sent (lane.ts). Every batch and piece
+ * holds its bytes from a budget of BYTES_IN_FLIGHT from before its reads until the worker has
+ * written it: memory is bounded by that budget (and one chunk per worker), whatever the number or
+ * the size of the files.
  *
  * A copy that does not open (damaged, or its pack is gone) is skipped for the next copy the index
  * knows, as Repository.loadBlob does; the error, when none works, names the blob, every pack tried
@@ -22,6 +24,7 @@ import { blobNotIndexed, type Repository } from '../repository/repository.js';
 import { escapeName } from '../snapshot/names.js';
 import { startWorker } from '../workers.js';
 import { ByteBudget } from './byte-budget.js';
+import { leastLoaded, type LaneLoad } from './lane.js';
 import { planReads } from './read-plan.js';
 import type { FileMeta, FilePart, PartResult, SealedChunk, WorkerError, WriteReply, WriteRequest } from './write-protocol.js';
 
@@ -67,10 +70,9 @@ interface PartJob {
   reject(e: unknown): void;
 }
 
-interface Lane {
+/** A write worker and the work ahead of it (lane.ts chooses by it). */
+interface Lane extends LaneLoad {
   worker: Worker;
-  /** Bytes sent and not yet written: a new batch goes to the lane with the fewest. */
-  bytes: number;
 }
 
 export class WritePool {
@@ -94,7 +96,7 @@ export class WritePool {
       w.on('message', (m: WriteReply) => this.onReply(m));
       w.on('error', (e) => this.failAll(e));
       w.postMessage({ kind: 'init', encKey: new Uint8Array(encKey), idKey: new Uint8Array(idKey) } satisfies WriteRequest);
-      this.lanes.push({ worker: w, bytes: 0 });
+      this.lanes.push({ worker: w, sent: 0, assigned: 0 });
     }
     this.budget = new ByteBudget(threads * BYTES_IN_FLIGHT_PER_WORKER);
   }
@@ -125,7 +127,9 @@ export class WritePool {
       return pos;
     }
     // A large file in pieces, all to one worker; the file is finished once every piece is written.
-    const lane = this.lanes.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+    const lane = this.lanes[leastLoaded(this.lanes)]!;
+    lane.assigned += sealedBytes;
+    let unsent = sealedBytes;
     const inFlight: Promise<void>[] = [];
     try {
       for (let i = 0; i < chunks.length; ) {
@@ -147,6 +151,8 @@ export class WritePool {
         inFlight.push(p);
         // The worker must get the pieces in order: the next is read once this one is posted.
         await Promise.race([posted, p.catch(() => {})]);
+        lane.assigned -= bytes;
+        unsent -= bytes;
       }
       for (const p of inFlight) await p;
       this.raise(await this.send(lane, { kind: 'finish', job: 0, file, meta: finish }), shown);
@@ -154,6 +160,8 @@ export class WritePool {
       await Promise.allSettled(inFlight);
       await this.send(lane, { kind: 'abort', job: 0, file }).catch(() => {});
       throw e;
+    } finally {
+      lane.assigned -= unsent;
     }
     return pos;
   }
@@ -219,14 +227,14 @@ export class WritePool {
         chunks: j.chunks.map((c) => this.sealedChunk(c, where.get(c)!)),
         ...(j.finish ? { finish: j.finish } : {}),
       }));
-      lane = pinned ?? this.lanes.reduce((a, b) => (b.bytes < a.bytes ? b : a));
-      lane.bytes += held;
+      lane = pinned ?? this.lanes[leastLoaded(this.lanes)]!;
+      lane.sent += held;
       try {
         const replied = this.send(lane, { kind: 'write', job: 0, parts, buffers }, buffers);
         for (const j of jobs) j.sent?.();
         reply = await replied;
       } finally {
-        lane.bytes -= held;
+        lane.sent -= held;
       }
     } catch (e) {
       this.budget.release(held);

@@ -31,10 +31,13 @@ let scratch = Buffer.alloc(0);
  * its output) as garbage outside the heap, which V8 collects only once tens of MiB of it have
  * piled up: with both workers writing, 20–30 MiB of a 1 GiB restore's peak RSS. The buffers die
  * young, so a young-generation collection every COLLECT_EVERY bytes received frees them cheaply
- * (a full collection cost ~5 ms each, 0.6 CPU s a GiB). Exposing `gc` is a process-wide V8 flag:
- * it only adds a global to contexts created later.
+ * (a full collection cost ~5 ms each, 0.6 CPU s a GiB). Every 2 MiB, about one batch: since both
+ * workers write large files at once, every 8 MiB held up to twice that per worker, 25 MiB more at
+ * the peak of a restore of large files than one worker writing them (4 MiB: 9 more; 2 MiB: 6, the
+ * second worker's decompression buffer), at no CPU measured. Exposing `gc` is a process-wide V8
+ * flag: it only adds a global to contexts created later.
  */
-const COLLECT_EVERY = 8 * 1024 * 1024;
+const COLLECT_EVERY = 2 * 1024 * 1024;
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as (options: { type: 'minor' }) => void;
 let sinceCollect = 0;
