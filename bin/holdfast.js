@@ -1,11 +1,13 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// The flag caps every thread's young generation at 4 MiB semi-spaces: V8 otherwise grows it to 16
-// MiB under a backup's or a restore's allocation rate and holds that much garbage (1 GiB synthetic
-// set, median peak RSS: backup 243 -> 226 MiB, restore 210 -> 179, same CPU; bench/README.md, sixth
-// session). It has to be given at start-up: set from inside the CLI (v8.setFlagsFromString) it
-// came too late to pay. It also overrides the workers' resourceLimits (src/backup/workers.ts sets
-// the same size for runs without this line). `env -S` splits the line (coreutils >= 8.30: the
-// image's Debian, and macOS); npm's bin link keeps it.
+#!/bin/sh
+":" //; exec node --max-semi-space-size=4 "$0" "$@"
+// The line above is shell to sh and a no-op to Node: sh replaces itself with Node (one process,
+// the same pid for tini's signals) started with every thread's young generation capped at 4 MiB
+// semi-spaces. V8 otherwise grows it to 16 MiB under a backup's or a restore's allocation rate and
+// holds that much garbage (1 GiB synthetic set, median peak RSS: backup 243 -> 226 MiB, restore
+// 210 -> 179, same CPU; bench/README.md, sixth session). It has to be given at start-up: set from
+// inside the CLI (v8.setFlagsFromString) it came too late to pay. It also overrides the workers'
+// resourceLimits (src/backup/workers.ts sets the same size for runs without this line). Not
+// `#!/usr/bin/env -S node ...`: BusyBox's env (Alpine) has no -S.
 // In a source checkout, runs the TypeScript sources through tsx, so a fresh clone works after
 // `npm ci` alone and a stale build can never shadow an edit. An installed package (no src/) runs
 // the compiled dist/; HOLDFAST_DIST=1 forces dist/ in a checkout (benchmarks, after npm run build).
