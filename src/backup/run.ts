@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { backup, startAttributePass, type BackupOptions, type BackupResult } from './archiver/archiver.js';
 import { acquireShared } from './repository/locks.js';
+import { sweepStaging } from './archiver/staging.js';
 import type { Repository } from './repository/repository.js';
 import { listSnapshots, type SnapshotRef } from './snapshot/snapshot.js';
 import type { ChangeSignals } from '../policy/change-signals.js';
@@ -47,6 +48,8 @@ export async function runBackup(repo: Repository, opts: Omit<BackupOptions, 'par
   const attributePass = opts.attributePass ?? startAttributePass(opts.source);
   const lock = await acquireShared(repo);
   try {
+    // Under our lock, so the lock list it reads has us in it: what a killed backup staged goes.
+    await sweepStaging(repo);
     await repo.loadIndex();
     const source = resolve(opts.source);
     const volume = opts.provenance?.volume;

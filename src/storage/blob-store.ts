@@ -12,6 +12,7 @@
  * - transient faults (timeouts, 5xx, resets) throw kind 'transient' so wrappers may retry;
  * - messages name the store's `location` and the blob, and never contain credentials.
  */
+import { readFile } from 'node:fs/promises';
 
 export interface BlobInfo {
   name: string;
@@ -42,6 +43,18 @@ export interface BlobStore {
   /** Where this store is, for messages: a path or an endpoint/bucket, never with credentials. */
   readonly location: string;
   put(name: string, data: BlobData, options?: PutOptions): Promise<void>;
+  /**
+   * Stores the `size` bytes of the file at `path` as `name`, with put's atomicity: a pack a worker
+   * staged on disk, so it is never held in memory. The store may take the file (a rename on its
+   * own file system) or read it (again on every retry); the caller removes whatever is left at
+   * `path` afterwards, stored or not. Stores without it are given the file's bytes (putFromFile).
+   */
+  putFile?(name: string, path: string, size: number, options?: PutOptions): Promise<void>;
+  /**
+   * A directory on the store's own file system where files for putFile may be staged, so storing
+   * one is a rename; undefined when the store is not a local file system.
+   */
+  readonly stagingDir?: string;
   /** Whole blob, or `length` bytes from `offset`. Throws BLOB_NOT_FOUND. */
   get(name: string, range?: { offset: number; length: number }): Promise<Buffer>;
   /** undefined when the blob does not exist. */
@@ -64,6 +77,12 @@ export interface BlobStore {
    */
   sweepTemporaries?(before: Date): Promise<number>;
   close?(): Promise<void>;
+}
+
+/** Stores a file's bytes as `name`: by the store's putFile, or read whole for a store without one. */
+export async function putFromFile(store: BlobStore, name: string, path: string, size: number, options?: PutOptions): Promise<void> {
+  if (store.putFile) return store.putFile(name, path, size, options);
+  await store.put(name, await readFile(path), options);
 }
 
 /** Rejects names that could escape the store's root or that the format never produces. */

@@ -45,7 +45,11 @@ export class LimitedBlobStore implements BlobStore {
     if (inner.heldUntil) this.heldUntil = (name) => this.gate.run(() => inner.heldUntil!(name));
     if (inner.extendRetention) this.extendRetention = (name, until) => this.gate.run(() => inner.extendRetention!(name, until));
     if (inner.sweepTemporaries) this.sweepTemporaries = (before) => this.gate.run(() => inner.sweepTemporaries!(before));
+    if (inner.putFile) this.putFile = (name, path, size, options) => this.gate.run(() => inner.putFile!(name, path, size, options));
+    this.stagingDir = inner.stagingDir;
   }
+  putFile?: (name: string, path: string, size: number, options?: PutOptions) => Promise<void>;
+  readonly stagingDir?: string;
 
   put(name: string, data: BlobData, options?: PutOptions): Promise<void> {
     return this.gate.run(() => this.inner.put(name, data, options));

@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HoldfastError, isHoldfastError, transient } from '../base/errors.js';
@@ -30,6 +30,9 @@ class Faulty implements BlobStore {
   }
   put(n: string, d: BlobData, o?: PutOptions) {
     return this.step(() => this.inner.put(n, d, o));
+  }
+  putFile(n: string, path: string, size: number, o?: PutOptions) {
+    return this.step(() => this.inner.putFile(n, path, size, o));
   }
   get(n: string, r?: { offset: number; length: number }) {
     return this.step(() => this.inner.get(n, r));
@@ -70,6 +73,17 @@ describe('RetryingBlobStore', () => {
     await store.put('data/aa/1', Buffer.from('x'));
     assert.equal((await store.get('data/aa/1')).toString(), 'x');
     assert.deepEqual(waits, [8, 15]);
+    assert.equal(store.retries, 2);
+  });
+
+  it('stores a staged file after transient failures, from the file each time', async (t) => {
+    const { faulty, store } = await setup();
+    const dir = await mkdtemp(join(tmpdir(), 'hf-retry-file-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'pack'), 'staged bytes');
+    faulty.plan = ['before', 'before'];
+    await store.putFile!('data/aa/2', join(dir, 'pack'), 12);
+    assert.equal((await store.get('data/aa/2')).toString(), 'staged bytes');
     assert.equal(store.retries, 2);
   });
 

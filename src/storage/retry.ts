@@ -66,7 +66,13 @@ export class RetryingBlobStore implements BlobStore {
     if (inner.heldUntil) this.heldUntil = (name) => this.run('heldUntil', name, () => inner.heldUntil!(name));
     if (inner.extendRetention) this.extendRetention = (name, until) => this.run('extendRetention', name, () => inner.extendRetention!(name, until));
     if (inner.sweepTemporaries) this.sweepTemporaries = (before) => this.run('sweepTemporaries', '', () => inner.sweepTemporaries!(before));
+    // Each attempt reads the file again: a failed one may have consumed part of it.
+    if (inner.putFile) this.putFile = (name, path, size, options) => this.run('put', name, () => inner.putFile!(name, path, size, options));
+    this.stagingDir = inner.stagingDir;
   }
+
+  putFile?: (name: string, path: string, size: number, options?: PutOptions) => Promise<void>;
+  readonly stagingDir?: string;
 
   heldUntil?: (name: string) => Promise<Date | undefined>;
   extendRetention?: (name: string, until: Date) => Promise<void>;

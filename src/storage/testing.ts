@@ -6,7 +6,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { isHoldfastError } from '../base/errors.js';
-import type { BlobStore } from './blob-store.js';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { putFromFile, type BlobStore } from './blob-store.js';
 
 export interface StoreFixture {
   store: BlobStore;
@@ -39,6 +42,18 @@ export function blobStoreConformance(label: string, make: () => Promise<StoreFix
       await fx.store.put('data/ef/ef0123', parts);
       assert.deepEqual(await fx.store.get('data/ef/ef0123'), whole);
       assert.equal((await fx.store.stat('data/ef/ef0123'))?.size, whole.length);
+    });
+
+    it('stores a staged file as a blob, whole (over one multipart part), and leaves the file to the caller', async (t) => {
+      const dir = await mkdtemp(join(tmpdir(), 'hf-putfile-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
+      const data = randomBytes(9 * 1024 * 1024 + 17);
+      const path = join(dir, 'pack');
+      await writeFile(path, data);
+      await putFromFile(fx.store, 'data/fa/fa0123', path, data.length);
+      assert.deepEqual(await fx.store.get('data/fa/fa0123'), data);
+      assert.equal((await fx.store.stat('data/fa/fa0123'))?.size, data.length);
+      assert.equal((await stat(path)).size, data.length);
     });
 
     it('reports a missing blob as BLOB_NOT_FOUND on get and undefined on stat', async () => {

@@ -201,6 +201,9 @@ describe('holdfast CLI', () => {
     assert.match(r.err, /no space left on device/);
     assert.equal(r.err.trim().split('\n').length, 1, r.err);
     assert.equal(JSON.parse(ok(repo, 'snapshots', '--json').out).length, 0);
+    // Packs are staged inside the repository, so the staging write is what fills the disk: the
+    // partial pack file goes with the failed backup.
+    assert.deepEqual(readdirSync(join(repo, '.tmp-staging')), []);
     ok(repo, 'check');
   });
 });

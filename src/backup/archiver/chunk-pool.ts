@@ -1,9 +1,11 @@
 /**
  * The main thread's side of the chunk workers: hands out files, collects chunk ids in order, and
- * writes the packs the workers fill, giving each pack's buffer back once the store holds it.
+ * stores the pack files the workers fill, removing each file once the store holds it (or failed to).
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { open, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import { startWorker } from '../workers.js';
 import { fromSystemError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
@@ -11,6 +13,7 @@ import type { ChunkBatch, FileDone, FileJob, LeftoverMessage, PackMessage, StatA
 import { escapeName } from '../snapshot/names.js';
 import { KnownIds } from './known-ids.js';
 import { ChunkSignals } from './signals.js';
+import { makeStagingDir, stagingDir, stagingPrefix } from './staging.js';
 
 /** A file as read: its chunk ids, the bytes read (their total length), and its fstat after the read. */
 export interface ChunkedFile {
@@ -35,13 +38,12 @@ const QUEUED_BYTES = 8 * 1024 * 1024;
 const LOW_WATER = PER_WORKER / 2;
 
 /**
- * Pack buffers for all workers together: one being filled per worker, and one being written or
- * free. Two per worker (4 × 16 MiB with two workers, 16 × 16 MiB with eight) held a buffer more per
- * worker at the peak; with three for two workers the wall time of a 1 GiB backup did not move in
- * alternated pairs (bench/README.md, fifth session): writing a pack to the page cache takes a
- * fraction of the time a worker needs to fill the next. A worker that finds none free waits.
+ * Packs staged and not yet stored, for all workers together: one being filled per worker, and two
+ * being stored (the repository's uploads in flight). A pack costs disk here, not memory, so the
+ * bound is for the staging directory's size: (workers + 2) × 16 MiB. A worker that would start one
+ * more waits.
  */
-const packBuffers = (threads: number) => threads + 1;
+const stagedMax = (threads: number) => threads + 2;
 
 interface Job {
   /** Bytes, as the walk has it: a name need not be UTF-8. */
@@ -56,12 +58,10 @@ export class ChunkPool {
   private readonly workers: Worker[] = [];
   /** Files sent to each worker and not done yet, and their bytes (as lstat gave them). */
   private readonly sent = new Map<Worker, { files: number; bytes: number }>();
-  /** Where each worker's pack buffers go back, and the counter that wakes it. */
-  private readonly returns = new Map<Worker, { port: MessagePort; returned: Int32Array }>();
   private readonly flushes = new Map<Worker, { resolve(): void; reject(e: unknown): void }>();
-  /** Pack buffers written and not yet wanted, and the workers waiting for one, first come first served. */
-  private readonly free: ArrayBuffer[] = [];
-  private readonly waiting: Worker[] = [];
+  /** Packs staged and not stored (see stagedMax), shared with the workers. */
+  private readonly staged = new Int32Array(new SharedArrayBuffer(4));
+  private readonly staging: { dir: string; prefix: string };
   /** Jobs not sent yet, sent together once the walk has handed over what it has this turn. */
   private readonly queue: number[] = [];
   private dispatching = false;
@@ -70,7 +70,6 @@ export class ChunkPool {
   /** Packs are handed to the repository one at a time, in the order they arrive. */
   private tail: Promise<unknown> = Promise.resolve();
   private failure: unknown;
-  private closed = false;
   bytesRead = 0;
   /** New and reused bytes, and what zstd made of the new ones: the backup's change signals. */
   readonly signals = new ChunkSignals();
@@ -83,19 +82,27 @@ export class ChunkPool {
     // Worker i lends to worker i + 1 over ring[i], and takes from worker i - 1 over ring[i - 1].
     const ring = threads > 1 ? Array.from({ length: threads }, () => new MessageChannel()) : [];
     const state = new SharedArrayBuffer(threads * 2 * 4);
-    const made = new SharedArrayBuffer(4);
+    this.staging = { dir: stagingDir(repo), prefix: stagingPrefix() };
+    makeStagingDir(this.staging.dir);
     for (let i = 0; i < threads; i++) {
       const w = startWorker(import.meta.url, 'chunk-worker');
-      const { port1, port2 } = new MessageChannel();
-      const returned = new SharedArrayBuffer(4);
       const help = ring.length ? { outbox: ring[i]!.port1, inbox: ring[(i + threads - 1) % threads]!.port2, state, index: i, next: (i + 1) % threads } : undefined;
-      const init: WorkerInit = { kind: 'init', ...repo.workerKeys(), known, packSize: repo.packSize, packBuffers: packBuffers(threads), made, buffers: port2, returned, help };
+      const init: WorkerInit = {
+        kind: 'init',
+        ...repo.workerKeys(),
+        known,
+        packSize: repo.packSize,
+        staging: this.staging,
+        index: i,
+        staged: this.staged.buffer as SharedArrayBuffer,
+        stagedMax: stagedMax(threads),
+        help,
+      };
       w.on('message', (m: WorkerReply) => this.onMessage(w, m));
       w.on('error', (e) => this.fail(e));
-      w.postMessage(init, help ? [port2, help.outbox, help.inbox] : [port2]);
+      w.postMessage(init, help ? [help.outbox, help.inbox] : []);
       this.workers.push(w);
       this.sent.set(w, { files: 0, bytes: 0 });
-      this.returns.set(w, { port: port1, returned: new Int32Array(returned) });
     }
   }
 
@@ -152,9 +159,8 @@ export class ChunkPool {
     if (m.kind === 'pack') return this.onPack(m);
     if (m.kind === 'leftover') return this.onLeftover(m);
     if (m.kind === 'flushed') return this.flushes.get(w)?.resolve();
-    if (m.kind === 'need') return this.onNeed(w);
     if (m.kind === 'helped') return m.sealed ? this.signals.stored(m.raw, m.sealed) : this.signals.reused(m.raw);
-    if (m.kind === 'failed') return this.fail(new Error(m.message));
+    if (m.kind === 'failed') return this.fail(m.action ? fromSystemError(m.action, Object.assign(new Error(m.message), { code: m.code })) : new Error(m.message));
     if (m.kind === 'done') {
       for (const f of m.files) this.onDone(w, f);
       return this.dispatch();
@@ -198,29 +204,26 @@ export class ChunkPool {
   }
 
   private onPack(m: PackMessage): void {
-    const data = [Buffer.from(m.buffer, 0, m.length), Buffer.from(m.header.buffer, m.header.byteOffset, m.header.byteLength)];
-    const giveBack = () => {
-      if (this.closed) return;
-      const next = this.waiting.shift();
-      if (next) this.give(next, m.buffer);
-      else this.free.push(m.buffer);
+    const { kind: _, ...pack } = m;
+    let gone = false;
+    const done = () => {
+      if (!gone) void this.unstage(m.path);
+      gone = true;
     };
+    // After a failure addPack throws without taking the pack: its file goes all the same.
     this.tail = this.tail
-      .then(() => this.repo.addPack({ id: m.id, blobs: m.blobs, data, length: m.length + m.header.byteLength }, giveBack))
-      .catch((e: unknown) => this.fail(e));
+      .then(() => this.repo.addPack(pack, done))
+      .catch((e: unknown) => {
+        done();
+        this.fail(e);
+      });
   }
 
-  private onNeed(w: Worker): void {
-    const b = this.free.pop();
-    if (b) this.give(w, b);
-    else this.waiting.push(w);
-  }
-
-  private give(w: Worker, buffer: ArrayBuffer): void {
-    const r = this.returns.get(w)!;
-    r.port.postMessage(buffer, [buffer]);
-    Atomics.add(r.returned, 0, 1);
-    Atomics.notify(r.returned, 0);
+  /** A staged pack is gone (stored, given up, or read back): its file goes and a worker may start another. */
+  private async unstage(path: string): Promise<void> {
+    await rm(path, { force: true }).catch(() => {});
+    Atomics.sub(this.staged, 0, 1);
+    Atomics.notify(this.staged, 0);
   }
 
   private fail(e: unknown): void {
@@ -234,9 +237,18 @@ export class ChunkPool {
   private onLeftover(m: LeftoverMessage): void {
     this.tail = this.tail
       .then(async () => {
-        for (const b of m.blobs) await this.repo.addSealed('data', b.id, Buffer.from(m.buffer, b.offset, b.length), b.rawLength);
+        const fh = await open(m.path, 'r');
+        try {
+          for (const b of m.blobs) {
+            const { buffer } = await fh.read(Buffer.allocUnsafe(b.length), 0, b.length, b.offset);
+            await this.repo.addSealed('data', b.id, buffer, b.rawLength);
+          }
+        } finally {
+          await fh.close();
+          await this.unstage(m.path);
+        }
       })
-      .catch((e: unknown) => this.fail(e));
+      .catch((e: unknown) => this.fail(fromSystemError(`read back staged blobs from ${m.path}`, e)));
   }
 
   /** Has every worker hand over the pack it is filling, and hands all packs to the repository. */
@@ -256,9 +268,10 @@ export class ChunkPool {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     await this.tail;
     await Promise.all(this.workers.map((w) => w.terminate()));
-    for (const r of this.returns.values()) r.port.close();
+    // What a failed backup's workers were filling, or had finished and nobody stored.
+    const left = await readdir(this.staging.dir).catch(() => []);
+    await Promise.all(left.filter((n) => n.startsWith(this.staging.prefix)).map((n) => rm(join(this.staging.dir, n), { force: true })));
   }
 }

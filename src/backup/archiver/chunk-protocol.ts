@@ -2,6 +2,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ChunkerParams } from '../chunker/fastcdc.js';
 import type { PackedBlob } from '../pack/pack.js';
+import type { StagedPack } from '../pack/pack-file.js';
 
 export interface WorkerInit {
   kind: 'init';
@@ -14,14 +15,15 @@ export interface WorkerInit {
   /** A pack is sent to be written once it reaches this many bytes. */
   packSize: number;
   /**
-   * Pack buffers all workers may make together: `made` (one Int32, shared by every worker) counts
-   * them. A worker that needs one when all are made says `need`; the main thread sends it one on
-   * `buffers` as soon as the store holds a pack, and adds one to `returned[0]` to wake it.
+   * Packs are filled as files in `staging.dir`, named `staging.prefix` + worker + count. `staged`
+   * (one Int32, shared by every worker) counts the packs staged and not yet stored: a worker may
+   * start one while fewer than `stagedMax`; else it waits (Atomics.wait) until the main thread,
+   * having stored a pack and removed its file, takes one off and wakes it.
    */
-  packBuffers: number;
-  made: SharedArrayBuffer;
-  buffers: MessagePort;
-  returned: SharedArrayBuffer;
+  staging: { dir: string; prefix: string };
+  index: number;
+  staged: SharedArrayBuffer;
+  stagedMax: number;
   /** With two workers or more: how this one lends a hand to the next and takes one from the previous. */
   help?: HelpLinks;
 }
@@ -90,14 +92,9 @@ export interface ChunkBatch {
 /** A file read to its end; `size`, the bytes read, is the sum of the chunk lengths sent. */
 export type FileDone = { job: number; size: number; after: StatAfterRead } & ChunkBatch;
 
-/** A finished pack: its blobs are the first `length` bytes of `buffer`, then `header` (sealed header and trailer). */
-export interface PackMessage {
+/** A finished pack, whole in the file at `path`. */
+export interface PackMessage extends StagedPack {
   kind: 'pack';
-  id: string;
-  blobs: PackedBlob[];
-  buffer: ArrayBuffer;
-  length: number;
-  header: Uint8Array;
 }
 
 /**
@@ -108,7 +105,8 @@ export interface PackMessage {
 export interface LeftoverMessage {
   kind: 'leftover';
   blobs: PackedBlob[];
-  buffer: ArrayBuffer;
+  /** The file holding the blobs at their offsets (no header). */
+  path: string;
 }
 
 export type WorkerReply =
@@ -119,7 +117,6 @@ export type WorkerReply =
   | LeftoverMessage
   /** A chunk sealed for another worker: its plaintext and sealed lengths. */
   | { kind: 'helped'; raw: number; sealed: number }
-  | { kind: 'failed'; message: string }
-  /** The worker waits for a pack buffer (see WorkerInit.packBuffers). */
-  | { kind: 'need' }
+  /** A failure that ends the backup; with `action` and `code`, a system error (a full staging disk). */
+  | { kind: 'failed'; message: string; action?: string; code?: string }
   | { kind: 'flushed' };

@@ -4,37 +4,40 @@
  * pack's SHA-256 are the CPU cost of a backup, so they run here, one worker per core, while the main
  * thread walks the tree and writes the finished packs.
  *
- * Memory is fixed: one read buffer of two maximum-size chunks, and pack buffers from a pool shared
- * by all workers, reused. A finished pack's buffer goes to the main thread, which hands it to the
- * next worker that needs one once the store holds the pack; with none free, the worker waits
- * (Atomics.wait), which is the backpressure when the store is slower than the chunking.
+ * Memory is fixed: one read buffer of two maximum-size chunks and one scratch buffer of a sealed
+ * maximum-size chunk. Packs are files (pack/pack-file.ts, archiver/staging.ts): each new blob is
+ * sealed into the scratch buffer and appended to the pack file this worker fills; a finished pack's
+ * file goes to the main thread, which stores it and removes it. At most `stagedMax` packs are staged
+ * and not yet stored; a worker that would start one more waits (Atomics.wait), which is the
+ * backpressure when the store is slower than the chunking.
  *
  * A worker reading a large file while the next one has nothing to read sends it new chunks to
  * seal (at most HELP_BUDGET bytes waiting), so one large file uses more than one core.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { gearTable } from '../chunker/fastcdc.js';
 import { WasmChunker } from '../chunker/wasm-chunker.js';
 import { BLOB_OVERHEAD, blobId, sealBlobAt } from '../crypto/seal.js';
-import { PackWriter } from '../pack/pack.js';
+import { PackFile } from '../pack/pack-file.js';
 import { KnownIds } from './known-ids.js';
-import type { ChunkBatch, FileDone, HelpLinks, PackMessage, SealRequest, StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
+import type { ChunkBatch, FileDone, HelpLinks, SealRequest, StatAfterRead, WorkerInit, WorkerRequest, WorkerReply } from './chunk-protocol.js';
 
 let init: WorkerInit;
 let chunker: WasmChunker;
 let known: KnownIds;
-let returned: Int32Array;
-let made: Int32Array;
+let staged: Int32Array;
 const sealedHere = new Set<string>();
 /**
  * One read buffer per worker, reused for every file (a fresh one per file was the main GC cost):
  * the chunker's own, which its WebAssembly loop reads in place.
  */
 let buf: Buffer;
-let pack: PackWriter | undefined;
-/** Room for the largest chunk sealed, so any chunk fits an empty pack. */
-let packCapacity: number;
+let pack: PackFile | undefined;
+let packsStarted = 0;
+/** Where each new blob is sealed before it is appended to the pack: room for the largest chunk sealed. */
+let scratch: Buffer;
 /** Chunks per message at most: a huge file's list is sent as it grows, not held to the end. */
 const BATCH = 1024;
 let help: (HelpLinks & { flags: Int32Array }) | undefined;
@@ -46,30 +49,66 @@ const HELP_BUDGET = 16 * 1024 * 1024;
 const READING = 0;
 const QUEUED = 1;
 
-function post(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
-  parentPort!.postMessage(msg, transfer);
+function post(msg: WorkerReply): void {
+  parentPort!.postMessage(msg);
 }
 
-/** A pack buffer: a new one while the pool has fewer than its size, else one the main thread sends when it is free. */
-function takeBuffer(): Buffer {
-  if (Atomics.add(made, 0, 1) < init.packBuffers) return Buffer.from(new ArrayBuffer(packCapacity));
-  Atomics.sub(made, 0, 1);
-  post({ kind: 'need' });
+/** A failure to write a pack file: it ends the backup (every later pack would fail alike), named as what it is. */
+class StagingError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/** Frees a staging slot and wakes the workers waiting for one (the main thread does it for a pack it took). */
+function releaseSlot(): void {
+  Atomics.sub(staged, 0, 1);
+  Atomics.notify(staged, 0);
+}
+
+/** Waits until fewer than `stagedMax` packs are staged, then counts this one. */
+function takeSlot(): void {
   for (;;) {
-    const seen = Atomics.load(returned, 0);
-    const back = receiveMessageOnPort(init.buffers);
-    if (back) return Buffer.from(back.message as ArrayBuffer);
-    Atomics.wait(returned, 0, seen);
+    const n = Atomics.load(staged, 0);
+    if (n < init.stagedMax) {
+      if (Atomics.compareExchange(staged, 0, n, n + 1) === n) return;
+    } else {
+      Atomics.wait(staged, 0, n);
+    }
+  }
+}
+
+/** Runs a step of writing the pack file; on failure the file goes, with its slot. */
+function staging<T>(step: (p: PackFile) => T): T {
+  try {
+    return step(pack!);
+  } catch (e) {
+    const p = pack!;
+    pack = undefined;
+    try {
+      p.discard();
+    } finally {
+      releaseSlot();
+    }
+    throw new StagingError(e);
+  }
+}
+
+function startPack(): PackFile {
+  takeSlot();
+  try {
+    return new PackFile(join(init.staging.dir, `${init.staging.prefix}${init.index}-${packsStarted++}`));
+  } catch (e) {
+    releaseSlot();
+    throw new StagingError(e);
   }
 }
 
 function shipPack(): void {
   if (!pack) return;
-  const done = pack.finish(init.encKey);
-  const header = new Uint8Array(Buffer.concat(done.data.slice(1)));
-  const msg: PackMessage = { kind: 'pack', id: done.id, blobs: done.blobs, buffer: pack.buffer.buffer as ArrayBuffer, length: pack.length, header };
+  const done = staging((p) => p.finish(init.encKey));
   pack = undefined;
-  post(msg, [msg.buffer]);
+  post({ kind: 'pack', ...done });
 }
 
 /**
@@ -98,18 +137,25 @@ function sealFor(req: SealRequest): void {
     sealedHere.add(req.id);
     post({ kind: 'helped', raw: chunk.length, sealed });
   } catch (e) {
-    post({ kind: 'failed', message: e instanceof Error ? e.message : String(e) });
+    postFailure(e);
   } finally {
     Atomics.sub(help!.flags, help!.index * 2 + QUEUED, chunk.length);
   }
 }
 
+function postFailure(e: unknown): void {
+  if (e instanceof StagingError) {
+    const code = typeof e.cause === 'object' && e.cause && 'code' in e.cause ? String((e.cause as { code: unknown }).code) : undefined;
+    post({ kind: 'failed', action: `stage a pack in ${init.staging.dir}`, code, message: e.message });
+  } else post({ kind: 'failed', message: e instanceof Error ? e.message : String(e) });
+}
+
 function store(id: string, chunk: Buffer): number {
-  if (pack && pack.free < chunk.length + BLOB_OVERHEAD) shipPack();
-  pack ??= new PackWriter(takeBuffer());
-  const sealed = pack.add('data', id, chunk.length, (out, at) => sealBlobAt(init.encKey, chunk, id, out, at));
+  pack ??= startPack();
+  const sealed = scratch.subarray(0, sealBlobAt(init.encKey, chunk, id, scratch, 0));
+  staging((p) => p.add('data', id, chunk.length, sealed));
   if (pack.length >= init.packSize) shipPack();
-  return sealed;
+  return sealed.length;
 }
 
 const emptyBatch = (): ChunkBatch => ({ ids: [], raw: [], sealed: [] });
@@ -184,10 +230,9 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     init = msg;
     chunker = new WasmChunker(gearTable(Buffer.from(msg.gearSeed)), msg.chunker, msg.chunker.max * 2);
     known = new KnownIds(msg.known);
-    returned = new Int32Array(msg.returned);
-    made = new Int32Array(msg.made);
+    staged = new Int32Array(msg.staged);
     buf = chunker.buf;
-    packCapacity = Math.max(msg.packSize, msg.chunker.max + BLOB_OVERHEAD);
+    scratch = Buffer.allocUnsafe(msg.chunker.max + BLOB_OVERHEAD);
     if (msg.help) {
       help = { ...msg.help, flags: new Int32Array(msg.help.state) };
       help.inbox.on('message', sealFor);
@@ -197,7 +242,10 @@ parentPort!.on('message', (msg: WorkerRequest) => {
   if (msg.kind === 'flush') {
     // Every file is done, so whatever the previous worker lent is already queued here.
     if (help) for (let m = receiveMessageOnPort(help.inbox); m; m = receiveMessageOnPort(help.inbox)) sealFor(m.message as SealRequest);
-    if (pack) post({ kind: 'leftover', blobs: pack.blobs, buffer: pack.buffer.buffer as ArrayBuffer }, [pack.buffer.buffer as ArrayBuffer]);
+    if (pack) {
+      staging((p) => p.close());
+      post({ kind: 'leftover', blobs: pack.blobs, path: pack.path });
+    }
     pack = undefined;
     post({ kind: 'flushed' });
     return;
@@ -207,6 +255,7 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     try {
       chunkFile(f.job, f.path, f.limit);
     } catch (e) {
+      if (e instanceof StagingError) return postFailure(e);
       const code = typeof e === 'object' && e && 'code' in e ? String((e as { code: unknown }).code) : undefined;
       post({ job: f.job, kind: 'error', code, message: e instanceof Error ? e.message : String(e) });
     }

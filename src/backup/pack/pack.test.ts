@@ -2,7 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { isHoldfastError } from '../../base/errors.js';
-import { PackBuilder, PackWriter, expectedPackSize, fetchPackHeader, readPackHeader } from './pack.js';
+import { PackBuilder, expectedPackSize, fetchPackHeader, readPackHeader } from './pack.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PackFile } from './pack-file.js';
 import { BLOB_OVERHEAD, decodeBlob, open, sealBlobAt } from '../crypto/seal.js';
 
 const key = randomBytes(32);
@@ -45,16 +49,19 @@ describe('pack headers', () => {
     assert.equal(p.length, bytes.length);
   });
 
-  it('a pack sealed in place by a chunk worker reads back like any pack: header, name, length and every blob', () => {
-    const w = new PackWriter(Buffer.alloc(8 << 20));
+  it('a pack a chunk worker writes to a file reads back like any pack: header, name, length and every blob', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hf-packfile-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const w = new PackFile(join(dir, 'p'));
+    const scratch = Buffer.alloc(8 << 20);
     // Compressible; random; tiny; compressible at its start only (zstd is tried, and does not pay);
     // compressible and small enough to be its own sample.
     const startOnly = Buffer.concat([Buffer.alloc(64 * 1024, 'compressible '), randomBytes(4 << 20)]);
     const plains = [Buffer.alloc(300_000, 'compressible '), randomBytes(5000), Buffer.from('tiny'), startOnly, Buffer.alloc(100_000, 'row ')];
     const blobs = plains.map((plain) => ({ plain, id: randomBytes(32).toString('hex') }));
-    for (const b of blobs) w.add('data', b.id, b.plain.length, (out, at) => sealBlobAt(key, b.plain, b.id, out, at));
+    for (const b of blobs) w.add('data', b.id, b.plain.length, scratch.subarray(0, sealBlobAt(key, b.plain, b.id, scratch, 0)));
     const p = w.finish(key);
-    const bytes = Buffer.concat(p.data);
+    const bytes = readFileSync(p.path);
     assert.equal(p.length, bytes.length);
     assert.equal(p.id, createHash('sha256').update(bytes).digest('hex'));
     assert.equal(expectedPackSize(p.blobs), bytes.length);

@@ -66,46 +66,17 @@ export interface FinishedPack {
 
 /** Appends the sealed header and trailer to a pack's blobs and names it. */
 function closePack(hash: Hash, encKey: Buffer, blobs: PackedBlob[], data: Buffer[], size: number): FinishedPack {
-  const sealedHeader = seal(encKey, headerJson(blobs), HEADER_AAD);
-  const trailer = Buffer.alloc(4);
-  trailer.writeUInt32LE(sealedHeader.length);
-  const id = hash.update(sealedHeader).update(trailer).digest('hex');
-  return { id, data: [...data, sealedHeader, trailer], length: size + sealedHeader.length + trailer.length, blobs };
+  const { id, tail } = packTail(hash, encKey, blobs);
+  return { id, data: [...data, tail], length: size + tail.length, blobs };
 }
 
-/**
- * A pack filled in place: blobs are sealed straight into one buffer the caller owns and reuses,
- * so a chunk worker builds whole packs with no allocation per blob and hands over one buffer per
- * pack instead of one per chunk. The same layout and name as PackBuilder's.
- */
-export class PackWriter {
-  private size = 0;
-  private readonly hash: Hash = createHash('sha256');
-  readonly blobs: PackedBlob[] = [];
-
-  constructor(readonly buffer: Buffer) {}
-
-  get length(): number {
-    return this.size;
-  }
-  get free(): number {
-    return this.buffer.length - this.size;
-  }
-
-  /** `write` puts the sealed blob at the offset it is given and returns its length. */
-  add(type: BlobType, id: string, rawLength: number, write: (out: Buffer, offset: number) => number): number {
-    const offset = this.size;
-    const length = write(this.buffer, offset);
-    this.blobs.push({ type, id, offset, length, rawLength });
-    this.hash.update(this.buffer.subarray(offset, offset + length));
-    this.size += length;
-    return length;
-  }
-
-  /** The pack as its parts in order (the first a view of the buffer), its id and length. */
-  finish(encKey: Buffer): FinishedPack {
-    return closePack(this.hash, encKey, this.blobs, [this.buffer.subarray(0, this.size)], this.size);
-  }
+/** What follows a pack's blobs (sealed header, trailer), and the pack's id given the hash of its blobs. */
+export function packTail(hash: Hash, encKey: Buffer, blobs: readonly PackedBlob[]): { id: string; tail: Buffer } {
+  const sealedHeader = seal(encKey, headerJson(blobs), HEADER_AAD);
+  const tail = Buffer.alloc(sealedHeader.length + 4);
+  sealedHeader.copy(tail);
+  tail.writeUInt32LE(sealedHeader.length, sealedHeader.length);
+  return { id: hash.update(tail).digest('hex'), tail };
 }
 
 function headerJson(blobs: readonly PackedBlob[]): Buffer {

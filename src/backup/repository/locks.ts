@@ -33,7 +33,7 @@ const lockSchema = z.object({
 export type LockInfo = z.infer<typeof lockSchema> & { name: string };
 
 /** A lock taken on this host by a process that no longer exists (kill -9, crash) is stale at once. */
-function ownerIsDead(l: { host: string; pid: number }): boolean {
+export function ownerIsDead(l: { host: string; pid: number }): boolean {
   if (l.host !== hostname() || l.pid === process.pid) return false;
   try {
     process.kill(l.pid, 0);

@@ -5,13 +5,14 @@
  */
 import { z } from 'zod';
 import { authFailed, corrupt, conflict, invalidInput, isHoldfastError, notFound, type HoldfastError } from '../../base/errors.js';
-import type { BlobStore } from '../../storage/blob-store.js';
+import { putFromFile, type BlobStore } from '../../storage/blob-store.js';
 import { Chunker, DEFAULT_CHUNKER, gearTable, type ChunkerParams } from '../chunker/fastcdc.js';
 import { keyFileSchema, newMasterKey, unwrapMasterKey, wrapMasterKey, type KdfParams, type KeyFile, type MasterKey } from '../crypto/keys.js';
 import { blobId, decodeBlob, open, seal, sealBlobInto } from '../crypto/seal.js';
 import { faultPoint } from '../../base/faults.js';
 import { MasterIndex, segmentOf, type BlobLocation, type IndexSegment } from '../index/master-index.js';
 import { PackBuilder, fetchPackHeader, packName, type BlobType, type FinishedPack, type PackedBlob } from '../pack/pack.js';
+import type { StagedPack } from '../pack/pack-file.js';
 import { FORMAT_VERSION, PACK_TARGET_SIZE, configSchema, nameId, newConfig, randomName, type RepoConfig } from './format.js';
 
 export interface InitOptions {
@@ -403,17 +404,17 @@ export class Repository {
   }
 
   /**
-   * Writes a pack that was built elsewhere (a chunk worker's). Its blobs count as stored from now
-   * on; `written` runs once the store holds the pack or the upload failed, when its buffers are
-   * free again. A blob another writer stored meanwhile is simply a second copy.
+   * Writes a pack that was built elsewhere (a chunk worker's, staged as a file). Its blobs count as
+   * stored from now on; `written` runs once the store holds the pack or the upload failed, when
+   * its buffers or its file may go. A blob another writer stored meanwhile is simply a second copy.
    */
-  async addPack(pack: FinishedPack, written?: () => void): Promise<void> {
+  async addPack(pack: FinishedPack | StagedPack, written?: () => void): Promise<void> {
     for (const b of pack.blobs) this.pending.add(b.id);
     this.stats.blobsNew += pack.blobs.length;
     await this.queueUpload(pack, written);
   }
 
-  private async queueUpload(pack: FinishedPack, written?: () => void): Promise<void> {
+  private async queueUpload(pack: FinishedPack | StagedPack, written?: () => void): Promise<void> {
     // Bounded uploads in flight keep memory at a few packs whatever the dataset size.
     while (this.uploads.size >= (this.opts.uploadConcurrency ?? 2)) await Promise.race(this.uploads);
     this.throwUploadError();
@@ -430,8 +431,9 @@ export class Repository {
    * Pack first, then its index segment: a crash between the two leaves an unindexed pack, which
    * prune removes after its grace period; a crash after leaves a pack the next backup reuses.
    */
-  private async uploadPack(pack: FinishedPack): Promise<void> {
-    await this.store.put(packName(pack.id), pack.data, this.putOptions());
+  private async uploadPack(pack: FinishedPack | StagedPack): Promise<void> {
+    if ('path' in pack) await putFromFile(this.store, packName(pack.id), pack.path, pack.length, this.putOptions());
+    else await this.store.put(packName(pack.id), pack.data, this.putOptions());
     this.loadedSegments.add(await this.saveJson('index', segmentOf([{ id: pack.id, blobs: pack.blobs }])));
     this.index.addPack(pack.id, pack.blobs);
     for (const b of pack.blobs) this.pending.delete(b.id);

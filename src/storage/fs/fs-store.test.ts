@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -11,6 +11,21 @@ import { blobStoreConformance } from '../testing.js';
 blobStoreConformance('filesystem', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hf-fs-'));
   return { store: new FsBlobStore(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+it('stores a file staged in its staging directory by linking it, not copying it, and syncs it first', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hf-fs-stage-'));
+  const store = new FsBlobStore(dir);
+  await mkdir(store.stagingDir, { recursive: true });
+  const staged = join(store.stagingDir, 'pack-1');
+  await writeFile(staged, 'a whole pack');
+  await store.putFile('data/bb/bb11', staged, 12);
+  assert.equal((await stat(join(dir, 'data', 'bb', 'bb11'))).ino, (await stat(staged)).ino);
+  assert.deepEqual(await readdir(join(dir, 'data', 'bb')), ['bb11']);
+  const names = [];
+  for await (const b of store.list('')) names.push(b.name);
+  assert.deepEqual(names, ['data/bb/bb11'], 'the staging directory is not part of the repository');
+  await rm(dir, { recursive: true, force: true });
 });
 
 it('leaves no temporary file behind after a put', async () => {

@@ -3,7 +3,8 @@
  * fsyncs it, and renames it into place, so a crash leaves no partial blob under its final name;
  * stray temporaries (".tmp-*") are ignored by list and removed by prune.
  */
-import { mkdir, open, readdir, rename, rm, stat, link, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, rm, stat, link, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HoldfastError, errnoCode, fromSystemError, notFound } from '../../base/errors.js';
@@ -11,6 +12,10 @@ import { checkBlobName, type BlobData, type BlobInfo, type BlobStore, type PutOp
 import { faultPoint } from '../../base/faults.js';
 
 export const TEMP_PREFIX = '.tmp-';
+/** Where packs are staged (putFile): inside the store, so storing one is a link, and ignored by list. */
+export const STAGING_DIR = `${TEMP_PREFIX}staging`;
+/** link() errors that mean "copy instead": another file system, or none that has hard links. */
+const NO_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
 
 /**
  * Open handles of recently read blobs, for ranged reads: a restore reads thousands of small
@@ -38,6 +43,16 @@ function after(parts: readonly Uint8Array[], n: number): Uint8Array[] {
   let i = 0;
   while (i < parts.length && n >= parts[i]!.length) n -= parts[i++]!.length;
   return i < parts.length ? [parts[i]!.subarray(n), ...parts.slice(i + 1)] : [];
+}
+
+/** Brings a file's bytes to the disk, so a name given to it afterwards never names a partial file. */
+async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 class HandleCache {
@@ -88,9 +103,11 @@ class HandleCache {
 
 export class FsBlobStore implements BlobStore {
   readonly location: string;
+  readonly stagingDir: string;
   private readonly handles = new HandleCache();
   constructor(readonly root: string) {
     this.location = root;
+    this.stagingDir = join(root, STAGING_DIR);
   }
 
   private path(name: string): string {
@@ -99,13 +116,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async put(name: string, data: BlobData, options: PutOptions = {}): Promise<void> {
-    const target = this.path(name);
-    // A replaced blob (config, locks) must not be read through the old file's cached handle.
-    this.handles.evict(target);
-    const dir = dirname(target);
-    const tmp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    try {
-      await mkdir(dir, { recursive: true });
+    await this.publish(name, options, async (tmp) => {
       const fh = await open(tmp, 'wx', 0o600);
       try {
         await writeAll(fh, data);
@@ -113,6 +124,40 @@ export class FsBlobStore implements BlobStore {
       } finally {
         await fh.close();
       }
+    });
+  }
+
+  /**
+   * The file is fsynced and hard-linked as the temporary, so a pack staged in `stagingDir` is
+   * stored without being read again; one on another file system (or one that has no hard links)
+   * is copied. The caller removes `path`.
+   */
+  async putFile(name: string, path: string, _size: number, options: PutOptions = {}): Promise<void> {
+    await this.publish(name, options, async (tmp) => {
+      await syncFile(path);
+      try {
+        await link(path, tmp);
+      } catch (e) {
+        if (!NO_LINK.has(errnoCode(e) ?? '')) throw e;
+        await copyFile(path, tmp, constants.COPYFILE_EXCL);
+        await syncFile(tmp);
+      }
+    });
+  }
+
+  /**
+   * Has `fill` create the blob as a temporary beside its target, then gives it its name: a crash
+   * leaves no partial blob under its final name.
+   */
+  private async publish(name: string, options: PutOptions, fill: (tmp: string) => Promise<void>): Promise<void> {
+    const target = this.path(name);
+    // A replaced blob (config, locks) must not be read through the old file's cached handle.
+    this.handles.evict(target);
+    const dir = dirname(target);
+    const tmp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await fill(tmp);
       // Every publish and delete is a fault point: the reliability suite kills at each in turn.
       await faultPoint(`fs:publish:${name.split('/')[0]}`);
       if (options.ifNotExists) {

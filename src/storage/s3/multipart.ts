@@ -1,5 +1,6 @@
 /**
- * Multipart upload of one blob held in memory (packs are ~16 MiB). The object appears only when
+ * Multipart upload of one blob, held in memory or read part by part from a staged file (packs are
+ * ~16 MiB). The object appears only when
  * CompleteMultipartUpload succeeds, so a crash or a failed part leaves no partial blob; on failure
  * the upload is aborted so its parts do not linger (a bucket lifecycle rule for incomplete uploads
  * is still advisable for crashes, which cannot abort).
@@ -30,7 +31,9 @@ export function partRanges(size: number, partSize: number): Array<{ start: numbe
 export async function putMultipart(
   client: S3Client,
   target: MultipartTarget,
-  data: Uint8Array,
+  size: number,
+  /** The bytes [start, end): each part is held in memory only while it is sent (and re-sent by the SDK's retries). */
+  part: (start: number, end: number) => Promise<Uint8Array>,
   partSize: number,
   concurrency: number,
 ): Promise<void> {
@@ -38,16 +41,15 @@ export async function putMultipart(
   if (!UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
   const { Bucket, Key } = target;
   try {
-    const ranges = partRanges(data.length, partSize);
+    const ranges = partRanges(size, partSize);
     const parts: CompletedPart[] = new Array(ranges.length);
     let next = 0;
     const worker = async () => {
       while (next < ranges.length) {
         const i = next++;
         const { start, end } = ranges[i]!;
-        const res = await client.send(
-          new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body: data.subarray(start, end), ContentLength: end - start }),
-        );
+        const Body = await part(start, end);
+        const res = await client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body, ContentLength: end - start }));
         parts[i] = { PartNumber: i + 1, ETag: res.ETag };
       }
     };

@@ -37,7 +37,16 @@ export class ReadAheadBlobStore implements BlobStore {
     if (inner.heldUntil) this.heldUntil = (n) => inner.heldUntil!(n);
     if (inner.extendRetention) this.extendRetention = (n, until) => inner.extendRetention!(n, until);
     if (inner.sweepTemporaries) this.sweepTemporaries = (before) => inner.sweepTemporaries!(before);
+    if (inner.putFile)
+      this.putFile = async (name, path, size, options) => {
+        this.forget(name);
+        await inner.putFile!(name, path, size, options);
+        this.forget(name);
+      };
+    this.stagingDir = inner.stagingDir;
   }
+  putFile?: (name: string, path: string, size: number, options?: PutOptions) => Promise<void>;
+  readonly stagingDir?: string;
 
   async get(name: string, range?: { offset: number; length: number }): Promise<Buffer> {
     // Whole blobs and big ranges gain nothing from a window.

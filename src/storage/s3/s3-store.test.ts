@@ -5,6 +5,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isHoldfastError } from '../../base/errors.js';
 import { ManualClock } from '../../platform/clock.js';
 import { openBlobStore } from '../index.js';
@@ -47,6 +50,23 @@ describe('S3 store specifics', () => {
     assert.ok(back.equals(data));
     assert.deepEqual(await store.get('data/mp/big', { offset: 5 * 1024 * 1024 - 3, length: 10 }), data.subarray(5 * 1024 * 1024 - 3, 5 * 1024 * 1024 + 7));
     await store.close();
+  });
+
+  it('stores a staged pack from its file in parts, read part by part; a file short of its size leaves no object', async (t) => {
+    const store = await connectS3(s3.url(s3.buckets.plain, prefix()), { env: s3.env(), multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024 });
+    const dir = await mkdtemp(join(tmpdir(), 'hf-s3-putfile-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const data = randomBytes(11 * 1024 * 1024 + 17);
+    const path = join(dir, 'pack');
+    await writeFile(path, data);
+    await store.putFile('data/pf/staged', path, data.length);
+    assert.ok((await store.get('data/pf/staged')).equals(data));
+    await assert.rejects(store.putFile('data/pf/short', path, data.length + 5 * 1024 * 1024), /shorter than/);
+    assert.equal(await store.stat('data/pf/short'), undefined);
+    await store.close();
+    const wrapped = await openBlobStore(s3.url(s3.buckets.plain, prefix()), { env: s3.env() });
+    assert.equal(typeof wrapped.putFile, 'function', 'the retry, limit and read-ahead wrappers pass putFile through');
+    await wrapped.close?.();
   });
 
   it('aborts multipart uploads a killed writer left, once they are older than the cut-off', async () => {

@@ -24,7 +24,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { HoldfastError, conflict, invalidInput, isHoldfastError, notFound, transient } from '../../base/errors.js';
+import { open, readFile } from 'node:fs/promises';
+import { HoldfastError, conflict, fromSystemError, invalidInput, isHoldfastError, notFound, transient } from '../../base/errors.js';
 import type { Clock } from '../../platform/clock.js';
 import { checkBlobName, wholeBlob, type BlobData, type BlobInfo, type BlobStore, type PutOptions } from '../blob-store.js';
 import { classifyS3Error } from './errors.js';
@@ -90,23 +91,57 @@ export class S3BlobStore implements BlobStore {
   async put(name: string, parts: BlobData, options: PutOptions = {}): Promise<void> {
     const Key = this.key(name);
     const data = wholeBlob(parts);
-    if (options.retainUntil && !this.cfg.objectLock)
-      throw invalidInput(
-        'S3_NO_OBJECT_LOCK',
-        `write ${name} in ${this.location}: bucket "${this.bucket}" has no object lock, so retention cannot be set; create the bucket with object lock enabled, or do not ask for locking`,
-      );
-    const lock = options.retainUntil
-      ? { ObjectLockMode: this.cfg.location.lockMode, ObjectLockRetainUntilDate: options.retainUntil }
-      : {};
+    const lock = this.lockFor(name, options);
     try {
       if (options.ifNotExists) return await this.putIfAbsent(name, Key, data, lock);
       if (data.length > this.cfg.multipartThreshold) {
-        await putMultipart(this.c, { Bucket: this.bucket, Key, ...lock }, data, this.cfg.partSize, this.cfg.partConcurrency);
+        await putMultipart(this.c, { Bucket: this.bucket, Key, ...lock }, data.length, async (start, end) => data.subarray(start, end), this.cfg.partSize, this.cfg.partConcurrency);
         return;
       }
       await this.c.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.length, ...lock }));
     } catch (e) {
       throw this.fail('write', name, e);
+    }
+  }
+
+  /** The object-lock fields of a put asking for retention. */
+  private lockFor(name: string, options: PutOptions): { ObjectLockMode?: LockMode; ObjectLockRetainUntilDate?: Date } {
+    if (options.retainUntil && !this.cfg.objectLock)
+      throw invalidInput(
+        'S3_NO_OBJECT_LOCK',
+        `write ${name} in ${this.location}: bucket "${this.bucket}" has no object lock, so retention cannot be set; create the bucket with object lock enabled, or do not ask for locking`,
+      );
+    return options.retainUntil ? { ObjectLockMode: this.cfg.location.lockMode, ObjectLockRetainUntilDate: options.retainUntil } : {};
+  }
+
+  /**
+   * A staged pack is sent part by part, each part read from the file when it is sent: the whole pack
+   * is never in memory, and a retry (the wrapper's, a new call) reads the file again. A blob small
+   * enough for one PUT, or one that must not exist yet, is read whole and put.
+   */
+  async putFile(name: string, path: string, size: number, options: PutOptions = {}): Promise<void> {
+    if (options.ifNotExists || size <= this.cfg.multipartThreshold) {
+      const data = await readFile(path).catch((e: unknown) => {
+        throw fromSystemError(`write ${name} in ${this.location}: read ${path}`, e);
+      });
+      return this.put(name, data, options);
+    }
+    const target = { Bucket: this.bucket, Key: this.key(name), ...this.lockFor(name, options) };
+    const fh = await open(path, 'r').catch((e: unknown) => {
+      throw fromSystemError(`write ${name} in ${this.location}: read ${path}`, e);
+    });
+    try {
+      const part = async (start: number, end: number) => {
+        const buf = Buffer.allocUnsafe(end - start);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+        if (bytesRead !== buf.length) throw new HoldfastError('IO', 'permanent', `write ${name} in ${this.location}: ${path} is shorter than ${size} bytes`);
+        return buf;
+      };
+      await putMultipart(this.c, target, size, part, this.cfg.partSize, this.cfg.partConcurrency);
+    } catch (e) {
+      throw this.fail('write', name, e);
+    } finally {
+      await fh.close();
     }
   }
 
