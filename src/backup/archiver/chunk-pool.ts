@@ -13,7 +13,7 @@ import type { ChunkBatch, FileDone, FileJob, LeftoverMessage, PackMessage, StatA
 import { escapeName } from '../snapshot/names.js';
 import { KnownIds } from './known-ids.js';
 import { ChunkSignals } from './signals.js';
-import { makeStagingDir, stagingDir, stagingPrefix } from './staging.js';
+import { makeStagingDir, stagingPrefix } from './staging.js';
 
 /** A file as read: its chunk ids, the bytes read (their total length), and its fstat after the read. */
 export interface ChunkedFile {
@@ -82,8 +82,7 @@ export class ChunkPool {
     // Worker i lends to worker i + 1 over ring[i], and takes from worker i - 1 over ring[i - 1].
     const ring = threads > 1 ? Array.from({ length: threads }, () => new MessageChannel()) : [];
     const state = new SharedArrayBuffer(threads * 2 * 4);
-    this.staging = { dir: stagingDir(repo), prefix: stagingPrefix() };
-    makeStagingDir(this.staging.dir);
+    this.staging = { dir: makeStagingDir(repo), prefix: stagingPrefix() };
     for (let i = 0; i < threads; i++) {
       const w = startWorker(import.meta.url, 'chunk-worker');
       const help = ring.length ? { outbox: ring[i]!.port1, inbox: ring[(i + threads - 1) % threads]!.port2, state, index: i, next: (i + 1) % threads } : undefined;

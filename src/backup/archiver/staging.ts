@@ -3,8 +3,8 @@
  * are named, and removing those a backup that crashed left behind.
  *
  * The directory: inside a directory repository (the fs store's `stagingDir`, hidden from list), so
- * storing a pack is a link on the same file system; otherwise one per repository under the system's
- * temporary directory (os.tmpdir(): $TMPDIR, else /tmp) — for the data-mover pod, an emptyDir.
+ * storing a pack is a link on the same file system; otherwise one per user and repository under the
+ * system's temporary directory (os.tmpdir(): $TMPDIR, else /tmp) — for the data-mover pod, an emptyDir.
  *
  * A file is named `<pid>@<host>~<tag>~<n>`: the owner, as its backup's lock names it, and a tag per
  * pool. A backup removes what it staged when it ends, even when it fails; what a killed one left is
@@ -19,17 +19,24 @@ import { errnoCode, fromSystemError } from '../../base/errors.js';
 import type { Repository } from '../repository/repository.js';
 import { listLocks, ownerIsDead } from '../repository/locks.js';
 
+/** Per user under the temporary directory: another user's backup of the same repository has its own. */
 export function stagingDir(repo: Repository): string {
-  return repo.store.stagingDir ?? join(tmpdir(), `holdfast-staging-${repo.config.id}`);
+  return repo.store.stagingDir ?? join(tmpdir(), `holdfast-staging-${process.getuid?.() ?? 'user'}-${repo.config.id}`);
 }
 
-/** Creates the directory (private: packs are encrypted, but their sizes are nobody else's business). */
-export function makeStagingDir(dir: string): void {
+/**
+ * Creates the directory and returns it: private under the temporary directory (packs are
+ * encrypted, but their sizes are nobody else's business), and inside a repository with the
+ * permissions its other directories get, so whoever may write the repository may stage in it.
+ */
+export function makeStagingDir(repo: Repository): string {
+  const dir = stagingDir(repo);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: repo.store.stagingDir ? 0o777 : 0o700 });
   } catch (e) {
     throw fromSystemError(`create the pack staging directory ${dir}`, e);
   }
+  return dir;
 }
 
 /** The start of every name one pool stages: its process and host, and a tag of its own. */
