@@ -32,6 +32,15 @@ function ok(repo: string, args: string[], opts: { as?: 'nobody' } = {}) {
   assert.equal(r.code, 0, `holdfast ${args.join(' ')} failed: ${r.err}`);
   return r;
 }
+/** Starts `holdfast backup src --json` in the background, with fault points armed by `extra`. */
+function backupInBackground(repo: string, src: string, extra: Record<string, string>) {
+  const child = spawn(process.execPath, [bin, 'backup', src, '--json'], { env: env(repo, extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { out: '', err: '', done: false, exited: new Promise<number>((res) => child.on('exit', (c) => res(c ?? 1))) };
+  child.stdout.on('data', (d: Buffer) => (run.out += d));
+  child.stderr.on('data', (d: Buffer) => (run.err += d));
+  void run.exited.then(() => (run.done = true));
+  return run;
+}
 const summary = (r: { out: string }) => JSON.parse(r.out) as { files: number; filesUnchanged: number; skipped: string[]; snapshot: string };
 const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 const under = (dir: string, name: Buffer) => Buffer.concat([Buffer.from(dir + '/'), name]);
@@ -55,19 +64,13 @@ describe('archiver on real files', () => {
     writeFileSync(file, original);
     const gate = join(work, 'grow-gate');
     // Pause the backup after it has stat'ed the file and before it reads it; append meanwhile.
-    const child = spawn(process.execPath, [bin, 'backup', src, '--json'], { env: env(repo, { HOLDFAST_FAULT: `archiver:before-read=pause:${gate}` }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    const exited = new Promise<number>((res) => child.on('exit', (c) => res(c ?? 1)));
-    let done = false;
-    void exited.then(() => (done = true));
-    while (!existsSync(`${gate}.reached`) && !done) await sleep(20);
-    assert.ok(existsSync(`${gate}.reached`), `the backup never paused between stat and read: ${err}`);
+    const run = backupInBackground(repo, src, { HOLDFAST_FAULT: `archiver:before-read=pause:${gate}` });
+    while (!existsSync(`${gate}.reached`) && !run.done) await sleep(20);
+    assert.ok(existsSync(`${gate}.reached`), `the backup never paused between stat and read: ${run.err}`);
     appendFileSync(file, prng(2)(123_457));
     writeFileSync(gate, '');
-    assert.equal(await exited, 0, err);
+    assert.equal(await run.exited, 0, run.err);
+    const { out, err } = run;
     assert.match(err, /app\.log changed while being read; stored as read/);
     const s = JSON.parse(out) as { skipped: string[] };
     assert.ok(s.skipped.some((m) => /app\.log changed while being read/.test(m)), JSON.stringify(s.skipped));
@@ -85,6 +88,40 @@ describe('archiver on real files', () => {
     ok(repo, ['restore', 'latest', '--target', again]);
     assert.ok(readFileSync(join(again, 'app.log')).equals(readFileSync(file)));
   });
+  it('reads the files of later directories while a file of an earlier one is still being read, and stores them all', async () => {
+    const repo = join(work, 'overlap-repo');
+    ok(repo, ['repo', 'init']);
+    const src = join(work, 'overlap-src');
+    // The walk goes a/ first (names sort), then b/ and c/d/.
+    mkdirSync(join(src, 'a'), { recursive: true });
+    mkdirSync(join(src, 'b'));
+    mkdirSync(join(src, 'c', 'd'), { recursive: true });
+    const files: Record<string, Buffer> = { 'a/big.db': prng(3)(2_000_000) };
+    for (let i = 0; i < 5; i++) files[`b/${i}.txt`] = prng(10 + i)(5_000 + i);
+    files['c/d/last.txt'] = Buffer.from('last');
+    for (const [rel, data] of Object.entries(files)) writeFileSync(join(src, rel), data);
+    const gate = join(work, 'overlap-gate');
+    const trace = join(work, 'overlap-trace');
+    // The first read (a/big.db) stops before it starts; every other read passes the same point.
+    const run = backupInBackground(repo, src, { HOLDFAST_FAULT: `archiver:before-read@1=pause:${gate}`, HOLDFAST_FAULT_TRACE: trace });
+    const reads = () => (existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter((l) => l === 'archiver:before-read').length : 0);
+    const all = Object.keys(files).length;
+    // Before, the walk finished a/ (its read included) before it listed b/: one read, then nothing
+    // until the gate opened. Waits until every file has begun or the backup has ended; the deadline
+    // only ends a walk that waits for the gate, which no load makes slow enough to reach it.
+    const deadline = Date.now() + 120_000;
+    while (reads() < all && !run.done && Date.now() < deadline) await sleep(20);
+    const begun = reads();
+    writeFileSync(gate, '');
+    assert.ok(existsSync(`${gate}.reached`), `the first read never paused: ${run.err}`);
+    assert.equal(begun, all, 'the files of b/ and c/d/ were not read while a/big.db waited');
+    assert.equal(await run.exited, 0, run.err);
+    assert.equal(summary(run).files, all);
+    const restored = join(work, 'overlap-out');
+    ok(repo, ['restore', 'latest', '--target', restored]);
+    for (const [rel, data] of Object.entries(files)) assert.ok(readFileSync(join(restored, rel)).equals(data), rel);
+  });
+
   it('backs up and restores names that are not UTF-8 byte for byte, beside a real U+FFFD name', () => {
     const repo = join(work, 'names-repo');
     ok(repo, ['repo', 'init']);

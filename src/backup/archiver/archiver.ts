@@ -33,6 +33,7 @@ import { shortPath, unreadableReason } from './unreadable.js';
 import { ChunkPool } from './chunk-pool.js';
 import { excludeMatcher } from './excludes.js';
 import { Semaphore, mapLimit } from './semaphore.js';
+import { ByteBudget } from '../restorer/byte-budget.js';
 import { scanXattrs, type XattrScan } from '../xattrs/read.js';
 import type { Xattr } from '../xattrs/format.js';
 import { WalkSignals } from './signals.js';
@@ -113,6 +114,15 @@ interface Found {
   ctimeNs: bigint;
 }
 
+/**
+ * An entry whose work (a read, a subdirectory) has begun: `node` settles once that work is done, and
+ * never rejects. An entry with nothing to wait for is its node itself: a promise per unchanged file
+ * would cost the walk of an unchanged volume, which is little else.
+ */
+class Pending {
+  constructor(readonly node: Promise<TreeNode | undefined>) {}
+}
+
 /** A file's content as read, its length, and whether it changed under the reader. */
 interface FileRead {
   content: string[];
@@ -139,13 +149,19 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     await faultPoint('archiver:workers-started');
     return pool;
   };
-  // Files in flight: enough to keep workers fed through small files; memory is bounded by the
-  // workers' outstanding-bytes limit, not by this count.
+  // Files read or waiting for a worker. 1,024 let the walk of the synthetic incremental get
+  // further past its changed segments (the walk ended 90-170 ms after the last one, against 250-280
+  // with 32) but raised the initial backup's peak RSS by 30-60 MiB (more objects live across young
+  // collections); memory for file data is bounded by the workers' buffers, not by this count.
   const fileSlots = new Semaphore(32);
+  // The parent's trees that directories waiting for their reads hold (parsed, and their bytes for
+  // the comparison at the end): with the walk ahead of the reads, at most this much, whatever the
+  // directories' sizes. The synthetic set's directories of 50 small files are ~15 KiB each.
+  const heldTrees = new ByteBudget(8 * 1024 * 1024);
   // Directories walked beside the one-at-a-time path of each parent. With only that path, the
   // files in flight drained to none at the end of every directory (404 times on the 20,000 small
   // files of the bench set) and both workers sat mostly idle there; a few more directories at once
-  // keep the 32 file slots full. Shared by the whole walk and only ever taken when free, so a
+  // keep the file slots full. Shared by the whole walk and only ever taken when free, so a
   // parent waiting for its children cannot starve them, and what waits stays bounded: at most
   // (WALKERS + depth) directories of 32 entries each.
   const walkers = new Semaphore(WALKERS);
@@ -218,13 +234,29 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     return { nodes: new Map(read?.tree.nodes.map((n) => [nameKey(n), n])), raw: read?.raw };
   };
 
+  /**
+   * The first failure of the whole walk: no entry is started after it, and it is raised once
+   * everything started has settled, so no file is still being read when backup returns.
+   */
+  let failure: { reason: unknown } | undefined;
+  const fail = (e: unknown) => void (failure ??= { reason: e });
+  /** Work begun for an entry; its failure is noted and makes the entry undefined. */
+  const begun = (node: Promise<TreeNode | undefined>): Pending =>
+    new Pending(
+      node.catch((e: unknown) => {
+        fail(e);
+        return undefined;
+      }),
+    );
+
+  /** Resolves once the file needs nothing more or its read has a slot; `node` once it is read. */
   const fileNode = async (
     abs: Buffer,
     rel: string,
     st: BigIntStats,
     base: TreeNode,
     prev?: TreeNode,
-  ): Promise<TreeNode | undefined> => {
+  ): Promise<TreeNode | Pending> => {
     const size = Number(st.size);
     const same =
       prev?.type === 'file' &&
@@ -244,9 +276,11 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       return base;
     }
     const linkKey = st.nlink > 1n ? `${st.dev}:${st.ino}` : undefined;
+    /** Reads the file in the slot the caller acquired. */
     const read = async (): Promise<FileRead | undefined> => {
-      await fileSlots.acquire();
       try {
+        // Nothing more is read once the backup has failed.
+        if (failure) return undefined;
         progress.currentPath = rel;
         await faultPoint('archiver:before-read');
         const r = await (await chunkPool()).chunkFile(abs, size);
@@ -263,31 +297,49 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         fileSlots.release();
       }
     };
-    let r: FileRead | undefined;
-    if (linkKey) {
-      let p = hardlinks.get(linkKey);
-      if (!p) hardlinks.set(linkKey, (p = read()));
-      r = await p;
-    } else r = await read();
-    if (!r) {
-      progress.files--;
-      progress.bytes -= size;
-      return undefined;
+    // A hardlinked inode is read once, by the first of its paths; the others wait for that read.
+    // Claimed before any await, so a later path in any directory finds it.
+    let reading = linkKey ? hardlinks.get(linkKey) : undefined;
+    let slot: Promise<void> | undefined;
+    if (!reading) {
+      slot = fileSlots.acquire();
+      reading = slot.then(read);
+      if (linkKey) hardlinks.set(linkKey, reading);
     }
-    // The size is what was read, so the content and the size always agree. A file that changed
-    // under the reader keeps its mtime from before the read and gets no ctimeNs: a node without
-    // ctimeNs never matches a later lstat, so the next backup reads the file again.
-    progress.bytes += r.size - size;
-    changes.read(prev);
-    base.size = r.size;
-    base.content = r.content;
-    if (r.changed) delete base.ctimeNs;
-    return base;
+    // The walk goes on once the read has its slot: at most the slots' files are read or waiting.
+    await slot;
+    return begun(
+      reading.then((r) => {
+        if (!r) {
+          progress.files--;
+          progress.bytes -= size;
+          return undefined;
+        }
+        // The size is what was read, so the content and the size always agree. A file that changed
+        // under the reader keeps its mtime from before the read and gets no ctimeNs: a node without
+        // ctimeNs never matches a later lstat, so the next backup reads the file again.
+        progress.bytes += r.size - size;
+        changes.read(prev);
+        base.size = r.size;
+        base.content = r.content;
+        if (r.changed) delete base.ctimeNs;
+        return base;
+      }),
+    );
   };
 
-  /** Returns the directory's tree id, or undefined when it was skipped (unreadable or gone). */
+  /**
+   * Walks a directory, depth first: lists it, stats its entries, starts reading the files that
+   * changed and walks its subdirectories, one at a time; `listed` is called once all of that has
+   * begun, and the tree id follows once every read is done (undefined when the directory was
+   * skipped, unreadable or gone). The walk does not wait for a directory's reads before the next
+   * directory: waiting left the walk idle behind a large file (the synthetic set's 1,000 changed
+   * small files were walked only after its changed segments were read) and the workers idle while
+   * the walk went on. What is held meanwhile: the directories that wait for a read, at most one per
+   * read slot, with their parents.
+   */
   // Paths are bytes from here on: a name that is not UTF-8 would not survive a string (names.ts).
-  const walk = async (abs: Buffer, rel: string, parentSubtree: string | undefined): Promise<string | undefined> => {
+  const walk = async (abs: Buffer, rel: string, parentSubtree: string | undefined, listed: () => void = () => {}): Promise<string | undefined> => {
     // Names as latin1 strings, one character per byte: they sort as the bytes do, natively, and
     // key the parent's entries as they are (nameKey); a Buffer per name made in readdir cost more.
     // The parent's tree is read while the directory is listed: on a loaded machine each wait for
@@ -315,7 +367,8 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     // at every depth, a tree of 50 × 7 directories had 7,000 files stat'ed and waiting for a read
     // slot (the main heap peaked at 150 MiB on a 20,000-file volume).
     const subdirs = new Semaphore(1);
-    const nodes = await mapLimit(names, 32, async (key): Promise<TreeNode | undefined> => {
+    const entry = async (key: string): Promise<TreeNode | Pending | undefined> => {
+      if (failure) return undefined;
       const name = Buffer.from(key, 'latin1');
       const childAbs = Buffer.concat([abs, SLASH, name]);
       const named = nodeName(name);
@@ -356,11 +409,20 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       if (st.isDirectory()) {
         const beside = walkers.tryAcquire();
         if (!beside) await subdirs.acquire();
-        const subtree = await walk(childAbs, childRel, prev?.type === 'dir' ? prev.subtree : undefined).finally(() => (beside ? walkers : subdirs).release());
-        if (!subtree) return undefined;
-        base.type = 'dir';
-        base.subtree = subtree;
-        return kept(base);
+        let started!: () => void;
+        const begins = new Promise<void>((r) => (started = r));
+        const subtree = walk(childAbs, childRel, prev?.type === 'dir' ? prev.subtree : undefined, started);
+        // A subdirectory skipped or failed before its entries began never calls `started`.
+        await Promise.race([begins, subtree.catch(() => {})]);
+        (beside ? walkers : subdirs).release();
+        return begun(
+          subtree.then((id) => {
+            if (!id) return undefined;
+            base.type = 'dir';
+            base.subtree = id;
+            return kept(base);
+          }),
+        );
       }
       if (st.isSymbolicLink()) {
         const target = await readlink(childAbs, { encoding: 'buffer' }).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? undefined : cannotRead(childRel, 'read symlink', e)));
@@ -370,29 +432,48 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
         if (!isUtf8(target)) base.linkTargetRaw = target.toString('base64');
         return kept(base);
       }
-      if (st.isFile()) return kept(await fileNode(childAbs, childRel, st, base, prev));
+      if (st.isFile()) {
+        const file = await fileNode(childAbs, childRel, st, base, prev);
+        return file instanceof Pending ? new Pending(file.node.then(kept)) : kept(file);
+      }
       warn(
         `skipped ${childRel}: ${st.isSocket() ? 'socket' : st.isFIFO() ? 'FIFO' : 'device'} files are not backed up`,
       );
       return undefined;
-    });
-    await settle(found);
-    const tree: Tree = { nodes: nodes.filter((n): n is TreeNode => n !== undefined) };
-    makeNamesUnique(tree.nodes);
-    changes.directory(parent.nodes, tree.nodes);
-    const encoded = encodeTree(tree);
-    // An unchanged directory encodes to its parent tree's bytes, which loadParentTree verified
-    // against that id: the id is known without hashing or a lookup per directory.
-    if (parentSubtree && parent.raw?.equals(encoded)) return parentSubtree;
-    return (await repo.saveBlob('tree', encoded)).id;
+    };
+    // An entry that fails (with failOnUnreadable) ends the walk like a failed read.
+    const entries = await mapLimit(names, 32, (key) => entry(key).catch((e: unknown) => begun(Promise.reject(e))));
+    // Taken before the walk goes on, and only once every entry has begun: a directory that holds
+    // it waits for reads and subdirectories that hold theirs already, so none can deadlock.
+    const held = entries.some((e) => e instanceof Pending) ? (parent.raw?.length ?? 0) : 0;
+    if (held) await heldTrees.acquire(held);
+    listed();
+    try {
+      const nodes: (TreeNode | undefined)[] = [];
+      for (const e of entries) nodes.push(e instanceof Pending ? await e.node : e);
+      // After a failure anywhere, no tree is saved; everything started has settled by now.
+      if (failure) throw failure.reason;
+      await settle(found);
+      const tree: Tree = { nodes: nodes.filter((n): n is TreeNode => n !== undefined) };
+      makeNamesUnique(tree.nodes);
+      changes.directory(parent.nodes, tree.nodes);
+      const encoded = encodeTree(tree);
+      // An unchanged directory encodes to its parent tree's bytes, which loadParentTree verified
+      // against that id: the id is known without hashing or a lookup per directory.
+      if (parentSubtree && parent.raw?.equals(encoded)) return parentSubtree;
+      return (await repo.saveBlob('tree', encoded)).id;
+    } finally {
+      if (held) heldTrees.release(held);
+    }
   };
 
   try {
     const rootTree = (await walk(sourceBytes, '', opts.parent?.snapshot.tree))!;
     // The root's ctime moves with every entry made in it: its attributes are always read again.
     const root: NonNullable<Snapshot['root']> = { mode: Number(rootStat.mode & 0o7777n), uid: Number(rootStat.uid), gid: Number(rootStat.gid), mtimeNs: ns(rootStat.mtimeNs) };
-    await settle([{ node: root, abs: sourceBytes, rel: '', ctimeNs: scanStartedNs }]);
-    await pool?.finish();
+    // The root's attributes are read while the workers hand over their last blobs: 10-15 ms of
+    // getfattr that came after the walk, before them.
+    await Promise.all([settle([{ node: root, abs: sourceBytes, rel: '', ctimeNs: scanStartedNs }]), pool?.finish()]);
     await pool?.close();
     await repo.flush();
     report();
