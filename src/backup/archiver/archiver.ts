@@ -474,8 +474,10 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     // The root's attributes are read while the workers hand over their last blobs: 10-15 ms of
     // getfattr that came after the walk, before them.
     await Promise.all([settle([{ node: root, abs: sourceBytes, rel: '', ctimeNs: scanStartedNs }]), pool?.finish()]);
-    await pool?.close();
+    // Every upload ends before the pool goes: closing removes what is left in its staging, and a
+    // pack handed to the repository is still being stored from its staged file.
     await repo.flush();
+    await pool?.close();
     report();
     const signals = changes.finish(progress.files, pool?.bytesRead ?? 0, pool?.signals, !opts.parent);
     const history = (opts.signalHistory ?? []).filter((h) => !h.initial).slice(-(opts.signalThresholds ?? defaultSignalThresholds).historyWindow);

@@ -266,6 +266,11 @@ export class ChunkPool {
     if (this.failure) throw this.failure;
   }
 
+  /**
+   * Ends the workers and removes every file left in this backup's staging. After a success, call
+   * it only once the repository has stored every pack (Repository.flush): a pack it was handed is
+   * stored from its staged file, and the backup failed (ENOENT) when a close removed it first.
+   */
   async close(): Promise<void> {
     await this.tail;
     await Promise.all(this.workers.map((w) => w.terminate()));

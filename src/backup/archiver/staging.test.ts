@@ -9,6 +9,7 @@ import type { PutOptions } from '../../storage/blob-store.js';
 import { initRepository, Repository } from '../repository/repository.js';
 import { listSnapshots } from '../snapshot/snapshot.js';
 import { runBackup } from '../run.js';
+import { checkRepository } from '../maintenance/check.js';
 import { makeTree } from '../testing.js';
 import { isLeftover, ownerOf, stagingPrefix, type LiveOwners } from './staging.js';
 
@@ -43,6 +44,14 @@ class RefusingPacks extends FsBlobStore {
   }
 }
 
+/** A directory repository on a slow target: each staged pack is stored some time after it is handed over. */
+class SlowPacks extends FsBlobStore {
+  override async putFile(name: string, path: string, size: number, options?: PutOptions): Promise<void> {
+    await new Promise((r) => setTimeout(r, 300));
+    return super.putFile(name, path, size, options);
+  }
+}
+
 describe('pack staging in a directory repository', () => {
   const setup = async (store: (dir: string) => FsBlobStore) => {
     const root = await mkdtemp(join(tmpdir(), 'hf-staging-'));
@@ -62,6 +71,15 @@ describe('pack staging in a directory repository', () => {
     const r = await runBackup(repo, { source: src, threads: 2 });
     assert.ok(r.snapshot.summary.packsWritten >= 3, `packs written: ${r.snapshot.summary.packsWritten}`);
     assert.deepEqual(await readdir(staging), []);
+  });
+
+  it('a pack still being stored when the workers are done is stored, not removed with the leftovers', async (t) => {
+    const { root, src, repo, staging } = await setup((d) => new SlowPacks(d));
+    t.after(() => rm(root, { recursive: true, force: true }));
+    const r = await runBackup(repo, { source: src, threads: 2 });
+    assert.ok(r.snapshot.summary.packsWritten >= 3, `packs written: ${r.snapshot.summary.packsWritten}`);
+    assert.deepEqual(await readdir(staging), []);
+    assert.deepEqual((await checkRepository(repo, { readData: true })).errors, []);
   });
 
   it('a backup whose packs cannot be stored fails with the store\'s error and removes what it staged', async (t) => {
