@@ -158,12 +158,11 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
   // the comparison at the end): with the walk ahead of the reads, at most this much, whatever the
   // directories' sizes. The synthetic set's directories of 50 small files are ~15 KiB each.
   const heldTrees = new ByteBudget(8 * 1024 * 1024);
-  // Directories walked beside the one-at-a-time path of each parent. With only that path, the
-  // files in flight drained to none at the end of every directory (404 times on the 20,000 small
-  // files of the bench set) and both workers sat mostly idle there; a few more directories at once
-  // keep the file slots full. Shared by the whole walk and only ever taken when free, so a
-  // parent waiting for its children cannot starve them, and what waits stays bounded: at most
-  // (WALKERS + depth) directories of 32 entries each.
+  // Directories listed beside the one-at-a-time path of each parent, so the listing of one does not
+  // wait for the next (the file slots drained at the end of every directory of the bench's 20,000
+  // small files when each was walked alone). Shared by the whole walk and only ever taken when
+  // free, so a parent waiting for its children cannot starve them: at most (WALKERS + depth)
+  // directories are being listed at once; those waiting for reads are bounded by the file slots.
   const walkers = new Semaphore(WALKERS);
   const exclude = excludeMatcher(opts.excludes ?? []);
   const progress: BackupProgress = { files: 0, dirs: 0, bytes: 0, bytesRead: 0, bytesAdded: 0 };

@@ -17,6 +17,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import { errnoCode } from '../../base/errors.js';
 import { gearTable } from '../chunker/fastcdc.js';
 import { WasmChunker } from '../chunker/wasm-chunker.js';
 import { BLOB_OVERHEAD, blobId, sealBlobAt } from '../crypto/seal.js';
@@ -145,8 +146,7 @@ function sealFor(req: SealRequest): void {
 
 function postFailure(e: unknown): void {
   if (e instanceof StagingError) {
-    const code = typeof e.cause === 'object' && e.cause && 'code' in e.cause ? String((e.cause as { code: unknown }).code) : undefined;
-    post({ kind: 'failed', action: `stage a pack in ${init.staging.dir}`, code, message: e.message });
+    post({ kind: 'failed', action: `stage a pack in ${init.staging.dir}`, code: errnoCode(e.cause), message: e.message });
   } else post({ kind: 'failed', message: e instanceof Error ? e.message : String(e) });
 }
 
@@ -256,8 +256,7 @@ parentPort!.on('message', (msg: WorkerRequest) => {
       chunkFile(f.job, f.path, f.limit);
     } catch (e) {
       if (e instanceof StagingError) return postFailure(e);
-      const code = typeof e === 'object' && e && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-      post({ job: f.job, kind: 'error', code, message: e instanceof Error ? e.message : String(e) });
+      post({ job: f.job, kind: 'error', code: errnoCode(e), message: e instanceof Error ? e.message : String(e) });
     }
   }
   reportFinished();
